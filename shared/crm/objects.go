@@ -1,0 +1,248 @@
+// Package crm describes the CRM objects Venn extracts: their fields, the types
+// the lake stores them as, and how a raw Salesforce record becomes a typed,
+// validated row. It does no I/O.
+//
+// The registry below is the contract between the Salesforce client, the demo
+// CRM, the lake and the KPI engine: every object's lake column names and
+// logical types come from here and nowhere else.
+package crm
+
+import "fmt"
+
+// FieldType is the lake's logical type for a CRM field.
+type FieldType int
+
+const (
+	// Text is free text (UTF-8 string).
+	Text FieldType = iota
+	// ID is a Salesforce record Id or reference (15 or 18 characters).
+	ID
+	// Picklist is an enum; the lake dictionary-encodes it.
+	Picklist
+	// Bool is a checkbox.
+	Bool
+	// Date is a calendar date ("2025-01-01"), stored as DATE.
+	Date
+	// DateTime is an instant ("2025-01-01T12:00:00.000+0000"), stored as
+	// TIMESTAMP(MICROS, UTC).
+	DateTime
+	// Currency is money, stored as DECIMAL(18,2) backed by int64 cents. Its
+	// currency sits in the object's CurrencyIsoCode column.
+	Currency
+	// Percent is a number with two decimals (e.g. SplitPercentage), stored as
+	// DECIMAL(9,2).
+	Percent
+	// Int is a whole number, stored as INT64.
+	Int
+	// Email is PII: keyed-hashed in the lake unless configured otherwise.
+	Email
+	// Phone is PII: keyed-hashed in the lake unless configured otherwise.
+	Phone
+)
+
+var fieldTypeNames = [...]string{"text", "id", "picklist", "bool", "date", "datetime", "currency", "percent", "int", "email", "phone"}
+
+func (t FieldType) String() string {
+	if int(t) < len(fieldTypeNames) {
+		return fieldTypeNames[t]
+	}
+	return fmt.Sprintf("FieldType(%d)", int(t))
+}
+
+// IsPII reports whether values of this type are personal data.
+func (t FieldType) IsPII() bool { return t == Email || t == Phone }
+
+// Field is one CRM field as the lake stores it.
+type Field struct {
+	Name     string    // Salesforce API name, e.g. "StageName"
+	Column   string    // lake column, e.g. "stage_name"
+	Type     FieldType // logical type
+	Required bool      // a record without it is rejected
+}
+
+// Object is one CRM object.
+type Object struct {
+	Name string
+	// SoftDelete is true when the object has IsDeleted, so queryAll reports
+	// its deletions. Objects without it (CampaignMember, OpportunitySplit)
+	// need an Id-set comparison to see hard deletes.
+	SoftDelete bool
+	Fields     []Field
+}
+
+// Field returns the field with the given Salesforce name.
+func (o *Object) Field(name string) (Field, bool) {
+	for _, f := range o.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// FieldNames lists the Salesforce names in registry order, for SOQL SELECT.
+func (o *Object) FieldNames() []string {
+	out := make([]string, len(o.Fields))
+	for i, f := range o.Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Column returns the index of a lake column, or -1.
+func (o *Object) Column(col string) int {
+	for i, f := range o.Fields {
+		if f.Column == col {
+			return i
+		}
+	}
+	return -1
+}
+
+// Common columns every object carries, in this order, first.
+var (
+	idField       = Field{Name: "Id", Column: "id", Type: ID, Required: true}
+	modstampField = Field{Name: "SystemModstamp", Column: "system_modstamp", Type: DateTime, Required: true}
+	createdField  = Field{Name: "CreatedDate", Column: "created_date", Type: DateTime, Required: true}
+	deletedField  = Field{Name: "IsDeleted", Column: "is_deleted", Type: Bool}
+	currencyField = Field{Name: "CurrencyIsoCode", Column: "currency_iso_code", Type: Picklist}
+)
+
+func object(name string, softDelete bool, fields ...Field) *Object {
+	base := []Field{idField, modstampField, createdField}
+	if softDelete {
+		base = append(base, deletedField)
+	}
+	return &Object{Name: name, SoftDelete: softDelete, Fields: append(base, fields...)}
+}
+
+func f(name, col string, t FieldType) Field { return Field{Name: name, Column: col, Type: t} }
+
+// The objects Venn extracts, in dependency order (a later object refers to
+// earlier ones). Custom fields (…__c) are those of a standard B2B org that
+// tracks funnel dates on the lead and segment/region on the account; the KPI
+// configuration names which of them mean what.
+var (
+	User = object("User", false,
+		f("Name", "name", Text),
+		f("Email", "email", Email),
+		f("Title", "title", Text),
+		f("Department", "department", Picklist),
+		f("Team__c", "team", Picklist),
+		f("ManagerId", "manager_id", ID),
+		f("EmployeeNumber", "employee_number", Text),
+		f("CostCenter__c", "cost_center", Picklist),
+		f("IsActive", "is_active", Bool),
+	)
+	Account = object("Account", true,
+		f("Name", "name", Text),
+		f("OwnerId", "owner_id", ID),
+		f("Industry", "industry", Picklist),
+		f("Type", "type", Picklist),
+		f("Segment__c", "segment", Picklist),
+		f("Region__c", "region", Picklist),
+	)
+	Contact = object("Contact", true,
+		f("AccountId", "account_id", ID),
+		f("OwnerId", "owner_id", ID),
+		f("FirstName", "first_name", Text),
+		f("LastName", "last_name", Text),
+		f("Email", "email", Email),
+		f("Phone", "phone", Phone),
+		f("LeadSource", "lead_source", Picklist),
+	)
+	Lead = object("Lead", true,
+		f("FirstName", "first_name", Text),
+		f("LastName", "last_name", Text),
+		f("Company", "company", Text),
+		f("Email", "email", Email),
+		f("Phone", "phone", Phone),
+		f("Status", "status", Picklist),
+		f("LeadSource", "lead_source", Picklist),
+		f("OwnerId", "owner_id", ID),
+		f("Segment__c", "segment", Picklist),
+		f("Region__c", "region", Picklist),
+		f("MQL_Date__c", "mql_date", DateTime),
+		f("SQL_Date__c", "sql_date", DateTime),
+		f("IsConverted", "is_converted", Bool),
+		f("ConvertedDate", "converted_date", Date),
+		f("ConvertedAccountId", "converted_account_id", ID),
+		f("ConvertedContactId", "converted_contact_id", ID),
+		f("ConvertedOpportunityId", "converted_opportunity_id", ID),
+	)
+	Campaign = object("Campaign", true,
+		f("Name", "name", Text),
+		f("Type", "type", Picklist),
+		f("Status", "status", Picklist),
+		f("StartDate", "start_date", Date),
+		f("EndDate", "end_date", Date),
+		f("OwnerId", "owner_id", ID),
+		f("ActualCost", "actual_cost", Currency),
+		currencyField,
+	)
+	CampaignMember = object("CampaignMember", false,
+		f("CampaignId", "campaign_id", ID),
+		f("LeadId", "lead_id", ID),
+		f("ContactId", "contact_id", ID),
+		f("Status", "status", Picklist),
+		f("HasResponded", "has_responded", Bool),
+		f("FirstRespondedDate", "first_responded_date", Date),
+	)
+	Opportunity = object("Opportunity", true,
+		f("Name", "name", Text),
+		f("AccountId", "account_id", ID),
+		f("OwnerId", "owner_id", ID),
+		f("StageName", "stage_name", Picklist),
+		Field{Name: "Amount", Column: "amount", Type: Currency},
+		currencyField,
+		Field{Name: "CloseDate", Column: "close_date", Type: Date, Required: true},
+		f("IsClosed", "is_closed", Bool),
+		f("IsWon", "is_won", Bool),
+		f("Type", "type", Picklist),
+		f("LeadSource", "lead_source", Picklist),
+		f("CampaignId", "campaign_id", ID),
+		f("Probability", "probability", Percent),
+	)
+	OpportunityContactRole = object("OpportunityContactRole", true,
+		f("OpportunityId", "opportunity_id", ID),
+		f("ContactId", "contact_id", ID),
+		f("Role", "role", Picklist),
+		f("IsPrimary", "is_primary", Bool),
+	)
+	// OpportunityHistory is Salesforce's stage history: one row per change
+	// of stage, amount or close date. It is append-only.
+	OpportunityHistory = object("OpportunityHistory", true,
+		f("OpportunityId", "opportunity_id", ID),
+		f("StageName", "stage_name", Picklist),
+		f("Amount", "amount", Currency),
+		f("CloseDate", "close_date", Date),
+	)
+	OpportunitySplit = object("OpportunitySplit", false,
+		f("OpportunityId", "opportunity_id", ID),
+		f("SplitOwnerId", "split_owner_id", ID),
+		f("SplitPercentage", "split_percentage", Percent),
+		f("SplitTypeId", "split_type_id", ID),
+	)
+	Task = object("Task", true,
+		f("WhoId", "who_id", ID),
+		f("WhatId", "what_id", ID),
+		f("OwnerId", "owner_id", ID),
+		f("Subject", "subject", Text),
+		f("Type", "type", Picklist),
+		f("Status", "status", Picklist),
+		f("ActivityDate", "activity_date", Date),
+	)
+)
+
+// Objects lists every extracted object in dependency order.
+var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task}
+
+// Lookup returns the object with the given Salesforce name.
+func Lookup(name string) (*Object, error) {
+	for _, o := range Objects {
+		if o.Name == name {
+			return o, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown CRM object %q", name)
+}

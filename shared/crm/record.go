@@ -1,0 +1,292 @@
+package crm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/shopspring/decimal"
+)
+
+// Value is one typed field value. Which member is meaningful depends on the
+// field's type:
+//   - Text, ID, Picklist, Email, Phone: S
+//   - Bool: B
+//   - Date: I, days since 1970-01-01
+//   - DateTime: I, microseconds since the Unix epoch, UTC
+//   - Currency, Percent: I, hundredths (cents)
+//   - Int: I
+//
+// Null marks a missing value (JSON null, an absent key, an empty CSV cell).
+// A null checkbox stays null: it never reads as false.
+type Value struct {
+	Null bool
+	S    string
+	I    int64
+	B    bool
+}
+
+// Row is one record, its values aligned with Object.Fields.
+type Row struct {
+	Values []Value
+}
+
+// ID is the record Id (column 0 of every object).
+func (r *Row) ID() string { return r.Values[0].S }
+
+// Modstamp is SystemModstamp in microseconds (column 1 of every object).
+func (r *Row) Modstamp() int64 { return r.Values[1].I }
+
+// Reset makes r hold n null values, reusing its storage.
+func (r *Row) Reset(n int) {
+	if cap(r.Values) < n {
+		r.Values = make([]Value, n)
+	}
+	r.Values = r.Values[:n]
+	for i := range r.Values {
+		r.Values[i] = Value{Null: true}
+	}
+}
+
+// FieldError says which field of a record is bad and why. A record with a
+// FieldError is quarantined (crm/rejects/) and counted; the run continues.
+type FieldError struct {
+	Object string
+	ID     string // may be empty when the Id itself is missing
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	id := e.ID
+	if id == "" {
+		id = "(no Id)"
+	}
+	return fmt.Sprintf("%s %s: field %s: %s", e.Object, id, e.Field, e.Reason)
+}
+
+// Salesforce writes datetimes as 2025-01-01T12:00:00.000+0000 (REST) or with
+// a Z (Bulk API CSV). Neither offset form is RFC 3339, so both are listed.
+var dateTimeLayouts = []string{
+	"2006-01-02T15:04:05.000-0700",
+	"2006-01-02T15:04:05.000Z07:00",
+	"2006-01-02T15:04:05Z07:00",
+	"2006-01-02T15:04:05-0700",
+}
+
+// ParseDateTime reads a Salesforce datetime into UTC.
+func ParseDateTime(s string) (time.Time, error) {
+	for _, l := range dateTimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a Salesforce datetime (want 2006-01-02T15:04:05.000+0000)", s)
+}
+
+// FormatDateTime writes t the way the Salesforce REST API does.
+func FormatDateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000-0700") }
+
+// FormatDate writes a date the way Salesforce does.
+func FormatDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// Micros converts an instant to the DateTime representation.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// Days converts a date to the Date representation.
+func Days(t time.Time) int64 { return t.Unix() / 86400 }
+
+// TimeOfMicros is the inverse of Micros.
+func TimeOfMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// TimeOfDays is the inverse of Days: midnight UTC of that day.
+func TimeOfDays(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
+
+// parseScalar converts one textual value for field f. The same function
+// serves REST JSON (number and string literals) and Bulk API CSV cells, so
+// both paths produce identical values.
+func parseScalar(f Field, s string) (Value, error) {
+	switch f.Type {
+	case Text, ID, Picklist, Email, Phone:
+		if !utf8.ValidString(s) {
+			return Value{}, errors.New("invalid UTF-8")
+		}
+		if f.Type == ID && len(s) != 15 && len(s) != 18 {
+			return Value{}, fmt.Errorf("%q is not a 15- or 18-character Id", s)
+		}
+		return Value{S: s}, nil
+	case Bool:
+		switch s {
+		case "true":
+			return Value{B: true}, nil
+		case "false":
+			return Value{B: false}, nil
+		}
+		return Value{}, fmt.Errorf("%q is not a boolean", s)
+	case Date:
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return Value{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+		}
+		return Value{I: Days(t)}, nil
+	case DateTime:
+		t, err := ParseDateTime(s)
+		if err != nil {
+			return Value{}, err
+		}
+		return Value{I: Micros(t)}, nil
+	case Currency, Percent:
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			return Value{}, fmt.Errorf("%q is not a number", s)
+		}
+		c := d.Shift(2)
+		if !c.IsInteger() {
+			return Value{}, fmt.Errorf("%q has more than 2 decimal places", s)
+		}
+		if c.Abs().GreaterThan(maxDecimal18) {
+			return Value{}, fmt.Errorf("%q is out of range for DECIMAL(18,2)", s)
+		}
+		return Value{I: c.IntPart()}, nil
+	case Int:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return Value{}, fmt.Errorf("%q is not a whole number", s)
+		}
+		return Value{I: n}, nil
+	}
+	return Value{}, fmt.Errorf("unsupported type %s", f.Type)
+}
+
+var maxDecimal18 = decimal.New(999_999_999_999_999_999, 0)
+
+// Decoder turns raw Salesforce records of one object into rows. It keeps the
+// names of fields it did not expect (a new custom field, a relationship) so
+// the run can log them and record them in the manifest; they never fail a
+// run. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	Object  *Object
+	index   map[string]int
+	Unknown map[string]int // unexpected field name → records seen with it
+}
+
+// NewDecoder prepares a decoder for o.
+func NewDecoder(o *Object) *Decoder {
+	idx := make(map[string]int, len(o.Fields))
+	for i, f := range o.Fields {
+		idx[f.Name] = i
+	}
+	return &Decoder{Object: o, index: idx, Unknown: map[string]int{}}
+}
+
+// DecodeJSON reads one REST record (a JSON object with "attributes") into
+// row. Duplicate keys and invalid UTF-8 are errors, never silently resolved.
+func (d *Decoder) DecodeJSON(raw []byte, row *Row) error {
+	row.Reset(len(d.Object.Fields))
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.ReadToken()
+	if err != nil || tok.Kind() != '{' {
+		return d.fail(row, "(record)", "not a JSON object")
+	}
+	for dec.PeekKind() != '}' {
+		kt, err := dec.ReadToken()
+		if err != nil {
+			return d.fail(row, "(record)", "malformed JSON: "+err.Error())
+		}
+		name := kt.String()
+		i, known := d.index[name]
+		if !known {
+			if name != "attributes" {
+				d.Unknown[name]++
+			}
+			if err := dec.SkipValue(); err != nil {
+				return d.fail(row, name, "malformed JSON: "+err.Error())
+			}
+			continue
+		}
+		vt, err := dec.ReadToken()
+		if err != nil {
+			return d.fail(row, name, "malformed JSON: "+err.Error())
+		}
+		var text string
+		switch vt.Kind() {
+		case 'n':
+			row.Values[i] = Value{Null: true}
+			continue
+		case 't', 'f':
+			if d.Object.Fields[i].Type != Bool {
+				return d.fail(row, name, "unexpected boolean")
+			}
+			row.Values[i] = Value{B: vt.Bool()}
+			continue
+		case '"':
+			text = vt.String()
+		case '0':
+			text = string(vt.String())
+			if d.Object.Fields[i].Type != Currency && d.Object.Fields[i].Type != Percent && d.Object.Fields[i].Type != Int {
+				return d.fail(row, name, "unexpected number "+text)
+			}
+		case '{', '[':
+			return d.fail(row, name, "unexpected nested value")
+		}
+		v, err := parseScalar(d.Object.Fields[i], text)
+		if err != nil {
+			return d.fail(row, name, err.Error())
+		}
+		row.Values[i] = v
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return d.fail(row, "(record)", "malformed JSON: "+err.Error())
+	}
+	return d.checkRequired(row)
+}
+
+// DecodeCSV reads one Bulk API 2.0 CSV record whose columns are named by
+// header. An empty cell is null, as Bulk API 2.0 writes nulls.
+func (d *Decoder) DecodeCSV(header, rec []string, row *Row) error {
+	row.Reset(len(d.Object.Fields))
+	if len(header) != len(rec) {
+		return d.fail(row, "(record)", fmt.Sprintf("%d cells for %d columns", len(rec), len(header)))
+	}
+	for c, name := range header {
+		i, known := d.index[name]
+		if !known {
+			d.Unknown[name]++
+			continue
+		}
+		if rec[c] == "" {
+			continue
+		}
+		v, err := parseScalar(d.Object.Fields[i], rec[c])
+		if err != nil {
+			return d.fail(row, name, err.Error())
+		}
+		row.Values[i] = v
+	}
+	return d.checkRequired(row)
+}
+
+func (d *Decoder) checkRequired(row *Row) error {
+	for i, f := range d.Object.Fields {
+		if f.Required && row.Values[i].Null {
+			return d.fail(row, f.Name, "required field is missing")
+		}
+		if f.Required && (f.Type == ID || f.Type == Text) && strings.TrimSpace(row.Values[i].S) == "" {
+			return d.fail(row, f.Name, "required field is empty")
+		}
+	}
+	return nil
+}
+
+func (d *Decoder) fail(row *Row, field, reason string) error {
+	id := ""
+	if len(row.Values) > 0 && !row.Values[0].Null {
+		id = row.Values[0].S
+	}
+	return &FieldError{Object: d.Object.Name, ID: id, Field: field, Reason: reason}
+}
