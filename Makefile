@@ -1,0 +1,70 @@
+# Venn — make help lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+FUNCTIONS := extract kpi payouts approve
+BIN       := bin
+OUT       ?= out
+# Lambda bootstraps: Graviton, static, no RPC shim, reproducible paths, stripped.
+LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+NODE_DIR  := scripts/node
+STATICCHECK_VERSION ?= 2025.1.1
+
+.PHONY: help demo test test-short build bench bench-extract bench-kpi lint clean deps approve
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: ## Run the whole job end to end on the embedded demo org (no AWS, no network)
+	$(GO) run ./scripts/venn demo --out $(OUT)
+
+approve: ## Approve the demo's closed quarter locally (QUARTER=2026Q3 APPROVER=you@corp)
+	$(GO) run ./scripts/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local)
+
+deps: ## Install the local test servers and tools (dynalite, asl-validator) from npm
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -d $(NODE_DIR)/node_modules ]; then npm ci --prefix $(NODE_DIR) --no-audit --no-fund; fi; \
+	else echo "deps: npm not found: DynamoDB (dynalite) and ASL tests will skip (they fail under CI=true)"; fi
+
+test: deps ## Run the whole test suite (root module and the DuckDB checks module)
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	cd checks && $(GO) test -count=1 ./...
+
+test-short: ## The quick loop: -short tests of the root module
+	$(GO) test -short ./...
+
+build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## Build every Lambda bootstrap (linux/arm64) into bin/<function>/bootstrap
+
+$(BIN)/%/bootstrap: FORCE
+	@mkdir -p $(dir $@)
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+build-ExtractFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/extract
+build-KpiFunction:     ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/kpi
+build-PayoutsFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/payouts
+build-ApproveFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/approve
+
+bench: bench-extract bench-kpi ## Run the benchmarks (ratios against a reference in the same run)
+
+bench-extract: ## Extract: pipeline vs bare JSON-decode+Parquet-encode bound (BENCH_LEADS=1000000)
+	cd checks && $(GO) run ./extractbench
+
+bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_SCALE=…)
+	cd checks && $(GO) run ./kpibench
+
+lint: ## gofmt, go vet, and staticcheck when it installs
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	cd checks && $(GO) vet ./...
+	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -version >/dev/null 2>&1; then \
+	  $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...; \
+	else echo "lint: staticcheck $(STATICCHECK_VERSION) not available from the module proxy; skipped"; fi
+
+clean: ## Remove build outputs and demo output
+	rm -rf $(BIN) $(OUT) .aws-sam
+
+FORCE:

@@ -1,0 +1,147 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// Event is what every Venn function accepts: the payload of an EventBridge
+// Scheduler schedule or of the Step Functions task, or a manual invocation
+// (see functions/*/event*.json and docs/runbook.md).
+//
+//	extract  {"job":"extract","mode":"nightly","objects":["Lead"]}
+//	         {"job":"extract","mode":"full_resync"}
+//	         {"job":"extract","mode":"backfill","from":"2026-01-01","to":"2026-02-01"}
+//	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
+//	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
+//	approve  {"job":"approve","quarter":"2026Q3","action":"approve","approver":"jane@corp","people":[]}
+type Event struct {
+	Job      string   `json:"job"`
+	Mode     string   `json:"mode,omitempty"`
+	Objects  []string `json:"objects,omitempty"`
+	From     string   `json:"from,omitempty"`
+	To       string   `json:"to,omitempty"`
+	Quarter  string   `json:"quarter,omitempty"`
+	AsOf     string   `json:"asof,omitempty"`
+	Action   string   `json:"action,omitempty"`
+	Approver string   `json:"approver,omitempty"`
+	People   []string `json:"people,omitempty"`
+}
+
+// Modes per job.
+const (
+	ModeNightly    = "nightly"
+	ModeFullResync = "full_resync"
+	ModeBackfill   = "backfill"
+	ModeQTD        = "qtd"
+	ModeClose      = "close"
+	ModeRerun      = "rerun"
+)
+
+// ParseEvent decodes an event strictly: unknown fields and trailing data are
+// errors, so a typo in a manual event fails loudly instead of running the
+// default job.
+func ParseEvent(raw []byte, job string) (Event, error) {
+	var e Event
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Event{}, fmt.Errorf("%s event: %w", job, err)
+	}
+	if dec.More() {
+		return Event{}, fmt.Errorf("%s event: trailing data after the JSON object", job)
+	}
+	if e.Job == "" {
+		e.Job = job
+	}
+	if e.Job != job {
+		return Event{}, fmt.Errorf("%s event: job is %q, this function runs %q", job, e.Job, job)
+	}
+	return e, e.validate()
+}
+
+func (e Event) validate() error {
+	bad := func(field, why string) error { return fmt.Errorf("%s event: %s: %s", e.Job, field, why) }
+	switch e.Job {
+	case "extract":
+		switch e.Mode {
+		case "", ModeNightly, ModeFullResync:
+		case ModeBackfill:
+			from, err1 := time.Parse(time.DateOnly, e.From)
+			to, err2 := time.Parse(time.DateOnly, e.To)
+			if err1 != nil || err2 != nil {
+				return bad("from/to", "backfill needs from and to as YYYY-MM-DD")
+			}
+			if !from.Before(to) {
+				return bad("from/to", "from must be before to")
+			}
+		default:
+			return bad("mode", fmt.Sprintf("%q is not nightly, full_resync or backfill", e.Mode))
+		}
+		for _, o := range e.Objects {
+			if _, err := crm.Lookup(o); err != nil {
+				return bad("objects", err.Error())
+			}
+		}
+	case "kpi", "payouts":
+		switch e.Mode {
+		case "", ModeClose:
+		case ModeQTD:
+			if e.Job == "payouts" {
+				return bad("mode", "payouts run at quarter close or as a rerun, not quarter to date")
+			}
+		case ModeRerun:
+			if _, err := period.Parse(e.Quarter); err != nil {
+				return bad("quarter", err.Error())
+			}
+		default:
+			return bad("mode", fmt.Sprintf("%q is not qtd, close or rerun", e.Mode))
+		}
+		if e.AsOf != "" {
+			if _, err := time.Parse(time.DateOnly, e.AsOf); err != nil {
+				return bad("asof", "want YYYY-MM-DD")
+			}
+		}
+	case "approve":
+		if _, err := period.Parse(e.Quarter); err != nil {
+			return bad("quarter", err.Error())
+		}
+		if e.Action != "approve" && e.Action != "finalize" {
+			return bad("action", fmt.Sprintf("%q is not approve or finalize", e.Action))
+		}
+		if strings.TrimSpace(e.Approver) == "" {
+			return bad("approver", "required: who approves is recorded on every statement")
+		}
+	default:
+		return errors.New("event: unknown job " + e.Job)
+	}
+	return nil
+}
+
+// Quarters resolves the quarter a kpi or payouts event is about, given the
+// time the function runs: close means the quarter that just ended; qtd means
+// the current quarter as of now (or the event's asof).
+func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final bool, err error) {
+	asOf = now.UTC()
+	if e.AsOf != "" {
+		d, _ := time.Parse(time.DateOnly, e.AsOf)
+		asOf = d.Add(24*time.Hour - time.Microsecond)
+	}
+	switch e.Mode {
+	case ModeQTD:
+		return period.Of(asOf), asOf, false, nil
+	case ModeRerun:
+		q, _ = period.Parse(e.Quarter)
+		return q, q.End().Add(-time.Microsecond), true, nil
+	default: // close
+		q = period.Of(asOf).Prev()
+		return q, q.End().Add(-time.Microsecond), true, nil
+	}
+}
