@@ -1,0 +1,168 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// openFile opens a committed file and checks its size against the manifest
+// (a truncated upload or a replaced object fails loudly here).
+func openFile(ctx context.Context, b Blob, f File) (*parquet.File, io.Closer, error) {
+	ra, size, closer, err := b.Open(ctx, f.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", f.Key, err)
+	}
+	if f.Bytes > 0 && size != f.Bytes {
+		closer.Close()
+		return nil, nil, fmt.Errorf("open %s: %d bytes, manifest says %d", f.Key, size, f.Bytes)
+	}
+	pf, err := parquet.OpenFile(ra, size)
+	if err != nil {
+		closer.Close()
+		return nil, nil, fmt.Errorf("open parquet %s: %w", f.Key, err)
+	}
+	return pf, closer, nil
+}
+
+// ReadRows streams the rows of files (a manifest's Files or Changes) as
+// rows of o, in file order. Columns are matched by name, so files written
+// under an older registry read fine: a column the file lacks reads as null,
+// a column o lacks is ignored. When the files carry the _op column, op is
+// its value, else "". row is reused between calls; memory stays at one
+// batch of rows.
+func ReadRows(ctx context.Context, b Blob, o *crm.Object, files []File, fn func(row *crm.Row, op string) error) error {
+	for _, f := range files {
+		if err := readFileRows(ctx, b, o, f, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readFileRows(ctx context.Context, b Blob, o *crm.Object, f File, fn func(row *crm.Row, op string) error) error {
+	pf, closer, err := openFile(ctx, b, f)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	cols := make([]int, len(o.Fields))
+	for i, fld := range o.Fields {
+		cols[i] = -1
+		if leaf, ok := pf.Schema().Lookup(fld.Column); ok {
+			cols[i] = leaf.ColumnIndex
+		}
+	}
+	opCol := -1
+	if leaf, ok := pf.Schema().Lookup(OpColumn); ok {
+		opCol = leaf.ColumnIndex
+	}
+	r := parquet.NewReader(pf)
+	defer r.Close()
+	buf := make([]parquet.Row, 512)
+	var row crm.Row
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := r.ReadRows(buf)
+		for _, pr := range buf[:n] {
+			row.Reset(len(o.Fields))
+			for i, c := range cols {
+				if c >= 0 {
+					row.Values[i] = fromParquet(o.Fields[i], pr[c])
+				}
+			}
+			op := ""
+			if opCol >= 0 {
+				op = string(pr[opCol].ByteArray())
+			}
+			if ferr := fn(&row, op); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f.Key, err)
+		}
+	}
+}
+
+// Scan reads every file of m with a parquet.GenericReader[T] and calls fn
+// with batches of at most 1024 rows (the slice is reused: copy what you
+// keep). Memory stays bounded by one batch plus parquet-go's page buffers.
+//
+// T is a projection struct: only its columns are read, matched by Parquet
+// column name (the tag's first item). Its tags must use the lake's logical
+// types, e.g.
+//
+//	type opp struct {
+//		ID        string    `parquet:"id"`
+//		Modstamp  time.Time `parquet:"system_modstamp,timestamp(microsecond)"`
+//		Amount    int64     `parquet:"amount,optional,decimal(2:18)"`    // cents
+//		CloseDate time.Time `parquet:"close_date,optional,date"`
+//		IsWon     *bool     `parquet:"is_won,optional"`
+//		Stage     string    `parquet:"stage_name,optional"`
+//	}
+//
+// The rule for nullable columns (all but id, system_modstamp and
+// created_date): the field's tag must say "optional", or the read fails
+// (parquet-go refuses to convert an optional column to a required one). A
+// pointer field (*bool, *int64) keeps null distinct from the zero value; a
+// non-pointer field reads null as its zero value — use a pointer wherever
+// null and zero mean different things (a null checkbox is not false).
+func Scan[T any](ctx context.Context, b Blob, m *Manifest, fn func(rows []T) error) error {
+	return ScanFiles(ctx, b, m.Files, fn)
+}
+
+// ScanFiles is Scan over an explicit file list (e.g. a manifest's Changes).
+func ScanFiles[T any](ctx context.Context, b Blob, files []File, fn func(rows []T) error) error {
+	buf := make([]T, 1024)
+	for _, f := range files {
+		if err := scanFile(ctx, b, f, buf, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scanFile[T any](ctx context.Context, b Blob, f File, buf []T, fn func(rows []T) error) (err error) {
+	pf, closer, err := openFile(ctx, b, f)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	// parquet-go panics when T's schema cannot be converted from the file's.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("scan %s as %T: %v", f.Key, buf[:0], p)
+		}
+	}()
+	r := parquet.NewGenericReader[T](pf)
+	defer r.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		clear(buf)
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			if ferr := fn(buf[:n]); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("scan %s: %w", f.Key, rerr)
+		}
+	}
+}

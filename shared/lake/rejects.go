@@ -1,0 +1,202 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// Reject is one quarantined record, a line of a rejects-NNNNN.jsonl file.
+type Reject struct {
+	Object string `json:"object"`
+	ID     string `json:"id"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+	Run    string `json:"run"`
+	// Raw is the record as received (a JSON object; a Bulk CSV record
+	// becomes {"header": "cell", …}) with its PII fields hashed like the
+	// lake's. A record that is not valid JSON cannot be scrubbed, so only
+	// its length and SHA-256 are kept.
+	Raw       jsontext.Value `json:"raw,omitempty"`
+	RawBytes  int            `json:"raw_bytes,omitempty"`
+	RawSHA256 string         `json:"raw_sha256,omitempty"`
+}
+
+// rejectFileLines rolls reject files over at this many lines.
+const rejectFileLines = 100_000
+
+// RejectWriter writes an object's rejects as JSON lines into
+// crm/rejects/object=<obj>/dt=<dt>/run=<run>/rejects-NNNNN.jsonl. The files
+// are listed in the snapshot manifest; a run that never commits leaves them
+// invisible like its data.
+type RejectWriter struct {
+	ctx    context.Context
+	blob   Blob
+	object *crm.Object
+	folder string
+	run    string
+	pii    map[string]crm.FieldType // Salesforce name → type, fields to hash
+	piiCfg *PII
+	buf    bytes.Buffer
+	lines  int
+	files  []File
+	count  int64
+}
+
+// NewRejectWriter prepares the reject writer of one object's run.
+func NewRejectWriter(ctx context.Context, b Blob, o *crm.Object, dt, runID string, pii *PII) *RejectWriter {
+	w := &RejectWriter{ctx: ctx, blob: b, object: o, folder: RunFolder(RejectsPartition(o.Name, dt), runID), run: runID, pii: map[string]crm.FieldType{}, piiCfg: pii}
+	for _, name := range pii.HashedFields(o) {
+		f, _ := o.Field(name)
+		w.pii[name] = f.Type
+	}
+	return w
+}
+
+// Count is the number of rejects written so far.
+func (w *RejectWriter) Count() int64 { return w.count }
+
+// AddJSON quarantines a REST record that failed with ferr.
+func (w *RejectWriter) AddJSON(raw []byte, ferr error) error {
+	r := w.base(ferr)
+	scrubbed, err := w.scrubJSON(raw)
+	if err != nil {
+		sum := sha256.Sum256(raw)
+		r.RawBytes, r.RawSHA256 = len(raw), hex.EncodeToString(sum[:])
+	} else {
+		r.Raw = scrubbed
+	}
+	return w.add(r)
+}
+
+// AddCSV quarantines a Bulk API CSV record that failed with ferr.
+func (w *RejectWriter) AddCSV(header, rec []string, ferr error) error {
+	r := w.base(ferr)
+	var b bytes.Buffer
+	enc := jsontext.NewEncoder(&b, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	enc.WriteToken(jsontext.BeginObject)
+	for i, name := range header {
+		if i >= len(rec) {
+			break
+		}
+		enc.WriteToken(jsontext.String(name))
+		enc.WriteToken(jsontext.String(w.scrub(name, rec[i])))
+	}
+	if err := enc.WriteToken(jsontext.EndObject); err != nil {
+		return fmt.Errorf("reject %s %s: encode CSV record: %w", w.object.Name, r.ID, err)
+	}
+	r.Raw = jsontext.Value(bytes.TrimSpace(b.Bytes()))
+	return w.add(r)
+}
+
+func (w *RejectWriter) base(ferr error) Reject {
+	r := Reject{Object: w.object.Name, Run: w.run, Reason: ferr.Error()}
+	var fe *crm.FieldError
+	if errors.As(ferr, &fe) {
+		r.ID, r.Field, r.Reason = fe.ID, fe.Field, fe.Reason
+		if _, ok := w.pii[fe.Field]; ok {
+			// A reason may quote the bad value; keep PII out of the lake.
+			r.Reason = "invalid value (PII, not shown)"
+		}
+	}
+	return r
+}
+
+func (w *RejectWriter) scrub(name, v string) string {
+	if t, ok := w.pii[name]; ok && v != "" {
+		return w.piiCfg.Hash(t, v)
+	}
+	return v
+}
+
+// scrubJSON copies a record object, replacing the string values of PII
+// fields with their hashes.
+func (w *RejectWriter) scrubJSON(raw []byte) (jsontext.Value, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	var out bytes.Buffer
+	enc := jsontext.NewEncoder(&out)
+	tok, err := dec.ReadToken()
+	if err != nil || tok.Kind() != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	enc.WriteToken(jsontext.BeginObject)
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		if err := enc.WriteToken(name); err != nil {
+			return nil, err
+		}
+		val, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := w.pii[name.String()]; ok && val.Kind() == '"' {
+			var s string
+			if err := json.Unmarshal(val, &s); err != nil {
+				return nil, err
+			}
+			err = enc.WriteToken(jsontext.String(w.scrub(name.String(), s)))
+		} else {
+			err = enc.WriteValue(val)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	if err := enc.WriteToken(jsontext.EndObject); err != nil {
+		return nil, err
+	}
+	return jsontext.Value(bytes.TrimSpace(out.Bytes())), nil
+}
+
+func (w *RejectWriter) add(r Reject) error {
+	line, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("reject %s %s: %w", r.Object, r.ID, err)
+	}
+	w.buf.Write(line)
+	w.buf.WriteByte('\n')
+	w.lines++
+	w.count++
+	if w.lines >= rejectFileLines {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *RejectWriter) flush() error {
+	if w.lines == 0 {
+		return nil
+	}
+	key := fmt.Sprintf("%s/rejects-%05d.jsonl", w.folder, len(w.files))
+	sum := sha256.Sum256(w.buf.Bytes())
+	f := File{Key: key, Rows: int64(w.lines), Bytes: int64(w.buf.Len()), SHA256: hex.EncodeToString(sum[:])}
+	if err := w.blob.Put(w.ctx, key, bytes.NewReader(w.buf.Bytes())); err != nil {
+		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	w.files = append(w.files, f)
+	w.buf.Reset()
+	w.lines = 0
+	return nil
+}
+
+// Close uploads the last file and returns all reject files.
+func (w *RejectWriter) Close() ([]File, error) {
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	return w.files, nil
+}

@@ -1,0 +1,169 @@
+package lake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// OpColumn is the extra column of change files: OpUpsert or OpDelete.
+const OpColumn = "_op"
+
+// Values of OpColumn.
+const (
+	OpUpsert = "upsert"
+	OpDelete = "delete"
+)
+
+// Key-value metadata keys every lake Parquet file carries.
+const (
+	MetaObject        = "venn.object"
+	MetaSchemaVersion = "venn.schema_version"
+	MetaTable         = "venn.table"
+)
+
+// zstdCodec is shared by every writer: parquet-go pools encoders per codec
+// value, and a zstd encoder reserves a large window, so one pool for the
+// process keeps memory flat (PITFALLS: zstd encoder pooling).
+var zstdCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+
+// DefaultRowGroupRows bounds a row group so a file is never one giant row
+// group: writers buffer at most this many rows, and DuckDB/Athena can split
+// the file between threads.
+const DefaultRowGroupRows = 128 * 1024
+
+// DefaultFileRows is the number of rows after which a writer rolls over to
+// the next part file.
+const DefaultFileRows = 1_000_000
+
+// nodeOf maps a registry type to its Parquet leaf: strings (Picklist
+// dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC), DECIMAL on
+// int64 (hundredths), INT64.
+func nodeOf(t crm.FieldType) parquet.Node {
+	switch t {
+	case crm.Picklist:
+		return parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+	case crm.Bool:
+		return parquet.Leaf(parquet.BooleanType)
+	case crm.Date:
+		return parquet.Date()
+	case crm.DateTime:
+		return parquet.Timestamp(parquet.Microsecond)
+	case crm.Currency:
+		return parquet.Decimal(2, 18, parquet.Int64Type)
+	case crm.Percent:
+		return parquet.Decimal(2, 9, parquet.Int64Type)
+	case crm.Int:
+		return parquet.Int(64)
+	default: // Text, ID, Email, Phone
+		return parquet.String()
+	}
+}
+
+// required lists the columns that are never null in the lake: the record
+// identity and the two audit stamps every Salesforce record has.
+func required(f crm.Field) bool {
+	switch f.Name {
+	case "Id", "SystemModstamp", "CreatedDate":
+		return true
+	}
+	return false
+}
+
+// ObjectSchema is the Parquet layout of one CRM object, built from the
+// registry. Parquet groups order their columns by name, so Column maps each
+// registry field to its leaf column index.
+type ObjectSchema struct {
+	Object  *crm.Object
+	Changes bool // carries the _op column
+	Schema  *parquet.Schema
+	// Column[i] is the leaf column index of Object.Fields[i].
+	Column []int
+	// OpIndex is the leaf column index of _op, or -1.
+	OpIndex int
+	// Version identifies the column set and types (see SchemaVersion).
+	Version string
+}
+
+// NewObjectSchema builds the snapshot (changes=false) or change-file
+// (changes=true) schema of o.
+func NewObjectSchema(o *crm.Object, changes bool) *ObjectSchema {
+	g := parquet.Group{}
+	for _, f := range o.Fields {
+		n := nodeOf(f.Type)
+		if !required(f) {
+			n = parquet.Optional(n)
+		}
+		n = parquet.Compressed(n, zstdCodec)
+		g[f.Column] = n
+	}
+	if changes {
+		g[OpColumn] = parquet.Compressed(parquet.Encoded(parquet.String(), &parquet.RLEDictionary), zstdCodec)
+	}
+	s := parquet.NewSchema(o.Name, g)
+	os := &ObjectSchema{Object: o, Changes: changes, Schema: s, Column: make([]int, len(o.Fields)), OpIndex: -1, Version: SchemaVersion(o)}
+	for i, f := range o.Fields {
+		leaf, ok := s.Lookup(f.Column)
+		if !ok {
+			panic("lake: column vanished from schema: " + f.Column)
+		}
+		os.Column[i] = leaf.ColumnIndex
+	}
+	if changes {
+		leaf, _ := s.Lookup(OpColumn)
+		os.OpIndex = leaf.ColumnIndex
+	}
+	return os
+}
+
+// SchemaVersion is a short digest of an object's lake columns, their types
+// and nullability. It changes exactly when the registry's layout of the
+// object changes, so readers can tell two files' schemas apart without
+// anyone remembering to bump a number.
+func SchemaVersion(o *crm.Object) string {
+	var sb strings.Builder
+	for _, f := range o.Fields {
+		fmt.Fprintf(&sb, "%s:%s:%t\n", f.Column, f.Type, required(f))
+	}
+	sum := sha256.Sum256([]byte(sb.String()))
+	return "v1-" + hex.EncodeToString(sum[:6])
+}
+
+// Columns describes the schema for manifests: "name type" per column in
+// registry order, e.g. "amount decimal(18,2)".
+func (s *ObjectSchema) Columns() []Column {
+	out := make([]Column, 0, len(s.Object.Fields)+1)
+	for _, f := range s.Object.Fields {
+		out = append(out, Column{Name: f.Column, Type: logicalName(f.Type), Required: required(f)})
+	}
+	if s.Changes {
+		out = append(out, Column{Name: OpColumn, Type: "string", Required: true})
+	}
+	return out
+}
+
+func logicalName(t crm.FieldType) string {
+	switch t {
+	case crm.Bool:
+		return "boolean"
+	case crm.Date:
+		return "date"
+	case crm.DateTime:
+		return "timestamp(micros,utc)"
+	case crm.Currency:
+		return "decimal(18,2)"
+	case crm.Percent:
+		return "decimal(9,2)"
+	case crm.Int:
+		return "int64"
+	case crm.Picklist:
+		return "string(dictionary)"
+	}
+	return "string"
+}
