@@ -1,0 +1,149 @@
+package comp
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// Statuses a statement goes through (see shared/comp/statementstore).
+const (
+	StatusDraft    = "draft"
+	StatusApproved = "approved"
+	StatusFinal    = "final"
+)
+
+// ExportRecord is a statement with its lifecycle status and store version,
+// as the finance export needs them.
+type ExportRecord struct {
+	Statement *Statement
+	Status    string
+	Version   int64
+}
+
+// ExportRow is one row of the payroll export: one statement, wide format
+// with one subtotal column per line kind. Amounts are DECIMAL(18,2) backed
+// by int64 cents; PeriodStart is a DATE (days since 1970-01-01).
+type ExportRow struct {
+	EmployeeID       string `parquet:"employee_id"`
+	Name             string `parquet:"name"`
+	Period           string `parquet:"period,dict"`
+	PeriodStart      int32  `parquet:"period_start,date"`
+	AttainmentBonus  int64  `parquet:"attainment_bonus,decimal(2:18)"`
+	Commission       int64  `parquet:"commission,decimal(2:18)"`
+	Clawback         int64  `parquet:"clawback,decimal(2:18)"`
+	Adjustment       int64  `parquet:"adjustment,decimal(2:18)"`
+	Amount           int64  `parquet:"amount,decimal(2:18)"`
+	Currency         string `parquet:"currency,dict"`
+	CostCenter       string `parquet:"cost_center,dict"`
+	StatementID      string `parquet:"statement_id"`
+	StatementVersion int64  `parquet:"statement_version"`
+	Status           string `parquet:"status,dict"`
+}
+
+// ExportRows turns approved or final statements into export rows sorted by
+// period then employee ID. A draft is refused: finance exports only what
+// was approved.
+func ExportRows(recs []ExportRecord) ([]ExportRow, error) {
+	rows := make([]ExportRow, 0, len(recs))
+	for _, r := range recs {
+		s := r.Statement
+		if r.Status != StatusApproved && r.Status != StatusFinal {
+			return nil, fmt.Errorf("export: statement %s is %q; only approved or final statements are exported", s.ID, r.Status)
+		}
+		q, err := period.Parse(s.Quarter)
+		if err != nil {
+			return nil, fmt.Errorf("export: statement %s: %w", s.ID, err)
+		}
+		bonus, commission, clawback, adjustment := s.Subtotals()
+		rows = append(rows, ExportRow{
+			EmployeeID: s.EmployeeID, Name: s.Name, Period: s.Quarter,
+			PeriodStart:     int32(q.Start().Unix() / 86400),
+			AttainmentBonus: money.Cents(bonus), Commission: money.Cents(commission),
+			Clawback: money.Cents(clawback), Adjustment: money.Cents(adjustment),
+			Amount: money.Cents(s.Total.Decimal), Currency: s.Currency, CostCenter: s.CostCenter,
+			StatementID: s.ID, StatementVersion: r.Version, Status: r.Status,
+		})
+	}
+	sort.Slice(rows, func(a, b int) bool {
+		if rows[a].Period != rows[b].Period {
+			return rows[a].Period < rows[b].Period
+		}
+		if rows[a].EmployeeID != rows[b].EmployeeID {
+			return rows[a].EmployeeID < rows[b].EmployeeID
+		}
+		return rows[a].StatementID < rows[b].StatementID
+	})
+	return rows, nil
+}
+
+// CSVHeader is the export's column order.
+var CSVHeader = []string{"employee_id", "name", "period", "period_start", "attainment_bonus", "commission",
+	"clawback", "adjustment", "amount", "currency", "cost_center", "statement_id", "statement_version", "status"}
+
+// WriteCSV writes the export as RFC 4180 CSV (encoding/csv, CRLF line ends).
+// Text cells that a spreadsheet would run as a formula (starting with =, +,
+// -, @, tab or CR) are prefixed with a single quote. Amount cells are never
+// touched: they are numbers this code formats itself ("-1234.50", no
+// thousands separator), so a negative clawback stays a number for payroll.
+func WriteCSV(w io.Writer, recs []ExportRecord) error {
+	rows, err := ExportRows(recs)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(CSVHeader); err != nil {
+		return fmt.Errorf("export csv: %w", err)
+	}
+	amt := func(c int64) string { return money.FromCents(c).StringFixed(money.Scale) }
+	for _, r := range rows {
+		rec := []string{
+			safeCell(r.EmployeeID), safeCell(r.Name), safeCell(r.Period),
+			period.Date(1970, 1, 1).AddDate(0, 0, int(r.PeriodStart)).Format("2006-01-02"),
+			amt(r.AttainmentBonus), amt(r.Commission), amt(r.Clawback), amt(r.Adjustment), amt(r.Amount),
+			safeCell(r.Currency), safeCell(r.CostCenter), safeCell(r.StatementID),
+			strconv.FormatInt(r.StatementVersion, 10), safeCell(r.Status),
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("export csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export csv: %w", err)
+	}
+	return nil
+}
+
+// safeCell neutralises a text cell that a spreadsheet would evaluate.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// WriteParquet writes the export as Parquet (zstd, one row group: a
+// quarter's payroll is small).
+func WriteParquet(w io.Writer, recs []ExportRecord) error {
+	rows, err := ExportRows(recs)
+	if err != nil {
+		return err
+	}
+	pw := parquet.NewGenericWriter[ExportRow](w, parquet.Compression(&parquet.Zstd))
+	if _, err := pw.Write(rows); err != nil {
+		return fmt.Errorf("export parquet: %w", err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("export parquet: %w", err)
+	}
+	return nil
+}

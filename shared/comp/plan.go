@@ -1,0 +1,468 @@
+package comp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Component kinds.
+const (
+	KindAttainmentBonus = "attainment_bonus"
+	KindCommission      = "commission"
+)
+
+// Metric scopes: the key passed to Metrics is the person Id, the team name
+// or "all".
+const (
+	ScopeIndividual = "individual"
+	ScopeTeam       = "team"
+	ScopeOrg        = "org"
+)
+
+// Commission modes and boundary rules.
+const (
+	ModeRetroactive = "retroactive"
+	ModeMarginal    = "marginal"
+	BoundaryUpper   = "upper" // a value exactly on a bound belongs to the upper tier
+	BoundaryLower   = "lower" // … to the lower tier
+)
+
+// Commission crediting bases and tiering measures.
+const (
+	CreditOwn      = "own"  // deals credited to the person (owner or split)
+	CreditTeam     = "team" // deals credited to the person's direct reports (manager rollup)
+	TierAttainment = "attainment"
+	TierAmount     = "amount"
+)
+
+// AttributionModels are the marketing-influence models the KPI engine
+// computes. A metric whose KPI name starts with "mktg_influenced_" must name
+// one; other KPIs must not.
+var AttributionModels = []string{"first_touch", "last_touch", "even", "u_shaped", "w_shaped", "time_decay"}
+
+// Plan is one version of a compensation plan, decoded from one YAML file.
+type Plan struct {
+	ID            string `yaml:"id"`
+	Version       int    `yaml:"version"`
+	Name          string `yaml:"name"`
+	EffectiveFrom Day    `yaml:"effective_from"`
+	// EffectiveTo is the last day the version applies (inclusive); empty is
+	// open-ended.
+	EffectiveTo Day    `yaml:"effective_to"`
+	Currency    string `yaml:"currency"`
+	// TargetVariable is the on-target variable pay for a full quarter.
+	TargetVariable Dec `yaml:"target_variable"`
+	// ClawbackDays is the commission clawback window in days after the
+	// close date; required when the plan has a commission component.
+	ClawbackDays *int        `yaml:"clawback_days"`
+	Components   []Component `yaml:"components"`
+
+	// File is the file name the plan came from; Hash the SHA-256 (hex) of its
+	// bytes, recorded in every statement the plan pays.
+	File string `yaml:"-"`
+	Hash string `yaml:"-"`
+}
+
+// Ref is "id@vN", the name statements use for a plan version.
+func (p *Plan) Ref() string { return fmt.Sprintf("%s@v%d", p.ID, p.Version) }
+
+// Component is one way a plan pays.
+type Component struct {
+	ID   string `yaml:"id"`
+	Kind string `yaml:"kind"`
+
+	// attainment_bonus: target variable × weight × curve(actual ÷ target).
+	Weight Dec        `yaml:"weight"`
+	Metric *MetricRef `yaml:"metric"`
+	Target Dec        `yaml:"target"`
+	Curve  *Curve     `yaml:"curve"`
+
+	// commission: rate × credited booked amount, tiered.
+	Credit    string `yaml:"credit"`     // own | team
+	TierBy    string `yaml:"tier_by"`    // attainment | amount
+	Quota     Dec    `yaml:"quota"`      // full-quarter quota when tier_by is attainment
+	Mode      string `yaml:"mode"`       // retroactive | marginal
+	Boundary  string `yaml:"boundary"`   // upper | lower
+	Tiers     []Tier `yaml:"tiers"`      // contiguous, starting at 0
+	CapAmount Dec    `yaml:"cap_amount"` // optional: most the component pays in a full quarter
+}
+
+// MetricRef names a KPI value: the KPI, its scope and, for influence KPIs,
+// the attribution model.
+type MetricRef struct {
+	KPI   string `yaml:"kpi"`
+	Scope string `yaml:"scope"`
+	Model string `yaml:"model"`
+}
+
+// Curve maps attainment to a payout multiplier. Points run from the
+// threshold to the cap; below the threshold pays 0, above the cap counts as
+// the cap, and between points the payout is linear.
+type Curve struct {
+	Threshold Dec          `yaml:"threshold"`
+	Cap       Dec          `yaml:"cap"`
+	Points    []CurvePoint `yaml:"points"`
+}
+
+// CurvePoint is one (attainment, payout multiplier) pair; 1 means 100%.
+type CurvePoint struct {
+	Attainment Dec `yaml:"attainment"`
+	Payout     Dec `yaml:"payout"`
+}
+
+// Tier is one commission band [From, To) (or (From, To] with boundary:
+// lower), in attainment (1 = 100%) or amount. An unset To is open-ended and
+// allowed on the last tier only.
+type Tier struct {
+	From Dec `yaml:"from"`
+	To   Dec `yaml:"to"`
+	Rate Dec `yaml:"rate"`
+}
+
+// ParsePlan decodes one plan file. file names it in errors. It checks the
+// YAML traps and unknown keys; Validate checks the plan's meaning.
+func ParsePlan(file string, b []byte) (*Plan, error) {
+	var p Plan
+	if err := decodeYAML(file, b, &p); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	p.File, p.Hash = file, hex.EncodeToString(sum[:])
+	return &p, nil
+}
+
+// LoadPlans reads every *.yaml / *.yml file at the root of fsys (for example
+// os.DirFS("config/comp/plans")) in name order. It returns all decoding
+// errors of all files together as ValidationErrors; call Validate next.
+func LoadPlans(fsys fs.FS) ([]*Plan, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("load plans: %w", err)
+	}
+	var plans []*Plan
+	var all ValidationErrors
+	for _, e := range entries {
+		ext := path.Ext(e.Name())
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("load plans: %w", err)
+		}
+		p, err := ParsePlan(e.Name(), b)
+		if err != nil {
+			asValidation(&all, err)
+			continue
+		}
+		plans = append(plans, p)
+	}
+	if len(all) > 0 {
+		return nil, all
+	}
+	if len(plans) == 0 {
+		return nil, ValidationErrors{{File: ".", Reason: "no plan files (*.yaml) found"}}
+	}
+	return plans, nil
+}
+
+// Validate checks plans before anything is computed and returns every
+// problem as ValidationErrors. known reports whether a KPI name exists in the
+// KPI catalog (the caller passes the KPI engine's list, so comp does not
+// import it).
+func Validate(plans []*Plan, known func(name string) bool) error {
+	var all ValidationErrors
+	for _, p := range plans {
+		e := &errs{file: p.File}
+		validatePlan(e, p, known)
+		all = append(all, e.list...)
+	}
+	all = append(all, validateVersions(plans)...)
+	if len(all) > 0 {
+		return all
+	}
+	return nil
+}
+
+func validatePlan(e *errs, p *Plan, known func(string) bool) {
+	if p.ID == "" {
+		e.add("id", "required")
+	}
+	if p.Version < 1 {
+		e.add("version", "must be 1 or more")
+	}
+	if p.Name == "" {
+		e.add("name", "required")
+	}
+	if p.EffectiveFrom.IsZero() {
+		e.add("effective_from", "required")
+	} else if !p.EffectiveTo.IsZero() && p.EffectiveTo.Before(p.EffectiveFrom.Time) {
+		e.add("effective_to", "%s is before effective_from %s", p.EffectiveTo, p.EffectiveFrom)
+	}
+	if !IsCurrency(p.Currency) {
+		e.add("currency", "%q is not an ISO 4217 currency code", p.Currency)
+	}
+	requirePositive(e, "target_variable", p.TargetVariable)
+	if len(p.Components) == 0 {
+		e.add("components", "a plan needs at least one component")
+	}
+	weights := decimal.Zero
+	hasBonus, hasCommission := false, false
+	ids, credits := map[string]bool{}, map[string]bool{}
+	for i, c := range p.Components {
+		at := fmt.Sprintf("components[%d]", i)
+		if c.ID == "" {
+			e.add(at+".id", "required")
+		} else if ids[c.ID] {
+			e.add(at+".id", "%q is used twice in this plan", c.ID)
+		}
+		ids[c.ID] = true
+		switch c.Kind {
+		case KindAttainmentBonus:
+			hasBonus = true
+			weights = weights.Add(c.Weight.Decimal)
+			validateBonus(e, at, c, known)
+		case KindCommission:
+			hasCommission = true
+			validateCommission(e, at, c)
+			if credits[c.Credit] {
+				e.add(at+".credit", "a second commission component on %q credit would pay the same deals twice", c.Credit)
+			}
+			credits[c.Credit] = true
+		default:
+			e.add(at+".kind", "%q is not a component kind (want %s or %s)", c.Kind, KindAttainmentBonus, KindCommission)
+		}
+	}
+	if hasBonus && !weights.Equal(decimal.NewFromInt(1)) {
+		e.add("components", "attainment_bonus weights sum to %s, want 1", weights)
+	}
+	if hasCommission {
+		if p.ClawbackDays == nil {
+			e.add("clawback_days", "required when the plan has a commission component (0 means no clawback)")
+		} else if *p.ClawbackDays < 0 {
+			e.add("clawback_days", "must not be negative")
+		}
+	}
+}
+
+func validateBonus(e *errs, at string, c Component, known func(string) bool) {
+	if !c.Weight.Set {
+		e.add(at+".weight", "required")
+	} else if !c.Weight.IsPositive() || c.Weight.GreaterThan(decimal.NewFromInt(1)) {
+		e.add(at+".weight", "%s must be above 0 and at most 1", c.Weight)
+	}
+	if c.Metric == nil {
+		e.add(at+".metric", "required")
+	} else {
+		validateMetric(e, at+".metric", *c.Metric, known)
+	}
+	requirePositive(e, at+".target", c.Target)
+	if c.Curve == nil {
+		e.add(at+".curve", "required")
+	} else {
+		validateCurve(e, at+".curve", c.Curve)
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"credit", c.Credit != ""}, {"tier_by", c.TierBy != ""}, {"quota", c.Quota.Set}, {"mode", c.Mode != ""}, {"tiers", len(c.Tiers) > 0}, {"cap_amount", c.CapAmount.Set}} {
+		if f.set {
+			e.add(at+"."+f.name, "belongs to commission components, not attainment_bonus")
+		}
+	}
+}
+
+func validateMetric(e *errs, at string, m MetricRef, known func(string) bool) {
+	if m.KPI == "" {
+		e.add(at+".kpi", "required")
+	} else if known == nil || !known(m.KPI) {
+		e.add(at+".kpi", "%q is not a known KPI", m.KPI)
+	}
+	switch m.Scope {
+	case ScopeIndividual, ScopeTeam, ScopeOrg:
+	default:
+		e.add(at+".scope", "%q is not a scope (want individual, team or org)", m.Scope)
+	}
+	needsModel := strings.HasPrefix(m.KPI, "mktg_influenced_")
+	switch {
+	case needsModel && m.Model == "":
+		e.add(at+".model", "required for %s (one of %s)", m.KPI, strings.Join(AttributionModels, ", "))
+	case m.Model != "" && !needsModel:
+		e.add(at+".model", "%s takes no attribution model", m.KPI)
+	case m.Model != "" && !contains(AttributionModels, m.Model):
+		e.add(at+".model", "%q is not an attribution model (want one of %s)", m.Model, strings.Join(AttributionModels, ", "))
+	}
+}
+
+func validateCurve(e *errs, at string, c *Curve) {
+	if !c.Threshold.Set {
+		e.add(at+".threshold", "required (use 0 for no threshold)")
+	} else if c.Threshold.IsNegative() {
+		e.add(at+".threshold", "must not be negative")
+	}
+	if !c.Cap.Set {
+		e.add(at+".cap", "required: the attainment above which nothing more is paid")
+	} else if c.Threshold.Set && !c.Cap.GreaterThan(c.Threshold.Decimal) {
+		e.add(at+".cap", "cap %s is not above threshold %s", c.Cap, c.Threshold)
+	}
+	if len(c.Points) < 2 {
+		e.add(at+".points", "need at least two points, from the threshold to the cap")
+		return
+	}
+	for i, pt := range c.Points {
+		pat := fmt.Sprintf("%s.points[%d]", at, i)
+		if !pt.Attainment.Set {
+			e.add(pat+".attainment", "required")
+		}
+		if !pt.Payout.Set {
+			e.add(pat+".payout", "required")
+		} else if pt.Payout.IsNegative() {
+			e.add(pat+".payout", "must not be negative")
+		}
+		if i > 0 && !pt.Attainment.GreaterThan(c.Points[i-1].Attainment.Decimal) {
+			e.add(pat+".attainment", "%s is not above the previous point's %s", pt.Attainment, c.Points[i-1].Attainment)
+		}
+	}
+	first, last := c.Points[0], c.Points[len(c.Points)-1]
+	if c.Threshold.Set && !first.Attainment.Equal(c.Threshold.Decimal) {
+		e.add(at+".points[0].attainment", "%s must equal the threshold %s", first.Attainment, c.Threshold)
+	}
+	if c.Cap.Set && !last.Attainment.Equal(c.Cap.Decimal) {
+		e.add(fmt.Sprintf("%s.points[%d].attainment", at, len(c.Points)-1), "%s must equal the cap %s", last.Attainment, c.Cap)
+	}
+}
+
+func validateCommission(e *errs, at string, c Component) {
+	switch c.Credit {
+	case CreditOwn, CreditTeam:
+	default:
+		e.add(at+".credit", "%q: want own or team", c.Credit)
+	}
+	switch c.TierBy {
+	case TierAttainment:
+		requirePositive(e, at+".quota", c.Quota)
+	case TierAmount:
+		if c.Quota.Set {
+			e.add(at+".quota", "only used with tier_by: attainment")
+		}
+	default:
+		e.add(at+".tier_by", "%q: want attainment or amount", c.TierBy)
+	}
+	switch c.Mode {
+	case ModeRetroactive, ModeMarginal:
+	default:
+		e.add(at+".mode", "%q: state retroactive or marginal", c.Mode)
+	}
+	switch c.Boundary {
+	case BoundaryUpper, BoundaryLower:
+	default:
+		e.add(at+".boundary", "%q: state upper or lower (which tier a value exactly on a bound belongs to)", c.Boundary)
+	}
+	if c.CapAmount.Set && !c.CapAmount.IsPositive() {
+		e.add(at+".cap_amount", "must be above 0 when set")
+	}
+	if c.Weight.Set || c.Metric != nil || c.Target.Set || c.Curve != nil {
+		e.add(at, "weight, metric, target and curve belong to attainment_bonus components")
+	}
+	validateTiers(e, at+".tiers", c.Tiers)
+}
+
+// validateTiers requires tiers that start at 0 and meet end to start: no
+// overlap, no gap, only the last open-ended.
+func validateTiers(e *errs, at string, tiers []Tier) {
+	if len(tiers) == 0 {
+		e.add(at, "at least one tier is required")
+		return
+	}
+	for i, t := range tiers {
+		tat := fmt.Sprintf("%s[%d]", at, i)
+		if !t.Rate.Set {
+			e.add(tat+".rate", "required (no value given)")
+		} else if t.Rate.IsNegative() || t.Rate.GreaterThan(decimal.NewFromInt(1)) {
+			e.add(tat+".rate", "%s must be between 0 and 1 (a rate, 0.08 = 8%%)", t.Rate)
+		}
+		if !t.From.Set {
+			e.add(tat+".from", "required")
+			continue
+		}
+		if i == 0 && !t.From.IsZero() {
+			e.add(tat+".from", "the first tier must start at 0, not %s (gap below it)", t.From)
+		}
+		if i > 0 {
+			prev := tiers[i-1]
+			switch {
+			case !prev.To.Set:
+				e.add(fmt.Sprintf("%s[%d].to", at, i-1), "only the last tier may be open-ended")
+			case t.From.LessThan(prev.To.Decimal):
+				e.add(tat+".from", "%s overlaps the previous tier, which ends at %s", t.From, prev.To)
+			case t.From.GreaterThan(prev.To.Decimal):
+				e.add(tat+".from", "gap: the previous tier ends at %s, this one starts at %s", prev.To, t.From)
+			}
+		}
+		if t.To.Set && !t.To.GreaterThan(t.From.Decimal) {
+			e.add(tat+".to", "%s is not above from %s", t.To, t.From)
+		}
+	}
+}
+
+// validateVersions rejects two versions of one plan id effective on the same
+// day, and a repeated (id, version).
+func validateVersions(plans []*Plan) ValidationErrors {
+	var out ValidationErrors
+	byID := map[string][]*Plan{}
+	for _, p := range plans {
+		byID[p.ID] = append(byID[p.ID], p)
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ps := byID[id]
+		for i := range ps {
+			for j := i + 1; j < len(ps); j++ {
+				a, b := ps[i], ps[j]
+				if a.Version == b.Version {
+					out = append(out, &FieldError{File: b.File, Path: "version", Reason: fmt.Sprintf("plan %s version %d is also defined in %s", id, a.Version, a.File)})
+					continue
+				}
+				if overlaps(a.EffectiveFrom, a.EffectiveTo, b.EffectiveFrom, b.EffectiveTo) {
+					out = append(out, &FieldError{File: b.File, Path: "effective_from", Reason: fmt.Sprintf("plan %s v%d overlaps v%d (%s) in its effective dates", id, b.Version, a.Version, a.File)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func overlaps(af, at, bf, bt Day) bool {
+	aEndsBefore := !at.IsZero() && at.Before(bf.Time)
+	bEndsBefore := !bt.IsZero() && bt.Before(af.Time)
+	return !aEndsBefore && !bEndsBefore
+}
+
+func requirePositive(e *errs, at string, d Dec) {
+	switch {
+	case !d.Set:
+		e.add(at, "required")
+	case !d.IsPositive():
+		e.add(at, "%s must be above 0", d)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,113 @@
+package comp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// Correction is what recomputing a quarter whose statement is final
+// produces instead of an overwrite: a line-by-line diff against the final
+// statement and prior_period_adjustment lines paid in ToQuarter (the quarter
+// after the corrected one).
+type Correction struct {
+	ID          string     `json:"id"` // "<from quarter>/<person>/<new input hash[:12]>"
+	PersonID    string     `json:"person_id"`
+	FromQuarter string     `json:"from_quarter"`
+	ToQuarter   string     `json:"to_quarter"`
+	OldHash     string     `json:"old_input_hash"`
+	NewHash     string     `json:"new_input_hash"`
+	Diff        []LineDiff `json:"diff"`
+	Lines       []Line     `json:"lines"`
+	Delta       Money      `json:"delta"`
+}
+
+// LineDiff compares one line (by Key) between the final and the recomputed
+// statement. A line only in one of them has the other amount at zero.
+type LineDiff struct {
+	Key     string `json:"key"`
+	Kind    string `json:"kind"`
+	Old     Money  `json:"old"`
+	New     Money  `json:"new"`
+	Delta   Money  `json:"delta"`
+	OldNote string `json:"old_explain,omitempty"`
+	NewNote string `json:"new_explain,omitempty"`
+}
+
+// Reconcile compares a final statement with a recomputation of the same
+// quarter and person. It returns nil when no line amount changed (a new
+// input hash alone pays nothing). Otherwise one prior_period_adjustment line
+// per changed line carries the delta into the next quarter; the final
+// statement itself is never rewritten.
+func Reconcile(final, recomputed *Statement) (*Correction, error) {
+	if final.Quarter != recomputed.Quarter || final.PersonID != recomputed.PersonID {
+		return nil, fmt.Errorf("reconcile %s with %s: not the same quarter and person", final.ID, recomputed.ID)
+	}
+	if final.Currency != recomputed.Currency {
+		return nil, fmt.Errorf("reconcile %s: currency changed from %s to %s", final.ID, final.Currency, recomputed.Currency)
+	}
+	q, err := period.Parse(final.Quarter)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile %s: %w", final.ID, err)
+	}
+	type pair struct{ old, new *Line }
+	byKey := map[string]*pair{}
+	for i := range final.Lines {
+		l := &final.Lines[i]
+		byKey[l.Key] = &pair{old: l}
+	}
+	for i := range recomputed.Lines {
+		l := &recomputed.Lines[i]
+		if p := byKey[l.Key]; p != nil {
+			p.new = l
+		} else {
+			byKey[l.Key] = &pair{new: l}
+		}
+	}
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	c := &Correction{PersonID: final.PersonID, FromQuarter: final.Quarter, ToQuarter: q.Next().String(),
+		OldHash: final.InputHash, NewHash: recomputed.InputHash, Diff: []LineDiff{}, Lines: []Line{}}
+	total := decimal.Zero
+	for _, k := range keys {
+		p := byKey[k]
+		d := LineDiff{Key: k}
+		if p.old != nil {
+			d.Kind, d.Old, d.OldNote = p.old.Kind, p.old.Amount, p.old.Explain
+		}
+		if p.new != nil {
+			d.Kind, d.New, d.NewNote = p.new.Kind, p.new.Amount, p.new.Explain
+		}
+		delta := d.New.Sub(d.Old.Decimal)
+		if delta.IsZero() {
+			continue
+		}
+		d.Delta = Money{delta}
+		total = total.Add(delta)
+		c.Diff = append(c.Diff, d)
+		c.Lines = append(c.Lines, Line{
+			Key: "prior/" + final.Quarter + "/" + k, Kind: LinePriorPeriod, Ref: final.ID,
+			Exact: delta, Amount: Money{delta},
+			Explain: fmt.Sprintf("correction to final statement %s, line %s: was %s, recomputed %s, difference %s",
+				final.ID, k, money.Format(d.Old.Decimal), money.Format(d.New.Decimal), money.Format(delta)),
+		})
+	}
+	if len(c.Diff) == 0 {
+		return nil, nil
+	}
+	c.Delta = Money{total}
+	sum := sha256.Sum256([]byte(recomputed.InputHash + "|" + final.InputHash))
+	c.ID = fmt.Sprintf("%s/%s/%s", final.Quarter, final.PersonID, hex.EncodeToString(sum[:])[:12])
+	for i := range c.Lines {
+		c.Lines[i].Ref = c.ID
+	}
+	return c, nil
+}

@@ -1,0 +1,170 @@
+package comp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/money"
+)
+
+// Line kinds on a statement.
+const (
+	LineAttainmentBonus = KindAttainmentBonus
+	LineCommission      = KindCommission
+	LineCommissionCap   = "commission_cap"          // brings a capped commission down to its cap
+	LineClawback        = "clawback"                // a paid deal cancelled within the window
+	LineAdjustment      = "adjustment"              // a manual adjustment (reason, author)
+	LinePriorPeriod     = "prior_period_adjustment" // a correction to a final statement of an earlier quarter
+)
+
+// Money is an amount rounded to the cent, written in JSON as a string with
+// exactly two decimals ("-1234.50") so reruns are byte-identical.
+type Money struct{ decimal.Decimal }
+
+// MarshalJSON implements json.Marshaler.
+func (m Money) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + money.Round(m.Decimal).StringFixed(money.Scale) + `"`), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("money: want a string, got %s", b)
+	}
+	d, err := money.Parse(s)
+	if err != nil {
+		return fmt.Errorf("money: %w", err)
+	}
+	m.Decimal = d
+	return nil
+}
+
+func cents(d decimal.Decimal) Money { return Money{money.Round(d)} }
+
+// Line is one explained amount. Fields that do not apply to its kind are
+// omitted. Ratios are decimal strings (1 = 100%); Amount is rounded once,
+// half away from zero, from Exact.
+type Line struct {
+	// Key identifies the line across recomputations, for diffs.
+	Key       string `json:"key"`
+	Kind      string `json:"kind"`
+	Component string `json:"component,omitempty"`
+	Plan      string `json:"plan,omitempty"` // id@vN
+	SpanFrom  string `json:"span_from,omitempty"`
+	SpanTo    string `json:"span_to,omitempty"`
+	Metric    string `json:"metric,omitempty"`
+	Scope     string `json:"scope,omitempty"`
+	ScopeKey  string `json:"scope_key,omitempty"`
+	Model     string `json:"model,omitempty"`
+
+	Actual         *decimal.Decimal `json:"actual,omitempty"`
+	Target         *decimal.Decimal `json:"target,omitempty"`
+	Attainment     *decimal.Decimal `json:"attainment,omitempty"`
+	Segment        string           `json:"segment,omitempty"` // curve segment or tier
+	Payout         *decimal.Decimal `json:"payout,omitempty"`  // curve multiplier
+	Weight         *decimal.Decimal `json:"weight,omitempty"`
+	TargetVariable *decimal.Decimal `json:"target_variable,omitempty"`
+	Basis          *decimal.Decimal `json:"basis,omitempty"` // amount a rate applies to
+	Rate           *decimal.Decimal `json:"rate,omitempty"`
+	Proration      *decimal.Decimal `json:"proration,omitempty"`
+
+	Exact  decimal.Decimal `json:"exact"`
+	Amount Money           `json:"amount"`
+
+	Ref     string `json:"ref,omitempty"` // deal, adjustment or correction id
+	Reason  string `json:"reason,omitempty"`
+	Author  string `json:"author,omitempty"`
+	Explain string `json:"explain"`
+}
+
+// PlanUse is one plan span on a statement.
+type PlanUse struct {
+	Plan        string          `json:"plan"` // id@vN
+	Name        string          `json:"name"`
+	File        string          `json:"file"`
+	FileSHA256  string          `json:"file_sha256"`
+	From        string          `json:"from"`
+	To          string          `json:"to"`
+	Days        int             `json:"days"`
+	QuarterDays int             `json:"quarter_days"`
+	Proration   decimal.Decimal `json:"proration"`
+}
+
+// DealCredit is a person's credit for one deal and what was paid for it.
+type DealCredit struct {
+	DealID    string          `json:"deal_id"`
+	DealName  string          `json:"deal_name"`
+	CloseDate string          `json:"close_date"`
+	Role      string          `json:"role"`                  // owner, split or team
+	Via       string          `json:"via,omitempty"`         // for team credit: the rep credited
+	Percent   decimal.Decimal `json:"percent"`               // share of the deal, 0–100
+	Credited  Money           `json:"credited"`              // amount credited
+	Plan      string          `json:"plan,omitempty"`        // plan that paid it
+	Component string          `json:"component,omitempty"`   // commission component that paid it
+	Paid      Money           `json:"paid"`                  // commission attributed to the deal
+	Clawback  int             `json:"clawback_days"`         // window in force when paid
+	Unpaid    string          `json:"unpaid_reason,omitempty"`
+}
+
+// Statement is one person's pay for one quarter.
+type Statement struct {
+	ID          string       `json:"id"` // "<quarter>/<person id>"
+	Quarter     string       `json:"quarter"`
+	PersonID    string       `json:"person_id"`
+	EmployeeID  string       `json:"employee_id"`
+	Name        string       `json:"name"`
+	Team        string       `json:"team"`
+	CostCenter  string       `json:"cost_center"`
+	Currency    string       `json:"currency"`
+	Plans       []PlanUse    `json:"plans"`
+	Lines       []Line       `json:"lines"`
+	Credits     []DealCredit `json:"credits"`
+	Total       Money        `json:"total"`
+	InputHash   string       `json:"input_hash"` // SHA-256 of the inputs, see hashInputs
+	CodeVersion string       `json:"code_version"`
+}
+
+// JSON is the statement's deterministic encoding: fixed field order, lines
+// in computation order, decimals as strings, indented, newline-terminated.
+func (s *Statement) JSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("statement %s: %w", s.ID, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseStatement decodes a statement written by JSON.
+func ParseStatement(b []byte) (*Statement, error) {
+	var s Statement
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode statement: %w", err)
+	}
+	return &s, nil
+}
+
+// Subtotals sums the statement's lines by kind (commission_cap counts as
+// commission; prior_period_adjustment as adjustment).
+func (s *Statement) Subtotals() (bonus, commission, clawback, adjustment decimal.Decimal) {
+	for _, l := range s.Lines {
+		switch l.Kind {
+		case LineAttainmentBonus:
+			bonus = bonus.Add(l.Amount.Decimal)
+		case LineCommission, LineCommissionCap:
+			commission = commission.Add(l.Amount.Decimal)
+		case LineClawback:
+			clawback = clawback.Add(l.Amount.Decimal)
+		default:
+			adjustment = adjustment.Add(l.Amount.Decimal)
+		}
+	}
+	return
+}
+
+func ptr(d decimal.Decimal) *decimal.Decimal { return &d }
