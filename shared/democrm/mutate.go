@@ -1,0 +1,194 @@
+package democrm
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// SetClock sets the instant the next mutations are stamped with
+// (SystemModstamp, and CreatedDate of inserted records). It starts at AsOf.
+func (o *Org) SetClock(t time.Time) {
+	o.mu.Lock()
+	o.clock = t.UTC()
+	o.mu.Unlock()
+}
+
+// Clock returns the mutation clock.
+func (o *Org) Clock() time.Time {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.clock
+}
+
+// Update sets fields (by Salesforce name) of record id and bumps its
+// SystemModstamp to the clock. Values are Go values: string for text, Id and
+// picklist fields; time.Time (or a Salesforce-format string) for dates and
+// datetimes; bool; string or decimal.Decimal for currency and percent
+// ("1234.50"); int or int64 for whole numbers; nil for null.
+func (o *Org) Update(obj *crm.Object, id string, fields map[string]any) error {
+	t, err := o.table(obj)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, err := t.number(id)
+	if err != nil {
+		return fmt.Errorf("democrm: update: %w", err)
+	}
+	row := &crm.Row{}
+	if !t.current(&renderCtx{g: &o.gen}, n, row) {
+		return fmt.Errorf("democrm: update: %s %s was deleted", obj.Name, id)
+	}
+	if err := setFields(obj, row, fields); err != nil {
+		return fmt.Errorf("democrm: update %s %s: %w", obj.Name, id, err)
+	}
+	row.Values[1] = crm.Value{I: crm.Micros(o.clock)}
+	t.over[n] = row
+	t.invalidate()
+	return nil
+}
+
+// Touch bumps record id's SystemModstamp to the clock without changing it,
+// as a workflow or trigger does in a real org.
+func (o *Org) Touch(obj *crm.Object, id string) error { return o.Update(obj, id, nil) }
+
+// Insert creates a record of obj with the given fields (see Update for the
+// value types) and returns its new Id. CreatedDate and SystemModstamp are
+// the clock.
+func (o *Org) Insert(obj *crm.Object, fields map[string]any) (string, error) {
+	t, err := o.table(obj)
+	if err != nil {
+		return "", err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := t.n + t.inserted
+	id := makeID(t.prefix, n)
+	row := &crm.Row{}
+	row.Reset(len(obj.Fields))
+	now := crm.Micros(o.clock)
+	w := rowWriter{obj, row}
+	w.common(id, now, now)
+	if err := setFields(obj, row, fields); err != nil {
+		return "", fmt.Errorf("democrm: insert %s: %w", obj.Name, err)
+	}
+	t.over[n] = row
+	t.inserted++
+	t.invalidate()
+	return id, nil
+}
+
+// Delete deletes record id as Salesforce does: objects with IsDeleted are
+// soft-deleted (IsDeleted = true, SystemModstamp bumped; only queryAll still
+// returns them); CampaignMember and OpportunitySplit are hard-deleted and
+// vanish from both query and queryAll.
+func (o *Org) Delete(obj *crm.Object, id string) error {
+	if obj != nil && obj.SoftDelete {
+		return o.Update(obj, id, map[string]any{"IsDeleted": true})
+	}
+	t, err := o.table(obj)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, err := t.number(id)
+	if err != nil {
+		return fmt.Errorf("democrm: delete: %w", err)
+	}
+	t.gone[n] = true
+	delete(t.over, n)
+	t.invalidate()
+	return nil
+}
+
+func setFields(obj *crm.Object, row *crm.Row, fields map[string]any) error {
+	for name, v := range fields {
+		i, ok := colIndex[obj][name]
+		if !ok {
+			return fmt.Errorf("no field %s", name)
+		}
+		if name == "Id" || name == "SystemModstamp" {
+			return fmt.Errorf("field %s is system-maintained", name)
+		}
+		val, err := toValue(obj.Fields[i], v)
+		if err != nil {
+			return fmt.Errorf("field %s: %w", name, err)
+		}
+		row.Values[i] = val
+	}
+	return nil
+}
+
+// toValue converts a Go value to the typed value of field f.
+func toValue(f crm.Field, v any) (crm.Value, error) {
+	if v == nil {
+		return crm.Value{Null: true}, nil
+	}
+	switch f.Type {
+	case crm.Text, crm.ID, crm.Picklist, crm.Email, crm.Phone:
+		if s, ok := v.(string); ok {
+			return crm.Value{S: s}, nil
+		}
+	case crm.Bool:
+		if b, ok := v.(bool); ok {
+			return crm.Value{B: b}, nil
+		}
+	case crm.Date, crm.DateTime:
+		var t time.Time
+		switch x := v.(type) {
+		case time.Time:
+			t = x
+		case string:
+			var err error
+			if f.Type == crm.Date {
+				t, err = time.Parse(time.DateOnly, x)
+			} else {
+				t, err = crm.ParseDateTime(x)
+			}
+			if err != nil {
+				return crm.Value{}, err
+			}
+		default:
+			return crm.Value{}, fmt.Errorf("want time.Time, got %T", v)
+		}
+		if f.Type == crm.Date {
+			return crm.Value{I: crm.Days(t)}, nil
+		}
+		return crm.Value{I: crm.Micros(t)}, nil
+	case crm.Currency, crm.Percent:
+		var d decimal.Decimal
+		switch x := v.(type) {
+		case decimal.Decimal:
+			d = x
+		case string:
+			var err error
+			if d, err = decimal.NewFromString(x); err != nil {
+				return crm.Value{}, fmt.Errorf("%q is not a number", x)
+			}
+		default:
+			return crm.Value{}, fmt.Errorf("want a decimal string or decimal.Decimal, got %T", v)
+		}
+		c := d.Shift(2)
+		if !c.IsInteger() {
+			return crm.Value{}, fmt.Errorf("%s has more than 2 decimal places", d)
+		}
+		return crm.Value{I: c.IntPart()}, nil
+	case crm.Int:
+		switch x := v.(type) {
+		case int:
+			return crm.Value{I: int64(x)}, nil
+		case int64:
+			return crm.Value{I: x}, nil
+		case string:
+			n, err := strconv.ParseInt(x, 10, 64)
+			return crm.Value{I: n}, err
+		}
+	}
+	return crm.Value{}, fmt.Errorf("a %T cannot be a %s", v, f.Type)
+}

@@ -1,0 +1,390 @@
+// Package democrm is Venn's demo CRM: a deterministic synthetic B2B org
+// (Generate) and a server that speaks the Salesforce REST, Bulk API 2.0 and
+// OAuth protocols over it (NewServer), so the extract job, its tests and the
+// demo run against the same wire format as production, without an account.
+//
+// The org is lead-driven and lazy: record i of every object is computed on
+// demand from (seed, lead, i), and only a few bytes of index per record are
+// kept, so a million-lead org fits in a few hundred megabytes and can be
+// served page by page. Mutations (Update, Insert, Delete, SimulateNight) are
+// kept as an overlay on top of the generated records.
+package democrm
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// Config describes the org to generate. The zero value of each field means
+// its default.
+type Config struct {
+	Seed int64
+	// Leads is the number of generated leads (default 4000). Every other
+	// object scales with it, except User and Campaign.
+	Leads int
+	// AsOf is the org's "now" (default DefaultAsOf): nothing happens after it.
+	AsOf time.Time
+	// HistoryStart is when the first lead arrives (default DefaultHistoryStart).
+	HistoryStart time.Time
+	// Malformed is the number of deliberately bad records served on the wire
+	// besides the valid org (default 3; negative for none).
+	Malformed int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Leads == 0 {
+		c.Leads = 4000
+	}
+	if c.AsOf.IsZero() {
+		c.AsOf = DefaultAsOf
+	}
+	if c.HistoryStart.IsZero() {
+		c.HistoryStart = DefaultHistoryStart
+	}
+	if c.Malformed == 0 {
+		c.Malformed = 3
+	}
+	if c.Malformed < 0 {
+		c.Malformed = 0
+	}
+	return c
+}
+
+// MalformedRecord describes one deliberately bad record served on the wire.
+// It is not part of the valid org (Each and Count leave it out); the
+// extract's reject path should quarantine exactly these.
+type MalformedRecord struct {
+	Object string
+	ID     string // empty for the record with no Id
+	Field  string
+	Why    string
+}
+
+// Org is a generated org plus the mutations applied since. It is safe for
+// concurrent use.
+type Org struct {
+	cfg    Config
+	gen    generator
+	mu     sync.RWMutex
+	tables map[string]*table
+	clock  time.Time
+	bad    []MalformedRecord
+}
+
+// generator holds what plan and the renderers need; it is immutable after
+// Generate.
+type generator struct {
+	seed           int64
+	start, asOf    int64 // micros
+	quarterStarts  []int64
+	campaigns      []campaignPlan
+	accounts, opps *table // for Id lookups from a lead plan
+	tables         map[string]*table
+}
+
+func (g *generator) tab(name string) *table { return g.tables[name] }
+
+// ref points a lead-derived record at its lead and its position in the
+// lead's plan (which opportunity, touch, task, stage step or split side).
+type ref struct {
+	lead int32
+	a, b uint8
+}
+
+// table is one object's records: n generated ones (rendered on demand) and
+// the overlay of mutations.
+type table struct {
+	obj    *crm.Object
+	prefix string
+	n      int64
+	refs   []ref   // lead-derived objects: record i's lead (sorted by lead, a, b)
+	stamps []int64 // generated SystemModstamp of record i
+	render func(rc *renderCtx, i int64, row *crm.Row)
+
+	over     map[int64]*crm.Row // current state of mutated and inserted records
+	gone     map[int64]bool     // hard-deleted records
+	inserted int64              // inserted records have numbers n..n+inserted-1
+	bad      []badRecord        // malformed wire records
+
+	cacheMu sync.Mutex
+	byStamp []int32 // record numbers ordered by (SystemModstamp, Id); nil when stale
+}
+
+// badRecord is a malformed record: a valid row whose wire form replaces
+// some fields' text (raw) or drops its Id.
+type badRecord struct {
+	row  crm.Row
+	raw  map[string]string
+	noID bool
+}
+
+// Generate builds the org described by cfg. The same cfg always yields the
+// same org, byte for byte.
+func Generate(cfg Config) *Org {
+	cfg = cfg.withDefaults()
+	o := &Org{cfg: cfg, tables: map[string]*table{}, clock: cfg.AsOf}
+	g := &o.gen
+	g.seed = cfg.Seed
+	g.start = cfg.HistoryStart.UnixMicro()
+	g.asOf = cfg.AsOf.UnixMicro()
+	g.planCampaigns(cfg.HistoryStart, cfg.AsOf)
+
+	for _, obj := range crm.Objects {
+		o.tables[obj.Name] = &table{obj: obj, prefix: keyPrefix[obj.Name], over: map[int64]*crm.Row{}, gone: map[int64]bool{}}
+	}
+	o.tables["User"].n = int64(len(People))
+	o.tables["User"].render = renderUser
+	for _, p := range People {
+		o.tables["User"].stamps = append(o.tables["User"].stamps, userStamp(p, g.asOf))
+	}
+	ct := o.tables["Campaign"]
+	ct.n = int64(len(g.campaigns))
+	ct.render = renderCampaign
+	for _, c := range g.campaigns {
+		ct.stamps = append(ct.stamps, c.modstamp)
+	}
+	g.accounts, g.opps, g.tables = o.tables["Account"], o.tables["Opportunity"], o.tables
+
+	leads := o.tables["Lead"]
+	leads.n = int64(cfg.Leads)
+	leads.stamps = make([]int64, cfg.Leads)
+	leads.render = renderLead
+	derived := func(name string, render func(*renderCtx, int64, *crm.Row)) *table {
+		t := o.tables[name]
+		t.render = render
+		return t
+	}
+	acc := derived("Account", renderAccount)
+	con := derived("Contact", renderContact)
+	cm := derived("CampaignMember", renderCampaignMember)
+	opp := derived("Opportunity", renderOpportunity)
+	ocr := derived("OpportunityContactRole", renderContactRole)
+	hist := derived("OpportunityHistory", renderHistory)
+	split := derived("OpportunitySplit", renderSplit)
+	tsk := derived("Task", renderTask)
+	add := func(t *table, r ref, stamp int64) {
+		t.refs = append(t.refs, r)
+		t.stamps = append(t.stamps, stamp)
+	}
+	var p leadPlan
+	for i := int64(0); i < leads.n; i++ {
+		g.plan(i, &p)
+		leads.stamps[i] = p.modstamp
+		l := int32(i)
+		for k := 0; k < p.nTouches; k++ {
+			add(cm, ref{lead: l, a: uint8(k)}, p.touches[k].at)
+		}
+		if p.conv != 0 {
+			add(acc, ref{lead: l}, p.accountModstamp)
+			add(con, ref{lead: l}, p.contactModstamp)
+		}
+		for k := 0; k < p.nOpps; k++ {
+			op := &p.opps[k]
+			add(opp, ref{lead: l, a: uint8(k)}, op.modstamp())
+			add(ocr, ref{lead: l, a: uint8(k)}, op.created)
+			for s := 0; s < op.nStages; s++ {
+				add(hist, ref{lead: l, a: uint8(k), b: uint8(s)}, op.stages[s].at)
+			}
+			if op.split {
+				add(split, ref{lead: l, a: uint8(k), b: 0}, op.created)
+				add(split, ref{lead: l, a: uint8(k), b: 1}, op.created)
+			}
+		}
+		for k := 0; k < p.nTasks; k++ {
+			add(tsk, ref{lead: l, a: uint8(k)}, p.tasks[k].at)
+		}
+	}
+	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk} {
+		t.n = int64(len(t.refs))
+	}
+	o.addMalformed()
+	return o
+}
+
+// Config returns the configuration the org was generated with, defaults
+// filled in.
+func (o *Org) Config() Config { return o.cfg }
+
+func (o *Org) table(obj *crm.Object) (*table, error) {
+	if obj == nil {
+		return nil, errors.New("democrm: nil object")
+	}
+	t, ok := o.tables[obj.Name]
+	if !ok {
+		return nil, fmt.Errorf("democrm: object %s is not in the demo org", obj.Name)
+	}
+	return t, nil
+}
+
+// Each calls fn with every valid, live record of obj (mutations applied,
+// soft-deleted and malformed records left out) in Id order. Each row is
+// freshly allocated, so fn may keep it.
+func (o *Org) Each(obj *crm.Object, fn func(*crm.Row) error) error {
+	return o.each(obj, false, fn)
+}
+
+// EachAll is Each including soft-deleted records (IsDeleted = true), as
+// queryAll returns them.
+func (o *Org) EachAll(obj *crm.Object, fn func(*crm.Row) error) error {
+	return o.each(obj, true, fn)
+}
+
+func (o *Org) each(obj *crm.Object, withDeleted bool, fn func(*crm.Row) error) error {
+	t, err := o.table(obj)
+	if err != nil {
+		return err
+	}
+	rc := &renderCtx{g: &o.gen}
+	o.mu.RLock()
+	total := t.n + t.inserted
+	o.mu.RUnlock()
+	for i := int64(0); i < total; i++ {
+		row := &crm.Row{}
+		o.mu.RLock()
+		ok := t.current(rc, i, row)
+		o.mu.RUnlock()
+		if !ok || (!withDeleted && t.isDeleted(row)) {
+			continue
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Count is the number of records Each yields for obj.
+func (o *Org) Count(obj *crm.Object) int {
+	t, err := o.table(obj)
+	if err != nil {
+		return 0
+	}
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	n := t.n + t.inserted - int64(len(t.gone))
+	for _, r := range t.over {
+		if t.isDeleted(r) {
+			n--
+		}
+	}
+	return int(n)
+}
+
+// Malformed lists the deliberately bad records served on the wire.
+func (o *Org) Malformed() []MalformedRecord { return append([]MalformedRecord(nil), o.bad...) }
+
+// current renders record i as it is now into row; false if it was
+// hard-deleted. The caller holds o.mu.
+func (t *table) current(rc *renderCtx, i int64, row *crm.Row) bool {
+	if t.gone[i] {
+		return false
+	}
+	if r, ok := t.over[i]; ok {
+		row.Values = append(row.Values[:0], r.Values...)
+		return true
+	}
+	if i >= t.n {
+		return false
+	}
+	row.Reset(len(t.obj.Fields))
+	t.render(rc, i, row)
+	return true
+}
+
+func (t *table) isDeleted(row *crm.Row) bool {
+	return t.obj.SoftDelete && row.Values[3].B // IsDeleted is column 3 when present
+}
+
+// stamp is record i's current SystemModstamp. The caller holds o.mu.
+func (t *table) stamp(i int64) int64 {
+	if r, ok := t.over[i]; ok {
+		return r.Modstamp()
+	}
+	return t.stamps[i]
+}
+
+// deleted reports whether record i is soft-deleted now. The caller holds o.mu.
+func (t *table) deleted(i int64) bool {
+	if r, ok := t.over[i]; ok {
+		return t.isDeleted(r)
+	}
+	return false
+}
+
+// id is record i's Id.
+func (t *table) id(i int64) string {
+	if t.obj == crm.User && i < int64(len(People)) {
+		return People[i].ID
+	}
+	return makeID(t.prefix, i)
+}
+
+// number finds the record number of an Id.
+func (t *table) number(id string) (int64, error) {
+	if t.obj == crm.User {
+		for i, p := range People {
+			if p.ID == id {
+				return int64(i), nil
+			}
+		}
+	}
+	n, err := parseID(t.prefix, id)
+	if err != nil {
+		return 0, err
+	}
+	if n >= t.n+t.inserted || t.gone[n] {
+		return 0, fmt.Errorf("%s %s does not exist", t.obj.Name, id)
+	}
+	return n, nil
+}
+
+// indexOf finds the number of the lead-derived record (lead, a) by binary
+// search over refs, which are in lead order. It returns -1 if absent.
+func (t *table) indexOf(lead int64, a uint8) int64 {
+	k := sort.Search(len(t.refs), func(j int) bool {
+		r := t.refs[j]
+		return int64(r.lead) > lead || (int64(r.lead) == lead && r.a >= a)
+	})
+	if k < len(t.refs) && int64(t.refs[k].lead) == lead && t.refs[k].a == a {
+		return int64(k)
+	}
+	return -1
+}
+
+// ordered returns the record numbers of t (generated and inserted, not
+// hard-deleted) ordered by (SystemModstamp, Id), cached until the next
+// mutation. The caller holds o.mu for reading.
+func (t *table) ordered() []int32 {
+	t.cacheMu.Lock()
+	defer t.cacheMu.Unlock()
+	if t.byStamp != nil {
+		return t.byStamp
+	}
+	total := t.n + t.inserted
+	idx := make([]int32, 0, total)
+	for i := int64(0); i < total; i++ {
+		if !t.gone[i] {
+			idx = append(idx, int32(i))
+		}
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		sa, sb := t.stamp(int64(idx[a])), t.stamp(int64(idx[b]))
+		if sa != sb {
+			return sa < sb
+		}
+		return idx[a] < idx[b]
+	})
+	t.byStamp = idx
+	return idx
+}
+
+func (t *table) invalidate() {
+	t.cacheMu.Lock()
+	t.byStamp = nil
+	t.cacheMu.Unlock()
+}
