@@ -118,25 +118,25 @@ func (o *oppPlan) stage() int { return o.stages[o.nStages-1].stage }
 func (o *oppPlan) modstamp() int64 { return o.stages[o.nStages-1].at }
 
 type leadPlan struct {
-	i                int64
-	created          int64
-	source           int
-	segment, region  int
-	mql, sql, conv   int64 // 0 when the lead never got there
-	owner            int
-	status           string
-	touches          [maxTouches]touch
-	nTouches         int
-	tasks            [maxTasks]task
-	nTasks           int
-	opps             [maxOpps]oppPlan
-	nOpps            int
-	modstamp         int64
-	firstResponse    int64 // first sales touch after MQL, 0 if none
-	accountIndustry  int
-	customer         bool // the account has a won deal
-	contactModstamp  int64
-	accountModstamp  int64
+	i               int64
+	created         int64
+	source          int
+	segment, region int
+	mql, sql, conv  int64 // 0 when the lead never got there
+	owner           int
+	status          string
+	touches         [maxTouches]touch
+	nTouches        int
+	tasks           [maxTasks]task
+	nTasks          int
+	opps            [maxOpps]oppPlan
+	nOpps           int
+	modstamp        int64
+	firstResponse   int64 // first sales touch after MQL, 0 if none
+	accountIndustry int
+	customer        bool // the account has a won deal
+	contactModstamp int64
+	accountModstamp int64
 }
 
 func (p *leadPlan) marketing() bool { return p.source < numMarketingSources }

@@ -65,7 +65,7 @@ func (w rowWriter) dateTimeOpt(name string, us int64) {
 		w.set(name, crm.Value{I: us})
 	}
 }
-func (w rowWriter) date(name string, days int64)     { w.set(name, crm.Value{I: days}) }
+func (w rowWriter) date(name string, days int64)    { w.set(name, crm.Value{I: days}) }
 func (w rowWriter) hundredths(name string, v int64) { w.set(name, crm.Value{I: v}) }
 
 // common fills Id, SystemModstamp, CreatedDate and IsDeleted.
