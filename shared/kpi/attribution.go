@@ -1,0 +1,189 @@
+package kpi
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/money"
+)
+
+// Attribution: each opportunity in the period's population (created in the
+// period → mktg_influenced_pipeline; won with a close date in the period →
+// mktg_influenced_bookings) has its amount split over its eligible touches
+// by every configured model, to the cent, with money.Allocate (largest
+// remainder; ties to the earlier touch). docs/kpis.md states every rule.
+
+// decayPlaces is the precision of time-decay weights; Allocate then makes
+// the parts sum exactly to the amount whatever the weights' rounding.
+const decayPlaces = 18
+
+type attrKey struct {
+	kpi, model string
+	dk         dimKey
+}
+
+// positionsOf returns the touch index of each position (-1 when missing).
+// Touches are sorted by time, then member Id.
+func positionsOf(o *opp) map[string]int {
+	ts := o.touches
+	n := len(ts)
+	pos := map[string]int{PosFirst: 0, PosLast: n - 1, PosOppCreation: -1, PosLeadCreation: -1}
+	for i, t := range ts {
+		if t.at <= o.created {
+			pos[PosOppCreation] = i
+		}
+		if o.hasLead && o.convEnd > 0 && t.at < o.convEnd {
+			pos[PosLeadCreation] = i
+		}
+	}
+	return pos
+}
+
+// positionalWeights gives each touch the sum of the weights of the present
+// positions it holds, plus an equal share of the middle weight if it lies
+// strictly between the model's earliest and latest present positions and
+// holds none. Missing positions and an empty middle simply carry no weight:
+// Allocate's normalisation spreads theirs over the rest in proportion.
+func positionalWeights(m Model, o *opp) []decimal.Decimal {
+	n := len(o.touches)
+	pos := positionsOf(o)
+	w := make([]decimal.Decimal, n)
+	held := make([]bool, n)
+	lo, hi := n, -1
+	for _, p := range positionsOnly(m.Weights) {
+		i := pos[p]
+		if i < 0 {
+			continue
+		}
+		held[i] = true
+		lo, hi = min(lo, i), max(hi, i)
+	}
+	var middle []int
+	if mw, ok := m.Weights[PosMiddle]; ok && mw.IsPositive() {
+		for i := lo + 1; i < hi; i++ {
+			if !held[i] {
+				middle = append(middle, i)
+			}
+		}
+	}
+	// Scale positions by the middle count so each middle touch gets the
+	// middle weight itself: exact, no division.
+	scale := decimal.NewFromInt(int64(max(len(middle), 1)))
+	for _, p := range positionsOnly(m.Weights) {
+		if i := pos[p]; i >= 0 {
+			w[i] = w[i].Add(m.Weights[p].Mul(scale))
+		}
+	}
+	for _, i := range middle {
+		w[i] = w[i].Add(m.Weights[PosMiddle])
+	}
+	return w
+}
+
+type decayKey struct{ days, halfLife int64 }
+
+// attribute runs every model over the population and returns the
+// influenced values.
+func (e *engine) attribute() ([]Value, error) {
+	sums := map[attrKey]int64{}
+	decay := map[decayKey]decimal.Decimal{}
+	half := decimal.NewFromFloat(0.5)
+	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
+	wantChannel := slices.Contains(e.cfg.Dimensions, DimChannel)
+	for i := range e.opps {
+		o := &e.opps[i]
+		if !o.needTouches {
+			continue
+		}
+		var kpis []string
+		if e.w.in(o.created) {
+			kpis = append(kpis, "mktg_influenced_pipeline")
+		}
+		if o.won && e.w.inDay(o.closeDay) {
+			kpis = append(kpis, "mktg_influenced_bookings")
+		}
+		slices.SortFunc(o.touches, func(a, b touch) int {
+			return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.member, b.member))
+		})
+		amount := money.FromCents(o.amount)
+		for _, m := range e.cfg.Attribution {
+			var weights []decimal.Decimal
+			switch {
+			case len(o.touches) == 0:
+			case m.Name == ModelEven:
+				weights = make([]decimal.Decimal, len(o.touches))
+				for j := range weights {
+					weights[j] = decimal.NewFromInt(1)
+				}
+			case m.Name == ModelTimeDecay:
+				weights = make([]decimal.Decimal, len(o.touches))
+				last := o.touches[len(o.touches)-1].at
+				for j, t := range o.touches {
+					k := decayKey{(last - t.at) / dayMicros, int64(m.HalfLifeDays)}
+					d, ok := decay[k]
+					if !ok {
+						var err error
+						d, err = half.PowWithPrecision(decimal.NewFromInt(k.days).Div(decimal.NewFromInt(k.halfLife)), decayPlaces)
+						if err != nil {
+							return nil, err
+						}
+						decay[k] = d
+					}
+					weights[j] = d
+				}
+			default:
+				weights = positionalWeights(m, o)
+			}
+			total := decimal.Zero
+			for _, w := range weights {
+				total = total.Add(w)
+			}
+			for _, k := range kpis {
+				if o.amount == 0 {
+					continue
+				}
+				if !total.IsPositive() {
+					if wantCampaign {
+						sums[attrKey{k, m.Name, dimKey{DimCampaign, KeyUnattributed}}] += o.amount
+					}
+					if wantChannel {
+						sums[attrKey{k, m.Name, dimKey{DimChannel, KeyUnattributed}}] += o.amount
+					}
+					continue
+				}
+				parts, err := money.Allocate(amount, weights)
+				if err != nil {
+					return nil, err
+				}
+				for j, part := range parts {
+					c := money.Cents(part)
+					if c == 0 {
+						continue
+					}
+					camp := o.touches[j].campaign
+					sums[attrKey{k, m.Name, dimKey{DimOrg, KeyAll}}] += c
+					if wantCampaign {
+						sums[attrKey{k, m.Name, dimKey{DimCampaign, camp}}] += c
+					}
+					if wantChannel {
+						sums[attrKey{k, m.Name, dimKey{DimChannel, orNone(e.campType[camp])}}] += c
+					}
+				}
+			}
+		}
+	}
+	for _, k := range []string{"mktg_influenced_pipeline", "mktg_influenced_bookings"} {
+		for _, m := range e.cfg.Attribution {
+			ak := attrKey{k, m.Name, dimKey{DimOrg, KeyAll}}
+			sums[ak] += 0 // the org value exists even when nothing is attributed
+		}
+	}
+	out := make([]Value, 0, len(sums))
+	for ak, c := range sums {
+		d, _ := Lookup(ak.kpi)
+		out = append(out, e.value(d, ak.dk, ak.model, cents(c)))
+	}
+	return out, nil
+}

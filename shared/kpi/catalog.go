@@ -1,0 +1,247 @@
+package kpi
+
+import (
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
+
+// Units of a KPI value.
+const (
+	UnitCount    = "count"
+	UnitCurrency = "currency"
+	UnitRatio    = "ratio"
+	UnitDays     = "days"
+	UnitHours    = "hours"
+)
+
+// Owners of a KPI: who answers for it. Shared KPIs pay both teams.
+const (
+	OwnerMarketing = "marketing"
+	OwnerSales     = "sales"
+	OwnerShared    = "shared"
+)
+
+// Counting bases.
+const (
+	// BasisPeriod counts events whose instant falls in the period (flow).
+	BasisPeriod = "period"
+	// BasisCohort follows the leads created in the period to their fate as
+	// of the as-of instant.
+	BasisCohort = "cohort"
+	// BasisSnapshot measures state at the as-of instant (open pipeline).
+	BasisSnapshot = "snapshot"
+)
+
+// Definition describes one catalog KPI. docs/kpis.md holds the full formula
+// and a worked example for each.
+type Definition struct {
+	Name        string
+	Unit        string
+	Owner       string
+	Basis       string
+	Modeled     bool     // one value per attribution model
+	Dimensions  []string // dimensions it is computed for (if configured)
+	Fields      []string // CRM columns read, object.column
+	Description string
+}
+
+// Ratio values carry RatioPlaces decimal places, rounded half away from
+// zero (half-up for the non-negative ratios of the catalog).
+const RatioPlaces = 6
+
+var (
+	leadDims     = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner, DimChannel}
+	oppDims      = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner, DimChannel, DimCampaign}
+	renewalDims  = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner}
+	userDims     = []string{DimOrg, DimTeam, DimOwner}
+	touchDims    = []string{DimOrg, DimCampaign, DimChannel}
+	leadFields   = []string{"Lead.created_date", "Lead.owner_id", "Lead.segment", "Lead.region", "Lead.lead_source", "User.team"}
+	stageFields  = []string{"Lead.mql_date", "Lead.sql_date", "Lead.status", "Lead.created_date"}
+	oppFields    = []string{"Opportunity.created_date", "Opportunity.type", "Opportunity.owner_id", "Opportunity.account_id", "Account.segment", "Account.region", "Opportunity.lead_source", "Opportunity.campaign_id", "User.team"}
+	stateFields  = []string{"Opportunity.stage_name", "Opportunity.is_won", "Opportunity.is_closed", "Opportunity.close_date", "Opportunity.amount", "Opportunity.currency_iso_code", "OpportunityHistory.created_date", "OpportunityHistory.stage_name", "OpportunityHistory.amount", "OpportunityHistory.close_date"}
+	touchFields  = []string{"CampaignMember.campaign_id", "CampaignMember.lead_id", "CampaignMember.contact_id", "CampaignMember.has_responded", "CampaignMember.first_responded_date", "CampaignMember.created_date", "Campaign.type", "OpportunityContactRole.opportunity_id", "OpportunityContactRole.contact_id", "Lead.converted_opportunity_id", "Lead.converted_date", "Lead.created_date"}
+	taskFields   = []string{"Task.type", "Task.owner_id", "Task.who_id", "Task.created_date", "Task.activity_date"}
+	convertField = []string{"Lead.converted_opportunity_id"}
+)
+
+// kpiSpec is a catalog entry with its formula over a tally.
+type kpiSpec struct {
+	Definition
+	eval func(t *tally) measure
+}
+
+func cat(fs ...[]string) []string { return slices.Concat(fs...) }
+
+// specs is the catalog, in the order results are sorted. The marketing
+// influenced KPIs are computed by the attribution pass, not from tallies,
+// and the target KPIs need the configured targets (eval is nil for both).
+var specs = []kpiSpec{
+	{Definition{"leads", UnitCount, OwnerMarketing, BasisPeriod, false, leadDims, leadFields, "Leads created in the period."},
+		func(t *tally) measure { return count(t.leads) }},
+	{Definition{"mqls", UnitCount, OwnerMarketing, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Leads that became marketing-qualified in the period."},
+		func(t *tally) measure { return count(t.mqls) }},
+	{Definition{"sqls", UnitCount, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Leads accepted by sales (SQL) in the period."},
+		func(t *tally) measure { return count(t.sqls) }},
+	{Definition{"opps_created", UnitCount, OwnerSales, BasisPeriod, false, oppDims, oppFields, "Funnel opportunities created in the period."},
+		func(t *tally) measure { return count(t.oppsCreated) }},
+	{Definition{"opps_won", UnitCount, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Funnel opportunities won (as of the as-of instant) with a close date in the period."},
+		func(t *tally) measure { return count(t.won) }},
+	{Definition{"opps_lost", UnitCount, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Funnel opportunities lost with a close date in the period."},
+		func(t *tally) measure { return count(t.lost) }},
+	{Definition{"bookings", UnitCurrency, OwnerShared, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Amount of funnel opportunities won with a close date in the period."},
+		func(t *tally) measure { return cents(t.bookings) }},
+	{Definition{"pipeline_created", UnitCurrency, OwnerShared, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Amount (as of the as-of instant) of funnel opportunities created in the period."},
+		func(t *tally) measure { return cents(t.pipelineCreated) }},
+	{Definition{"open_pipeline", UnitCurrency, OwnerSales, BasisSnapshot, false, oppDims, cat(oppFields, stateFields), "Amount of funnel opportunities open at the as-of instant with a close date in the quarter."},
+		func(t *tally) measure { return cents(t.openPipeline) }},
+	{Definition{"win_rate", UnitRatio, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "opps_won ÷ (opps_won + opps_lost), by count."},
+		func(t *tally) measure { return ratio(t.won, t.won+t.lost) }},
+	{Definition{"avg_deal_size", UnitCurrency, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "bookings ÷ opps_won, rounded to the cent."},
+		func(t *tally) measure { return avgMoney(t.bookings, t.won) }},
+	{Definition{"sales_cycle_days", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Mean whole days from creation (UTC day) to close date over opportunities won or lost in the period."},
+		func(t *tally) measure { return ratio(t.closedDays, t.won+t.lost) }},
+	{Definition{"conv_lead_mql", UnitRatio, OwnerMarketing, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "mqls ÷ leads in the same period (flow; can exceed 1)."},
+		func(t *tally) measure { return ratio(t.mqls, t.leads) }},
+	{Definition{"conv_mql_sql", UnitRatio, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "sqls ÷ mqls in the same period (flow; can exceed 1)."},
+		func(t *tally) measure { return ratio(t.sqls, t.mqls) }},
+	{Definition{"conv_sql_opp", UnitRatio, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, oppFields), "opps_created ÷ sqls in the same period (flow; can exceed 1)."},
+		func(t *tally) measure { return ratio(t.oppsCreated, t.sqls) }},
+	{Definition{"conv_opp_won", UnitRatio, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "opps_won ÷ opps_created in the same period (flow; can exceed 1)."},
+		func(t *tally) measure { return ratio(t.won, t.oppsCreated) }},
+	{Definition{"conv_lead_mql_cohort", UnitRatio, OwnerMarketing, BasisCohort, false, leadDims, cat(leadFields, stageFields), "Of the leads created in the period, the share that reached MQL by the as-of instant."},
+		func(t *tally) measure { return ratio(t.cohortMQL, t.cohort) }},
+	{Definition{"conv_mql_sql_cohort", UnitRatio, OwnerShared, BasisCohort, false, leadDims, cat(leadFields, stageFields), "Of the period's leads that reached MQL, the share that also reached SQL by the as-of instant."},
+		func(t *tally) measure { return ratio(t.cohortSQL, t.cohortMQL) }},
+	{Definition{"conv_sql_opp_cohort", UnitRatio, OwnerShared, BasisCohort, false, leadDims, cat(leadFields, stageFields, convertField), "Of the period's leads that reached MQL and SQL, the share converted into an opportunity existing at the as-of instant."},
+		func(t *tally) measure { return ratio(t.cohortOpp, t.cohortSQL) }},
+	{Definition{"conv_opp_won_cohort", UnitRatio, OwnerSales, BasisCohort, false, leadDims, cat(leadFields, stageFields, convertField, stateFields), "Of the period's leads converted into an opportunity (after MQL and SQL), the share whose opportunity is won at the as-of instant."},
+		func(t *tally) measure { return ratio(t.cohortWon, t.cohortOpp) }},
+	{Definition{"velocity_mql_sql_days", UnitDays, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Mean days from MQL to SQL over leads that became SQL in the period."},
+		func(t *tally) measure { return meanDays(t.mqlSQLMicros, t.mqlSQLN) }},
+	{Definition{"velocity_sql_opp_days", UnitDays, OwnerShared, BasisPeriod, false, oppDims, cat(oppFields, stageFields, convertField), "Mean days from the converted lead's SQL to opportunity creation over opportunities created in the period."},
+		func(t *tally) measure { return meanDays(t.sqlOppMicros, t.sqlOppN) }},
+	{Definition{"velocity_opp_won_days", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Mean whole days from creation (UTC day) to close date over opportunities won in the period."},
+		func(t *tally) measure { return ratio(t.wonDays, t.won) }},
+	{Definition{"bookings_target", UnitCurrency, OwnerShared, BasisPeriod, false, userDims, nil, "The configured bookings target of the quarter."}, nil},
+	{Definition{"bookings_attainment", UnitRatio, OwnerShared, BasisPeriod, false, userDims, cat(oppFields, stateFields), "bookings ÷ bookings_target."}, nil},
+	{Definition{"pipeline_target", UnitCurrency, OwnerShared, BasisPeriod, false, userDims, nil, "The configured pipeline-created target of the quarter."}, nil},
+	{Definition{"pipeline_attainment", UnitRatio, OwnerShared, BasisPeriod, false, userDims, cat(oppFields, stateFields), "pipeline_created ÷ pipeline_target."}, nil},
+	{Definition{"pipeline_coverage", UnitRatio, OwnerSales, BasisSnapshot, false, userDims, cat(oppFields, stateFields), "open_pipeline ÷ remaining bookings target (bookings_target − bookings); undefined once the target is met."}, nil},
+	{Definition{"mktg_sourced_pipeline", UnitCurrency, OwnerMarketing, BasisPeriod, false, oppDims, cat(oppFields, stateFields, []string{"Lead.lead_source"}), "pipeline_created of marketing-sourced opportunities."},
+		func(t *tally) measure { return cents(t.srcPipeline) }},
+	{Definition{"mktg_sourced_bookings", UnitCurrency, OwnerMarketing, BasisPeriod, false, oppDims, cat(oppFields, stateFields, []string{"Lead.lead_source"}), "bookings of marketing-sourced opportunities."},
+		func(t *tally) measure { return cents(t.srcBookings) }},
+	{Definition{"mktg_sourced_opps", UnitCount, OwnerMarketing, BasisPeriod, false, oppDims, cat(oppFields, []string{"Lead.lead_source"}), "opps_created that are marketing-sourced."},
+		func(t *tally) measure { return count(t.srcOpps) }},
+	{Definition{"mktg_influenced_pipeline", UnitCurrency, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, stateFields, touchFields), "pipeline_created credited to campaigns by each attribution model; the campaign and channel keys include \"unattributed\"."}, nil},
+	{Definition{"mktg_influenced_bookings", UnitCurrency, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, stateFields, touchFields), "bookings credited to campaigns by each attribution model; the campaign and channel keys include \"unattributed\"."}, nil},
+	{Definition{"lead_response_hours_median", UnitHours, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, taskFields), "Median hours from MQL to the first sales touch, over the period's MQLs touched by the as-of instant."},
+		medianHours},
+	{Definition{"lead_sla_compliance", UnitRatio, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, taskFields), "Share of the period's MQLs whose SLA deadline has passed that were touched within the SLA."},
+		func(t *tally) measure { return ratio(t.slaMet, t.slaDue) }},
+	{Definition{"meetings", UnitCount, OwnerSales, BasisPeriod, false, userDims, taskFields, "Tasks of a meeting type dated in the period, by task owner."},
+		func(t *tally) measure { return count(t.meetings) }},
+	{Definition{"renewal_rate", UnitRatio, OwnerSales, BasisPeriod, false, renewalDims, cat(oppFields, stateFields), "Renewal opportunities won ÷ renewal opportunities with a close date in the period, by count."},
+		func(t *tally) measure { return ratio(t.renewWon, t.renewUp) }},
+	{Definition{"nrr", UnitRatio, OwnerShared, BasisPeriod, false, renewalDims, cat(oppFields, stateFields), "(won renewal amount + won expansion amount of the accounts up for renewal) ÷ amount up for renewal, in the period."},
+		func(t *tally) measure { return ratioCents(t.renewWonCents+t.expansionCents, t.renewUpCents) }},
+}
+
+// Catalog lists every KPI the engine computes, in result order.
+func Catalog() []Definition {
+	out := make([]Definition, len(specs))
+	for i, s := range specs {
+		out[i] = s.Definition
+		out[i].Dimensions = slices.Clone(s.Dimensions)
+		out[i].Fields = slices.Clone(s.Fields)
+	}
+	return out
+}
+
+// Lookup returns the catalog definition of a KPI name.
+func Lookup(name string) (Definition, bool) {
+	for _, s := range specs {
+		if s.Name == name {
+			return s.Definition, true
+		}
+	}
+	return Definition{}, false
+}
+
+func specIndex(name string) int {
+	for i, s := range specs {
+		if s.Name == name {
+			return i
+		}
+	}
+	return len(specs)
+}
+
+// measure is a KPI value before it becomes a Value.
+type measure struct {
+	value, num, den decimal.Decimal
+	defined         bool
+	isRatio         bool
+}
+
+func count(n int64) measure {
+	return measure{value: decimal.NewFromInt(n), defined: true}
+}
+
+func cents(c int64) measure {
+	return measure{value: decimal.New(c, -2), defined: true}
+}
+
+func ratioDec(num, den decimal.Decimal) measure {
+	m := measure{num: num, den: den, isRatio: true}
+	if den.IsZero() {
+		return m
+	}
+	m.value, m.defined = num.DivRound(den, RatioPlaces), true
+	return m
+}
+
+func ratio(num, den int64) measure { return ratioDec(decimal.NewFromInt(num), decimal.NewFromInt(den)) }
+
+func ratioCents(num, den int64) measure { return ratioDec(decimal.New(num, -2), decimal.New(den, -2)) }
+
+// avgMoney is a mean amount rounded to the cent (half away from zero).
+func avgMoney(c, n int64) measure {
+	m := ratioDec(decimal.New(c, -2), decimal.NewFromInt(n))
+	if m.defined {
+		m.value = m.num.DivRound(m.den, 2)
+	}
+	return m
+}
+
+var microsPerDay = decimal.NewFromInt(dayMicros)
+var microsPerHour = decimal.NewFromInt(3_600_000_000)
+
+// meanDays is total microseconds ÷ (n days); the numerator is reported in
+// days rounded to RatioPlaces.
+func meanDays(micros, n int64) measure {
+	m := ratioDec(decimal.NewFromInt(micros), decimal.NewFromInt(n).Mul(microsPerDay))
+	m.num = decimal.NewFromInt(micros).DivRound(microsPerDay, RatioPlaces)
+	m.den = decimal.NewFromInt(n)
+	return m
+}
+
+// medianHours: the median of the response times (the mean of the two middle
+// ones for an even count), in hours rounded to RatioPlaces. Numerator is the
+// median, Denominator the number of touched MQLs.
+func medianHours(t *tally) measure {
+	n := len(t.responseMicros)
+	m := measure{den: decimal.NewFromInt(int64(n)), isRatio: true}
+	if n == 0 {
+		return m
+	}
+	slices.Sort(t.responseMicros)
+	mid := decimal.NewFromInt(t.responseMicros[n/2])
+	if n%2 == 0 {
+		mid = mid.Add(decimal.NewFromInt(t.responseMicros[n/2-1])).Div(decimal.NewFromInt(2))
+	}
+	m.value = mid.DivRound(microsPerHour, RatioPlaces)
+	m.num, m.defined = m.value, true
+	return m
+}

@@ -1,0 +1,694 @@
+package kpi
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/period"
+)
+
+const dayMicros = int64(86_400_000_000)
+
+// Period is what Compute measures: a quarter, either final (at quarter
+// close: the whole quarter) or to date (events at or after AsOf ignored).
+// In both cases the state of every record is the state known at AsOf
+// (opportunity stage, amount and close date from the stage history).
+type Period struct {
+	Quarter period.Quarter
+	AsOf    time.Time
+	Final   bool
+}
+
+// window is the period in microseconds: events count when
+// start <= t < end; state is read as known strictly before asOf.
+type window struct {
+	q          period.Quarter
+	start, end int64 // [start, end): quarter start to min(quarter end, AsOf)
+	qEnd       int64 // quarter end (open pipeline's close-date range)
+	asOf       int64
+}
+
+func (w *window) in(t int64) bool    { return t >= w.start && t < w.end }
+func (w *window) inDay(d int32) bool { return w.in(int64(d) * dayMicros) }
+func (w *window) known(t int64) bool { return t < w.asOf }
+func micros(t time.Time) int64       { return t.UnixMicro() }
+func floorDay(t int64) int64 {
+	if t < 0 {
+		return (t - dayMicros + 1) / dayMicros
+	}
+	return t / dayMicros
+}
+
+func newWindow(p Period) (window, error) {
+	if p.Quarter.IsZero() {
+		return window{}, errors.New("kpi: period has no quarter")
+	}
+	if p.AsOf.IsZero() {
+		return window{}, fmt.Errorf("kpi: %s: as-of instant is required", p.Quarter)
+	}
+	if !p.AsOf.After(p.Quarter.Start()) {
+		return window{}, fmt.Errorf("kpi: %s: as-of %s is not after the quarter start", p.Quarter, p.AsOf.UTC().Format(time.RFC3339))
+	}
+	if p.Final && p.AsOf.Before(p.Quarter.End()) {
+		return window{}, fmt.Errorf("kpi: %s: final figures need an as-of at or after the quarter end %s, got %s",
+			p.Quarter, p.Quarter.End().Format(time.DateOnly), p.AsOf.UTC().Format(time.RFC3339))
+	}
+	w := window{q: p.Quarter, start: micros(p.Quarter.Start()), qEnd: micros(p.Quarter.End()), asOf: micros(p.AsOf)}
+	w.end = min(w.qEnd, w.asOf)
+	return w, nil
+}
+
+// opp is an opportunity as known at the as-of instant.
+type opp struct {
+	id, owner, account, leadSource, campaign, currency string
+	class                                              string
+	created                                            int64
+	closeDay                                           int32
+	amount                                             int64 // cents; a null amount is 0
+	stage                                              string
+	won, closed                                        bool
+	histAt                                             int64 // CreatedDate of the history row applied, or -1
+	histID                                             string
+	fromHistory                                        bool
+	flagsKnown                                         bool // IsWon/IsClosed non-null on the snapshot row
+
+	// from the lead converted into it
+	hasLead              bool
+	leadCreated, convEnd int64 // lead created; end of its converted day (exclusive)
+	leadSQL              int64 // -1 when none
+	leadSource2          string
+
+	needTouches bool
+	touches     []touch
+}
+
+type touch struct {
+	at       int64
+	member   string
+	campaign string
+}
+
+// group is the set of dimension keys one row contributes to.
+type group struct {
+	owner, segment, region, channel, campaign string
+	dims                                      uint8
+}
+
+const (
+	gLead uint8 = 1 << iota // lead dims
+	gOpp                    // opportunity dims (adds campaign)
+	gUser                   // org, team, owner only
+)
+
+// tally holds the additive counters of one dimension key.
+type tally struct {
+	leads, mqls, sqls                                  int64
+	mqlSQLMicros, mqlSQLN                              int64
+	cohort, cohortMQL, cohortSQL, cohortOpp, cohortWon int64
+	oppsCreated, won, lost                             int64
+	pipelineCreated, bookings, openPipeline            int64
+	wonDays, closedDays                                int64
+	sqlOppMicros, sqlOppN                              int64
+	srcPipeline, srcBookings, srcOpps                  int64
+	renewUp, renewWon, renewUpCents, renewWonCents     int64
+	expansionCents                                     int64
+	meetings                                           int64
+	slaDue, slaMet                                     int64
+	responseMicros                                     []int64
+}
+
+func (t *tally) add(o *tally) {
+	t.leads += o.leads
+	t.mqls += o.mqls
+	t.sqls += o.sqls
+	t.mqlSQLMicros += o.mqlSQLMicros
+	t.mqlSQLN += o.mqlSQLN
+	t.cohort += o.cohort
+	t.cohortMQL += o.cohortMQL
+	t.cohortSQL += o.cohortSQL
+	t.cohortOpp += o.cohortOpp
+	t.cohortWon += o.cohortWon
+	t.oppsCreated += o.oppsCreated
+	t.won += o.won
+	t.lost += o.lost
+	t.pipelineCreated += o.pipelineCreated
+	t.bookings += o.bookings
+	t.openPipeline += o.openPipeline
+	t.wonDays += o.wonDays
+	t.closedDays += o.closedDays
+	t.sqlOppMicros += o.sqlOppMicros
+	t.sqlOppN += o.sqlOppN
+	t.srcPipeline += o.srcPipeline
+	t.srcBookings += o.srcBookings
+	t.srcOpps += o.srcOpps
+	t.renewUp += o.renewUp
+	t.renewWon += o.renewWon
+	t.renewUpCents += o.renewUpCents
+	t.renewWonCents += o.renewWonCents
+	t.expansionCents += o.expansionCents
+	t.meetings += o.meetings
+	t.slaDue += o.slaDue
+	t.slaMet += o.slaMet
+	t.responseMicros = append(t.responseMicros, o.responseMicros...)
+}
+
+type dimKey struct{ dim, key string }
+
+// engine is the state of one Compute call.
+type engine struct {
+	cfg *Config
+	w   window
+
+	team     map[string]string // user → team
+	accounts map[string][2]string
+	campType map[string]string // live campaigns → type
+	opps     []opp
+	oppIdx   map[string]int32
+
+	contactOpps map[string][]int32 // only contacts on opportunities needing touches
+	leadOpp     map[string]int32   // converted lead → opportunity needing touches
+	mqlLeads    map[string]*mqlLead
+
+	groups map[group]*tally
+}
+
+type mqlLead struct {
+	at    int64
+	first int64 // first sales touch, -1 none
+	g     *tally
+}
+
+func (e *engine) tally(g group) *tally {
+	t := e.groups[g]
+	if t == nil {
+		t = &tally{}
+		e.groups[g] = t
+	}
+	return t
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return KeyNone
+	}
+	return s
+}
+
+// Compute computes the whole catalog for one period. It reads each input
+// once (see Inputs) and fails on the first input error, on an opportunity
+// in another currency than the configured one, or on an invalid period.
+func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
+	if cfg == nil {
+		return nil, errors.New("kpi: no configuration")
+	}
+	w, err := newWindow(p)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{cfg: cfg, w: w,
+		team: map[string]string{}, accounts: map[string][2]string{}, campType: map[string]string{},
+		oppIdx: map[string]int32{}, contactOpps: map[string][]int32{}, leadOpp: map[string]int32{},
+		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{},
+	}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"users", func() error {
+			return each(in.Users, func(u *User) error { e.team[u.ID] = u.Team; return nil })
+		}},
+		{"accounts", func() error {
+			return each(in.Accounts, func(a *Account) error {
+				if !deleted(a.IsDeleted) {
+					e.accounts[a.ID] = [2]string{a.Segment, a.Region}
+				}
+				return nil
+			})
+		}},
+		{"campaigns", func() error {
+			return each(in.Campaigns, func(c *Campaign) error {
+				if !deleted(c.IsDeleted) {
+					e.campType[c.ID] = c.Type
+				}
+				return nil
+			})
+		}},
+		{"opportunities", func() error { return each(in.Opportunities, e.opportunity) }},
+		{"opportunity history", func() error {
+			if err := each(in.OpportunityHistory, e.history); err != nil {
+				return err
+			}
+			return e.settleOpps()
+		}},
+		{"contact roles", func() error { return each(in.ContactRoles, e.contactRole) }},
+		{"leads", func() error { return each(in.Leads, e.lead) }},
+		{"campaign members", func() error { return each(in.CampaignMembers, e.member) }},
+		{"tasks", func() error { return each(in.Tasks, e.task) }},
+	}
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			return nil, fmt.Errorf("kpi %s as of %s: %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), s.name, err)
+		}
+	}
+	e.oppTallies()
+	e.responseTallies()
+	attr, err := e.attribute()
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: attribution: %w", p.Quarter, err)
+	}
+	res := &Result{
+		Quarter:       p.Quarter.String(),
+		AsOf:          p.AsOf.UTC(),
+		Final:         p.Final,
+		ConfigVersion: cfg.Name + "@v" + strconv.Itoa(cfg.Version),
+		ConfigHash:    cfg.Hash,
+	}
+	res.Values = append(e.emit(), attr...)
+	sortValues(res.Values)
+	return res, nil
+}
+
+func (e *engine) opportunity(o *Opportunity) error {
+	if deleted(o.IsDeleted) || !e.w.known(o.CreatedDate) {
+		return nil
+	}
+	if _, dup := e.oppIdx[o.ID]; dup {
+		return fmt.Errorf("opportunity %s: duplicate Id in snapshot", o.ID)
+	}
+	x := opp{id: o.ID, owner: o.OwnerID, account: o.AccountID, leadSource: o.LeadSource, campaign: o.CampaignID,
+		currency: o.CurrencyIsoCode, class: e.cfg.class(o.Type), created: o.CreatedDate, closeDay: o.CloseDate,
+		stage: o.StageName, histAt: -1, leadSQL: -1}
+	if o.Amount != nil {
+		x.amount = *o.Amount
+	}
+	if o.IsWon != nil && o.IsClosed != nil {
+		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed || *o.IsWon, true
+	}
+	e.oppIdx[o.ID] = int32(len(e.opps))
+	e.opps = append(e.opps, x)
+	return nil
+}
+
+// history applies the latest stage-history row known at the as-of instant
+// (ties on CreatedDate: the greater history Id wins).
+func (e *engine) history(h *OpportunityHistory) error {
+	if deleted(h.IsDeleted) || !e.w.known(h.CreatedDate) {
+		return nil
+	}
+	i, ok := e.oppIdx[h.OpportunityID]
+	if !ok {
+		return nil
+	}
+	o := &e.opps[i]
+	if h.CreatedDate < o.histAt || (h.CreatedDate == o.histAt && h.ID < o.histID) {
+		return nil
+	}
+	o.histAt, o.histID, o.fromHistory = h.CreatedDate, h.ID, true
+	o.stage = h.StageName
+	o.amount = 0
+	if h.Amount != nil {
+		o.amount = *h.Amount
+	}
+	if h.CloseDate != nil {
+		o.closeDay = *h.CloseDate
+	}
+	return nil
+}
+
+// settleOpps fixes won/closed: from the configured stage names when the
+// state comes from history (history has no flags) or the snapshot's flags
+// are null; then checks currencies and marks the opportunities whose
+// touches attribution needs.
+func (e *engine) settleOpps() error {
+	for i := range e.opps {
+		o := &e.opps[i]
+		if o.fromHistory || !o.flagsKnown {
+			o.won = slices.Contains(e.cfg.WonStages, o.stage)
+			o.closed = o.won || slices.Contains(e.cfg.LostStages, o.stage)
+		}
+		if o.class == "" {
+			continue
+		}
+		if o.currency != "" && o.currency != e.cfg.Currency {
+			return fmt.Errorf("opportunity %s: currency %s: only %s is configured and Venn has no exchange rates", o.id, o.currency, e.cfg.Currency)
+		}
+		if e.inFunnel(o) && (e.w.in(o.created) || (o.won && e.w.inDay(o.closeDay))) {
+			o.needTouches = true
+		}
+	}
+	return nil
+}
+
+func (e *engine) inFunnel(o *opp) bool { return slices.Contains(e.cfg.FunnelClasses, o.class) }
+
+func (e *engine) contactRole(r *ContactRole) error {
+	if deleted(r.IsDeleted) || r.ContactID == "" {
+		return nil
+	}
+	i, ok := e.oppIdx[r.OpportunityID]
+	if !ok || !e.opps[i].needTouches {
+		return nil
+	}
+	if !slices.Contains(e.contactOpps[r.ContactID], i) {
+		e.contactOpps[r.ContactID] = append(e.contactOpps[r.ContactID], i)
+	}
+	return nil
+}
+
+// stageAt is the instant a lead reached a funnel stage, or -1: the
+// configured date column, else (status fallback) its CreatedDate.
+func stageAt(s Stage, l *Lead) int64 {
+	var d *int64
+	switch s.DateField {
+	case "mql_date":
+		d = l.MQLDate
+	case "sql_date":
+		d = l.SQLDate
+	}
+	if d != nil {
+		return *d
+	}
+	if l.Status != "" && slices.Contains(s.Statuses, l.Status) {
+		return l.CreatedDate
+	}
+	return -1
+}
+
+func (e *engine) lead(l *Lead) error {
+	w := &e.w
+	if deleted(l.IsDeleted) || !w.known(l.CreatedDate) {
+		return nil
+	}
+	mql, sql := stageAt(e.cfg.MQL, l), stageAt(e.cfg.SQL, l)
+	if mql >= 0 && !w.known(mql) {
+		mql = -1
+	}
+	if sql >= 0 && !w.known(sql) {
+		sql = -1
+	}
+	var o *opp
+	if l.ConvertedOpportunityID != "" {
+		if i, ok := e.oppIdx[l.ConvertedOpportunityID]; ok {
+			o = &e.opps[i]
+			o.hasLead, o.leadCreated, o.leadSQL, o.leadSource2 = true, l.CreatedDate, sql, l.LeadSource
+			o.convEnd = -1
+			if l.ConvertedDate != nil {
+				o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
+			}
+			if o.needTouches {
+				e.leadOpp[l.ID] = i
+			}
+		}
+	}
+	t := e.tally(group{owner: l.OwnerID, segment: l.Segment, region: l.Region, channel: l.LeadSource, dims: gLead})
+	if w.in(l.CreatedDate) {
+		t.leads++
+		t.cohort++
+		if mql >= 0 {
+			t.cohortMQL++
+			if sql >= 0 {
+				t.cohortSQL++
+				if o != nil {
+					t.cohortOpp++
+					if o.won {
+						t.cohortWon++
+					}
+				}
+			}
+		}
+	}
+	if mql >= 0 && w.in(mql) {
+		t.mqls++
+		e.mqlLeads[l.ID] = &mqlLead{at: mql, first: -1, g: t}
+	}
+	if sql >= 0 && w.in(sql) {
+		t.sqls++
+		if mql >= 0 && mql <= sql {
+			t.mqlSQLMicros += sql - mql
+			t.mqlSQLN++
+		}
+	}
+	return nil
+}
+
+// touchAt is a member's touch instant: FirstRespondedDate (midnight UTC)
+// when set, else the member's CreatedDate.
+func touchAt(m *CampaignMember) int64 {
+	if m.FirstRespondedDate != nil {
+		return int64(*m.FirstRespondedDate) * dayMicros
+	}
+	return m.CreatedDate
+}
+
+func (e *engine) member(m *CampaignMember) error {
+	if e.cfg.RespondedOnly && (m.HasResponded == nil || !*m.HasResponded) {
+		return nil
+	}
+	ctype, ok := e.campType[m.CampaignID]
+	if !ok || (len(e.cfg.MarketingCampaignTypes) > 0 && !slices.Contains(e.cfg.MarketingCampaignTypes, ctype)) {
+		return nil
+	}
+	at := touchAt(m)
+	if !e.w.known(at) {
+		return nil
+	}
+	var targets [8]int32
+	n := 0
+	addOpp := func(i int32) {
+		for _, j := range targets[:n] {
+			if j == i {
+				return
+			}
+		}
+		if n < len(targets) {
+			targets[n] = i
+			n++
+		}
+	}
+	if m.LeadID != "" {
+		if i, ok := e.leadOpp[m.LeadID]; ok {
+			addOpp(i)
+		}
+	}
+	if m.ContactID != "" {
+		for _, i := range e.contactOpps[m.ContactID] {
+			addOpp(i)
+		}
+	}
+	lookback := int64(e.cfg.LookbackDays) * dayMicros
+	for _, i := range targets[:n] {
+		o := &e.opps[i]
+		if at < o.created-lookback {
+			continue
+		}
+		if o.closed && at >= (int64(o.closeDay)+1)*dayMicros {
+			continue // end-of-day rule: a touch on the close day still counts
+		}
+		o.touches = append(o.touches, touch{at: at, member: m.ID, campaign: m.CampaignID})
+	}
+	return nil
+}
+
+func (e *engine) task(k *Task) error {
+	if deleted(k.IsDeleted) {
+		return nil
+	}
+	if slices.Contains(e.cfg.MeetingTaskTypes, k.Type) {
+		day := floorDay(k.CreatedDate)
+		if k.ActivityDate != nil {
+			day = int64(*k.ActivityDate)
+		}
+		if e.w.in(day*dayMicros) && e.w.known(k.CreatedDate) {
+			e.tally(group{owner: k.OwnerID, dims: gUser}).meetings++
+		}
+	}
+	if k.WhoID != "" && slices.Contains(e.cfg.ResponseTaskTypes, k.Type) {
+		if ml, ok := e.mqlLeads[k.WhoID]; ok && k.CreatedDate >= ml.at && e.w.known(k.CreatedDate) {
+			if ml.first < 0 || k.CreatedDate < ml.first {
+				ml.first = k.CreatedDate
+			}
+		}
+	}
+	return nil
+}
+
+// responseTallies turns each MQL of the period into SLA and response-time
+// counters of its lead's group.
+func (e *engine) responseTallies() {
+	sla := int64(e.cfg.SLAHours) * 3_600_000_000
+	for _, ml := range e.mqlLeads {
+		met := ml.first >= 0 && ml.first-ml.at <= sla
+		if met || ml.at+sla < e.w.asOf {
+			ml.g.slaDue++
+			if met {
+				ml.g.slaMet++
+			}
+		}
+		if ml.first >= 0 {
+			ml.g.responseMicros = append(ml.g.responseMicros, ml.first-ml.at)
+		}
+	}
+}
+
+// oppTallies adds every opportunity to the counters of its group.
+func (e *engine) oppTallies() {
+	w := &e.w
+	renewalAccounts := map[string]bool{}
+	for i := range e.opps {
+		o := &e.opps[i]
+		if o.class == ClassRenewal && w.inDay(o.closeDay) {
+			renewalAccounts[o.account] = true
+		}
+	}
+	for i := range e.opps {
+		o := &e.opps[i]
+		if o.class == "" {
+			continue
+		}
+		acc := e.accounts[o.account]
+		t := e.tally(group{owner: o.owner, segment: acc[0], region: acc[1], channel: o.leadSource, campaign: o.campaign, dims: gOpp})
+		closedIn := o.closed && w.inDay(o.closeDay)
+		switch {
+		case o.class == ClassRenewal:
+			if w.inDay(o.closeDay) {
+				t.renewUp++
+				t.renewUpCents += o.amount
+				if o.won {
+					t.renewWon++
+					t.renewWonCents += o.amount
+				}
+			}
+		case o.class == ClassExpansion && o.won && w.inDay(o.closeDay) && renewalAccounts[o.account]:
+			t.expansionCents += o.amount
+		}
+		if !e.inFunnel(o) {
+			continue
+		}
+		source := o.leadSource
+		if source == "" && o.hasLead {
+			source = o.leadSource2
+		}
+		sourced := source != "" && slices.Contains(e.cfg.MarketingLeadSources, source)
+		if w.in(o.created) {
+			t.oppsCreated++
+			t.pipelineCreated += o.amount
+			if sourced {
+				t.srcOpps++
+				t.srcPipeline += o.amount
+			}
+			if o.hasLead && o.leadSQL >= 0 && o.leadSQL <= o.created {
+				t.sqlOppMicros += o.created - o.leadSQL
+				t.sqlOppN++
+			}
+		}
+		if closedIn {
+			days := int64(o.closeDay) - floorDay(o.created)
+			t.closedDays += days
+			if o.won {
+				t.won++
+				t.bookings += o.amount
+				t.wonDays += days
+				if sourced {
+					t.srcBookings += o.amount
+				}
+			} else {
+				t.lost++
+			}
+		}
+		if !o.closed {
+			cd := int64(o.closeDay) * dayMicros
+			if cd >= w.start && cd < w.qEnd {
+				t.openPipeline += o.amount
+			}
+		}
+	}
+}
+
+// dimKeys lists the dimension keys a group contributes to.
+func (e *engine) dimKeys(g group) []dimKey {
+	team := func() string { return orNone(e.team[g.owner]) }
+	out := []dimKey{{DimOrg, KeyAll}, {DimTeam, team()}, {DimOwner, orNone(g.owner)}}
+	if g.dims&(gLead|gOpp) != 0 {
+		out = append(out, dimKey{DimSegment, orNone(g.segment)}, dimKey{DimRegion, orNone(g.region)}, dimKey{DimChannel, orNone(g.channel)})
+	}
+	if g.dims&gOpp != 0 {
+		out = append(out, dimKey{DimCampaign, orNone(g.campaign)})
+	}
+	return out
+}
+
+// emit expands the group counters to every configured dimension key and
+// evaluates the catalog on them.
+func (e *engine) emit() []Value {
+	dims := map[dimKey]*tally{{DimOrg, KeyAll}: {}}
+	for g, gt := range e.groups {
+		for _, dk := range e.dimKeys(g) {
+			if !slices.Contains(e.cfg.Dimensions, dk.dim) {
+				continue
+			}
+			t := dims[dk]
+			if t == nil {
+				t = &tally{}
+				dims[dk] = t
+			}
+			t.add(gt)
+		}
+	}
+	for _, tg := range e.cfg.Targets {
+		dk := dimKey{tg.Dimension, tg.Key}
+		if tg.Quarter == e.w.q && slices.Contains(e.cfg.Dimensions, dk.dim) && dims[dk] == nil {
+			dims[dk] = &tally{}
+		}
+	}
+	var out []Value
+	for dk, t := range dims {
+		for _, s := range specs {
+			if !slices.Contains(s.Dimensions, dk.dim) {
+				continue
+			}
+			if s.eval != nil {
+				out = append(out, e.value(s.Definition, dk, "", s.eval(t)))
+			}
+		}
+		out = append(out, e.targetValues(dk, t)...)
+	}
+	return out
+}
+
+func (e *engine) value(d Definition, dk dimKey, model string, m measure) Value {
+	v := Value{KPI: d.Name, Dimension: dk.dim, Key: dk.key, Model: model, Unit: d.Unit,
+		Value: m.value, Numerator: m.num, Denominator: m.den, Defined: m.defined}
+	if !m.defined {
+		v.Value = decimal.Zero
+	}
+	if d.Unit == UnitCurrency {
+		v.Currency = e.cfg.Currency
+	}
+	return v
+}
+
+func (e *engine) targetValues(dk dimKey, t *tally) []Value {
+	tg, ok := e.cfg.target(e.w.q, dk.dim, dk.key)
+	if !ok {
+		return nil
+	}
+	def := func(name string) Definition { d, _ := Lookup(name); return d }
+	bt := tg.Bookings
+	pt := tg.Pipeline
+	remaining := tg.Bookings.Sub(decimal.New(t.bookings, -2))
+	if remaining.IsNegative() {
+		remaining = decimal.Zero
+	}
+	return []Value{
+		e.value(def("bookings_target"), dk, "", measure{value: bt, defined: true}),
+		e.value(def("bookings_attainment"), dk, "", ratioDec(decimal.New(t.bookings, -2), bt)),
+		e.value(def("pipeline_target"), dk, "", measure{value: pt, defined: true}),
+		e.value(def("pipeline_attainment"), dk, "", ratioDec(decimal.New(t.pipelineCreated, -2), pt)),
+		e.value(def("pipeline_coverage"), dk, "", ratioDec(decimal.New(t.openPipeline, -2), remaining)),
+	}
+}

@@ -1,0 +1,593 @@
+package kpi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	kpiconfig "github.com/venn-revops/venn/config/kpi"
+	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// ConfigSchemaVersion is the only `version:` LoadConfig accepts.
+const ConfigSchemaVersion = 1
+
+// Dimension names, in the order results are sorted.
+const (
+	DimOrg      = "org"
+	DimTeam     = "team"
+	DimSegment  = "segment"
+	DimRegion   = "region"
+	DimOwner    = "owner"
+	DimCampaign = "campaign"
+	DimChannel  = "channel"
+)
+
+// Dimensions lists every dimension the engine can compute, in sort order.
+var Dimensions = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner, DimCampaign, DimChannel}
+
+// Attribution model names.
+const (
+	ModelFirstTouch = "first_touch"
+	ModelLastTouch  = "last_touch"
+	ModelEven       = "even"
+	ModelUShaped    = "u_shaped"
+	ModelWShaped    = "w_shaped"
+	ModelTimeDecay  = "time_decay"
+)
+
+// Models lists every attribution model the engine knows, in sort order.
+var Models = []string{ModelFirstTouch, ModelLastTouch, ModelEven, ModelUShaped, ModelWShaped, ModelTimeDecay}
+
+// Touch positions a positional model can weight (see docs/kpis.md).
+const (
+	PosFirst        = "first"
+	PosLeadCreation = "lead_creation"
+	PosOppCreation  = "opp_creation"
+	PosLast         = "last"
+	PosMiddle       = "middle"
+)
+
+var positions = []string{PosFirst, PosLeadCreation, PosOppCreation, PosLast, PosMiddle}
+
+// Opportunity classes.
+const (
+	ClassNewBusiness = "new_business"
+	ClassExpansion   = "expansion"
+	ClassRenewal     = "renewal"
+)
+
+var classes = []string{ClassNewBusiness, ClassExpansion, ClassRenewal}
+
+// Lead columns a funnel stage may be dated by.
+var stageDateFields = []string{"mql_date", "sql_date"}
+
+// Config is a validated set of KPI definitions. Build it with LoadConfig or
+// DefaultConfig; the zero value is not usable.
+type Config struct {
+	Name     string // file name it was loaded from
+	Version  int    // schema version (1)
+	Hash     string // sha256 of the file bytes, hex: identifies the exact definitions used
+	Currency string
+
+	MQL, SQL Stage
+
+	WonStages, LostStages []string
+	TypeClass             map[string]string // Opportunity Type → class
+	Untyped               string            // class of a blank Type
+	FunnelClasses         []string
+
+	MarketingLeadSources   []string
+	MarketingCampaignTypes []string // empty: every campaign type
+
+	LookbackDays  int
+	RespondedOnly bool
+	Attribution   []Model // in Models order
+
+	SLAHours          int
+	ResponseTaskTypes []string
+	MeetingTaskTypes  []string
+
+	Targets    []Target
+	Dimensions []string // in Dimensions order
+}
+
+// Stage says how a lead reaches a funnel stage.
+type Stage struct {
+	DateField string   // lead column holding the stage instant
+	Statuses  []string // fallback: Status values meaning the stage was reached
+}
+
+// Model is one configured attribution model.
+type Model struct {
+	Name         string
+	Weights      map[string]decimal.Decimal // position → weight; empty for even and time_decay
+	HalfLifeDays int                        // time_decay only
+}
+
+// Target is a quarterly target for one dimension key.
+type Target struct {
+	Quarter   period.Quarter
+	Dimension string // org, team or owner
+	Key       string
+	Bookings  decimal.Decimal
+	Pipeline  decimal.Decimal
+}
+
+// The YAML shape. Every field is required unless its validation says
+// otherwise; KnownFields rejects anything else.
+type rawConfig struct {
+	Version      int            `yaml:"version"`
+	Currency     string         `yaml:"currency"`
+	Funnel       rawFunnel      `yaml:"funnel"`
+	Opps         rawOpps        `yaml:"opportunities"`
+	Marketing    rawMarketing   `yaml:"marketing"`
+	Attribution  rawAttribution `yaml:"attribution"`
+	LeadResponse rawResponse    `yaml:"lead_response"`
+	Meetings     rawMeetings    `yaml:"meetings"`
+	Targets      []rawTarget    `yaml:"targets"`
+	Dimensions   []string       `yaml:"dimensions"`
+}
+
+type rawFunnel struct {
+	MQL rawStage `yaml:"mql"`
+	SQL rawStage `yaml:"sql"`
+}
+
+type rawStage struct {
+	DateField string   `yaml:"date_field"`
+	Statuses  []string `yaml:"statuses"`
+}
+
+type rawOpps struct {
+	WonStages     []string            `yaml:"won_stages"`
+	LostStages    []string            `yaml:"lost_stages"`
+	Types         map[string][]string `yaml:"types"`
+	Untyped       string              `yaml:"untyped"`
+	FunnelClasses []string            `yaml:"funnel_classes"`
+}
+
+type rawMarketing struct {
+	LeadSources   []string `yaml:"lead_sources"`
+	CampaignTypes []string `yaml:"campaign_types"`
+}
+
+type rawAttribution struct {
+	LookbackDays  *int                `yaml:"lookback_days"`
+	RespondedOnly *bool               `yaml:"responded_only"`
+	Models        map[string]rawModel `yaml:"models"`
+}
+
+type rawModel struct {
+	Weights      map[string]yamlDecimal `yaml:"weights"`
+	HalfLifeDays *int                   `yaml:"half_life_days"`
+}
+
+type rawResponse struct {
+	SLAHours  *int     `yaml:"sla_hours"`
+	TaskTypes []string `yaml:"task_types"`
+}
+
+type rawMeetings struct {
+	TaskTypes []string `yaml:"task_types"`
+}
+
+type rawTarget struct {
+	Quarter   string       `yaml:"quarter"`
+	Dimension string       `yaml:"dimension"`
+	Key       string       `yaml:"key"`
+	Bookings  *yamlDecimal `yaml:"bookings"`
+	Pipeline  *yamlDecimal `yaml:"pipeline"`
+}
+
+// yamlDecimal reads a scalar's text as an exact decimal, so 0.1 is 0.1 and
+// never a float64 approximation.
+type yamlDecimal struct{ d decimal.Decimal }
+
+func (y *yamlDecimal) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want a number", n.Line)
+	}
+	d, err := decimal.NewFromString(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a decimal number", n.Line, n.Value)
+	}
+	y.d = d
+	return nil
+}
+
+// maxDepth bounds nesting; the schema needs 5 levels.
+const maxDepth = 12
+
+// LoadConfig parses and validates KPI definitions. name is only used in
+// errors ("config/kpi/default.yaml: attribution.models.u_shaped.weights:
+// must sum to 1, got 0.9") and in Config.Name. It rejects empty files,
+// several documents, unknown keys, keys without a value, aliases, unknown
+// KPI dimensions, models and positions, and inconsistent values.
+func LoadConfig(name string, data []byte) (*Config, error) {
+	fail := func(path, format string, args ...any) error {
+		if path == "" {
+			return fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
+		}
+		return fmt.Errorf("%s: %s: %s", name, path, fmt.Sprintf(format, args...))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fail("", "empty file: want a KPI definitions document with version: %d", ConfigSchemaVersion)
+		}
+		return nil, fail("", "%v", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fail("", "more than one YAML document: keep one document per file")
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fail("", "want a mapping at the top level")
+	}
+	if err := checkNodes(doc.Content[0], "", 0); err != nil {
+		return nil, fail("", "%v", err)
+	}
+	var raw rawConfig
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(&raw); err != nil {
+		return nil, fail("", "%v", err)
+	}
+	sum := sha256.Sum256(data)
+	c := &Config{Name: name, Hash: hex.EncodeToString(sum[:])}
+	if err := c.fill(&raw); err != nil {
+		var pe *pathError
+		if errors.As(err, &pe) {
+			return nil, fail(pe.path, "%s", pe.reason)
+		}
+		return nil, fail("", "%v", err)
+	}
+	return c, nil
+}
+
+// DefaultConfig returns the embedded config/kpi/default.yaml. It panics if
+// that file is invalid, which its test prevents.
+func DefaultConfig() *Config {
+	c, err := LoadConfig(kpiconfig.DefaultName, kpiconfig.Default)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+type pathError struct{ path, reason string }
+
+func (e *pathError) Error() string { return e.path + ": " + e.reason }
+
+func bad(path, format string, args ...any) error {
+	return &pathError{path: path, reason: fmt.Sprintf(format, args...)}
+}
+
+// checkNodes rejects what yaml.v3 would silently accept: `key:` with no
+// value (decoded as zero), aliases (expansion bombs) and deep nesting.
+func checkNodes(n *yaml.Node, path string, depth int) error {
+	if depth > maxDepth {
+		return bad(path, "nested deeper than %d levels", maxDepth)
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return bad(path, "YAML aliases are not allowed (line %d)", n.Line)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				return bad(p, "a value is required (line %d)", k.Line)
+			}
+			if err := checkNodes(v, p, depth+1); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, v := range n.Content {
+			p := path + "[" + strconv.Itoa(i) + "]"
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				return bad(p, "a value is required (line %d)", v.Line)
+			}
+			if err := checkNodes(v, p, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Config) fill(r *rawConfig) error {
+	if r.Version != ConfigSchemaVersion {
+		return bad("version", "must be %d, got %d", ConfigSchemaVersion, r.Version)
+	}
+	c.Version = r.Version
+	if len(r.Currency) != 3 || strings.ToUpper(r.Currency) != r.Currency {
+		return bad("currency", "want an ISO 4217 code such as USD, got %q", r.Currency)
+	}
+	c.Currency = r.Currency
+
+	var err error
+	if c.MQL, err = stage("funnel.mql", r.Funnel.MQL); err != nil {
+		return err
+	}
+	if c.SQL, err = stage("funnel.sql", r.Funnel.SQL); err != nil {
+		return err
+	}
+
+	o := r.Opps
+	if err := nonEmptyList("opportunities.won_stages", o.WonStages); err != nil {
+		return err
+	}
+	if err := nonEmptyList("opportunities.lost_stages", o.LostStages); err != nil {
+		return err
+	}
+	for _, s := range o.WonStages {
+		if slices.Contains(o.LostStages, s) {
+			return bad("opportunities.lost_stages", "stage %q is also a won stage", s)
+		}
+	}
+	c.WonStages, c.LostStages = o.WonStages, o.LostStages
+	if len(o.Types) == 0 {
+		return bad("opportunities.types", "required: map each class (%s) to Opportunity Type values", strings.Join(classes, ", "))
+	}
+	c.TypeClass = map[string]string{}
+	for _, class := range sortedKeys(o.Types) {
+		if !slices.Contains(classes, class) {
+			return bad("opportunities.types."+class, "unknown class; want one of %s", strings.Join(classes, ", "))
+		}
+		for _, t := range o.Types[class] {
+			if prev, ok := c.TypeClass[t]; ok {
+				return bad("opportunities.types."+class, "type %q is already in class %s", t, prev)
+			}
+			c.TypeClass[t] = class
+		}
+	}
+	if !slices.Contains(classes, o.Untyped) {
+		return bad("opportunities.untyped", "want one of %s, got %q", strings.Join(classes, ", "), o.Untyped)
+	}
+	c.Untyped = o.Untyped
+	if err := nonEmptyList("opportunities.funnel_classes", o.FunnelClasses); err != nil {
+		return err
+	}
+	for _, fc := range o.FunnelClasses {
+		if !slices.Contains(classes, fc) {
+			return bad("opportunities.funnel_classes", "unknown class %q; want %s", fc, strings.Join(classes, ", "))
+		}
+	}
+	c.FunnelClasses = o.FunnelClasses
+
+	if err := nonEmptyList("marketing.lead_sources", r.Marketing.LeadSources); err != nil {
+		return err
+	}
+	c.MarketingLeadSources = r.Marketing.LeadSources
+	c.MarketingCampaignTypes = r.Marketing.CampaignTypes
+
+	a := r.Attribution
+	if a.LookbackDays == nil {
+		return bad("attribution.lookback_days", "required")
+	}
+	if *a.LookbackDays < 0 {
+		return bad("attribution.lookback_days", "must not be negative, got %d", *a.LookbackDays)
+	}
+	c.LookbackDays = *a.LookbackDays
+	if a.RespondedOnly == nil {
+		return bad("attribution.responded_only", "required (true or false)")
+	}
+	c.RespondedOnly = *a.RespondedOnly
+	if len(a.Models) == 0 {
+		return bad("attribution.models", "required: at least one of %s", strings.Join(Models, ", "))
+	}
+	for _, name := range sortedKeys(a.Models) {
+		if !slices.Contains(Models, name) {
+			return bad("attribution.models."+name, "unknown model; want one of %s", strings.Join(Models, ", "))
+		}
+	}
+	for _, name := range Models {
+		rm, ok := a.Models[name]
+		if !ok {
+			continue
+		}
+		m, err := model("attribution.models."+name, name, rm)
+		if err != nil {
+			return err
+		}
+		c.Attribution = append(c.Attribution, m)
+	}
+
+	lr := r.LeadResponse
+	if lr.SLAHours == nil {
+		return bad("lead_response.sla_hours", "required")
+	}
+	if *lr.SLAHours <= 0 {
+		return bad("lead_response.sla_hours", "must be positive, got %d", *lr.SLAHours)
+	}
+	c.SLAHours = *lr.SLAHours
+	if err := nonEmptyList("lead_response.task_types", lr.TaskTypes); err != nil {
+		return err
+	}
+	c.ResponseTaskTypes = lr.TaskTypes
+	if err := nonEmptyList("meetings.task_types", r.Meetings.TaskTypes); err != nil {
+		return err
+	}
+	c.MeetingTaskTypes = r.Meetings.TaskTypes
+
+	seen := map[string]bool{}
+	for i, rt := range r.Targets {
+		p := fmt.Sprintf("targets[%d]", i)
+		q, err := period.Parse(rt.Quarter)
+		if err != nil {
+			return bad(p+".quarter", "%v", err)
+		}
+		if rt.Dimension != DimOrg && rt.Dimension != DimTeam && rt.Dimension != DimOwner {
+			return bad(p+".dimension", "want org, team or owner, got %q", rt.Dimension)
+		}
+		if rt.Key == "" || (rt.Dimension == DimOrg && rt.Key != KeyAll) {
+			return bad(p+".key", "required (%q for org), got %q", KeyAll, rt.Key)
+		}
+		id := q.String() + "/" + rt.Dimension + "/" + rt.Key
+		if seen[id] {
+			return bad(p, "duplicate target for %s %s %s", q, rt.Dimension, rt.Key)
+		}
+		seen[id] = true
+		t := Target{Quarter: q, Dimension: rt.Dimension, Key: rt.Key}
+		if rt.Bookings == nil && rt.Pipeline == nil {
+			return bad(p, "needs bookings, pipeline or both")
+		}
+		for _, amt := range []struct {
+			name string
+			v    *yamlDecimal
+			dst  *decimal.Decimal
+		}{{"bookings", rt.Bookings, &t.Bookings}, {"pipeline", rt.Pipeline, &t.Pipeline}} {
+			if amt.v == nil {
+				continue
+			}
+			if amt.v.d.IsNegative() || !amt.v.d.Equal(money.Round(amt.v.d)) {
+				return bad(p+"."+amt.name, "must be a non-negative amount with at most 2 decimals, got %s", amt.v.d)
+			}
+			*amt.dst = amt.v.d
+		}
+		c.Targets = append(c.Targets, t)
+	}
+
+	if err := nonEmptyList("dimensions", r.Dimensions); err != nil {
+		return err
+	}
+	for _, d := range r.Dimensions {
+		if !slices.Contains(Dimensions, d) {
+			return bad("dimensions", "unknown dimension %q; want %s", d, strings.Join(Dimensions, ", "))
+		}
+	}
+	if !slices.Contains(r.Dimensions, DimOrg) {
+		return bad("dimensions", "must include org")
+	}
+	for _, d := range Dimensions {
+		if slices.Contains(r.Dimensions, d) {
+			c.Dimensions = append(c.Dimensions, d)
+		}
+	}
+	return nil
+}
+
+func stage(path string, r rawStage) (Stage, error) {
+	if !slices.Contains(stageDateFields, r.DateField) {
+		return Stage{}, bad(path+".date_field", "want one of %s, got %q", strings.Join(stageDateFields, ", "), r.DateField)
+	}
+	return Stage{DateField: r.DateField, Statuses: r.Statuses}, nil
+}
+
+func model(path, name string, r rawModel) (Model, error) {
+	m := Model{Name: name}
+	switch name {
+	case ModelEven:
+		if len(r.Weights) > 0 || r.HalfLifeDays != nil {
+			return m, bad(path, "even takes no weights and no half_life_days")
+		}
+		return m, nil
+	case ModelTimeDecay:
+		if len(r.Weights) > 0 {
+			return m, bad(path+".weights", "time_decay is weighted by recency, not by position")
+		}
+		if r.HalfLifeDays == nil {
+			return m, bad(path+".half_life_days", "required")
+		}
+		if *r.HalfLifeDays <= 0 {
+			return m, bad(path+".half_life_days", "must be positive, got %d", *r.HalfLifeDays)
+		}
+		m.HalfLifeDays = *r.HalfLifeDays
+		return m, nil
+	}
+	if r.HalfLifeDays != nil {
+		return m, bad(path+".half_life_days", "only time_decay has a half-life")
+	}
+	if len(r.Weights) == 0 {
+		return m, bad(path+".weights", "required")
+	}
+	m.Weights = map[string]decimal.Decimal{}
+	sum := decimal.Zero
+	for _, pos := range sortedKeys(r.Weights) {
+		w := r.Weights[pos].d
+		if !slices.Contains(positions, pos) {
+			return m, bad(path+".weights."+pos, "unknown position; want %s", strings.Join(positions, ", "))
+		}
+		if w.IsNegative() {
+			return m, bad(path+".weights."+pos, "must not be negative, got %s", w)
+		}
+		m.Weights[pos] = w
+		sum = sum.Add(w)
+	}
+	if !sum.Equal(decimal.NewFromInt(1)) {
+		return m, bad(path+".weights", "must sum to 1, got %s", sum)
+	}
+	if pos := positionsOnly(m.Weights); len(pos) == 0 {
+		return m, bad(path+".weights", "needs at least one position other than middle")
+	}
+	return m, nil
+}
+
+func positionsOnly(w map[string]decimal.Decimal) []string {
+	var out []string
+	for _, p := range positions {
+		if _, ok := w[p]; ok && p != PosMiddle {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func nonEmptyList(path string, l []string) error {
+	if len(l) == 0 {
+		return bad(path, "required: a non-empty list")
+	}
+	for i, s := range l {
+		if strings.TrimSpace(s) == "" {
+			return bad(fmt.Sprintf("%s[%d]", path, i), "empty value")
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// class returns the class of an Opportunity Type.
+func (c *Config) class(oppType string) string {
+	if oppType == "" {
+		return c.Untyped
+	}
+	if cl, ok := c.TypeClass[oppType]; ok {
+		return cl
+	}
+	return ""
+}
+
+// target returns the target for a quarter and dimension key.
+func (c *Config) target(q period.Quarter, dim, key string) (Target, bool) {
+	for _, t := range c.Targets {
+		if t.Quarter == q && t.Dimension == dim && t.Key == key {
+			return t, true
+		}
+	}
+	return Target{}, false
+}

@@ -1,0 +1,164 @@
+package kpi
+
+// Projection structs: the only lake columns the engine reads, one struct per
+// CRM object, matched to the snapshot's Parquet columns by their tags (see
+// shared/crm/objects.go for the registry).
+//
+// Nulls: strings read a null as "" (an empty Id or picklist means "none"
+// everywhere in the engine, so the two need not be told apart). Datetimes,
+// dates, amounts and checkboxes are pointers: nil is null, so a missing MQL
+// date is never the epoch and a missing amount is never read as a real 0.
+// Datetimes are microseconds since the Unix epoch, UTC; dates are days
+// since 1970-01-01; money is int64 cents (DECIMAL(18,2)).
+
+// User is the projection of the User snapshot.
+type User struct {
+	ID   string `parquet:"id"`
+	Team string `parquet:"team,optional"`
+}
+
+// Account is the projection of the Account snapshot.
+type Account struct {
+	ID        string `parquet:"id"`
+	Segment   string `parquet:"segment,optional"`
+	Region    string `parquet:"region,optional"`
+	IsDeleted *bool  `parquet:"is_deleted,optional"`
+}
+
+// Lead is the projection of the Lead snapshot.
+type Lead struct {
+	ID                     string `parquet:"id"`
+	CreatedDate            int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted              *bool  `parquet:"is_deleted,optional"`
+	Status                 string `parquet:"status,optional"`
+	LeadSource             string `parquet:"lead_source,optional"`
+	OwnerID                string `parquet:"owner_id,optional"`
+	Segment                string `parquet:"segment,optional"`
+	Region                 string `parquet:"region,optional"`
+	MQLDate                *int64 `parquet:"mql_date,optional,timestamp(microsecond)"`
+	SQLDate                *int64 `parquet:"sql_date,optional,timestamp(microsecond)"`
+	ConvertedDate          *int32 `parquet:"converted_date,optional,date"`
+	ConvertedOpportunityID string `parquet:"converted_opportunity_id,optional"`
+}
+
+// Campaign is the projection of the Campaign snapshot.
+type Campaign struct {
+	ID        string `parquet:"id"`
+	Type      string `parquet:"type,optional"`
+	IsDeleted *bool  `parquet:"is_deleted,optional"`
+}
+
+// CampaignMember is the projection of the CampaignMember snapshot (no soft
+// delete: the snapshot holds only live members).
+type CampaignMember struct {
+	ID                 string `parquet:"id"`
+	CreatedDate        int64  `parquet:"created_date,timestamp(microsecond)"`
+	CampaignID         string `parquet:"campaign_id,optional"`
+	LeadID             string `parquet:"lead_id,optional"`
+	ContactID          string `parquet:"contact_id,optional"`
+	HasResponded       *bool  `parquet:"has_responded,optional"`
+	FirstRespondedDate *int32 `parquet:"first_responded_date,optional,date"`
+}
+
+// Opportunity is the projection of the Opportunity snapshot.
+type Opportunity struct {
+	ID              string `parquet:"id"`
+	CreatedDate     int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted       *bool  `parquet:"is_deleted,optional"`
+	AccountID       string `parquet:"account_id,optional"`
+	OwnerID         string `parquet:"owner_id,optional"`
+	StageName       string `parquet:"stage_name,optional"`
+	Amount          *int64 `parquet:"amount,optional,decimal(2:18)"`
+	CurrencyIsoCode string `parquet:"currency_iso_code,optional"`
+	CloseDate       int32  `parquet:"close_date,date"`
+	IsClosed        *bool  `parquet:"is_closed,optional"`
+	IsWon           *bool  `parquet:"is_won,optional"`
+	Type            string `parquet:"type,optional"`
+	LeadSource      string `parquet:"lead_source,optional"`
+	CampaignID      string `parquet:"campaign_id,optional"`
+}
+
+// OpportunityHistory is the projection of the stage history: each row is
+// the opportunity's stage, amount and close date from its CreatedDate on.
+type OpportunityHistory struct {
+	ID            string `parquet:"id"`
+	CreatedDate   int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted     *bool  `parquet:"is_deleted,optional"`
+	OpportunityID string `parquet:"opportunity_id,optional"`
+	StageName     string `parquet:"stage_name,optional"`
+	Amount        *int64 `parquet:"amount,optional,decimal(2:18)"`
+	CloseDate     *int32 `parquet:"close_date,optional,date"`
+}
+
+// ContactRole is the projection of OpportunityContactRole.
+type ContactRole struct {
+	ID            string `parquet:"id"`
+	IsDeleted     *bool  `parquet:"is_deleted,optional"`
+	OpportunityID string `parquet:"opportunity_id,optional"`
+	ContactID     string `parquet:"contact_id,optional"`
+}
+
+// Task is the projection of the Task snapshot.
+type Task struct {
+	ID           string `parquet:"id"`
+	CreatedDate  int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted    *bool  `parquet:"is_deleted,optional"`
+	WhoID        string `parquet:"who_id,optional"`
+	OwnerID      string `parquet:"owner_id,optional"`
+	Type         string `parquet:"type,optional"`
+	ActivityDate *int32 `parquet:"activity_date,optional,date"`
+}
+
+// Source streams one object's rows in batches: it calls fn once per batch
+// and returns fn's first error. lake.Scan fits it directly:
+//
+//	kpi.Source[kpi.Lead](func(fn func([]kpi.Lead) error) error { return lake.Scan(ctx, blob, m, fn) })
+//
+// The engine never keeps a batch after fn returns, so the caller may reuse
+// the slice. A nil Source has no rows.
+type Source[T any] func(fn func(rows []T) error) error
+
+// Rows is a Source over an in-memory slice (tests, small orgs).
+func Rows[T any](rows []T) Source[T] {
+	return func(fn func([]T) error) error {
+		if len(rows) == 0 {
+			return nil
+		}
+		return fn(rows)
+	}
+}
+
+// Inputs is one snapshot of the CRM. Compute reads each Source exactly once,
+// in this order: Users, Accounts, Campaigns, Opportunities,
+// OpportunityHistory, ContactRoles, Leads, CampaignMembers, Tasks. It keeps
+// only per-row aggregates and the join maps it needs (opportunities, contact
+// roles, converted leads, the MQLs of the period and the touches of the
+// period's opportunities), so memory grows with opportunities and joins,
+// never with the lead, member or task tables.
+type Inputs struct {
+	Users              Source[User]
+	Accounts           Source[Account]
+	Campaigns          Source[Campaign]
+	Opportunities      Source[Opportunity]
+	OpportunityHistory Source[OpportunityHistory]
+	ContactRoles       Source[ContactRole]
+	Leads              Source[Lead]
+	CampaignMembers    Source[CampaignMember]
+	Tasks              Source[Task]
+}
+
+func each[T any](s Source[T], fn func(*T) error) error {
+	if s == nil {
+		return nil
+	}
+	return s(func(rows []T) error {
+		for i := range rows {
+			if err := fn(&rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func deleted(b *bool) bool { return b != nil && *b }

@@ -1,0 +1,119 @@
+package kpi
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// KeyAll is the key of the org dimension.
+const KeyAll = "all"
+
+// KeyNone stands for an empty dimension value (an opportunity without a
+// campaign, a lead without a segment).
+const KeyNone = "(none)"
+
+// KeyUnattributed collects, under the campaign and channel dimensions of the
+// influenced KPIs, the amounts of opportunities with no eligible touch.
+const KeyUnattributed = "unattributed"
+
+// Value is one computed figure.
+type Value struct {
+	KPI       string          // catalog name, e.g. "bookings"
+	Dimension string          // org, team, segment, region, owner, campaign, channel
+	Key       string          // dimension value: "all" for org, a user Id for owner, …
+	Model     string          // attribution model for influenced KPIs, else ""
+	Unit      string          // count, currency, ratio, days, hours
+	Value     decimal.Decimal // exact: currency to the cent, ratios to RatioPlaces
+	// Numerator and Denominator of ratios and means (zero otherwise). A zero
+	// denominator gives Value 0 and Defined false.
+	Numerator, Denominator decimal.Decimal
+	Defined                bool
+	Currency               string // for currency units
+}
+
+// Result is the KPI catalog computed for one quarter at one as-of instant.
+type Result struct {
+	Quarter       string // "2026Q4"
+	AsOf          time.Time
+	Final         bool
+	ConfigVersion string // "<name>@v<version>"
+	ConfigHash    string // sha256 of the definitions file
+	// Values sorted by catalog order, dimension order, key, model.
+	Values []Value
+}
+
+// Get returns the value of a KPI for a dimension key and model ("" for
+// KPIs without a model).
+func (r *Result) Get(kpi, dim, key, model string) (Value, bool) {
+	for _, v := range r.Values {
+		if v.KPI == kpi && v.Dimension == dim && v.Key == key && v.Model == model {
+			return v, true
+		}
+	}
+	return Value{}, false
+}
+
+func sortValues(vs []Value) {
+	dimIndex := func(d string) int { return slices.Index(Dimensions, d) }
+	slices.SortFunc(vs, func(a, b Value) int {
+		return cmp.Or(
+			cmp.Compare(specIndex(a.KPI), specIndex(b.KPI)),
+			cmp.Compare(dimIndex(a.Dimension), dimIndex(b.Dimension)),
+			cmp.Compare(a.Key, b.Key),
+			cmp.Compare(slices.Index(Models, a.Model), slices.Index(Models, b.Model)),
+		)
+	})
+}
+
+// GoldRow is one Value as a row of the gold KPI table
+// (kpi/quarter=YYYYQn/asof=YYYY-MM-DD/). Decimals are int64-backed:
+// value, numerator and denominator are DECIMAL(18,6) (units of 10⁻⁶),
+// value_cents is DECIMAL(18,2) and set only for currency units.
+type GoldRow struct {
+	Quarter     string `parquet:"quarter,dict"`
+	AsOf        int32  `parquet:"asof,date"`
+	Final       bool   `parquet:"final"`
+	KPI         string `parquet:"kpi,dict"`
+	Dimension   string `parquet:"dimension,dict"`
+	Key         string `parquet:"key"`
+	Model       string `parquet:"model,dict"`
+	Unit        string `parquet:"unit,dict"`
+	Value       int64  `parquet:"value,decimal(6:18)"`
+	ValueCents  *int64 `parquet:"value_cents,optional,decimal(2:18)"`
+	Numerator   int64  `parquet:"numerator,decimal(6:18)"`
+	Denominator int64  `parquet:"denominator,decimal(6:18)"`
+	Defined     bool   `parquet:"defined"`
+	Currency    string `parquet:"currency,dict"`
+	ConfigHash  string `parquet:"config_hash,dict"`
+}
+
+var million = decimal.NewFromInt(1_000_000)
+
+// micros6 is d in units of 10⁻⁶; every engine value has at most 6 places.
+func micros6(d decimal.Decimal) int64 { return d.Mul(million).Round(0).IntPart() }
+
+// Rows flattens the result into gold rows, in Values order.
+func (r *Result) Rows() []GoldRow {
+	asOf := int32(r.AsOf.UTC().Unix() / 86400)
+	if r.AsOf.UTC().Unix() < 0 {
+		asOf = int32((r.AsOf.UTC().Unix() - 86399) / 86400)
+	}
+	out := make([]GoldRow, len(r.Values))
+	for i, v := range r.Values {
+		g := GoldRow{
+			Quarter: r.Quarter, AsOf: asOf, Final: r.Final,
+			KPI: v.KPI, Dimension: v.Dimension, Key: v.Key, Model: v.Model, Unit: v.Unit,
+			Value: micros6(v.Value), Numerator: micros6(v.Numerator), Denominator: micros6(v.Denominator),
+			Defined: v.Defined, Currency: v.Currency, ConfigHash: r.ConfigHash,
+		}
+		if v.Unit == UnitCurrency {
+			c := v.Value.Mul(decimal.NewFromInt(100)).Round(0).IntPart()
+			g.ValueCents = &c
+		}
+		out[i] = g
+	}
+	return out
+}

@@ -1,0 +1,144 @@
+package kpi
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/money"
+)
+
+// scorecardSections orders the owners: marketing and sales side by side on
+// one page, with the KPIs both teams answer for in the joint section.
+var scorecardSections = []struct{ title, owner string }{
+	{"Marketing", OwnerMarketing},
+	{"Shared (marketing + sales)", OwnerShared},
+	{"Sales", OwnerSales},
+}
+
+// WriteScorecard renders cur (the quarter to date) against prev (the same
+// point of the previous quarter, see period.Quarter.SamePointIn) for each
+// key of the given dimensions (org when none are given): one aligned table
+// per key, KPIs grouped by owner, influenced KPIs one line per model.
+// prev may be nil (no comparison column). Money uses money.Format, ratios
+// are shown as percentages and deltas of ratios in percentage points.
+func WriteScorecard(w io.Writer, cur, prev *Result, dims ...string) error {
+	if cur == nil {
+		return fmt.Errorf("scorecard: no current result")
+	}
+	if len(dims) == 0 {
+		dims = []string{DimOrg}
+	}
+	fmt.Fprintf(w, "Venn scorecard %s as of %s", cur.Quarter, cur.AsOf.Format("2006-01-02 15:04 UTC"))
+	if cur.Final {
+		fmt.Fprint(w, " (final)")
+	}
+	if prev != nil {
+		fmt.Fprintf(w, " vs %s as of %s", prev.Quarter, prev.AsOf.Format("2006-01-02 15:04 UTC"))
+	}
+	fmt.Fprintf(w, "\ndefinitions %s (sha256 %.12s)\n", cur.ConfigVersion, cur.ConfigHash)
+	for _, dim := range dims {
+		var keys []string
+		for _, v := range cur.Values {
+			if v.Dimension == dim && !slices.Contains(keys, v.Key) {
+				keys = append(keys, v.Key)
+			}
+		}
+		slices.Sort(keys)
+		for _, key := range keys {
+			fmt.Fprintf(w, "\n== %s: %s ==\n", dim, key)
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			for _, sec := range scorecardSections {
+				header := false
+				for _, s := range specs {
+					if s.Owner != sec.owner {
+						continue
+					}
+					for _, model := range modelsOf(s.Definition, cur) {
+						c, ok := cur.Get(s.Name, dim, key, model)
+						if !ok {
+							continue
+						}
+						if !header {
+							fmt.Fprintf(tw, "%s\t\t%s\t%s\t%s\t\n", sec.title, "this quarter", "prev. same point", "change")
+							header = true
+						}
+						name := s.Name
+						if model != "" {
+							name += " [" + model + "]"
+						}
+						pv, pok := Value{}, false
+						if prev != nil {
+							pv, pok = prev.Get(s.Name, dim, key, model)
+						}
+						fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\t\n", name, show(c), showPrev(pv, pok), delta(c, pv, pok))
+					}
+				}
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+func modelsOf(d Definition, r *Result) []string {
+	if !d.Modeled {
+		return []string{""}
+	}
+	var out []string
+	for _, m := range Models {
+		if _, ok := r.Get(d.Name, DimOrg, KeyAll, m); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var hundred = decimal.NewFromInt(100)
+
+func format(unit string, d decimal.Decimal, signed bool) string {
+	sign := ""
+	if signed && d.IsPositive() {
+		sign = "+"
+	}
+	switch unit {
+	case UnitCurrency:
+		return sign + money.Format(d)
+	case UnitRatio:
+		if signed {
+			return sign + d.Mul(hundred).StringFixed(1) + " pp"
+		}
+		return d.Mul(hundred).StringFixed(1) + "%"
+	case UnitDays, UnitHours:
+		return sign + d.StringFixed(1)
+	default:
+		return sign + d.String()
+	}
+}
+
+func show(v Value) string {
+	if !v.Defined {
+		return "n/a"
+	}
+	return format(v.Unit, v.Value, false)
+}
+
+func showPrev(v Value, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return show(v)
+}
+
+func delta(c, p Value, ok bool) string {
+	if !ok || !c.Defined || !p.Defined {
+		return ""
+	}
+	return format(c.Unit, c.Value.Sub(p.Value), true)
+}
