@@ -414,7 +414,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 						idx = append(idx, i)
 					}
 				}
-				lines, err := commissionLines(sp, f, c, credits, idx)
+				lines, err := commissionLines(sp, f, r.qdays, c, credits, idx)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", p.ID, err)
 				}
@@ -488,13 +488,18 @@ func (r *run) bonusLine(p *Person, sp Span, f decimal.Decimal, c Component) (Lin
 	if !ok {
 		return Line{}, metricUse{}, &FieldError{File: "metrics", Path: p.ID, Reason: fmt.Sprintf("no value for KPI %s scope %s key %q model %q (plan %s component %s)", m.KPI, m.Scope, key, m.Model, sp.Plan.Ref(), c.ID)}
 	}
-	target := c.Target.Decimal
+	// Divide last: attainment = actual × D ÷ (target × d) and amount =
+	// TV × weight × payout × d ÷ D, so proration adds one rounding only.
+	days, qdays := decimal.NewFromInt(int64(sp.Days)), decimal.NewFromInt(int64(r.qdays))
+	target, att := c.Target.Decimal, decimal.Zero
 	if m.Scope == ScopeIndividual {
-		target = target.Mul(f)
+		target = prorate(target, sp.Days, r.qdays)
+		att = actual.Mul(qdays).DivRound(c.Target.Mul(days), ratioPlaces)
+	} else {
+		att = actual.DivRound(target, ratioPlaces)
 	}
-	att := actual.DivRound(target, ratioPlaces)
 	payout, segment := c.Curve.eval(att)
-	exact := sp.Plan.TargetVariable.Mul(c.Weight.Decimal).Mul(payout).Mul(f)
+	exact := sp.Plan.TargetVariable.Mul(c.Weight.Decimal).Mul(payout).Mul(days).DivRound(qdays, ratioPlaces)
 	l := Line{
 		Key: "bonus/" + spanKey(sp) + "/" + c.ID, Kind: LineAttainmentBonus, Component: c.ID, Plan: sp.Plan.Ref(),
 		SpanFrom: sp.From.Format(time.DateOnly), SpanTo: sp.To.Format(time.DateOnly),
@@ -555,7 +560,7 @@ func (c *Curve) eval(att decimal.Decimal) (decimal.Decimal, string) {
 // commissionLines pays a commission component over the credits idx of one
 // span. Each line is rounded once; the cap line brings the rounded total to
 // the rounded cap exactly. The rounded total is attributed to the deals.
-func commissionLines(sp Span, f decimal.Decimal, c Component, credits []DealCredit, idx []int) ([]Line, error) {
+func commissionLines(sp Span, f decimal.Decimal, qdays int, c Component, credits []DealCredit, idx []int) ([]Line, error) {
 	basis := decimal.Zero
 	for _, i := range idx {
 		basis = basis.Add(credits[i].Credited.Decimal)
@@ -565,9 +570,9 @@ func commissionLines(sp Span, f decimal.Decimal, c Component, credits []DealCred
 	unit, value := one, basis
 	var quota *decimal.Decimal
 	if c.TierBy == TierAttainment {
-		q := c.Quota.Mul(f)
+		q := prorate(c.Quota.Decimal, sp.Days, qdays)
 		quota, unit = &q, q
-		value = basis.DivRound(q, ratioPlaces)
+		value = basis.Mul(decimal.NewFromInt(int64(qdays))).DivRound(c.Quota.Mul(decimal.NewFromInt(int64(sp.Days))), ratioPlaces)
 	}
 	base := Line{
 		Kind: LineCommission, Component: c.ID, Plan: sp.Plan.Ref(),
@@ -587,8 +592,8 @@ func commissionLines(sp Span, f decimal.Decimal, c Component, credits []DealCred
 		l.Key, l.Segment, l.Rate, l.Basis = keyBase, tierName(c, i, value), ptr(t.Rate.Decimal), ptr(basis)
 		l.Exact = basis.Mul(t.Rate.Decimal)
 		l.Amount = cents(l.Exact)
-		l.Explain = fmt.Sprintf("retroactive: all credited %s at the rate of the tier reached (%s), %s = %s",
-			money.Format(basis), l.Segment, t.Rate.Decimal, money.Format(l.Amount.Decimal))
+		l.Explain = fmt.Sprintf("retroactive: all credited %s at the rate of the tier reached (%s): %s × %s = %s",
+			money.Format(basis), l.Segment, money.Format(basis), t.Rate.Decimal, money.Format(l.Amount.Decimal))
 		lines = append(lines, l)
 	case ModeMarginal:
 		for i, t := range c.Tiers {
@@ -614,7 +619,7 @@ func commissionLines(sp Span, f decimal.Decimal, c Component, credits []DealCred
 		}
 	}
 	if c.CapAmount.Set {
-		capAmt := c.CapAmount.Mul(f)
+		capAmt := prorate(c.CapAmount.Decimal, sp.Days, qdays)
 		exact, rounded := decimal.Zero, decimal.Zero
 		for _, l := range lines {
 			exact = exact.Add(l.Exact)
@@ -654,6 +659,14 @@ func commissionLines(sp Span, f decimal.Decimal, c Component, credits []DealCred
 		}
 	}
 	return lines, nil
+}
+
+// prorate is x × days ÷ quarterDays, the one division last.
+func prorate(x decimal.Decimal, days, quarterDays int) decimal.Decimal {
+	if days == quarterDays {
+		return x
+	}
+	return x.Mul(decimal.NewFromInt(int64(days))).DivRound(decimal.NewFromInt(int64(quarterDays)), ratioPlaces)
 }
 
 // tierOf returns the index of the tier holding v under the boundary rule.
@@ -740,7 +753,7 @@ func hashInputs(st *Statement, used []metricUse, r *run) (string, error) {
 	type planRef struct{ Plan, SHA256, From, To string }
 	type credit struct {
 		DealID, CloseDate, Role, Via string
-		Percent, Credited         string
+		Percent, Credited            string
 	}
 	in := struct {
 		Quarter, Person string

@@ -98,14 +98,14 @@ type DealCredit struct {
 	DealID    string          `json:"deal_id"`
 	DealName  string          `json:"deal_name"`
 	CloseDate string          `json:"close_date"`
-	Role      string          `json:"role"`                  // owner, split or team
-	Via       string          `json:"via,omitempty"`         // for team credit: the rep credited
-	Percent   decimal.Decimal `json:"percent"`               // share of the deal, 0–100
-	Credited  Money           `json:"credited"`              // amount credited
-	Plan      string          `json:"plan,omitempty"`        // plan that paid it
-	Component string          `json:"component,omitempty"`   // commission component that paid it
-	Paid      Money           `json:"paid"`                  // commission attributed to the deal
-	Clawback  int             `json:"clawback_days"`         // window in force when paid
+	Role      string          `json:"role"`                // owner, split or team
+	Via       string          `json:"via,omitempty"`       // for team credit: the rep credited
+	Percent   decimal.Decimal `json:"percent"`             // share of the deal, 0–100
+	Credited  Money           `json:"credited"`            // amount credited
+	Plan      string          `json:"plan,omitempty"`      // plan that paid it
+	Component string          `json:"component,omitempty"` // commission component that paid it
+	Paid      Money           `json:"paid"`                // commission attributed to the deal
+	Clawback  int             `json:"clawback_days"`       // window in force when paid
 	Unpaid    string          `json:"unpaid_reason,omitempty"`
 }
 

@@ -1,0 +1,172 @@
+package comp
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// knownKPIs stands in for the KPI catalog's names.
+func knownKPIs(name string) bool {
+	return contains([]string{"leads", "mqls", "sqls", "opps_created", "opps_won", "bookings", "pipeline_created", "win_rate",
+		"mktg_sourced_pipeline", "mktg_sourced_bookings", "mktg_influenced_pipeline", "mktg_influenced_bookings",
+		"meetings", "renewal_rate", "nrr"}, name)
+}
+
+// demoPeople adapts the demo roster the way the payouts job does.
+func demoPeople() []Person {
+	var out []Person
+	for _, p := range democrm.People {
+		out = append(out, Person{ID: p.ID, EmployeeID: p.EmployeeNumber, Name: p.Name, CostCenter: p.CostCenter,
+			Team: p.Team, ManagerID: p.ManagerID, Currency: "USD"})
+	}
+	return out
+}
+
+const (
+	maria, alex, priya, tom, jordan = "005000000000001AAA", "005000000000002AAA", "005000000000003AAA", "005000000000004AAA", "005000000000005AAA"
+	sam, lena, diego, hana, chris   = "005000000000006AAA", "005000000000007AAA", "005000000000008AAA", "005000000000009AAA", "005000000000010AAA"
+	nina, olivia, ravi              = "005000000000011AAA", "005000000000012AAA", "005000000000013AAA"
+)
+
+// demoInput is 2026Q3 for the demo roster with the shipped config: KPI
+// values and deals chosen so every mechanism shows up once.
+func demoInput(t *testing.T) RunInput {
+	t.Helper()
+	cfg := os.DirFS("../../config/comp")
+	plans, err := LoadPlans(os.DirFS("../../config/comp/plans"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asg, err := LoadAssignments(cfg, "assignments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adj, err := LoadAdjustments(cfg, "adjustments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MetricTable{}
+	set := func(kpi, scope, key, model, v string) { m[MetricKey{kpi, scope, key, model}] = dec(v) }
+	for id, v := range map[string]string{maria: "0", alex: "345000", priya: "150000", tom: "130000", jordan: "40000",
+		sam: "0", lena: "310000", diego: "210000", hana: "120000", chris: "0", nina: "0"} {
+		set("bookings", "individual", id, "", v)
+	}
+	for id, v := range map[string][2]string{jordan: {"20", "41"}, chris: {"12", "30"}, nina: {"33", "66"}} {
+		set("sqls", "individual", id, "", v[0])
+		set("meetings", "individual", id, "", v[1])
+	}
+	set("bookings", "team", "Sales East", "", "665000")
+	set("bookings", "team", "Sales West", "", "640000")
+	set("bookings", "org", "all", "", "1305000")
+	set("mktg_sourced_pipeline", "org", "all", "", "1650000")
+	set("mktg_influenced_bookings", "org", "all", "w_shaped", "610000.50")
+	deals := []Deal{
+		{ID: "006A01", Name: "Acme renewal", OwnerID: alex, Amount: dec("200000"), Currency: "USD", CloseDate: day("2026-07-20"), Won: true},
+		{ID: "006A02", Name: "Globex expansion", OwnerID: alex, Amount: dec("145000"), Currency: "USD", CloseDate: day("2026-09-30"), Won: true},
+		{ID: "006A03", Name: "Initech split", OwnerID: priya, Amount: dec("100000.01"), Currency: "USD", CloseDate: day("2026-08-10"), Won: true,
+			Splits: []Split{{priya, dec("60")}, {tom, dec("40")}}},
+		{ID: "006A04", Name: "Umbrella", OwnerID: tom, Amount: dec("90000"), Currency: "USD", CloseDate: day("2026-07-02"), Won: true},
+		{ID: "006A05", Name: "Hooli first deal", OwnerID: hana, Amount: dec("120000"), Currency: "USD", CloseDate: day("2026-09-01"), Won: true},
+		{ID: "006A06", Name: "Jordan first AE deal", OwnerID: jordan, Amount: dec("40000"), Currency: "USD", CloseDate: day("2026-09-12"), Won: true},
+		{ID: "006A07", Name: "Stark", OwnerID: lena, Amount: dec("310000"), Currency: "USD", CloseDate: day("2026-08-28"), Won: true},
+		{ID: "006A08", Name: "Wayne", OwnerID: diego, Amount: dec("210000"), Currency: "USD", CloseDate: day("2026-07-15"), Won: true},
+		// Cancelled inside the quarter it closed: never credited.
+		{ID: "006A09", Name: "Cyberdyne", OwnerID: diego, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-07-05"), Won: true},
+		{ID: "006A10", Name: "Lost deal", OwnerID: alex, Amount: dec("99000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: false},
+	}
+	// A Q2 deal of Priya's paid in 2026Q2, cancelled 2026-08-01 (42 days after close): clawed back.
+	prev := Statement{ID: "2026Q2/" + priya, Quarter: "2026Q2", PersonID: priya, Currency: "USD", Credits: []DealCredit{
+		{DealID: "006Z01", DealName: "Soylent", CloseDate: "2026-06-20", Role: "owner", Percent: dec("100"), Credited: Money{dec("50000")},
+			Plan: "ae@v1", Component: "new_business_commission", Paid: Money{dec("2500")}, Clawback: 90},
+	}}
+	return RunInput{
+		Quarter: period.MustParse("2026Q3"), People: demoPeople(), Plans: plans, Assignments: asg, Adjustments: adj,
+		Metrics: m, KnownKPI: knownKPIs, Deals: deals,
+		Cancellations: []Cancellation{{"006A09", day("2026-08-15")}, {"006Z01", day("2026-08-01")}},
+		Previous:      []Statement{prev}, CodeVersion: "test-1",
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden file; rerun with -update after checking the change:\n%s", name, got)
+	}
+}
+
+func TestDemoQuarterGolden(t *testing.T) {
+	out, err := Run(demoInput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, text bytes.Buffer
+	var recs []ExportRecord
+	for i := range out.Statements {
+		st := &out.Statements[i]
+		b, err := st.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+		if err := st.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		text.WriteString("\n")
+		recs = append(recs, ExportRecord{Statement: st, Status: StatusApproved, Version: 2})
+	}
+	golden(t, "demo-2026Q3.json", all.Bytes())
+	golden(t, "demo-2026Q3.txt", text.Bytes())
+	var csvOut bytes.Buffer
+	if err := WriteCSV(&csvOut, recs); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "demo-2026Q3-export.csv", csvOut.Bytes())
+
+	// Rerun: byte-identical.
+	again, err := Run(demoInput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all2 bytes.Buffer
+	for i := range again.Statements {
+		b, _ := again.Statements[i].JSON()
+		all2.Write(b)
+	}
+	if !bytes.Equal(all.Bytes(), all2.Bytes()) {
+		t.Error("rerun with the same inputs is not byte-identical")
+	}
+}
