@@ -113,11 +113,13 @@ func readFileRows(ctx context.Context, b Blob, o *crm.Object, f File, fn func(ro
 //	}
 //
 // The rule for nullable columns (all but id, system_modstamp and
-// created_date): the field's tag must say "optional", or the read fails
-// (parquet-go refuses to convert an optional column to a required one). A
-// pointer field (*bool, *int64) keeps null distinct from the zero value; a
-// non-pointer field reads null as its zero value — use a pointer wherever
-// null and zero mean different things (a null checkbox is not false).
+// created_date): tag them "optional" to match the file's schema. A pointer
+// field (*bool, *int64) keeps null distinct from the zero value; a
+// non-pointer field reads null as its zero value, with or without the tag
+// (parquet-go converts silently; pinned by a test). Use a pointer wherever
+// null and zero mean different things: a null checkbox is not false, a
+// null amount is not $0. Percent columns are DECIMAL(9,2) on int32: use an
+// int32 field with decimal(2:9).
 func Scan[T any](ctx context.Context, b Blob, m *Manifest, fn func(rows []T) error) error {
 	return ScanFiles(ctx, b, m.Files, fn)
 }

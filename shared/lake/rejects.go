@@ -129,23 +129,24 @@ func (w *RejectWriter) scrubJSON(raw []byte) (jsontext.Value, error) {
 	}
 	enc.WriteToken(jsontext.BeginObject)
 	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, err
 		}
-		if err := enc.WriteToken(name); err != nil {
+		name := tok.String() // the token is voided by the next read
+		if err := enc.WriteToken(jsontext.String(name)); err != nil {
 			return nil, err
 		}
 		val, err := dec.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := w.pii[name.String()]; ok && val.Kind() == '"' {
+		if _, ok := w.pii[name]; ok && val.Kind() == '"' {
 			var s string
 			if err := json.Unmarshal(val, &s); err != nil {
 				return nil, err
 			}
-			err = enc.WriteToken(jsontext.String(w.scrub(name.String(), s)))
+			err = enc.WriteToken(jsontext.String(w.scrub(name, s)))
 		} else {
 			err = enc.WriteValue(val)
 		}

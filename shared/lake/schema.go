@@ -43,8 +43,9 @@ const DefaultRowGroupRows = 128 * 1024
 const DefaultFileRows = 1_000_000
 
 // nodeOf maps a registry type to its Parquet leaf: strings (Picklist
-// dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC), DECIMAL on
-// int64 (hundredths), INT64.
+// dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC), DECIMAL(18,2)
+// on int64 and DECIMAL(9,2) on int32 (hundredths, as the Parquet spec wants
+// int32 up to 9 digits), INT64.
 func nodeOf(t crm.FieldType) parquet.Node {
 	switch t {
 	case crm.Picklist:
@@ -58,7 +59,7 @@ func nodeOf(t crm.FieldType) parquet.Node {
 	case crm.Currency:
 		return parquet.Decimal(2, 18, parquet.Int64Type)
 	case crm.Percent:
-		return parquet.Decimal(2, 9, parquet.Int64Type)
+		return parquet.Decimal(2, 9, parquet.Int32Type)
 	case crm.Int:
 		return parquet.Int(64)
 	default: // Text, ID, Email, Phone
@@ -166,4 +167,28 @@ func logicalName(t crm.FieldType) string {
 		return "string(dictionary)"
 	}
 	return "string"
+}
+
+// maxPercent is the largest DECIMAL(9,2) in hundredths.
+const maxPercent = 999_999_999
+
+// CheckRow reports values the registry's decoder accepts but the lake's
+// types cannot hold (a Percent beyond DECIMAL(9,2)), as a *crm.FieldError so
+// the record is rejected like any other bad record instead of being
+// silently wrapped.
+func CheckRow(o *crm.Object, row *crm.Row) error {
+	for i, f := range o.Fields {
+		v := row.Values[i]
+		if f.Type == crm.Percent && !v.Null && (v.I > maxPercent || v.I < -maxPercent) {
+			return &crm.FieldError{Object: o.Name, ID: row.ID(), Field: f.Name, Reason: fmt.Sprintf("%d.%02d is out of range for DECIMAL(9,2)", v.I/100, abs(v.I%100))}
+		}
+	}
+	return nil
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -24,7 +24,7 @@ type TableOptions struct {
 }
 
 // TableWriter writes rows of T (a struct with parquet tags, e.g.
-// `Amount int64 \`parquet:"amount,decimal(2:18)"\``) into
+// `Amount int64 \`parquet:"amount,decimal(2:18)"\“) into
 // <partition>/run=<RunID>/part-NNNNN.parquet and commits them with a
 // manifest exactly as the CRM snapshots are committed (see Commit): nothing
 // is visible until Commit, a rerun supersedes, concurrent writers conflict.

@@ -275,9 +275,9 @@ func toParquet(f crm.Field, v crm.Value, col int) parquet.Value {
 	switch f.Type {
 	case crm.Bool:
 		pv = parquet.BooleanValue(v.B)
-	case crm.Date:
+	case crm.Date, crm.Percent: // int32 columns; CheckRow bounds Percent
 		pv = parquet.Int32Value(int32(v.I))
-	case crm.DateTime, crm.Currency, crm.Percent, crm.Int:
+	case crm.DateTime, crm.Currency, crm.Int:
 		pv = parquet.Int64Value(v.I)
 	default:
 		pv = parquet.ByteArrayValue(unsafeBytes(v.S))
@@ -293,9 +293,9 @@ func fromParquet(f crm.Field, pv parquet.Value) crm.Value {
 	switch f.Type {
 	case crm.Bool:
 		return crm.Value{B: pv.Boolean()}
-	case crm.Date:
+	case crm.Date, crm.Percent:
 		return crm.Value{I: int64(pv.Int32())}
-	case crm.DateTime, crm.Currency, crm.Percent, crm.Int:
+	case crm.DateTime, crm.Currency, crm.Int:
 		return crm.Value{I: pv.Int64()}
 	}
 	return crm.Value{S: string(pv.ByteArray())}
