@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/period"
 )
 
@@ -32,12 +31,30 @@ func knownKPIs(name string) bool {
 		"meetings", "renewal_rate", "nrr"}, name)
 }
 
-// demoPeople adapts the demo roster the way the payouts job does.
+// demoPeople is the demo roster (shared/democrm/people.go) as the payouts
+// job adapts it. It is written out here so these tests do not depend on the
+// demo CRM server package.
 func demoPeople() []Person {
-	var out []Person
-	for _, p := range democrm.People {
-		out = append(out, Person{ID: p.ID, EmployeeID: p.EmployeeNumber, Name: p.Name, CostCenter: p.CostCenter,
-			Team: p.Team, ManagerID: p.ManagerID, Currency: "USD"})
+	rows := []struct{ id, emp, name, cc, team, mgr string }{
+		{maria, "E1001", "Maria Chen", "CC-SALES-EAST", "Sales East", ""},
+		{alex, "E1002", "Alex Romero", "CC-SALES-EAST", "Sales East", maria},
+		{priya, "E1003", "Priya Nair", "CC-SALES-EAST", "Sales East", maria},
+		{tom, "E1004", "Tom Becker", "CC-SALES-EAST", "Sales East", maria},
+		{jordan, "E1005", "Jordan Lee", "CC-SALES-EAST", "Sales East", maria},
+		{sam, "E1006", "Sam Okafor", "CC-SALES-WEST", "Sales West", ""},
+		{lena, "E1007", "Lena Fischer", "CC-SALES-WEST", "Sales West", sam},
+		{diego, "E1008", "Diego Alvarez", "CC-SALES-WEST", "Sales West", sam},
+		{hana, "E1009", "Hana Sato", "CC-SALES-WEST", "Sales West", sam},
+		{chris, "E1010", "Chris Morgan", "CC-SALES-WEST", "Sales West", sam},
+		{nina, "E1011", "Nina Brooks", "CC-SALES-EAST", "Sales East", maria},
+		{olivia, "E2001", "Olivia Grant", "CC-MKTG", "Marketing", ""},
+		{ravi, "E2002", "Ravi Patel", "CC-MKTG", "Marketing", olivia},
+		{emma, "E2003", "Emma Novak", "CC-MKTG", "Marketing", olivia},
+		{integration, "", "Integration User", "", "Operations", ""},
+	}
+	out := make([]Person, len(rows))
+	for i, r := range rows {
+		out[i] = Person{ID: r.id, EmployeeID: r.emp, Name: r.name, CostCenter: r.cc, Team: r.team, ManagerID: r.mgr, Currency: "USD"}
 	}
 	return out
 }
@@ -45,7 +62,8 @@ func demoPeople() []Person {
 const (
 	maria, alex, priya, tom, jordan = "005000000000001AAA", "005000000000002AAA", "005000000000003AAA", "005000000000004AAA", "005000000000005AAA"
 	sam, lena, diego, hana, chris   = "005000000000006AAA", "005000000000007AAA", "005000000000008AAA", "005000000000009AAA", "005000000000010AAA"
-	nina, olivia, ravi              = "005000000000011AAA", "005000000000012AAA", "005000000000013AAA"
+	nina, olivia, ravi, emma        = "005000000000011AAA", "005000000000012AAA", "005000000000013AAA", "005000000000014AAA"
+	integration                     = "005000000000099AAA"
 )
 
 // demoInput is 2026Q3 for the demo roster with the shipped config: KPI

@@ -1,0 +1,460 @@
+// Package statementstore keeps compensation statements through their
+// lifecycle, draft → approved → final, in the results store (one item per
+// person per quarter: PK "STMT#<quarter>", SK "<person id>", GSI1PK
+// "PERSON#<person id>", GSI1SK "<quarter>").
+//
+// Every status change is a conditional single-item write on the item's
+// Version (no transactions). Rules:
+//   - Saving a draft again for the same statement is a no-op; a draft is
+//     replaced by a newer draft. "Same" compares the statement JSON with the
+//     code version left out, so a rebuild alone changes nothing.
+//   - An approved statement that would change is not overwritten: the save
+//     reports ErrApproved, and finance must Reopen it (back to draft) first.
+//   - A final statement is never rewritten. Saving a different statement for
+//     it stores a comp.Correction (a diff and prior-period adjustment lines)
+//     for the next quarter's run to pay.
+//   - A conditional write that fails although the stored item is exactly
+//     what this call wrote (an SDK retry of a write whose response was lost)
+//     counts as success.
+package statementstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/results"
+)
+
+// Errors callers branch on; outcomes wrap them with the statement id.
+var (
+	ErrFinal           = errors.New("statement is final and is never rewritten")
+	ErrApproved        = errors.New("statement is approved and would change: reopen it first")
+	ErrAlreadyApproved = errors.New("statement was already approved by someone else")
+	ErrNotApproved     = errors.New("statement is not approved")
+	ErrNotFound        = errors.New("no statement")
+)
+
+// maxAttempts bounds the read-modify-write loop under contention.
+const maxAttempts = 5
+
+// Record is the stored body: the statement, its status and who moved it.
+type Record struct {
+	Status     string          `json:"status"`
+	Statement  *comp.Statement `json:"statement"`
+	ApprovedBy string          `json:"approved_by,omitempty"`
+	ApprovedAt string          `json:"approved_at,omitempty"`
+	FinalBy    string          `json:"final_by,omitempty"`
+	FinalAt    string          `json:"final_at,omitempty"`
+	History    []Event         `json:"history"`
+}
+
+// Event is one status change, kept on the record for audit.
+type Event struct {
+	Status string `json:"status"`
+	By     string `json:"by,omitempty"`
+	At     string `json:"at,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Stored is a record with the store version it was read at.
+type Stored struct {
+	Record
+	Version int64
+}
+
+// Outcome says what happened to one person's statement.
+type Outcome struct {
+	PersonID string
+	Action   string // created, replaced, unchanged, approved, finalized, reopened, corrected
+	Version  int64
+	Err      error
+}
+
+// PK is the partition of a quarter's statements.
+func PK(quarter string) string { return "STMT#" + quarter }
+
+// CorrectionPK is the partition of corrections to be paid in a quarter.
+func CorrectionPK(toQuarter string) string { return "CORR#" + toQuarter }
+
+func item(rec Record, version int64) (results.Item, error) {
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return results.Item{}, fmt.Errorf("encode statement %s: %w", rec.Statement.ID, err)
+	}
+	st := rec.Statement
+	return results.Item{PK: PK(st.Quarter), SK: st.PersonID, GSI1PK: "PERSON#" + st.PersonID, GSI1SK: st.Quarter,
+		Kind: "statement", Version: version, Body: body}, nil
+}
+
+func decode(it results.Item) (*Stored, error) {
+	var rec Record
+	if err := json.Unmarshal(it.Body, &rec); err != nil {
+		return nil, fmt.Errorf("decode statement %s/%s: %w", it.PK, it.SK, err)
+	}
+	if rec.Statement == nil {
+		return nil, fmt.Errorf("decode statement %s/%s: no statement in body", it.PK, it.SK)
+	}
+	return &Stored{Record: rec, Version: it.Version}, nil
+}
+
+// Get reads one statement.
+func Get(ctx context.Context, store results.Store, quarter, personID string) (*Stored, error) {
+	it, err := store.Get(ctx, PK(quarter), personID)
+	if errors.Is(err, results.ErrNotFound) {
+		return nil, fmt.Errorf("%s/%s: %w", quarter, personID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get statement %s/%s: %w", quarter, personID, err)
+	}
+	return decode(it)
+}
+
+// List reads a quarter's statements in person Id order.
+func List(ctx context.Context, store results.Store, quarter string) ([]Stored, error) {
+	items, err := store.Query(ctx, PK(quarter), "")
+	if err != nil {
+		return nil, fmt.Errorf("list statements %s: %w", quarter, err)
+	}
+	return decodeAll(items)
+}
+
+// History reads all of a person's statements, oldest quarter first, through
+// the person-history index.
+func History(ctx context.Context, store results.Store, personID string) ([]Stored, error) {
+	items, err := store.QueryIndex(ctx, "PERSON#"+personID, "")
+	if err != nil {
+		return nil, fmt.Errorf("statement history %s: %w", personID, err)
+	}
+	return decodeAll(items)
+}
+
+func decodeAll(items []results.Item) ([]Stored, error) {
+	out := make([]Stored, 0, len(items))
+	for _, it := range items {
+		if it.Kind != "statement" {
+			continue
+		}
+		s, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+// sameStatement compares two statements ignoring the code version.
+func sameStatement(a, b *comp.Statement) (bool, error) {
+	x, y := *a, *b
+	x.CodeVersion, y.CodeVersion = "", ""
+	ja, err := x.JSON()
+	if err != nil {
+		return false, err
+	}
+	jb, err := y.JSON()
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(ja, jb), nil
+}
+
+// SaveDrafts stores freshly computed statements by the rules in the package
+// comment. It returns one outcome per statement, the corrections stored for
+// final statements that changed, and an error joining every failure.
+func SaveDrafts(ctx context.Context, store results.Store, stmts []comp.Statement) ([]Outcome, []comp.Correction, error) {
+	var outcomes []Outcome
+	var corrections []comp.Correction
+	var failed []error
+	for i := range stmts {
+		st := &stmts[i]
+		o, corr := saveOne(ctx, store, st)
+		outcomes = append(outcomes, o)
+		if corr != nil {
+			corrections = append(corrections, *corr)
+		}
+		if o.Err != nil {
+			failed = append(failed, o.Err)
+		}
+	}
+	return outcomes, corrections, errors.Join(failed...)
+}
+
+func saveOne(ctx context.Context, store results.Store, st *comp.Statement) (Outcome, *comp.Correction) {
+	o := Outcome{PersonID: st.PersonID}
+	fail := func(err error) (Outcome, *comp.Correction) {
+		o.Err = fmt.Errorf("save statement %s: %w", st.ID, err)
+		return o, nil
+	}
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, err := Get(ctx, store, st.Quarter, st.PersonID)
+		if errors.Is(err, ErrNotFound) {
+			rec := Record{Status: comp.StatusDraft, Statement: st, History: []Event{{Status: comp.StatusDraft, Note: "computed " + st.InputHash}}}
+			ok, err := put(ctx, store, rec, 1, results.Condition{IfAbsent: true})
+			if err != nil {
+				return fail(err)
+			}
+			if ok {
+				o.Action, o.Version = "created", 1
+				return o, nil
+			}
+			continue
+		}
+		if err != nil {
+			return fail(err)
+		}
+		same, err := sameStatement(cur.Statement, st)
+		if err != nil {
+			return fail(err)
+		}
+		if same {
+			o.Action, o.Version = "unchanged", cur.Version
+			return o, nil
+		}
+		switch cur.Status {
+		case comp.StatusDraft:
+			rec := cur.Record
+			rec.Statement = st
+			rec.History = append(rec.History, Event{Status: comp.StatusDraft, Note: "recomputed " + st.InputHash})
+			ok, err := put(ctx, store, rec, cur.Version+1, results.Condition{IfVersion: cur.Version})
+			if err != nil {
+				return fail(err)
+			}
+			if ok {
+				o.Action, o.Version = "replaced", cur.Version+1
+				return o, nil
+			}
+		case comp.StatusApproved:
+			return fail(ErrApproved)
+		case comp.StatusFinal:
+			corr, err := comp.Reconcile(cur.Statement, st)
+			if err != nil {
+				return fail(err)
+			}
+			o.Version = cur.Version
+			if corr == nil {
+				o.Action = "unchanged"
+				return o, nil
+			}
+			if err := putCorrection(ctx, store, corr); err != nil {
+				return fail(err)
+			}
+			o.Action = "corrected"
+			return o, corr
+		default:
+			return fail(fmt.Errorf("unknown status %q", cur.Status))
+		}
+	}
+	return fail(fmt.Errorf("still contended after %d attempts", maxAttempts))
+}
+
+// put writes rec at version with cond. It reports false (no error) when the
+// condition failed and the stored item is not what this call wrote, so the
+// caller re-reads and decides again; a failed condition over an identical
+// stored item is a lost response to our own write, and counts as done.
+func put(ctx context.Context, store results.Store, rec Record, version int64, cond results.Condition) (bool, error) {
+	it, err := item(rec, version)
+	if err != nil {
+		return false, err
+	}
+	err = store.Put(ctx, it, cond)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, results.ErrConditionFailed) {
+		return false, err
+	}
+	got, gerr := store.Get(ctx, it.PK, it.SK)
+	if gerr == nil && got.Version == it.Version && bytes.Equal(got.Body, it.Body) {
+		return true, nil
+	}
+	return false, nil
+}
+
+func putCorrection(ctx context.Context, store results.Store, c *comp.Correction) error {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode correction %s: %w", c.ID, err)
+	}
+	it := results.Item{PK: CorrectionPK(c.ToQuarter), SK: c.ID, Kind: "correction", Version: 1, Body: body}
+	err = store.Put(ctx, it, results.Condition{IfAbsent: true})
+	if errors.Is(err, results.ErrConditionFailed) {
+		return nil // the same correction id means the same inputs: already stored
+	}
+	if err != nil {
+		return fmt.Errorf("store correction %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Corrections reads the corrections to pay in toQuarter, for RunInput.
+func Corrections(ctx context.Context, store results.Store, toQuarter string) ([]comp.Correction, error) {
+	items, err := store.Query(ctx, CorrectionPK(toQuarter), "")
+	if err != nil {
+		return nil, fmt.Errorf("corrections for %s: %w", toQuarter, err)
+	}
+	out := make([]comp.Correction, 0, len(items))
+	for _, it := range items {
+		var c comp.Correction
+		if err := json.Unmarshal(it.Body, &c); err != nil {
+			return nil, fmt.Errorf("decode correction %s: %w", it.SK, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// transition applies change to each selected statement of the quarter
+// (personIDs nil or empty means all of them) with a conditional write.
+// change returns the action name, or "" for an idempotent no-op.
+func transition(ctx context.Context, store results.Store, quarter string, personIDs []string,
+	change func(rec *Record) (string, error)) ([]Outcome, error) {
+	ids := personIDs
+	if len(ids) == 0 {
+		all, err := List(ctx, store, quarter)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range all {
+			ids = append(ids, s.Statement.PersonID)
+		}
+	}
+	ids = append([]string(nil), ids...)
+	sort.Strings(ids)
+	var outcomes []Outcome
+	var failed []error
+	for _, id := range ids {
+		o := transitionOne(ctx, store, quarter, id, change)
+		outcomes = append(outcomes, o)
+		if o.Err != nil {
+			failed = append(failed, o.Err)
+		}
+	}
+	return outcomes, errors.Join(failed...)
+}
+
+func transitionOne(ctx context.Context, store results.Store, quarter, id string, change func(rec *Record) (string, error)) Outcome {
+	o := Outcome{PersonID: id}
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, err := Get(ctx, store, quarter, id)
+		if err != nil {
+			o.Err = err
+			return o
+		}
+		rec := cur.Record
+		rec.History = append([]Event(nil), cur.History...)
+		action, err := change(&rec)
+		if err != nil {
+			o.Err, o.Version = fmt.Errorf("statement %s/%s: %w", quarter, id, err), cur.Version
+			return o
+		}
+		if action == "" {
+			o.Action, o.Version = "unchanged", cur.Version
+			return o
+		}
+		ok, err := put(ctx, store, rec, cur.Version+1, results.Condition{IfVersion: cur.Version})
+		if err != nil {
+			o.Err = fmt.Errorf("statement %s/%s: %w", quarter, id, err)
+			return o
+		}
+		if ok {
+			o.Action, o.Version = action, cur.Version+1
+			return o
+		}
+	}
+	o.Err = fmt.Errorf("statement %s/%s: still contended after %d attempts", quarter, id, maxAttempts)
+	return o
+}
+
+func stamp(at time.Time) string { return at.UTC().Format(time.RFC3339Nano) }
+
+// Approve moves drafts to approved, recording approver and time. Approving
+// again with the same approver is a no-op; a statement approved by someone
+// else fails with ErrAlreadyApproved (so of two concurrent approvers exactly
+// one wins); a final statement fails with ErrFinal.
+func Approve(ctx context.Context, store results.Store, quarter string, personIDs []string, approver string, at time.Time) ([]Outcome, error) {
+	if approver == "" {
+		return nil, errors.New("approve: approver is required")
+	}
+	return transition(ctx, store, quarter, personIDs, func(rec *Record) (string, error) {
+		switch rec.Status {
+		case comp.StatusDraft:
+			rec.Status, rec.ApprovedBy, rec.ApprovedAt = comp.StatusApproved, approver, stamp(at)
+			rec.History = append(rec.History, Event{Status: comp.StatusApproved, By: approver, At: stamp(at)})
+			return "approved", nil
+		case comp.StatusApproved:
+			if rec.ApprovedBy == approver {
+				return "", nil
+			}
+			return "", fmt.Errorf("%w (%s at %s)", ErrAlreadyApproved, rec.ApprovedBy, rec.ApprovedAt)
+		case comp.StatusFinal:
+			return "", ErrFinal
+		}
+		return "", fmt.Errorf("unknown status %q", rec.Status)
+	})
+}
+
+// Finalize moves approved statements to final; a final statement is never
+// written again. Finalizing a draft fails with ErrNotApproved; a final one
+// is a no-op.
+func Finalize(ctx context.Context, store results.Store, quarter string, personIDs []string, by string, at time.Time) ([]Outcome, error) {
+	if by == "" {
+		return nil, errors.New("finalize: who finalizes is required")
+	}
+	return transition(ctx, store, quarter, personIDs, func(rec *Record) (string, error) {
+		switch rec.Status {
+		case comp.StatusApproved:
+			rec.Status, rec.FinalBy, rec.FinalAt = comp.StatusFinal, by, stamp(at)
+			rec.History = append(rec.History, Event{Status: comp.StatusFinal, By: by, At: stamp(at)})
+			return "finalized", nil
+		case comp.StatusFinal:
+			return "", nil
+		case comp.StatusDraft:
+			return "", ErrNotApproved
+		}
+		return "", fmt.Errorf("unknown status %q", rec.Status)
+	})
+}
+
+// Reopen moves approved statements back to draft so a changed statement can
+// be saved; the reason is kept in the history. A final statement cannot be
+// reopened (ErrFinal): corrections go to the next period instead.
+func Reopen(ctx context.Context, store results.Store, quarter string, personIDs []string, by, reason string, at time.Time) ([]Outcome, error) {
+	if by == "" || reason == "" {
+		return nil, errors.New("reopen: who and why are required")
+	}
+	return transition(ctx, store, quarter, personIDs, func(rec *Record) (string, error) {
+		switch rec.Status {
+		case comp.StatusApproved:
+			rec.Status, rec.ApprovedBy, rec.ApprovedAt = comp.StatusDraft, "", ""
+			rec.History = append(rec.History, Event{Status: comp.StatusDraft, By: by, At: stamp(at), Note: "reopened: " + reason})
+			return "reopened", nil
+		case comp.StatusDraft:
+			return "", nil
+		case comp.StatusFinal:
+			return "", ErrFinal
+		}
+		return "", fmt.Errorf("unknown status %q", rec.Status)
+	})
+}
+
+// Exportable returns the quarter's approved and final statements for the
+// finance export (comp.WriteCSV, comp.WriteParquet); drafts are left out.
+func Exportable(ctx context.Context, store results.Store, quarter string) ([]comp.ExportRecord, error) {
+	all, err := List(ctx, store, quarter)
+	if err != nil {
+		return nil, err
+	}
+	var out []comp.ExportRecord
+	for i := range all {
+		if all[i].Status == comp.StatusApproved || all[i].Status == comp.StatusFinal {
+			out = append(out, comp.ExportRecord{Statement: all[i].Statement, Status: all[i].Status, Version: all[i].Version})
+		}
+	}
+	return out, nil
+}

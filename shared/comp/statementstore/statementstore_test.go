@@ -1,0 +1,255 @@
+package statementstore
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/results"
+	"github.com/venn-revops/venn/shared/results/localstore"
+)
+
+var at = time.Date(2026, 10, 5, 9, 30, 0, 0, time.UTC)
+
+func newStore(t *testing.T) *localstore.Store {
+	t.Helper()
+	s, err := localstore.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// statement builds a small statement: a bonus line and a commission line.
+func statement(person, bonus, commission string) comp.Statement {
+	line := func(key, kind, amt string) comp.Line {
+		d := decimal.RequireFromString(amt)
+		return comp.Line{Key: key, Kind: kind, Exact: d, Amount: comp.Money{Decimal: d}, Explain: kind + " " + amt}
+	}
+	b, c := line("bonus/ae@v1/2026-07-01/bookings_bonus", comp.LineAttainmentBonus, bonus), line("commission/ae@v1/2026-07-01/nb", comp.LineCommission, commission)
+	total := b.Amount.Add(c.Amount.Decimal)
+	return comp.Statement{ID: "2026Q3/" + person, Quarter: "2026Q3", PersonID: person, EmployeeID: "E-" + person, Name: "Person " + person,
+		Currency: "USD", Lines: []comp.Line{b, c}, Plans: []comp.PlanUse{}, Credits: []comp.DealCredit{},
+		Total: comp.Money{Decimal: total}, InputHash: "hash-" + bonus + "-" + commission, CodeVersion: "v1"}
+}
+
+func actions(os []Outcome) []string {
+	var out []string
+	for _, o := range os {
+		out = append(out, o.Action)
+	}
+	return out
+}
+
+func mustSave(t *testing.T, s results.Store, stmts ...comp.Statement) []Outcome {
+	t.Helper()
+	os, _, err := SaveDrafts(context.Background(), s, stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return os
+}
+
+func TestSaveDraftsIdempotentAndReplace(t *testing.T) {
+	s := newStore(t)
+	a := statement("P1", "1000.00", "500.00")
+	if got := actions(mustSave(t, s, a)); got[0] != "created" {
+		t.Fatalf("first save: %v", got)
+	}
+	// Same statement, new build: unchanged.
+	a2 := a
+	a2.CodeVersion = "v2"
+	if got := mustSave(t, s, a2); got[0].Action != "unchanged" || got[0].Version != 1 {
+		t.Fatalf("resave: %+v", got)
+	}
+	// A changed draft replaces the old draft.
+	b := statement("P1", "1000.00", "600.00")
+	if got := mustSave(t, s, b); got[0].Action != "replaced" || got[0].Version != 2 {
+		t.Fatalf("replace: %+v", got)
+	}
+	st, err := Get(context.Background(), s, "2026Q3", "P1")
+	if err != nil || st.Statement.Total.StringFixed(2) != "1600.00" || st.Status != comp.StatusDraft {
+		t.Fatalf("stored %+v, %v", st, err)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, statement("P1", "1000.00", "500.00"), statement("P2", "200.00", "0.00"))
+
+	// Finalizing a draft is refused.
+	if _, err := Finalize(ctx, s, "2026Q3", []string{"P1"}, "cfo", at); !errors.Is(err, ErrNotApproved) {
+		t.Fatalf("finalize draft: %v", err)
+	}
+	os, err := Approve(ctx, s, "2026Q3", nil, "finance.lead", at)
+	if err != nil || len(os) != 2 || os[0].Action != "approved" || os[1].Action != "approved" {
+		t.Fatalf("approve all: %+v %v", os, err)
+	}
+	// Double approve: same approver is a no-op, another approver is refused.
+	if os, err := Approve(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", at); err != nil || os[0].Action != "unchanged" {
+		t.Fatalf("double approve, same approver: %+v %v", os, err)
+	}
+	if _, err := Approve(ctx, s, "2026Q3", []string{"P1"}, "someone.else", at); !errors.Is(err, ErrAlreadyApproved) {
+		t.Fatalf("double approve, other approver: %v", err)
+	}
+	// An approved statement that would change is not overwritten.
+	if _, _, err := SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "700.00")}); !errors.Is(err, ErrApproved) {
+		t.Fatalf("save over approved: %v", err)
+	}
+	if st, _ := Get(ctx, s, "2026Q3", "P1"); st.Statement.Total.StringFixed(2) != "1500.00" {
+		t.Fatalf("approved statement was overwritten: %s", st.Statement.Total)
+	}
+	// Reopen, save the change, approve again.
+	if os, err := Reopen(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", "late CRM correction", at); err != nil || os[0].Action != "reopened" {
+		t.Fatalf("reopen: %+v %v", os, err)
+	}
+	if got := mustSave(t, s, statement("P1", "1000.00", "700.00")); got[0].Action != "replaced" {
+		t.Fatalf("save after reopen: %+v", got)
+	}
+	if _, err := Approve(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Finalize(ctx, s, "2026Q3", nil, "cfo", at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// After final: approve, reopen refused; finalize again a no-op.
+	if _, err := Approve(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", at); !errors.Is(err, ErrFinal) {
+		t.Fatalf("approve after final: %v", err)
+	}
+	if _, err := Reopen(ctx, s, "2026Q3", []string{"P1"}, "x", "y", at); !errors.Is(err, ErrFinal) {
+		t.Fatalf("reopen after final: %v", err)
+	}
+	if os, err := Finalize(ctx, s, "2026Q3", []string{"P1"}, "cfo", at); err != nil || os[0].Action != "unchanged" {
+		t.Fatalf("finalize twice: %+v %v", os, err)
+	}
+	st, _ := Get(ctx, s, "2026Q3", "P1")
+	if len(st.History) != 6 { // draft, approved, reopened→draft, draft (recomputed), approved, final
+		t.Errorf("history has %d events: %+v", len(st.History), st.History)
+	}
+	hist, err := History(ctx, s, "P1")
+	if err != nil || len(hist) != 1 || hist[0].Status != comp.StatusFinal {
+		t.Fatalf("history index: %+v %v", hist, err)
+	}
+	recs, err := Exportable(ctx, s, "2026Q3")
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("exportable: %d %v", len(recs), err)
+	}
+}
+
+func TestRecomputeAfterFinalMakesCorrection(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, statement("P1", "1000.00", "500.00"))
+	if _, err := Approve(ctx, s, "2026Q3", nil, "fin", at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Finalize(ctx, s, "2026Q3", nil, "cfo", at); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Get(ctx, PK("2026Q3"), "P1")
+
+	// Same amounts again: nothing to correct.
+	if got := mustSave(t, s, statement("P1", "1000.00", "500.00")); got[0].Action != "unchanged" {
+		t.Fatalf("same recompute: %+v", got)
+	}
+	// Commission recomputed 500.00 → 412.35: a correction of −87.65 for 2026Q4.
+	os, corrs, err := SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "412.35")})
+	if err != nil || os[0].Action != "corrected" || len(corrs) != 1 {
+		t.Fatalf("recompute after final: %+v %+v %v", os, corrs, err)
+	}
+	c := corrs[0]
+	if c.ToQuarter != "2026Q4" || c.Delta.StringFixed(2) != "-87.65" || len(c.Diff) != 1 ||
+		c.Diff[0].Old.StringFixed(2) != "500.00" || c.Diff[0].New.StringFixed(2) != "412.35" || len(c.Lines) != 1 ||
+		c.Lines[0].Kind != comp.LinePriorPeriod || c.Lines[0].Amount.StringFixed(2) != "-87.65" {
+		t.Fatalf("correction: %+v", c)
+	}
+	after, _ := s.Get(ctx, PK("2026Q3"), "P1")
+	if after.Version != before.Version || string(after.Body) != string(before.Body) {
+		t.Fatal("final statement was rewritten")
+	}
+	// Saving the same recomputation again stores no second correction.
+	if _, _, err := SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "412.35")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Corrections(ctx, s, "2026Q4")
+	if err != nil || len(got) != 1 || got[0].ID != c.ID {
+		t.Fatalf("stored corrections: %+v %v", got, err)
+	}
+}
+
+func TestConcurrentApproversOneWins(t *testing.T) {
+	ctx := context.Background()
+	for round := 0; round < 20; round++ {
+		s := newStore(t)
+		mustSave(t, s, statement("P1", "1000.00", "500.00"))
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, who := range []string{"alice", "bob"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = Approve(ctx, s, "2026Q3", []string{"P1"}, who, at)
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, ErrAlreadyApproved):
+				t.Fatalf("loser got %v, want ErrAlreadyApproved", err)
+			}
+		}
+		st, _ := Get(ctx, s, "2026Q3", "P1")
+		if wins != 1 || st.Version != 2 {
+			t.Fatalf("round %d: %d winners, version %d", round, wins, st.Version)
+		}
+	}
+}
+
+// lostResponse applies the first Put and then reports a failed condition,
+// as DynamoDB does when the SDK retries a write whose response was lost.
+type lostResponse struct {
+	results.Store
+	mu   sync.Mutex
+	lost bool
+}
+
+func (l *lostResponse) Put(ctx context.Context, it results.Item, cond results.Condition) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.Store.Put(ctx, it, cond); err != nil {
+		return err
+	}
+	if !l.lost {
+		l.lost = true
+		return results.ErrConditionFailed
+	}
+	return nil
+}
+
+func TestLostResponseCountsAsSuccess(t *testing.T) {
+	ctx := context.Background()
+	s := &lostResponse{Store: newStore(t)}
+	os, _, err := SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "500.00")})
+	if err != nil || os[0].Action != "created" {
+		t.Fatalf("create with lost response: %+v %v", os, err)
+	}
+	s.lost = false
+	out, err := Approve(ctx, s, "2026Q3", nil, "fin", at)
+	if err != nil || out[0].Action != "approved" || out[0].Version != 2 {
+		t.Fatalf("approve with lost response: %+v %v", out, err)
+	}
+}
+
+func TestMissingStatement(t *testing.T) {
+	if _, err := Approve(context.Background(), newStore(t), "2026Q3", []string{"nobody"}, "fin", at); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("approve missing: %v", err)
+	}
+}
