@@ -1,0 +1,238 @@
+package kpi
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// fixture is the hand-readable org of testdata/*.yaml: times as RFC 3339,
+// dates as YYYY-MM-DD, amounts as decimal strings.
+type fixture struct {
+	Users []struct{ ID, Team string }
+	Accounts []struct {
+		ID, Segment, Region string
+	}
+	Campaigns []struct{ ID, Type string }
+	Leads     []struct {
+		ID, Source, Owner, Segment, Region, Status, Opp string
+		Created, MQL, SQL                               string
+		Converted                                       string
+		Deleted                                         bool
+	}
+	Opportunities []struct {
+		ID, Account, Owner, Source, Campaign, Type, Stage, Currency string
+		Created, Close, Amount                                      string
+		Won, Closed                                                 *bool
+	}
+	History []struct {
+		ID, Opp, Stage, Created, Amount, Close string
+	}
+	ContactRoles []struct{ ID, Opp, Contact string } `yaml:"contact_roles"`
+	Members      []struct {
+		ID, Campaign, Lead, Contact string
+		Responded                   bool
+		FirstResponded              string `yaml:"first_responded"`
+		Created                     string
+	}
+	Tasks []struct {
+		ID, Who, Owner, Type, Created, Activity string
+	}
+}
+
+func ts(t testing.TB, s string) int64 {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("fixture time %q: %v", s, err)
+	}
+	return v.UnixMicro()
+}
+
+func tsp(t testing.TB, s string) *int64 {
+	if s == "" {
+		return nil
+	}
+	v := ts(t, s)
+	return &v
+}
+
+func dayp(t testing.TB, s string) *int32 {
+	if s == "" {
+		return nil
+	}
+	v, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatalf("fixture date %q: %v", s, err)
+	}
+	d := int32(v.Unix() / 86400)
+	return &d
+}
+
+func centsp(t testing.TB, s string) *int64 {
+	if s == "" {
+		return nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		t.Fatalf("fixture amount %q: %v", s, err)
+	}
+	c := d.Shift(2).IntPart()
+	return &c
+}
+
+func boolp(b bool) *bool { return &b }
+
+// loadFixture reads testdata/<name> into engine inputs.
+func loadFixture(t testing.TB, name string) Inputs {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f fixture
+	dec := yaml.NewDecoder(bytesReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var in struct {
+		users    []User
+		accounts []Account
+		camps    []Campaign
+		leads    []Lead
+		opps     []Opportunity
+		hist     []OpportunityHistory
+		roles    []ContactRole
+		members  []CampaignMember
+		tasks    []Task
+	}
+	for _, u := range f.Users {
+		in.users = append(in.users, User{ID: u.ID, Team: u.Team})
+	}
+	for _, a := range f.Accounts {
+		in.accounts = append(in.accounts, Account{ID: a.ID, Segment: a.Segment, Region: a.Region})
+	}
+	for _, c := range f.Campaigns {
+		in.camps = append(in.camps, Campaign{ID: c.ID, Type: c.Type})
+	}
+	for _, l := range f.Leads {
+		in.leads = append(in.leads, Lead{ID: l.ID, CreatedDate: ts(t, l.Created), IsDeleted: boolp(l.Deleted), Status: l.Status,
+			LeadSource: l.Source, OwnerID: l.Owner, Segment: l.Segment, Region: l.Region, MQLDate: tsp(t, l.MQL), SQLDate: tsp(t, l.SQL),
+			ConvertedDate: dayp(t, l.Converted), ConvertedOpportunityID: l.Opp})
+	}
+	for _, o := range f.Opportunities {
+		in.opps = append(in.opps, Opportunity{ID: o.ID, CreatedDate: ts(t, o.Created), AccountID: o.Account, OwnerID: o.Owner,
+			StageName: o.Stage, Amount: centsp(t, o.Amount), CurrencyIsoCode: o.Currency, CloseDate: *dayp(t, o.Close),
+			IsClosed: o.Closed, IsWon: o.Won, Type: o.Type, LeadSource: o.Source, CampaignID: o.Campaign})
+	}
+	for _, h := range f.History {
+		in.hist = append(in.hist, OpportunityHistory{ID: h.ID, CreatedDate: ts(t, h.Created), OpportunityID: h.Opp,
+			StageName: h.Stage, Amount: centsp(t, h.Amount), CloseDate: dayp(t, h.Close)})
+	}
+	for _, r := range f.ContactRoles {
+		in.roles = append(in.roles, ContactRole{ID: r.ID, OpportunityID: r.Opp, ContactID: r.Contact})
+	}
+	for _, m := range f.Members {
+		in.members = append(in.members, CampaignMember{ID: m.ID, CreatedDate: ts(t, m.Created), CampaignID: m.Campaign,
+			LeadID: m.Lead, ContactID: m.Contact, HasResponded: boolp(m.Responded), FirstRespondedDate: dayp(t, m.FirstResponded)})
+	}
+	for _, k := range f.Tasks {
+		in.tasks = append(in.tasks, Task{ID: k.ID, CreatedDate: ts(t, k.Created), WhoID: k.Who, OwnerID: k.Owner, Type: k.Type,
+			ActivityDate: dayp(t, k.Activity)})
+	}
+	return Inputs{Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
+		Opportunities: Rows(in.opps), OpportunityHistory: Rows(in.hist), ContactRoles: Rows(in.roles),
+		CampaignMembers: Rows(in.members), Tasks: Rows(in.tasks)}
+}
+
+type expectFile struct {
+	Cases []struct {
+		Name    string
+		Quarter string
+		AsOf    string `yaml:"asof"`
+		Final   bool
+		Expect  []struct {
+			KPI, Dim, Key, Model string
+			Value, Num, Den      string
+			Defined              *bool
+		}
+	}
+}
+
+func loadTestConfig(t testing.TB) *Config {
+	t.Helper()
+	data, err := os.ReadFile("testdata/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig("testdata/config.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestSmallOrg checks every hand-computed value of small-org.expect.yaml.
+func TestSmallOrg(t *testing.T) {
+	cfg := loadTestConfig(t)
+	data, err := os.ReadFile("testdata/small-org.expect.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ef expectFile
+	dec := yaml.NewDecoder(bytesReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&ef); err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, c := range ef.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			asOf, err := time.Parse(time.RFC3339, c.AsOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Compute(cfg, loadFixture(t, "small-org.yaml"), Period{Quarter: period.MustParse(c.Quarter), AsOf: asOf, Final: c.Final})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range c.Expect {
+				dim, key := x.Dim, x.Key
+				if dim == "" {
+					dim, key = DimOrg, KeyAll
+				}
+				covered[x.KPI] = true
+				v, ok := res.Get(x.KPI, dim, key, x.Model)
+				if !ok {
+					t.Errorf("%s %s=%s %s: missing", x.KPI, dim, key, x.Model)
+					continue
+				}
+				want := decimal.RequireFromString(x.Value)
+				defined := x.Defined == nil || *x.Defined
+				if !v.Value.Equal(want) || v.Defined != defined {
+					t.Errorf("%s %s=%s %s: got %s (defined %v), want %s (defined %v)", x.KPI, dim, key, x.Model, v.Value, v.Defined, want, defined)
+				}
+				if x.Num != "" && !v.Numerator.Equal(decimal.RequireFromString(x.Num)) {
+					t.Errorf("%s %s=%s: numerator %s, want %s", x.KPI, dim, key, v.Numerator, x.Num)
+				}
+				if x.Den != "" && !v.Denominator.Equal(decimal.RequireFromString(x.Den)) {
+					t.Errorf("%s %s=%s: denominator %s, want %s", x.KPI, dim, key, v.Denominator, x.Den)
+				}
+				if v.Unit == UnitCurrency && v.Currency != "USD" {
+					t.Errorf("%s: currency %q", x.KPI, v.Currency)
+				}
+			}
+		})
+	}
+	for _, d := range Catalog() {
+		if !covered[d.Name] {
+			t.Errorf("catalog KPI %s has no hand-computed expectation", d.Name)
+		}
+	}
+}
