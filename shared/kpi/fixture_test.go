@@ -14,7 +14,7 @@ import (
 // fixture is the hand-readable org of testdata/*.yaml: times as RFC 3339,
 // dates as YYYY-MM-DD, amounts as decimal strings.
 type fixture struct {
-	Users []struct{ ID, Team string }
+	Users    []struct{ ID, Team string }
 	Accounts []struct {
 		ID, Segment, Region string
 	}
