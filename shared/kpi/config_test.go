@@ -1,0 +1,100 @@
+package kpi
+
+import (
+	"strings"
+	"testing"
+
+	kpiconfig "github.com/venn-revops/venn/config/kpi"
+)
+
+func TestDefaultConfigLoads(t *testing.T) {
+	c := DefaultConfig()
+	if c.Version != 1 || c.Currency != "USD" || len(c.Attribution) != len(Models) || c.Hash == "" {
+		t.Fatalf("default config: %+v", c)
+	}
+	if got := c.class("Renewal"); got != ClassRenewal {
+		t.Errorf("class(Renewal) = %q", got)
+	}
+	if got := c.class(""); got != ClassNewBusiness {
+		t.Errorf("untyped class = %q", got)
+	}
+}
+
+// TestConfigRejects has one case per rejection reason: each edits the
+// default file and names the error text the person fixing it will see.
+func TestConfigRejects(t *testing.T) {
+	base := string(kpiconfig.Default)
+	edit := func(old, new string) string {
+		if !strings.Contains(base, old) {
+			t.Fatalf("default.yaml no longer contains %q", old)
+		}
+		return strings.Replace(base, old, new, 1)
+	}
+	cases := []struct {
+		name, data, want string
+	}{
+		{"empty file", "", "empty file"},
+		{"only a comment", "# nothing\n", "empty file"},
+		{"two documents", base + "\n---\nversion: 1\n", "more than one YAML document"},
+		{"not a mapping", "- 1\n- 2\n", "want a mapping"},
+		{"unknown key", edit("currency: USD", "currency: USD\ncolour: blue"), "field colour not found"},
+		{"key without value", edit("sla_hours: 24", "sla_hours:"), "lead_response.sla_hours: a value is required"},
+		{"list item without value", edit("lead_sources: [Web,", "lead_sources: [~,"), "marketing.lead_sources[0]: a value is required"},
+		{"alias", edit("meetings:\n  task_types: [Meeting]", "meetings:\n  task_types: &m [Meeting]\nx: *m"), "aliases are not allowed"},
+		{"wrong version", edit("version: 1", "version: 2"), "version: must be 1, got 2"},
+		{"bad currency", edit("currency: USD", "currency: usd"), "currency: want an ISO 4217 code"},
+		{"bad stage date field", edit("date_field: mql_date", "date_field: created"), "funnel.mql.date_field: want one of"},
+		{"won stage also lost", edit("lost_stages: [Closed Lost]", "lost_stages: [Closed Lost, Closed Won]"), "also a won stage"},
+		{"unknown class", edit("    renewal: [Renewal", "    churn: [Churned]\n    renewal: [Renewal"), "opportunities.types.churn: unknown class"},
+		{"type in two classes", edit("renewal: [Renewal,", "renewal: [Upsell, Renewal,"), "already in class"},
+		{"bad untyped", edit("untyped: new_business", "untyped: other"), "opportunities.untyped: want one of"},
+		{"unknown funnel class", edit("funnel_classes: [new_business, expansion]", "funnel_classes: [new_business, upsell]"), "unknown class \"upsell\""},
+		{"empty list", edit("lead_sources: [Web, Webinar, Event, Content, Paid Search, Email, Trade Show]", "lead_sources: []"), "marketing.lead_sources: required"},
+		{"negative window", edit("lookback_days: 180", "lookback_days: -1"), "attribution.lookback_days: must not be negative, got -1"},
+		{"missing window", edit("  lookback_days: 180\n", ""), "attribution.lookback_days: required"},
+		{"missing responded_only", edit("  responded_only: true\n", ""), "attribution.responded_only: required"},
+		{"unknown model", edit("    even: {}", "    even: {}\n    j_shaped: {weights: {first: 1}}"), "attribution.models.j_shaped: unknown model"},
+		{"weights not summing to 1", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.4, last: 0.4, middle: 0.1}"), "attribution.models.u_shaped.weights: must sum to 1, got 0.9"},
+		{"negative weight", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.7, last: 0.4, middle: -0.1}"), "u_shaped.weights.middle: must not be negative"},
+		{"unknown position", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.4, closed: 0.4, middle: 0.2}"), "u_shaped.weights.closed: unknown position"},
+		{"only middle", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{middle: 1}"), "needs at least one position other than middle"},
+		{"weight not a number", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: forty, last: 0.4, middle: 0.2}"), "not a decimal number"},
+		{"even with weights", edit("even: {}", "even: {weights: {first: 1}}"), "even takes no weights"},
+		{"positional without weights", edit("      weights: {first: 1}\n", "      {}\n"), "attribution.models.first_touch.weights: required"},
+		{"half-life missing", edit("      half_life_days: 7", "      {}"), "time_decay.half_life_days: required"},
+		{"half-life zero", edit("half_life_days: 7", "half_life_days: 0"), "half_life_days: must be positive"},
+		{"half-life on positional", edit("weights: {last: 1}", "weights: {last: 1}\n      half_life_days: 7"), "only time_decay has a half-life"},
+		{"non-positive SLA", edit("sla_hours: 24", "sla_hours: 0"), "lead_response.sla_hours: must be positive"},
+		{"bad target quarter", edit("quarter: 2026Q3, dimension: org", "quarter: 2026Q5, dimension: org"), "targets[0].quarter"},
+		{"bad target dimension", edit("dimension: org, key: all, bookings: \"1500000.00\"", "dimension: campaign, key: all, bookings: \"1500000.00\""), "targets[0].dimension: want org, team or owner"},
+		{"org target key", edit("dimension: org, key: all, bookings: \"1500000.00\"", "dimension: org, key: everyone, bookings: \"1500000.00\""), "targets[0].key"},
+		{"duplicate target", edit("  - {quarter: 2026Q4, dimension: org", "  - {quarter: 2026Q3, dimension: org"), "targets[1]: duplicate target"},
+		{"target sub-cent", edit("bookings: \"1500000.00\"", "bookings: \"1500000.001\""), "targets[0].bookings: must be a non-negative amount with at most 2 decimals"},
+		{"target negative", edit("bookings: \"1500000.00\"", "bookings: \"-1\""), "targets[0].bookings: must be a non-negative"},
+		{"unknown target field", edit("bookings: \"1500000.00\", pipeline: \"4500000.00\"", "extra: \"1\""), "field extra not found"},
+		{"target without amounts", edit(", bookings: \"1500000.00\", pipeline: \"4500000.00\"", ""), "targets[0]: needs bookings, pipeline or both"},
+		{"unknown dimension", edit("dimensions: [org,", "dimensions: [country, org,"), "dimensions: unknown dimension \"country\""},
+		{"dimensions without org", edit("dimensions: [org, ", "dimensions: ["), "dimensions: must include org"},
+		{"too deep", edit("version: 1", "version: 1\nx: [[[[[[[[[[[[[[1]]]]]]]]]]]]]]"), "nested deeper than"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadConfig("config/kpi/default.yaml", []byte(c.data))
+			if err == nil {
+				t.Fatalf("accepted; want error containing %q", c.want)
+			}
+			if !strings.HasPrefix(err.Error(), "config/kpi/default.yaml: ") || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q; want the file name and %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestConfigWeightsExact: 0.1 + 0.2 + 0.7 is exactly 1 in decimal (it is
+// not in float64), so a valid model must not be rejected by rounding.
+func TestConfigWeightsExact(t *testing.T) {
+	data := strings.Replace(string(kpiconfig.Default), "{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.1, last: 0.7, middle: 0.2}", 1)
+	if _, err := LoadConfig("x.yaml", []byte(data)); err != nil {
+		t.Fatal(err)
+	}
+}
