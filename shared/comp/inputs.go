@@ -120,10 +120,13 @@ func LoadAdjustments(fsys fs.FS, name string) ([]Adjustment, error) {
 // ParseAdjustments is LoadAdjustments over bytes already read.
 func ParseAdjustments(file string, b []byte) ([]Adjustment, error) {
 	var f adjustmentsFile
-	if err := decodeYAML(file, b, &f); err != nil {
-		return nil, err
-	}
 	e := &errs{file: file}
+	if err := decodeYAML(file, b, &f); err != nil {
+		if len(f.Adjustments) == 0 {
+			return nil, err
+		}
+		asValidation(&e.list, err)
+	}
 	seen := map[string]bool{}
 	for i, a := range f.Adjustments {
 		at := fmt.Sprintf("adjustments[%d]", i)
@@ -203,11 +206,14 @@ func LoadAssignments(fsys fs.FS, name string) (*Assignments, error) {
 // ParseAssignments is LoadAssignments over bytes already read.
 func ParseAssignments(file string, b []byte) (*Assignments, error) {
 	var a Assignments
+	e := &errs{file: file}
 	if err := decodeYAML(file, b, &a); err != nil {
-		return nil, err
+		if len(a.Roles)+len(a.People) == 0 {
+			return nil, err
+		}
+		asValidation(&e.list, err)
 	}
 	a.File = file
-	e := &errs{file: file}
 	for i, r := range a.Roles {
 		at := fmt.Sprintf("roles[%d]", i)
 		if r.Role == "" {

@@ -82,6 +82,9 @@ func asValidation(all *ValidationErrors, err error) {
 // decodeYAML decodes exactly one YAML document from b into out, rejecting
 // what yaml.v3 lets through silently: an empty file, several documents,
 // unknown keys, oversized input, deep nesting and alias expansion bombs.
+// Bad values and unknown keys come back as ValidationErrors with out still
+// filled in as far as possible, so callers can go on checking the rest of
+// the file and report everything at once; other failures stop decoding.
 func decodeYAML(file string, b []byte, out any) error {
 	e := &errs{file: file}
 	if len(b) > maxYAMLBytes {
@@ -98,7 +101,7 @@ func decodeYAML(file string, b []byte, out any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			e.add("", "file holds no YAML document")
+			e.add("", "file is empty (no YAML document)")
 		} else {
 			e.add("", "not valid YAML: %v", err)
 		}

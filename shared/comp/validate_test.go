@@ -1,0 +1,183 @@
+package comp
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// loadAndValidate runs a plan file through ParsePlan and Validate, as
+// LoadPlans and Run do.
+func loadAndValidate(t *testing.T, file string) ValidationErrors {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "invalid", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePlan(file, b)
+	if err == nil {
+		err = Validate([]*Plan{p}, knownKPIs)
+	}
+	var v ValidationErrors
+	if !errors.As(err, &v) {
+		t.Fatalf("%s: want ValidationErrors, got %v", file, err)
+	}
+	for _, e := range v {
+		if e.File != file {
+			t.Errorf("%s: error does not name the file: %v", file, e)
+		}
+	}
+	return v
+}
+
+func TestPlanValidationErrors(t *testing.T) {
+	tests := []struct {
+		file, path, reason string
+	}{
+		{"weights.yaml", "components", "weights sum to 0.9, want 1"},
+		{"tiers-overlap.yaml", "components[0].tiers[1].from", "900 overlaps the previous tier, which ends at 1000"},
+		{"tiers-gap.yaml", "components[0].tiers[1].from", "gap: the previous tier ends at 1000, this one starts at 1200"},
+		{"cap-below-threshold.yaml", "components[0].curve.cap", "cap 0.5 is not above threshold 0.8"},
+		{"target-zero.yaml", "components[0].target", "0 must be above 0"},
+		{"unknown-kpi.yaml", "components[0].metric.kpi", `"bookingz" is not a known KPI`},
+		{"unknown-model.yaml", "components[0].metric.model", `"linear" is not an attribution model`},
+		{"unknown-currency.yaml", "currency", `"USX" is not an ISO 4217 currency code`},
+		{"unknown-key.yaml", "", "field bonus_multiplier not found"},
+		{"empty.yaml", "", "file is empty"},
+		{"comment-only.yaml", "", "file is empty"},
+		{"two-documents.yaml", "", "more than one YAML document"},
+		{"rate-no-value.yaml", "components[0].tiers[1].rate", "required (no value given)"},
+		{"mode-missing.yaml", "components[0].mode", `"": state retroactive or marginal`},
+		{"alias-bomb.yaml", "", "alias bomb"},
+		{"deep-nesting.yaml", "", "nested deeper than 32 levels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			v := loadAndValidate(t, tt.file)
+			for _, e := range v {
+				if e.Path == tt.path && strings.Contains(e.Reason, tt.reason) {
+					return
+				}
+			}
+			t.Errorf("want %s: %s: …%s…, got %v", tt.file, tt.path, tt.reason, v)
+		})
+	}
+}
+
+func TestValidationReturnsAllErrors(t *testing.T) {
+	v := loadAndValidate(t, "many-errors.yaml")
+	want := []string{"components[0].weight", "components[0].metric.kpi", "components[0].metric.scope", "components[0].target", "components"}
+	got := map[string]bool{}
+	for _, e := range v {
+		got[e.Path] = true
+	}
+	for _, p := range want {
+		if !got[p] {
+			t.Errorf("missing error at %s; got %v", p, v)
+		}
+	}
+}
+
+func TestLoadPlansReportsEveryFile(t *testing.T) {
+	_, err := LoadPlans(os.DirFS("testdata/invalid"))
+	var v ValidationErrors
+	if !errors.As(err, &v) {
+		t.Fatalf("want ValidationErrors, got %v", err)
+	}
+	files := map[string]bool{}
+	for _, e := range v {
+		files[e.File] = true
+	}
+	for _, f := range []string{"empty.yaml", "two-documents.yaml", "unknown-key.yaml", "alias-bomb.yaml", "deep-nesting.yaml"} {
+		if !files[f] {
+			t.Errorf("no error names %s", f)
+		}
+	}
+}
+
+func TestShippedPlansAreValid(t *testing.T) {
+	plans, err := LoadPlans(os.DirFS("../../config/comp/plans"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(plans, knownKPIs); err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 4 {
+		t.Errorf("want the 4 sample plans, got %d", len(plans))
+	}
+}
+
+func TestAssignmentAndAdjustmentErrors(t *testing.T) {
+	in := demoInput(t)
+	// Two plans on one day: Alex also put on the SDR role from 2026-09-01.
+	extra := *in.Assignments
+	extra.People = append(append([]PersonAssignment(nil), extra.People...), PersonAssignment{Person: alex, Role: "sdr", From: Day{day("2026-09-01")}})
+	in.Assignments = &extra
+	// The integration user put on a plan: has no employee ID.
+	extra.People = append(extra.People, PersonAssignment{Person: integration, Plan: "sdr", From: Day{day("2026-01-01")}})
+	in.Adjustments = append(in.Adjustments, Adjustment{ID: "ADJ-X", PersonID: lena, Quarter: "2026Q3", Amount: D("10"), Currency: "EUR", Reason: "r", Author: "a"})
+	_, err := Run(in)
+	var v ValidationErrors
+	if !errors.As(err, &v) {
+		t.Fatalf("want ValidationErrors, got %v", err)
+	}
+	for _, want := range []string{"two plans active on 2026-09-01", "no employee ID: cannot be paid", "EUR, but " + lena + " is paid in USD"} {
+		if !strings.Contains(v.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, v)
+		}
+	}
+}
+
+func TestAdjustmentsFileErrors(t *testing.T) {
+	_, err := ParseAdjustments("adj.yaml", []byte(`adjustments:
+  - {id: A1, person: P, quarter: 2026Q5, amount: 10.005, currency: usd, reason: "", author: x}
+  - {id: A1, person: P, quarter: 2026Q3, currency: USD, reason: r, author: x}
+`))
+	for _, want := range []string{
+		"adj.yaml: adjustments[0].reason: required",
+		"adj.yaml: adjustments[0].quarter: quarter \"2026Q5\"",
+		"adj.yaml: adjustments[0].currency: \"usd\" is not an ISO 4217",
+		"adj.yaml: adjustments[0].amount: \"10.005\" has more than 2 decimal places",
+		"adj.yaml: adjustments[1].id: \"A1\" is used twice",
+		"adj.yaml: adjustments[1].amount: required",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+func TestAssignmentsFileErrors(t *testing.T) {
+	_, err := ParseAssignments("asg.yaml", []byte(`roles:
+  - {role: ae, from: 2026-01-01}
+people:
+  - {person: P1, role: ae, plan: ae, from: 2026-13-01}
+  - {person: P2, role: ae, from: 2026-05-01, to: 2026-04-01}
+`))
+	for _, want := range []string{"asg.yaml: roles[0].plan: required", "asg.yaml: people[0]: give exactly one of role or plan",
+		`"2026-13-01" is not a date`, "asg.yaml: people[1].to: 2026-04-01 is before from 2026-05-01"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+func TestNothingComputedWhenInvalid(t *testing.T) {
+	in := demoInput(t)
+	in.Deals = append(in.Deals, Deal{ID: "006BAD", OwnerID: alex, Amount: dec("100"), Currency: "USD", CloseDate: day("2026-08-01"), Won: true,
+		Splits: []Split{{alex, dec("50")}, {priya, dec("40")}}})
+	out, err := Run(in)
+	if out != nil || err == nil || !strings.Contains(err.Error(), "deals: 006BAD: splits sum to 90%, want 100%") {
+		t.Fatalf("out %v err %v", out, err)
+	}
+	in = demoInput(t)
+	in.Quarter = period.Quarter{}
+	if _, err := Run(in); err == nil {
+		t.Fatal("zero quarter accepted")
+	}
+}
