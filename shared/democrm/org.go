@@ -140,13 +140,13 @@ func Generate(cfg Config) *Org {
 	o.tables["User"].n = int64(len(People))
 	o.tables["User"].render = renderUser
 	for _, p := range People {
-		o.tables["User"].stamps = append(o.tables["User"].stamps, userStamp(p, g.asOf))
+		o.tables["User"].stamps = append(o.tables["User"].stamps, wholeSecond(userStamp(p, g.asOf)))
 	}
 	ct := o.tables["Campaign"]
 	ct.n = int64(len(g.campaigns))
 	ct.render = renderCampaign
 	for _, c := range g.campaigns {
-		ct.stamps = append(ct.stamps, c.modstamp)
+		ct.stamps = append(ct.stamps, wholeSecond(c.modstamp))
 	}
 	g.accounts, g.opps, g.tables = o.tables["Account"], o.tables["Opportunity"], o.tables
 
@@ -169,12 +169,12 @@ func Generate(cfg Config) *Org {
 	tsk := derived("Task", renderTask)
 	add := func(t *table, r ref, stamp int64) {
 		t.refs = append(t.refs, r)
-		t.stamps = append(t.stamps, stamp)
+		t.stamps = append(t.stamps, wholeSecond(stamp))
 	}
 	var p leadPlan
 	for i := int64(0); i < leads.n; i++ {
 		g.plan(i, &p)
-		leads.stamps[i] = p.modstamp
+		leads.stamps[i] = wholeSecond(max(p.created, p.modstamp))
 		l := int32(i)
 		for k := 0; k < p.nTouches; k++ {
 			add(cm, ref{lead: l, a: uint8(k)}, p.touches[k].at)

@@ -59,12 +59,17 @@ func (w rowWriter) str(name, s string) {
 	}
 }
 func (w rowWriter) boolean(name string, b bool)    { w.set(name, crm.Value{B: b}) }
-func (w rowWriter) dateTime(name string, us int64) { w.set(name, crm.Value{I: us}) }
+func (w rowWriter) dateTime(name string, us int64) { w.set(name, crm.Value{I: wholeSecond(us)}) }
 func (w rowWriter) dateTimeOpt(name string, us int64) {
 	if us != 0 {
-		w.set(name, crm.Value{I: us})
+		w.dateTime(name, us)
 	}
 }
+
+// wholeSecond truncates an instant to the second: Salesforce datetimes carry
+// milliseconds and the org's are whole seconds, so the wire form and the
+// rows Each yields are the same values.
+func wholeSecond(us int64) int64 { return us - us%usSecond }
 func (w rowWriter) date(name string, days int64)    { w.set(name, crm.Value{I: days}) }
 func (w rowWriter) hundredths(name string, v int64) { w.set(name, crm.Value{I: v}) }
 

@@ -1,0 +1,310 @@
+package democrm
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// cursor is an open REST query: the records selected when it was opened,
+// served page by page through nextRecordsUrl. Records are rendered when
+// their page is served, so a change between pages shows up, as in
+// Salesforce.
+type cursor struct {
+	q    *soqlQuery
+	refs []int32
+}
+
+// queryFailure answers a SOQL parse error with Salesforce's 400.
+func (s *Server) queryFailure(w http.ResponseWriter, err error) {
+	var se *soqlError
+	if errors.As(err, &se) {
+		s.fail(w, http.StatusBadRequest, se.code, se.msg)
+		return
+	}
+	s.fail(w, http.StatusBadRequest, "MALFORMED_QUERY", err.Error())
+}
+
+func (s *Server) query(w http.ResponseWriter, r *http.Request, version string, all bool) {
+	q, err := parseSOQL(r.URL.Query().Get("q"))
+	if err != nil {
+		s.queryFailure(w, err)
+		return
+	}
+	s.org.mu.RLock()
+	refs := s.org.selectRecords(q, all)
+	s.org.mu.RUnlock()
+	if q.count {
+		s.writeJSON(w, map[string]any{"totalSize": len(refs), "done": true, "records": []any{}})
+		return
+	}
+	c := &cursor{q: q, refs: refs}
+	locator := s.newID("01g")
+	size := s.pageSize(r)
+	if len(refs) > size {
+		s.mu.Lock()
+		s.cursors[locator] = c
+		s.mu.Unlock()
+	}
+	s.writePage(w, version, c, locator, 0, size, all)
+}
+
+// pageSize is the records per page: the server's cap, lowered by the
+// client's Sforce-Query-Options batchSize (which Salesforce clamps to
+// 200..2000).
+func (s *Server) pageSize(r *http.Request) int {
+	size := s.opts.pageSize
+	for _, opt := range strings.Split(r.Header.Get("Sforce-Query-Options"), ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(opt), "=")
+		if ok && strings.EqualFold(k, "batchSize") {
+			if n, err := strconv.Atoi(v); err == nil {
+				size = min(size, max(200, min(n, 2000)))
+			}
+		}
+	}
+	return max(size, 1)
+}
+
+func (s *Server) queryMore(w http.ResponseWriter, r *http.Request, version, locatorOffset string) {
+	i := strings.LastIndexByte(locatorOffset, '-')
+	var offset int
+	var err error
+	if i > 0 {
+		offset, err = strconv.Atoi(locatorOffset[i+1:])
+	}
+	if i <= 0 || err != nil || offset < 0 {
+		s.fail(w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
+		return
+	}
+	locator := locatorOffset[:i]
+	s.mu.Lock()
+	c := s.cursors[locator]
+	s.mu.Unlock()
+	if c == nil || offset >= len(c.refs) {
+		s.fail(w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
+		return
+	}
+	s.writePage(w, version, c, locator, offset, s.pageSize(r), strings.HasPrefix(r.URL.Path, "/services/data/"+version+"/queryAll"))
+}
+
+// writePage renders records [offset, offset+size) of c.
+func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, locator string, offset, size int, all bool) {
+	end := min(offset+size, len(c.refs))
+	done := end == len(c.refs)
+	b := make([]byte, 0, 64+(end-offset)*600)
+	b = append(b, `{"totalSize":`...)
+	b = strconv.AppendInt(b, int64(len(c.refs)), 10)
+	b = append(b, `,"done":`...)
+	b = strconv.AppendBool(b, done)
+	if !done {
+		b = append(b, `,"nextRecordsUrl":"/services/data/`...)
+		b = append(b, version...)
+		if all {
+			b = append(b, "/queryAll/"...)
+		} else {
+			b = append(b, "/query/"...)
+		}
+		b = append(b, locator...)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, int64(end), 10)
+		b = append(b, '"')
+	}
+	b = append(b, `,"records":[`...)
+	t := s.org.tables[c.q.obj.Name]
+	rc := &renderCtx{g: &s.org.gen}
+	var row crm.Row
+	first := true
+	s.org.mu.RLock()
+	for _, ref := range c.refs[offset:end] {
+		bad, ok := t.load(rc, ref, &row)
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONRecord(b, version, c.q.obj, c.q.fields, &row, bad)
+	}
+	s.org.mu.RUnlock()
+	b = append(b, "]}"...)
+	if done {
+		s.mu.Lock()
+		delete(s.cursors, locator)
+		s.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	_, _ = w.Write(b)
+}
+
+// bulkJob is a Bulk API 2.0 query job. Its records are selected when it is
+// created and served as CSV pages after it completes.
+type bulkJob struct {
+	id, operation, version string
+	q                      *soqlQuery
+	refs                   []int32
+	polls                  int
+	failMsg                string
+	created                time.Time
+}
+
+func (j *bulkJob) state(completeAfter int) string {
+	switch {
+	case j.polls == 0:
+		return "UploadComplete"
+	case j.polls < completeAfter:
+		return "InProgress"
+	case j.failMsg != "":
+		return "Failed"
+	}
+	return "JobComplete"
+}
+
+func (s *Server) jobInfo(j *bulkJob) map[string]any {
+	st := j.state(s.opts.bulkPolls)
+	info := map[string]any{
+		"id": j.id, "operation": j.operation, "object": j.q.obj.Name,
+		"createdById": "005000000000099AAA", "createdDate": crm.FormatDateTime(j.created),
+		"systemModstamp": crm.FormatDateTime(j.created), "state": st,
+		"concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": strings.TrimPrefix(j.version, "v"),
+		"lineEnding": "LF", "columnDelimiter": "COMMA",
+	}
+	if st == "JobComplete" {
+		info["numberRecordsProcessed"] = len(j.refs)
+	}
+	if st == "Failed" {
+		info["errorMessage"] = j.failMsg
+	}
+	return info
+}
+
+func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request, version string) {
+	var req struct {
+		Operation string `json:"operation"`
+		Query     string `json:"query"`
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &req, json.RejectUnknownMembers(false))
+	}
+	if err != nil {
+		s.fail(w, http.StatusBadRequest, "JSON_PARSER_ERROR", fmt.Sprintf("cannot read the job request: %v", err))
+		return
+	}
+	if req.Operation != "query" && req.Operation != "queryAll" {
+		s.fail(w, http.StatusBadRequest, "INVALIDJOB", fmt.Sprintf("operation %q is not query or queryAll", req.Operation))
+		return
+	}
+	q, err := parseSOQL(req.Query)
+	if err != nil {
+		s.queryFailure(w, err)
+		return
+	}
+	if q.count {
+		s.fail(w, http.StatusBadRequest, "API_ERROR", "Aggregate Relationships not supported in Bulk Query")
+		return
+	}
+	s.org.mu.RLock()
+	refs := s.org.selectRecords(q, req.Operation == "queryAll")
+	s.org.mu.RUnlock()
+	j := &bulkJob{id: s.newID("750"), operation: req.Operation, version: version, q: q, refs: refs, created: time.Now().UTC()}
+	s.mu.Lock()
+	if len(s.failJobs) > 0 {
+		j.failMsg, s.failJobs = s.failJobs[0], s.failJobs[1:]
+	}
+	s.jobs[j.id] = j
+	s.mu.Unlock()
+	s.writeJSON(w, s.jobInfo(j))
+}
+
+func (s *Server) bulkPoll(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	j := s.jobs[id]
+	if j != nil {
+		j.polls++
+	}
+	s.mu.Unlock()
+	if j == nil {
+		s.fail(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		return
+	}
+	s.writeJSON(w, s.jobInfo(j))
+}
+
+func (s *Server) bulkResults(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	j := s.jobs[id]
+	var st string
+	if j != nil {
+		st = j.state(s.opts.bulkPolls)
+	}
+	s.mu.Unlock()
+	if j == nil {
+		s.fail(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		return
+	}
+	if st != "JobComplete" {
+		s.fail(w, http.StatusBadRequest, "INVALIDJOBSTATE", fmt.Sprintf("job %s is in state %s, not JobComplete", id, st))
+		return
+	}
+	size := s.opts.bulkPageSize
+	if v := r.URL.Query().Get("maxRecords"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			s.fail(w, http.StatusBadRequest, "INVALID_MAX_RECORDS", "maxRecords must be a positive whole number")
+			return
+		}
+		size = n
+	}
+	offset := 0
+	if loc := r.URL.Query().Get("locator"); loc != "" {
+		raw, err := base64.RawStdEncoding.DecodeString(loc)
+		if err == nil {
+			offset, err = strconv.Atoi(string(raw))
+		}
+		if err != nil || offset < 0 || offset > len(j.refs) {
+			s.fail(w, http.StatusBadRequest, "INVALID_LOCATOR", "invalid locator")
+			return
+		}
+	}
+	end := min(offset+size, len(j.refs))
+	obj := j.q.obj
+	b := make([]byte, 0, 256+(end-offset)*400)
+	for n, i := range j.q.fields {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendCSVCell(b, obj.Fields[i].Name)
+	}
+	b = append(b, '\n')
+	t := s.org.tables[obj.Name]
+	rc := &renderCtx{g: &s.org.gen}
+	var row crm.Row
+	written := 0
+	s.org.mu.RLock()
+	for _, ref := range j.refs[offset:end] {
+		bad, ok := t.load(rc, ref, &row)
+		if !ok {
+			continue
+		}
+		b = appendCSVRecord(b, obj, j.q.fields, &row, bad)
+		written++
+	}
+	s.org.mu.RUnlock()
+	next := "null"
+	if end < len(j.refs) {
+		next = base64.RawStdEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	}
+	w.Header().Set("Content-Type", "text/csv")
+	w.Header().Set("Sforce-Locator", next)
+	w.Header().Set("Sforce-NumberOfRecords", strconv.Itoa(written))
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,248 @@
+package democrm
+
+import (
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/venn-revops/venn/shared/crm"
+)
+
+// selectRecords runs q over the org: the numbers of the matching records in
+// q's order, malformed records (negative: -(k+1)) included. all is queryAll
+// (soft-deleted records included). The caller holds o.mu for reading.
+func (o *Org) selectRecords(q *soqlQuery, all bool) []int32 {
+	t := o.tables[q.obj.Name]
+	rowFree := true // every condition is on Id, SystemModstamp or IsDeleted
+	for _, c := range q.conds {
+		if c.field != 0 && c.field != 1 && !(t.obj.SoftDelete && c.field == 3) {
+			rowFree = false
+		}
+	}
+	rc := &renderCtx{g: &o.gen}
+	var row crm.Row
+	keep := func(i int64) bool {
+		if rowFree {
+			del := t.deleted(i)
+			if del && !all {
+				return false
+			}
+			for k := range q.conds {
+				c := &q.conds[k]
+				var v crm.Value
+				switch c.field {
+				case 0:
+					v = crm.Value{S: t.id(i)}
+				case 1:
+					v = crm.Value{I: t.stamp(i)}
+				default:
+					v = crm.Value{B: del}
+				}
+				if !c.match(t.obj.Fields[c.field].Type, v) {
+					return false
+				}
+			}
+			return true
+		}
+		if !t.current(rc, i, &row) {
+			return false
+		}
+		return o.rowMatches(t, q, &row, all)
+	}
+	var out []int32
+	if q.byStamp {
+		for _, i := range t.ordered() {
+			if keep(int64(i)) {
+				out = append(out, i)
+			}
+		}
+	} else {
+		for i := int64(0); i < t.n+t.inserted; i++ {
+			if !t.gone[i] && keep(i) {
+				out = append(out, int32(i))
+			}
+		}
+	}
+	for k := range t.bad {
+		b := &t.bad[k]
+		if !o.rowMatches(t, q, &b.row, all) {
+			continue
+		}
+		pos := len(out)
+		if q.byStamp {
+			s := b.row.Modstamp()
+			pos = sort.Search(len(out), func(j int) bool { return o.refStamp(t, out[j]) > s })
+		}
+		out = append(out, 0)
+		copy(out[pos+1:], out[pos:])
+		out[pos] = -int32(k + 1)
+	}
+	if q.limit >= 0 && len(out) > q.limit {
+		out = out[:q.limit]
+	}
+	return out
+}
+
+func (o *Org) refStamp(t *table, ref int32) int64 {
+	if ref < 0 {
+		return t.bad[-ref-1].row.Modstamp()
+	}
+	return t.stamp(int64(ref))
+}
+
+func (o *Org) rowMatches(t *table, q *soqlQuery, row *crm.Row, all bool) bool {
+	if !all && t.isDeleted(row) {
+		return false
+	}
+	for k := range q.conds {
+		c := &q.conds[k]
+		if !c.match(t.obj.Fields[c.field].Type, row.Values[c.field]) {
+			return false
+		}
+	}
+	return true
+}
+
+// load renders record ref (see selectRecords) into row; bad is set for a
+// malformed record. ok is false if the record was hard-deleted since it was
+// selected. The caller holds o.mu for reading.
+func (t *table) load(rc *renderCtx, ref int32, row *crm.Row) (bad *badRecord, ok bool) {
+	if ref < 0 {
+		b := &t.bad[-ref-1]
+		row.Values = append(row.Values[:0], b.row.Values...)
+		return b, true
+	}
+	return nil, t.current(rc, int64(ref), row)
+}
+
+// appendCents writes hundredths the way Salesforce's JSON writes numbers:
+// 1234.5, 1234.56, 1234.0.
+func appendCents(b []byte, v int64) []byte {
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	b = strconv.AppendInt(b, v/100, 10)
+	b = append(b, '.')
+	frac := v % 100
+	switch {
+	case frac == 0:
+		b = append(b, '0')
+	case frac%10 == 0:
+		b = append(b, byte('0'+frac/10))
+	default:
+		b = append(b, byte('0'+frac/10), byte('0'+frac%10))
+	}
+	return b
+}
+
+// appendText writes a non-null value as Salesforce text. bulk selects the
+// Bulk API CSV forms (datetimes with Z) over REST's (+0000).
+func appendText(b []byte, f crm.Field, v crm.Value, bulk bool) []byte {
+	switch f.Type {
+	case crm.Bool:
+		return strconv.AppendBool(b, v.B)
+	case crm.Date:
+		return crm.TimeOfDays(v.I).AppendFormat(b, time.DateOnly)
+	case crm.DateTime:
+		if bulk {
+			return crm.TimeOfMicros(v.I).AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		}
+		return crm.TimeOfMicros(v.I).AppendFormat(b, "2006-01-02T15:04:05.000-0700")
+	case crm.Currency, crm.Percent:
+		return appendCents(b, v.I)
+	case crm.Int:
+		return strconv.AppendInt(b, v.I, 10)
+	}
+	return append(b, v.S...)
+}
+
+// appendJSONRecord writes one REST query record: attributes, then the
+// selected fields in SELECT order, null for null.
+func appendJSONRecord(b []byte, version string, obj *crm.Object, fields []int, row *crm.Row, bad *badRecord) []byte {
+	id := row.Values[0].S
+	noID := bad != nil && bad.noID
+	b = append(b, `{"attributes":{"type":"`...)
+	b = append(b, obj.Name...)
+	b = append(b, `","url":"/services/data/`...)
+	b = append(b, version...)
+	b = append(b, "/sobjects/"...)
+	b = append(b, obj.Name...)
+	if !noID {
+		b = append(b, '/')
+		b = append(b, id...)
+	}
+	b = append(b, `"}`...)
+	for _, i := range fields {
+		f := obj.Fields[i]
+		b = append(b, ',', '"')
+		b = append(b, f.Name...)
+		b = append(b, '"', ':')
+		v := row.Values[i]
+		if bad != nil {
+			if raw, ok := bad.raw[f.Name]; ok {
+				b, _ = jsontext.AppendQuote(b, raw)
+				continue
+			}
+			if noID && i == 0 {
+				v = crm.Value{Null: true}
+			}
+		}
+		switch {
+		case v.Null:
+			b = append(b, "null"...)
+		case f.Type == crm.Bool || f.Type == crm.Currency || f.Type == crm.Percent || f.Type == crm.Int:
+			b = appendText(b, f, v, false)
+		case f.Type == crm.Date || f.Type == crm.DateTime:
+			b = append(b, '"')
+			b = appendText(b, f, v, false)
+			b = append(b, '"')
+		default:
+			b, _ = jsontext.AppendQuote(b, v.S)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendCSVRecord writes one Bulk API 2.0 CSV line (RFC 4180, every cell
+// quoted as Salesforce does, an empty cell for null).
+func appendCSVRecord(b []byte, obj *crm.Object, fields []int, row *crm.Row, bad *badRecord) []byte {
+	for n, i := range fields {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		f := obj.Fields[i]
+		v := row.Values[i]
+		var cell []byte
+		if raw, ok := bad.rawText(f.Name); ok {
+			b = appendCSVCell(b, raw)
+			continue
+		}
+		if (bad != nil && bad.noID && i == 0) || v.Null {
+			continue
+		}
+		cell = appendText(cell, f, v, true)
+		b = appendCSVCell(b, string(cell))
+	}
+	return append(b, '\n')
+}
+
+func (b *badRecord) rawText(field string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	s, ok := b.raw[field]
+	return s, ok
+}
+
+func appendCSVCell(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
