@@ -69,7 +69,7 @@ func (w rowWriter) dateTimeOpt(name string, us int64) {
 // wholeSecond truncates an instant to the second: Salesforce datetimes carry
 // milliseconds and the org's are whole seconds, so the wire form and the
 // rows Each yields are the same values.
-func wholeSecond(us int64) int64 { return us - us%usSecond }
+func wholeSecond(us int64) int64                    { return us - us%usSecond }
 func (w rowWriter) date(name string, days int64)    { w.set(name, crm.Value{I: days}) }
 func (w rowWriter) hundredths(name string, v int64) { w.set(name, crm.Value{I: v}) }
 

@@ -592,4 +592,3 @@ func (s *Server) limits(w http.ResponseWriter, _ *http.Request) {
 		"DailyBulkV2QueryJobs": map[string]int64{"Max": 10000, "Remaining": 10000},
 	})
 }
-
