@@ -1,0 +1,481 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/lake"
+)
+
+// soqlTime formats a SOQL datetime literal. SOQL literals have whole
+// seconds: lower bounds are truncated down (a wider window, deduplicated
+// later) and so is the upper bound (records in the cut second wait for the
+// next run; the watermark never passes them).
+func soqlTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z") }
+
+// objectRun is the extract of one object.
+type objectRun struct {
+	d        Deps
+	cfg      Config
+	o        *crm.Object
+	runStart time.Time
+	log      *slog.Logger
+	began    time.Time
+
+	view     *crm.Object // o with removed fields made optional
+	selected []string    // Salesforce fields in the SELECT
+	newField []string
+	removed  []string
+
+	dec      *crm.Decoder
+	tombDec  *crm.Decoder
+	row      crm.Row
+	scratch  crm.Row
+	hashPII  func(*crm.Row)
+	sort     *sorter
+	rejects  *lake.RejectWriter
+	maxStamp int64
+	stats    Stats
+	sum      ObjectSummary
+}
+
+func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
+	r.began = r.d.Now()
+	r.sum = ObjectSummary{Object: r.o.Name}
+	err := r.extract(ctx)
+	r.sum.Pages, r.sum.Retries, r.sum.Requests = r.stats.Pages, r.stats.Retries, r.stats.Requests
+	if err != nil {
+		r.sum.Err = err.Error()
+	}
+	return r.sum, err
+}
+
+// describe selects the registry fields the org still has and records drift.
+// Neither a new nor a missing field fails the run; the identity and stamps
+// must exist.
+func (r *objectRun) describe(ctx context.Context) error {
+	names, err := r.d.Source.Describe(ctx, r.o.Name)
+	if err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	present := make(map[string]bool, len(names))
+	for _, n := range names {
+		present[n] = true
+	}
+	view := *r.o
+	view.Fields = slices.Clone(r.o.Fields)
+	for i, f := range view.Fields {
+		if present[f.Name] {
+			r.selected = append(r.selected, f.Name)
+			continue
+		}
+		if i < 3 { // Id, SystemModstamp, CreatedDate
+			return fmt.Errorf("describe: the org has no %s.%s; cannot extract without it", r.o.Name, f.Name)
+		}
+		r.removed = append(r.removed, f.Name)
+		view.Fields[i].Required = false
+	}
+	for _, n := range names {
+		if _, ok := r.o.Field(n); !ok {
+			r.newField = append(r.newField, n)
+		}
+	}
+	if len(r.newField) > 0 || len(r.removed) > 0 {
+		r.log.Warn("describe drift", "new_fields", r.newField, "removed_fields", r.removed)
+	}
+	r.view = &view
+	r.dec = crm.NewDecoder(r.view)
+	// Deletions carry only the identity and stamps.
+	r.tombDec = crm.NewDecoder(&crm.Object{Name: r.o.Name, Fields: r.o.Fields[:3]})
+	return nil
+}
+
+// window is the SystemModstamp range of a pull.
+type window struct {
+	from, to time.Time // from zero = unbounded
+}
+
+func (w window) where() string {
+	var c []string
+	if !w.from.IsZero() {
+		c = append(c, "SystemModstamp >= "+soqlTime(w.from))
+	}
+	c = append(c, "SystemModstamp < "+soqlTime(w.to))
+	return strings.Join(c, " AND ")
+}
+
+func (r *objectRun) extract(ctx context.Context) error {
+	if err := r.describe(ctx); err != nil {
+		return err
+	}
+	dt := lake.DateString(r.cfg.Night)
+	snapPart := lake.SnapshotPartition(r.o.Name, dt)
+	// The head is read before any input so a concurrent commit is detected.
+	head, err := lake.Head(ctx, r.d.Blob, snapPart)
+	if err != nil {
+		return err
+	}
+	prevWM, err := readWatermark(ctx, r.d.Store, r.o.Name)
+	if err != nil {
+		return err
+	}
+	var base *lake.Manifest
+	if !r.cfg.FullResync {
+		base, err = lake.LatestSnapshot(ctx, r.d.Blob, r.o.Name, r.cfg.Night)
+		if err != nil && !errors.Is(err, lake.ErrNoSnapshot) {
+			return err
+		}
+	}
+
+	// Choose the window and mode.
+	win := window{to: r.runStart}
+	r.sum.Mode = ModeFull
+	switch {
+	case r.cfg.Backfill != nil:
+		if base == nil {
+			return errors.New("backfill needs a committed snapshot to merge into; run a full resync first")
+		}
+		win = window{from: r.cfg.Backfill.From, to: minTime(r.cfg.Backfill.To, r.runStart)}
+		r.sum.Mode = ModeBackfill
+	case base != nil && (prevWM.version > 0 || base.Watermark != nil):
+		// Merge what changed since the older of the two cursors: the
+		// stored watermark and the base snapshot's own.
+		from := prevWM.SystemModstamp
+		if base.Watermark != nil && (prevWM.version == 0 || base.Watermark.Before(from)) {
+			from = *base.Watermark
+		}
+		win.from = from.Add(-r.cfg.Overlap)
+		r.sum.Mode = ModeIncremental
+	default:
+		base = nil // a full pull rebuilds the snapshot from scratch
+	}
+
+	pending, err := r.d.Source.Count(ctx, "SELECT COUNT() FROM "+r.o.Name+" WHERE "+win.where())
+	if err != nil {
+		return fmt.Errorf("count pending changes: %w", err)
+	}
+	bulk := pending > r.cfg.BulkThreshold
+	if bulk && r.sum.Mode == ModeIncremental {
+		r.sum.Mode = ModeBulk
+	}
+	r.log.Info("pulling", "mode", r.sum.Mode, "bulk", bulk, "pending", pending, "window", win.where())
+
+	r.hashPII = r.cfg.PII.Plan(r.o)
+	r.sort = newSorter(r.cfg.SortBudget, r.cfg.TempDir)
+	defer r.sort.close()
+	r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
+
+	if err := r.pullUpserts(ctx, win, bulk); err != nil {
+		return err
+	}
+	if r.o.SoftDelete && base != nil {
+		if err := r.pullDeletes(ctx, win, bulk); err != nil {
+			return err
+		}
+	}
+	var alive map[string]struct{}
+	if !r.o.SoftDelete && base != nil {
+		if alive, err = r.pullIDs(ctx); err != nil {
+			return err
+		}
+	}
+
+	m, err := r.merge(ctx, base, alive, dt)
+	if err != nil {
+		return err
+	}
+	if err := checkDeadline(ctx, r.d.Now, r.cfg.DeadlineMargin); err != nil {
+		return fmt.Errorf("%w: %s not committed", ErrDeadline, r.o.Name)
+	}
+	if err := lake.Commit(ctx, r.d.Blob, m, head); err != nil {
+		return err
+	}
+	r.sum.Committed, r.sum.Manifest = true, m.Key()
+
+	// Only now may the watermark move.
+	if m.Watermark != nil {
+		r.sum.Watermark = *m.Watermark
+		next := Watermark{SystemModstamp: *m.Watermark, Manifest: m.Key(), RunID: r.cfg.RunID}
+		if err := advanceWatermark(ctx, r.d.Store, r.o.Name, prevWM, next); err != nil {
+			return fmt.Errorf("snapshot committed as %s but %w", m.Key(), err)
+		}
+	}
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// accept routes a decoded record: bad ones to rejects, good ones (PII
+// hashed) into the sorter.
+func (r *objectRun) accept(row *crm.Row, op byte, decodeErr error, reject func(error) error) error {
+	if decodeErr == nil {
+		decodeErr = lake.CheckRow(r.o, row)
+	}
+	if decodeErr != nil {
+		var fe *crm.FieldError
+		if !errors.As(decodeErr, &fe) {
+			return decodeErr
+		}
+		r.log.Debug("record rejected", "id", fe.ID, "field", fe.Field, "reason", fe.Reason)
+		return reject(decodeErr)
+	}
+	if r.o.SoftDelete && op == opUpsert {
+		if d := row.Values[3]; !d.Null && d.B { // IsDeleted seen on the upsert path
+			op = opDelete
+		}
+	}
+	if s := row.Modstamp(); s > r.maxStamp {
+		r.maxStamp = s
+	}
+	r.hashPII(row)
+	return r.sort.add(row, op)
+}
+
+func (r *objectRun) pullUpserts(ctx context.Context, win window, bulk bool) error {
+	soql := "SELECT " + strings.Join(r.selected, ", ") + " FROM " + r.o.Name + " WHERE " + win.where()
+	var st Stats
+	var err error
+	if bulk {
+		st, err = r.d.Source.BulkQuery(ctx, soql, false, func(header, rec []string) error {
+			derr := r.dec.DecodeCSV(header, rec, &r.row)
+			return r.accept(&r.row, opUpsert, derr, func(e error) error { return r.rejects.AddCSV(header, rec, e) })
+		})
+	} else {
+		st, err = r.d.Source.Query(ctx, soql+" ORDER BY SystemModstamp, Id", func(raw []byte) error {
+			derr := r.dec.DecodeJSON(raw, &r.row)
+			return r.accept(&r.row, opUpsert, derr, func(e error) error { return r.rejects.AddJSON(raw, e) })
+		})
+	}
+	r.stats.add(st)
+	if err != nil {
+		return fmt.Errorf("query changes: %w", err)
+	}
+	return nil
+}
+
+// tombstone widens a decoded deletion (Id, stamps) to a full row.
+func (r *objectRun) tombstone() *crm.Row {
+	r.row.Reset(len(r.o.Fields))
+	copy(r.row.Values, r.scratch.Values[:3])
+	r.row.Values[3] = crm.Value{B: true} // IsDeleted: soft-delete objects only
+	return &r.row
+}
+
+func (r *objectRun) pullDeletes(ctx context.Context, win window, bulk bool) error {
+	soql := "SELECT Id, SystemModstamp, CreatedDate FROM " + r.o.Name + " WHERE IsDeleted = true AND " + win.where()
+	var st Stats
+	var err error
+	if bulk {
+		st, err = r.d.Source.BulkQuery(ctx, soql, true, func(header, rec []string) error {
+			derr := r.tombDec.DecodeCSV(header, rec, &r.scratch)
+			return r.accept(r.tombstone(), opDelete, derr, func(e error) error { return r.rejects.AddCSV(header, rec, e) })
+		})
+	} else {
+		st, err = r.d.Source.QueryAll(ctx, soql+" ORDER BY SystemModstamp, Id", func(raw []byte) error {
+			derr := r.tombDec.DecodeJSON(raw, &r.scratch)
+			return r.accept(r.tombstone(), opDelete, derr, func(e error) error { return r.rejects.AddJSON(raw, e) })
+		})
+	}
+	r.stats.add(st)
+	if err != nil {
+		return fmt.Errorf("query deletions: %w", err)
+	}
+	return nil
+}
+
+// pullIDs lists every live Id of an object without soft delete, to find
+// hard deletes by difference with the previous snapshot. Memory: one map
+// entry per live record (~60 bytes each; 1M CampaignMembers ≈ 60 MB).
+func (r *objectRun) pullIDs(ctx context.Context) (map[string]struct{}, error) {
+	idDec := crm.NewDecoder(&crm.Object{Name: r.o.Name, Fields: r.o.Fields[:1]})
+	alive := map[string]struct{}{}
+	st, err := r.d.Source.Query(ctx, "SELECT Id FROM "+r.o.Name, func(raw []byte) error {
+		if err := idDec.DecodeJSON(raw, &r.scratch); err != nil {
+			// Without a trustworthy Id set, deleting would be guessing.
+			return fmt.Errorf("live Id list: %w", err)
+		}
+		alive[r.scratch.ID()] = struct{}{}
+		return nil
+	})
+	r.stats.add(st)
+	if err != nil {
+		return nil, fmt.Errorf("query live Ids: %w", err)
+	}
+	return alive, nil
+}
+
+// merge streams the previous snapshot (sorted by Id) against the sorted,
+// deduplicated changes, writing change files and tonight's snapshot (also
+// sorted by Id), and returns the manifest to commit.
+func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[string]struct{}, dt string) (*lake.Manifest, error) {
+	it, err := r.sort.iterate()
+	if err != nil {
+		return nil, err
+	}
+	snapSchema := lake.NewObjectSchema(r.o, false)
+	snapW := lake.NewRowWriter(ctx, r.d.Blob, lake.RunFolder(lake.SnapshotPartition(r.o.Name, dt), r.cfg.RunID), "crm/snapshot", snapSchema, r.cfg.Writer)
+	defer snapW.Abort()
+	// A full pull's change files would duplicate its snapshot; they are
+	// written only for merges (the manifest's mode says which).
+	var chW *lake.RowWriter
+	if base != nil {
+		chW = lake.NewRowWriter(ctx, r.d.Blob, lake.RunFolder(lake.ChangesPartition(r.o.Name, dt), r.cfg.RunID), "crm/changes", lake.NewObjectSchema(r.o, true), r.cfg.Writer)
+		defer chW.Abort()
+	}
+	var (
+		change  []byte
+		chRow   crm.Row
+		rows    int64
+		counts  lake.Counts
+		lastID  string
+		hasLast bool
+	)
+	if change, err = it.next(); err != nil {
+		return nil, err
+	}
+	writeSnap := func(row *crm.Row) error {
+		rows++
+		return snapW.Write(row, "")
+	}
+	// applyChange writes the change and decides the snapshot row: the
+	// newest SystemModstamp wins between the base row and the change.
+	applyChange := func(b *crm.Row) error {
+		if err := decodeEntry(change, &chRow); err != nil {
+			return err
+		}
+		op := entryOp(change)
+		opName := lake.OpUpsert
+		if op == opDelete {
+			opName = lake.OpDelete
+			counts.Deletes++
+		} else {
+			counts.Upserts++
+		}
+		if chW != nil {
+			if err := chW.Write(&chRow, opName); err != nil {
+				return err
+			}
+		}
+		var next error
+		change, next = it.next()
+		switch {
+		case b != nil && b.Modstamp() > chRow.Modstamp():
+			return errors.Join(next, writeSnap(b))
+		case op == opDelete:
+			return next
+		default:
+			return errors.Join(next, writeSnap(&chRow))
+		}
+	}
+	if base != nil {
+		err = lake.ReadRows(ctx, r.d.Blob, r.o, base.Files, func(b *crm.Row, _ string) error {
+			id := b.ID()
+			if hasLast && id <= lastID {
+				return fmt.Errorf("previous snapshot %s is not sorted by Id (%s after %s)", base.Key(), id, lastID)
+			}
+			lastID, hasLast = id, true
+			for change != nil && bytes.Compare(entryID(change), []byte(id)) < 0 {
+				if err := applyChange(nil); err != nil {
+					return err
+				}
+			}
+			if change != nil && string(entryID(change)) == id {
+				return applyChange(b)
+			}
+			if alive != nil {
+				if _, ok := alive[id]; !ok {
+					counts.Deletes++
+					return chW.Write(b, lake.OpDelete)
+				}
+			}
+			return writeSnap(b)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("merge with %s: %w", base.Key(), err)
+		}
+	}
+	for change != nil {
+		if err := applyChange(nil); err != nil {
+			return nil, err
+		}
+	}
+	snapFiles, err := snapW.Close()
+	if err != nil {
+		return nil, err
+	}
+	var chFiles []lake.File
+	if chW != nil {
+		if chFiles, err = chW.Close(); err != nil {
+			return nil, err
+		}
+	}
+	rejFiles, err := r.rejects.Close()
+	if err != nil {
+		return nil, err
+	}
+	counts.Rejects = r.rejects.Count()
+
+	newFields := r.newField
+	for n := range r.dec.Unknown {
+		if !slices.Contains(newFields, n) {
+			newFields = append(newFields, n)
+		}
+	}
+	sort.Strings(newFields)
+	m := &lake.Manifest{
+		Table:         "crm/snapshot",
+		Partition:     lake.SnapshotPartition(r.o.Name, dt),
+		Object:        r.o.Name,
+		Dt:            dt,
+		RunID:         r.cfg.RunID,
+		SchemaVersion: snapSchema.Version,
+		Schema:        snapSchema.Columns(),
+		Files:         snapFiles,
+		Rows:          rows,
+		FieldsPresent: r.selected,
+		NewFields:     newFields,
+		RemovedFields: r.removed,
+		Changes:       chFiles,
+		Rejects:       rejFiles,
+		Counts:        &counts,
+		Mode:          string(r.sum.Mode),
+		PIIHashed:     r.cfg.PII.HashedFields(r.o),
+		PIIKeyID:      r.cfg.PII.KeyID(),
+		CommittedAt:   r.d.Now().UTC(),
+	}
+	if m.Files == nil {
+		m.Files = []lake.File{}
+	}
+	if base != nil {
+		m.Previous = base.Key()
+	}
+	// The snapshot reflects everything up to the newest stamp seen, or the
+	// base's when nothing changed.
+	var wm *time.Time
+	if base != nil && base.Watermark != nil {
+		w := *base.Watermark
+		wm = &w
+	}
+	if r.maxStamp > 0 {
+		if w := crm.TimeOfMicros(r.maxStamp); wm == nil || w.After(*wm) {
+			wm = &w
+		}
+	}
+	m.Watermark = wm
+	r.sum.SnapshotRows, r.sum.Upserts, r.sum.Deletes, r.sum.Rejects = rows, counts.Upserts, counts.Deletes, counts.Rejects
+	r.sum.NewFields, r.sum.RemovedFields = newFields, r.removed
+	return m, nil
+}
