@@ -1,0 +1,396 @@
+package comp
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// commissionPlan is a one-component commission plan: quota 100,000 with
+// tiers 0–100% at 10%, 100–150% at 15%, 150%+ at 20%.
+func commissionPlan(t *testing.T, mode, boundary, extra string) *Plan {
+	t.Helper()
+	src := fmt.Sprintf(`id: wx
+version: 1
+name: Worked example
+effective_from: 2026-01-01
+currency: USD
+target_variable: 1000
+clawback_days: 90
+components:
+  - id: comm
+    kind: commission
+    credit: own
+    tier_by: attainment
+    quota: 100000
+    mode: %s
+    boundary: %s
+    tiers:
+      - {from: 0, to: 1.0, rate: 0.10}
+      - {from: 1.0, to: 1.5, rate: 0.15}
+      - {from: 1.5, rate: 0.20}
+%s`, mode, boundary, extra)
+	p, err := ParsePlan("wx.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runOne computes P1's 2026Q3 statement on plan p with the given deals.
+func runOne(t *testing.T, p *Plan, amounts ...string) *Statement {
+	t.Helper()
+	var deals []Deal
+	for i, a := range amounts {
+		deals = append(deals, Deal{ID: fmt.Sprintf("D%d", i+1), Name: "deal", OwnerID: "P1", Amount: dec(a), Currency: "USD",
+			CloseDate: day("2026-08-01"), Won: true})
+	}
+	out, err := Run(RunInput{
+		Quarter: period.MustParse("2026Q3"), Plans: []*Plan{p}, KnownKPI: knownKPIs, Metrics: MetricTable{},
+		People:      []Person{{ID: "P1", EmployeeID: "E1", Name: "Pat", Currency: "USD"}},
+		Assignments: &Assignments{File: "a.yaml", People: []PersonAssignment{{Person: "P1", Plan: p.ID, From: Day{day("2026-01-01")}}}},
+		Deals:       deals, CodeVersion: "t",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Statements) != 1 {
+		t.Fatalf("want 1 statement, got %d", len(out.Statements))
+	}
+	return &out.Statements[0]
+}
+
+func amounts(st *Statement) []string {
+	var out []string
+	for _, l := range st.Lines {
+		out = append(out, l.Amount.StringFixed(2))
+	}
+	return out
+}
+
+// Worked examples a finance person can redo with a calculator; the expected
+// numbers are written out by hand in the comments.
+func TestCommissionWorkedExamples(t *testing.T) {
+	tests := []struct {
+		name, mode, boundary, extra string
+		deals                       []string
+		lines                       []string
+		total                       string
+	}{
+		// 160,000 of a 100,000 quota = 160%. Marginal: 100,000 × 10% = 10,000;
+		// 50,000 × 15% = 7,500; 10,000 × 20% = 2,000; total 19,500.
+		{"marginal accelerators", ModeMarginal, BoundaryUpper, "", []string{"100000", "60000"}, []string{"10000.00", "7500.00", "2000.00"}, "19500.00"},
+		// Same deals, retroactive: all 160,000 at the 20% reached = 32,000.
+		{"retroactive same deals", ModeRetroactive, BoundaryUpper, "", []string{"100000", "60000"}, []string{"32000.00"}, "32000.00"},
+		// Marginal with a 15,000 cap: 19,500 − 4,500 = 15,000.
+		{"cap", ModeMarginal, BoundaryUpper, "    cap_amount: 15000\n", []string{"100000", "60000"}, []string{"10000.00", "7500.00", "2000.00", "-4500.00"}, "15000.00"},
+		// Retroactive 32,000 capped at 30,000.
+		{"retroactive cap", ModeRetroactive, BoundaryUpper, "    cap_amount: 30000\n", []string{"160000"}, []string{"32000.00", "-2000.00"}, "30000.00"},
+		// Exactly 100% of quota: boundary upper pays the 15% tier, lower the 10% tier.
+		{"on the bound, upper", ModeRetroactive, BoundaryUpper, "", []string{"100000"}, []string{"15000.00"}, "15000.00"},
+		{"on the bound, lower", ModeRetroactive, BoundaryLower, "", []string{"100000"}, []string{"10000.00"}, "10000.00"},
+		// Marginal exactly on the bound: the 100–150% tier gets a zero part, no line.
+		{"marginal on the bound", ModeMarginal, BoundaryUpper, "", []string{"100000"}, []string{"10000.00"}, "10000.00"},
+		// No deals: one zero line that says so.
+		{"nothing credited", ModeMarginal, BoundaryUpper, "", nil, []string{"0.00"}, "0.00"},
+		// Half cent: 50,000.05 × 10% = 5,000.005 → 5,000.01 (half away from zero).
+		{"half cent", ModeRetroactive, BoundaryUpper, "", []string{"50000.05"}, []string{"5000.01"}, "5000.01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := runOne(t, commissionPlan(t, tt.mode, tt.boundary, tt.extra), tt.deals...)
+			if got := amounts(st); strings.Join(got, " ") != strings.Join(tt.lines, " ") {
+				t.Errorf("lines %v, want %v", got, tt.lines)
+			}
+			if st.Total.StringFixed(2) != tt.total {
+				t.Errorf("total %s, want %s", st.Total.StringFixed(2), tt.total)
+			}
+		})
+	}
+}
+
+// The total is the sum of the rounded lines, not the rounded sum: two
+// marginal parts of 5,000.005 each give 5,000.01 + 5,000.01 = 10,000.02,
+// where rounding the exact 10,000.01 once would give 10,000.01.
+func TestTotalIsSumOfRoundedLines(t *testing.T) {
+	src := `id: hc
+version: 1
+name: Half cents
+effective_from: 2026-01-01
+currency: USD
+target_variable: 1
+clawback_days: 0
+components:
+  - id: comm
+    kind: commission
+    credit: own
+    tier_by: amount
+    mode: marginal
+    boundary: upper
+    tiers:
+      - {from: 0, to: 50000.05, rate: 0.1}
+      - {from: 50000.05, rate: 0.1}
+`
+	p, err := ParsePlan("hc.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := runOne(t, p, "100000.10")
+	if got := strings.Join(amounts(st), " "); got != "5000.01 5000.01" || st.Total.StringFixed(2) != "10000.02" {
+		t.Fatalf("lines %s total %s", got, st.Total.StringFixed(2))
+	}
+}
+
+func TestDemoWorkedExamples(t *testing.T) {
+	out, err := Run(demoInput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*Statement{}
+	for i := range out.Statements {
+		byID[out.Statements[i].PersonID] = &out.Statements[i]
+	}
+	line := func(person, key string) *Line {
+		for i, l := range byID[person].Lines {
+			if strings.HasSuffix(l.Key, key) {
+				return &byID[person].Lines[i]
+			}
+		}
+		t.Fatalf("%s has no line %s", person, key)
+		return nil
+	}
+	// Marketing ops and the integration user are never paid.
+	for _, id := range []string{emma, integration} {
+		if byID[id] != nil {
+			t.Errorf("%s got a statement", id)
+		}
+	}
+	// Mid-quarter hire: Hana, 45 of 92 days. Attainment 120,000 ÷ (300,000 ×
+	// 45/92) = 81.78%; payout 25% + (81.78% − 50%) × 1.5 = 72.67%; bonus
+	// 10,000 × 72.67% × 45/92 = 3,554.35.
+	if l := line(hana, "bookings_bonus"); l.Amount.StringFixed(2) != "3554.35" || l.Proration.String() != "0.489130434783" {
+		t.Errorf("Hana bonus %s proration %s", l.Amount.StringFixed(2), l.Proration)
+	}
+	// Threshold miss: Tom at 43.33% of 300,000 gets no bonus.
+	if l := line(tom, "bookings_bonus"); !l.Amount.IsZero() || !strings.HasPrefix(l.Segment, "below threshold 50%") {
+		t.Errorf("Tom bonus %s %s", l.Amount.StringFixed(2), l.Segment)
+	}
+	// Split deal 100,000.01 at 60/40: 60,000.01 to Priya, 40,000.00 to Tom.
+	credit := func(person, deal string) string {
+		for _, c := range byID[person].Credits {
+			if c.DealID == deal && c.Role != "team" {
+				return c.Credited.StringFixed(2)
+			}
+		}
+		return "none"
+	}
+	if credit(priya, "006A03") != "60000.01" || credit(tom, "006A03") != "40000.00" {
+		t.Errorf("split credits %s / %s", credit(priya, "006A03"), credit(tom, "006A03"))
+	}
+	// Cancelled in the quarter it closed: Diego is not credited for 006A09.
+	if credit(diego, "006A09") != "none" {
+		t.Error("cancelled deal credited")
+	}
+	// Clawback: Priya's 2,500 paid in 2026Q2 for 006Z01, cancelled 42 days after close.
+	if l := line(priya, "006Z01/owner/new_business_commission"); l.Amount.StringFixed(2) != "-2500.00" || l.Kind != LineClawback {
+		t.Errorf("clawback %s %s", l.Kind, l.Amount.StringFixed(2))
+	}
+	// Manual adjustments, with reason and author.
+	if l := line(lena, "ADJ-2026Q3-001"); l.Amount.StringFixed(2) != "500.00" || l.Author != "finance.ops@example.com" || l.Reason == "" {
+		t.Errorf("adjustment %+v", l)
+	}
+	if l := line(nina, "ADJ-2026Q3-002"); l.Amount.StringFixed(2) != "-120.50" {
+		t.Errorf("negative adjustment %s", l.Amount.StringFixed(2))
+	}
+	// Shared KPI: the marketing manager and both sales managers are paid on
+	// the same org bookings value: 1,305,000 ÷ 2,000,000 = 65.25%.
+	for _, id := range []string{olivia, maria, sam} {
+		l := line(id, "org_bookings_shared")
+		if l.Actual.String() != "1305000" || l.Attainment.String() != "0.6525" {
+			t.Errorf("%s shared org bookings: actual %s attainment %s", id, l.Actual, l.Attainment)
+		}
+	}
+	// Influenced bookings under the named model.
+	if l := line(olivia, "influenced_bookings"); l.Model != "w_shaped" || l.Actual.String() != "610000.5" {
+		t.Errorf("influenced %+v", l)
+	}
+	// Manager rollup: Maria's team credit 575,000.01 (Alex 345,000 + Priya
+	// 60,000.01 + Tom 130,000 + Jordan 40,000) at the 1% tier = 5,750.00.
+	if l := line(maria, "team_override"); l.Actual.StringFixed(2) != "575000.01" || l.Amount.StringFixed(2) != "5750.00" {
+		t.Errorf("Maria override basis %s amount %s", l.Actual, l.Amount.StringFixed(2))
+	}
+	// Promotion: Jordan has an SDR span of 62 days and an AE span of 30.
+	if st := byID[jordan]; len(st.Plans) != 2 || st.Plans[0].Days != 62 || st.Plans[1].Days != 30 || st.Plans[0].Plan != "sdr@v1" {
+		t.Errorf("Jordan spans %+v", st.Plans)
+	}
+	// Totals are the sums of the rounded lines.
+	for _, st := range out.Statements {
+		sum := dec("0")
+		for _, l := range st.Lines {
+			sum = sum.Add(l.Amount.Decimal)
+		}
+		if !sum.Equal(st.Total.Decimal) {
+			t.Errorf("%s total %s != sum of lines %s", st.ID, st.Total, sum)
+		}
+	}
+}
+
+func TestRollupRespectsTeamDates(t *testing.T) {
+	in := demoInput(t)
+	// Chris (Sam's SDR) leaves 2026-09-15: his deal of 09-10 rolls up to
+	// Sam, the one of 09-20 does not. Lena moves to Maria on 2026-09-01.
+	in.Deals = append(in.Deals,
+		Deal{ID: "006C01", Name: "before leaving", OwnerID: chris, Amount: dec("1000"), Currency: "USD", CloseDate: day("2026-09-10"), Won: true},
+		Deal{ID: "006C02", Name: "after leaving", OwnerID: chris, Amount: dec("2000"), Currency: "USD", CloseDate: day("2026-09-20"), Won: true},
+		Deal{ID: "006C03", Name: "Lena late", OwnerID: lena, Amount: dec("3000"), Currency: "USD", CloseDate: day("2026-09-05"), Won: true})
+	for i := range in.People {
+		if in.People[i].ID == lena {
+			in.People[i].Managers = []ManagerSpan{{ManagerID: sam, From: day("2023-08-21"), To: day("2026-08-31")}, {ManagerID: maria, From: day("2026-09-01")}}
+		}
+	}
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	team := func(person string) map[string]bool {
+		got := map[string]bool{}
+		for _, st := range out.Statements {
+			if st.PersonID == person {
+				for _, c := range st.Credits {
+					if c.Role == "team" {
+						got[c.DealID] = true
+					}
+				}
+			}
+		}
+		return got
+	}
+	sam, maria := team(sam), team(maria)
+	if !sam["006C01"] || sam["006C02"] || sam["006C03"] || !sam["006A07"] || !maria["006C03"] {
+		t.Errorf("sam %v maria %v", sam, maria)
+	}
+}
+
+func TestClawbackWindowEdges(t *testing.T) {
+	in := demoInput(t)
+	paid := func(deal, closed, amt string) DealCredit {
+		return DealCredit{DealID: deal, DealName: deal, CloseDate: closed, Role: "owner", Percent: dec("100"), Credited: Money{dec("10000")},
+			Plan: "ae@v1", Component: "new_business_commission", Paid: Money{dec(amt)}, Clawback: 90}
+	}
+	in.Previous = []Statement{{ID: "2026Q2/" + alex, Quarter: "2026Q2", PersonID: alex, Credits: []DealCredit{
+		paid("D90", "2026-06-20", "100.00"),  // cancelled 2026-09-18: 90 days, inside the window
+		paid("D91", "2026-06-19", "50.00"),   // cancelled 2026-09-18: 91 days, outside
+		paid("DLATE", "2026-06-20", "70.00"), // cancelled 2026-10-02: next quarter's business
+	}}}
+	in.Cancellations = []Cancellation{{"D90", day("2026-09-18")}, {"D91", day("2026-09-18")}, {"DLATE", day("2026-10-02")}}
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claws []string
+	for _, st := range out.Statements {
+		for _, l := range st.Lines {
+			if l.Kind == LineClawback {
+				claws = append(claws, st.PersonID+" "+l.Ref+" "+l.Amount.StringFixed(2))
+			}
+		}
+	}
+	if strings.Join(claws, ",") != alex+" D90 -100.00" {
+		t.Fatalf("clawbacks %v", claws)
+	}
+}
+
+func TestCorrectionPaidNextQuarter(t *testing.T) {
+	in := demoInput(t)
+	q3, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := q3.Statements[1] // Alex
+	// KPI restated after final: Alex's bookings 345,000 → 330,000.
+	in.Metrics.(MetricTable)[MetricKey{"bookings", "individual", alex, ""}] = dec("330000")
+	again, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corr, err := Reconcile(&final, &again.Statements[1])
+	if err != nil || corr == nil {
+		t.Fatalf("reconcile: %v %v", corr, err)
+	}
+	// Bonus: 115% → 110% attainment, payout 130% → 120%: 13,000 → 12,000.
+	if corr.Delta.StringFixed(2) != "-1000.00" || len(corr.Diff) != 1 || corr.ToQuarter != "2026Q4" {
+		t.Fatalf("correction %+v", corr)
+	}
+	q4 := RunInput{Quarter: period.MustParse("2026Q4"), People: in.People, Plans: in.Plans, Assignments: in.Assignments,
+		Metrics: MetricTable{}, KnownKPI: knownKPIs, Corrections: []Correction{*corr}, CodeVersion: "t"}
+	// Q4 needs KPI values for everyone on a bonus plan; give them zeros.
+	for _, st := range q3.Statements {
+		for _, l := range st.Lines {
+			if l.Kind == LineAttainmentBonus {
+				q4.Metrics.(MetricTable)[MetricKey{l.Metric, l.Scope, l.ScopeKey, l.Model}] = dec("0")
+			}
+		}
+	}
+	out, err := Run(q4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range out.Statements {
+		if st.PersonID == alex {
+			last := st.Lines[len(st.Lines)-1]
+			if last.Kind != LinePriorPeriod || last.Amount.StringFixed(2) != "-1000.00" || !strings.Contains(last.Explain, "was 13,000.00, recomputed 12,000.00") {
+				t.Fatalf("Q4 correction line %+v", last)
+			}
+			return
+		}
+	}
+	t.Fatal("no Q4 statement for Alex")
+}
+
+func TestExportCSVAndParquet(t *testing.T) {
+	st := runOne(t, commissionPlan(t, ModeMarginal, BoundaryUpper, ""), "160000")
+	st.Name = "=HYPERLINK(\"http://x\")"
+	st.CostCenter = "+CC"
+	st.Lines = append(st.Lines, Line{Key: "clawback/x", Kind: LineClawback, Amount: Money{dec("-2500")}})
+	st.Total = Money{st.Total.Sub(dec("2500"))}
+	recs := []ExportRecord{{Statement: st, Status: StatusFinal, Version: 3}}
+	var csvOut bytes.Buffer
+	if err := WriteCSV(&csvOut, recs); err != nil {
+		t.Fatal(err)
+	}
+	want := "employee_id,name,period,period_start,attainment_bonus,commission,clawback,adjustment,amount,currency,cost_center,statement_id,statement_version,status\r\n" +
+		"E1,\"'=HYPERLINK(\"\"http://x\"\")\",2026Q3,2026-07-01,0.00,19500.00,-2500.00,0.00,17000.00,USD,'+CC,2026Q3/P1,3,final\r\n"
+	if csvOut.String() != want {
+		t.Errorf("csv:\n%q\nwant\n%q", csvOut.String(), want)
+	}
+	var p1, p2 bytes.Buffer
+	if err := WriteParquet(&p1, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteParquet(&p2, recs); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(p1.Bytes(), p2.Bytes()) {
+		t.Error("parquet export is not byte-identical on rerun")
+	}
+	rows, err := parquet.Read[ExportRow](bytes.NewReader(p1.Bytes()), int64(p1.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Amount != 1700000 || rows[0].Clawback != -250000 || rows[0].PeriodStart != 20635 || rows[0].StatementVersion != 3 {
+		t.Errorf("parquet rows %+v", rows)
+	}
+	schema := parquet.SchemaOf(ExportRow{}).String()
+	for _, want := range []string{"DECIMAL(18,2)", "DATE"} {
+		if !strings.Contains(strings.ToUpper(schema), want) {
+			t.Errorf("schema lacks %s:\n%s", want, schema)
+		}
+	}
+	if err := WriteCSV(&bytes.Buffer{}, []ExportRecord{{Statement: st, Status: StatusDraft}}); err == nil {
+		t.Error("draft exported")
+	}
+}
