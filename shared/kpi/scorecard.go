@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -49,42 +49,60 @@ func WriteScorecard(w io.Writer, cur, prev *Result, dims ...string) error {
 		}
 		slices.Sort(keys)
 		for _, key := range keys {
-			fmt.Fprintf(w, "\n== %s: %s ==\n", dim, key)
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-			for _, sec := range scorecardSections {
-				header := false
-				for _, s := range specs {
-					if s.Owner != sec.owner {
-						continue
-					}
-					for _, model := range modelsOf(s.Definition, cur) {
-						c, ok := cur.Get(s.Name, dim, key, model)
-						if !ok {
-							continue
-						}
-						if !header {
-							fmt.Fprintf(tw, "%s\t\t%s\t%s\t%s\t\n", sec.title, "this quarter", "prev. same point", "change")
-							header = true
-						}
-						name := s.Name
-						if model != "" {
-							name += " [" + model + "]"
-						}
-						pv, pok := Value{}, false
-						if prev != nil {
-							pv, pok = prev.Get(s.Name, dim, key, model)
-						}
-						fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\t\n", name, show(c), showPrev(pv, pok), delta(c, pv, pok))
-					}
-				}
-			}
-			if err := tw.Flush(); err != nil {
+			if err := writeKeyTable(w, cur, prev, dim, key); err != nil {
 				return err
 			}
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+type scoreLine struct{ name, cur, prev, change string }
+
+// writeKeyTable prints one dimension key: names left-aligned, figures
+// right-aligned in fixed columns.
+func writeKeyTable(w io.Writer, cur, prev *Result, dim, key string) error {
+	var lines []scoreLine
+	width := len("Shared (marketing + sales)")
+	for _, sec := range scorecardSections {
+		header := false
+		for _, s := range specs {
+			if s.Owner != sec.owner {
+				continue
+			}
+			for _, model := range modelsOf(s.Definition, cur) {
+				c, ok := cur.Get(s.Name, dim, key, model)
+				if !ok {
+					continue
+				}
+				if !header {
+					lines = append(lines, scoreLine{sec.title, "this quarter", "prev. same point", "change"})
+					header = true
+				}
+				name := "  " + s.Name
+				if model != "" {
+					name += " [" + model + "]"
+				}
+				width = max(width, len(name))
+				pv, pok := Value{}, false
+				if prev != nil {
+					pv, pok = prev.Get(s.Name, dim, key, model)
+				}
+				lines = append(lines, scoreLine{name, show(c), showPrev(pv, pok), delta(c, pv, pok)})
+			}
+		}
+	}
+	if _, err := fmt.Fprintf(w, "\n== %s: %s ==\n", dim, key); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		line := fmt.Sprintf("%-*s %16s %18s %14s", width, l.name, l.cur, l.prev, l.change)
+		if _, err := fmt.Fprintln(w, strings.TrimRight(line, " ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func modelsOf(d Definition, r *Result) []string {
@@ -102,7 +120,7 @@ func modelsOf(d Definition, r *Result) []string {
 
 var hundred = decimal.NewFromInt(100)
 
-func format(unit string, d decimal.Decimal, signed bool) string {
+func format(kpi, unit string, d decimal.Decimal, signed bool) string {
 	sign := ""
 	if signed && d.IsPositive() {
 		sign = "+"
@@ -111,6 +129,9 @@ func format(unit string, d decimal.Decimal, signed bool) string {
 	case UnitCurrency:
 		return sign + money.Format(d)
 	case UnitRatio:
+		if kpi == "pipeline_coverage" {
+			return sign + d.StringFixed(2) + "x"
+		}
 		if signed {
 			return sign + d.Mul(hundred).StringFixed(1) + " pp"
 		}
@@ -126,7 +147,7 @@ func show(v Value) string {
 	if !v.Defined {
 		return "n/a"
 	}
-	return format(v.Unit, v.Value, false)
+	return format(v.KPI, v.Unit, v.Value, false)
 }
 
 func showPrev(v Value, ok bool) string {
@@ -140,5 +161,5 @@ func delta(c, p Value, ok bool) string {
 	if !ok || !c.Defined || !p.Defined {
 		return ""
 	}
-	return format(c.Unit, c.Value.Sub(p.Value), true)
+	return format(c.KPI, c.Unit, c.Value.Sub(p.Value), true)
 }
