@@ -6,11 +6,13 @@
 // The rules a finance person needs to check a statement by hand are stated
 // here once and repeated in docs/comp-plans.md:
 //
-//   - Money is exact (shopspring/decimal). Intermediate ratios (attainment,
-//     proration factor, curve slope) are carried to 12 decimal places, rounded
-//     half away from zero. Each statement line is rounded to the cent once,
-//     half away from zero (money.Round); the statement total is the sum of its
-//     rounded lines.
+//   - Money is exact. Inputs are decimals (shopspring/decimal); the pay
+//     arithmetic (attainment, proration, curve interpolation, tier parts)
+//     runs on exact fractions, so nothing is rounded along the way. Each
+//     statement line is its exact value rounded to the cent once, half away
+//     from zero (the money.Round rule); the statement total is the sum of
+//     its rounded lines. Ratios on a statement are shown to 12 decimals for
+//     reading only.
 //   - Proration: a plan span active d of the quarter's D days (both dates
 //     inclusive) has factor f = d ÷ D. Payout amounts are multiplied by f. An
 //     individual target or quota is prorated too (target × f); a team or org

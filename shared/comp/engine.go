@@ -13,15 +13,7 @@ import (
 	"github.com/venn-revops/venn/shared/period"
 )
 
-// ratioPlaces is the precision of every intermediate ratio (attainment,
-// proration, curve slope, tier bound in amount): 12 decimals, half away
-// from zero.
-const ratioPlaces = 12
-
-var (
-	one     = decimal.NewFromInt(1)
-	hundred = decimal.NewFromInt(100)
-)
+var hundred = decimal.NewFromInt(100)
 
 // RunInput is everything one quarter's computation depends on. Nothing else
 // (no clock, no environment) enters a statement.
@@ -393,15 +385,14 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	credits := r.credits[p.ID]
 	paid := make([]bool, len(credits))
 	for _, sp := range r.spans[p.ID] {
-		f := decimal.NewFromInt(int64(sp.Days)).DivRound(decimal.NewFromInt(int64(r.qdays)), ratioPlaces)
 		st.Plans = append(st.Plans, PlanUse{
 			Plan: sp.Plan.Ref(), Name: sp.Plan.Name, File: sp.Plan.File, FileSHA256: sp.Plan.Hash,
-			From: sp.From.Format(time.DateOnly), To: sp.To.Format(time.DateOnly), Days: sp.Days, QuarterDays: r.qdays, Proration: f,
+			From: sp.From.Format(time.DateOnly), To: sp.To.Format(time.DateOnly), Days: sp.Days, QuarterDays: r.qdays, Proration: show(prorationOf(sp, r.qdays)),
 		})
 		for _, c := range sp.Plan.Components {
 			switch c.Kind {
 			case KindAttainmentBonus:
-				l, mu, err := r.bonusLine(p, sp, f, c)
+				l, mu, err := r.bonusLine(p, sp, c)
 				if err != nil {
 					return nil, err
 				}
@@ -414,7 +405,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 						idx = append(idx, i)
 					}
 				}
-				lines, err := commissionLines(sp, f, r.qdays, c, credits, idx)
+				lines, err := commissionLines(sp, r.qdays, c, credits, idx)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", p.ID, err)
 				}
@@ -479,227 +470,6 @@ func scopeKey(p *Person, scope string) string {
 }
 
 func spanKey(sp Span) string { return sp.Plan.Ref() + "/" + sp.From.Format(time.DateOnly) }
-
-// bonusLine is target variable × weight × curve(attainment) × proration.
-func (r *run) bonusLine(p *Person, sp Span, f decimal.Decimal, c Component) (Line, metricUse, error) {
-	m := c.Metric
-	key := scopeKey(p, m.Scope)
-	actual, ok := r.in.Metrics.Metric(m.KPI, m.Scope, key, m.Model)
-	if !ok {
-		return Line{}, metricUse{}, &FieldError{File: "metrics", Path: p.ID, Reason: fmt.Sprintf("no value for KPI %s scope %s key %q model %q (plan %s component %s)", m.KPI, m.Scope, key, m.Model, sp.Plan.Ref(), c.ID)}
-	}
-	// Divide last: attainment = actual × D ÷ (target × d) and amount =
-	// TV × weight × payout × d ÷ D, so proration adds one rounding only.
-	days, qdays := decimal.NewFromInt(int64(sp.Days)), decimal.NewFromInt(int64(r.qdays))
-	target, att := c.Target.Decimal, decimal.Zero
-	if m.Scope == ScopeIndividual {
-		target = prorate(target, sp.Days, r.qdays)
-		att = actual.Mul(qdays).DivRound(c.Target.Mul(days), ratioPlaces)
-	} else {
-		att = actual.DivRound(target, ratioPlaces)
-	}
-	payout, segment := c.Curve.eval(att)
-	exact := sp.Plan.TargetVariable.Mul(c.Weight.Decimal).Mul(payout).Mul(days).DivRound(qdays, ratioPlaces)
-	l := Line{
-		Key: "bonus/" + spanKey(sp) + "/" + c.ID, Kind: LineAttainmentBonus, Component: c.ID, Plan: sp.Plan.Ref(),
-		SpanFrom: sp.From.Format(time.DateOnly), SpanTo: sp.To.Format(time.DateOnly),
-		Metric: m.KPI, Scope: m.Scope, ScopeKey: key, Model: m.Model,
-		Actual: ptr(actual), Target: ptr(target), Attainment: ptr(att), Segment: segment, Payout: ptr(payout),
-		Weight: ptr(c.Weight.Decimal), TargetVariable: ptr(sp.Plan.TargetVariable.Decimal), Proration: ptr(f),
-		Exact: exact, Amount: cents(exact),
-	}
-	l.Explain = fmt.Sprintf("%s %s: actual %s ÷ target %s = attainment %s; %s → payout %s; %s × weight %s × payout %s × proration %s = %s",
-		m.KPI, describeScope(m, key), actual, target, pct(att), segment, pct(payout),
-		money.Format(sp.Plan.TargetVariable.Decimal), c.Weight.Decimal, payout, f, money.Format(l.Amount.Decimal))
-	return l, metricUse{m.KPI, m.Scope, key, m.Model, actual}, nil
-}
-
-func describeScope(m *MetricRef, key string) string {
-	s := m.Scope + " " + key
-	if m.Model != "" {
-		s += " (" + m.Model + ")"
-	}
-	return "(" + s + ")"
-}
-
-// pct renders a ratio as a percentage: 1.1 → "110%".
-func pct(d decimal.Decimal) string { return d.Mul(hundred).Round(4).String() + "%" }
-
-// eval returns the payout multiplier at attainment att and names the
-// segment used.
-func (c *Curve) eval(att decimal.Decimal) (decimal.Decimal, string) {
-	if att.LessThan(c.Threshold.Decimal) {
-		return decimal.Zero, fmt.Sprintf("below threshold %s", pct(c.Threshold.Decimal))
-	}
-	capped := ""
-	if att.GreaterThan(c.Cap.Decimal) {
-		att, capped = c.Cap.Decimal, fmt.Sprintf("capped at %s; ", pct(c.Cap.Decimal))
-	}
-	n := len(c.Points) - 1
-	i := 0
-	for i < n-1 && !att.LessThan(c.Points[i+1].Attainment.Decimal) {
-		i++ // a value exactly on a point starts the next segment
-	}
-	a0, a1 := c.Points[i].Attainment.Decimal, c.Points[i+1].Attainment.Decimal
-	p0, p1 := c.Points[i].Payout.Decimal, c.Points[i+1].Payout.Decimal
-	payout := p0.Add(att.Sub(a0).Mul(p1.Sub(p0)).DivRound(a1.Sub(a0), ratioPlaces))
-	slope := p1.Sub(p0).DivRound(a1.Sub(a0), ratioPlaces)
-	kind := "linear"
-	switch {
-	case slope.IsZero():
-		kind = "flat"
-	case slope.GreaterThan(one):
-		kind = "accelerator"
-	case slope.LessThan(one):
-		kind = "decelerator"
-	}
-	return payout, fmt.Sprintf("%ssegment %d of %d: %s–%s pays %s–%s (%s, slope %s)",
-		capped, i+1, n, pct(a0), pct(a1), pct(p0), pct(p1), kind, slope)
-}
-
-// commissionLines pays a commission component over the credits idx of one
-// span. Each line is rounded once; the cap line brings the rounded total to
-// the rounded cap exactly. The rounded total is attributed to the deals.
-func commissionLines(sp Span, f decimal.Decimal, qdays int, c Component, credits []DealCredit, idx []int) ([]Line, error) {
-	basis := decimal.Zero
-	for _, i := range idx {
-		basis = basis.Add(credits[i].Credited.Decimal)
-	}
-	// unit converts a tier bound to an amount: the prorated quota for
-	// attainment tiers, 1 for amount tiers.
-	unit, value := one, basis
-	var quota *decimal.Decimal
-	if c.TierBy == TierAttainment {
-		q := prorate(c.Quota.Decimal, sp.Days, qdays)
-		quota, unit = &q, q
-		value = basis.Mul(decimal.NewFromInt(int64(qdays))).DivRound(c.Quota.Mul(decimal.NewFromInt(int64(sp.Days))), ratioPlaces)
-	}
-	base := Line{
-		Kind: LineCommission, Component: c.ID, Plan: sp.Plan.Ref(),
-		SpanFrom: sp.From.Format(time.DateOnly), SpanTo: sp.To.Format(time.DateOnly),
-		Metric: "credited_bookings_" + c.Credit, Actual: ptr(basis), Target: quota, Proration: ptr(f),
-	}
-	if quota != nil {
-		base.Attainment = ptr(value)
-	}
-	keyBase := "commission/" + spanKey(sp) + "/" + c.ID
-	var lines []Line
-	switch c.Mode {
-	case ModeRetroactive:
-		i := tierOf(c.Tiers, value, c.Boundary)
-		t := c.Tiers[i]
-		l := base
-		l.Key, l.Segment, l.Rate, l.Basis = keyBase, tierName(c, i, value), ptr(t.Rate.Decimal), ptr(basis)
-		l.Exact = basis.Mul(t.Rate.Decimal)
-		l.Amount = cents(l.Exact)
-		l.Explain = fmt.Sprintf("retroactive: all credited %s at the rate of the tier reached (%s): %s × %s = %s",
-			money.Format(basis), l.Segment, money.Format(basis), t.Rate.Decimal, money.Format(l.Amount.Decimal))
-		lines = append(lines, l)
-	case ModeMarginal:
-		for i, t := range c.Tiers {
-			lo := t.From.Mul(unit)
-			if i > 0 && !basis.GreaterThan(lo) {
-				break
-			}
-			part := basis.Sub(lo)
-			if t.To.Set {
-				hi := t.To.Mul(unit)
-				part = decimal.Min(basis, hi).Sub(lo)
-			}
-			if part.IsNegative() {
-				part = decimal.Zero
-			}
-			l := base
-			l.Key, l.Segment, l.Rate, l.Basis = fmt.Sprintf("%s/tier%d", keyBase, i+1), tierName(c, i, value), ptr(t.Rate.Decimal), ptr(part)
-			l.Exact = part.Mul(t.Rate.Decimal)
-			l.Amount = cents(l.Exact)
-			l.Explain = fmt.Sprintf("marginal: the part of credited %s in %s, %s × %s = %s",
-				money.Format(basis), l.Segment, money.Format(part), t.Rate.Decimal, money.Format(l.Amount.Decimal))
-			lines = append(lines, l)
-		}
-	}
-	if c.CapAmount.Set {
-		capAmt := prorate(c.CapAmount.Decimal, sp.Days, qdays)
-		exact, rounded := decimal.Zero, decimal.Zero
-		for _, l := range lines {
-			exact = exact.Add(l.Exact)
-			rounded = rounded.Add(l.Amount.Decimal)
-		}
-		if exact.GreaterThan(capAmt) {
-			l := base
-			l.Key, l.Kind, l.Basis = keyBase+"/cap", LineCommissionCap, ptr(capAmt)
-			l.Exact = capAmt.Sub(exact)
-			l.Amount = Money{money.Round(capAmt).Sub(rounded)}
-			l.Explain = fmt.Sprintf("cap: the component pays at most %s (cap %s × proration %s); lines total %s, so %s",
-				money.Format(capAmt), money.Format(c.CapAmount.Decimal), f, money.Format(rounded), money.Format(l.Amount.Decimal))
-			lines = append(lines, l)
-		}
-	}
-	total := decimal.Zero
-	for _, l := range lines {
-		total = total.Add(l.Amount.Decimal)
-	}
-	// Attribute the rounded total to the deals: the amount paid per deal,
-	// which is what a clawback takes back.
-	if len(idx) > 0 && basis.IsPositive() {
-		weights := make([]decimal.Decimal, len(idx))
-		for k, i := range idx {
-			weights[k] = credits[i].Credited.Decimal
-		}
-		parts, err := money.Allocate(total, weights)
-		if err != nil {
-			return nil, fmt.Errorf("component %s: attribute to deals: %w", c.ID, err)
-		}
-		days := 0
-		if sp.Plan.ClawbackDays != nil {
-			days = *sp.Plan.ClawbackDays
-		}
-		for k, i := range idx {
-			credits[i].Plan, credits[i].Component, credits[i].Paid, credits[i].Clawback = sp.Plan.Ref(), c.ID, Money{parts[k]}, days
-		}
-	}
-	return lines, nil
-}
-
-// prorate is x × days ÷ quarterDays, the one division last.
-func prorate(x decimal.Decimal, days, quarterDays int) decimal.Decimal {
-	if days == quarterDays {
-		return x
-	}
-	return x.Mul(decimal.NewFromInt(int64(days))).DivRound(decimal.NewFromInt(int64(quarterDays)), ratioPlaces)
-}
-
-// tierOf returns the index of the tier holding v under the boundary rule.
-func tierOf(tiers []Tier, v decimal.Decimal, boundary string) int {
-	for i, t := range tiers {
-		if !t.To.Set {
-			return i
-		}
-		if boundary == BoundaryLower && !v.GreaterThan(t.To.Decimal) {
-			return i
-		}
-		if boundary != BoundaryLower && v.LessThan(t.To.Decimal) {
-			return i
-		}
-	}
-	return len(tiers) - 1
-}
-
-func tierName(c Component, i int, value decimal.Decimal) string {
-	t := c.Tiers[i]
-	show := func(d decimal.Decimal) string {
-		if c.TierBy == TierAttainment {
-			return pct(d)
-		}
-		return money.Format(d)
-	}
-	to := "and above"
-	if t.To.Set {
-		to = "to " + show(t.To.Decimal)
-	}
-	reached := show(value)
-	return fmt.Sprintf("tier %d of %d: %s %s at rate %s (value %s, boundary %s)", i+1, len(c.Tiers), show(t.From.Decimal), to, t.Rate.Decimal, reached, c.Boundary)
-}
 
 // clawbacks turns cancellations dated in this quarter into negative lines
 // for deals paid in earlier statements and cancelled within their window.
