@@ -1,0 +1,158 @@
+package salesforce
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-json-experiment/json"
+)
+
+// bulkJob is the part of a Bulk API 2.0 job's status Venn reads.
+type bulkJob struct {
+	ID                     string `json:"id"`
+	State                  string `json:"state"`
+	Object                 string `json:"object"`
+	ErrorMessage           string `json:"errorMessage"`
+	NumberRecordsProcessed int64  `json:"numberRecordsProcessed"`
+}
+
+// maxPollInterval caps the wait between two status polls of a Bulk job.
+const maxPollInterval = 30 * time.Second
+
+// BulkQuery runs soql as a Bulk API 2.0 query job (all: queryAll, soft
+// deletes included): it creates the job, polls it with growing intervals
+// until JobComplete, then reads the CSV results page by page with
+// Sforce-Locator and calls fn with the header and each record (both valid
+// only during the call; an empty cell is null). A job that ends Failed or
+// Aborted is an error wrapping ErrBulkJobFailed with the job Id and
+// Salesforce's message. Results whose record count differs from what the
+// job reports processing are an error too, never a silent short read.
+func (c *Client) BulkQuery(ctx context.Context, soql string, all bool, fn func(header, record []string) error) (Stats, error) {
+	var st Stats
+	op := "query"
+	if all {
+		op = "queryAll"
+	}
+	body, err := json.Marshal(map[string]string{"operation": op, "query": soql, "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}, json.Deterministic(true))
+	if err != nil {
+		return st, err
+	}
+	resp, err := c.do(ctx, &st, request{method: http.MethodPost, path: c.dataPath("jobs/query"), body: body, header: http.Header{"Content-Type": {"application/json"}}})
+	if err != nil {
+		return st, fmt.Errorf("salesforce: create bulk %s job: %w", op, err)
+	}
+	var job bulkJob
+	if err := json.Unmarshal(resp.body, &job); err != nil || job.ID == "" {
+		return st, fmt.Errorf("salesforce: create bulk %s job: unreadable job info %.200q", op, resp.body)
+	}
+	log := c.log.With("job", job.ID)
+	log.Debug("salesforce bulk job created", "operation", op)
+
+	wait := c.cfg.PollInterval
+	for job.State != "JobComplete" {
+		switch job.State {
+		case "Failed", "Aborted":
+			return st, fmt.Errorf("bulk %s job %s ended %s: %s: %w", op, job.ID, job.State, job.ErrorMessage, ErrBulkJobFailed)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return st, fmt.Errorf("salesforce: bulk job %s: waiting for completion (state %s): %w", job.ID, job.State, err)
+		}
+		wait = min(wait*3/2, maxPollInterval)
+		resp, err := c.do(ctx, &st, request{method: http.MethodGet, path: c.dataPath("jobs/query/" + url.PathEscape(job.ID))})
+		if err != nil {
+			return st, fmt.Errorf("salesforce: poll bulk job %s: %w", job.ID, err)
+		}
+		id := job.ID
+		job = bulkJob{}
+		if err := json.Unmarshal(resp.body, &job); err != nil {
+			return st, fmt.Errorf("salesforce: poll bulk job %s: %w", id, err)
+		}
+		job.ID = id
+	}
+
+	locator := ""
+	var header []string
+	for {
+		q := url.Values{}
+		if c.cfg.BulkPageSize > 0 {
+			q.Set("maxRecords", strconv.Itoa(c.cfg.BulkPageSize))
+		}
+		if locator != "" {
+			q.Set("locator", locator)
+		}
+		path := c.dataPath("jobs/query/" + url.PathEscape(job.ID) + "/results")
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+		resp, err := c.do(ctx, &st, request{method: http.MethodGet, path: path, header: http.Header{"Accept": {"text/csv"}}})
+		if err != nil {
+			return st, fmt.Errorf("salesforce: bulk job %s results page %d: %w", job.ID, st.Pages+1, err)
+		}
+		st.Pages++
+		n, h, err := readCSVPage(resp.body, header, func(h, rec []string) error {
+			st.Records++
+			return fn(h, rec)
+		})
+		if err != nil {
+			return st, fmt.Errorf("salesforce: bulk job %s results page %d: %w", job.ID, st.Pages, err)
+		}
+		header = h
+		if want := resp.header.Get("Sforce-NumberOfRecords"); want != "" && want != strconv.Itoa(n) {
+			return st, fmt.Errorf("salesforce: bulk job %s results page %d: read %d records, Sforce-NumberOfRecords says %s", job.ID, st.Pages, n, want)
+		}
+		next, ok := resp.header["Sforce-Locator"]
+		if !ok || len(next) == 0 {
+			return st, fmt.Errorf("salesforce: bulk job %s results page %d: no Sforce-Locator header", job.ID, st.Pages)
+		}
+		if next[0] == "null" || next[0] == "" {
+			break
+		}
+		locator = next[0]
+	}
+	if int64(st.Records) != job.NumberRecordsProcessed {
+		return st, fmt.Errorf("salesforce: bulk job %s: read %d records but the job processed %d", job.ID, st.Records, job.NumberRecordsProcessed)
+	}
+	return st, nil
+}
+
+// readCSVPage parses one results page (RFC 4180, header first) and calls
+// fn per record. Every page repeats the header; it must not change.
+func readCSVPage(body []byte, header []string, fn func(header, record []string) error) (int, []string, error) {
+	r := csv.NewReader(bytes.NewReader(body))
+	r.ReuseRecord = true
+	h, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return 0, header, errors.New("empty results page (no CSV header)")
+	}
+	if err != nil {
+		return 0, header, fmt.Errorf("CSV header: %w", err)
+	}
+	if header == nil {
+		header = slices.Clone(h)
+	} else if !slices.Equal(header, h) {
+		return 0, header, fmt.Errorf("CSV header changed between pages: %v, then %v", header, h)
+	}
+	n := 0
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return n, header, nil
+		}
+		if err != nil {
+			return n, header, fmt.Errorf("CSV record %d: %w", n+1, err)
+		}
+		n++
+		if err := fn(header, rec); err != nil {
+			return n, header, err
+		}
+	}
+}
