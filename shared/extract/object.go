@@ -19,7 +19,9 @@ import (
 // seconds: lower bounds are truncated down (a wider window, deduplicated
 // later) and so is the upper bound (records in the cut second wait for the
 // next run; the watermark never passes them).
-func soqlTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z") }
+func soqlTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}
 
 // objectRun is the extract of one object.
 type objectRun struct {
