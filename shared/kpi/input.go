@@ -70,7 +70,7 @@ type Opportunity struct {
 	StageName       string `parquet:"stage_name,optional"`
 	Amount          *int64 `parquet:"amount,optional,decimal(2:18)"`
 	CurrencyIsoCode string `parquet:"currency_iso_code,optional"`
-	CloseDate       int32  `parquet:"close_date,date"`
+	CloseDate       int32  `parquet:"close_date,optional,date"` // required by the registry; a null reads as 0
 	IsClosed        *bool  `parquet:"is_closed,optional"`
 	IsWon           *bool  `parquet:"is_won,optional"`
 	Type            string `parquet:"type,optional"`
