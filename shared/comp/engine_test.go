@@ -394,3 +394,46 @@ func TestExportCSVAndParquet(t *testing.T) {
 		t.Error("draft exported")
 	}
 }
+
+// Exactness: 60.03 × weight 0.5 × payout ⅓ is exactly 10.005, which rounds
+// half away from zero to 10.01. Carrying ⅓ as 0.333333333333 would give
+// 10.004999… and pay 10.00.
+func TestBonusRoundsTheExactValue(t *testing.T) {
+	src := `id: third
+version: 1
+name: One third
+effective_from: 2026-01-01
+currency: USD
+target_variable: 60.03
+components:
+  - id: a
+    kind: attainment_bonus
+    weight: 0.5
+    metric: {kpi: leads, scope: org}
+    target: 3
+    curve: {threshold: 0, cap: 1, points: [{attainment: 0, payout: 0}, {attainment: 1, payout: 1}]}
+  - id: b
+    kind: attainment_bonus
+    weight: 0.5
+    metric: {kpi: leads, scope: org}
+    target: 3
+    curve: {threshold: 0, cap: 1, points: [{attainment: 0, payout: 0}, {attainment: 1, payout: 1}]}
+`
+	p, err := ParsePlan("third.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(RunInput{
+		Quarter: period.MustParse("2026Q3"), Plans: []*Plan{p}, KnownKPI: knownKPIs,
+		Metrics:     MetricTable{{"leads", "org", "all", ""}: dec("1")},
+		People:      []Person{{ID: "P1", EmployeeID: "E1", Name: "Pat", Currency: "USD"}},
+		Assignments: &Assignments{People: []PersonAssignment{{Person: "P1", Plan: "third", From: Day{day("2026-01-01")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := out.Statements[0]
+	if got := strings.Join(amounts(&st), " "); got != "10.01 10.01" || st.Total.StringFixed(2) != "20.02" {
+		t.Fatalf("lines %s total %s", got, st.Total.StringFixed(2))
+	}
+}

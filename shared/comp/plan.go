@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/money"
 )
 
 // Component kinds.
@@ -210,6 +211,7 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 		e.add("currency", "%q is not an ISO 4217 currency code", p.Currency)
 	}
 	requirePositive(e, "target_variable", p.TargetVariable)
+	requireCents(e, "target_variable", p.TargetVariable)
 	if len(p.Components) == 0 {
 		e.add("components", "a plan needs at least one component")
 	}
@@ -368,6 +370,7 @@ func validateCommission(e *errs, at string, c Component) {
 	if c.CapAmount.Set && !c.CapAmount.IsPositive() {
 		e.add(at+".cap_amount", "must be above 0 when set")
 	}
+	requireCents(e, at+".cap_amount", c.CapAmount)
 	if c.Weight.Set || c.Metric != nil || c.Target.Set || c.Curve != nil {
 		e.add(at, "weight, metric, target and curve belong to attainment_bonus components")
 	}
@@ -455,6 +458,16 @@ func requirePositive(e *errs, at string, d Dec) {
 		e.add(at, "required")
 	case !d.IsPositive():
 		e.add(at, "%s must be above 0", d)
+	}
+}
+
+// requireCents rejects a money amount with more than two decimals rather
+// than rounding it silently.
+func requireCents(e *errs, at string, d Dec) {
+	if d.Set {
+		if _, err := money.Parse(d.String()); err != nil {
+			e.add(at, "%v", err)
+		}
 	}
 }
 
