@@ -176,9 +176,9 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 			break
 		}
 		r := &objectRun{d: d, cfg: cfg, o: o, runStart: start, log: log.With("object", o.Name)}
-		os, err := r.run(ctx)
-		os.Duration = d.Now().Sub(r.began)
-		sum.Objects = append(sum.Objects, os)
+		objSum, err := r.run(ctx)
+		objSum.Duration = d.Now().Sub(r.began)
+		sum.Objects = append(sum.Objects, objSum)
 		if err != nil {
 			if errors.Is(err, ErrDeadline) {
 				errs = append(errs, fmt.Errorf("%w; committed: %s", err, sum.committed()))
@@ -187,7 +187,7 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 			errs = append(errs, fmt.Errorf("extract %s: %w", o.Name, err))
 			continue
 		}
-		log.Info("object committed", "object", o.Name, "mode", os.Mode, "rows", os.SnapshotRows, "upserts", os.Upserts, "deletes", os.Deletes, "rejects", os.Rejects, "manifest", os.Manifest)
+		log.Info("object committed", "mode", objSum.Mode, "rows", objSum.SnapshotRows, "upserts", objSum.Upserts, "deletes", objSum.Deletes, "rejects", objSum.Rejects, "manifest", objSum.Manifest)
 	}
 	sum.Duration = d.Now().Sub(start)
 	return sum, errors.Join(errs...)

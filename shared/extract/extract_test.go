@@ -126,9 +126,9 @@ func TestFullThenIncremental(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os := sum.Objects[0]
-	if os.Mode != ModeFull || os.SnapshotRows != 4 || os.Rejects != 1 || !os.Committed {
-		t.Fatalf("night 1: %+v", os)
+	got := sum.Objects[0]
+	if got.Mode != ModeFull || got.SnapshotRows != 4 || got.Rejects != 1 || !got.Committed {
+		t.Fatalf("night 1: %+v", got)
 	}
 	m1 := snapshot(t, e, "2026-11-19")
 	if m1.Watermark == nil || !m1.Watermark.Equal(time.Date(2026, 11, 19, 1, 30, 0, 0, time.UTC)) {
@@ -148,10 +148,10 @@ func TestFullThenIncremental(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os = sum.Objects[0]
+	got = sum.Objects[0]
 	// Upserts: 003 and 004 again (overlap), 006 (the tie), 001; one delete.
-	if os.Mode != ModeIncremental || os.SnapshotRows != 4 || os.Upserts != 4 || os.Deletes != 1 || os.Rejects != 0 {
-		t.Fatalf("night 2: %+v", os)
+	if got.Mode != ModeIncremental || got.SnapshotRows != 4 || got.Upserts != 4 || got.Deletes != 1 || got.Rejects != 0 {
+		t.Fatalf("night 2: %+v", got)
 	}
 	m2 := snapshot(t, e, "2026-11-20")
 	snap, _, order := rows(t, e.blob, crm.Lead, m2.Files)
