@@ -173,6 +173,7 @@ type engine struct {
 	contactOpps map[string][]int32 // only contacts on opportunities needing touches
 	leadOpp     map[string]int32   // converted lead → opportunity needing touches
 	mqlLeads    map[string]*mqlLead
+	targets     []int32 // scratch of member()
 
 	groups map[group]*tally
 }
@@ -457,31 +458,24 @@ func (e *engine) member(m *CampaignMember) error {
 	if !e.w.known(at) {
 		return nil
 	}
-	var targets [8]int32
-	n := 0
-	addOpp := func(i int32) {
-		for _, j := range targets[:n] {
-			if j == i {
-				return
-			}
-		}
-		if n < len(targets) {
-			targets[n] = i
-			n++
-		}
-	}
+	// The opportunities this member touches: via its converted lead and via
+	// its contact's roles, each opportunity once.
+	targets := e.targets[:0]
 	if m.LeadID != "" {
 		if i, ok := e.leadOpp[m.LeadID]; ok {
-			addOpp(i)
+			targets = append(targets, i)
 		}
 	}
 	if m.ContactID != "" {
 		for _, i := range e.contactOpps[m.ContactID] {
-			addOpp(i)
+			if !slices.Contains(targets, i) {
+				targets = append(targets, i)
+			}
 		}
 	}
+	e.targets = targets
 	lookback := int64(e.cfg.LookbackDays) * dayMicros
-	for _, i := range targets[:n] {
+	for _, i := range targets {
 		o := &e.opps[i]
 		if at < o.created-lookback {
 			continue
