@@ -70,16 +70,7 @@ const (
 // values and deals chosen so every mechanism shows up once.
 func demoInput(t *testing.T) RunInput {
 	t.Helper()
-	cfg := os.DirFS("../../config/comp")
-	plans, err := LoadPlans(os.DirFS("../../config/comp/plans"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	asg, err := LoadAssignments(cfg, "assignments.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	adj, err := LoadAdjustments(cfg, "adjustments.yaml")
+	cfg, err := LoadConfig(os.DirFS("../../config/comp"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +109,7 @@ func demoInput(t *testing.T) RunInput {
 			Plan: "ae@v1", Component: "new_business_commission", Paid: Money{dec("2500")}, Clawback: 90},
 	}}
 	return RunInput{
-		Quarter: period.MustParse("2026Q3"), People: demoPeople(), Plans: plans, Assignments: asg, Adjustments: adj,
+		Quarter: period.MustParse("2026Q3"), People: demoPeople(), Plans: cfg.Plans, Assignments: cfg.Assignments, Adjustments: cfg.Adjustments,
 		Metrics: m, KnownKPI: knownKPIs, Deals: deals,
 		Cancellations: []Cancellation{{"006A09", day("2026-08-15")}, {"006Z01", day("2026-08-01")}},
 		Previous:      []Statement{prev}, CodeVersion: "test-1",

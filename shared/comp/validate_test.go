@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/venn-revops/venn/shared/period"
 )
@@ -179,5 +180,26 @@ func TestNothingComputedWhenInvalid(t *testing.T) {
 	in.Quarter = period.Quarter{}
 	if _, err := Run(in); err == nil {
 		t.Fatal("zero quarter accepted")
+	}
+}
+
+func TestLoadConfigNamesFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"plans/bad.yaml":   {Data: []byte("id: x\nid: y\n")},
+		"assignments.yaml": {Data: []byte("roles: []\npeople: []\nextra: 1\n")},
+		"adjustments.yaml": {Data: []byte("")},
+		"plans/README.md":  {Data: []byte("not a plan")},
+		"plans/other.yml":  {Data: []byte("---\n")},
+	}
+	_, err := LoadConfig(fsys)
+	for _, want := range []string{
+		`plans/bad.yaml: line 2: mapping key "id" already defined at line 1`,
+		"plans/other.yml: file is empty",
+		"assignments.yaml: line 3: field extra not found",
+		"adjustments.yaml: file is empty",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
 	}
 }

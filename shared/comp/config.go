@@ -1,0 +1,78 @@
+package comp
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+)
+
+// Config is the comp configuration folder loaded in one call: the layout of
+// config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml).
+type Config struct {
+	Plans       []*Plan
+	Assignments *Assignments
+	Adjustments []Adjustment
+}
+
+// LoadConfig reads plans/, assignments.yaml and adjustments.yaml (optional)
+// from fsys, for example os.DirFS("config/comp"), and returns the decoding
+// errors of all three together. Plans are checked against the KPI catalog
+// later, by Validate or Run.
+func LoadConfig(fsys fs.FS) (*Config, error) {
+	var all ValidationErrors
+	cfg := &Config{}
+	plansFS, err := fs.Sub(fsys, "plans")
+	if err != nil {
+		return nil, fmt.Errorf("load comp config: %w", err)
+	}
+	cfg.Plans, err = LoadPlans(plansFS)
+	if err != nil {
+		if !isValidation(err) {
+			return nil, err
+		}
+		asValidation(&all, prefixFiles(err, "plans/"))
+	}
+	for _, p := range cfg.Plans {
+		p.File = "plans/" + p.File
+	}
+	cfg.Assignments, err = LoadAssignments(fsys, "assignments.yaml")
+	if err != nil {
+		if !isValidation(err) {
+			return nil, err
+		}
+		asValidation(&all, err)
+	}
+	if _, statErr := fs.Stat(fsys, "adjustments.yaml"); statErr == nil {
+		cfg.Adjustments, err = LoadAdjustments(fsys, "adjustments.yaml")
+		if err != nil {
+			if !isValidation(err) {
+				return nil, err
+			}
+			asValidation(&all, err)
+		}
+	}
+	if len(all) > 0 {
+		return nil, all
+	}
+	return cfg, nil
+}
+
+func isValidation(err error) bool {
+	var v ValidationErrors
+	return errors.As(err, &v)
+}
+
+// prefixFiles names plan files by their path under the config folder.
+func prefixFiles(err error, prefix string) error {
+	var v ValidationErrors
+	if errors.As(err, &v) {
+		out := make(ValidationErrors, len(v))
+		for i, e := range v {
+			c := *e
+			c.File = prefix + c.File
+			out[i] = &c
+		}
+		return out
+	}
+	return err
+}
