@@ -229,7 +229,11 @@ func fieldIndex(obj *crm.Object, name string) (int, error) {
 }
 
 func (p *soqlParser) cond(obj *crm.Object) (cond, error) {
-	i, err := fieldIndex(obj, p.next())
+	name := p.next()
+	if name == "" || strings.ContainsAny(name, ",()=<>!'") {
+		return cond{}, malformed("expected a field name in WHERE, found %q", name)
+	}
+	i, err := fieldIndex(obj, name)
 	if err != nil {
 		return cond{}, err
 	}
