@@ -1,0 +1,76 @@
+package kpicheck
+
+import (
+	"context"
+	"database/sql"
+	"reflect"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpi/kpigen"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// TestEngineAgreesWithDuckDB writes a generated org with the lake writer,
+// computes the catalog with the engine (reading through lake.ScanFiles)
+// and a sample of it with DuckDB SQL over the same files, and compares
+// counts and cents as integers.
+func TestEngineAgreesWithDuckDB(t *testing.T) {
+	n := 40000
+	if testing.Short() {
+		n = 8000
+	}
+	ctx := context.Background()
+	b, err := fsblob.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := WriteOrg(ctx, b, "crm/snapshot", kpigen.New(42, n), lake.WriterOptions{RowGroupRows: 4096, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := LocalPaths(b, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := CreateViews(db, paths); err != nil {
+		t.Fatal(err)
+	}
+	cfg := kpi.DefaultConfig()
+	for _, p := range []kpi.Period{
+		{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
+		{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+		{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 2, 0, 0, 0, time.UTC)},
+	} {
+		res, err := kpi.Compute(cfg, files.Inputs(ctx, b), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		venn, err := FromResult(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		duck, err := DuckSample(db, cfg, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if venn.OppsWon == 0 || venn.MktgSourcedBookings == 0 || len(venn.FirstTouchBookings) < 10 {
+			t.Fatalf("%s: sample too thin to prove anything: %+v", p.Quarter, venn)
+		}
+		t.Logf("%s as of %s: opps created %d won %d lost %d bookings %d¢ pipeline %d¢ sourced %d¢ leads %d mqls %d, %d+%d first-touch keys",
+			p.Quarter, p.AsOf.Format(time.DateOnly), venn.OppsCreated, venn.OppsWon, venn.OppsLost, venn.Bookings, venn.PipelineCreated, venn.MktgSourcedBookings, venn.Leads, venn.MQLs, len(venn.FirstTouchPipeline), len(venn.FirstTouchBookings))
+		if !reflect.DeepEqual(venn, duck) {
+			t.Errorf("%s as of %s:\nvenn %+v\nduck %+v", p.Quarter, p.AsOf, venn, duck)
+		}
+	}
+}

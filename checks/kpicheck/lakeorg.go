@@ -1,0 +1,158 @@
+// Package kpicheck checks the KPI engine against an independent DuckDB SQL
+// computation over the same Parquet files, written by the lake writer from
+// a generated org (shared/kpi/kpigen). The benchmark (checks/kpibench)
+// reuses it at scale.
+package kpicheck
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpi/kpigen"
+	"github.com/venn-revops/venn/shared/lake"
+)
+
+// Files lists the part files of each object's snapshot.
+type Files map[string][]lake.File
+
+// Objects in the order the org is written.
+var Objects = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Lead, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.CampaignMember, crm.Task}
+
+// WriteOrg writes every object of org with the lake's RowWriter (the real
+// snapshot schema: all registry columns, unset ones null) under
+// root/object=<Name>/ and returns the files.
+func WriteOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, opts lake.WriterOptions) (Files, error) {
+	in := org.Inputs()
+	files := Files{}
+	var err error
+	write := func(o *crm.Object, f func(w *lake.RowWriter) error) {
+		if err != nil {
+			return
+		}
+		w := lake.NewRowWriter(ctx, b, root+"/object="+o.Name, "crm/snapshot", lake.NewObjectSchema(o, false), opts)
+		if err = f(w); err != nil {
+			w.Abort()
+			err = fmt.Errorf("write %s: %w", o.Name, err)
+			return
+		}
+		files[o.Name], err = w.Close()
+	}
+	write(crm.User, func(w *lake.RowWriter) error { return writeAll(w, crm.User, in.Users) })
+	write(crm.Account, func(w *lake.RowWriter) error { return writeAll(w, crm.Account, in.Accounts) })
+	write(crm.Campaign, func(w *lake.RowWriter) error { return writeAll(w, crm.Campaign, in.Campaigns) })
+	write(crm.Lead, func(w *lake.RowWriter) error { return writeAll(w, crm.Lead, in.Leads) })
+	write(crm.Opportunity, func(w *lake.RowWriter) error { return writeAll(w, crm.Opportunity, in.Opportunities) })
+	write(crm.OpportunityHistory, func(w *lake.RowWriter) error { return writeAll(w, crm.OpportunityHistory, in.OpportunityHistory) })
+	write(crm.OpportunityContactRole, func(w *lake.RowWriter) error { return writeAll(w, crm.OpportunityContactRole, in.ContactRoles) })
+	write(crm.CampaignMember, func(w *lake.RowWriter) error { return writeAll(w, crm.CampaignMember, in.CampaignMembers) })
+	write(crm.Task, func(w *lake.RowWriter) error { return writeAll(w, crm.Task, in.Tasks) })
+	return files, err
+}
+
+// Inputs reads the files back through lake.ScanFiles into the engine's
+// projections: the path the nightly job takes.
+func (f Files) Inputs(ctx context.Context, b lake.Blob) kpi.Inputs {
+	return kpi.Inputs{
+		Users:              scan[kpi.User](ctx, b, f[crm.User.Name]),
+		Accounts:           scan[kpi.Account](ctx, b, f[crm.Account.Name]),
+		Campaigns:          scan[kpi.Campaign](ctx, b, f[crm.Campaign.Name]),
+		Leads:              scan[kpi.Lead](ctx, b, f[crm.Lead.Name]),
+		Opportunities:      scan[kpi.Opportunity](ctx, b, f[crm.Opportunity.Name]),
+		OpportunityHistory: scan[kpi.OpportunityHistory](ctx, b, f[crm.OpportunityHistory.Name]),
+		ContactRoles:       scan[kpi.ContactRole](ctx, b, f[crm.OpportunityContactRole.Name]),
+		CampaignMembers:    scan[kpi.CampaignMember](ctx, b, f[crm.CampaignMember.Name]),
+		Tasks:              scan[kpi.Task](ctx, b, f[crm.Task.Name]),
+	}
+}
+
+func scan[T any](ctx context.Context, b lake.Blob, files []lake.File) kpi.Source[T] {
+	return func(fn func([]T) error) error { return lake.ScanFiles(ctx, b, files, fn) }
+}
+
+// fieldPlan maps one projection field to its registry column.
+type fieldPlan struct {
+	field, col int
+}
+
+// planFor matches a projection struct's parquet tags to o's lake columns.
+func planFor(t reflect.Type, o *crm.Object) ([]fieldPlan, error) {
+	var plan []fieldPlan
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("parquet"), ",")
+		col := o.Column(name)
+		if col < 0 {
+			return nil, fmt.Errorf("%s has no column %q (projection %s)", o.Name, name, t.Name())
+		}
+		plan = append(plan, fieldPlan{i, col})
+	}
+	return plan, nil
+}
+
+// writeAll converts projection rows to registry rows (other columns null;
+// SystemModstamp, required by the lake, set to CreatedDate or 0).
+func writeAll[T any](w *lake.RowWriter, o *crm.Object, src kpi.Source[T]) error {
+	plan, err := planFor(reflect.TypeFor[T](), o)
+	if err != nil {
+		return err
+	}
+	modstamp, created := o.Column("system_modstamp"), o.Column("created_date")
+	var row crm.Row
+	return src(func(rows []T) error {
+		for i := range rows {
+			row.Reset(len(o.Fields))
+			v := reflect.ValueOf(&rows[i]).Elem()
+			for _, p := range plan {
+				row.Values[p.col] = toValue(v.Field(p.field))
+			}
+			row.Values[modstamp] = crm.Value{I: 0}
+			if row.Values[created].Null {
+				row.Values[created] = crm.Value{I: 0}
+			}
+			row.Values[modstamp] = row.Values[created]
+			if err := w.Write(&row, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func toValue(f reflect.Value) crm.Value {
+	if f.Kind() == reflect.Pointer {
+		if f.IsNil() {
+			return crm.Value{Null: true}
+		}
+		f = f.Elem()
+	}
+	switch f.Kind() {
+	case reflect.String:
+		if f.String() == "" {
+			return crm.Value{Null: true}
+		}
+		return crm.Value{S: f.String()}
+	case reflect.Bool:
+		return crm.Value{B: f.Bool()}
+	case reflect.Int64, reflect.Int32:
+		return crm.Value{I: f.Int()}
+	}
+	panic("kpicheck: unsupported projection field kind " + f.Kind().String())
+}
+
+// LocalPaths resolves the files of an fsblob lake to OS paths for DuckDB.
+func LocalPaths(b interface{ Path(string) (string, error) }, files Files) (map[string][]string, error) {
+	out := map[string][]string{}
+	for name, fs := range files {
+		for _, f := range fs {
+			p, err := b.Path(f.Key)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = append(out[name], p)
+		}
+	}
+	return out, nil
+}
