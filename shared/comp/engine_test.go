@@ -3,11 +3,13 @@ package comp
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/venn-revops/venn/shared/period"
+	"gopkg.in/yaml.v3"
 )
 
 // commissionPlan is a one-component commission plan: quota 100,000 with
@@ -72,42 +74,42 @@ func amounts(st *Statement) []string {
 	return out
 }
 
-// Worked examples a finance person can redo with a calculator; the expected
-// numbers are written out by hand in the comments.
+// TestCommissionWorkedExamples runs testdata/worked/commission.yaml: cases
+// a finance person can redo with a calculator, each with its arithmetic.
 func TestCommissionWorkedExamples(t *testing.T) {
-	tests := []struct {
-		name, mode, boundary, extra string
-		deals                       []string
-		lines                       []string
-		total                       string
-	}{
-		// 160,000 of a 100,000 quota = 160%. Marginal: 100,000 × 10% = 10,000;
-		// 50,000 × 15% = 7,500; 10,000 × 20% = 2,000; total 19,500.
-		{"marginal accelerators", ModeMarginal, BoundaryUpper, "", []string{"100000", "60000"}, []string{"10000.00", "7500.00", "2000.00"}, "19500.00"},
-		// Same deals, retroactive: all 160,000 at the 20% reached = 32,000.
-		{"retroactive same deals", ModeRetroactive, BoundaryUpper, "", []string{"100000", "60000"}, []string{"32000.00"}, "32000.00"},
-		// Marginal with a 15,000 cap: 19,500 − 4,500 = 15,000.
-		{"cap", ModeMarginal, BoundaryUpper, "    cap_amount: 15000\n", []string{"100000", "60000"}, []string{"10000.00", "7500.00", "2000.00", "-4500.00"}, "15000.00"},
-		// Retroactive 32,000 capped at 30,000.
-		{"retroactive cap", ModeRetroactive, BoundaryUpper, "    cap_amount: 30000\n", []string{"160000"}, []string{"32000.00", "-2000.00"}, "30000.00"},
-		// Exactly 100% of quota: boundary upper pays the 15% tier, lower the 10% tier.
-		{"on the bound, upper", ModeRetroactive, BoundaryUpper, "", []string{"100000"}, []string{"15000.00"}, "15000.00"},
-		{"on the bound, lower", ModeRetroactive, BoundaryLower, "", []string{"100000"}, []string{"10000.00"}, "10000.00"},
-		// Marginal exactly on the bound: the 100–150% tier gets a zero part, no line.
-		{"marginal on the bound", ModeMarginal, BoundaryUpper, "", []string{"100000"}, []string{"10000.00"}, "10000.00"},
-		// No deals: one zero line that says so.
-		{"nothing credited", ModeMarginal, BoundaryUpper, "", nil, []string{"0.00"}, "0.00"},
-		// Half cent: 50,000.05 × 10% = 5,000.005 → 5,000.01 (half away from zero).
-		{"half cent", ModeRetroactive, BoundaryUpper, "", []string{"50000.05"}, []string{"5000.01"}, "5000.01"},
+	b, err := os.ReadFile("testdata/worked/commission.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := runOne(t, commissionPlan(t, tt.mode, tt.boundary, tt.extra), tt.deals...)
-			if got := amounts(st); strings.Join(got, " ") != strings.Join(tt.lines, " ") {
-				t.Errorf("lines %v, want %v", got, tt.lines)
+	var file struct {
+		Cases []struct {
+			Name, Why, Mode, Boundary string
+			CapAmount                 string   `yaml:"cap_amount"`
+			Deals                     []string `yaml:"deals"`
+			Lines                     []string `yaml:"lines"`
+			Total                     string   `yaml:"total"`
+		} `yaml:"cases"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Cases) < 9 {
+		t.Fatalf("only %d cases read", len(file.Cases))
+	}
+	for _, tt := range file.Cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			extra := ""
+			if tt.CapAmount != "" {
+				extra = "    cap_amount: " + tt.CapAmount + "\n"
 			}
-			if st.Total.StringFixed(2) != tt.total {
-				t.Errorf("total %s, want %s", st.Total.StringFixed(2), tt.total)
+			st := runOne(t, commissionPlan(t, tt.Mode, tt.Boundary, extra), tt.Deals...)
+			if got := amounts(st); strings.Join(got, " ") != strings.Join(tt.Lines, " ") {
+				t.Errorf("lines %v, want %v (%s)", got, tt.Lines, tt.Why)
+			}
+			if st.Total.StringFixed(2) != tt.Total {
+				t.Errorf("total %s, want %s", st.Total.StringFixed(2), tt.Total)
 			}
 		})
 	}

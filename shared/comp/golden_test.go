@@ -164,6 +164,11 @@ func TestDemoQuarterGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "demo-2026Q3-export.csv", csvOut.Bytes())
+	var pq bytes.Buffer
+	if err := WriteParquet(&pq, recs); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "demo-2026Q3-export.parquet", pq.Bytes())
 
 	// Rerun: byte-identical.
 	again, err := Run(demoInput(t))
