@@ -1,0 +1,197 @@
+// Command kpibench measures the KPI engine on a large generated org against
+// DuckDB over the same Parquet files, in one run:
+//
+//  1. generate the org (shared/kpi/kpigen) and write it with the lake
+//     writer, unless the data directory already holds that org;
+//  2. run the whole catalog for one quarter in a child process (so its peak
+//     RSS is the engine's alone), reading through lake.ScanFiles;
+//  3. run the DuckDB SQL sample (checks/kpicheck) over the same files;
+//  4. check the shared figures are equal and print the times and Venn's
+//     peak RSS.
+//
+// Scale with KPIBENCH_LEADS (default 200000; the target org is 5000000
+// leads, i.e. 1M opportunities and 20M campaign members). make -C
+// checks/kpibench bench runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"syscall"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/venn-revops/venn/checks/kpicheck"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpi/kpigen"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// The benchmarked period: the closed quarter of the demo clock, final.
+var benchPeriod = kpi.Period{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true}
+
+const seed = 20261120
+
+type dataset struct {
+	Leads int            `json:"leads"`
+	Seed  uint64         `json:"seed"`
+	Files kpicheck.Files `json:"files"`
+}
+
+type childReport struct {
+	Seconds float64         `json:"seconds"`
+	Values  int             `json:"values"`
+	Sample  kpicheck.Sample `json:"sample"`
+}
+
+func main() {
+	leads := flag.Int("leads", envInt("KPIBENCH_LEADS", 200000), "leads in the generated org")
+	dir := flag.String("dir", os.Getenv("KPIBENCH_DIR"), "data directory (default: a folder per scale under the temp dir)")
+	child := flag.Bool("child", false, "internal: run the engine and report JSON on stdout")
+	flag.Parse()
+	if *dir == "" {
+		*dir = filepath.Join(os.TempDir(), "venn-kpibench-"+strconv.Itoa(*leads))
+	}
+	var err error
+	if *child {
+		err = runChild(*dir)
+	} else {
+		err = run(*dir, *leads)
+	}
+	if err != nil {
+		slog.Error("kpibench failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func load(dir string) (*dataset, *fsblob.Blob, error) {
+	b, err := fsblob.New(filepath.Join(dir, "lake"))
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "dataset.json"))
+	if err != nil {
+		return nil, b, err
+	}
+	var ds dataset
+	return &ds, b, json.Unmarshal(data, &ds)
+}
+
+func generate(dir string, leads int) (*dataset, *fsblob.Blob, error) {
+	if ds, b, err := load(dir); err == nil && ds.Leads == leads && ds.Seed == seed {
+		return ds, b, nil
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "lake"), 0o755); err != nil {
+		return nil, nil, err
+	}
+	b, err := fsblob.New(filepath.Join(dir, "lake"))
+	if err != nil {
+		return nil, nil, err
+	}
+	t0 := time.Now()
+	org := kpigen.New(seed, leads)
+	files, err := kpicheck.WriteOrg(context.Background(), b, "crm/snapshot", org, lake.WriterOptions{TempDir: dir})
+	if err != nil {
+		return nil, nil, err
+	}
+	ds := &dataset{Leads: leads, Seed: seed, Files: files}
+	data, _ := json.Marshal(ds)
+	if err := os.WriteFile(filepath.Join(dir, "dataset.json"), data, 0o644); err != nil {
+		return nil, nil, err
+	}
+	fmt.Printf("generated %d leads, %d opportunities, %d campaign members in %.1fs\n",
+		leads, org.Opportunities(), org.Members(), time.Since(t0).Seconds())
+	return ds, b, nil
+}
+
+func runChild(dir string) error {
+	ds, b, err := load(dir)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	res, err := kpi.Compute(kpi.DefaultConfig(), ds.Files.Inputs(context.Background(), b), benchPeriod)
+	if err != nil {
+		return err
+	}
+	secs := time.Since(t0).Seconds()
+	s, err := kpicheck.FromResult(res)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(childReport{Seconds: secs, Values: len(res.Values), Sample: s})
+}
+
+func run(dir string, leads int) error {
+	ds, b, err := generate(dir, leads)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, "-child", "-dir", dir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("engine run: %w", err)
+	}
+	var rep childReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		return fmt.Errorf("engine report %q: %w", out.String(), err)
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+
+	paths, err := kpicheck.LocalPaths(b, ds.Files)
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t0 := time.Now()
+	if err := kpicheck.CreateViews(db, paths); err != nil {
+		return err
+	}
+	duck, err := kpicheck.DuckSample(db, kpi.DefaultConfig(), benchPeriod)
+	if err != nil {
+		return err
+	}
+	duckSecs := time.Since(t0).Seconds()
+	equal := reflect.DeepEqual(rep.Sample, duck)
+	fmt.Printf("org: %d leads, %d opportunities, %d campaign members; period %s final\n",
+		leads, (leads+4)/5, 4*leads, benchPeriod.Quarter)
+	fmt.Printf("venn   (whole catalog, %d values, incl. Parquet scan): %8.2fs  peak RSS %d MiB\n", rep.Values, rep.Seconds, rss/1024)
+	fmt.Printf("duckdb (sample KPIs, in-process, all cores):          %8.2fs\n", duckSecs)
+	fmt.Printf("ratio venn/duckdb: %.2f   shared figures equal: %v\n", rep.Seconds/duckSecs, equal)
+	if !equal {
+		return fmt.Errorf("figures differ:\nvenn %+v\nduck %+v", rep.Sample, duck)
+	}
+	return nil
+}
