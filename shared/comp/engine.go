@@ -165,9 +165,13 @@ func (r *run) prepareAssignments() ValidationErrors {
 		if p.EmployeeID == "" {
 			e.add("people", "person %s (%s) has a plan in %s but no employee ID: cannot be paid", id, p.Name, r.q)
 		}
+		pay := p.Currency
+		if pay == "" {
+			pay = spans[0].Plan.Currency
+		}
 		for _, s := range spans {
-			if p.Currency != "" && s.Plan.Currency != p.Currency {
-				e.add("people", "person %s is paid in %s but plan %s is in %s (no currency conversion)", id, p.Currency, s.Plan.Ref(), s.Plan.Currency)
+			if s.Plan.Currency != pay {
+				e.add("people", "person %s is paid in %s but plan %s is in %s (no currency conversion)", id, pay, s.Plan.Ref(), s.Plan.Currency)
 			}
 		}
 		r.spans[id] = spans

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/results"
 )
 
@@ -454,6 +455,34 @@ func Exportable(ctx context.Context, store results.Store, quarter string) ([]com
 	for i := range all {
 		if all[i].Status == comp.StatusApproved || all[i].Status == comp.StatusFinal {
 			out = append(out, comp.ExportRecord{Statement: all[i].Statement, Status: all[i].Status, Version: all[i].Version})
+		}
+	}
+	return out, nil
+}
+
+// PreviousFinal returns the final statements of the n quarters before
+// quarter, oldest first: RunInput.Previous, from which clawbacks are found.
+// n should cover the longest clawback window (a 90-day window needs 2).
+func PreviousFinal(ctx context.Context, store results.Store, quarter string, n int) ([]comp.Statement, error) {
+	q, err := period.Parse(quarter)
+	if err != nil {
+		return nil, fmt.Errorf("previous statements: %w", err)
+	}
+	var quarters []string
+	for i := 0; i < n; i++ {
+		q = q.Prev()
+		quarters = append([]string{q.String()}, quarters...)
+	}
+	var out []comp.Statement
+	for _, pq := range quarters {
+		all, err := List(ctx, store, pq)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range all {
+			if s.Status == comp.StatusFinal {
+				out = append(out, *s.Statement)
+			}
 		}
 	}
 	return out, nil

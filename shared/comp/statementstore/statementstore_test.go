@@ -168,6 +168,10 @@ func TestRecomputeAfterFinalMakesCorrection(t *testing.T) {
 		c.Lines[0].Kind != comp.LinePriorPeriod || c.Lines[0].Amount.StringFixed(2) != "-87.65" {
 		t.Fatalf("correction: %+v", c)
 	}
+	prev, err := PreviousFinal(ctx, s, "2026Q4", 2)
+	if err != nil || len(prev) != 1 || prev[0].ID != "2026Q3/P1" || prev[0].Total.StringFixed(2) != "1500.00" {
+		t.Fatalf("previous final statements: %+v %v", prev, err)
+	}
 	after, _ := s.Get(ctx, PK("2026Q3"), "P1")
 	if after.Version != before.Version || string(after.Body) != string(before.Body) {
 		t.Fatal("final statement was rewritten")
