@@ -153,7 +153,7 @@ func duckCheck(dir string, want int64) error {
 	}
 	defer db.Close()
 	var n, distinct int64
-	if err := db.QueryRow("SELECT count(*), count(DISTINCT id) FROM read_parquet([" + strings.Join(paths, ",") + "])").Scan(&n, &distinct); err != nil {
+	if err := db.QueryRow("SELECT count(*), count(DISTINCT id) FROM read_parquet(["+strings.Join(paths, ",")+"])").Scan(&n, &distinct); err != nil {
 		return err
 	}
 	fmt.Printf("DuckDB over %s: %d rows, %d distinct ids, %d files\n", m.Key(), n, distinct, len(m.Files))

@@ -185,7 +185,7 @@ func TestDuckDBReadsSnapshot(t *testing.T) {
 			t.Errorf("codec %s, %d row groups (want ZSTD, 4)", codec, groups)
 		}
 		var object string
-		if err := db.QueryRow("SELECT decode(value) FROM parquet_kv_metadata("+p+") WHERE decode(key) = 'venn.object'").Scan(&object); err != nil || object != "Opportunity" {
+		if err := db.QueryRow("SELECT decode(value) FROM parquet_kv_metadata(" + p + ") WHERE decode(key) = 'venn.object'").Scan(&object); err != nil || object != "Opportunity" {
 			t.Errorf("kv metadata object %q %v", object, err)
 		}
 	})
@@ -196,7 +196,7 @@ func TestDuckDBReadsSnapshot(t *testing.T) {
 		err := db.QueryRow(`SELECT count(*), count(DISTINCT id), count(*) - count(amount),
 			CAST(sum(amount) * 100 AS BIGINT),
 			count(*) FILTER (WHERE system_modstamp < TIMESTAMPTZ '2026-10-01 00:00:00+00')
-			FROM ` + src).Scan(&count, &distinct, &nulls, &sumCents, &q3)
+			FROM `+src).Scan(&count, &distinct, &nulls, &sumCents, &q3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +207,7 @@ func TestDuckDBReadsSnapshot(t *testing.T) {
 		var ts, day, quarter string
 		err = db.QueryRow(`SELECT strftime(system_modstamp, '%Y-%m-%d %H:%M:%S.%f'), CAST(CAST(system_modstamp AS DATE) AS VARCHAR),
 			CAST(year(system_modstamp) AS VARCHAR) || 'Q' || CAST(quarter(system_modstamp) AS VARCHAR)
-			FROM ` + src + ` WHERE id = '006000000005000AAA'`).Scan(&ts, &day, &quarter)
+			FROM `+src+` WHERE id = '006000000005000AAA'`).Scan(&ts, &day, &quarter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,11 +216,12 @@ func TestDuckDBReadsSnapshot(t *testing.T) {
 		}
 		var closeDate string
 		var prob string
-		if err := db.QueryRow(`SELECT CAST(close_date AS VARCHAR), CAST(probability AS VARCHAR) FROM ` + src + ` WHERE id = '006000000000042AAA'`).Scan(&closeDate, &prob); err != nil {
+		if err := db.QueryRow(`SELECT CAST(close_date AS VARCHAR), CAST(probability AS VARCHAR) FROM `+src+` WHERE id = '006000000000042AAA'`).Scan(&closeDate, &prob); err != nil {
 			t.Fatal(err)
 		}
-		if prob != "42.00" {
-			t.Errorf("probability %s", prob)
+		wantClose := q3End.Add(time.Duration(42-n/2) * time.Minute).Format(time.DateOnly)
+		if prob != "42.00" || closeDate != wantClose {
+			t.Errorf("probability %s close date %s (want 42.00 %s)", prob, closeDate, wantClose)
 		}
 	})
 }
