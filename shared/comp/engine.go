@@ -81,6 +81,7 @@ type run struct {
 	cancel   map[string]time.Time
 	adjust   map[string][]Adjustment
 	corrects map[string][]Correction
+	previous map[string][]Statement // earlier quarters' statements by person, oldest first
 }
 
 // ValidateRun checks all of a run's inputs and returns every problem.
@@ -94,6 +95,14 @@ func prepare(in RunInput) (*run, error) {
 		in: in, q: in.Quarter, qdays: in.Quarter.Days(),
 		people: map[string]*Person{}, spans: map[string][]Span{}, credits: map[string][]DealCredit{},
 		cancel: map[string]time.Time{}, adjust: map[string][]Adjustment{}, corrects: map[string][]Correction{},
+		previous: map[string][]Statement{},
+	}
+	prev := append([]Statement(nil), in.Previous...)
+	sort.SliceStable(prev, func(a, b int) bool { return prev[a].Quarter < prev[b].Quarter })
+	for _, st := range prev {
+		if st.Quarter < in.Quarter.String() {
+			r.previous[st.PersonID] = append(r.previous[st.PersonID], st)
+		}
 	}
 	var all ValidationErrors
 	if in.Quarter.IsZero() {
@@ -215,13 +224,17 @@ func (r *run) prepareCorrections() ValidationErrors {
 	return e.list
 }
 
-// currency is what person p is paid in: their own, else their first plan's.
+// currency is what person p is paid in: their own, else their first
+// plan's, else (a leaver with only a clawback) their last statement's.
 func (r *run) currency(p *Person) string {
 	if p.Currency != "" {
 		return p.Currency
 	}
 	if s := r.spans[p.ID]; len(s) > 0 {
 		return s[0].Plan.Currency
+	}
+	if prev := r.previous[p.ID]; len(prev) > 0 {
+		return prev[len(prev)-1].Currency
 	}
 	return ""
 }
@@ -355,10 +368,12 @@ func (r *run) payees() []string {
 	for id := range r.corrects {
 		set[id] = true
 	}
-	for _, st := range r.in.Previous {
-		for _, c := range st.Credits {
-			if d, ok := r.cancel[c.DealID]; ok && r.q.Contains(d) && !c.Paid.IsZero() {
-				set[st.PersonID] = true
+	for id, sts := range r.previous {
+		for _, st := range sts {
+			for _, c := range st.Credits {
+				if d, ok := r.cancel[c.DealID]; ok && r.q.Contains(d) && !c.Paid.IsZero() {
+					set[id] = true
+				}
 			}
 		}
 	}
@@ -479,10 +494,7 @@ func spanKey(sp Span) string { return sp.Plan.Ref() + "/" + sp.From.Format(time.
 // for deals paid in earlier statements and cancelled within their window.
 func (r *run) clawbacks(p *Person) []Line {
 	done := map[string]bool{}
-	for _, st := range r.in.Previous {
-		if st.PersonID != p.ID {
-			continue
-		}
+	for _, st := range r.previous[p.ID] {
 		for _, l := range st.Lines {
 			if l.Kind == LineClawback {
 				done[l.Key] = true
@@ -490,12 +502,7 @@ func (r *run) clawbacks(p *Person) []Line {
 		}
 	}
 	var lines []Line
-	prev := append([]Statement(nil), r.in.Previous...)
-	sort.Slice(prev, func(a, b int) bool { return prev[a].Quarter < prev[b].Quarter })
-	for _, st := range prev {
-		if st.PersonID != p.ID || st.Quarter >= r.q.String() {
-			continue
-		}
+	for _, st := range r.previous[p.ID] {
 		for _, cr := range st.Credits {
 			when, ok := r.cancel[cr.DealID]
 			if !ok || !r.q.Contains(when) || cr.Paid.IsZero() {

@@ -319,7 +319,7 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	corr, err := Reconcile(&final, &again.Statements[1])
+	corr, err := Reconcile(&final, &again.Statements[1], nil)
 	if err != nil || corr == nil {
 		t.Fatalf("reconcile: %v %v", corr, err)
 	}
@@ -344,7 +344,7 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	for _, st := range out.Statements {
 		if st.PersonID == alex {
 			last := st.Lines[len(st.Lines)-1]
-			if last.Kind != LinePriorPeriod || last.Amount.StringFixed(2) != "-1000.00" || !strings.Contains(last.Explain, "was 13,000.00, recomputed 12,000.00") {
+			if last.Kind != LinePriorPeriod || last.Amount.StringFixed(2) != "-1000.00" || !strings.Contains(last.Explain, "paid 13,000.00, recomputed 12,000.00") {
 				t.Fatalf("Q4 correction line %+v", last)
 			}
 			return

@@ -256,12 +256,13 @@ type Span struct {
 	Days     int
 }
 
-// planOn resolves which plan version person id is on, on day t, and reports
+// planOn resolves which plan version a person is on, on day t, from the
+// person's own assignments (mine), and reports
 // problems (two assignments on one day, an unknown role or plan).
-func (a *Assignments) planOn(id string, t time.Time, plans []*Plan) (*Plan, error) {
+func (a *Assignments) planOn(mine []PersonAssignment, t time.Time, plans []*Plan) (*Plan, error) {
 	var found []PersonAssignment
-	for _, pa := range a.People {
-		if pa.Person == id && covers(pa.From, pa.To, t) {
+	for _, pa := range mine {
+		if covers(pa.From, pa.To, t) {
 			found = append(found, pa)
 		}
 	}
@@ -315,9 +316,15 @@ func orOpen(d Day) string {
 // hire, a leave, a role change or a new plan version each start a new span.
 // The error names the first day that cannot be resolved.
 func (a *Assignments) Spans(id string, q period.Quarter, plans []*Plan) ([]Span, error) {
+	var mine []PersonAssignment
+	for _, pa := range a.People {
+		if pa.Person == id {
+			mine = append(mine, pa)
+		}
+	}
 	var spans []Span
 	for t := q.Start(); t.Before(q.End()); t = t.AddDate(0, 0, 1) {
-		p, err := a.planOn(id, t, plans)
+		p, err := a.planOn(mine, t, plans)
 		if err != nil {
 			return nil, fmt.Errorf("person %s: %w", id, err)
 		}

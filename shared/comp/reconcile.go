@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/venn-revops/venn/shared/money"
@@ -39,12 +40,15 @@ type LineDiff struct {
 	NewNote string `json:"new_explain,omitempty"`
 }
 
-// Reconcile compares a final statement with a recomputation of the same
-// quarter and person. It returns nil when no line amount changed (a new
-// input hash alone pays nothing). Otherwise one prior_period_adjustment line
-// per changed line carries the delta into the next quarter; the final
-// statement itself is never rewritten.
-func Reconcile(final, recomputed *Statement) (*Correction, error) {
+// Reconcile compares a final statement, plus the corrections already made
+// to it (already), with a recomputation of the same quarter and person. A
+// line's "old" amount is what has been paid for it so far: the final amount
+// plus earlier corrections' deltas, so recomputing twice never pays a
+// difference twice. It returns nil when nothing changed (a new input hash
+// alone pays nothing). Otherwise one prior_period_adjustment line per
+// changed line carries the delta into the next quarter; the final statement
+// itself is never rewritten.
+func Reconcile(final, recomputed *Statement, already []Correction) (*Correction, error) {
 	if final.Quarter != recomputed.Quarter || final.PersonID != recomputed.PersonID {
 		return nil, fmt.Errorf("reconcile %s with %s: not the same quarter and person", final.ID, recomputed.ID)
 	}
@@ -55,20 +59,37 @@ func Reconcile(final, recomputed *Statement) (*Correction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reconcile %s: %w", final.ID, err)
 	}
-	type pair struct{ old, new *Line }
+	type pair struct {
+		old, new *Line
+		paid     decimal.Decimal // earlier corrections' deltas for the key
+		kind     string
+	}
 	byKey := map[string]*pair{}
+	at := func(key string) *pair {
+		if byKey[key] == nil {
+			byKey[key] = &pair{}
+		}
+		return byKey[key]
+	}
 	for i := range final.Lines {
-		l := &final.Lines[i]
-		byKey[l.Key] = &pair{old: l}
+		at(final.Lines[i].Key).old = &final.Lines[i]
 	}
 	for i := range recomputed.Lines {
-		l := &recomputed.Lines[i]
-		if p := byKey[l.Key]; p != nil {
-			p.new = l
-		} else {
-			byKey[l.Key] = &pair{new: l}
+		at(recomputed.Lines[i].Key).new = &recomputed.Lines[i]
+	}
+	var prior []string
+	for _, c := range already {
+		if c.PersonID != final.PersonID || c.FromQuarter != final.Quarter {
+			continue
+		}
+		prior = append(prior, c.ID)
+		for _, d := range c.Diff {
+			p := at(d.Key)
+			p.paid = p.paid.Add(d.Delta.Decimal)
+			p.kind = d.Kind
 		}
 	}
+	sort.Strings(prior)
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {
 		keys = append(keys, k)
@@ -79,9 +100,9 @@ func Reconcile(final, recomputed *Statement) (*Correction, error) {
 	total := decimal.Zero
 	for _, k := range keys {
 		p := byKey[k]
-		d := LineDiff{Key: k}
+		d := LineDiff{Key: k, Kind: p.kind, Old: Money{p.paid}}
 		if p.old != nil {
-			d.Kind, d.Old, d.OldNote = p.old.Kind, p.old.Amount, p.old.Explain
+			d.Kind, d.Old, d.OldNote = p.old.Kind, Money{p.old.Amount.Add(p.paid)}, p.old.Explain
 		}
 		if p.new != nil {
 			d.Kind, d.New, d.NewNote = p.new.Kind, p.new.Amount, p.new.Explain
@@ -96,7 +117,7 @@ func Reconcile(final, recomputed *Statement) (*Correction, error) {
 		c.Lines = append(c.Lines, Line{
 			Key: "prior/" + final.Quarter + "/" + k, Kind: LinePriorPeriod, Ref: final.ID,
 			Exact: delta, Amount: Money{delta},
-			Explain: fmt.Sprintf("correction to final statement %s, line %s: was %s, recomputed %s, difference %s",
+			Explain: fmt.Sprintf("correction to final statement %s, line %s: paid %s, recomputed %s, difference %s",
 				final.ID, k, money.Format(d.Old.Decimal), money.Format(d.New.Decimal), money.Format(delta)),
 		})
 	}
@@ -104,7 +125,7 @@ func Reconcile(final, recomputed *Statement) (*Correction, error) {
 		return nil, nil
 	}
 	c.Delta = Money{total}
-	sum := sha256.Sum256([]byte(recomputed.InputHash + "|" + final.InputHash))
+	sum := sha256.Sum256([]byte(recomputed.InputHash + "|" + final.InputHash + "|" + strings.Join(prior, ",")))
 	c.ID = fmt.Sprintf("%s/%s/%s", final.Quarter, final.PersonID, hex.EncodeToString(sum[:])[:12])
 	for i := range c.Lines {
 		c.Lines[i].Ref = c.ID

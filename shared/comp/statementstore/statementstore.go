@@ -213,7 +213,9 @@ func saveOne(ctx context.Context, store results.Store, st *comp.Statement) (Outc
 		if err != nil {
 			return fail(err)
 		}
-		if same {
+		// A final statement is compared with what was paid so far
+		// (final plus corrections), not with the final alone.
+		if same && cur.Status != comp.StatusFinal {
 			o.Action, o.Version = "unchanged", cur.Version
 			return o, nil
 		}
@@ -233,7 +235,11 @@ func saveOne(ctx context.Context, store results.Store, st *comp.Statement) (Outc
 		case comp.StatusApproved:
 			return fail(ErrApproved)
 		case comp.StatusFinal:
-			corr, err := comp.Reconcile(cur.Statement, st)
+			already, err := correctionsOf(ctx, store, cur.Statement)
+			if err != nil {
+				return fail(err)
+			}
+			corr, err := comp.Reconcile(cur.Statement, st, already)
 			if err != nil {
 				return fail(err)
 			}
@@ -295,7 +301,20 @@ func putCorrection(ctx context.Context, store results.Store, c *comp.Correction)
 
 // Corrections reads the corrections to pay in toQuarter, for RunInput.
 func Corrections(ctx context.Context, store results.Store, toQuarter string) ([]comp.Correction, error) {
-	items, err := store.Query(ctx, CorrectionPK(toQuarter), "")
+	return queryCorrections(ctx, store, toQuarter, "")
+}
+
+// correctionsOf reads the corrections already made to a final statement.
+func correctionsOf(ctx context.Context, store results.Store, final *comp.Statement) ([]comp.Correction, error) {
+	q, err := period.Parse(final.Quarter)
+	if err != nil {
+		return nil, fmt.Errorf("statement %s: %w", final.ID, err)
+	}
+	return queryCorrections(ctx, store, q.Next().String(), final.Quarter+"/"+final.PersonID+"/")
+}
+
+func queryCorrections(ctx context.Context, store results.Store, toQuarter, prefix string) ([]comp.Correction, error) {
+	items, err := store.Query(ctx, CorrectionPK(toQuarter), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("corrections for %s: %w", toQuarter, err)
 	}

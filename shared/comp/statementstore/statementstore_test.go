@@ -184,6 +184,25 @@ func TestRecomputeAfterFinalMakesCorrection(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != c.ID {
 		t.Fatalf("stored corrections: %+v %v", got, err)
 	}
+	// A second recomputation, 412.35 → 400.00, pays only the new difference
+	// (−12.35) against what was paid so far (500.00 − 87.65 = 412.35).
+	_, corrs, err = SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "400.00")})
+	if err != nil || len(corrs) != 1 || corrs[0].Delta.StringFixed(2) != "-12.35" || corrs[0].Diff[0].Old.StringFixed(2) != "412.35" {
+		t.Fatalf("second correction: %+v %v", corrs, err)
+	}
+	// Back to the original numbers: +100.00 restores the 500.00 paid in total.
+	_, corrs, err = SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "500.00")})
+	if err != nil || len(corrs) != 1 || corrs[0].Delta.StringFixed(2) != "100.00" {
+		t.Fatalf("third correction: %+v %v", corrs, err)
+	}
+	got, _ = Corrections(ctx, s, "2026Q4")
+	sum := decimal.Zero
+	for _, c := range got {
+		sum = sum.Add(c.Delta.Decimal)
+	}
+	if len(got) != 3 || !sum.IsZero() {
+		t.Fatalf("corrections %d summing to %s, want 3 summing to 0", len(got), sum)
+	}
 }
 
 func TestConcurrentApproversOneWins(t *testing.T) {
