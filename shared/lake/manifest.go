@@ -89,7 +89,9 @@ type Manifest struct {
 	FieldsPresent []string `json:"fields_present,omitempty"`
 	NewFields     []string `json:"new_fields,omitempty"`
 	RemovedFields []string `json:"removed_fields,omitempty"`
-	// Changes and Rejects are the run's change files and reject files.
+	// Changes and Rejects are the run's change files and reject files. A
+	// full pull (Mode "full") writes no change files: they would duplicate
+	// the snapshot, which then is the whole increment.
 	Changes []File  `json:"changes,omitempty"`
 	Rejects []File  `json:"rejects,omitempty"`
 	Counts  *Counts `json:"counts,omitempty"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -300,6 +299,3 @@ func fromParquet(f crm.Field, pv parquet.Value) crm.Value {
 	}
 	return crm.Value{S: string(pv.ByteArray())}
 }
-
-// errStop ends an iteration early without an error.
-var errStop = errors.New("stop")
