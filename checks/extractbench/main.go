@@ -5,7 +5,7 @@
 // mode runs in its own child process so its peak RSS is its own.
 //
 //	go run ./extractbench                 # 1M leads
-//	go run ./extractbench -leads 5000000  # or EXTRACTBENCH_LEADS=5000000
+//	go run ./extractbench -leads 5000000  # or BENCH_LEADS=5000000 (make bench-extract)
 //
 // It prints rows/s, peak RSS and the pipeline/bare ratio, then checks the
 // committed snapshot with DuckDB (row count, distinct Ids) through its
@@ -47,7 +47,7 @@ type result struct {
 }
 
 func main() {
-	leads := flag.Int("leads", envInt("EXTRACTBENCH_LEADS", 1_000_000), "number of leads")
+	leads := flag.Int("leads", envInt("BENCH_LEADS", envInt("EXTRACTBENCH_LEADS", 1_000_000)), "number of leads (env BENCH_LEADS)")
 	mode := flag.String("mode", "", "child mode: bare, pipeline, incremental (internal)")
 	dir := flag.String("dir", "", "lake folder (internal)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of a child mode")
