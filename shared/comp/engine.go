@@ -110,6 +110,8 @@ func prepare(in RunInput) (*run, error) {
 	}
 	if in.Assignments == nil {
 		all = append(all, &FieldError{File: "run", Path: "assignments", Reason: "required"})
+	}
+	if len(all) > 0 {
 		return nil, all
 	}
 	if in.Metrics == nil {
@@ -220,6 +222,9 @@ func (r *run) prepareCorrections() ValidationErrors {
 			continue
 		}
 		r.corrects[c.PersonID] = append(r.corrects[c.PersonID], c)
+	}
+	for _, cs := range r.corrects {
+		sort.Slice(cs, func(a, b int) bool { return cs[a].ID < cs[b].ID })
 	}
 	return e.list
 }
@@ -401,6 +406,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 		Plans: []PlanUse{}, Lines: []Line{}, Credits: []DealCredit{}, CodeVersion: r.in.CodeVersion,
 	}
 	var used []metricUse
+	var missing ValidationErrors
 	credits := r.credits[p.ID]
 	paid := make([]bool, len(credits))
 	for _, sp := range r.spans[p.ID] {
@@ -413,7 +419,8 @@ func (r *run) statement(p *Person) (*Statement, error) {
 			case KindAttainmentBonus:
 				l, mu, err := r.bonusLine(p, sp, c)
 				if err != nil {
-					return nil, err
+					asValidation(&missing, err)
+					continue
 				}
 				used = append(used, mu)
 				st.Lines = append(st.Lines, l)
@@ -434,6 +441,9 @@ func (r *run) statement(p *Person) (*Statement, error) {
 				st.Lines = append(st.Lines, lines...)
 			}
 		}
+	}
+	if len(missing) > 0 {
+		return nil, missing
 	}
 	for i, cr := range credits {
 		if !paid[i] {
