@@ -515,3 +515,37 @@ func TestWriteTable(t *testing.T) {
 		t.Fatalf("second writer: %v", err)
 	}
 }
+
+// TestReadRowsAcrossSchemaVersions: a file written before a field joined
+// the registry reads with that column null, and its schema version differs.
+func TestReadRowsAcrossSchemaVersions(t *testing.T) {
+	b := newBlob(t)
+	rows := loadRows(t, crm.Opportunity, "opportunities.jsonl")
+	older := *crm.Opportunity
+	older.Fields = nil
+	for _, f := range crm.Opportunity.Fields {
+		if f.Name != "Probability" {
+			older.Fields = append(older.Fields, f)
+		}
+	}
+	var oldRows []crm.Row
+	for _, r := range rows {
+		var o crm.Row
+		for i, f := range crm.Opportunity.Fields {
+			if f.Name != "Probability" {
+				o.Values = append(o.Values, r.Values[i])
+			}
+		}
+		oldRows = append(oldRows, o)
+	}
+	files := writeRows(t, b, "t/run=old", lake.NewObjectSchema(&older, false), oldRows, lake.WriterOptions{})
+	got := readBack(t, b, crm.Opportunity, files)
+	p := crm.Opportunity.Column("probability")
+	a := crm.Opportunity.Column("amount")
+	if len(got) != 3 || !got[0].Values[p].Null || got[0].Values[a].I != 1250025 {
+		t.Errorf("old file read as %+v", got)
+	}
+	if lake.SchemaVersion(&older) == lake.SchemaVersion(crm.Opportunity) {
+		t.Error("schema version did not change with the column set")
+	}
+}
