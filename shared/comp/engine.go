@@ -254,8 +254,13 @@ func (r *run) prepareDeals() ValidationErrors {
 		}
 	}
 	deals := append([]Deal(nil), r.in.Deals...)
-	sort.Slice(deals, func(a, b int) bool { return deals[a].ID < deals[b].ID })
-	for _, d := range deals {
+	sort.SliceStable(deals, func(a, b int) bool { return deals[a].ID < deals[b].ID })
+	for i, d := range deals {
+		if i > 0 && deals[i-1].ID == d.ID {
+			e.add(d.ID, "listed twice: a deal would be credited twice")
+			continue
+		}
+		d.CloseDate = period.Day(d.CloseDate)
 		if !d.Won || !r.q.Contains(d.CloseDate) {
 			continue
 		}

@@ -172,8 +172,10 @@ func TestNothingComputedWhenInvalid(t *testing.T) {
 	in := demoInput(t)
 	in.Deals = append(in.Deals, Deal{ID: "006BAD", OwnerID: alex, Amount: dec("100"), Currency: "USD", CloseDate: day("2026-08-01"), Won: true,
 		Splits: []Split{{alex, dec("50")}, {priya, dec("40")}}})
+	in.Deals = append(in.Deals, in.Deals[0])
 	out, err := Run(in)
-	if out != nil || err == nil || !strings.Contains(err.Error(), "deals: 006BAD: splits sum to 90%, want 100%") {
+	if out != nil || err == nil || !strings.Contains(err.Error(), "deals: 006BAD: splits sum to 90%, want 100%") ||
+		!strings.Contains(err.Error(), "deals: 006A01: listed twice") {
 		t.Fatalf("out %v err %v", out, err)
 	}
 	in = demoInput(t)
