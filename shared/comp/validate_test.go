@@ -2,6 +2,7 @@ package comp
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,9 +56,14 @@ func TestPlanValidationErrors(t *testing.T) {
 		{"mode-missing.yaml", "components[0].mode", `"": state retroactive or marginal`},
 		{"alias-bomb.yaml", "", "alias bomb"},
 		{"deep-nesting.yaml", "", "nested deeper than 32 levels"},
+		{"commission-twice.yaml", "components[1].credit", "a second commission component on \"own\" credit would pay the same deals twice"},
+		{"commission-twice.yaml", "components[1].boundary", `"sideways": state upper or lower`},
+		{"commission-twice.yaml", "components[1].tiers[1].rate", "1.5 must be between 0 and 1"},
+		{"mixed-fields.yaml", "components[0].tier_by", "belongs to commission components"},
+		{"mixed-fields.yaml", "clawback_days", "required when the plan has a commission component"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
+		t.Run(tt.file+"/"+tt.path, func(t *testing.T) {
 			v := loadAndValidate(t, tt.file)
 			for _, e := range v {
 				if e.Path == tt.path && strings.Contains(e.Reason, tt.reason) {
@@ -220,5 +226,61 @@ func TestMissingKPIValueNamesPersonAndMetric(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in %v", want, err)
 		}
+	}
+}
+
+func TestPlanVersionsMustNotOverlap(t *testing.T) {
+	plan := func(file string, version int, from, to string) *Plan {
+		src := fmt.Sprintf(`id: ae
+version: %d
+name: AE
+effective_from: %s
+%scurrency: USD
+target_variable: 100
+components:
+  - {id: a, kind: attainment_bonus, weight: 1, metric: {kpi: bookings, scope: org}, target: 1,
+     curve: {threshold: 0, cap: 1, points: [{attainment: 0, payout: 0}, {attainment: 1, payout: 1}]}}
+`, version, from, to)
+		p, err := ParsePlan(file, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// v1 to 2026-06-30 then v2 from 2026-07-01: fine.
+	if err := Validate([]*Plan{plan("v1.yaml", 1, "2026-01-01", "effective_to: 2026-06-30\n"), plan("v2.yaml", 2, "2026-07-01", "")}, knownKPIs); err != nil {
+		t.Fatal(err)
+	}
+	err := Validate([]*Plan{plan("v1.yaml", 1, "2026-01-01", "effective_to: 2026-07-01\n"), plan("v2.yaml", 2, "2026-07-01", ""), plan("v2b.yaml", 2, "2027-01-01", "")}, knownKPIs)
+	for _, want := range []string{"v2.yaml: effective_from: plan ae v2 overlaps v1 (v1.yaml)", "v2b.yaml: version: plan ae version 2 is also defined in v2.yaml"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+func TestSpansFollowPlanVersions(t *testing.T) {
+	v1 := `id: ae
+version: 1
+name: AE
+effective_from: 2026-01-01
+effective_to: 2026-08-15
+currency: USD
+target_variable: 100
+components:
+  - {id: a, kind: attainment_bonus, weight: 1, metric: {kpi: bookings, scope: org}, target: 1,
+     curve: {threshold: 0, cap: 1, points: [{attainment: 0, payout: 0}, {attainment: 1, payout: 1}]}}
+`
+	p1, _ := ParsePlan("v1.yaml", []byte(v1))
+	p2, _ := ParsePlan("v2.yaml", []byte(strings.Replace(strings.Replace(v1, "version: 1", "version: 2", 1), "effective_from: 2026-01-01\neffective_to: 2026-08-15", "effective_from: 2026-08-16", 1)))
+	a := &Assignments{Roles: []RoleAssignment{{Role: "ae", Plan: "ae", From: Day{day("2026-01-01")}}},
+		People: []PersonAssignment{{Person: "P", Role: "ae", From: Day{day("2026-07-10")}, To: Day{day("2026-09-20")}}}}
+	spans, err := a.Spans("P", period.MustParse("2026Q3"), []*Plan{p1, p2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 07-10..08-15 on v1 (37 days), 08-16..09-20 on v2 (36 days).
+	if len(spans) != 2 || spans[0].Plan.Version != 1 || spans[0].Days != 37 || spans[1].Plan.Version != 2 || spans[1].Days != 36 {
+		t.Fatalf("spans %+v", spans)
 	}
 }
