@@ -11,7 +11,9 @@
 package democrm
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"fmt"
 	"sort"
 	"sync"
@@ -367,17 +369,18 @@ func (t *table) ordered() []int32 {
 	}
 	total := t.n + t.inserted
 	idx := make([]int32, 0, total)
+	stamps := make([]int64, total) // current stamps, so the sort does no map lookups
 	for i := int64(0); i < total; i++ {
 		if !t.gone[i] {
 			idx = append(idx, int32(i))
+			stamps[i] = t.stamp(i)
 		}
 	}
-	sort.Slice(idx, func(a, b int) bool {
-		sa, sb := t.stamp(int64(idx[a])), t.stamp(int64(idx[b]))
-		if sa != sb {
-			return sa < sb
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := cmp.Compare(stamps[a], stamps[b]); c != 0 {
+			return c
 		}
-		return idx[a] < idx[b]
+		return cmp.Compare(a, b)
 	})
 	t.byStamp = idx
 	return idx

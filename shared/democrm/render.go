@@ -2,6 +2,7 @@ package democrm
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,11 +198,12 @@ func (g *generator) personOf(lead int64) person {
 	r := newRNG(g.seed, streamName, lead)
 	head, tail := companyHeads[r.intn(len(companyHeads))], companyTails[r.intn(len(companyTails))]
 	n := lead % 997
+	num := strconv.FormatInt(n, 10)
 	return person{
 		first:   firstNames[r.intn(len(firstNames))],
 		last:    lastNames[r.intn(len(lastNames))],
-		company: fmt.Sprintf("%s%s %d %s", head, tail, n, companySuffixes[r.intn(len(companySuffixes))]),
-		domain:  strings.ToLower(head+tail) + fmt.Sprint(n) + ".example",
+		company: head + tail + " " + num + " " + companySuffixes[r.intn(len(companySuffixes))],
+		domain:  strings.ToLower(head+tail) + num + ".example",
 	}
 }
 
@@ -209,7 +211,17 @@ func (pp person) email() string {
 	return strings.ToLower(strings.ReplaceAll(pp.first+"."+pp.last, "'", "")) + "@" + pp.domain
 }
 
-func phone(lead int64) string { return fmt.Sprintf("+1 555 %03d %04d", lead/10000%1000, lead%10000) }
+func phone(lead int64) string {
+	b := []byte("+1 555 000 0000")
+	for i, n := len(b)-1, lead; i >= 7; i-- {
+		if b[i] == ' ' {
+			continue
+		}
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b)
+}
 
 func renderLead(rc *renderCtx, i int64, row *crm.Row) {
 	p := rc.plan(i)

@@ -161,8 +161,13 @@ func parseSOQL(q string) (*soqlQuery, error) {
 		return nil, err
 	}
 	objName := p.next()
-	obj, err := crm.Lookup(objName)
-	if err != nil {
+	var obj *crm.Object
+	for _, o := range crm.Objects { // SOQL names are case-insensitive
+		if strings.EqualFold(o.Name, objName) {
+			obj = o
+		}
+	}
+	if obj == nil {
 		return nil, &soqlError{"INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", objName)}
 	}
 	out.obj = obj

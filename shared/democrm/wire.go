@@ -144,12 +144,23 @@ func appendText(b []byte, f crm.Field, v crm.Value, bulk bool) []byte {
 	case crm.Bool:
 		return strconv.AppendBool(b, v.B)
 	case crm.Date:
-		return crm.TimeOfDays(v.I).AppendFormat(b, time.DateOnly)
+		return appendDate(b, crm.TimeOfDays(v.I))
 	case crm.DateTime:
+		t := crm.TimeOfMicros(v.I)
+		b = appendDate(b, t)
+		h, m, s := t.Clock()
+		b = append(b, 'T')
+		b = append2(b, h)
+		b = append(b, ':')
+		b = append2(b, m)
+		b = append(b, ':')
+		b = append2(b, s)
+		ms := t.Nanosecond() / 1e6
+		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 		if bulk {
-			return crm.TimeOfMicros(v.I).AppendFormat(b, "2006-01-02T15:04:05.000Z")
+			return append(b, 'Z')
 		}
-		return crm.TimeOfMicros(v.I).AppendFormat(b, "2006-01-02T15:04:05.000-0700")
+		return append(b, "+0000"...)
 	case crm.Currency, crm.Percent:
 		return appendCents(b, v.I)
 	case crm.Int:
@@ -157,6 +168,23 @@ func appendText(b []byte, f crm.Field, v crm.Value, bulk bool) []byte {
 	}
 	return append(b, v.S...)
 }
+
+// appendDate writes t's UTC date as YYYY-MM-DD; time.AppendFormat is a
+// tenth of the cost of serving a record, this is a fraction of that.
+func appendDate(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	if y < 1000 || y > 9999 {
+		return t.AppendFormat(b, time.DateOnly)
+	}
+	b = append2(b, y/100)
+	b = append2(b, y%100)
+	b = append(b, '-')
+	b = append2(b, int(mo))
+	b = append(b, '-')
+	return append2(b, d)
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
 // appendJSONRecord writes one REST query record: attributes, then the
 // selected fields in SELECT order, null for null.
