@@ -13,8 +13,8 @@ package democrm
 import (
 	"cmp"
 	"errors"
-	"slices"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
