@@ -184,3 +184,18 @@ func TestDemoQuarterGolden(t *testing.T) {
 		t.Error("rerun with the same inputs is not byte-identical")
 	}
 }
+
+func TestPlanDocumentsGolden(t *testing.T) {
+	cfg, err := LoadConfig(os.DirFS("../../config/comp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, p := range cfg.Plans {
+		if err := p.WriteText(&buf); err != nil {
+			t.Fatal(err)
+		}
+		buf.WriteString("\n----\n\n")
+	}
+	golden(t, "plan-documents.txt", buf.Bytes())
+}

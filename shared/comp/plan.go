@@ -331,6 +331,9 @@ func validateCurve(e *errs, at string, c *Curve) {
 		if i > 0 && !pt.Attainment.GreaterThan(c.Points[i-1].Attainment.Decimal) {
 			e.add(pat+".attainment", "%s is not above the previous point's %s", pt.Attainment, c.Points[i-1].Attainment)
 		}
+		if i > 0 && pt.Payout.LessThan(c.Points[i-1].Payout.Decimal) {
+			e.add(pat+".payout", "%s is below the previous point's %s: a curve must not pay less for more attainment", pt.Payout, c.Points[i-1].Payout)
+		}
 	}
 	first, last := c.Points[0], c.Points[len(c.Points)-1]
 	if c.Threshold.Set && !first.Attainment.Equal(c.Threshold.Decimal) {

@@ -61,6 +61,7 @@ func TestPlanValidationErrors(t *testing.T) {
 		{"commission-twice.yaml", "components[1].tiers[1].rate", "1.5 must be between 0 and 1"},
 		{"mixed-fields.yaml", "components[0].tier_by", "belongs to commission components"},
 		{"mixed-fields.yaml", "clawback_days", "required when the plan has a commission component"},
+		{"mixed-fields.yaml", "components[0].curve.points[2].payout", "1 is below the previous point's 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.path, func(t *testing.T) {

@@ -1,0 +1,84 @@
+package comp
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/money"
+)
+
+// WriteText renders the plan as the plain-language document a rep reads and
+// signs. It is generated from the same file the engine pays from, so the
+// signed document cannot drift from the configuration.
+func (p *Plan) WriteText(w io.Writer) error {
+	var b strings.Builder
+	ratio := func(d decimal.Decimal) string { return pct(rat(d)) }
+	fmt.Fprintf(&b, "%s (plan %s, version %d)\n", p.Name, p.ID, p.Version)
+	until := "with no end date"
+	if !p.EffectiveTo.IsZero() {
+		until = "to " + p.EffectiveTo.String()
+	}
+	fmt.Fprintf(&b, "Effective from %s %s. Source file %s, SHA-256 %s.\n", p.EffectiveFrom, until, p.File, p.Hash)
+	fmt.Fprintf(&b, "On-target variable pay: %s %s per full quarter.\n", money.Format(p.TargetVariable.Decimal), p.Currency)
+	for i, c := range p.Components {
+		fmt.Fprintf(&b, "\n%d. %s (%s)\n", i+1, c.ID, strings.ReplaceAll(c.Kind, "_", " "))
+		switch c.Kind {
+		case KindAttainmentBonus:
+			m := c.Metric
+			model := ""
+			if m.Model != "" {
+				model = ", attribution model " + m.Model
+			}
+			fmt.Fprintf(&b, "   Pays %s of the on-target variable pay on %s (%s scope%s) against a target of %s.\n",
+				ratio(c.Weight.Decimal), m.KPI, m.Scope, model, c.Target.Decimal)
+			fmt.Fprintf(&b, "   Below %s attainment it pays nothing; attainment above %s counts as %s.\n",
+				ratio(c.Curve.Threshold.Decimal), ratio(c.Curve.Cap.Decimal), ratio(c.Curve.Cap.Decimal))
+			b.WriteString("   Payout at each point, linear in between:\n")
+			for _, pt := range c.Curve.Points {
+				fmt.Fprintf(&b, "     attainment %8s → payout %8s\n", ratio(pt.Attainment.Decimal), ratio(pt.Payout.Decimal))
+			}
+		case KindCommission:
+			basis := "the deals credited to you (as owner or by split)"
+			if c.Credit == CreditTeam {
+				basis = "the deals credited to the people who report to you on each deal's close date"
+			}
+			fmt.Fprintf(&b, "   Pays a rate on %s that close in the quarter.\n", basis)
+			mode := "Retroactive: the whole credited amount is paid at the rate of the tier reached."
+			if c.Mode == ModeMarginal {
+				mode = "Marginal: each part of the credited amount is paid at the rate of the tier it falls in."
+			}
+			bound := "the tier above"
+			if c.Boundary == BoundaryLower {
+				bound = "the tier below"
+			}
+			fmt.Fprintf(&b, "   %s A value exactly on a bound belongs to %s.\n", mode, bound)
+			show := func(d decimal.Decimal) string { return money.Format(d) }
+			if c.TierBy == TierAttainment {
+				show = ratio
+				fmt.Fprintf(&b, "   Tiers by attainment of a %s quota:\n", money.Format(c.Quota.Decimal))
+			} else {
+				b.WriteString("   Tiers by credited amount:\n")
+			}
+			for _, t := range c.Tiers {
+				to := "and above"
+				if t.To.Set {
+					to = "to " + show(t.To.Decimal)
+				}
+				fmt.Fprintf(&b, "     from %s %s: %s\n", show(t.From.Decimal), to, ratio(t.Rate.Decimal))
+			}
+			if c.CapAmount.Set {
+				fmt.Fprintf(&b, "   The component pays at most %s %s per full quarter.\n", money.Format(c.CapAmount.Decimal), p.Currency)
+			}
+		}
+	}
+	b.WriteString("\nRules\n")
+	b.WriteString("   Part quarters: each amount, and any individual target or quota, is multiplied by the days on this plan ÷ the days in the quarter.\n")
+	if p.ClawbackDays != nil && *p.ClawbackDays > 0 {
+		fmt.Fprintf(&b, "   Clawback: commission paid on a deal cancelled within %d days of its close date is deducted, at the amount paid, in the quarter of the cancellation.\n", *p.ClawbackDays)
+	}
+	b.WriteString("   Rounding: each statement line is rounded to the cent, half away from zero; the total is the sum of the rounded lines.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
