@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -44,6 +45,15 @@ import (
 var benchPeriod = kpi.Period{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true}
 
 const seed = 20261120
+
+// fileRows splits each table into part files of at most this many rows, as
+// the nightly extract does (lake.DefaultFileRows is 1M; a smaller part here
+// lets a small benchmark org decode on both cores too).
+const fileRows = 250_000
+
+// workers is the number of decoding goroutines (the engine itself runs on
+// one more): the machine and a 3 GB Lambda both have 2 vCPUs.
+var workers = envInt("KPIBENCH_WORKERS", 2)
 
 type dataset struct {
 	Leads int            `json:"leads"`
@@ -113,7 +123,7 @@ func generate(dir string, leads int) (*dataset, *fsblob.Blob, error) {
 	}
 	t0 := time.Now()
 	org := kpigen.New(seed, leads)
-	files, err := kpicheck.WriteOrg(context.Background(), b, "crm/snapshot", org, lake.WriterOptions{TempDir: dir})
+	files, err := kpicheck.WriteOrg(context.Background(), b, "crm/snapshot", org, lake.WriterOptions{FileRows: fileRows, TempDir: dir})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,8 +142,19 @@ func runChild(dir string) error {
 	if err != nil {
 		return err
 	}
+	if path := os.Getenv("KPIBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
-	res, err := kpi.Compute(kpi.DefaultConfig(), ds.Files.Inputs(context.Background(), b), benchPeriod)
+	res, err := kpi.Compute(kpi.DefaultConfig(), ds.Files.Inputs(context.Background(), b, workers), benchPeriod)
 	if err != nil {
 		return err
 	}

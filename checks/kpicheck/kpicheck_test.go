@@ -30,7 +30,7 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := WriteOrg(ctx, b, "crm/snapshot", kpigen.New(42, n), lake.WriterOptions{RowGroupRows: 4096, TempDir: t.TempDir()})
+	files, err := WriteOrg(ctx, b, "crm/snapshot", kpigen.New(42, n), lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +52,17 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 		{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
 		{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 2, 0, 0, 0, time.UTC)},
 	} {
-		res, err := kpi.Compute(cfg, files.Inputs(ctx, b), p)
+		res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 1), p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Concurrent decoding delivers rows in another order: same result.
+		res2, err := kpi.Compute(cfg, files.Inputs(ctx, b, 3), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.Values, res2.Values) {
+			t.Fatalf("%s: concurrent decoding changed the result", p.Quarter)
 		}
 		venn, err := FromResult(res)
 		if err != nil {

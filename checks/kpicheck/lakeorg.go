@@ -54,23 +54,28 @@ func WriteOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 }
 
 // Inputs reads the files back through lake.ScanFiles into the engine's
-// projections: the path the nightly job takes.
-func (f Files) Inputs(ctx context.Context, b lake.Blob) kpi.Inputs {
+// projections, the path the nightly job takes: one source per part file,
+// merged by kpi.Concurrent with the given number of decoding goroutines.
+func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs {
 	return kpi.Inputs{
-		Users:              scan[kpi.User](ctx, b, f[crm.User.Name]),
-		Accounts:           scan[kpi.Account](ctx, b, f[crm.Account.Name]),
-		Campaigns:          scan[kpi.Campaign](ctx, b, f[crm.Campaign.Name]),
-		Leads:              scan[kpi.Lead](ctx, b, f[crm.Lead.Name]),
-		Opportunities:      scan[kpi.Opportunity](ctx, b, f[crm.Opportunity.Name]),
-		OpportunityHistory: scan[kpi.OpportunityHistory](ctx, b, f[crm.OpportunityHistory.Name]),
-		ContactRoles:       scan[kpi.ContactRole](ctx, b, f[crm.OpportunityContactRole.Name]),
-		CampaignMembers:    scan[kpi.CampaignMember](ctx, b, f[crm.CampaignMember.Name]),
-		Tasks:              scan[kpi.Task](ctx, b, f[crm.Task.Name]),
+		Users:              scan[kpi.User](ctx, b, f[crm.User.Name], workers),
+		Accounts:           scan[kpi.Account](ctx, b, f[crm.Account.Name], workers),
+		Campaigns:          scan[kpi.Campaign](ctx, b, f[crm.Campaign.Name], workers),
+		Leads:              scan[kpi.Lead](ctx, b, f[crm.Lead.Name], workers),
+		Opportunities:      scan[kpi.Opportunity](ctx, b, f[crm.Opportunity.Name], workers),
+		OpportunityHistory: scan[kpi.OpportunityHistory](ctx, b, f[crm.OpportunityHistory.Name], workers),
+		ContactRoles:       scan[kpi.ContactRole](ctx, b, f[crm.OpportunityContactRole.Name], workers),
+		CampaignMembers:    scan[kpi.CampaignMember](ctx, b, f[crm.CampaignMember.Name], workers),
+		Tasks:              scan[kpi.Task](ctx, b, f[crm.Task.Name], workers),
 	}
 }
 
-func scan[T any](ctx context.Context, b lake.Blob, files []lake.File) kpi.Source[T] {
-	return func(fn func([]T) error) error { return lake.ScanFiles(ctx, b, files, fn) }
+func scan[T any](ctx context.Context, b lake.Blob, files []lake.File, workers int) kpi.Source[T] {
+	srcs := make([]kpi.Source[T], len(files))
+	for i, f := range files {
+		srcs[i] = func(fn func([]T) error) error { return lake.ScanFiles(ctx, b, []lake.File{f}, fn) }
+	}
+	return kpi.Concurrent(workers, srcs...)
 }
 
 // fieldPlan maps one projection field to its registry column.

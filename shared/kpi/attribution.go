@@ -46,9 +46,8 @@ func positionsOf(o *opp) map[string]int {
 // strictly between the model's earliest and latest present positions and
 // holds none. Missing positions and an empty middle simply carry no weight:
 // Allocate's normalisation spreads theirs over the rest in proportion.
-func positionalWeights(m Model, o *opp) []decimal.Decimal {
+func positionalWeights(m Model, o *opp, pos map[string]int) []decimal.Decimal {
 	n := len(o.touches)
-	pos := positionsOf(o)
 	w := make([]decimal.Decimal, n)
 	held := make([]bool, n)
 	lo, hi := n, -1
@@ -108,6 +107,10 @@ func (e *engine) attribute() ([]Value, error) {
 			return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.member, b.member))
 		})
 		amount := money.FromCents(o.amount)
+		var pos map[string]int
+		if len(o.touches) > 0 {
+			pos = positionsOf(o)
+		}
 		for _, m := range e.cfg.Attribution {
 			var weights []decimal.Decimal
 			switch {
@@ -134,7 +137,7 @@ func (e *engine) attribute() ([]Value, error) {
 					weights[j] = d
 				}
 			default:
-				weights = positionalWeights(m, o)
+				weights = positionalWeights(m, o, pos)
 			}
 			total := decimal.Zero
 			for _, w := range weights {
@@ -153,12 +156,11 @@ func (e *engine) attribute() ([]Value, error) {
 					}
 					continue
 				}
-				parts, err := money.Allocate(amount, weights)
+				parts, err := split(o.amount, amount, weights)
 				if err != nil {
 					return nil, err
 				}
-				for j, part := range parts {
-					c := money.Cents(part)
+				for j, c := range parts {
 					if c == 0 {
 						continue
 					}
@@ -184,6 +186,35 @@ func (e *engine) attribute() ([]Value, error) {
 	for ak, c := range sums {
 		d, _ := Lookup(ak.kpi)
 		out = append(out, e.value(d, ak.dk, ak.model, cents(c)))
+	}
+	return out, nil
+}
+
+// split is money.Allocate in cents, with a fast path for the common case
+// of one weighted touch (first/last touch, single-touch journeys), which
+// gets the whole amount under any remainder rule.
+func split(cents int64, amount decimal.Decimal, weights []decimal.Decimal) ([]int64, error) {
+	out := make([]int64, len(weights))
+	only := -1
+	for i, w := range weights {
+		if !w.IsZero() {
+			if only >= 0 {
+				only = -2
+				break
+			}
+			only = i
+		}
+	}
+	if only >= 0 {
+		out[only] = cents
+		return out, nil
+	}
+	parts, err := money.Allocate(amount, weights)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range parts {
+		out[i] = money.Cents(p)
 	}
 	return out, nil
 }

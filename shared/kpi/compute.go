@@ -79,6 +79,7 @@ type opp struct {
 
 	// from the lead converted into it
 	hasLead              bool
+	leadID               string
 	leadCreated, convEnd int64 // lead created; end of its converted day (exclusive)
 	leadSQL              int64 // -1 when none
 	leadSource2          string
@@ -225,7 +226,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"accounts", func() error {
 			return each(in.Accounts, func(a *Account) error {
-				if !deleted(a.IsDeleted) {
+				if !a.IsDeleted {
 					e.accounts[a.ID] = [2]string{a.Segment, a.Region}
 				}
 				return nil
@@ -233,7 +234,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"campaigns", func() error {
 			return each(in.Campaigns, func(c *Campaign) error {
-				if !deleted(c.IsDeleted) {
+				if !c.IsDeleted {
 					e.campType[c.ID] = c.Type
 				}
 				return nil
@@ -275,7 +276,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 }
 
 func (e *engine) opportunity(o *Opportunity) error {
-	if deleted(o.IsDeleted) || !e.w.known(o.CreatedDate) {
+	if o.IsDeleted || !e.w.known(o.CreatedDate) {
 		return nil
 	}
 	if _, dup := e.oppIdx[o.ID]; dup {
@@ -298,7 +299,7 @@ func (e *engine) opportunity(o *Opportunity) error {
 // history applies the latest stage-history row known at the as-of instant
 // (ties on CreatedDate: the greater history Id wins).
 func (e *engine) history(h *OpportunityHistory) error {
-	if deleted(h.IsDeleted) || !e.w.known(h.CreatedDate) {
+	if h.IsDeleted || !e.w.known(h.CreatedDate) {
 		return nil
 	}
 	i, ok := e.oppIdx[h.OpportunityID]
@@ -348,7 +349,7 @@ func (e *engine) settleOpps() error {
 func (e *engine) inFunnel(o *opp) bool { return slices.Contains(e.cfg.FunnelClasses, o.class) }
 
 func (e *engine) contactRole(r *ContactRole) error {
-	if deleted(r.IsDeleted) || r.ContactID == "" {
+	if r.IsDeleted || r.ContactID == "" {
 		return nil
 	}
 	i, ok := e.oppIdx[r.OpportunityID]
@@ -382,7 +383,7 @@ func stageAt(s Stage, l *Lead) int64 {
 
 func (e *engine) lead(l *Lead) error {
 	w := &e.w
-	if deleted(l.IsDeleted) || !w.known(l.CreatedDate) {
+	if l.IsDeleted || !w.known(l.CreatedDate) {
 		return nil
 	}
 	mql, sql := stageAt(e.cfg.MQL, l), stageAt(e.cfg.SQL, l)
@@ -396,10 +397,14 @@ func (e *engine) lead(l *Lead) error {
 	if l.ConvertedOpportunityID != "" {
 		if i, ok := e.oppIdx[l.ConvertedOpportunityID]; ok {
 			o = &e.opps[i]
-			o.hasLead, o.leadCreated, o.leadSQL, o.leadSource2 = true, l.CreatedDate, sql, l.LeadSource
-			o.convEnd = -1
-			if l.ConvertedDate != nil {
-				o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
+			// Several leads converted into one opportunity: the smallest
+			// lead Id supplies the lead facts, whatever the row order.
+			if !o.hasLead || l.ID < o.leadID {
+				o.hasLead, o.leadID, o.leadCreated, o.leadSQL, o.leadSource2 = true, l.ID, l.CreatedDate, sql, l.LeadSource
+				o.convEnd = -1
+				if l.ConvertedDate != nil {
+					o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
+				}
 			}
 			if o.needTouches {
 				e.leadOpp[l.ID] = i
@@ -447,7 +452,7 @@ func touchAt(m *CampaignMember) int64 {
 }
 
 func (e *engine) member(m *CampaignMember) error {
-	if e.cfg.RespondedOnly && (m.HasResponded == nil || !*m.HasResponded) {
+	if e.cfg.RespondedOnly && !m.HasResponded {
 		return nil
 	}
 	ctype, ok := e.campType[m.CampaignID]
@@ -489,7 +494,7 @@ func (e *engine) member(m *CampaignMember) error {
 }
 
 func (e *engine) task(k *Task) error {
-	if deleted(k.IsDeleted) {
+	if k.IsDeleted {
 		return nil
 	}
 	if slices.Contains(e.cfg.MeetingTaskTypes, k.Type) {

@@ -86,7 +86,6 @@ func centsp(t testing.TB, s string) *int64 {
 	return &c
 }
 
-func boolp(b bool) *bool { return &b }
 
 // loadFixture reads testdata/<name> into engine inputs.
 func loadFixture(t testing.TB, name string) Inputs {
@@ -122,7 +121,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 		in.camps = append(in.camps, Campaign{ID: c.ID, Type: c.Type})
 	}
 	for _, l := range f.Leads {
-		in.leads = append(in.leads, Lead{ID: l.ID, CreatedDate: ts(t, l.Created), IsDeleted: boolp(l.Deleted), Status: l.Status,
+		in.leads = append(in.leads, Lead{ID: l.ID, CreatedDate: ts(t, l.Created), IsDeleted: l.Deleted, Status: l.Status,
 			LeadSource: l.Source, OwnerID: l.Owner, Segment: l.Segment, Region: l.Region, MQLDate: tsp(t, l.MQL), SQLDate: tsp(t, l.SQL),
 			ConvertedDate: dayp(t, l.Converted), ConvertedOpportunityID: l.Opp})
 	}
@@ -140,7 +139,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 	}
 	for _, m := range f.Members {
 		in.members = append(in.members, CampaignMember{ID: m.ID, CreatedDate: ts(t, m.Created), CampaignID: m.Campaign,
-			LeadID: m.Lead, ContactID: m.Contact, HasResponded: boolp(m.Responded), FirstRespondedDate: dayp(t, m.FirstResponded)})
+			LeadID: m.Lead, ContactID: m.Contact, HasResponded: m.Responded, FirstRespondedDate: dayp(t, m.FirstResponded)})
 	}
 	for _, k := range f.Tasks {
 		in.tasks = append(in.tasks, Task{ID: k.ID, CreatedDate: ts(t, k.Created), WhoID: k.Who, OwnerID: k.Owner, Type: k.Type,

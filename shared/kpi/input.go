@@ -6,8 +6,12 @@ package kpi
 //
 // Nulls: strings read a null as "" (an empty Id or picklist means "none"
 // everywhere in the engine, so the two need not be told apart). Datetimes,
-// dates, amounts and checkboxes are pointers: nil is null, so a missing MQL
-// date is never the epoch and a missing amount is never read as a real 0.
+// dates, amounts and the opportunity's won/closed flags are pointers: nil is
+// null, so a missing MQL date is never the epoch and a missing amount is
+// never read as a real 0. IsDeleted and HasResponded are plain bools on
+// purpose: the engine reads a null there exactly as false (not deleted, not
+// responded), and a pointer would cost an allocation per row on the
+// largest tables.
 // Datetimes are microseconds since the Unix epoch, UTC; dates are days
 // since 1970-01-01; money is int64 cents (DECIMAL(18,2)).
 
@@ -22,14 +26,14 @@ type Account struct {
 	ID        string `parquet:"id"`
 	Segment   string `parquet:"segment,optional"`
 	Region    string `parquet:"region,optional"`
-	IsDeleted *bool  `parquet:"is_deleted,optional"`
+	IsDeleted bool   `parquet:"is_deleted,optional"`
 }
 
 // Lead is the projection of the Lead snapshot.
 type Lead struct {
 	ID                     string `parquet:"id"`
 	CreatedDate            int64  `parquet:"created_date,timestamp(microsecond)"`
-	IsDeleted              *bool  `parquet:"is_deleted,optional"`
+	IsDeleted              bool   `parquet:"is_deleted,optional"`
 	Status                 string `parquet:"status,optional"`
 	LeadSource             string `parquet:"lead_source,optional"`
 	OwnerID                string `parquet:"owner_id,optional"`
@@ -45,7 +49,7 @@ type Lead struct {
 type Campaign struct {
 	ID        string `parquet:"id"`
 	Type      string `parquet:"type,optional"`
-	IsDeleted *bool  `parquet:"is_deleted,optional"`
+	IsDeleted bool   `parquet:"is_deleted,optional"`
 }
 
 // CampaignMember is the projection of the CampaignMember snapshot (no soft
@@ -56,7 +60,7 @@ type CampaignMember struct {
 	CampaignID         string `parquet:"campaign_id,optional"`
 	LeadID             string `parquet:"lead_id,optional"`
 	ContactID          string `parquet:"contact_id,optional"`
-	HasResponded       *bool  `parquet:"has_responded,optional"`
+	HasResponded       bool   `parquet:"has_responded,optional"`
 	FirstRespondedDate *int32 `parquet:"first_responded_date,optional,date"`
 }
 
@@ -64,7 +68,7 @@ type CampaignMember struct {
 type Opportunity struct {
 	ID              string `parquet:"id"`
 	CreatedDate     int64  `parquet:"created_date,timestamp(microsecond)"`
-	IsDeleted       *bool  `parquet:"is_deleted,optional"`
+	IsDeleted       bool   `parquet:"is_deleted,optional"`
 	AccountID       string `parquet:"account_id,optional"`
 	OwnerID         string `parquet:"owner_id,optional"`
 	StageName       string `parquet:"stage_name,optional"`
@@ -83,7 +87,7 @@ type Opportunity struct {
 type OpportunityHistory struct {
 	ID            string `parquet:"id"`
 	CreatedDate   int64  `parquet:"created_date,timestamp(microsecond)"`
-	IsDeleted     *bool  `parquet:"is_deleted,optional"`
+	IsDeleted     bool   `parquet:"is_deleted,optional"`
 	OpportunityID string `parquet:"opportunity_id,optional"`
 	StageName     string `parquet:"stage_name,optional"`
 	Amount        *int64 `parquet:"amount,optional,decimal(2:18)"`
@@ -93,7 +97,7 @@ type OpportunityHistory struct {
 // ContactRole is the projection of OpportunityContactRole.
 type ContactRole struct {
 	ID            string `parquet:"id"`
-	IsDeleted     *bool  `parquet:"is_deleted,optional"`
+	IsDeleted     bool   `parquet:"is_deleted,optional"`
 	OpportunityID string `parquet:"opportunity_id,optional"`
 	ContactID     string `parquet:"contact_id,optional"`
 }
@@ -102,7 +106,7 @@ type ContactRole struct {
 type Task struct {
 	ID           string `parquet:"id"`
 	CreatedDate  int64  `parquet:"created_date,timestamp(microsecond)"`
-	IsDeleted    *bool  `parquet:"is_deleted,optional"`
+	IsDeleted    bool   `parquet:"is_deleted,optional"`
 	WhoID        string `parquet:"who_id,optional"`
 	OwnerID      string `parquet:"owner_id,optional"`
 	Type         string `parquet:"type,optional"`
@@ -160,5 +164,3 @@ func each[T any](s Source[T], fn func(*T) error) error {
 		return nil
 	})
 }
-
-func deleted(b *bool) bool { return b != nil && *b }

@@ -204,14 +204,14 @@ func (o *Org) Inputs() kpi.Inputs {
 		}),
 		Accounts: source(o, o.Accounts(), func(a int, r *kpi.Account) {
 			*r = kpi.Account{ID: o.acctID(a), Segment: segments[o.pick(tAcct, a, 1, len(segments))],
-				Region: regions[o.pick(tAcct, a, 2, len(regions))], IsDeleted: ptr(false)}
+				Region: regions[o.pick(tAcct, a, 2, len(regions))]}
 		}),
 		Campaigns: source(o, o.Campaigns, func(c int, r *kpi.Campaign) {
-			*r = kpi.Campaign{ID: o.campID(c), Type: campaignTypes[o.pick(tCamp, c, 1, len(campaignTypes))], IsDeleted: ptr(false)}
+			*r = kpi.Campaign{ID: o.campID(c), Type: campaignTypes[o.pick(tCamp, c, 1, len(campaignTypes))]}
 		}),
 		Leads: source(o, o.Leads, func(i int, r *kpi.Lead) {
 			f := o.lead(i)
-			*r = kpi.Lead{ID: o.leadID(i), CreatedDate: f.created, IsDeleted: ptr(false), LeadSource: f.source,
+			*r = kpi.Lead{ID: o.leadID(i), CreatedDate: f.created, LeadSource: f.source,
 				OwnerID: o.userID(f.owner), Segment: segments[o.pick(tLead, i, 8, len(segments))],
 				Region: regions[o.pick(tLead, i, 9, len(regions))], Status: statuses[o.pick(tLead, i, 10, len(statuses))]}
 			if f.mql >= 0 && !o.chance(tLead, i, 11, 5) { // 5% of MQLs only carry the status
@@ -228,7 +228,7 @@ func (o *Org) Inputs() kpi.Inputs {
 		}),
 		Opportunities: source(o, o.Opportunities(), func(j int, r *kpi.Opportunity) {
 			f := o.opp(j)
-			*r = kpi.Opportunity{ID: o.oppID(j), CreatedDate: f.created, IsDeleted: ptr(false), AccountID: o.acctID(f.account),
+			*r = kpi.Opportunity{ID: o.oppID(j), CreatedDate: f.created, AccountID: o.acctID(f.account),
 				OwnerID: o.userID(f.ownerUser), StageName: stages[f.outcome], Amount: ptr(f.amount), CurrencyIsoCode: "USD",
 				CloseDate: f.closeDay, IsClosed: ptr(f.outcome != 0), IsWon: ptr(f.outcome == 1), Type: f.typ,
 				LeadSource: f.source, CampaignID: f.camp}
@@ -238,7 +238,7 @@ func (o *Org) Inputs() kpi.Inputs {
 		OpportunityHistory: source(o, 2*o.Opportunities(), func(h int, r *kpi.OpportunityHistory) {
 			j := h / 2
 			f := o.opp(j)
-			*r = kpi.OpportunityHistory{ID: ID("008", h), OpportunityID: o.oppID(j), IsDeleted: ptr(false)}
+			*r = kpi.OpportunityHistory{ID: ID("008", h), OpportunityID: o.oppID(j)}
 			if h%2 == 0 {
 				r.CreatedDate, r.StageName = f.created, "Prospecting"
 				r.Amount, r.CloseDate = ptr(f.amount-f.amount/10), ptr(f.closeDay+30)
@@ -250,7 +250,7 @@ func (o *Org) Inputs() kpi.Inputs {
 			}
 		}),
 		ContactRoles: source(o, o.Contacts(), func(c int, r *kpi.ContactRole) {
-			*r = kpi.ContactRole{ID: ID("00K", c), OpportunityID: o.oppID(c / 2), ContactID: o.contactID(c), IsDeleted: ptr(false)}
+			*r = kpi.ContactRole{ID: ID("00K", c), OpportunityID: o.oppID(c / 2), ContactID: o.contactID(c)}
 		}),
 		CampaignMembers: source(o, o.Members(), func(m int, r *kpi.CampaignMember) {
 			p := m / 4
@@ -265,7 +265,7 @@ func (o *Org) Inputs() kpi.Inputs {
 			}
 			r.CreatedDate = anchor + int64(o.r(tMember, m, 2)%uint64(120*day))
 			responded := o.chance(tMember, m, 3, 60)
-			r.HasResponded = ptr(responded)
+			r.HasResponded = responded
 			if responded && o.chance(tMember, m, 4, 80) {
 				r.FirstRespondedDate = ptr(int32(r.CreatedDate/day + int64(o.pick(tMember, m, 5, 3))))
 			}
@@ -277,7 +277,7 @@ func (o *Org) Inputs() kpi.Inputs {
 				at = l.mql
 			}
 			at += int64(o.r(tTask, k, 1) % uint64(72*hour))
-			*r = kpi.Task{ID: ID("00T", k), CreatedDate: at, IsDeleted: ptr(false), WhoID: o.leadID(2 * k),
+			*r = kpi.Task{ID: ID("00T", k), CreatedDate: at, WhoID: o.leadID(2 * k),
 				OwnerID: o.userID(l.owner), Type: taskTypes[o.pick(tTask, k, 2, len(taskTypes))], ActivityDate: ptr(int32(at / day))}
 		}),
 	}

@@ -1,0 +1,95 @@
+package kpi
+
+import "sync"
+
+// Concurrent merges several sources of one object (typically one per
+// Parquet part file) into one Source that reads up to workers of them at
+// once, so decoding overlaps with the engine's work on another core. Each
+// batch is copied before it is handed on, because a source may reuse its
+// slice once its callback returns; at most 2×workers batches are in flight,
+// so memory stays bounded by batches, not by the table.
+//
+// Rows arrive in no particular order across sources. Compute does not
+// depend on row order: every tie is broken by an Id (see docs/kpis.md).
+// The first error of a source or of fn stops the others and is returned.
+func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
+	if len(sources) == 1 || workers <= 1 {
+		return func(fn func([]T) error) error {
+			for _, s := range sources {
+				if s == nil {
+					continue
+				}
+				if err := s(fn); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return func(fn func([]T) error) error {
+		batches := make(chan []T, 2*workers)
+		stop := make(chan struct{})
+		var once sync.Once
+		var firstErr error
+		fail := func(err error) {
+			once.Do(func() { firstErr = err; close(stop) })
+		}
+		next := make(chan Source[T])
+		var wg sync.WaitGroup
+		for range min(workers, len(sources)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for s := range next {
+					if s == nil {
+						continue
+					}
+					err := s(func(rows []T) error {
+						cp := make([]T, len(rows))
+						copy(cp, rows)
+						select {
+						case batches <- cp:
+							return nil
+						case <-stop:
+							return errStopped
+						}
+					})
+					if err != nil && err != errStopped {
+						fail(err)
+						return
+					}
+				}
+			}()
+		}
+		go func() {
+			defer close(next)
+			for _, s := range sources {
+				select {
+				case next <- s:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		go func() { wg.Wait(); close(batches) }()
+		for rows := range batches {
+			select {
+			case <-stop:
+				continue // drain so the workers can exit
+			default:
+			}
+			if err := fn(rows); err != nil {
+				fail(err)
+			}
+		}
+		// Every worker has returned (batches is closed after wg.Wait), so
+		// firstErr is settled.
+		return firstErr
+	}
+}
+
+type stoppedError struct{}
+
+func (stoppedError) Error() string { return "kpi: source stopped" }
+
+var errStopped error = stoppedError{}
