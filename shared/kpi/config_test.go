@@ -98,3 +98,30 @@ func TestConfigWeightsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCatalogNames pins the names other packages (comp plans, the
+// scorecard, BI) depend on: they may be added to, never renamed.
+func TestCatalogNames(t *testing.T) {
+	want := []string{"leads", "mqls", "sqls", "opps_created", "opps_won", "opps_lost", "bookings", "pipeline_created",
+		"open_pipeline", "win_rate", "avg_deal_size", "sales_cycle_days", "conv_lead_mql", "conv_mql_sql", "conv_sql_opp",
+		"conv_opp_won", "conv_lead_mql_cohort", "conv_mql_sql_cohort", "conv_sql_opp_cohort", "conv_opp_won_cohort",
+		"velocity_mql_sql_days", "velocity_sql_opp_days", "velocity_opp_won_days", "bookings_target", "bookings_attainment",
+		"pipeline_target", "pipeline_coverage", "mktg_sourced_pipeline", "mktg_sourced_bookings", "mktg_sourced_opps",
+		"mktg_influenced_pipeline", "mktg_influenced_bookings", "lead_response_hours_median", "lead_sla_compliance",
+		"meetings", "renewal_rate", "nrr"}
+	seen := map[string]bool{}
+	for _, d := range Catalog() {
+		if seen[d.Name] {
+			t.Errorf("duplicate %s", d.Name)
+		}
+		seen[d.Name] = true
+		if d.Unit == "" || d.Owner == "" || d.Basis == "" || d.Description == "" || len(d.Dimensions) == 0 || d.Dimensions[0] != DimOrg {
+			t.Errorf("%s: incomplete definition %+v", d.Name, d)
+		}
+	}
+	for _, n := range want {
+		if !seen[n] {
+			t.Errorf("catalog lacks %s", n)
+		}
+	}
+}

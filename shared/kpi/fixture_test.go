@@ -86,7 +86,6 @@ func centsp(t testing.TB, s string) *int64 {
 	return &c
 }
 
-
 // loadFixture reads testdata/<name> into engine inputs.
 func loadFixture(t testing.TB, name string) Inputs {
 	t.Helper()
