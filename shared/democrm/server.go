@@ -253,6 +253,9 @@ func (s *Server) fail(w http.ResponseWriter, status int, code, msg string) {
 
 var dataPath = regexp.MustCompile(`^/services/data/(v\d+\.\d)/(.*)$`)
 
+// ServeHTTP answers one request: the token endpoint, or an API call under
+// /services/data/vNN.N/ after the injected faults, the session check and
+// the daily limit.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)

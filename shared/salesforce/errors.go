@@ -17,6 +17,7 @@ type APIError struct {
 	Message string
 }
 
+// Error reports the status, code and message.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("salesforce: HTTP %d %s: %s", e.Status, e.Code, e.Message)
 }
