@@ -20,8 +20,8 @@ help: ## List the targets
 demo: ## Run the whole job end to end on the embedded demo org (no AWS, no network)
 	$(GO) run ./scripts/venn demo --out $(OUT)
 
-approve: ## Approve the demo's closed quarter locally (QUARTER=2026Q3 APPROVER=you@corp)
-	$(GO) run ./scripts/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local)
+approve: ## Approve or finalize the demo quarter locally (QUARTER=2026Q3 APPROVER=you@corp ACTION=approve|finalize)
+	$(GO) run ./scripts/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local) --action $(or $(ACTION),approve)
 
 deps: ## Install the local test servers and tools (dynalite, asl-validator) from npm
 	@if command -v npm >/dev/null 2>&1; then \

@@ -126,8 +126,9 @@ func (e Event) validate() error {
 }
 
 // Quarters resolves the quarter a kpi or payouts event is about, given the
-// time the function runs: close means the quarter that just ended; qtd means
-// the current quarter as of now (or the event's asof).
+// time the function runs: close means the quarter that just ended, as of its
+// (exclusive) end; qtd means the current quarter as of now (or the end of the
+// event's asof day).
 func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final bool, err error) {
 	asOf = now.UTC()
 	if e.AsOf != "" {
@@ -139,9 +140,9 @@ func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final 
 		return period.Of(asOf), asOf, false, nil
 	case ModeRerun:
 		q, _ = period.Parse(e.Quarter)
-		return q, q.End().Add(-time.Microsecond), true, nil
+		return q, q.End(), true, nil
 	default: // close
 		q = period.Of(asOf).Prev()
-		return q, q.End().Add(-time.Microsecond), true, nil
+		return q, q.End(), true, nil
 	}
 }

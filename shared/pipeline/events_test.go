@@ -43,7 +43,7 @@ func TestEventQuarters(t *testing.T) {
 	now := time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC) // the quarterly close schedule fires
 	e, _ := ParseEvent([]byte(`{"mode":"close"}`), "kpi")
 	q, asOf, final, _ := e.Quarters(now)
-	if q.String() != "2026Q3" || !final || !asOf.Equal(time.Date(2026, 9, 30, 23, 59, 59, 999999000, time.UTC)) {
+	if q.String() != "2026Q3" || !final || !asOf.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("close: %v %v %v", q, asOf, final)
 	}
 	e, _ = ParseEvent([]byte(`{"mode":"qtd"}`), "kpi")

@@ -1,0 +1,55 @@
+// Package pipeline holds Venn's jobs — extract, kpi, payouts, approve — as the
+// Lambda functions and the local command both run them. Each job takes its
+// collaborators from Env (built by functions/<job>/main.go for AWS, or by
+// scripts/venn for a local folder and the embedded store) and an Event.
+package pipeline
+
+import (
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/results"
+)
+
+// Env is what every job needs. main builds it; jobs never reach for globals.
+type Env struct {
+	Blob   lake.Blob
+	Store  results.Store
+	Logger *slog.Logger
+	// Now is the job's clock (the demo pins it to the demo org's "now").
+	Now func() time.Time
+	// CodeVersion is recorded on statements and manifests (the build's
+	// VCS revision, or "dev").
+	CodeVersion string
+	// KPIConfig is the validated KPI definitions (kpi.DefaultConfig unless a
+	// reviewed file is configured).
+	KPIConfig *kpi.Config
+	// CompConfig is the comp configuration folder: plans/*.yaml,
+	// assignments.yaml, adjustments.yaml.
+	CompConfig fs.FS
+	// PII says how emails and phones enter the lake.
+	PII lake.PII
+	// TempDir stages Parquet files before upload ("" = os.TempDir()).
+	TempDir string
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (e *Env) log() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// runID names a run's folders: the start instant, sortable and unique per
+// invocation of a job.
+func runID(t time.Time) string { return t.UTC().Format("20060102T150405.000000Z") }

@@ -1,0 +1,185 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/period"
+	"github.com/venn-revops/venn/shared/results"
+)
+
+// KPIRun is one computed catalog and where it went.
+type KPIRun struct {
+	Result *kpi.Result
+	// Gold is the committed manifest of kpi/quarter=…/asof=…/.
+	Gold *lake.Manifest
+	// Inputs are the snapshot manifests read, by object.
+	Inputs map[string]string
+}
+
+// KPI store keys: one partition per quarter; final figures under FINAL#,
+// nightly quarter-to-date figures under ASOF#<date>#.
+func kpiPK(q string) string { return "KPI#" + q }
+
+func kpiSKPrefix(asOf time.Time, final bool) string {
+	if final {
+		return "FINAL#"
+	}
+	return "ASOF#" + asOfDate(asOf, false) + "#"
+}
+
+// asOfDate names an as-of instant by its day. Final figures are as of the
+// quarter's exclusive end, midnight after its last day; they are filed under
+// that last day.
+func asOfDate(asOf time.Time, final bool) string {
+	if final {
+		asOf = asOf.Add(-time.Microsecond)
+	}
+	return asOf.UTC().Format(time.DateOnly)
+}
+
+func kpiSK(prefix string, v kpi.Value) string {
+	return prefix + strings.Join([]string{v.KPI, v.Dimension, v.Key, v.Model}, "#")
+}
+
+// snapshots resolves, for each object, the newest committed snapshot on or
+// before asOf. Every object the KPI engine reads must have one.
+func (e *Env) snapshots(ctx context.Context, asOf time.Time, objects ...*crm.Object) (map[string]*lake.Manifest, error) {
+	out := make(map[string]*lake.Manifest, len(objects))
+	for _, o := range objects {
+		m, err := lake.LatestSnapshot(ctx, e.Blob, o.Name, asOf)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot of %s as of %s: %w", o.Name, asOf.Format(time.DateOnly), err)
+		}
+		out[o.Name] = m
+	}
+	return out, nil
+}
+
+func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[T] {
+	return func(fn func([]T) error) error { return lake.Scan[T](ctx, b, m, fn) }
+}
+
+// ComputeKPIs computes the catalog for quarter q as of asOf over the newest
+// committed snapshots, without writing anything (the scorecard's comparison
+// with the same point of the previous quarter uses it as well).
+func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*kpi.Result, map[string]string, error) {
+	snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := kpi.Inputs{
+		Users:              scan[kpi.User](ctx, e.Blob, snaps["User"]),
+		Accounts:           scan[kpi.Account](ctx, e.Blob, snaps["Account"]),
+		Campaigns:          scan[kpi.Campaign](ctx, e.Blob, snaps["Campaign"]),
+		Opportunities:      scan[kpi.Opportunity](ctx, e.Blob, snaps["Opportunity"]),
+		OpportunityHistory: scan[kpi.OpportunityHistory](ctx, e.Blob, snaps["OpportunityHistory"]),
+		ContactRoles:       scan[kpi.ContactRole](ctx, e.Blob, snaps["OpportunityContactRole"]),
+		Leads:              scan[kpi.Lead](ctx, e.Blob, snaps["Lead"]),
+		CampaignMembers:    scan[kpi.CampaignMember](ctx, e.Blob, snaps["CampaignMember"]),
+		Tasks:              scan[kpi.Task](ctx, e.Blob, snaps["Task"]),
+	}
+	res, err := kpi.Compute(e.KPIConfig, in, kpi.Period{Quarter: q, AsOf: asOf, Final: final})
+	if err != nil {
+		return nil, nil, fmt.Errorf("kpi %s as of %s: %w", q, asOf.Format(time.DateOnly), err)
+	}
+	inputs := make(map[string]string, len(snaps))
+	for name, m := range snaps {
+		inputs[name] = m.Key()
+	}
+	return res, inputs, nil
+}
+
+// KPI computes the catalog for a kpi event, writes the gold Parquet partition
+// and the results items, and returns what it computed.
+func (e *Env) KPI(ctx context.Context, ev Event) (*KPIRun, error) {
+	q, asOf, final, err := ev.Quarters(e.now())
+	if err != nil {
+		return nil, err
+	}
+	return e.KPIFor(ctx, q, asOf, final)
+}
+
+// KPIFor is KPI for an explicit quarter and as-of instant.
+func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*KPIRun, error) {
+	res, inputs, err := e.ComputeKPIs(ctx, q, asOf, final)
+	if err != nil {
+		return nil, err
+	}
+	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final)}
+	for name, key := range inputs {
+		meta["input."+name] = key
+	}
+	partition := fmt.Sprintf("kpi/quarter=%s/asof=%s", q, asOfDate(asOf, final))
+	gold, err := lake.WriteTable(ctx, e.Blob, partition, res.Rows(), lake.TableOptions{Table: "kpi", RunID: runID(e.now()), Meta: meta, Now: e.Now})
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: gold table: %w", q, err)
+	}
+	if err := e.storeKPIs(ctx, res, gold.Key()); err != nil {
+		return nil, err
+	}
+	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "gold", gold.Key())
+	return &KPIRun{Result: res, Gold: gold, Inputs: inputs}, nil
+}
+
+// kpiRunRecord heads a stored KPI set: which gold commit and definitions it
+// came from.
+type kpiRunRecord struct {
+	Quarter    string    `json:"quarter"`
+	AsOf       time.Time `json:"asof"`
+	Final      bool      `json:"final"`
+	Config     string    `json:"config"`
+	ConfigHash string    `json:"config_hash"`
+	Gold       string    `json:"gold_manifest"`
+	Values     int       `json:"values"`
+}
+
+func (e *Env) storeKPIs(ctx context.Context, res *kpi.Result, goldKey string) error {
+	prefix := kpiSKPrefix(res.AsOf, res.Final)
+	items := make([]results.Item, 0, len(res.Values)+1)
+	for _, v := range res.Values {
+		body, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("kpi %s: encode %s: %w", res.Quarter, v.KPI, err)
+		}
+		items = append(items, results.Item{PK: kpiPK(res.Quarter), SK: kpiSK(prefix, v), Kind: "kpi", Version: 1, Body: body})
+	}
+	head, _ := json.Marshal(kpiRunRecord{Quarter: res.Quarter, AsOf: res.AsOf, Final: res.Final, Config: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: goldKey, Values: len(res.Values)})
+	// The head goes last: a reader that finds it knows every value is in.
+	if err := e.Store.BatchPut(ctx, items); err != nil {
+		return fmt.Errorf("kpi %s: store values: %w", res.Quarter, err)
+	}
+	if err := e.Store.Put(ctx, results.Item{PK: kpiPK(res.Quarter), SK: prefix + "_run", Kind: "kpi-run", Version: 1, Body: head}, results.Condition{}); err != nil {
+		return fmt.Errorf("kpi %s: store run record: %w", res.Quarter, err)
+	}
+	return nil
+}
+
+// FinalKPIs reads a quarter's final KPI values back from the results store.
+func (e *Env) FinalKPIs(ctx context.Context, q period.Quarter) ([]kpi.Value, error) {
+	if _, err := e.Store.Get(ctx, kpiPK(q.String()), "FINAL#_run"); err != nil {
+		return nil, fmt.Errorf("final KPIs of %s: %w (run the kpi job with mode close or rerun first)", q, err)
+	}
+	items, err := e.Store.Query(ctx, kpiPK(q.String()), "FINAL#")
+	if err != nil {
+		return nil, fmt.Errorf("final KPIs of %s: %w", q, err)
+	}
+	out := make([]kpi.Value, 0, len(items))
+	for _, it := range items {
+		if it.Kind != "kpi" {
+			continue
+		}
+		var v kpi.Value
+		if err := json.Unmarshal(it.Body, &v); err != nil {
+			return nil, fmt.Errorf("final KPIs of %s: item %s: %w", q, it.SK, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

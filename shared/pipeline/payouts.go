@@ -1,0 +1,279 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/comp/statementstore"
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// PayoutRun is one quarter's computed statements and where they went.
+type PayoutRun struct {
+	Quarter    period.Quarter
+	Statements []comp.Statement
+	Outcomes   []statementstore.Outcome
+	// Corrections are differences found against final statements; they are
+	// paid in the next quarter.
+	Corrections []comp.Correction
+	// Lines is the committed comp/quarter=…/ statement-lines table.
+	Lines *lake.Manifest
+}
+
+// userRow is the projection of the User snapshot that pay needs.
+type userRow struct {
+	ID             string `parquet:"id"`
+	Name           string `parquet:"name,optional"`
+	Team           string `parquet:"team,optional"`
+	ManagerID      string `parquet:"manager_id,optional"`
+	EmployeeNumber string `parquet:"employee_number,optional"`
+	CostCenter     string `parquet:"cost_center,optional"`
+}
+
+// clawbackQuarters is how many earlier quarters of final statements are read
+// for clawbacks: enough for any window up to a year.
+const clawbackQuarters = 4
+
+// Payouts computes the draft statements of a payouts event's quarter.
+func (e *Env) Payouts(ctx context.Context, ev Event) (*PayoutRun, error) {
+	q, _, _, err := ev.Quarters(e.now())
+	if err != nil {
+		return nil, err
+	}
+	return e.PayoutsFor(ctx, q)
+}
+
+// PayoutsFor validates the comp configuration, then computes and stores the
+// draft statements of quarter q from its final KPIs and the deals.
+func (e *Env) PayoutsFor(ctx context.Context, q period.Quarter) (*PayoutRun, error) {
+	// Validation first: a bad plan is rejected before anything is read or
+	// computed, and nothing is written.
+	cfg, err := comp.LoadConfig(e.CompConfig)
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
+	}
+	if err := comp.Validate(cfg.Plans, knownKPI); err != nil {
+		return nil, fmt.Errorf("payouts %s: comp plans: %w", q, err)
+	}
+	values, err := e.FinalKPIs(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
+	snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit)
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
+	people, err := e.people(ctx, snaps[crm.User.Name])
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: users: %w", q, err)
+	}
+	book, err := e.readDeals(ctx, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: deals: %w", q, err)
+	}
+	previous, err := statementstore.PreviousFinal(ctx, e.Store, q.String(), clawbackQuarters)
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: previous statements: %w", q, err)
+	}
+	corrections, err := statementstore.Corrections(ctx, e.Store, q.String())
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: corrections: %w", q, err)
+	}
+	out, err := comp.Run(comp.RunInput{
+		Quarter:       q,
+		People:        people,
+		Plans:         cfg.Plans,
+		Assignments:   cfg.Assignments,
+		Adjustments:   cfg.Adjustments,
+		Metrics:       metricTable(values),
+		KnownKPI:      knownKPI,
+		Deals:         book.dealsAt(q.End(), e.KPIConfig),
+		Cancellations: book.cancellations(q.End(), e.KPIConfig),
+		Previous:      previous,
+		Corrections:   corrections,
+		CodeVersion:   e.CodeVersion,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
+	run := &PayoutRun{Quarter: q, Statements: out.Statements}
+	// Files first, then the store: a crash in between leaves committed files
+	// and no drafts, and the rerun writes the same content again.
+	if run.Lines, err = e.writeStatements(ctx, q, out.Statements, snaps); err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
+	run.Outcomes, run.Corrections, err = statementstore.SaveDrafts(ctx, e.Store, out.Statements)
+	if err != nil {
+		return run, fmt.Errorf("payouts %s: save drafts: %w", q, err)
+	}
+	e.log().Info("payouts computed", "quarter", q.String(), "statements", len(out.Statements), "corrections", len(run.Corrections), "lines", run.Lines.Key())
+	return run, nil
+}
+
+func knownKPI(name string) bool { _, ok := kpi.Lookup(name); return ok }
+
+// metricTable maps KPI dimensions to plan scopes: owner → individual,
+// team → team, org → org. Other dimensions are not pay scopes.
+func metricTable(values []kpi.Value) comp.MetricTable {
+	scopes := map[string]string{kpi.DimOrg: comp.ScopeOrg, "team": comp.ScopeTeam, "owner": comp.ScopeIndividual}
+	t := comp.MetricTable{}
+	for _, v := range values {
+		scope, ok := scopes[v.Dimension]
+		if !ok || !v.Defined {
+			continue
+		}
+		t[comp.MetricKey{KPI: v.KPI, Scope: scope, Key: v.Key, Model: v.Model}] = v.Value
+	}
+	return t
+}
+
+func (e *Env) people(ctx context.Context, m *lake.Manifest) ([]comp.Person, error) {
+	var out []comp.Person
+	err := lake.Scan(ctx, e.Blob, m, func(rows []userRow) error {
+		for _, u := range rows {
+			out = append(out, comp.Person{ID: u.ID, EmployeeID: u.EmployeeNumber, Name: u.Name, CostCenter: u.CostCenter, Team: u.Team, ManagerID: u.ManagerID, Currency: e.KPIConfig.Currency})
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}
+
+// StatementLine is one row of comp/quarter=…/: a statement line, flat, for BI
+// and finance. Money is DECIMAL(18,2) on int64 cents.
+type StatementLine struct {
+	Quarter     string `parquet:"quarter,dict"`
+	StatementID string `parquet:"statement_id"`
+	PersonID    string `parquet:"person_id"`
+	EmployeeID  string `parquet:"employee_id"`
+	Name        string `parquet:"name"`
+	Team        string `parquet:"team,dict"`
+	Line        int32  `parquet:"line"`
+	LineKey     string `parquet:"line_key"`
+	Kind        string `parquet:"kind,dict"`
+	Component   string `parquet:"component,dict"`
+	Plan        string `parquet:"plan,dict"`
+	Metric      string `parquet:"metric,dict"`
+	Scope       string `parquet:"scope,dict"`
+	Segment     string `parquet:"segment"`
+	Ref         string `parquet:"ref"`
+	AmountCents int64  `parquet:"amount,decimal(2:18)"`
+	Currency    string `parquet:"currency,dict"`
+	Explain     string `parquet:"explain"`
+	InputHash   string `parquet:"input_hash"`
+	CodeVersion string `parquet:"code_version,dict"`
+}
+
+// writeStatements writes each statement as deterministic JSON and readable
+// text into the run folder, then commits the statement-lines table whose
+// manifest names that folder.
+func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []comp.Statement, inputs map[string]*lake.Manifest) (*lake.Manifest, error) {
+	partition := fmt.Sprintf("comp/quarter=%s", q)
+	id := runID(e.now())
+	folder := lake.RunFolder(partition, id) + "/statements"
+	var rows []StatementLine
+	for i := range stmts {
+		s := &stmts[i]
+		js, err := s.JSON()
+		if err != nil {
+			return nil, fmt.Errorf("statement %s: %w", s.ID, err)
+		}
+		var txt bytes.Buffer
+		if err := s.WriteText(&txt); err != nil {
+			return nil, fmt.Errorf("statement %s: %w", s.ID, err)
+		}
+		if err := e.Blob.Put(ctx, folder+"/"+s.PersonID+".json", bytes.NewReader(js)); err != nil {
+			return nil, err
+		}
+		if err := e.Blob.Put(ctx, folder+"/"+s.PersonID+".txt", &txt); err != nil {
+			return nil, err
+		}
+		for n, l := range s.Lines {
+			rows = append(rows, StatementLine{Quarter: s.Quarter, StatementID: s.ID, PersonID: s.PersonID, EmployeeID: s.EmployeeID, Name: s.Name, Team: s.Team,
+				Line: int32(n + 1), LineKey: l.Key, Kind: l.Kind, Component: l.Component, Plan: l.Plan, Metric: l.Metric, Scope: l.Scope, Segment: l.Segment, Ref: l.Ref,
+				AmountCents: money.Cents(l.Amount.Decimal), Currency: s.Currency, Explain: l.Explain, InputHash: s.InputHash, CodeVersion: s.CodeVersion})
+		}
+	}
+	meta := map[string]string{"statements": folder, "code_version": e.CodeVersion}
+	for name, m := range inputs {
+		meta["input."+name] = m.Key()
+	}
+	return lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "comp/statement_lines", RunID: id, Meta: meta, Now: e.Now})
+}
+
+// Approval is what an approve event did.
+type Approval struct {
+	Quarter  period.Quarter
+	Action   string
+	Outcomes []statementstore.Outcome
+	// Export is the committed payroll export written after the approval.
+	Export *lake.Manifest
+}
+
+// Approve runs an approve event: approve or finalize the quarter's
+// statements (all of them when the event names no people), then write the
+// finance export of everything approved or final.
+func (e *Env) Approve(ctx context.Context, ev Event) (*Approval, error) {
+	q, err := period.Parse(ev.Quarter)
+	if err != nil {
+		return nil, err
+	}
+	at := e.now()
+	var outs []statementstore.Outcome
+	switch ev.Action {
+	case "approve":
+		outs, err = statementstore.Approve(ctx, e.Store, q.String(), ev.People, ev.Approver, at)
+	case "finalize":
+		outs, err = statementstore.Finalize(ctx, e.Store, q.String(), ev.People, ev.Approver, at)
+	default:
+		return nil, fmt.Errorf("approve %s: unknown action %q", q, ev.Action)
+	}
+	a := &Approval{Quarter: q, Action: ev.Action, Outcomes: outs}
+	if err != nil {
+		return a, fmt.Errorf("approve %s: %w", q, err)
+	}
+	if a.Export, err = e.Export(ctx, q); err != nil {
+		return a, err
+	}
+	e.log().Info("statements "+ev.Action+"d", "quarter", q.String(), "approver", ev.Approver, "statements", len(outs), "export", a.Export.Key())
+	return a, nil
+}
+
+// ErrNothingToExport means no statement of the quarter is approved yet.
+var ErrNothingToExport = errors.New("no approved or final statements")
+
+// Export writes the payroll export of quarter q: approved and final
+// statements only, as CSV (RFC 4180, formula-safe) and Parquet, in one
+// committed run folder under exports/payroll/quarter=…/.
+func (e *Env) Export(ctx context.Context, q period.Quarter) (*lake.Manifest, error) {
+	recs, err := statementstore.Exportable(ctx, e.Store, q.String())
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", q, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("export %s: %w", q, ErrNothingToExport)
+	}
+	rows, err := comp.ExportRows(recs)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", q, err)
+	}
+	partition := fmt.Sprintf("exports/payroll/quarter=%s", q)
+	id := runID(e.now())
+	var csv bytes.Buffer
+	if err := comp.WriteCSV(&csv, recs); err != nil {
+		return nil, fmt.Errorf("export %s: csv: %w", q, err)
+	}
+	csvKey := lake.RunFolder(partition, id) + "/payroll.csv"
+	if err := e.Blob.Put(ctx, csvKey, &csv); err != nil {
+		return nil, fmt.Errorf("export %s: %w", q, err)
+	}
+	return lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "exports/payroll", RunID: id, Meta: map[string]string{"csv": csvKey, "statements": fmt.Sprint(len(recs))}, Now: e.Now})
+}
