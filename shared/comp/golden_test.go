@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
 )
 
@@ -169,6 +171,29 @@ func TestDemoQuarterGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "demo-2026Q3-export.parquet", pq.Bytes())
+
+	// Statement lines for the lake: one row per line, amounts summing to
+	// the statements' totals.
+	var lines bytes.Buffer
+	if err := WriteLinesParquet(&lines, out.Statements); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.Read[LineRow](bytes.NewReader(lines.Bytes()), int64(lines.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rowCents, totalCents int64
+	nLines := 0
+	for _, r := range rows {
+		rowCents += r.Amount
+	}
+	for _, st := range out.Statements {
+		totalCents += money.Cents(st.Total.Decimal)
+		nLines += len(st.Lines)
+	}
+	if len(rows) != nLines || rowCents != totalCents {
+		t.Errorf("line rows: %d rows summing to %d cents, want %d rows summing to %d", len(rows), rowCents, nLines, totalCents)
+	}
 
 	// Rerun: byte-identical.
 	again, err := Run(demoInput(t))
