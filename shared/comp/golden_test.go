@@ -153,6 +153,16 @@ func TestDemoQuarterGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		all.Write(b)
+		// Stored statements are compared by their JSON: decoding and
+		// encoding again must give the same bytes, or saving the same
+		// statement twice would not be a no-op.
+		back, err := ParseStatement(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b2, _ := back.JSON(); !bytes.Equal(b, b2) {
+			t.Errorf("%s: JSON does not round-trip", st.ID)
+		}
 		if err := st.WriteText(&text); err != nil {
 			t.Fatal(err)
 		}
