@@ -27,8 +27,11 @@ func (s *Statement) WriteText(w io.Writer) error {
 	b.WriteString("\nLines (each rounded to the cent, half away from zero):\n")
 	for i, l := range s.Lines {
 		title := l.Kind
-		if l.Component != "" {
+		switch {
+		case l.Component != "":
 			title += " " + l.Component
+		case l.Ref != "":
+			title += " " + l.Ref
 		}
 		if l.Plan != "" {
 			title += " (" + l.Plan + ")"
