@@ -52,6 +52,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, version string, a
 	if len(refs) > size {
 		s.mu.Lock()
 		s.cursors[locator] = c
+		s.remember(locator)
 		s.mu.Unlock()
 	}
 	s.writePage(w, version, c, locator, 0, size, all)
@@ -221,6 +222,7 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request, version stri
 		j.failMsg, s.failJobs = s.failJobs[0], s.failJobs[1:]
 	}
 	s.jobs[j.id] = j
+	s.remember(j.id)
 	s.mu.Unlock()
 	s.writeJSON(w, s.jobInfo(j))
 }

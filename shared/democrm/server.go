@@ -37,6 +37,7 @@ type Server struct {
 	tokens   map[string]bool
 	cursors  map[string]*cursor
 	jobs     map[string]*bulkJob
+	opened   []string // cursor locators and job Ids, oldest first, for eviction
 	faults   []*faultState
 	failJobs []string
 	seq      int64
@@ -409,6 +410,22 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route
 		return true
 	}
 	return false
+}
+
+// maxOpen caps the cursors and Bulk jobs kept, oldest evicted first (then
+// INVALID_QUERY_LOCATOR / NOT_FOUND), so abandoned queries do not hold a
+// large org's record lists forever. Salesforce keeps 10 cursors per user;
+// this is more generous so parallel extracts of every object fit.
+const maxOpen = 64
+
+// remember registers an open cursor or job under s.mu, evicting the oldest.
+func (s *Server) remember(id string) {
+	s.opened = append(s.opened, id)
+	for len(s.opened) > maxOpen {
+		delete(s.cursors, s.opened[0])
+		delete(s.jobs, s.opened[0])
+		s.opened = s.opened[1:]
+	}
 }
 
 func (s *Server) newID(prefix string) string {
