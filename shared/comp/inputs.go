@@ -234,10 +234,34 @@ func ParseAssignments(file string, b []byte) (*Assignments, error) {
 		}
 		checkDates(e, at, p.From, p.To)
 	}
+	checkOverlaps(e, "people", len(a.People), func(i int) (string, Day, Day) {
+		return a.People[i].Person, a.People[i].From, a.People[i].To
+	})
+	checkOverlaps(e, "roles", len(a.Roles), func(i int) (string, Day, Day) {
+		return a.Roles[i].Role, a.Roles[i].From, a.Roles[i].To
+	})
 	if err := e.err(); err != nil {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// checkOverlaps reports two entries for the same person (or role) whose
+// date ranges share a day: a person with two plans on one day.
+func checkOverlaps(e *errs, list string, n int, entry func(i int) (who string, from, to Day)) {
+	for i := 0; i < n; i++ {
+		wi, fi, ti := entry(i)
+		for j := i + 1; j < n; j++ {
+			wj, fj, tj := entry(j)
+			if wi == wj && !fi.IsZero() && !fj.IsZero() && overlaps(fi, ti, fj, tj) {
+				start := fi
+				if fj.After(fi.Time) {
+					start = fj
+				}
+				e.add(fmt.Sprintf("%s[%d]", list, j), "%s is also assigned by %s[%d] on %s: two plans would be active on the same day", wi, list, i, start)
+			}
+		}
+	}
 }
 
 func checkDates(e *errs, at string, from, to Day) {

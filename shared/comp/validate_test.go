@@ -166,9 +166,12 @@ func TestAssignmentsFileErrors(t *testing.T) {
 people:
   - {person: P1, role: ae, plan: ae, from: 2026-13-01}
   - {person: P2, role: ae, from: 2026-05-01, to: 2026-04-01}
+  - {person: P3, role: ae, from: 2026-01-01, to: 2026-06-30}
+  - {person: P3, plan: sdr, from: 2026-06-30}
 `))
 	for _, want := range []string{"asg.yaml: roles[0].plan: required", "asg.yaml: people[0]: give exactly one of role or plan",
-		`"2026-13-01" is not a date`, "asg.yaml: people[1].to: 2026-04-01 is before from 2026-05-01"} {
+		`"2026-13-01" is not a date`, "asg.yaml: people[1].to: 2026-04-01 is before from 2026-05-01",
+		"asg.yaml: people[3]: P3 is also assigned by people[2] on 2026-06-30: two plans would be active on the same day"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in %v", want, err)
 		}
