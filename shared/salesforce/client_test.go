@@ -517,3 +517,13 @@ func TestRecordModifiedDuringExtract(t *testing.T) {
 		t.Fatalf("incremental pull: touched lead %s missing or stale (%d rows)", first, len(rows))
 	}
 }
+
+func TestRetriesTokenRequest(t *testing.T) {
+	org, srv, base := demo(t, democrm.Config{Seed: 1, Leads: 50})
+	c := client(t, base, nil)
+	srv.Inject(democrm.Fault{Route: democrm.RouteToken, Times: 2, Status: http.StatusServiceUnavailable})
+	recs, st := collect(t, c, false, selectAll(crm.User, ""))
+	if len(recs) != org.Count(crm.User) || st.Retries != 2 || srv.Counts().Token != 3 {
+		t.Fatalf("%d users, %d retries, %d token requests; want %d, 2, 3", len(recs), st.Retries, srv.Counts().Token, org.Count(crm.User))
+	}
+}
