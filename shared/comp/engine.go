@@ -274,7 +274,7 @@ func (r *run) prepareDeals() ValidationErrors {
 		}
 		for _, sh := range shares {
 			r.credits[sh.person] = append(r.credits[sh.person], DealCredit{
-				DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly),
+				DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
 				Role: sh.role, Percent: sh.percent, Credited: Money{sh.amount},
 			})
 		}
@@ -285,7 +285,7 @@ func (r *run) prepareDeals() ValidationErrors {
 			}
 			if m := p.managerOn(d.CloseDate); m != "" {
 				r.credits[m] = append(r.credits[m], DealCredit{
-					DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly),
+					DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
 					Role: "team", Via: p.ID, Percent: sh.percent, Credited: Money{sh.amount},
 				})
 			}
@@ -432,7 +432,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 			case KindCommission:
 				var idx []int
 				for i, cr := range credits {
-					if wantRole(c.Credit, cr.Role) && r.inSpan(sp, cr.CloseDate) {
+					if pays(c, cr) && r.inSpan(sp, cr.CloseDate) {
 						idx = append(idx, i)
 					}
 				}
@@ -452,7 +452,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	}
 	for i, cr := range credits {
 		if !paid[i] {
-			cr.Unpaid = "no commission component of an active plan covers this credit on its close date"
+			cr.Unpaid = "no commission component of the plan active on the close date pays this credit (credit basis or deal type)"
 		}
 		st.Credits = append(st.Credits, cr)
 	}
@@ -480,11 +480,14 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	return st, nil
 }
 
-func wantRole(credit, role string) bool {
-	if credit == CreditTeam {
-		return role == "team"
+// pays reports whether commission component c pays on credit cr: team
+// credit for credit: team, own credit otherwise, and only the listed deal
+// types when the component lists any.
+func pays(c Component, cr DealCredit) bool {
+	if (c.Credit == CreditTeam) != (cr.Role == "team") {
+		return false
 	}
-	return role != "team"
+	return len(c.DealTypes) == 0 || contains(c.DealTypes, cr.Type)
 }
 
 func (r *run) inSpan(sp Span, day string) bool {

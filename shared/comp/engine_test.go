@@ -439,3 +439,29 @@ components:
 		t.Fatalf("lines %s total %s", got, st.Total.StringFixed(2))
 	}
 }
+
+// A commission limited to deal types pays only those deals; the others are
+// listed on the statement as credited but unpaid, with the reason.
+func TestCommissionDealTypes(t *testing.T) {
+	p := commissionPlan(t, ModeRetroactive, BoundaryUpper, "    deal_types: [New Business]\n")
+	out, err := Run(RunInput{
+		Quarter: period.MustParse("2026Q3"), Plans: []*Plan{p}, KnownKPI: knownKPIs, Metrics: MetricTable{},
+		People:      []Person{{ID: "P1", EmployeeID: "E1", Name: "Pat", Currency: "USD"}},
+		Assignments: &Assignments{People: []PersonAssignment{{Person: "P1", Plan: p.ID, From: Day{day("2026-01-01")}}}},
+		Deals: []Deal{
+			{ID: "N1", OwnerID: "P1", Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: true, Type: "New Business"},
+			{ID: "R1", OwnerID: "P1", Amount: dec("80000"), Currency: "USD", CloseDate: day("2026-08-02"), Won: true, Type: "Renewal"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := out.Statements[0]
+	// Only N1: 50,000 = 50% of quota, tier 1 at 10% = 5,000.00.
+	if got := strings.Join(amounts(&st), " "); got != "5000.00" {
+		t.Fatalf("lines %s", got)
+	}
+	if st.Credits[1].DealID != "R1" || st.Credits[1].Unpaid == "" || !st.Credits[1].Paid.IsZero() {
+		t.Fatalf("renewal credit %+v", st.Credits[1])
+	}
+}

@@ -86,13 +86,14 @@ type Component struct {
 	Curve  *Curve     `yaml:"curve"`
 
 	// commission: rate × credited booked amount, tiered.
-	Credit    string `yaml:"credit"`     // own | team
-	TierBy    string `yaml:"tier_by"`    // attainment | amount
-	Quota     Dec    `yaml:"quota"`      // full-quarter quota when tier_by is attainment
-	Mode      string `yaml:"mode"`       // retroactive | marginal
-	Boundary  string `yaml:"boundary"`   // upper | lower
-	Tiers     []Tier `yaml:"tiers"`      // contiguous, starting at 0
-	CapAmount Dec    `yaml:"cap_amount"` // optional: most the component pays in a full quarter
+	Credit    string   `yaml:"credit"`     // own | team
+	DealTypes []string `yaml:"deal_types"` // optional: only deals of these opportunity types
+	TierBy    string   `yaml:"tier_by"`    // attainment | amount
+	Quota     Dec      `yaml:"quota"`      // full-quarter quota when tier_by is attainment
+	Mode      string   `yaml:"mode"`       // retroactive | marginal
+	Boundary  string   `yaml:"boundary"`   // upper | lower
+	Tiers     []Tier   `yaml:"tiers"`      // contiguous, starting at 0
+	CapAmount Dec      `yaml:"cap_amount"` // optional: most the component pays in a full quarter
 }
 
 // MetricRef names a KPI value: the KPI, its scope and, for influence KPIs,
@@ -274,7 +275,7 @@ func validateBonus(e *errs, at string, c Component, known func(string) bool) {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"credit", c.Credit != ""}, {"tier_by", c.TierBy != ""}, {"quota", c.Quota.Set}, {"mode", c.Mode != ""}, {"tiers", len(c.Tiers) > 0}, {"cap_amount", c.CapAmount.Set}} {
+	}{{"credit", c.Credit != ""}, {"tier_by", c.TierBy != ""}, {"quota", c.Quota.Set}, {"mode", c.Mode != ""}, {"tiers", len(c.Tiers) > 0}, {"cap_amount", c.CapAmount.Set}, {"deal_types", len(c.DealTypes) > 0}} {
 		if f.set {
 			e.add(at+"."+f.name, "belongs to commission components, not attainment_bonus")
 		}
@@ -372,6 +373,11 @@ func validateCommission(e *errs, at string, c Component) {
 	}
 	if c.CapAmount.Set && !c.CapAmount.IsPositive() {
 		e.add(at+".cap_amount", "must be above 0 when set")
+	}
+	for i, t := range c.DealTypes {
+		if t == "" {
+			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "empty deal type")
+		}
 	}
 	requireCents(e, at+".cap_amount", c.CapAmount)
 	if c.Weight.Set || c.Metric != nil || c.Target.Set || c.Curve != nil {

@@ -98,6 +98,7 @@ type DealCredit struct {
 	DealID    string          `json:"deal_id"`
 	DealName  string          `json:"deal_name"`
 	CloseDate string          `json:"close_date"`
+	Type      string          `json:"type,omitempty"`      // opportunity type
 	Role      string          `json:"role"`                // owner, split or team
 	Via       string          `json:"via,omitempty"`       // for team credit: the rep credited
 	Percent   decimal.Decimal `json:"percent"`             // share of the deal, 0–100
