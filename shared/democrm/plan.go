@@ -436,15 +436,18 @@ func (g *generator) planOpportunities(r *rng, p *leadPlan, sc script, scripted b
 		}
 	}
 
+	// The account becomes a Customer when its first deal is won (a workflow
+	// updates Type then); a cancelled deal does not make it one.
 	p.customer = false
-	for k := 0; k < p.nOpps; k++ {
-		o := &p.opps[k]
-		if o.outcome == outcomeWon && !o.cancelled {
-			p.customer = true
-		}
-	}
 	p.contactModstamp = p.conv
 	p.accountModstamp = p.conv
+	for k := 0; k < p.nOpps; k++ {
+		o := &p.opps[k]
+		if o.outcome == outcomeWon && !o.cancelled && !p.customer {
+			p.customer = true
+			p.accountModstamp = o.closeAt
+		}
+	}
 
 	// Touches of the converted contact while the deal is open.
 	for k, n := 0, r.intn(3); k < n; k++ {
