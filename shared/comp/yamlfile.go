@@ -28,6 +28,7 @@ type FieldError struct {
 	Reason string
 }
 
+// Error implements error: "file: path: reason".
 func (e *FieldError) Error() string {
 	switch {
 	case e.Path == "":
@@ -41,6 +42,7 @@ func (e *FieldError) Error() string {
 // and Validate return it (as error) so a reviewer can fix a file in one pass.
 type ValidationErrors []*FieldError
 
+// Error implements error, one problem per line.
 func (v ValidationErrors) Error() string {
 	parts := make([]string, len(v))
 	for i, e := range v {
