@@ -23,6 +23,7 @@ effective_from: 2026-01-01
 currency: USD
 target_variable: 1000
 clawback_days: 90
+clawback_basis: amount_paid
 components:
   - id: comm
     kind: commission

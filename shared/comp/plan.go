@@ -35,6 +35,10 @@ const (
 	BoundaryLower   = "lower" // … to the lower tier
 )
 
+// ClawbackAmountPaid is the clawback basis: a cancelled deal takes back
+// exactly the commission that was paid for it.
+const ClawbackAmountPaid = "amount_paid"
+
 // Commission crediting bases and tiering measures.
 const (
 	CreditOwn      = "own"  // deals credited to the person (owner or split)
@@ -62,8 +66,12 @@ type Plan struct {
 	TargetVariable Dec `yaml:"target_variable"`
 	// ClawbackDays is the commission clawback window in days after the
 	// close date; required when the plan has a commission component.
-	ClawbackDays *int        `yaml:"clawback_days"`
-	Components   []Component `yaml:"components"`
+	ClawbackDays *int `yaml:"clawback_days"`
+	// ClawbackBasis states what a clawback takes back; "amount_paid" (the
+	// commission originally paid for the deal) is the one basis supported.
+	// Required when clawback_days is above 0.
+	ClawbackBasis string      `yaml:"clawback_basis"`
+	Components    []Component `yaml:"components"`
 
 	// File is the file name the plan came from; Hash the SHA-256 (hex) of its
 	// bytes, recorded in every statement the plan pays.
@@ -251,6 +259,8 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 			e.add("clawback_days", "required when the plan has a commission component (0 means no clawback)")
 		} else if *p.ClawbackDays < 0 {
 			e.add("clawback_days", "must not be negative")
+		} else if *p.ClawbackDays > 0 && p.ClawbackBasis != ClawbackAmountPaid {
+			e.add("clawback_basis", "%q: state %s (the commission originally paid for the deal is taken back)", p.ClawbackBasis, ClawbackAmountPaid)
 		}
 	}
 }

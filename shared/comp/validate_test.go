@@ -62,6 +62,7 @@ func TestPlanValidationErrors(t *testing.T) {
 		{"mixed-fields.yaml", "components[0].tier_by", "belongs to commission components"},
 		{"mixed-fields.yaml", "clawback_days", "required when the plan has a commission component"},
 		{"mixed-fields.yaml", "components[0].curve.points[2].payout", "1 is below the previous point's 2"},
+		{"tiers-gap.yaml", "clawback_basis", `"": state amount_paid`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.path, func(t *testing.T) {
