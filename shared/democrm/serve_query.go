@@ -98,6 +98,9 @@ func (s *Server) queryMore(w http.ResponseWriter, r *http.Request, version, loca
 
 // writePage renders records [offset, offset+size) of c.
 func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, locator string, offset, size int, all bool) {
+	if s.opts.varyPages && size > 1 {
+		size -= int(mix(uint64(offset)) % uint64(size/2+1))
+	}
 	end := min(offset+size, len(c.refs))
 	done := end == len(c.refs)
 	b := make([]byte, 0, 64+(end-offset)*600)

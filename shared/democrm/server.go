@@ -54,6 +54,7 @@ type serverOptions struct {
 	jwtKey                 *rsa.PublicKey
 	jwtAudience            string
 	pageSize               int
+	varyPages              bool
 	bulkPageSize           int
 	bulkPolls              int
 	dailyLimit             int64
@@ -83,6 +84,11 @@ func WithJWTBearer(clientID, username string, key *rsa.PublicKey, audience strin
 // Salesforce maximum). A client's smaller batchSize is honoured down to 200,
 // as Salesforce does.
 func WithPageSize(n int) Option { return func(o *serverOptions) { o.pageSize = n } }
+
+// WithVaryingPageSizes makes REST pages hold between half and all of the
+// page size (deterministically per page), as Salesforce may return fewer
+// records than asked for; a client must follow nextRecordsUrl, not count.
+func WithVaryingPageSizes() Option { return func(o *serverOptions) { o.varyPages = true } }
 
 // WithBulkPageSize sets the Bulk API results page size used when the client
 // sends no maxRecords (default 10000).

@@ -63,6 +63,18 @@ func TestQueryPagesEveryRecordOnce(t *testing.T) {
 	}
 }
 
+func TestQueryFollowsShortPages(t *testing.T) {
+	org, _, base := demo(t, democrm.Config{Seed: 13, Leads: 800, Malformed: -1}, democrm.WithPageSize(100), democrm.WithVaryingPageSizes())
+	c := client(t, base, nil)
+	recs, st := collect(t, c, false, selectAll(crm.Lead, ""))
+	if err := sameRows(crm.Lead, restRows(t, crm.Lead, recs), expected(t, org, crm.Lead, false)); err != nil {
+		t.Fatal(err)
+	}
+	if st.Pages <= 8 {
+		t.Fatalf("%d pages for %d records in pages of at most 100; the sizes did not vary", st.Pages, len(recs))
+	}
+}
+
 func TestQueryOrdersBySystemModstampThenId(t *testing.T) {
 	_, _, base := demo(t, democrm.Config{Seed: 3, Leads: 600, Malformed: -1}, democrm.WithPageSize(200))
 	c := client(t, base, nil)
@@ -525,5 +537,18 @@ func TestRetriesTokenRequest(t *testing.T) {
 	recs, st := collect(t, c, false, selectAll(crm.User, ""))
 	if len(recs) != org.Count(crm.User) || st.Retries != 2 || srv.Counts().Token != 3 {
 		t.Fatalf("%d users, %d retries, %d token requests; want %d, 2, 3", len(recs), st.Retries, srv.Counts().Token, org.Count(crm.User))
+	}
+}
+
+func TestLimits(t *testing.T) {
+	_, srv, base := demo(t, democrm.Config{Seed: 1, Leads: 10})
+	c := client(t, base, nil)
+	srv.SetAPIUsage(14_000, 15_000)
+	used, max, err := c.Limits(context.Background())
+	if err != nil || used != 14_001 || max != 15_000 {
+		t.Fatalf("Limits = %d/%d, %v; want 14001/15000 (the call itself counts)", used, max, err)
+	}
+	if _, err := c.Count(context.Background(), "SELECT COUNT() FROM Lead"); !errors.Is(err, salesforce.ErrLimitReserve) {
+		t.Fatalf("with 999 of 15000 left and a 10%% reserve, err = %v, want ErrLimitReserve", err)
 	}
 }

@@ -206,3 +206,29 @@ func (c *Client) Describe(ctx context.Context, object string) (*Describe, error)
 	}
 	return &d, nil
 }
+
+// Limits reads the org's daily API allocation (GET limits): requests used
+// and the maximum. It also refreshes the numbers the reserve check uses, so
+// a job can check its budget before starting.
+func (c *Client) Limits(ctx context.Context) (used, max int64, err error) {
+	var st Stats
+	resp, err := c.do(ctx, &st, request{method: http.MethodGet, path: c.dataPath("limits")})
+	if err != nil {
+		return 0, 0, fmt.Errorf("salesforce: limits: %w", err)
+	}
+	var l struct {
+		DailyAPIRequests struct {
+			Max       int64 `json:"Max"`
+			Remaining int64 `json:"Remaining"`
+		} `json:"DailyApiRequests"`
+	}
+	if err := json.Unmarshal(resp.body, &l); err != nil {
+		return 0, 0, fmt.Errorf("salesforce: limits: %w", err)
+	}
+	max = l.DailyAPIRequests.Max
+	used = max - l.DailyAPIRequests.Remaining
+	c.mu.Lock()
+	c.apiUsed, c.apiMax = used, max
+	c.mu.Unlock()
+	return used, max, nil
+}
