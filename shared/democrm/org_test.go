@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -261,4 +263,42 @@ func TestScaleMillionLeads(t *testing.T) {
 		t.Fatalf("last lead Id %s", row.ID())
 	}
 	runtime.KeepAlive(o)
+}
+
+// TestOrderedMatchesReference checks both sort paths of the
+// (SystemModstamp, Id) cursor order against a plain comparison sort.
+func TestOrderedMatchesReference(t *testing.T) {
+	o := Generate(Config{Seed: 8, Leads: 3000})
+	tb := o.tables["Task"]
+	check := func(label string) {
+		t.Helper()
+		o.mu.RLock()
+		defer o.mu.RUnlock()
+		got := tb.ordered()
+		want := make([]int32, 0, len(got))
+		for i := int64(0); i < tb.n+tb.inserted; i++ {
+			if !tb.gone[i] {
+				want = append(want, int32(i))
+			}
+		}
+		sort.SliceStable(want, func(a, b int) bool { return tb.stamp(int64(want[a])) < tb.stamp(int64(want[b])) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: cursor order differs from the reference", label)
+		}
+	}
+	check("whole-second stamps")
+	var ids []string
+	_ = o.Each(crm.Task, func(r *crm.Row) error {
+		if len(ids) < 3 {
+			ids = append(ids, r.ID())
+		}
+		return nil
+	})
+	o.SetClock(time.Date(2026, 3, 1, 12, 0, 0, 500_000_000, time.UTC)) // mid-history, half a second
+	for _, id := range ids {
+		if err := o.Touch(crm.Task, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("sub-second stamps after mutations")
 }
