@@ -128,15 +128,35 @@ type Statement struct {
 	CodeVersion string       `json:"code_version"`
 }
 
-// JSON is the statement's deterministic encoding: fixed field order, lines
-// in computation order, decimals as strings, indented, newline-terminated.
+// JSON is the statement's canonical encoding: object keys sorted at every
+// level, lines in computation order (spans, components, clawbacks,
+// adjustments, corrections), decimals as strings, amounts with two decimals,
+// indented and newline-terminated. A rerun with the same inputs gives the
+// same bytes, and anyone can re-derive them with a canonical JSON encoder.
 func (s *Statement) JSON() ([]byte, error) {
+	return canonicalJSON(s)
+}
+
+// canonicalJSON encodes v with sorted keys: encoding/json writes struct
+// fields in declaration order but map keys sorted, so v goes through a
+// generic map (numbers kept as their text) and out again.
+func canonicalJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		return nil, fmt.Errorf("statement %s: %w", s.ID, err)
+	if err := enc.Encode(generic); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return buf.Bytes(), nil
 }
