@@ -159,6 +159,16 @@ func runChild(dir string) error {
 		return err
 	}
 	secs := time.Since(t0).Seconds()
+	if path := os.Getenv("KPIBENCH_MEMPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
 	s, err := kpicheck.FromResult(res)
 	if err != nil {
 		return err

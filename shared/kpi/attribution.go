@@ -91,8 +91,8 @@ func (e *engine) attribute() ([]Value, error) {
 	half := decimal.NewFromFloat(0.5)
 	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
 	wantChannel := slices.Contains(e.cfg.Dimensions, DimChannel)
-	for i := range e.opps {
-		o := &e.opps[i]
+	for i := range e.opps.n {
+		o := e.opps.at(i)
 		if !o.needTouches {
 			continue
 		}
@@ -164,7 +164,7 @@ func (e *engine) attribute() ([]Value, error) {
 					if c == 0 {
 						continue
 					}
-					camp := o.touches[j].campaign
+					camp := e.names.str(o.touches[j].campaign)
 					sums[attrKey{k, m.Name, dimKey{DimOrg, KeyAll}}] += c
 					if wantCampaign {
 						sums[attrKey{k, m.Name, dimKey{DimCampaign, camp}}] += c

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -63,35 +64,36 @@ func newWindow(p Period) (window, error) {
 	return w, nil
 }
 
-// opp is an opportunity as known at the as-of instant.
+// opp is an opportunity as known at the as-of instant. Repeated strings
+// are interned (engine.names); the struct is kept small because the engine
+// holds every opportunity of the snapshot.
 type opp struct {
-	id, owner, account, leadSource, campaign, currency string
-	class                                              string
-	created                                            int64
-	closeDay                                           int32
-	amount                                             int64 // cents; a null amount is 0
-	stage                                              string
-	won, closed                                        bool
-	histAt                                             int64 // CreatedDate of the history row applied, or -1
-	histID                                             string
-	fromHistory                                        bool
-	flagsKnown                                         bool // IsWon/IsClosed non-null on the snapshot row
-
-	// from the lead converted into it
-	hasLead              bool
-	leadID               string
-	leadCreated, convEnd int64 // lead created; end of its converted day (exclusive)
-	leadSQL              int64 // -1 when none
-	leadSource2          string
-
-	needTouches bool
-	touches     []touch
+	id, histID, leadID string
+	class              string // a constant of the config: shared, not copied
+	owner, account     uint32 // engine.names
+	source, campaign   uint32 // engine.names
+	leadSource         uint32 // engine.names: the converted lead's LeadSource
+	created            int64
+	amount             int64 // cents; a null amount is 0
+	histAt             int64 // CreatedDate of the history row applied, or -1
+	leadCreated        int64
+	convEnd            int64 // end of the converted lead's converted day (exclusive), or -1
+	leadSQL            int64 // the converted lead's SQL instant, or -1
+	closeDay           int32
+	won, closed        bool
+	stageWon           bool // the current stage is a configured won stage
+	stageLost          bool
+	fromHistory        bool
+	flagsKnown         bool // IsWon/IsClosed non-null on the snapshot row
+	hasLead            bool
+	needTouches        bool
+	touches            []touch
 }
 
 type touch struct {
 	at       int64
 	member   string
-	campaign string
+	campaign uint32 // engine.names
 }
 
 // group is the set of dimension keys one row contributes to.
@@ -168,8 +170,10 @@ type engine struct {
 	team     map[string]string // user → team
 	accounts map[string][2]string
 	campType map[string]string // live campaigns → type
-	opps     []opp
+	names    *interner
+	opps     oppTable
 	oppIdx   map[string]int32
+	oppDims  map[dimKey]*tally // opportunity counters, added straight to dimension keys
 
 	contactOpps map[string][]int32 // only contacts on opportunities needing touches
 	leadOpp     map[string]int32   // converted lead → opportunity needing touches
@@ -214,7 +218,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 	}
 	e := &engine{cfg: cfg, w: w,
 		team: map[string]string{}, accounts: map[string][2]string{}, campType: map[string]string{},
-		oppIdx: map[string]int32{}, contactOpps: map[string][]int32{}, leadOpp: map[string]int32{},
+		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string][]int32{}, leadOpp: map[string]int32{},
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{},
 	}
 	steps := []struct {
@@ -282,18 +286,26 @@ func (e *engine) opportunity(o *Opportunity) error {
 	if _, dup := e.oppIdx[o.ID]; dup {
 		return fmt.Errorf("opportunity %s: duplicate Id in snapshot", o.ID)
 	}
-	x := opp{id: o.ID, owner: o.OwnerID, account: o.AccountID, leadSource: o.LeadSource, campaign: o.CampaignID,
-		currency: o.CurrencyIsoCode, class: e.cfg.class(o.Type), created: o.CreatedDate, closeDay: o.CloseDate,
-		stage: o.StageName, histAt: -1, leadSQL: -1}
+	x := opp{id: strings.Clone(o.ID), class: e.cfg.class(o.Type), owner: e.names.id(o.OwnerID), account: e.names.id(o.AccountID),
+		source: e.names.id(o.LeadSource), campaign: e.names.id(o.CampaignID), created: o.CreatedDate, closeDay: o.CloseDate,
+		histAt: -1, leadSQL: -1, convEnd: -1}
+	if x.class != "" && o.CurrencyIsoCode != "" && o.CurrencyIsoCode != e.cfg.Currency {
+		return fmt.Errorf("opportunity %s: currency %s: only %s is configured and Venn has no exchange rates", o.ID, o.CurrencyIsoCode, e.cfg.Currency)
+	}
+	x.stageWon, x.stageLost = e.stage(o.StageName)
 	if o.Amount != nil {
 		x.amount = *o.Amount
 	}
 	if o.IsWon != nil && o.IsClosed != nil {
 		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed || *o.IsWon, true
 	}
-	e.oppIdx[o.ID] = int32(len(e.opps))
-	e.opps = append(e.opps, x)
+	e.oppIdx[x.id] = e.opps.add(x)
 	return nil
+}
+
+// stage reads a stage name against the configured closing stages.
+func (e *engine) stage(name string) (won, lost bool) {
+	return slices.Contains(e.cfg.WonStages, name), slices.Contains(e.cfg.LostStages, name)
 }
 
 // history applies the latest stage-history row known at the as-of instant
@@ -306,12 +318,12 @@ func (e *engine) history(h *OpportunityHistory) error {
 	if !ok {
 		return nil
 	}
-	o := &e.opps[i]
+	o := e.opps.at(i)
 	if h.CreatedDate < o.histAt || (h.CreatedDate == o.histAt && h.ID < o.histID) {
 		return nil
 	}
-	o.histAt, o.histID, o.fromHistory = h.CreatedDate, h.ID, true
-	o.stage = h.StageName
+	o.histAt, o.histID, o.fromHistory = h.CreatedDate, strings.Clone(h.ID), true
+	o.stageWon, o.stageLost = e.stage(h.StageName)
 	o.amount = 0
 	if h.Amount != nil {
 		o.amount = *h.Amount
@@ -324,22 +336,14 @@ func (e *engine) history(h *OpportunityHistory) error {
 
 // settleOpps fixes won/closed: from the configured stage names when the
 // state comes from history (history has no flags) or the snapshot's flags
-// are null; then checks currencies and marks the opportunities whose
-// touches attribution needs.
+// are null; then marks the opportunities whose touches attribution needs.
 func (e *engine) settleOpps() error {
-	for i := range e.opps {
-		o := &e.opps[i]
+	for i := range e.opps.n {
+		o := e.opps.at(i)
 		if o.fromHistory || !o.flagsKnown {
-			o.won = slices.Contains(e.cfg.WonStages, o.stage)
-			o.closed = o.won || slices.Contains(e.cfg.LostStages, o.stage)
+			o.won, o.closed = o.stageWon, o.stageWon || o.stageLost
 		}
-		if o.class == "" {
-			continue
-		}
-		if o.currency != "" && o.currency != e.cfg.Currency {
-			return fmt.Errorf("opportunity %s: currency %s: only %s is configured and Venn has no exchange rates", o.id, o.currency, e.cfg.Currency)
-		}
-		if e.inFunnel(o) && (e.w.in(o.created) || (o.won && e.w.inDay(o.closeDay))) {
+		if o.class != "" && e.inFunnel(o) && (e.w.in(o.created) || (o.won && e.w.inDay(o.closeDay))) {
 			o.needTouches = true
 		}
 	}
@@ -353,11 +357,15 @@ func (e *engine) contactRole(r *ContactRole) error {
 		return nil
 	}
 	i, ok := e.oppIdx[r.OpportunityID]
-	if !ok || !e.opps[i].needTouches {
+	if !ok || !e.opps.at(i).needTouches {
 		return nil
 	}
-	if !slices.Contains(e.contactOpps[r.ContactID], i) {
-		e.contactOpps[r.ContactID] = append(e.contactOpps[r.ContactID], i)
+	if cur := e.contactOpps[r.ContactID]; !slices.Contains(cur, i) {
+		if cur == nil {
+			e.contactOpps[strings.Clone(r.ContactID)] = []int32{i}
+		} else {
+			e.contactOpps[r.ContactID] = append(cur, i)
+		}
 	}
 	return nil
 }
@@ -396,18 +404,18 @@ func (e *engine) lead(l *Lead) error {
 	var o *opp
 	if l.ConvertedOpportunityID != "" {
 		if i, ok := e.oppIdx[l.ConvertedOpportunityID]; ok {
-			o = &e.opps[i]
+			o = e.opps.at(i)
 			// Several leads converted into one opportunity: the smallest
 			// lead Id supplies the lead facts, whatever the row order.
 			if !o.hasLead || l.ID < o.leadID {
-				o.hasLead, o.leadID, o.leadCreated, o.leadSQL, o.leadSource2 = true, l.ID, l.CreatedDate, sql, l.LeadSource
+				o.hasLead, o.leadID, o.leadCreated, o.leadSQL, o.leadSource = true, strings.Clone(l.ID), l.CreatedDate, sql, e.names.id(l.LeadSource)
 				o.convEnd = -1
 				if l.ConvertedDate != nil {
 					o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
 				}
 			}
 			if o.needTouches {
-				e.leadOpp[l.ID] = i
+				e.leadOpp[strings.Clone(l.ID)] = i
 			}
 		}
 	}
@@ -430,7 +438,7 @@ func (e *engine) lead(l *Lead) error {
 	}
 	if mql >= 0 && w.in(mql) {
 		t.mqls++
-		e.mqlLeads[l.ID] = &mqlLead{at: mql, first: -1, g: t}
+		e.mqlLeads[strings.Clone(l.ID)] = &mqlLead{at: mql, first: -1, g: t}
 	}
 	if sql >= 0 && w.in(sql) {
 		t.sqls++
@@ -481,14 +489,14 @@ func (e *engine) member(m *CampaignMember) error {
 	e.targets = targets
 	lookback := int64(e.cfg.LookbackDays) * dayMicros
 	for _, i := range targets {
-		o := &e.opps[i]
+		o := e.opps.at(i)
 		if at < o.created-lookback {
 			continue
 		}
 		if o.closed && at >= (int64(o.closeDay)+1)*dayMicros {
 			continue // end-of-day rule: a touch on the close day still counts
 		}
-		o.touches = append(o.touches, touch{at: at, member: m.ID, campaign: m.CampaignID})
+		o.touches = append(o.touches, touch{at: at, member: strings.Clone(m.ID), campaign: e.names.id(m.CampaignID)})
 	}
 	return nil
 }
@@ -534,84 +542,103 @@ func (e *engine) responseTallies() {
 	}
 }
 
-// oppTallies adds every opportunity to the counters of its group.
+// oppTallies adds every opportunity's counters to each of its dimension
+// keys (opportunity groups would multiply by campaigns, so they are added
+// straight to the few hundred dimension keys instead).
 func (e *engine) oppTallies() {
 	w := &e.w
-	renewalAccounts := map[string]bool{}
-	for i := range e.opps {
-		o := &e.opps[i]
-		if o.class == ClassRenewal && w.inDay(o.closeDay) {
+	renewalAccounts := map[uint32]bool{}
+	for i := range e.opps.n {
+		if o := e.opps.at(i); o.class == ClassRenewal && w.inDay(o.closeDay) {
 			renewalAccounts[o.account] = true
 		}
 	}
-	for i := range e.opps {
-		o := &e.opps[i]
+	var keys []dimKey
+	for i := range e.opps.n {
+		o := e.opps.at(i)
 		if o.class == "" {
 			continue
 		}
-		acc := e.accounts[o.account]
-		t := e.tally(group{owner: o.owner, segment: acc[0], region: acc[1], channel: o.leadSource, campaign: o.campaign, dims: gOpp})
-		closedIn := o.closed && w.inDay(o.closeDay)
-		switch {
-		case o.class == ClassRenewal:
-			if w.inDay(o.closeDay) {
-				t.renewUp++
-				t.renewUpCents += o.amount
-				if o.won {
-					t.renewWon++
-					t.renewWonCents += o.amount
-				}
+		var t tally
+		e.oppCounters(o, &t, renewalAccounts)
+		if t.oppsCreated+t.won+t.lost+t.renewUp == 0 && t.expansionCents == 0 && t.openPipeline == 0 {
+			continue // nothing in this period
+		}
+		acc := e.accounts[e.names.str(o.account)]
+		keys = e.dimKeys(group{owner: e.names.str(o.owner), segment: acc[0], region: acc[1],
+			channel: e.names.str(o.source), campaign: e.names.str(o.campaign), dims: gOpp}, keys[:0])
+		for _, dk := range keys {
+			dt := e.oppDims[dk]
+			if dt == nil {
+				dt = &tally{}
+				e.oppDims[dk] = dt
 			}
-		case o.class == ClassExpansion && o.won && w.inDay(o.closeDay) && renewalAccounts[o.account]:
-			t.expansionCents += o.amount
+			dt.add(&t)
 		}
-		if !e.inFunnel(o) {
-			continue
-		}
-		source := o.leadSource
-		if source == "" && o.hasLead {
-			source = o.leadSource2
-		}
-		sourced := source != "" && slices.Contains(e.cfg.MarketingLeadSources, source)
-		if w.in(o.created) {
-			t.oppsCreated++
-			t.pipelineCreated += o.amount
-			if sourced {
-				t.srcOpps++
-				t.srcPipeline += o.amount
-			}
-			if o.hasLead && o.leadSQL >= 0 && o.leadSQL <= o.created {
-				t.sqlOppMicros += o.created - o.leadSQL
-				t.sqlOppN++
-			}
-		}
-		if closedIn {
-			days := int64(o.closeDay) - floorDay(o.created)
-			t.closedDays += days
+	}
+}
+
+// oppCounters is one opportunity's contribution to the counters.
+func (e *engine) oppCounters(o *opp, t *tally, renewalAccounts map[uint32]bool) {
+	w := &e.w
+	switch {
+	case o.class == ClassRenewal:
+		if w.inDay(o.closeDay) {
+			t.renewUp++
+			t.renewUpCents += o.amount
 			if o.won {
-				t.won++
-				t.bookings += o.amount
-				t.wonDays += days
-				if sourced {
-					t.srcBookings += o.amount
-				}
-			} else {
-				t.lost++
+				t.renewWon++
+				t.renewWonCents += o.amount
 			}
 		}
-		if !o.closed {
-			cd := int64(o.closeDay) * dayMicros
-			if cd >= w.start && cd < w.qEnd {
-				t.openPipeline += o.amount
+	case o.class == ClassExpansion && o.won && w.inDay(o.closeDay) && renewalAccounts[o.account]:
+		t.expansionCents += o.amount
+	}
+	if !e.inFunnel(o) {
+		return
+	}
+	source := o.source
+	if source == 0 && o.hasLead {
+		source = o.leadSource
+	}
+	sourced := source != 0 && slices.Contains(e.cfg.MarketingLeadSources, e.names.str(source))
+	if w.in(o.created) {
+		t.oppsCreated++
+		t.pipelineCreated += o.amount
+		if sourced {
+			t.srcOpps++
+			t.srcPipeline += o.amount
+		}
+		if o.hasLead && o.leadSQL >= 0 && o.leadSQL <= o.created {
+			t.sqlOppMicros += o.created - o.leadSQL
+			t.sqlOppN++
+		}
+	}
+	if o.closed && w.inDay(o.closeDay) {
+		days := int64(o.closeDay) - floorDay(o.created)
+		t.closedDays += days
+		if o.won {
+			t.won++
+			t.bookings += o.amount
+			t.wonDays += days
+			if sourced {
+				t.srcBookings += o.amount
 			}
+		} else {
+			t.lost++
+		}
+	}
+	if !o.closed {
+		cd := int64(o.closeDay) * dayMicros
+		if cd >= w.start && cd < w.qEnd {
+			t.openPipeline += o.amount
 		}
 	}
 }
 
 // dimKeys lists the dimension keys a group contributes to.
-func (e *engine) dimKeys(g group) []dimKey {
-	team := func() string { return orNone(e.team[g.owner]) }
-	out := []dimKey{{DimOrg, KeyAll}, {DimTeam, team()}, {DimOwner, orNone(g.owner)}}
+func (e *engine) dimKeys(g group, out []dimKey) []dimKey {
+	out = append(out, dimKey{DimOrg, KeyAll}, dimKey{DimTeam, orNone(e.team[g.owner])}, dimKey{DimOwner, orNone(g.owner)})
 	if g.dims&(gLead|gOpp) != 0 {
 		out = append(out, dimKey{DimSegment, orNone(g.segment)}, dimKey{DimRegion, orNone(g.region)}, dimKey{DimChannel, orNone(g.channel)})
 	}
@@ -625,8 +652,13 @@ func (e *engine) dimKeys(g group) []dimKey {
 // evaluates the catalog on them.
 func (e *engine) emit() []Value {
 	dims := map[dimKey]*tally{{DimOrg, KeyAll}: {}}
+	for dk, t := range e.oppDims {
+		if slices.Contains(e.cfg.Dimensions, dk.dim) {
+			dims[dk] = t
+		}
+	}
 	for g, gt := range e.groups {
-		for _, dk := range e.dimKeys(g) {
+		for _, dk := range e.dimKeys(g, nil) {
 			if !slices.Contains(e.cfg.Dimensions, dk.dim) {
 				continue
 			}
