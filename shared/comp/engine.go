@@ -1,9 +1,6 @@
 package comp
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -472,9 +469,10 @@ func (r *run) statement(p *Person) (*Statement, error) {
 		total = total.Add(l.Amount.Decimal)
 	}
 	st.Total = Money{total}
-	h, err := hashInputs(st, used, r)
+	st.Inputs = inputsOf(st, used, r.adjust[p.ID])
+	h, err := st.Inputs.Hash()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("statement %s: %w", st.ID, err)
 	}
 	st.InputHash = h
 	return st, nil
@@ -545,38 +543,26 @@ func (r *run) clawbacks(p *Person) []Line {
 	return lines
 }
 
-// hashInputs is the SHA-256 over a canonical JSON of everything the
-// statement depends on: the plan files' hashes, the KPI values used, the
-// credits, the adjustments, the clawback and correction lines.
-func hashInputs(st *Statement, used []metricUse, r *run) (string, error) {
-	type planRef struct{ Plan, SHA256, From, To string }
-	type credit struct {
-		DealID, CloseDate, Role, Via string
-		Percent, Credited            string
-	}
-	in := struct {
-		Quarter, Person string
-		Plans           []planRef
-		Metrics         []metricUse
-		Credits         []credit
-		Adjustments     []Adjustment
-		Carried         []Line
-	}{Quarter: st.Quarter, Person: st.PersonID, Metrics: used, Adjustments: r.adjust[st.PersonID]}
+// inputsOf gathers what the statement was computed from.
+func inputsOf(st *Statement, used []metricUse, adjustments []Adjustment) Inputs {
+	in := Inputs{Quarter: st.Quarter, PersonID: st.PersonID,
+		Plans: []InputPlan{}, Metrics: []InputMetric{}, Credits: []InputCredit{}, Adjustments: []InputAdjustment{}, Carried: []InputCarried{}}
 	for _, p := range st.Plans {
-		in.Plans = append(in.Plans, planRef{p.Plan, p.FileSHA256, p.From, p.To})
+		in.Plans = append(in.Plans, InputPlan{Plan: p.Plan, FileSHA256: p.FileSHA256, From: p.From, To: p.To})
+	}
+	for _, m := range used {
+		in.Metrics = append(in.Metrics, InputMetric{KPI: m.KPI, Scope: m.Scope, Key: m.Key, Model: m.Model, Value: m.Value})
 	}
 	for _, c := range st.Credits {
-		in.Credits = append(in.Credits, credit{c.DealID, c.CloseDate, c.Role, c.Via, c.Percent.String(), c.Credited.StringFixed(2)})
+		in.Credits = append(in.Credits, InputCredit{DealID: c.DealID, CloseDate: c.CloseDate, Type: c.Type, Role: c.Role, Via: c.Via, Percent: c.Percent, Credited: c.Credited})
+	}
+	for _, a := range adjustments {
+		in.Adjustments = append(in.Adjustments, InputAdjustment{ID: a.ID, Amount: Money{a.Amount.Decimal}, Currency: a.Currency, Reason: a.Reason, Author: a.Author})
 	}
 	for _, l := range st.Lines {
 		if l.Kind == LineClawback || l.Kind == LinePriorPeriod {
-			in.Carried = append(in.Carried, l)
+			in.Carried = append(in.Carried, InputCarried{Key: l.Key, Kind: l.Kind, Ref: l.Ref, Amount: l.Amount})
 		}
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return "", fmt.Errorf("hash inputs of %s: %w", st.ID, err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return in
 }

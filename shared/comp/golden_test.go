@@ -163,6 +163,10 @@ func TestDemoQuarterGolden(t *testing.T) {
 		if b2, _ := back.JSON(); !bytes.Equal(b, b2) {
 			t.Errorf("%s: JSON does not round-trip", st.ID)
 		}
+		// Anyone can re-derive the input hash from the decoded statement.
+		if h, err := back.Inputs.Hash(); err != nil || h != st.InputHash {
+			t.Errorf("%s: input hash %s does not re-derive (%s, %v)", st.ID, st.InputHash, h, err)
+		}
 		if err := st.WriteText(&text); err != nil {
 			t.Fatal(err)
 		}

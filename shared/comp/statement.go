@@ -2,6 +2,8 @@ package comp
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -124,8 +126,87 @@ type Statement struct {
 	Lines       []Line       `json:"lines"`
 	Credits     []DealCredit `json:"credits"`
 	Total       Money        `json:"total"`
-	InputHash   string       `json:"input_hash"` // SHA-256 of the inputs, see hashInputs
+	Inputs      Inputs       `json:"inputs"`
+	InputHash   string       `json:"input_hash"` // Inputs.Hash()
 	CodeVersion string       `json:"code_version"`
+}
+
+// Inputs is everything a statement was computed from, kept on the statement
+// so anyone can check its hash: the plan versions with their files' SHA-256,
+// the KPI values used, the deal credits, the manual adjustments and the
+// lines carried from earlier quarters (clawbacks, corrections). The code
+// version is recorded beside it on the statement, not hashed, so a rebuild
+// alone does not change the inputs.
+type Inputs struct {
+	Quarter     string            `json:"quarter"`
+	PersonID    string            `json:"person_id"`
+	Plans       []InputPlan       `json:"plans"`
+	Metrics     []InputMetric     `json:"metrics"`
+	Credits     []InputCredit     `json:"credits"`
+	Adjustments []InputAdjustment `json:"adjustments"`
+	Carried     []InputCarried    `json:"carried"`
+}
+
+// InputPlan is a plan version and the SHA-256 of its file's bytes.
+type InputPlan struct {
+	Plan       string `json:"plan"`
+	FileSHA256 string `json:"file_sha256"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+}
+
+// InputMetric is one KPI value used.
+type InputMetric struct {
+	KPI   string          `json:"kpi"`
+	Scope string          `json:"scope"`
+	Key   string          `json:"key"`
+	Model string          `json:"model"`
+	Value decimal.Decimal `json:"value"`
+}
+
+// InputCredit is one deal credit.
+type InputCredit struct {
+	DealID    string          `json:"deal_id"`
+	CloseDate string          `json:"close_date"`
+	Type      string          `json:"type"`
+	Role      string          `json:"role"`
+	Via       string          `json:"via"`
+	Percent   decimal.Decimal `json:"percent"`
+	Credited  Money           `json:"credited"`
+}
+
+// InputAdjustment is one manual adjustment.
+type InputAdjustment struct {
+	ID       string `json:"id"`
+	Amount   Money  `json:"amount"`
+	Currency string `json:"currency"`
+	Reason   string `json:"reason"`
+	Author   string `json:"author"`
+}
+
+// InputCarried is a line carried from an earlier quarter.
+type InputCarried struct {
+	Key    string `json:"key"`
+	Kind   string `json:"kind"`
+	Ref    string `json:"ref"`
+	Amount Money  `json:"amount"`
+}
+
+// Hash is the hex SHA-256 of the inputs' compact canonical JSON: keys
+// sorted, no spaces, decimals as strings, HTML characters not escaped (in
+// Python: json.dumps(inputs, sort_keys=True, separators=(",", ":"),
+// ensure_ascii=False)).
+func (in Inputs) Hash() (string, error) {
+	b, err := canonicalJSON(in)
+	if err != nil {
+		return "", fmt.Errorf("hash inputs: %w", err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b); err != nil {
+		return "", fmt.Errorf("hash inputs: %w", err)
+	}
+	sum := sha256.Sum256(compact.Bytes())
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // JSON is the statement's canonical encoding: object keys sorted at every
