@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/venn-revops/venn/shared/comp"
@@ -169,21 +170,41 @@ func sameStatement(a, b *comp.Statement) (bool, error) {
 // comment. It returns one outcome per statement, the corrections stored for
 // final statements that changed, and an error joining every failure.
 func SaveDrafts(ctx context.Context, store results.Store, stmts []comp.Statement) ([]Outcome, []comp.Correction, error) {
-	var outcomes []Outcome
+	outcomes := make([]Outcome, len(stmts))
+	found := make([]*comp.Correction, len(stmts))
+	forEach(len(stmts), func(i int) { outcomes[i], found[i] = saveOne(ctx, store, &stmts[i]) })
 	var corrections []comp.Correction
 	var failed []error
-	for i := range stmts {
-		st := &stmts[i]
-		o, corr := saveOne(ctx, store, st)
-		outcomes = append(outcomes, o)
-		if corr != nil {
-			corrections = append(corrections, *corr)
+	for i, o := range outcomes {
+		if found[i] != nil {
+			corrections = append(corrections, *found[i])
 		}
 		if o.Err != nil {
 			failed = append(failed, o.Err)
 		}
 	}
 	return outcomes, corrections, errors.Join(failed...)
+}
+
+// workers bounds the statements written at once: each is its own
+// conditional item, so they are independent, and a quarter of a thousand
+// people should not take a thousand sequential round trips.
+const workers = 8
+
+// forEach runs f(0..n-1) on up to workers goroutines; results go by index,
+// so the outcome order does not depend on scheduling.
+func forEach(n int, f func(i int)) {
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
 }
 
 func saveOne(ctx context.Context, store results.Store, st *comp.Statement) (Outcome, *comp.Correction) {
@@ -346,11 +367,10 @@ func transition(ctx context.Context, store results.Store, quarter string, person
 	}
 	ids = append([]string(nil), ids...)
 	sort.Strings(ids)
-	var outcomes []Outcome
+	outcomes := make([]Outcome, len(ids))
+	forEach(len(ids), func(i int) { outcomes[i] = transitionOne(ctx, store, quarter, ids[i], change) })
 	var failed []error
-	for _, id := range ids {
-		o := transitionOne(ctx, store, quarter, id, change)
-		outcomes = append(outcomes, o)
+	for _, o := range outcomes {
 		if o.Err != nil {
 			failed = append(failed, o.Err)
 		}
