@@ -328,6 +328,11 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	if corr.Delta.StringFixed(2) != "-1000.00" || len(corr.Diff) != 1 || corr.ToQuarter != "2026Q4" {
 		t.Fatalf("correction %+v", corr)
 	}
+	var diff bytes.Buffer
+	if err := corr.WriteText(&diff); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "correction-2026Q3-alex.txt", diff.Bytes())
 	q4 := RunInput{Quarter: period.MustParse("2026Q4"), People: in.People, Plans: in.Plans, Assignments: in.Assignments,
 		Metrics: MetricTable{}, KnownKPI: knownKPIs, Corrections: []Correction{*corr}, CodeVersion: "t"}
 	// Q4 needs KPI values for everyone on a bonus plan; give them zeros.

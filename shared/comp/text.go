@@ -66,3 +66,19 @@ func short(h string) string {
 	}
 	return h
 }
+
+// WriteText writes a correction as a readable diff: each changed line with
+// what was paid so far, the recomputed amount and the difference carried
+// into the next quarter.
+func (c *Correction) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Correction %s: final statement %s/%s recomputed, paid in %s\n", c.ID, c.FromQuarter, c.PersonID, c.ToQuarter)
+	fmt.Fprintf(&b, "Input hash: final %s, recomputed %s\n", c.OldHash, c.NewHash)
+	fmt.Fprintf(&b, "%-64s %15s %15s %15s\n", "line", "paid", "recomputed", "difference")
+	for _, d := range c.Diff {
+		fmt.Fprintf(&b, "%-64s %15s %15s %15s\n", d.Key, money.Format(d.Old.Decimal), money.Format(d.New.Decimal), money.Format(d.Delta.Decimal))
+	}
+	fmt.Fprintf(&b, "%-64s %15s %15s %15s\n", "total", "", "", money.Format(c.Delta.Decimal))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
