@@ -139,6 +139,17 @@ func Rows[T any](rows []T) Source[T] {
 // roles, converted leads, the MQLs of the period and the touches of the
 // period's opportunities), so memory grows with opportunities and joins,
 // never with the lead, member or task tables.
+//
+// Wiring from the lake, one source per part file so decoding runs on the
+// other core (row order does not matter to Compute):
+//
+//	func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[T] {
+//		var srcs []kpi.Source[T]
+//		for _, f := range m.Files {
+//			srcs = append(srcs, func(fn func([]T) error) error { return lake.ScanFiles(ctx, b, []lake.File{f}, fn) })
+//		}
+//		return kpi.Concurrent(2, srcs...)
+//	}
 type Inputs struct {
 	Users              Source[User]
 	Accounts           Source[Account]
