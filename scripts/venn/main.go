@@ -16,6 +16,7 @@ import (
 	"time"
 
 	compconfig "github.com/venn-revops/venn/config/comp"
+	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
@@ -30,7 +31,7 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "demo":
-		err = demo(os.Args[2:])
+		err = runDemo(os.Args[2:])
 	case "approve":
 		err = approve(os.Args[2:])
 	default:
@@ -54,7 +55,7 @@ func logger(verbose bool) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func demo(args []string) error {
+func runDemo(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ExitOnError)
 	out := fs.String("out", "out", "output folder (reset on every demo run)")
 	leads := fs.Int("leads", 0, "leads in the demo org (0: the default)")
@@ -62,7 +63,7 @@ func demo(args []string) error {
 	verbose := fs.Bool("v", false, "JSON logs of the jobs on stderr")
 	_ = fs.Parse(args)
 	start := time.Now()
-	_, err := pipeline.RunDemo(context.Background(), pipeline.DemoOptions{Out: *out, Org: democrm.Config{Seed: *seed, Leads: *leads}, Logger: logger(*verbose)}, os.Stdout)
+	_, err := demo.Run(context.Background(), demo.Options{Out: *out, Org: democrm.Config{Seed: *seed, Leads: *leads}, Logger: logger(*verbose)}, os.Stdout)
 	if err == nil {
 		fmt.Printf("\nDemo finished in %s.\n", time.Since(start).Round(time.Millisecond))
 	}

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +56,23 @@ func TestEventQuarters(t *testing.T) {
 	e, _ = ParseEvent([]byte(`{"mode":"rerun","quarter":"2025Q4"}`), "payouts")
 	if q, _, final, _ = e.Quarters(now); q.String() != "2025Q4" || !final {
 		t.Errorf("rerun: %v", q)
+	}
+}
+
+// Every sample event shipped beside a function parses for that function.
+func TestSampleEvents(t *testing.T) {
+	files, err := filepath.Glob("../../functions/*/event*.json")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("sample events: %v %v", files, err)
+	}
+	for _, f := range files {
+		job := filepath.Base(filepath.Dir(f))
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseEvent(raw, job); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

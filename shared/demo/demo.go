@@ -1,4 +1,7 @@
-package pipeline
+// Package demo runs Venn end to end on the embedded demo org: the demo CRM
+// served on 127.0.0.1, the real Salesforce client, a local-folder lake and the
+// embedded results store. `make demo` and the end-to-end test run it.
+package demo
 
 import (
 	"context"
@@ -23,12 +26,13 @@ import (
 	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
+	"github.com/venn-revops/venn/shared/pipeline"
 	"github.com/venn-revops/venn/shared/results/localstore"
 	"github.com/venn-revops/venn/shared/salesforce"
 )
 
-// DemoOptions configure the demo run.
-type DemoOptions struct {
+// Options configure the demo run.
+type Options struct {
 	// Out is the demo's output folder (lake/, results.json). The demo
 	// resets it, but only if it is empty or was made by an earlier demo.
 	Out string
@@ -40,20 +44,20 @@ type DemoOptions struct {
 	Logger *slog.Logger
 }
 
-// DemoReport is everything the demo did, for the printout and the
+// Report is everything the demo did, for the printout and the
 // end-to-end test.
-type DemoReport struct {
+type Report struct {
 	Org         *democrm.Org
 	Nights      []extract.Summary
 	Changes     democrm.NightSummary
-	Closed      period.Quarter // the last closed quarter
-	ClosedKPIs  *KPIRun        // its final figures
-	PrevClosed  *KPIRun        // the quarter before (final), paid and finalized first
-	QTD         *KPIRun        // the quarter to date
-	QTDPrev     *kpi.Result    // the same point of the previous quarter
-	PrevPayouts *PayoutRun
-	Payouts     *PayoutRun
-	Approval    *Approval
+	Closed      period.Quarter   // the last closed quarter
+	ClosedKPIs  *pipeline.KPIRun // its final figures
+	PrevClosed  *pipeline.KPIRun // the quarter before (final), paid and finalized first
+	QTD         *pipeline.KPIRun // the quarter to date
+	QTDPrev     *kpi.Result      // the same point of the previous quarter
+	PrevPayouts *pipeline.PayoutRun
+	Payouts     *pipeline.PayoutRun
+	Approval    *pipeline.Approval
 	Lake        string
 	Results     string
 }
@@ -71,11 +75,11 @@ const (
 // newcomer should see to w: two nightly extracts (initial, then incremental
 // after a day of changes in the CRM), the closed quarter's final KPIs and its
 // payouts (approved and exported), and the quarter-to-date scorecard.
-func RunDemo(ctx context.Context, opt DemoOptions, w io.Writer) (*DemoReport, error) {
+func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if err := resetDemoFolder(opt.Out); err != nil {
 		return nil, err
 	}
-	r := &DemoReport{Lake: filepath.Join(opt.Out, "lake"), Results: filepath.Join(opt.Out, "results.json")}
+	r := &Report{Lake: filepath.Join(opt.Out, "lake"), Results: filepath.Join(opt.Out, "results.json")}
 	r.Org = democrm.Generate(opt.Org)
 	asOf := r.Org.Config().AsOf
 	night1 := asOf.Add(-24 * time.Hour)
@@ -100,14 +104,14 @@ func RunDemo(ctx context.Context, opt DemoOptions, w io.Writer) (*DemoReport, er
 		compFS = compconfig.FS()
 	}
 	clock := night1
-	env := &Env{Blob: blob, Store: store, Logger: opt.Logger, Now: func() time.Time { return clock }, CodeVersion: CodeVersion(),
+	env := &pipeline.Env{Blob: blob, Store: store, Logger: opt.Logger, Now: func() time.Time { return clock }, CodeVersion: pipeline.CodeVersion(),
 		KPIConfig: kpi.DefaultConfig(), CompConfig: compFS, PII: lake.PII{Key: []byte("venn-demo-pii-key: not a secret, demo only")}, TempDir: filepath.Join(opt.Out, "tmp")}
-	src := SalesforceSource{Client: client}
+	src := pipeline.SalesforceSource{Client: client}
 
 	// Night 1: the first extract pulls everything.
 	fmt.Fprintf(w, "Venn demo: a synthetic Salesforce org served on %s (Salesforce REST protocol), lake in %s\n\n", base, r.Lake)
 	r.Org.SetClock(night1)
-	sum, err := env.Extract(ctx, src, Event{Job: "extract", Mode: ModeNightly})
+	sum, err := env.Extract(ctx, src, pipeline.Event{Job: "extract", Mode: pipeline.ModeNightly})
 	if err != nil {
 		return r, err
 	}
@@ -127,7 +131,7 @@ func RunDemo(ctx context.Context, opt DemoOptions, w io.Writer) (*DemoReport, er
 	// Night 2: the incremental extract picks up exactly those changes.
 	clock = asOf
 	r.Org.SetClock(asOf)
-	if sum, err = env.Extract(ctx, src, Event{Job: "extract", Mode: ModeNightly}); err != nil {
+	if sum, err = env.Extract(ctx, src, pipeline.Event{Job: "extract", Mode: pipeline.ModeNightly}); err != nil {
 		return r, err
 	}
 	r.Nights = append(r.Nights, sum)
@@ -148,7 +152,7 @@ func RunDemo(ctx context.Context, opt DemoOptions, w io.Writer) (*DemoReport, er
 		return r, err
 	}
 	for _, action := range []string{"approve", "finalize"} {
-		if _, err := env.Approve(ctx, Event{Job: "approve", Quarter: prev.String(), Action: action, Approver: demoApprover}); err != nil {
+		if _, err := env.Approve(ctx, pipeline.Event{Job: "approve", Quarter: prev.String(), Action: action, Approver: demoApprover}); err != nil {
 			return r, err
 		}
 	}
@@ -158,7 +162,7 @@ func RunDemo(ctx context.Context, opt DemoOptions, w io.Writer) (*DemoReport, er
 	if r.Payouts, err = env.PayoutsFor(ctx, r.Closed); err != nil {
 		return r, err
 	}
-	if r.Approval, err = env.Approve(ctx, Event{Job: "approve", Quarter: r.Closed.String(), Action: "approve", Approver: demoApprover}); err != nil {
+	if r.Approval, err = env.Approve(ctx, pipeline.Event{Job: "approve", Quarter: r.Closed.String(), Action: "approve", Approver: demoApprover}); err != nil {
 		return r, err
 	}
 

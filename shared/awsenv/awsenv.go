@@ -1,0 +1,164 @@
+// Package awsenv builds a job's environment in Lambda: configuration from the
+// function's environment variables, the AWS SDK clients, the S3 lake, the
+// DynamoDB results table, the run ledger and the Salesforce client. Each
+// functions/<job>/main.go calls it and nothing else.
+package awsenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	compconfig "github.com/venn-revops/venn/config/comp"
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/dynamo"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/pipeline"
+	"github.com/venn-revops/venn/shared/runledger"
+	"github.com/venn-revops/venn/shared/s3store"
+	"github.com/venn-revops/venn/shared/salesforce"
+)
+
+// Config is a function's configuration, read from its environment.
+type Config struct {
+	LakeBucket   string // LAKE_BUCKET (required)
+	LakePrefix   string // LAKE_PREFIX
+	ResultsTable string // RESULTS_TABLE (required)
+	KMSKeyID     string // KMS_KEY_ID: SSE-KMS key for lake writes
+	// CRMSecretARN (CRM_SECRET_ARN) holds the Salesforce credentials JSON;
+	// without it, the VENN_SF_* variables are read (local runs, tests).
+	CRMSecretARN string
+	// PIISecretARN (PII_SECRET_ARN) holds the HMAC key for emails and
+	// phones; without it, VENN_PII_KEY. The extract refuses to run with
+	// neither.
+	PIISecretARN string
+	PIIClear     []string // PII_CLEAR: "Object.Field" kept in clear, comma-separated
+	S3PathStyle  bool     // S3_PATH_STYLE=true for S3-compatible local servers
+	LogLevel     slog.Level
+}
+
+// ConfigFromEnv reads and validates the configuration; the error names every
+// missing or bad variable.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		LakeBucket: getenv("LAKE_BUCKET"), LakePrefix: getenv("LAKE_PREFIX"), ResultsTable: getenv("RESULTS_TABLE"),
+		KMSKeyID: getenv("KMS_KEY_ID"), CRMSecretARN: getenv("CRM_SECRET_ARN"), PIISecretARN: getenv("PII_SECRET_ARN"),
+		S3PathStyle: getenv("S3_PATH_STYLE") == "true",
+	}
+	var errs []error
+	if c.LakeBucket == "" {
+		errs = append(errs, errors.New("LAKE_BUCKET is required"))
+	}
+	if c.ResultsTable == "" {
+		errs = append(errs, errors.New("RESULTS_TABLE is required"))
+	} else if len(c.ResultsTable) < 3 {
+		errs = append(errs, fmt.Errorf("RESULTS_TABLE %q: DynamoDB table names have at least 3 characters", c.ResultsTable))
+	}
+	if v := getenv("PII_CLEAR"); v != "" {
+		c.PIIClear = strings.Split(v, ",")
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: %w", v, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+// Clients are the AWS clients a function holds for its lifetime.
+type Clients struct {
+	AWS     aws.Config
+	S3      *s3.Client
+	Dynamo  *dynamodb.Client
+	Secrets *secretsmanager.Client
+}
+
+// New builds the job environment. Endpoints follow the SDK's standard
+// variables (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB), which is how
+// tests point a built bootstrap at local servers.
+func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("aws configuration: %w", err)
+	}
+	cl := &Clients{
+		AWS:     awsCfg,
+		S3:      s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = c.S3PathStyle }),
+		Dynamo:  dynamodb.NewFromConfig(awsCfg),
+		Secrets: secretsmanager.NewFromConfig(awsCfg),
+	}
+	var blobOpts []s3store.Option
+	if c.KMSKeyID != "" {
+		blobOpts = append(blobOpts, s3store.WithKMSKey(c.KMSKeyID))
+	}
+	env := &pipeline.Env{
+		Blob:        s3store.New(cl.S3, c.LakeBucket, c.LakePrefix, blobOpts...),
+		Store:       dynamo.New(cl.Dynamo, c.ResultsTable),
+		Logger:      slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})),
+		CodeVersion: pipeline.CodeVersion(),
+		KPIConfig:   kpi.DefaultConfig(),
+		CompConfig:  compconfig.FS(),
+		TempDir:     os.TempDir(),
+	}
+	return env, cl, nil
+}
+
+// Ledger is the run ledger in the results table.
+func Ledger(env *pipeline.Env) *runledger.Ledger {
+	return runledger.New(env.Store, runledger.WithLogger(env.Logger))
+}
+
+type secretReader struct{ c *secretsmanager.Client }
+
+func (r secretReader) SecretString(ctx context.Context, id string) (string, error) {
+	out, err := r.c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &id})
+	if err != nil {
+		return "", fmt.Errorf("secret %s: %w", id, err)
+	}
+	return aws.ToString(out.SecretString), nil
+}
+
+// Salesforce builds the extract's source: credentials from Secrets Manager
+// (or VENN_SF_* without CRM_SECRET_ARN), and the PII key into env.
+func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, getenv func(string) string) (pipeline.SalesforceSource, error) {
+	var creds salesforce.Credentials
+	var err error
+	if c.CRMSecretARN != "" {
+		creds, err = salesforce.LoadCredentialsSecret(ctx, secretReader{cl.Secrets}, c.CRMSecretARN)
+	} else {
+		creds, err = salesforce.CredentialsFromEnv(getenv)
+	}
+	if err != nil {
+		return pipeline.SalesforceSource{}, fmt.Errorf("salesforce credentials: %w", err)
+	}
+	key := getenv("VENN_PII_KEY")
+	if c.PIISecretARN != "" {
+		if key, err = (secretReader{cl.Secrets}).SecretString(ctx, c.PIISecretARN); err != nil {
+			return pipeline.SalesforceSource{}, fmt.Errorf("PII key: %w", err)
+		}
+	}
+	env.PII = lake.PII{Key: []byte(key), Clear: c.PIIClear}
+	if err := env.PII.Validate(crm.Objects); err != nil {
+		return pipeline.SalesforceSource{}, fmt.Errorf("PII configuration: %w", err)
+	}
+	sfCfg := salesforce.Config{Logger: env.Logger}
+	creds.ApplyTo(&sfCfg)
+	client, err := salesforce.New(sfCfg)
+	if err != nil {
+		return pipeline.SalesforceSource{}, err
+	}
+	return pipeline.SalesforceSource{Client: client}, nil
+}

@@ -1,0 +1,273 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/comp/statementstore"
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
+	"github.com/venn-revops/venn/shared/results/localstore"
+)
+
+// col returns a row's value by lake column name.
+func col(o *crm.Object, r *crm.Row, column string) crm.Value {
+	i := o.Column(column)
+	if i < 0 {
+		panic("no column " + column)
+	}
+	return r.Values[i]
+}
+
+// expected is computed here, from the generated org, by rules written out in
+// this test (docs/kpis.md): an opportunity's state at the quarter's end is its
+// latest stage-history row created before the end (ties: greater history Id),
+// won means stage "Closed Won", bookings count new business, expansion and
+// untyped deals whose close date falls in the quarter.
+type expected struct {
+	won      int
+	bookings int64 // cents
+	byTeam   map[string]int64
+	leads    int
+}
+
+func independent(t *testing.T, org *democrm.Org, q period.Quarter) expected {
+	t.Helper()
+	end := crm.Micros(q.End())
+	type state struct {
+		at    int64
+		id    string
+		stage string
+		amt   crm.Value
+		close crm.Value
+	}
+	hist := map[string]state{}
+	H := crm.OpportunityHistory
+	if err := org.Each(H, func(r *crm.Row) error {
+		created := col(H, r, "created_date").I
+		if created >= end {
+			return nil
+		}
+		opp := col(H, r, "opportunity_id").S
+		cur, ok := hist[opp]
+		if ok && (created < cur.at || (created == cur.at && r.ID() < cur.id)) {
+			return nil
+		}
+		hist[opp] = state{created, r.ID(), col(H, r, "stage_name").S, col(H, r, "amount"), col(H, r, "close_date")}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	team := map[string]string{}
+	U := crm.User
+	_ = org.Each(U, func(r *crm.Row) error { team[r.ID()] = col(U, r, "team").S; return nil })
+	O := crm.Opportunity
+	e := expected{byTeam: map[string]int64{}}
+	if err := org.Each(O, func(r *crm.Row) error {
+		if col(O, r, "created_date").I >= end {
+			return nil
+		}
+		typ := col(O, r, "type").S
+		if typ == "Renewal" || typ == "Existing Customer - Renewal" {
+			return nil
+		}
+		stage, amt, closeDay := col(O, r, "stage_name").S, col(O, r, "amount"), col(O, r, "close_date")
+		if h, ok := hist[r.ID()]; ok {
+			stage, amt = h.stage, h.amt
+			if !h.close.Null {
+				closeDay = h.close
+			}
+		}
+		if stage != "Closed Won" || !q.Contains(crm.TimeOfDays(closeDay.I)) {
+			return nil
+		}
+		e.won++
+		if !amt.Null {
+			e.bookings += amt.I
+			e.byTeam[team[col(O, r, "owner_id").S]] += amt.I
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	L := crm.Lead
+	_ = org.Each(L, func(r *crm.Row) error {
+		if q.Contains(crm.TimeOfMicros(col(L, r, "created_date").I)) {
+			e.leads++
+		}
+		return nil
+	})
+	return e
+}
+
+func TestDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end demo: skipped with -short")
+	}
+	ctx := context.Background()
+	out := t.TempDir()
+	var printed bytes.Buffer
+	r, err := Run(ctx, Options{Out: out}, &printed)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, printed.String())
+	}
+	q := r.Closed
+	if q != period.MustParse("2026Q3") {
+		t.Fatalf("closed quarter %s", q)
+	}
+	want := independent(t, r.Org, q)
+	if want.won == 0 || want.bookings == 0 {
+		t.Fatalf("the demo org has no 2026Q3 bookings: %+v", want)
+	}
+	res := r.ClosedKPIs.Result
+	get := func(k, dim, key string) decimal.Decimal {
+		v, ok := res.Get(k, dim, key, "")
+		if !ok {
+			t.Fatalf("KPI %s %s/%s missing", k, dim, key)
+		}
+		return v.Value
+	}
+	if got := get("opps_won", "org", "all"); !got.Equal(decimal.NewFromInt(int64(want.won))) {
+		t.Errorf("opps_won 2026Q3 = %s, independently %d", got, want.won)
+	}
+	if got := get("bookings", "org", "all"); money.Cents(got) != want.bookings {
+		t.Errorf("bookings 2026Q3 = %s, independently %s", got, money.FromCents(want.bookings))
+	}
+	for team, cents := range want.byTeam {
+		if got := get("bookings", "team", team); money.Cents(got) != cents {
+			t.Errorf("bookings 2026Q3 team %s = %s, independently %s", team, got, money.FromCents(cents))
+		}
+	}
+	if got := get("leads", "org", "all"); !got.Equal(decimal.NewFromInt(int64(want.leads))) {
+		t.Errorf("leads 2026Q3 = %s, independently %d", got, want.leads)
+	}
+
+	// The lake after the incremental night holds exactly the CRM's records.
+	blob, _ := fsblob.New(r.Lake)
+	for _, o := range crm.Objects {
+		m, err := lake.LatestSnapshot(ctx, blob, o.Name, r.Org.Config().AsOf)
+		if err != nil {
+			t.Fatalf("%s: %v", o.Name, err)
+		}
+		if m.Rows != int64(r.Org.Count(o)) {
+			t.Errorf("%s snapshot has %d rows, the CRM %d live records", o.Name, m.Rows, r.Org.Count(o))
+		}
+	}
+	var rejects int64
+	for _, n := range r.Nights {
+		rejects += n.Totals().Rejects
+	}
+	if int(rejects) != len(r.Org.Malformed()) {
+		t.Errorf("rejects %d, malformed records served %d", rejects, len(r.Org.Malformed()))
+	}
+	if r.Nights[1].Totals().Deletes == 0 || r.Changes.Changes() == 0 {
+		t.Errorf("the incremental night saw no changes: %+v", r.Nights[1].Totals())
+	}
+
+	// Payouts: every statement's total is the sum of its rounded lines, all
+	// are approved, and the payroll CSV has one row per statement.
+	if len(r.Payouts.Statements) == 0 {
+		t.Fatal("no statements")
+	}
+	names := map[string]bool{}
+	for _, s := range r.Payouts.Statements {
+		sum := decimal.Zero
+		for _, l := range s.Lines {
+			if !l.Amount.Equal(money.Round(l.Amount.Decimal)) {
+				t.Errorf("%s: line %s not rounded to the cent: %s", s.ID, l.Key, l.Amount)
+			}
+			sum = sum.Add(l.Amount.Decimal)
+		}
+		if !sum.Equal(s.Total.Decimal) {
+			t.Errorf("%s: total %s, lines sum to %s", s.ID, s.Total, sum)
+		}
+		names[s.Name] = true
+	}
+	for _, p := range []string{"Hana Sato", "Jordan Lee", "Olivia Grant", "Maria Chen"} {
+		if !names[p] {
+			t.Errorf("no statement for %s", p)
+		}
+	}
+	store, _ := localstore.Open(r.Results)
+	stored, err := statementstore.List(ctx, store, q.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stored {
+		if s.Status != "approved" {
+			t.Errorf("%s: status %s after the demo's approval", s.Statement.ID, s.Status)
+		}
+	}
+	rc, err := blob.Get(ctx, r.Approval.Export.Meta["csv"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("payroll CSV is not RFC 4180: %v", err)
+	}
+	if len(rows)-1 != len(r.Payouts.Statements) {
+		t.Errorf("payroll CSV has %d rows for %d statements", len(rows)-1, len(r.Payouts.Statements))
+	}
+	for _, want := range []string{"Scorecard", "Payouts 2026Q3", "incremental extract", "Payroll export (CSV)"} {
+		if !strings.Contains(printed.String(), want) {
+			t.Errorf("the demo did not print %q", want)
+		}
+	}
+
+	// Running it again gives the same numbers, byte for byte.
+	out2 := filepath.Join(t.TempDir(), "again")
+	r2, err := Run(ctx, Options{Out: out2}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.Payouts.Statements) != len(r.Payouts.Statements) {
+		t.Fatalf("rerun: %d statements, first run %d", len(r2.Payouts.Statements), len(r.Payouts.Statements))
+	}
+	for i := range r.Payouts.Statements {
+		a, _ := r.Payouts.Statements[i].JSON()
+		b, _ := r2.Payouts.Statements[i].JSON()
+		if !bytes.Equal(a, b) {
+			t.Errorf("rerun: statement %s differs", r.Payouts.Statements[i].ID)
+		}
+	}
+	for _, pair := range [][2][]kpi.GoldRow{{r.QTD.Result.Rows(), r2.QTD.Result.Rows()}, {r.ClosedKPIs.Result.Rows(), r2.ClosedKPIs.Result.Rows()}} {
+		a, b := pair[0], pair[1]
+		if len(a) != len(b) {
+			t.Fatalf("rerun: %d KPI values, first run %d", len(b), len(a))
+		}
+		for i := range a {
+			if !reflect.DeepEqual(a[i], b[i]) { // DeepEqual follows the *int64 cents
+				t.Errorf("rerun: KPI value differs:\n%+v\n%+v", a[i], b[i])
+			}
+		}
+	}
+}
+
+func TestResetRefusesForeignFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeFile(filepath.Join(dir, "precious.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Options{Out: dir}, io.Discard); err == nil || !strings.Contains(err.Error(), "not made by the demo") {
+		t.Fatalf("the demo would have emptied a folder it did not make: %v", err)
+	}
+}
+
+func writeFile(path string) error { return os.WriteFile(path, []byte("x"), 0o644) }

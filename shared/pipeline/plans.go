@@ -1,0 +1,137 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/extract"
+)
+
+// PlanExtract plans an extract event over src. Its inputs are the CRM itself,
+// so the key is the night and the event's own parameters: a redelivery of the
+// same night's event replays; a backfill or a resync is a different run.
+func (e *Env) PlanExtract(src extract.Source) Planner {
+	return func(ctx context.Context, ev Event) (Run, error) {
+		night := e.now().Format(time.DateOnly)
+		return Run{Period: night, InputHash: hashOf(string(canonical(ev))), Do: func(ctx context.Context) (any, Metrics, error) {
+			sum, err := e.Extract(ctx, src, ev)
+			t := sum.Totals()
+			m := Metrics{Values: map[string]float64{MetricRows: float64(t.SnapshotRows), MetricRejects: float64(t.Rejects), MetricRetries: float64(t.Retries), "Upserts": float64(t.Upserts), "Deletes": float64(t.Deletes), "Pages": float64(t.Pages)}}
+			return sum, m, err
+		}}, nil
+	}
+}
+
+// PlanKPI plans a kpi event; its inputs are the snapshot manifests it will
+// read and the KPI definitions.
+func (e *Env) PlanKPI() Planner {
+	return func(ctx context.Context, ev Event) (Run, error) {
+		q, asOf, final, err := ev.Quarters(e.now())
+		if err != nil {
+			return Run{}, err
+		}
+		snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task)
+		if err != nil {
+			return Run{}, err
+		}
+		keys := make([]string, 0, len(snaps)+2)
+		for _, m := range snaps {
+			keys = append(keys, m.Key())
+		}
+		sort.Strings(keys)
+		keys = append(keys, e.KPIConfig.Hash, fmt.Sprint(final))
+		return Run{Period: q.String() + "@" + asOfDate(asOf, final), InputHash: hashOf(keys...), Do: func(ctx context.Context) (any, Metrics, error) {
+			run, err := e.KPIFor(ctx, q, asOf, final)
+			if err != nil {
+				return nil, Metrics{}, err
+			}
+			return map[string]any{"quarter": q.String(), "asof": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "config": run.Result.ConfigVersion},
+				Metrics{Values: map[string]float64{MetricRows: float64(len(run.Result.Values))}}, nil
+		}}, nil
+	}
+}
+
+// PlanPayouts plans a payouts event; its inputs are the quarter's final KPI
+// set, the snapshots of users and deals, and the comp configuration files.
+func (e *Env) PlanPayouts() Planner {
+	return func(ctx context.Context, ev Event) (Run, error) {
+		q, _, _, err := ev.Quarters(e.now())
+		if err != nil {
+			return Run{}, err
+		}
+		head, err := e.Store.Get(ctx, kpiPK(q.String()), "FINAL#_run")
+		if err != nil {
+			return Run{}, fmt.Errorf("payouts %s: final KPIs: %w (run the kpi job for the quarter first)", q, err)
+		}
+		snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit)
+		if err != nil {
+			return Run{}, err
+		}
+		parts := []string{string(head.Body)}
+		for _, m := range snaps {
+			parts = append(parts, m.Key())
+		}
+		sort.Strings(parts[1:])
+		cfgHash, err := hashFS(e.CompConfig)
+		if err != nil {
+			return Run{}, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
+		}
+		parts = append(parts, cfgHash)
+		return Run{Period: q.String(), InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
+			run, err := e.PayoutsFor(ctx, q)
+			if err != nil {
+				return nil, Metrics{}, err
+			}
+			total := 0.0
+			for _, s := range run.Statements {
+				f, _ := s.Total.Float64() // a metric only; statements keep exact decimals
+				total += f
+			}
+			return map[string]any{"quarter": q.String(), "statements": len(run.Statements), "corrections": len(run.Corrections), "lines": run.Lines.Key()},
+				Metrics{Values: map[string]float64{MetricRows: float64(len(run.Statements)), "PayoutTotal": total}, Units: map[string]string{"PayoutTotal": "None"}}, nil
+		}}, nil
+	}
+}
+
+// PlanApprove plans an approve event: the key is who does what to whom, so
+// a redelivered approval replays instead of failing as "already approved".
+func (e *Env) PlanApprove() Planner {
+	return func(ctx context.Context, ev Event) (Run, error) {
+		people := append([]string(nil), ev.People...)
+		sort.Strings(people)
+		return Run{Period: ev.Quarter, InputHash: hashOf(ev.Action, ev.Approver, strings.Join(people, ",")), Do: func(ctx context.Context) (any, Metrics, error) {
+			a, err := e.Approve(ctx, ev)
+			if err != nil {
+				return nil, Metrics{}, err
+			}
+			outs := make([]map[string]any, len(a.Outcomes))
+			for i, o := range a.Outcomes {
+				outs[i] = map[string]any{"person": o.PersonID, "action": o.Action, "version": o.Version}
+			}
+			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "outcomes": outs, "export": a.Export.Key()},
+				Metrics{Values: map[string]float64{MetricRows: float64(len(a.Outcomes))}}, nil
+		}}, nil
+	}
+}
+
+// hashFS hashes every file of a configuration folder, by path and content.
+func hashFS(fsys fs.FS) (string, error) {
+	var parts []string
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, path, string(b))
+		return nil
+	})
+	return hashOf(parts...), err
+}
