@@ -10,7 +10,7 @@ OUT       ?= out
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 NODE_DIR  := scripts/node
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: help demo test test-short build bench bench-extract bench-kpi lint clean deps approve
 

@@ -94,16 +94,21 @@ func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
 			continue
 		}
 		stage, amount, closeDay := o.StageName, o.Amount, o.CloseDate
-		won := o.IsWon != nil && *o.IsWon
+		fromHistory := false
 		for _, h := range b.history[id] {
 			if h.CreatedDate >= cut {
 				break
 			}
-			stage, amount = h.StageName, h.Amount
+			stage, amount, fromHistory = h.StageName, h.Amount, true
 			if h.CloseDate != nil {
 				closeDay = *h.CloseDate
 			}
-			won = slices.Contains(cfg.WonStages, stage)
+		}
+		// History rows carry no flags: their stage name decides, as does a
+		// snapshot whose IsWon is null.
+		won := slices.Contains(cfg.WonStages, stage)
+		if !fromHistory && o.IsWon != nil {
+			won = *o.IsWon
 		}
 		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(closeDay)), Won: won, Type: o.Type, Splits: b.splits[id]}
 		if d.Currency == "" {
