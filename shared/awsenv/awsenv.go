@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -45,6 +46,16 @@ type Config struct {
 	PIIClear     []string // PII_CLEAR: "Object.Field" kept in clear, comma-separated
 	S3PathStyle  bool     // S3_PATH_STYLE=true for S3-compatible local servers
 	LogLevel     slog.Level
+	// Now (VENN_NOW, RFC 3339) pins the job clock for tests and replays of
+	// a past night: the clock starts at Now when the process starts and
+	// advances with the wall clock, so run IDs stay unique per run. Zero:
+	// the wall clock. The run ledger's lock always uses the wall clock.
+	Now time.Time
+	// LockMargin (VENN_LOCK_MARGIN, a Go duration) is added to the
+	// invocation's deadline to get the run ledger's lock expiry. Zero: the
+	// ledger's default (1 minute), which covers clock skew in AWS; tests
+	// that crash a function shorten it so the retry need not idle.
+	LockMargin time.Duration
 }
 
 // ConfigFromEnv reads and validates the configuration; the error names every
@@ -67,6 +78,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("PII_CLEAR"); v != "" {
 		c.PIIClear = strings.Split(v, ",")
 	}
+	if v := getenv("VENN_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VENN_NOW %q: want an RFC 3339 instant such as 2026-11-20T02:00:00Z", v))
+		}
+		c.Now = t.UTC()
+	}
+	margin, err := lockMargin(getenv)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.LockMargin = margin
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: %w", v, err))
@@ -105,6 +128,7 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		blobOpts = append(blobOpts, s3store.WithKMSKey(c.KMSKeyID))
 	}
 	env := &pipeline.Env{
+		Now:         pinnedClock(c.Now),
 		Blob:        s3store.New(cl.S3, c.LakeBucket, c.LakePrefix, blobOpts...),
 		Store:       dynamo.New(cl.Dynamo, c.ResultsTable),
 		Logger:      slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})),
@@ -116,9 +140,37 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 	return env, cl, nil
 }
 
-// Ledger is the run ledger in the results table.
+// pinnedClock is the job clock starting at start (nil, the wall clock,
+// when start is zero).
+func pinnedClock(start time.Time) func() time.Time {
+	if start.IsZero() {
+		return nil
+	}
+	began := time.Now()
+	return func() time.Time { return start.Add(time.Since(began)) }
+}
+
+// lockMargin reads VENN_LOCK_MARGIN; zero when unset.
+func lockMargin(getenv func(string) string) (time.Duration, error) {
+	v := getenv("VENN_LOCK_MARGIN")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("VENN_LOCK_MARGIN %q: want a positive Go duration such as 2s", v)
+	}
+	return d, nil
+}
+
+// Ledger is the run ledger in the results table, with the lock margin of
+// VENN_LOCK_MARGIN when set (ConfigFromEnv has validated it at init).
 func Ledger(env *pipeline.Env) *runledger.Ledger {
-	return runledger.New(env.Store, runledger.WithLogger(env.Logger))
+	opts := []runledger.Option{runledger.WithLogger(env.Logger)}
+	if m, err := lockMargin(os.Getenv); err == nil && m > 0 {
+		opts = append(opts, runledger.WithMargin(m))
+	}
+	return runledger.New(env.Store, opts...)
 }
 
 type secretReader struct{ c *secretsmanager.Client }

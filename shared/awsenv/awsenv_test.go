@@ -1,0 +1,64 @@
+package awsenv
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigFromEnvClockAndLockMargin(t *testing.T) {
+	base := map[string]string{"LAKE_BUCKET": "venn-lake", "RESULTS_TABLE": "venn-results"}
+	tests := []struct {
+		name       string
+		env        map[string]string
+		wantNow    time.Time
+		wantMargin time.Duration
+		wantErr    string
+	}{
+		{name: "defaults: wall clock, ledger margin"},
+		{name: "pinned night", env: map[string]string{"VENN_NOW": "2026-11-20T02:00:00Z", "VENN_LOCK_MARGIN": "2s"},
+			wantNow: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC), wantMargin: 2 * time.Second},
+		{name: "offset converted to UTC", env: map[string]string{"VENN_NOW": "2026-11-20T03:00:00+01:00"},
+			wantNow: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+		{name: "date only is not an instant", env: map[string]string{"VENN_NOW": "2026-11-20"}, wantErr: "VENN_NOW"},
+		{name: "margin without unit", env: map[string]string{"VENN_LOCK_MARGIN": "5"}, wantErr: "VENN_LOCK_MARGIN"},
+		{name: "negative margin", env: map[string]string{"VENN_LOCK_MARGIN": "-1s"}, wantErr: "VENN_LOCK_MARGIN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if v, ok := tt.env[k]; ok {
+					return v
+				}
+				return base[k]
+			}
+			c, err := ConfigFromEnv(getenv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("want an error naming %s, got %v", tt.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Now.Equal(tt.wantNow) || c.LockMargin != tt.wantMargin {
+				t.Fatalf("now %v margin %v, want %v %v", c.Now, c.LockMargin, tt.wantNow, tt.wantMargin)
+			}
+		})
+	}
+}
+
+func TestPinnedClockAdvances(t *testing.T) {
+	if pinnedClock(time.Time{}) != nil {
+		t.Fatal("no VENN_NOW must leave the wall clock (nil) in place")
+	}
+	start := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	clock := pinnedClock(start)
+	a := clock()
+	time.Sleep(time.Millisecond) // run IDs have microsecond resolution
+	b := clock()
+	if a.Before(start) || !b.After(a) || b.Sub(start) > time.Minute {
+		t.Fatalf("clock from %v read %v then %v", start, a, b)
+	}
+}
