@@ -1,0 +1,186 @@
+package infra
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/venn-revops/venn/scripts/node/nodebin"
+)
+
+// lambdaServiceErrors are the transient Lambda invoke errors every task
+// must retry (the Step Functions best practice for lambda:invoke).
+var lambdaServiceErrors = []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+
+type asl struct {
+	StartAt string                     `json:"StartAt"`
+	States  map[string]json.RawMessage `json:"States"`
+}
+
+type aslState struct {
+	Type          string `json:"Type"`
+	Resource      string `json:"Resource"`
+	Next          string `json:"Next"`
+	End           bool   `json:"End"`
+	ItemsPath     string `json:"ItemsPath"`
+	ItemProcessor *asl   `json:"ItemProcessor"`
+	Parameters    struct {
+		FunctionName string `json:"FunctionName"`
+		Payload      string `json:"Payload.$"`
+	} `json:"Parameters"`
+	Retry []struct {
+		ErrorEquals []string `json:"ErrorEquals"`
+		MaxAttempts int      `json:"MaxAttempts"`
+		BackoffRate float64  `json:"BackoffRate"`
+	} `json:"Retry"`
+	Catch []struct {
+		ErrorEquals []string `json:"ErrorEquals"`
+		Next        string   `json:"Next"`
+	} `json:"Catch"`
+}
+
+// lambdaTask is a Lambda task found in a definition, with the Catch that
+// guards it (its own, or its enclosing Map's).
+type lambdaTask struct {
+	name, function, payload string
+	state                   aslState
+	caught                  bool
+}
+
+func walk(t *testing.T, def *asl, caughtOutside bool, out *[]lambdaTask) {
+	for name, raw := range def.States {
+		var s aslState
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatalf("state %s: %v", name, err)
+		}
+		caught := caughtOutside || slices.ContainsFunc(s.Catch, func(c struct {
+			ErrorEquals []string `json:"ErrorEquals"`
+			Next        string   `json:"Next"`
+		}) bool {
+			return slices.Contains(c.ErrorEquals, "States.ALL") && c.Next == "NotifyFailure"
+		})
+		if s.Resource == "arn:aws:states:::lambda:invoke" {
+			*out = append(*out, lambdaTask{name, s.Parameters.FunctionName, s.Parameters.Payload, s, caught})
+		}
+		if s.ItemProcessor != nil {
+			walk(t, s.ItemProcessor, caught, out)
+		}
+	}
+}
+
+func TestStateMachines(t *testing.T) {
+	tmpl := loadTemplate(t, templatePath)
+	machines := resources(tmpl, "AWS::Serverless::StateMachine")
+	// The payload paths are where the schedule inputs put each event (see TestSchedules).
+	want := map[string]map[string]string{
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$", "${KpiFunctionArn}": "$.kpi"},
+		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
+	}
+	if len(machines) != len(want) {
+		t.Fatalf("state machines %v", keysOf(machines))
+	}
+	for id, m := range machines {
+		t.Run(id, func(t *testing.T) {
+			p := m["Properties"]
+			path := filepath.Join("..", str(get(p, "DefinitionUri")))
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every ${Var} in the definition is substituted by the template, and
+			// every substitution is used.
+			subs, _ := get(p, "DefinitionSubstitutions").(map[string]any)
+			used := map[string]bool{}
+			for _, v := range regexp.MustCompile(`\$\{(\w+)\}`).FindAllStringSubmatch(string(raw), -1) {
+				used[v[1]] = true
+				if subs[v[1]] == nil {
+					t.Errorf("%s uses ${%s}, which the template does not substitute", path, v[1])
+				}
+			}
+			for k := range subs {
+				if !used[k] {
+					t.Errorf("substitution %s is not used by %s", k, path)
+				}
+			}
+			var def asl
+			if err := json.Unmarshal(raw, &def); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			var tasks []lambdaTask
+			walk(t, &def, false, &tasks)
+			got := map[string]string{}
+			for _, task := range tasks {
+				got[task.function] = task.payload
+				if !task.caught {
+					t.Errorf("task %s: no Catch of States.ALL to NotifyFailure", task.name)
+				}
+				var service, failed bool
+				for _, r := range task.state.Retry {
+					if r.BackoffRate < 1.5 || r.MaxAttempts < 2 {
+						t.Errorf("task %s: retry %v without real backoff", task.name, r.ErrorEquals)
+					}
+					service = service || len(r.ErrorEquals) == len(lambdaServiceErrors) && !slices.ContainsFunc(lambdaServiceErrors, func(e string) bool { return !slices.Contains(r.ErrorEquals, e) })
+					failed = failed || slices.Contains(r.ErrorEquals, "States.TaskFailed")
+				}
+				if !service || !failed {
+					t.Errorf("task %s: retries Lambda service errors %v, task failures %v; want both", task.name, service, failed)
+				}
+			}
+			if len(got) != len(want[id]) {
+				t.Errorf("lambda tasks %v, want %v", got, want[id])
+			}
+			for fn, payload := range want[id] {
+				if got[fn] != payload {
+					t.Errorf("%s gets payload %q, want %q", fn, got[fn], payload)
+				}
+			}
+			if id == "NightlyStateMachine" {
+				var start aslState
+				_ = json.Unmarshal(def.States[def.StartAt], &start)
+				if start.Type != "Map" || start.ItemsPath != "$.extract" {
+					t.Errorf("nightly starts with %s over %q, want a Map over $.extract", start.Type, start.ItemsPath)
+				}
+			}
+		})
+	}
+}
+
+// TestASLValidator runs the reference validator (asl-validator from npm)
+// over every definition.
+func TestASLValidator(t *testing.T) {
+	bin := nodebin.Find(t, "asl-validator")
+	defs, err := filepath.Glob("statemachine/*.asl.json")
+	if err != nil || len(defs) == 0 {
+		t.Fatalf("no definitions: %v", err)
+	}
+	sort.Strings(defs)
+	args := []string{}
+	for _, d := range defs {
+		args = append(args, "--json-path", d)
+	}
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("asl-validator: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "is valid"); n != len(defs) {
+		t.Fatalf("asl-validator validated %d of %d definitions:\n%s", n, len(defs), out)
+	}
+}
+
+// The validator must reject a broken definition, or the test above proves nothing.
+func TestASLValidatorRejects(t *testing.T) {
+	bin := nodebin.Find(t, "asl-validator")
+	bad := filepath.Join(t.TempDir(), "bad.asl.json")
+	if err := os.WriteFile(bad, []byte(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"Missing"}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "--json-path", bad).CombinedOutput(); err == nil {
+		t.Fatalf("asl-validator accepted a dangling Next:\n%s", out)
+	}
+}
