@@ -71,13 +71,14 @@ func main() {
 	leads := flag.Int("leads", envInt("KPIBENCH_LEADS", 200000), "leads in the generated org")
 	dir := flag.String("dir", os.Getenv("KPIBENCH_DIR"), "data directory (default: a folder per scale under the temp dir)")
 	child := flag.Bool("child", false, "internal: run the engine and report JSON on stdout")
+	reader := flag.String("reader", "lake", "internal: lake (lake.ScanFiles, production) or columnar (kpicheck.ScanColumns prototype)")
 	flag.Parse()
 	if *dir == "" {
 		*dir = filepath.Join(os.TempDir(), "venn-kpibench-"+strconv.Itoa(*leads))
 	}
 	var err error
 	if *child {
-		err = runChild(*dir)
+		err = runChild(*dir, *reader)
 	} else {
 		err = run(*dir, *leads)
 	}
@@ -137,7 +138,7 @@ func generate(dir string, leads int) (*dataset, *fsblob.Blob, error) {
 	return ds, b, nil
 }
 
-func runChild(dir string) error {
+func runChild(dir, reader string) error {
 	ds, b, err := load(dir)
 	if err != nil {
 		return err
@@ -154,7 +155,11 @@ func runChild(dir string) error {
 		defer pprof.StopCPUProfile()
 	}
 	t0 := time.Now()
-	res, err := kpi.Compute(kpi.DefaultConfig(), ds.Files.Inputs(context.Background(), b, workers), benchPeriod)
+	in := ds.Files.Inputs(context.Background(), b, workers)
+	if reader == "columnar" {
+		in = ds.Files.ColumnarInputs(context.Background(), b, workers)
+	}
+	res, err := kpi.Compute(kpi.DefaultConfig(), in, benchPeriod)
 	if err != nil {
 		return err
 	}
@@ -181,21 +186,14 @@ func run(dir string, leads int) error {
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	self, err := os.Executable()
+	lakeRun, err := runEngine(dir, "lake")
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "-child", "-dir", dir)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("engine run: %w", err)
+	colRun, err := runEngine(dir, "columnar")
+	if err != nil {
+		return err
 	}
-	var rep childReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		return fmt.Errorf("engine report %q: %w", out.String(), err)
-	}
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
 
 	paths, err := kpicheck.LocalPaths(b, ds.Files)
 	if err != nil {
@@ -215,14 +213,47 @@ func run(dir string, leads int) error {
 		return err
 	}
 	duckSecs := time.Since(t0).Seconds()
-	equal := reflect.DeepEqual(rep.Sample, duck)
-	fmt.Printf("org: %d leads, %d opportunities, %d campaign members; period %s final\n",
-		leads, (leads+4)/5, 4*leads, benchPeriod.Quarter)
-	fmt.Printf("venn   (whole catalog, %d values, incl. Parquet scan): %8.2fs  peak RSS %d MiB\n", rep.Values, rep.Seconds, rss/1024)
-	fmt.Printf("duckdb (sample KPIs, in-process, all cores):          %8.2fs\n", duckSecs)
-	fmt.Printf("ratio venn/duckdb: %.2f   shared figures equal: %v\n", rep.Seconds/duckSecs, equal)
-	if !equal {
-		return fmt.Errorf("figures differ:\nvenn %+v\nduck %+v", rep.Sample, duck)
+	fmt.Printf("org: %d leads, %d opportunities, %d campaign members; period %s final; %d decoding goroutines\n",
+		leads, (leads+4)/5, 4*leads, benchPeriod.Quarter, workers)
+	for _, r := range []engineRun{lakeRun, colRun} {
+		fmt.Printf("venn %-9s (whole catalog, %d values, incl. Parquet scan): %8.2fs  cpu %6.2fs  peak RSS %5d MiB  ratio %.2f\n",
+			r.reader, r.Values, r.Seconds, r.cpu, r.rssKiB/1024, r.Seconds/duckSecs)
 	}
+	fmt.Printf("duckdb         (sample KPIs, in-process, all cores):          %8.2fs\n", duckSecs)
+	for _, r := range []engineRun{lakeRun, colRun} {
+		if !reflect.DeepEqual(r.Sample, duck) {
+			return fmt.Errorf("figures differ (%s):\nvenn %+v\nduck %+v", r.reader, r.Sample, duck)
+		}
+	}
+	fmt.Println("shared figures equal: true")
 	return nil
+}
+
+type engineRun struct {
+	childReport
+	reader string
+	rssKiB int64
+	cpu    float64 // user + system seconds
+}
+
+// runEngine runs the engine in a child process, so its peak RSS is its own.
+func runEngine(dir, reader string) (engineRun, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return engineRun{}, err
+	}
+	cmd := exec.Command(self, "-child", "-dir", dir, "-reader", reader)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return engineRun{}, fmt.Errorf("engine run (%s): %w", reader, err)
+	}
+	r := engineRun{reader: reader}
+	if err := json.Unmarshal(out.Bytes(), &r.childReport); err != nil {
+		return r, fmt.Errorf("engine report %q: %w", out.String(), err)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	r.rssKiB = ru.Maxrss // KiB on Linux
+	r.cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return r, nil
 }

@@ -463,10 +463,6 @@ func (e *engine) member(m *CampaignMember) error {
 	if e.cfg.RespondedOnly && !m.HasResponded {
 		return nil
 	}
-	ctype, ok := e.campType[m.CampaignID]
-	if !ok || (len(e.cfg.MarketingCampaignTypes) > 0 && !slices.Contains(e.cfg.MarketingCampaignTypes, ctype)) {
-		return nil
-	}
 	at := touchAt(m)
 	if !e.w.known(at) {
 		return nil
@@ -487,6 +483,13 @@ func (e *engine) member(m *CampaignMember) error {
 		}
 	}
 	e.targets = targets
+	if len(targets) == 0 {
+		return nil // most members: checked before the campaign lookup
+	}
+	ctype, ok := e.campType[m.CampaignID]
+	if !ok || (len(e.cfg.MarketingCampaignTypes) > 0 && !slices.Contains(e.cfg.MarketingCampaignTypes, ctype)) {
+		return nil
+	}
 	lookback := int64(e.cfg.LookbackDays) * dayMicros
 	for _, i := range targets {
 		o := e.opps.at(i)
