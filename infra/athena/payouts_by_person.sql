@@ -1,0 +1,17 @@
+-- Draft or approved payout per person for a quarter, by line kind. Amounts
+-- are DECIMAL(18,2): the sums are exact cents, and a statement's total is the
+-- sum of its rounded lines.
+SELECT person_id,
+       employee_id,
+       name,
+       team,
+       sum(amount) FILTER (WHERE kind = 'attainment_bonus') AS attainment_bonus,
+       sum(amount) FILTER (WHERE kind = 'commission') AS commission,
+       sum(amount) FILTER (WHERE kind = 'clawback') AS clawback,
+       sum(amount) FILTER (WHERE kind = 'adjustment') AS adjustment,
+       sum(amount) AS total,
+       arbitrary(currency) AS currency
+FROM comp_statement_lines
+WHERE quarter = '2026Q3'
+GROUP BY person_id, employee_id, name, team
+ORDER BY total DESC;
