@@ -549,3 +549,30 @@ func TestReadRowsAcrossSchemaVersions(t *testing.T) {
 		t.Error("schema version did not change with the column set")
 	}
 }
+
+func TestCheckRowPercentRange(t *testing.T) {
+	o := crm.OpportunitySplit
+	p := o.Column("split_percentage")
+	tests := []struct {
+		hundredths int64
+		null       bool
+		ok         bool
+	}{
+		{10000, false, true},       // 100.00
+		{999_999_999, false, true}, // 9,999,999.99: the DECIMAL(9,2) maximum
+		{1_000_000_000, false, false},
+		{-1_000_000_000, false, false},
+		{0, true, true},
+	}
+	for _, tt := range tests {
+		var r crm.Row
+		r.Reset(len(o.Fields))
+		r.Values[0] = crm.Value{S: "04S000000000001AAA"}
+		r.Values[p] = crm.Value{I: tt.hundredths, Null: tt.null}
+		err := lake.CheckRow(o, &r)
+		var fe *crm.FieldError
+		if tt.ok != (err == nil) || (err != nil && (!errors.As(err, &fe) || fe.Field != "SplitPercentage")) {
+			t.Errorf("%d: %v", tt.hundredths, err)
+		}
+	}
+}
