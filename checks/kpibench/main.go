@@ -9,7 +9,7 @@
 //  4. check the shared figures are equal and print the times and Venn's
 //     peak RSS.
 //
-// Scale with KPIBENCH_LEADS (default 200000; the target org is 5000000
+// Scale with KPIBENCH_LEADS or BENCH_LEADS (default 200000; the target org is 5000000
 // leads, i.e. 1M opportunities and 20M campaign members). make -C
 // checks/kpibench bench runs it.
 package main
@@ -68,7 +68,7 @@ type childReport struct {
 }
 
 func main() {
-	leads := flag.Int("leads", envInt("KPIBENCH_LEADS", 200000), "leads in the generated org")
+	leads := flag.Int("leads", envInt("KPIBENCH_LEADS", envInt("BENCH_LEADS", 200000)), "leads in the generated org (env KPIBENCH_LEADS or BENCH_LEADS)")
 	dir := flag.String("dir", os.Getenv("KPIBENCH_DIR"), "data directory (default: a folder per scale under the temp dir)")
 	child := flag.Bool("child", false, "internal: run the engine and report JSON on stdout")
 	reader := flag.String("reader", "lake", "internal: lake (lake.ScanFiles, production) or columnar (kpicheck.ScanColumns prototype)")
