@@ -65,7 +65,7 @@ func TestDuckDBReadsExtract(t *testing.T) {
 	db := openDuck(t)
 	var n, distinct, nWon, cents int64
 	err = db.QueryRow(`SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE is_won),
-		CAST(coalesce(sum(amount), 0) * 100 AS BIGINT) FROM read_parquet(` + fileList(t, b, m.Files) + `)`).Scan(&n, &distinct, &nWon, &cents)
+		CAST(coalesce(sum(amount), 0) * 100 AS BIGINT) FROM read_parquet(`+fileList(t, b, m.Files)+`)`).Scan(&n, &distinct, &nWon, &cents)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestDuckDBReadsExtract(t *testing.T) {
 	}
 	var deletes, emailsInClear int64
 	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE _op = 'delete'), count(*) FILTER (WHERE email LIKE '%@%')
-		FROM read_parquet(` + fileList(t, b, lm.Changes) + `)`).Scan(&deletes, &emailsInClear); err != nil {
+		FROM read_parquet(`+fileList(t, b, lm.Changes)+`)`).Scan(&deletes, &emailsInClear); err != nil {
 		t.Fatal(err)
 	}
 	if deletes != int64(len(night.Deleted["Lead"])) || emailsInClear != 0 {
