@@ -136,3 +136,57 @@ func checkAgainstOrg(t *testing.T, org *democrm.Org, b lake.Blob, sum Summary, n
 		}
 	}
 }
+
+// TestDemoCRMFailedBulkJobKeepsWatermark: a Bulk job that ends Failed fails
+// the object (never "success, 0 records"), commits nothing and keeps the
+// watermark; transient 503s are retried by the client and counted.
+func TestDemoCRMFailedBulkJobKeepsWatermark(t *testing.T) {
+	ctx := context.Background()
+	org := democrm.Generate(democrm.Config{Seed: 9, Leads: 300})
+	srv := democrm.NewServer(org)
+	baseURL, stop := srv.Start()
+	defer stop()
+	client, err := salesforce.New(salesforce.Config{LoginURL: baseURL, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := fsblob.New(t.TempDir())
+	store, _ := localstore.Open("")
+	run := func(now time.Time, cfg Config) (Summary, error) {
+		cfg.Objects = []*crm.Object{crm.Lead}
+		cfg.PII = lake.PII{Key: testKey}
+		return Run(ctx, Deps{Source: FromSalesforce(client), Blob: b, Store: store, Now: func() time.Time { return now }}, cfg)
+	}
+	night1 := org.Clock().Add(time.Minute)
+	srv.Inject(democrm.Fault{Route: democrm.RouteAPI, After: 2, Times: 2, Status: 503})
+	sum, err := run(night1, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Objects[0].Retries < 2 {
+		t.Errorf("retries not counted: %+v", sum.Objects[0])
+	}
+	before, _, _ := ReadWatermark(ctx, store, "Lead")
+
+	if _, err := org.SimulateNight(1); err != nil {
+		t.Fatal(err)
+	}
+	night2 := org.Clock().Add(time.Minute)
+	srv.FailNextBulkJob("InternalServerError: the query timed out")
+	_, err = run(night2, Config{BulkThreshold: 1})
+	if err == nil {
+		t.Fatal("a failed Bulk job did not fail the run")
+	}
+	t.Logf("failed bulk job: %v", err)
+	if after, _, _ := ReadWatermark(ctx, store, "Lead"); after != before {
+		t.Errorf("watermark moved: %+v → %+v", before, after)
+	}
+	if m, err := lake.LatestSnapshot(ctx, b, "Lead", night2); err != nil || m.Dt != lake.DateString(night1) {
+		t.Errorf("latest snapshot after the failure: %+v %v", m, err)
+	}
+	// The next attempt (job succeeds) catches up through Bulk.
+	sum, err = run(night2, Config{BulkThreshold: 1, RunID: "retry"})
+	if err != nil || sum.Objects[0].Mode != ModeBulk || sum.Objects[0].Deletes != 1 {
+		t.Fatalf("retry: %+v %v", sum.Objects, err)
+	}
+}
