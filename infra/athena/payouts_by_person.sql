@@ -9,6 +9,7 @@ SELECT person_id,
        sum(amount) FILTER (WHERE kind = 'commission') AS commission,
        sum(amount) FILTER (WHERE kind = 'clawback') AS clawback,
        sum(amount) FILTER (WHERE kind = 'adjustment') AS adjustment,
+       sum(amount) FILTER (WHERE kind = 'prior_period_adjustment') AS prior_period_adjustment,
        sum(amount) AS total,
        arbitrary(currency) AS currency
 FROM comp_statement_lines
