@@ -149,8 +149,9 @@ func TestFullThenIncremental(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = sum.Objects[0]
-	// Upserts: 003 and 004 again (overlap), 006 (the tie), 001; one delete.
-	if got.Mode != ModeIncremental || got.SnapshotRows != 4 || got.Upserts != 4 || got.Deletes != 1 || got.Rejects != 0 {
+	// Upserts: 006 (the tie) and 001; one delete. 003 and 004 come again
+	// through the overlap window, unchanged: no change rows.
+	if got.Mode != ModeIncremental || got.SnapshotRows != 4 || got.Upserts != 2 || got.Deletes != 1 || got.Rejects != 0 {
 		t.Fatalf("night 2: %+v", got)
 	}
 	m2 := snapshot(t, e, "2026-11-20")
@@ -170,7 +171,7 @@ func TestFullThenIncremental(t *testing.T) {
 		t.Errorf("email not hashed: %q", got)
 	}
 	changes, ops, _ := rows(t, e.blob, crm.Lead, m2.Changes)
-	if ids(changes) != "001,002,003,004,006" || ops["00Q000000000002AAA"] != lake.OpDelete || ops["00Q000000000006AAA"] != lake.OpUpsert {
+	if ids(changes) != "001,002,006" || ops["00Q000000000002AAA"] != lake.OpDelete || ops["00Q000000000006AAA"] != lake.OpUpsert {
 		t.Errorf("changes %s ops %v", ids(changes), ops)
 	}
 	if m2.Previous != m1.Key() || !m2.Watermark.Equal(time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)) {
@@ -204,8 +205,13 @@ func TestRerunSameNight(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := snapshot(t, e, "2026-11-20")
-	if _, err := e.run(ctx, night2.Add(time.Hour), Config{RunID: "second", Night: night2}); err != nil {
+	sum, err := e.run(ctx, night2.Add(time.Hour), Config{RunID: "second", Night: night2})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Nothing changed at the source: the overlap re-pull is no upsert.
+	if s := sum.Objects[0]; s.Upserts != 0 || s.SnapshotRows != 4 {
+		t.Errorf("rerun summary %+v", s)
 	}
 	second := snapshot(t, e, "2026-11-20")
 	if second.Sequence != 2 || second.Supersedes != first.Key() || second.RunID != "second" {
@@ -366,14 +372,14 @@ func TestHardDeletesByIDSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 001 and 003 come again through the overlap window; 002 is gone.
-	if s := sum.Objects[0]; s.SnapshotRows != 2 || s.Deletes != 1 || s.Upserts != 2 {
+	// 001 and 003 come again through the overlap window unchanged; 002 is gone.
+	if s := sum.Objects[0]; s.SnapshotRows != 2 || s.Deletes != 1 || s.Upserts != 0 {
 		t.Fatalf("summary %+v", s)
 	}
 	m, _ := lake.Snapshot(ctx, e.blob, "CampaignMember", "2026-11-20")
 	snap, _, _ := rows(t, e.blob, crm.CampaignMember, m.Files)
 	changes, ops, _ := rows(t, e.blob, crm.CampaignMember, m.Changes)
-	if ids(snap) != "001,003" || ids(changes) != "001,002,003" || ops["00v000000000002AAA"] != lake.OpDelete || ops["00v000000000003AAA"] != lake.OpUpsert {
+	if ids(snap) != "001,003" || ids(changes) != "002" || ops["00v000000000002AAA"] != lake.OpDelete {
 		t.Errorf("snapshot %s changes %s %v", ids(snap), ids(changes), ops)
 	}
 }

@@ -353,22 +353,28 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 		return snapW.Write(row, "")
 	}
 	// applyChange writes the change and decides the snapshot row: the
-	// newest SystemModstamp wins between the base row and the change.
+	// newest SystemModstamp wins between the base row and the change. A
+	// re-pulled record identical to the base row (the overlap window, a
+	// rerun) is no change: it is neither written to the change files nor
+	// counted, so change files hold real increments only.
 	applyChange := func(b *crm.Row) error {
 		if err := decodeEntry(change, &chRow); err != nil {
 			return err
 		}
 		op := entryOp(change)
-		opName := lake.OpUpsert
-		if op == opDelete {
-			opName = lake.OpDelete
-			counts.Deletes++
-		} else {
-			counts.Upserts++
-		}
-		if chW != nil {
-			if err := chW.Write(&chRow, opName); err != nil {
-				return err
+		unchanged := op == opUpsert && b != nil && slices.Equal(b.Values, chRow.Values)
+		if !unchanged {
+			opName := lake.OpUpsert
+			if op == opDelete {
+				opName = lake.OpDelete
+				counts.Deletes++
+			} else {
+				counts.Upserts++
+			}
+			if chW != nil {
+				if err := chW.Write(&chRow, opName); err != nil {
+					return err
+				}
 			}
 		}
 		var next error
