@@ -1,0 +1,791 @@
+// Package functions_test runs the four real Lambda bootstraps (extract, kpi,
+// payouts, approve) end to end over the real protocols: each is a built
+// binary driven through the Lambda Runtime API (shared/lambdaruntime), and
+// talks to a real S3-protocol server (gofakes3), a real DynamoDB-protocol
+// server (dynalite) and the demo Salesforce org over the Salesforce REST
+// protocol. What these tests prove that the in-process demo cannot: the
+// functions' wiring and environment configuration, the aws-lambda-go event
+// loop and its error reports, and the idempotency of whole processes under
+// duplicate delivery and a crash mid-run.
+//
+// The bootstraps are built natively (GOOS/GOARCH of this machine, CGO off,
+// -tags lambda.norpc): the arm64 binaries of `make build` cannot run on an
+// amd64 test machine, and the code is the same.
+package functions_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/comp/statementstore"
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/dynamo"
+	"github.com/venn-revops/venn/shared/dynamo/dynamotest"
+	"github.com/venn-revops/venn/shared/extract"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lambdaruntime"
+	"github.com/venn-revops/venn/shared/runledger"
+	"github.com/venn-revops/venn/shared/s3store"
+)
+
+// The functions under test, by folder.
+var functionNames = []string{"extract", "kpi", "payouts", "approve"}
+
+const (
+	lakeBucket = "venn-lake-e2e"
+	lakePrefix = "lake" // exercised on purpose: keys live under s3://bucket/lake/
+	sfClientID = "venn-e2e"
+	sfSecret   = "venn-e2e-secret"
+	quarter    = "2026Q3" // the demo org's last closed quarter
+	approver   = "jane.doe@example.com"
+)
+
+// night is the demo org's "now" (VENN_NOW): the extract's partition date.
+var night = democrm.DefaultAsOf
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	binaries  map[string]string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// bootstrap returns the built binary of function fn. All four are built once
+// per test binary, on first use, so -short builds nothing.
+func bootstrap(t *testing.T, fn string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "venn-functions-e2e")
+		if buildErr != nil {
+			return
+		}
+		binaries = map[string]string{}
+		for _, name := range functionNames {
+			dir := filepath.Join(binDir, name)
+			if buildErr = os.Mkdir(dir, 0o755); buildErr != nil {
+				return
+			}
+			if binaries[name], buildErr = lambdaruntime.BuildTo("github.com/venn-revops/venn/functions/"+name, dir); buildErr != nil {
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build the bootstraps: %v", buildErr)
+	}
+	return binaries[fn]
+}
+
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("Lambda end-to-end: builds and runs the bootstraps against local servers; skipped with -short")
+	}
+}
+
+// world is one deployment: a lake bucket, a results table, a Salesforce org,
+// and the environment a function gets in it.
+type world struct {
+	org   *democrm.Org
+	crm   *democrm.Server
+	s3    *s3.Client
+	blob  lake.Blob // the lake read back through the real SDK
+	store *dynamo.Store
+	env   map[string]string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{org: democrm.Generate(democrm.Config{})}
+	w.crm = democrm.NewServer(w.org, democrm.WithClientCredentials(sfClientID, sfSecret))
+	crmURL, stopCRM := w.crm.Start()
+	t.Cleanup(stopCRM)
+
+	ddb := dynamotest.Start(t) // skips without dynalite; fails under CI=true
+	table := ddb.NewTable(t)
+	w.store = dynamo.New(ddb.Client(), table)
+
+	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(s3srv.Close)
+	w.s3 = s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(s3srv.URL),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+	if _, err := w.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(lakeBucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	w.blob = s3store.New(w.s3, lakeBucket, lakePrefix)
+
+	w.env = map[string]string{
+		"LAKE_BUCKET":               lakeBucket,
+		"LAKE_PREFIX":               lakePrefix,
+		"RESULTS_TABLE":             table,
+		"S3_PATH_STYLE":             "true",
+		"AWS_ENDPOINT_URL_S3":       s3srv.URL,
+		"AWS_ENDPOINT_URL_DYNAMODB": ddb.Endpoint,
+		"AWS_ACCESS_KEY_ID":         "test",
+		"AWS_SECRET_ACCESS_KEY":     "test",
+		"AWS_EC2_METADATA_DISABLED": "true",
+		"VENN_SF_LOGIN_URL":         crmURL,
+		"VENN_SF_CLIENT_ID":         sfClientID,
+		"VENN_SF_CLIENT_SECRET":     sfSecret,
+		"VENN_PII_KEY":              "venn-e2e-pii-key: test only",
+		// The handler's clock is the wall clock in AWS; pinned here to the
+		// demo org's "now" so the night and the closed quarter are fixed.
+		"VENN_NOW": night.Format(time.RFC3339),
+		// A crashed run's lock expires 1s after its Lambda deadline instead
+		// of a minute, so the crash test's retry does not idle.
+		"VENN_LOCK_MARGIN": "1s",
+		"TMPDIR":           t.TempDir(),
+		"HOME":             t.TempDir(),
+	}
+	return w
+}
+
+// start runs function fn in its own process under a Lambda Runtime API.
+func (w *world) start(t *testing.T, fn string, timeout time.Duration) *lambdaruntime.Harness {
+	t.Helper()
+	return lambdaruntime.Start(t, bootstrap(t, fn), w.env, lambdaruntime.Options{FunctionName: "venn-" + fn, Timeout: timeout})
+}
+
+// event reads a sample event shipped beside a function.
+func event(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func invoke(t *testing.T, h *lambdaruntime.Harness, ev []byte) []byte {
+	t.Helper()
+	out, err := h.Invoke(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("invoke %s: %v\n--- function logs ---\n%s", ev, err, h.Logs())
+	}
+	return out
+}
+
+// invokeAtOnce delivers ev to every harness (separate processes) at the same
+// moment, as a Lambda async retry racing the original delivery does.
+func invokeAtOnce(t *testing.T, hs []*lambdaruntime.Harness, ev []byte) [][]byte {
+	t.Helper()
+	outs := make([][]byte, len(hs))
+	errs := make([]error, len(hs))
+	var wg sync.WaitGroup
+	for i, h := range hs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = h.Invoke(context.Background(), ev)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("delivery %d of %s: %v\n--- function logs ---\n%s", i, ev, err, hs[i].Logs())
+		}
+	}
+	return outs
+}
+
+func decode[T any](t *testing.T, raw []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("response %s: %v", raw, err)
+	}
+	return v
+}
+
+// manifests lists the committed manifest keys (lake-relative) under prefix,
+// with the SDK's own paginator.
+func (w *world) manifests(t *testing.T, prefix string) []string {
+	t.Helper()
+	var keys []string
+	pages := s3.NewListObjectsV2Paginator(w.s3, &s3.ListObjectsV2Input{Bucket: aws.String(lakeBucket), Prefix: aws.String(lakePrefix + "/" + prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list s3://%s/%s/%s: %v", lakeBucket, lakePrefix, prefix, err)
+		}
+		for _, o := range page.Contents {
+			if k := strings.TrimPrefix(aws.ToString(o.Key), lakePrefix+"/"); strings.HasPrefix(baseName(k), "_manifest-") {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func baseName(key string) string { return key[strings.LastIndex(key, "/")+1:] }
+
+// get reads a lake object with GetObject.
+func (w *world) get(t *testing.T, key string) []byte {
+	t.Helper()
+	out, err := w.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(lakeBucket), Key: aws.String(lakePrefix + "/" + key)})
+	if err != nil {
+		t.Fatalf("get s3://%s/%s/%s: %v", lakeBucket, lakePrefix, key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read s3://%s/%s/%s: %v", lakeBucket, lakePrefix, key, err)
+	}
+	return b
+}
+
+func (w *world) manifest(t *testing.T, key string) *lake.Manifest {
+	t.Helper()
+	m := decode[lake.Manifest](t, w.get(t, key))
+	if m.Key() != key {
+		t.Fatalf("manifest at %s names itself %s", key, m.Key())
+	}
+	return &m
+}
+
+// statements reads the quarter's statements from DynamoDB.
+func (w *world) statements(t *testing.T) []statementstore.Stored {
+	t.Helper()
+	st, err := statementstore.List(context.Background(), w.store, quarter)
+	if err != nil {
+		t.Fatalf("statements %s: %v", quarter, err)
+	}
+	return st
+}
+
+// ledger reads a job's run-ledger entries for a period.
+func (w *world) ledger(t *testing.T, job, period string) []runledger.Entry {
+	t.Helper()
+	items, err := w.store.Query(context.Background(), "RUN#"+job, period+"#")
+	if err != nil {
+		t.Fatalf("ledger %s %s: %v", job, period, err)
+	}
+	var out []runledger.Entry
+	for _, it := range items {
+		out = append(out, decode[runledger.Entry](t, it.Body))
+	}
+	return out
+}
+
+// oneRun asserts the ledger holds exactly one run of job for period, done at
+// the given attempt.
+func (w *world) oneRun(t *testing.T, job, period string, attempt int) {
+	t.Helper()
+	runs := w.ledger(t, job, period)
+	if len(runs) != 1 || runs[0].Status != runledger.Done || runs[0].Attempt != attempt {
+		t.Fatalf("ledger %s %s: %+v, want one run done at attempt %d", job, period, runs, attempt)
+	}
+}
+
+type idRow struct {
+	ID string `parquet:"id"`
+}
+
+// checkSnapshots compares every object's committed snapshot with the org:
+// the manifest's row count and the Ids in its Parquet files (read back over
+// S3) equal the org's live records, none missing and none twice.
+func (w *world) checkSnapshots(t *testing.T, runID string) {
+	t.Helper()
+	dt := lake.DateString(night)
+	for _, obj := range crm.Objects {
+		m, err := lake.Snapshot(context.Background(), w.blob, obj.Name, dt)
+		if err != nil {
+			t.Fatalf("%s: %v", obj.Name, err)
+		}
+		if m.RunID != runID {
+			t.Errorf("%s: head manifest %s is run %s, want %s", obj.Name, m.Key(), m.RunID, runID)
+		}
+		want := map[string]bool{}
+		if err := w.org.Each(obj, func(r *crm.Row) error { want[r.ID()] = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		if err := lake.Scan(context.Background(), w.blob, m, func(rows []idRow) error {
+			for _, r := range rows {
+				seen[r.ID]++
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: scan %s: %v", obj.Name, m.Key(), err)
+		}
+		if m.Rows != int64(len(want)) || len(seen) != len(want) {
+			t.Errorf("%s: manifest %d rows, files %d distinct Ids, org %d records", obj.Name, m.Rows, len(seen), len(want))
+		}
+		for id, n := range seen {
+			if n != 1 || !want[id] {
+				t.Errorf("%s %s: %d times in the snapshot, in the org: %v", obj.Name, id, n, want[id])
+				break
+			}
+		}
+	}
+}
+
+func malformedByObject(org *democrm.Org) map[string]int64 {
+	n := map[string]int64{}
+	for _, m := range org.Malformed() {
+		n[m.Object]++
+	}
+	return n
+}
+
+// checkExtract checks an extract response against the org and the lake.
+func (w *world) checkExtract(t *testing.T, raw []byte) extract.Summary {
+	t.Helper()
+	sum := decode[extract.Summary](t, raw)
+	if sum.Night != lake.DateString(night) || sum.RunID == "" || len(sum.Objects) != len(crm.Objects) {
+		t.Fatalf("extract summary: night %s run %q, %d objects (want %s, %d)", sum.Night, sum.RunID, len(sum.Objects), lake.DateString(night), len(crm.Objects))
+	}
+	rejects := malformedByObject(w.org)
+	for i, o := range sum.Objects {
+		obj := crm.Objects[i]
+		if o.Object != obj.Name || !o.Committed || o.Err != "" {
+			t.Errorf("object %d: %+v, want %s committed", i, o, obj.Name)
+		}
+		if o.SnapshotRows != int64(w.org.Count(obj)) || o.Rejects != rejects[obj.Name] {
+			t.Errorf("%s: %d rows, %d rejects; org has %d records, %d malformed", obj.Name, o.SnapshotRows, o.Rejects, w.org.Count(obj), rejects[obj.Name])
+		}
+		if !strings.HasPrefix(o.Manifest, lake.SnapshotPartition(obj.Name, sum.Night)+"/_manifest-") {
+			t.Errorf("%s: manifest %q is not in %s", obj.Name, o.Manifest, lake.SnapshotPartition(obj.Name, sum.Night))
+		}
+	}
+	w.checkSnapshots(t, sum.RunID)
+	return sum
+}
+
+type kpiResponse struct {
+	Quarter string    `json:"quarter"`
+	AsOf    time.Time `json:"asof"`
+	Final   bool      `json:"final"`
+	Values  int       `json:"values"`
+	Gold    string    `json:"gold"`
+}
+
+type payoutsResponse struct {
+	Quarter     string `json:"quarter"`
+	Statements  int    `json:"statements"`
+	Corrections int    `json:"corrections"`
+	Lines       string `json:"lines"`
+}
+
+type approveResponse struct {
+	Quarter  string `json:"quarter"`
+	Action   string `json:"action"`
+	Outcomes []struct {
+		Person  string `json:"person"`
+		Action  string `json:"action"`
+		Version int64  `json:"version"`
+	} `json:"outcomes"`
+	Export string `json:"export"`
+}
+
+// versions is each statement's stored version and status, by person.
+func versions(st []statementstore.Stored) map[string]string {
+	out := map[string]string{}
+	for _, s := range st {
+		out[s.Statement.PersonID] = fmt.Sprintf("v%d %s", s.Version, s.Status)
+	}
+	return out
+}
+
+// logCount counts the function log lines whose message is msg.
+func logCount(hs []*lambdaruntime.Harness, msg string) int {
+	n := 0
+	for _, h := range hs {
+		n += strings.Count(h.Logs(), `"msg":"`+msg+`"`)
+	}
+	return n
+}
+
+// oneRunOneReplay asserts that of two processes delivered the same event,
+// exactly one ran the job and the other replayed its stored result. A
+// process's log lines reach the harness through a pipe, possibly after its
+// response, so the check waits (briefly) for them.
+func oneRunOneReplay(t *testing.T, hs []*lambdaruntime.Harness) {
+	t.Helper()
+	var runs, replays int
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		runs, replays = logCount(hs, "run finished"), logCount(hs, "duplicate delivery: returning the stored result")
+		if runs+replays >= 2 || time.Now().After(end) {
+			break
+		}
+	}
+	if runs != 1 || replays != 1 {
+		t.Fatalf("%d runs and %d replays across the two processes, want 1 and 1", runs, replays)
+	}
+}
+
+// TestLambdaJobsEndToEnd runs the nightly extract, the quarter close (kpi),
+// the payouts and the approval as four Lambda processes, each job's first
+// delivery racing a duplicate in a second process, then delivered once more.
+func TestLambdaJobsEndToEnd(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	w := newWorld(t)
+
+	t.Run("extract", func(t *testing.T) {
+		h := w.start(t, "extract", 2*time.Minute)
+		sum := w.checkExtract(t, invoke(t, h, event(t, "extract/event.json")))
+		if got := w.manifests(t, "crm/snapshot/"); len(got) != len(crm.Objects) {
+			t.Fatalf("%d snapshot manifests after one night, want one per object (%d): %v", len(got), len(crm.Objects), got)
+		}
+		for _, o := range sum.Objects {
+			if o.Mode != extract.ModeFull {
+				t.Errorf("%s: first night pulled as %s, want full", o.Object, o.Mode)
+			}
+		}
+		w.oneRun(t, "extract", lake.DateString(night), 1)
+	})
+	if t.Failed() {
+		return
+	}
+
+	var kpis kpiResponse
+	t.Run("kpi close", func(t *testing.T) {
+		h := w.start(t, "kpi", time.Minute)
+		kpis = decode[kpiResponse](t, invoke(t, h, event(t, "kpi/event-rerun.json")))
+		end := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		if kpis.Quarter != quarter || !kpis.Final || !kpis.AsOf.Equal(end) || kpis.Values == 0 {
+			t.Fatalf("kpi response %+v: want final %s figures as of %s", kpis, quarter, end)
+		}
+		got := w.manifests(t, "kpi/")
+		if len(got) != 1 || got[0] != kpis.Gold || !strings.HasPrefix(kpis.Gold, "kpi/quarter="+quarter+"/") {
+			t.Fatalf("kpi manifests %v, response names %s", got, kpis.Gold)
+		}
+		if m := w.manifest(t, kpis.Gold); m.Rows != int64(kpis.Values) || len(m.Files) == 0 {
+			t.Fatalf("gold manifest: %d rows in %d files, response %d values", m.Rows, len(m.Files), kpis.Values)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+
+	var pay payoutsResponse
+	t.Run("payouts delivered twice at once, then again", func(t *testing.T) {
+		ev := event(t, "payouts/event-rerun.json")
+		hs := []*lambdaruntime.Harness{w.start(t, "payouts", time.Minute), w.start(t, "payouts", time.Minute)}
+		outs := invokeAtOnce(t, hs, ev)
+		if !bytes.Equal(outs[0], outs[1]) {
+			t.Fatalf("concurrent deliveries answered differently:\n%s\n%s", outs[0], outs[1])
+		}
+		oneRunOneReplay(t, hs)
+		pay = decode[payoutsResponse](t, outs[0])
+		st := w.statements(t)
+		if pay.Quarter != quarter || pay.Statements == 0 || pay.Statements != len(st) || pay.Corrections != 0 {
+			t.Fatalf("payouts response %+v; %d statements in DynamoDB", pay, len(st))
+		}
+		for _, s := range st {
+			if s.Status != "draft" || s.Version != 1 || s.Statement.Quarter != quarter {
+				t.Errorf("statement %s: %s v%d, want a first draft", s.Statement.ID, s.Status, s.Version)
+			}
+		}
+		lines := w.manifests(t, "comp/quarter="+quarter+"/")
+		if len(lines) != 1 || lines[0] != pay.Lines {
+			t.Fatalf("comp manifests %v, response names %s", lines, pay.Lines)
+		}
+		m := w.manifest(t, pay.Lines)
+		if m.Meta["input.User"] == "" || m.Meta["statements"] == "" {
+			t.Errorf("statement lines manifest without its inputs: %v", m.Meta)
+		}
+		before := versions(st)
+
+		again := invoke(t, hs[0], ev)
+		if !bytes.Equal(again, outs[0]) {
+			t.Fatalf("redelivery answered %s, the run answered %s", again, outs[0])
+		}
+		if got := w.manifests(t, "comp/"); !slices.Equal(got, lines) {
+			t.Fatalf("a redelivery committed again: %v", got)
+		}
+		if after := versions(w.statements(t)); !mapsEqual(after, before) {
+			t.Fatalf("a redelivery moved statements: %v -> %v", before, after)
+		}
+		w.oneRun(t, "payouts", quarter, 1)
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("approve delivered twice at once, then again", func(t *testing.T) {
+		ev := event(t, "approve/event.json")
+		hs := []*lambdaruntime.Harness{w.start(t, "approve", time.Minute), w.start(t, "approve", time.Minute)}
+		outs := invokeAtOnce(t, hs, ev)
+		if !bytes.Equal(outs[0], outs[1]) {
+			t.Fatalf("concurrent deliveries answered differently:\n%s\n%s", outs[0], outs[1])
+		}
+		oneRunOneReplay(t, hs)
+		a := decode[approveResponse](t, outs[0])
+		st := w.statements(t)
+		if a.Quarter != quarter || a.Action != "approve" || len(a.Outcomes) != len(st) || len(st) != pay.Statements {
+			t.Fatalf("approve response: %s %s, %d outcomes; %d statements stored, payouts made %d", a.Quarter, a.Action, len(a.Outcomes), len(st), pay.Statements)
+		}
+		stored := map[string]statementstore.Stored{}
+		for _, s := range st {
+			stored[s.Statement.PersonID] = s
+			if s.Status != "approved" || s.ApprovedBy != approver {
+				t.Errorf("statement %s: %s by %q, want approved by %s", s.Statement.ID, s.Status, s.ApprovedBy, approver)
+			}
+		}
+		for _, o := range a.Outcomes {
+			if s, ok := stored[o.Person]; !ok || o.Action != "approved" || o.Version != s.Version {
+				t.Errorf("outcome %+v; stored v%d", o, s.Version)
+			}
+		}
+		exports := w.manifests(t, "exports/payroll/quarter="+quarter+"/")
+		if len(exports) != 1 || exports[0] != a.Export {
+			t.Fatalf("export manifests %v, response names %s", exports, a.Export)
+		}
+		w.checkPayrollCSV(t, w.manifest(t, a.Export), stored)
+		before := versions(st)
+
+		again := invoke(t, hs[1], ev)
+		if !bytes.Equal(again, outs[0]) {
+			t.Fatalf("redelivery answered %s, the run answered %s", again, outs[0])
+		}
+		if got := w.manifests(t, "exports/"); !slices.Equal(got, exports) {
+			t.Fatalf("a redelivery exported again: %v", got)
+		}
+		if after := versions(w.statements(t)); !mapsEqual(after, before) {
+			t.Fatalf("a redelivery moved statements: %v -> %v", before, after)
+		}
+		w.oneRun(t, "approve", quarter, 1)
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("bad events", func(t *testing.T) { w.checkBadEvents(t) })
+}
+
+// checkPayrollCSV reads the export's CSV over S3: one row per approved
+// statement, with the stored total, version and status.
+func (w *world) checkPayrollCSV(t *testing.T, m *lake.Manifest, stored map[string]statementstore.Stored) {
+	t.Helper()
+	if m.Rows != int64(len(stored)) || m.Meta["statements"] != fmt.Sprint(len(stored)) {
+		t.Errorf("export manifest: %d rows, meta %v; %d statements approved", m.Rows, m.Meta, len(stored))
+	}
+	recs, err := csv.NewReader(bytes.NewReader(w.get(t, m.Meta["csv"]))).ReadAll()
+	if err != nil {
+		t.Fatalf("payroll csv %s: %v", m.Meta["csv"], err)
+	}
+	if len(recs) != len(stored)+1 || !slices.Equal(recs[0], comp.CSVHeader) {
+		t.Fatalf("payroll csv: %d records (header %v), want a header and %d rows", len(recs), recs[0], len(stored))
+	}
+	col := func(name string) int { return slices.Index(comp.CSVHeader, name) }
+	byID := map[string]statementstore.Stored{}
+	for _, s := range stored {
+		byID[s.Statement.ID] = s
+	}
+	for _, r := range recs[1:] {
+		s, ok := byID[r[col("statement_id")]]
+		if !ok {
+			t.Errorf("payroll row for unknown statement %q", r[col("statement_id")])
+			continue
+		}
+		delete(byID, s.Statement.ID)
+		want := []string{s.Statement.Total.Decimal.StringFixed(2), fmt.Sprint(s.Version), "approved"}
+		got := []string{r[col("amount")], r[col("statement_version")], r[col("status")]}
+		if !slices.Equal(got, want) {
+			t.Errorf("payroll row %s: amount, version, status %v, stored %v", s.Statement.ID, got, want)
+		}
+	}
+	if len(byID) != 0 {
+		t.Errorf("approved statements missing from the payroll export: %d", len(byID))
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// checkBadEvents sends each function events it must refuse: the function
+// answers through /error with a message naming the problem, writes nothing,
+// and keeps serving.
+func (w *world) checkBadEvents(t *testing.T) {
+	tests := []struct {
+		fn, event, want string
+	}{
+		{"extract", `{"job":"extract","objects":["Leads"]}`, `extract event: objects: unknown CRM object "Leads"`},
+		{"extract", `{"job":"extract","mode":"backfill","from":"2026-11-08","to":"2026-11-01"}`, `extract event: from/to: from must be before to`},
+		{"kpi", `{"job":"kpi","mode":"weekly"}`, `kpi event: mode: "weekly" is not qtd, close or rerun`},
+		{"kpi", `{"job":"payouts","mode":"close"}`, `kpi event: job is "payouts", this function runs "kpi"`},
+		{"payouts", `{"job":"payouts","mode":"qtd"}`, `payouts event: mode: payouts run at quarter close or as a rerun, not quarter to date`},
+		{"payouts", `{"job":"payouts","mode":"rerun","quarter":"2025Q1"}`, `payouts 2025Q1: final KPIs: `},
+		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve"}`, `approve event: approver: required: who approves is recorded on every statement`},
+		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x","peple":["005"]}`, `approve event: json: unknown field "peple"`},
+	}
+	before := w.manifests(t, "")
+	harness := map[string]*lambdaruntime.Harness{}
+	for _, tt := range tests {
+		h := harness[tt.fn]
+		if h == nil {
+			h = w.start(t, tt.fn, 30*time.Second)
+			harness[tt.fn] = h
+		}
+		_, err := h.Invoke(context.Background(), []byte(tt.event))
+		var fe *lambdaruntime.FunctionError
+		if !errors.As(err, &fe) || fe.Type == "" || !strings.HasPrefix(fe.Message, tt.want) {
+			t.Errorf("%s %s: got %v, want a function error starting %q", tt.fn, tt.event, err, tt.want)
+		}
+	}
+	if after := w.manifests(t, ""); !slices.Equal(after, before) {
+		t.Errorf("refused events committed something: %d manifests before, %d after", len(before), len(after))
+	}
+	// Still serving after the errors: a replayed good event answers.
+	if _, err := harness["approve"].Invoke(context.Background(), event(t, "approve/event.json")); err != nil {
+		t.Errorf("approve after refused events: %v", err)
+	}
+
+	// A missing required variable fails the function's init, with the
+	// variable named in its logs.
+	env := map[string]string{}
+	for k, v := range w.env {
+		if k != "RESULTS_TABLE" {
+			env[k] = v
+		}
+	}
+	h := lambdaruntime.Start(t, bootstrap(t, "kpi"), env, lambdaruntime.Options{Timeout: 10 * time.Second})
+	_, err := h.Invoke(context.Background(), event(t, "kpi/event.json"))
+	var ie *lambdaruntime.InitError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Logs, "RESULTS_TABLE is required") {
+		t.Errorf("kpi without RESULTS_TABLE: got %v, want an init error naming RESULTS_TABLE", err)
+	}
+}
+
+// TestLambdaExtractCrashMidRun kills the extract process while it waits on
+// a slow Salesforce page, then redelivers the event, as Lambda's async retry
+// does. The retry waits out the dead run's lock (its short deadline plus
+// VENN_LOCK_MARGIN), takes the run over and completes it: every snapshot
+// holds each org record exactly once, and the object that was mid-flight
+// never shows a commit by the killed run.
+func TestLambdaExtractCrashMidRun(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	w := newWorld(t)
+	ev := event(t, "extract/event.json")
+
+	// The first nextRecordsUrl page signals, then hangs for a minute; the
+	// objects before it have committed by then.
+	reached := make(chan struct{})
+	var once sync.Once
+	w.crm.Inject(democrm.Fault{Route: democrm.RouteQueryMore, Modify: func() { once.Do(func() { close(reached) }) }})
+	w.crm.Inject(democrm.Fault{Route: democrm.RouteQueryMore, Delay: time.Minute})
+
+	const deadline = 15 * time.Second // the dead run's lock: deadline + 1s
+	first := w.start(t, "extract", deadline)
+	ctx, kill := context.WithCancel(context.Background())
+	defer kill()
+	done := make(chan error, 1)
+	go func() {
+		_, err := first.Invoke(ctx, ev)
+		done <- err
+	}()
+	select {
+	case <-reached:
+	case err := <-done:
+		t.Fatalf("the extract ended before its slow page (%v)\n%s", err, first.Logs())
+	}
+	kill() // the harness kills the process mid-invocation
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed invocation: %v", err)
+	}
+
+	// What the dead run left: some objects committed, one mid-flight.
+	runs := w.ledger(t, "extract", lake.DateString(night))
+	if len(runs) != 1 || runs[0].Status != runledger.Running || runs[0].Attempt != 1 {
+		t.Fatalf("ledger after the kill: %+v, want one running attempt", runs)
+	}
+	committed := w.manifests(t, "crm/snapshot/")
+	deadRun := ""
+	for _, k := range committed {
+		m := w.manifest(t, k)
+		if deadRun != "" && m.RunID != deadRun {
+			t.Fatalf("two runs committed before the kill: %s, %s", deadRun, m.RunID)
+		}
+		deadRun = m.RunID
+	}
+	if len(committed) == 0 || len(committed) >= len(crm.Objects) {
+		t.Fatalf("%d objects committed before the kill; the slow page should stop the run midway", len(committed))
+	}
+	inFlight := crm.Objects[len(committed)]
+	var leading []string // objects run in crm.Objects order: the first ones committed
+	for _, o := range crm.Objects[:len(committed)] {
+		leading = append(leading, lake.ManifestKey(lake.SnapshotPartition(o.Name, lake.DateString(night)), 1))
+	}
+	slices.Sort(leading)
+	if !slices.Equal(committed, leading) {
+		t.Fatalf("committed before the kill: %v, want the first objects in order: %v", committed, leading)
+	}
+	t.Logf("killed run %s after committing %d objects, inside %s", deadRun, len(committed), inFlight.Name)
+
+	// The redelivery, in a fresh process (a cold start).
+	retry := w.start(t, "extract", 2*time.Minute)
+	sum := w.checkExtract(t, invoke(t, retry, ev))
+	if sum.RunID == deadRun {
+		t.Fatalf("the retry reused the dead run's id %s", deadRun)
+	}
+	if !strings.Contains(retry.Logs(), "taking over a run whose holder did not finish") {
+		t.Errorf("the retry did not report taking over the dead run:\n%s", retry.Logs())
+	}
+	w.oneRun(t, "extract", lake.DateString(night), 2)
+
+	// Every manifest is either one the dead run finished before it died, or
+	// the retry's; the mid-flight object has only the retry's.
+	for _, k := range w.manifests(t, "crm/") {
+		m := w.manifest(t, k)
+		switch {
+		case slices.Contains(committed, k):
+		case m.RunID == deadRun:
+			t.Errorf("manifest %s of the killed run appeared after it died", k)
+		case m.RunID != sum.RunID:
+			t.Errorf("manifest %s of unknown run %s", k, m.RunID)
+		}
+		if m.Object == inFlight.Name && m.RunID != sum.RunID {
+			t.Errorf("%s was mid-flight when the run died, yet %s commits run %s", inFlight.Name, k, m.RunID)
+		}
+	}
+	if got := w.manifests(t, lake.SnapshotPartition(inFlight.Name, lake.DateString(night))+"/"); len(got) != 1 {
+		t.Errorf("%s: manifests %v, want only the retry's", inFlight.Name, got)
+	}
+}
