@@ -181,6 +181,7 @@ type engine struct {
 	targets     []int32 // scratch of member()
 
 	groups map[group]*tally
+	stats  Stats
 }
 
 type mqlLead struct {
@@ -220,16 +221,18 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		team: map[string]string{}, accounts: map[string][2]string{}, campType: map[string]string{},
 		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string][]int32{}, leadOpp: map[string]int32{},
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{},
+		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 	}
 	steps := []struct {
 		name string
 		run  func() error
 	}{
 		{"users", func() error {
-			return each(in.Users, func(u *User) error { e.team[u.ID] = u.Team; return nil })
+			return each(in.Users, func(u *User) error { e.stats.Rows["users"]++; e.team[u.ID] = u.Team; return nil })
 		}},
 		{"accounts", func() error {
 			return each(in.Accounts, func(a *Account) error {
+				e.stats.Rows["accounts"]++
 				if !a.IsDeleted {
 					e.accounts[a.ID] = [2]string{a.Segment, a.Region}
 				}
@@ -238,6 +241,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"campaigns", func() error {
 			return each(in.Campaigns, func(c *Campaign) error {
+				e.stats.Rows["campaigns"]++
 				if !c.IsDeleted {
 					e.campType[c.ID] = c.Type
 				}
@@ -273,6 +277,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		Final:         p.Final,
 		ConfigVersion: cfg.Name + "@v" + strconv.Itoa(cfg.Version),
 		ConfigHash:    cfg.Hash,
+		Stats:         e.stats,
 	}
 	res.Values = append(e.emit(), attr...)
 	sortValues(res.Values)
@@ -280,6 +285,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 }
 
 func (e *engine) opportunity(o *Opportunity) error {
+	e.stats.Rows["opportunities"]++
 	if o.IsDeleted || !e.w.known(o.CreatedDate) {
 		return nil
 	}
@@ -289,6 +295,9 @@ func (e *engine) opportunity(o *Opportunity) error {
 	x := opp{id: strings.Clone(o.ID), class: e.cfg.class(o.Type), owner: e.names.id(o.OwnerID), account: e.names.id(o.AccountID),
 		source: e.names.id(o.LeadSource), campaign: e.names.id(o.CampaignID), created: o.CreatedDate, closeDay: o.CloseDate,
 		histAt: -1, leadSQL: -1, convEnd: -1}
+	if x.class == "" {
+		e.stats.UnclassifiedTypes[strings.Clone(o.Type)]++
+	}
 	if x.class != "" && o.CurrencyIsoCode != "" && o.CurrencyIsoCode != e.cfg.Currency {
 		return fmt.Errorf("opportunity %s: currency %s: only %s is configured and Venn has no exchange rates", o.ID, o.CurrencyIsoCode, e.cfg.Currency)
 	}
@@ -311,6 +320,7 @@ func (e *engine) stage(name string) (won, lost bool) {
 // history applies the latest stage-history row known at the as-of instant
 // (ties on CreatedDate: the greater history Id wins).
 func (e *engine) history(h *OpportunityHistory) error {
+	e.stats.Rows["opportunity_history"]++
 	if h.IsDeleted || !e.w.known(h.CreatedDate) {
 		return nil
 	}
@@ -353,6 +363,7 @@ func (e *engine) settleOpps() error {
 func (e *engine) inFunnel(o *opp) bool { return slices.Contains(e.cfg.FunnelClasses, o.class) }
 
 func (e *engine) contactRole(r *ContactRole) error {
+	e.stats.Rows["contact_roles"]++
 	if r.IsDeleted || r.ContactID == "" {
 		return nil
 	}
@@ -390,6 +401,7 @@ func stageAt(s Stage, l *Lead) int64 {
 }
 
 func (e *engine) lead(l *Lead) error {
+	e.stats.Rows["leads"]++
 	w := &e.w
 	if l.IsDeleted || !w.known(l.CreatedDate) {
 		return nil
@@ -460,6 +472,7 @@ func touchAt(m *CampaignMember) int64 {
 }
 
 func (e *engine) member(m *CampaignMember) error {
+	e.stats.Rows["campaign_members"]++
 	if e.cfg.RespondedOnly && !m.HasResponded {
 		return nil
 	}
@@ -499,12 +512,14 @@ func (e *engine) member(m *CampaignMember) error {
 		if o.closed && at >= (int64(o.closeDay)+1)*dayMicros {
 			continue // end-of-day rule: a touch on the close day still counts
 		}
+		e.stats.Touches++
 		o.touches = append(o.touches, touch{at: at, member: strings.Clone(m.ID), campaign: e.names.id(m.CampaignID)})
 	}
 	return nil
 }
 
 func (e *engine) task(k *Task) error {
+	e.stats.Rows["tasks"]++
 	if k.IsDeleted {
 		return nil
 	}

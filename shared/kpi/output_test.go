@@ -75,3 +75,12 @@ func TestGoldRows(t *testing.T) {
 		t.Errorf("undefined row %+v", u)
 	}
 }
+
+func TestStats(t *testing.T) {
+	res := smallOrg(t, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), true)
+	s := res.Stats
+	// 7 leads, 8 opportunities, 11 members read; touches M1-M4 (O1), M9 (O3), M10-M11 (O4).
+	if s.Rows["leads"] != 7 || s.Rows["opportunities"] != 8 || s.Rows["campaign_members"] != 11 || s.Touches != 7 || len(s.UnclassifiedTypes) != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}

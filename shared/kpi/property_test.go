@@ -198,3 +198,21 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+func TestUnclassifiedTypeIsExcludedAndReported(t *testing.T) {
+	amt := int64(500_00)
+	in := kpi.Inputs{Opportunities: kpi.Rows([]kpi.Opportunity{
+		{ID: "006A", CreatedDate: q3Final.Quarter.Start().UnixMicro(), Amount: &amt, Type: "Partner Deal", StageName: "Prospecting"},
+		{ID: "006B", CreatedDate: q3Final.Quarter.Start().UnixMicro(), Amount: &amt, Type: "New Business", StageName: "Prospecting"},
+	})}
+	res, err := kpi.Compute(kpi.DefaultConfig(), in, q3Final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := res.Get("opps_created", kpi.DimOrg, kpi.KeyAll, ""); v.Value.IntPart() != 1 {
+		t.Errorf("opps_created %s, want 1", v.Value)
+	}
+	if res.Stats.UnclassifiedTypes["Partner Deal"] != 1 {
+		t.Errorf("stats %+v", res.Stats)
+	}
+}

@@ -43,6 +43,17 @@ type Result struct {
 	ConfigHash    string // sha256 of the definitions file
 	// Values sorted by catalog order, dimension order, key, model.
 	Values []Value
+	// Stats describes the input, for the job's logs and metrics.
+	Stats Stats
+}
+
+// Stats counts what Compute read. UnclassifiedTypes deserves an alarm: an
+// Opportunity Type listed in no class of the configuration (say a new
+// picklist value) is excluded from every KPI rather than failing the run.
+type Stats struct {
+	Rows              map[string]int64 // rows read per input: "leads", "campaign_members", …
+	UnclassifiedTypes map[string]int64 // Opportunity Type → opportunities excluded for it
+	Touches           int64            // eligible (touch, opportunity) pairs attributed
 }
 
 // Get returns the value of a KPI for a dimension key and model ("" for
