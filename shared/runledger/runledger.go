@@ -161,7 +161,8 @@ func (l *Ledger) LockExpiry(ctx context.Context) int64 {
 // its lock expires; a run whose fn failed is retried by the next delivery.
 //
 // fn's result is stored in the ledger item, so it must stay small (a summary
-// with counts and manifest keys, under about 300 KiB).
+// with counts and manifest keys, at most MaxResult bytes; a larger result
+// fails the run).
 func (l *Ledger) Do(ctx context.Context, key Key, payload []byte, fn func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
 	if err := key.validate(); err != nil {
 		return nil, false, err
@@ -224,8 +225,16 @@ func (l *Ledger) Do(ctx context.Context, key Key, payload []byte, fn func(ctx co
 	}
 }
 
+// MaxResult bounds fn's result: it is stored in the ledger item, under the
+// store's 350 KiB body budget with room for the entry's other fields.
+const MaxResult = 300 << 10
+
 func (l *Ledger) run(ctx context.Context, key Key, lock Entry, version int64, fn func(context.Context) ([]byte, error), log *slog.Logger) ([]byte, bool, error) {
 	result, fnErr := fn(ctx)
+	if fnErr == nil && len(result) > MaxResult {
+		// Recorded as a failure, so a redelivery is not stuck behind the lock.
+		fnErr = fmt.Errorf("run %s: result is %d bytes, over the ledger's %d-byte limit: return a summary and keep the data in the lake", key, len(result), MaxResult)
+	}
 	end := lock
 	end.FinishedAt = l.now().UTC()
 	expires := int64(0)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,6 +76,7 @@ func TestLedger(t *testing.T) {
 			t.Run("crash then retake after expiry", func(t *testing.T) { crashThenRetake(t, s) })
 			t.Run("failed run is retried", func(t *testing.T) { failedRetried(t, s) })
 			t.Run("lock expiry", func(t *testing.T) { lockExpiry(t, s) })
+			t.Run("oversized result fails and releases", func(t *testing.T) { oversized(t, s) })
 		})
 	}
 }
@@ -288,6 +290,24 @@ func lockExpiry(t *testing.T, s results.Store) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func oversized(t *testing.T, s results.Store) {
+	l := runledger.New(s)
+	k := runledger.Key{Job: "kpi", Period: "2026Q4", InputHash: "big"}
+	_, _, err := l.Do(context.Background(), k, nil, func(context.Context) ([]byte, error) {
+		return make([]byte, runledger.MaxResult+1), nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "over the ledger's") {
+		t.Fatalf("want a result-size error, got %v", err)
+	}
+	if _, e := entry(t, s, k); e.Status != runledger.Failed {
+		t.Fatalf("oversized run left %s, want failed (retakeable)", e.Status)
+	}
+	res, _, err := l.Do(context.Background(), k, nil, func(context.Context) ([]byte, error) { return []byte("summary"), nil })
+	if err != nil || string(res) != "summary" {
+		t.Fatalf("retry after oversized: %q %v", res, err)
 	}
 }
 

@@ -10,6 +10,8 @@
 // short mid-stream.
 package s3store
 
+//lint:file-ignore SA1019 feature/s3/manager is deprecated in favour of transfermanager, which buffers (Concurrency+1)×PartSize even for files (aws-sdk-go-v2#3453); see the package doc.
+
 import (
 	"bytes"
 	"context"
@@ -71,7 +73,6 @@ func New(client *s3.Client, bucket, prefix string, opts ...Option) *Store {
 	}
 	s := &Store{
 		client: client,
-		//lint:ignore SA1019 transfermanager buffers whole parts even for files (aws-sdk-go-v2#3453); see the package doc.
 		uploader: manager.NewUploader(client, func(u *manager.Uploader) {
 			u.PartSize = 8 << 20
 			u.Concurrency = 4
