@@ -25,7 +25,6 @@ type env struct {
 	blob  lake.Blob
 	fs    *fsblob.Blob
 	store *localstore.Store
-	now   time.Time
 }
 
 func newEnv(t *testing.T) *env {

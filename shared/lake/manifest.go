@@ -118,7 +118,7 @@ func ManifestKey(partition string, seq int) string {
 // RunFolder is the key prefix (no trailing slash) of a run's data files.
 func RunFolder(partition, runID string) string { return partition + "/run=" + runID }
 
-// Partition keys of the CRM tables.
+// SnapshotPartition is the partition of an object's snapshot for a night.
 func SnapshotPartition(object, dt string) string {
 	return "crm/snapshot/object=" + object + "/dt=" + dt
 }

@@ -166,7 +166,7 @@ type RowWriter struct {
 	parts  parts
 	batch  []parquet.Row
 	values []parquet.Value // backing store of batch, reused
-	wg     *parquet.Writer
+	wg     *parquet.GenericWriter[any]
 }
 
 const rowBatch = 256
@@ -180,7 +180,9 @@ func NewRowWriter(ctx context.Context, b Blob, folder, table string, s *ObjectSc
 	w.parts.open = func(out io.Writer) encoder {
 		// The run id is deliberately not in the file: a rerun with the same
 		// input produces byte-identical files (same sha256).
-		w.wg = parquet.NewWriter(out, s.Schema,
+		// GenericWriter[any] with an explicit schema: rows go in as
+		// parquet.Row values through WriteRows, no reflection.
+		w.wg = parquet.NewGenericWriter[any](out, s.Schema,
 			parquet.KeyValueMetadata(MetaObject, s.Object.Name),
 			parquet.KeyValueMetadata(MetaSchemaVersion, s.Version),
 			parquet.KeyValueMetadata(MetaTable, table),
