@@ -43,8 +43,10 @@ import (
 	"github.com/venn-revops/venn/shared/dynamo"
 	"github.com/venn-revops/venn/shared/dynamo/dynamotest"
 	"github.com/venn-revops/venn/shared/extract"
+	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lambdaruntime"
+	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/runledger"
 	"github.com/venn-revops/venn/shared/s3store"
 )
@@ -478,16 +480,45 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 	t.Run("kpi close", func(t *testing.T) {
 		h := w.start(t, "kpi", time.Minute)
 		kpis = decode[kpiResponse](t, invoke(t, h, event(t, "kpi/event-rerun.json")))
-		end := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		start, end := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 		if kpis.Quarter != quarter || !kpis.Final || !kpis.AsOf.Equal(end) || kpis.Values == 0 {
 			t.Fatalf("kpi response %+v: want final %s figures as of %s", kpis, quarter, end)
 		}
-		got := w.manifests(t, "kpi/")
-		if len(got) != 1 || got[0] != kpis.Gold || !strings.HasPrefix(kpis.Gold, "kpi/quarter="+quarter+"/") {
-			t.Fatalf("kpi manifests %v, response names %s", got, kpis.Gold)
+		gold := w.manifests(t, "kpi/")
+		if len(gold) != 1 || gold[0] != kpis.Gold || !strings.HasPrefix(kpis.Gold, "kpi/quarter="+quarter+"/") {
+			t.Fatalf("kpi manifests %v, response names %s", gold, kpis.Gold)
 		}
-		if m := w.manifest(t, kpis.Gold); m.Rows != int64(kpis.Values) || len(m.Files) == 0 {
+		m := w.manifest(t, kpis.Gold)
+		if m.Rows != int64(kpis.Values) || len(m.Files) == 0 {
 			t.Fatalf("gold manifest: %d rows in %d files, response %d values", m.Rows, len(m.Files), kpis.Values)
+		}
+		// One figure recomputed here from the org: leads created in the
+		// quarter, read back from the gold Parquet over S3.
+		want := 0
+		if err := w.org.Each(crm.Lead, func(r *crm.Row) error {
+			if created := crm.TimeOfMicros(r.Values[crm.Lead.Column("created_date")].I); !created.Before(start) && created.Before(end) {
+				want++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want == 0 {
+			t.Fatalf("the demo org created no leads in %s: nothing to check", quarter)
+		}
+		var got []kpi.GoldRow
+		if err := lake.Scan(context.Background(), w.blob, m, func(rows []kpi.GoldRow) error {
+			for _, r := range rows {
+				if r.KPI == "leads" && r.Dimension == "org" && r.Key == "all" {
+					got = append(got, r)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("scan %s: %v", m.Key(), err)
+		}
+		if len(got) != 1 || !got[0].Final || got[0].Quarter != quarter || got[0].Value != int64(want)*1_000_000 {
+			t.Fatalf("gold leads/org/all: %+v; independently %d leads created in %s", got, want, quarter)
 		}
 	})
 	if t.Failed() {
@@ -517,10 +548,7 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		if len(lines) != 1 || lines[0] != pay.Lines {
 			t.Fatalf("comp manifests %v, response names %s", lines, pay.Lines)
 		}
-		m := w.manifest(t, pay.Lines)
-		if m.Meta["input.User"] == "" || m.Meta["statements"] == "" {
-			t.Errorf("statement lines manifest without its inputs: %v", m.Meta)
-		}
+		w.checkStatementFiles(t, w.manifest(t, pay.Lines), st)
 		before := versions(st)
 
 		again := invoke(t, hs[0], ev)
@@ -588,6 +616,47 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 	}
 
 	t.Run("bad events", func(t *testing.T) { w.checkBadEvents(t) })
+}
+
+type statementLine struct {
+	StatementID string `parquet:"statement_id"`
+	AmountCents int64  `parquet:"amount,decimal(2:18)"`
+}
+
+// checkStatementFiles compares the lake's statement files with the
+// statements in DynamoDB: each statement's JSON in the run folder is the
+// stored statement byte for byte, and its lines in the statement-lines
+// Parquet sum to the stored total.
+func (w *world) checkStatementFiles(t *testing.T, m *lake.Manifest, st []statementstore.Stored) {
+	t.Helper()
+	folder := m.Meta["statements"]
+	if m.Meta["input.User"] == "" || !strings.HasPrefix(folder, lake.RunFolder(m.Partition, m.RunID)+"/") {
+		t.Fatalf("statement lines manifest %s: meta %v", m.Key(), m.Meta)
+	}
+	sums := map[string]int64{}
+	if err := lake.Scan(context.Background(), w.blob, m, func(rows []statementLine) error {
+		for _, r := range rows {
+			sums[r.StatementID] += r.AmountCents
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("scan %s: %v", m.Key(), err)
+	}
+	if len(sums) != len(st) {
+		t.Errorf("statement lines cover %d statements, DynamoDB holds %d", len(sums), len(st))
+	}
+	for _, s := range st {
+		if got, want := money.FromCents(sums[s.Statement.ID]), s.Statement.Total.Decimal; !got.Equal(want) {
+			t.Errorf("%s: lines in the lake sum to %s, stored total %s", s.Statement.ID, got, want)
+		}
+		want, err := s.Statement.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w.get(t, folder+"/"+s.Statement.PersonID+".json"); !bytes.Equal(got, want) {
+			t.Errorf("%s: statement JSON in the lake differs from DynamoDB's", s.Statement.ID)
+		}
+	}
 }
 
 // checkPayrollCSV reads the export's CSV over S3: one row per approved
