@@ -40,9 +40,13 @@ type Server struct {
 
 // Start launches dynalite (in memory) on a free port and waits until it
 // answers ListTables. Without dynalite installed the test is skipped loudly,
-// or fails under CI=true.
+// or fails under CI=true. Under -short (the quick loop) it skips: these are
+// integration tests that start a server.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test against dynalite: skipped under -short")
+	}
 	bin := nodebin.Find(t, "dynalite")
 	port, err := freePort()
 	if err != nil {
