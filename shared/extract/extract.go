@@ -148,8 +148,8 @@ func (c Config) validate() error {
 }
 
 // ErrDeadline is returned (wrapped, naming the committed objects) when the
-// run stopped early because ctx's deadline was near.
-var ErrDeadline = errors.New("extract: stopped before the deadline")
+// run stopped early because ctx's deadline was within the margin.
+var ErrDeadline = errors.New("deadline within the safety margin")
 
 // Run extracts every configured object. Objects are independent: one
 // failing does not stop the others, and its watermark does not move. The
@@ -172,7 +172,7 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 	var errs []error
 	for _, o := range cfg.Objects {
 		if err := checkDeadline(ctx, d.Now, cfg.DeadlineMargin); err != nil {
-			errs = append(errs, fmt.Errorf("%w: before %s; committed: %s", ErrDeadline, o.Name, sum.committed()))
+			errs = append(errs, fmt.Errorf("stopped before %s: %w; committed: %s", o.Name, err, sum.committed()))
 			break
 		}
 		r := &objectRun{d: d, cfg: cfg, o: o, runStart: start, log: log.With("object", o.Name)}
@@ -180,7 +180,7 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 		objSum.Duration = d.Now().Sub(r.began)
 		sum.Objects = append(sum.Objects, objSum)
 		if err != nil {
-			if errors.Is(err, ErrDeadline) {
+			if errors.Is(err, ErrDeadline) || ctx.Err() != nil {
 				errs = append(errs, fmt.Errorf("%w; committed: %s", err, sum.committed()))
 				break
 			}

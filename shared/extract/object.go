@@ -195,7 +195,7 @@ func (r *objectRun) extract(ctx context.Context) error {
 		return err
 	}
 	if err := checkDeadline(ctx, r.d.Now, r.cfg.DeadlineMargin); err != nil {
-		return fmt.Errorf("%w: %s not committed", ErrDeadline, r.o.Name)
+		return fmt.Errorf("%s not committed: %w", r.o.Name, err)
 	}
 	if err := lake.Commit(ctx, r.d.Blob, m, head); err != nil {
 		return err
