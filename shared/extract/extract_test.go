@@ -432,6 +432,29 @@ func TestDeadlineStopsBeforeObject(t *testing.T) {
 	}
 }
 
+// TestDeadlineStopsBeforeCommit: the deadline comes near while an object
+// is being pulled; its files are written but it is not committed, its
+// watermark stays, and the error names what did commit.
+func TestDeadlineStopsBeforeCommit(t *testing.T) {
+	e := newEnv(t)
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(time.Hour))
+	defer cancel()
+	clock := start
+	e.src.afterQuery = func() { clock = start.Add(59*time.Minute + 50*time.Second) }
+	cfg := Config{Objects: []*crm.Object{crm.Lead}, PII: lake.PII{Key: testKey}, DeadlineMargin: 30 * time.Second}
+	_, err := Run(ctx, Deps{Source: e.src, Blob: e.blob, Store: e.store, Now: func() time.Time { return clock }}, cfg)
+	if !errors.Is(err, ErrDeadline) || !strings.Contains(err.Error(), "Lead not committed") || !strings.Contains(err.Error(), "committed: none") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, ok, _ := ReadWatermark(context.Background(), e.store, "Lead"); ok {
+		t.Error("watermark written for an uncommitted object")
+	}
+	if _, err := lake.Snapshot(context.Background(), e.blob, "Lead", lake.DateString(start)); !errors.Is(err, lake.ErrNoSnapshot) {
+		t.Errorf("committed: %v", err)
+	}
+}
+
 // TestBulkMatchesREST: the Bulk CSV path and the REST JSON path produce
 // byte-identical snapshot files.
 func TestBulkMatchesREST(t *testing.T) {

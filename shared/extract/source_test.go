@@ -29,7 +29,9 @@ type fakeSource struct {
 	failAfter int
 	// duplicate emits every record twice, as overlapping pages do.
 	duplicate bool
-	soql      []string
+	// afterQuery runs after every REST query (e.g. to move a test clock).
+	afterQuery func()
+	soql       []string
 }
 
 func newFakeSource() *fakeSource {
@@ -181,6 +183,9 @@ func (f *fakeSource) rest(ctx context.Context, soql string, all bool, fn func([]
 		return Stats{}, err
 	}
 	recs := f.matching(q, all)
+	if f.afterQuery != nil {
+		defer f.afterQuery()
+	}
 	var st Stats
 	st.Pages = max(1, (len(recs)+1999)/2000)
 	st.Requests = st.Pages
