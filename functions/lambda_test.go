@@ -781,7 +781,12 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	w.crm.Inject(democrm.Fault{Route: democrm.RouteQueryMore, Modify: func() { once.Do(func() { close(reached) }) }})
 	w.crm.Inject(democrm.Fault{Route: democrm.RouteQueryMore, Delay: time.Minute})
 
-	const deadline = 15 * time.Second // the dead run's lock: deadline + 1s
+	// The dead run's lock lasts its deadline plus VENN_LOCK_MARGIN. The
+	// deadline stays above the extract's 30s stop margin (extract.Config
+	// DeadlineMargin) so the run would start under the wall clock too: under
+	// VENN_NOW the extract compares its pinned clock with the Lambda
+	// deadline, which this test must not depend on.
+	const deadline = 35 * time.Second
 	first := w.start(t, "extract", deadline)
 	ctx, kill := context.WithCancel(context.Background())
 	defer kill()
