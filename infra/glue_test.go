@@ -365,6 +365,18 @@ func TestGlueColumnTypes(t *testing.T) {
 			t.Errorf("%s.%s: %s, want %s", tc.table, tc.col, got, tc.want)
 		}
 	}
+	// Locations are the prefixes the lake writes under.
+	for _, o := range crm.Objects {
+		for table, part := range map[string]string{
+			"crm_snapshot_" + snake(o.Name): lake.SnapshotPartition(o.Name, "2026-11-20"),
+			"crm_changes_" + snake(o.Name):  lake.ChangesPartition(o.Name, "2026-11-20"),
+			"crm_rejects":                   lake.RejectsPartition(o.Name, "2026-11-20"),
+		} {
+			if loc := tables[table].location; loc == "" || !strings.HasPrefix(part+"/", loc) {
+				t.Errorf("%s: location %q does not hold the lake's partition %s", table, loc, part)
+			}
+		}
+	}
 	if n := len(tables); n != 2*len(crm.Objects)+4 {
 		t.Errorf("%d tables, want %d", n, 2*len(crm.Objects)+4)
 	}
