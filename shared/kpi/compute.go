@@ -223,45 +223,49 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 	}
+	// Each step reads one input; rows are counted by each() for Stats.
+	var rows int64
+	count := func(n int64, err error) error { rows = n; return err }
 	steps := []struct {
-		name string
-		run  func() error
+		name, stat string
+		run        func() error
 	}{
-		{"users", func() error {
-			return each(in.Users, func(u *User) error { e.stats.Rows["users"]++; e.team[u.ID] = u.Team; return nil })
+		{"users", "users", func() error {
+			return count(each(in.Users, func(u *User) error { e.team[u.ID] = u.Team; return nil }))
 		}},
-		{"accounts", func() error {
-			return each(in.Accounts, func(a *Account) error {
-				e.stats.Rows["accounts"]++
+		{"accounts", "accounts", func() error {
+			return count(each(in.Accounts, func(a *Account) error {
 				if !a.IsDeleted {
 					e.accounts[a.ID] = [2]string{a.Segment, a.Region}
 				}
 				return nil
-			})
+			}))
 		}},
-		{"campaigns", func() error {
-			return each(in.Campaigns, func(c *Campaign) error {
-				e.stats.Rows["campaigns"]++
+		{"campaigns", "campaigns", func() error {
+			return count(each(in.Campaigns, func(c *Campaign) error {
 				if !c.IsDeleted {
 					e.campType[c.ID] = c.Type
 				}
 				return nil
-			})
+			}))
 		}},
-		{"opportunities", func() error { return each(in.Opportunities, e.opportunity) }},
-		{"opportunity history", func() error {
-			if err := each(in.OpportunityHistory, e.history); err != nil {
+		{"opportunities", "opportunities", func() error { return count(each(in.Opportunities, e.opportunity)) }},
+		{"opportunity history", "opportunity_history", func() error {
+			if err := count(each(in.OpportunityHistory, e.history)); err != nil {
 				return err
 			}
 			return e.settleOpps()
 		}},
-		{"contact roles", func() error { return each(in.ContactRoles, e.contactRole) }},
-		{"leads", func() error { return each(in.Leads, e.lead) }},
-		{"campaign members", func() error { return each(in.CampaignMembers, e.member) }},
-		{"tasks", func() error { return each(in.Tasks, e.task) }},
+		{"contact roles", "contact_roles", func() error { return count(each(in.ContactRoles, e.contactRole)) }},
+		{"leads", "leads", func() error { return count(each(in.Leads, e.lead)) }},
+		{"campaign members", "campaign_members", func() error { return count(each(in.CampaignMembers, e.member)) }},
+		{"tasks", "tasks", func() error { return count(each(in.Tasks, e.task)) }},
 	}
 	for _, s := range steps {
-		if err := s.run(); err != nil {
+		rows = 0
+		err := s.run()
+		e.stats.Rows[s.stat] = rows
+		if err != nil {
 			return nil, fmt.Errorf("kpi %s as of %s: %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), s.name, err)
 		}
 	}
@@ -285,7 +289,6 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 }
 
 func (e *engine) opportunity(o *Opportunity) error {
-	e.stats.Rows["opportunities"]++
 	if o.IsDeleted || !e.w.known(o.CreatedDate) {
 		return nil
 	}
@@ -320,7 +323,6 @@ func (e *engine) stage(name string) (won, lost bool) {
 // history applies the latest stage-history row known at the as-of instant
 // (ties on CreatedDate: the greater history Id wins).
 func (e *engine) history(h *OpportunityHistory) error {
-	e.stats.Rows["opportunity_history"]++
 	if h.IsDeleted || !e.w.known(h.CreatedDate) {
 		return nil
 	}
@@ -363,7 +365,6 @@ func (e *engine) settleOpps() error {
 func (e *engine) inFunnel(o *opp) bool { return slices.Contains(e.cfg.FunnelClasses, o.class) }
 
 func (e *engine) contactRole(r *ContactRole) error {
-	e.stats.Rows["contact_roles"]++
 	if r.IsDeleted || r.ContactID == "" {
 		return nil
 	}
@@ -401,7 +402,6 @@ func stageAt(s Stage, l *Lead) int64 {
 }
 
 func (e *engine) lead(l *Lead) error {
-	e.stats.Rows["leads"]++
 	w := &e.w
 	if l.IsDeleted || !w.known(l.CreatedDate) {
 		return nil
@@ -472,7 +472,6 @@ func touchAt(m *CampaignMember) int64 {
 }
 
 func (e *engine) member(m *CampaignMember) error {
-	e.stats.Rows["campaign_members"]++
 	if e.cfg.RespondedOnly && !m.HasResponded {
 		return nil
 	}
@@ -519,7 +518,6 @@ func (e *engine) member(m *CampaignMember) error {
 }
 
 func (e *engine) task(k *Task) error {
-	e.stats.Rows["tasks"]++
 	if k.IsDeleted {
 		return nil
 	}

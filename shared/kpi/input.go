@@ -162,11 +162,14 @@ type Inputs struct {
 	Tasks              Source[Task]
 }
 
-func each[T any](s Source[T], fn func(*T) error) error {
+// each calls fn on every row of s and returns the number of rows read.
+func each[T any](s Source[T], fn func(*T) error) (int64, error) {
 	if s == nil {
-		return nil
+		return 0, nil
 	}
-	return s(func(rows []T) error {
+	var n int64
+	err := s(func(rows []T) error {
+		n += int64(len(rows))
 		for i := range rows {
 			if err := fn(&rows[i]); err != nil {
 				return err
@@ -174,4 +177,5 @@ func each[T any](s Source[T], fn func(*T) error) error {
 		}
 		return nil
 	})
+	return n, err
 }
