@@ -290,28 +290,36 @@ func (w *world) statements(t *testing.T) []statementstore.Stored {
 	return st
 }
 
+// ledgerRun is a run-ledger entry with its item's expiry (Unix seconds):
+// for a running entry, when its lock may be taken over.
+type ledgerRun struct {
+	runledger.Entry
+	Expires int64
+}
+
 // ledger reads a job's run-ledger entries for a period.
-func (w *world) ledger(t *testing.T, job, period string) []runledger.Entry {
+func (w *world) ledger(t *testing.T, job, period string) []ledgerRun {
 	t.Helper()
 	items, err := w.store.Query(context.Background(), "RUN#"+job, period+"#")
 	if err != nil {
 		t.Fatalf("ledger %s %s: %v", job, period, err)
 	}
-	var out []runledger.Entry
+	var out []ledgerRun
 	for _, it := range items {
-		out = append(out, decode[runledger.Entry](t, it.Body))
+		out = append(out, ledgerRun{decode[runledger.Entry](t, it.Body), it.Expires})
 	}
 	return out
 }
 
 // oneRun asserts the ledger holds exactly one run of job for period, done at
 // the given attempt.
-func (w *world) oneRun(t *testing.T, job, period string, attempt int) {
+func (w *world) oneRun(t *testing.T, job, period string, attempt int) ledgerRun {
 	t.Helper()
 	runs := w.ledger(t, job, period)
 	if len(runs) != 1 || runs[0].Status != runledger.Done || runs[0].Attempt != attempt {
 		t.Fatalf("ledger %s %s: %+v, want one run done at attempt %d", job, period, runs, attempt)
 	}
+	return runs[0]
 }
 
 type idRow struct {
@@ -461,7 +469,8 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 
 	t.Run("extract", func(t *testing.T) {
 		h := w.start(t, "extract", 2*time.Minute)
-		sum := w.checkExtract(t, invoke(t, h, event(t, "extract/event.json")))
+		first := invoke(t, h, event(t, "extract/event.json"))
+		sum := w.checkExtract(t, first)
 		if got := w.manifests(t, "crm/snapshot/"); len(got) != len(crm.Objects) {
 			t.Fatalf("%d snapshot manifests after one night, want one per object (%d): %v", len(got), len(crm.Objects), got)
 		}
@@ -471,6 +480,15 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 			}
 		}
 		w.oneRun(t, "extract", lake.DateString(night), 1)
+
+		// The same night delivered again: the stored summary, no new commit.
+		before := w.manifests(t, "crm/")
+		if again := invoke(t, h, event(t, "extract/event.json")); !bytes.Equal(again, first) {
+			t.Fatalf("redelivery answered %s, the run answered %s", again, first)
+		}
+		if after := w.manifests(t, "crm/"); !slices.Equal(after, before) {
+			t.Fatalf("a redelivery of the night committed again: %d manifests, then %d", len(before), len(after))
+		}
 	})
 	if t.Failed() {
 		return
@@ -810,6 +828,7 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != runledger.Running || runs[0].Attempt != 1 {
 		t.Fatalf("ledger after the kill: %+v, want one running attempt", runs)
 	}
+	lockExpiry := time.Unix(runs[0].Expires, 0)
 	committed := w.manifests(t, "crm/snapshot/")
 	deadRun := ""
 	for _, k := range committed {
@@ -842,7 +861,22 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	if !strings.Contains(retry.Logs(), "taking over a run whose holder did not finish") {
 		t.Errorf("the retry did not report taking over the dead run:\n%s", retry.Logs())
 	}
-	w.oneRun(t, "extract", lake.DateString(night), 2)
+	// The redelivery arrived while the dead run's lock held: it waited for
+	// the lock to expire instead of running alongside.
+	if run := w.oneRun(t, "extract", lake.DateString(night), 2); run.StartedAt.Before(lockExpiry) {
+		t.Errorf("the retry started at %s, before the dead run's lock expired at %s", run.StartedAt, lockExpiry)
+	}
+	// It resumed from the dead run's commits: the objects committed before
+	// the kill were pulled incrementally from their watermarks, the rest whole.
+	for i, o := range sum.Objects {
+		want := extract.ModeFull
+		if i < len(committed) {
+			want = extract.ModeIncremental
+		}
+		if o.Mode != want {
+			t.Errorf("%s: retry pulled it as %s, want %s", o.Object, o.Mode, want)
+		}
+	}
 
 	// Every manifest is either one the dead run finished before it died, or
 	// the retry's; the mid-flight object has only the retry's.
