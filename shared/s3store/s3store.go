@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
@@ -126,15 +127,24 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, body []byte) error 
 	if err != nil {
 		return err
 	}
-	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: &full, Body: bytes.NewReader(body), IfNoneMatch: aws.String("*"), ContentLength: aws.Int64(int64(len(body)))}
-	in.ServerSideEncryption, in.SSEKMSKeyId, in.BucketKeyEnabled = s.sse()
-	_, err = s.client.PutObject(ctx, in)
-	if err == nil {
-		return nil
-	}
 	// 409 ConditionalRequestConflict: a concurrent conditional write to the
-	// same key is in flight; one of them wins, which is ours to find out.
-	if status(err) != http.StatusPreconditionFailed && status(err) != http.StatusConflict {
+	// same key was in flight. S3 asks the caller to retry; the retry then
+	// succeeds or meets the winner's object (412).
+	for conflicts := 0; ; conflicts++ {
+		in := &s3.PutObjectInput{Bucket: &s.bucket, Key: &full, Body: bytes.NewReader(body), IfNoneMatch: aws.String("*"), ContentLength: aws.Int64(int64(len(body)))}
+		in.ServerSideEncryption, in.SSEKMSKeyId, in.BucketKeyEnabled = s.sse()
+		_, err = s.client.PutObject(ctx, in)
+		if err == nil {
+			return nil
+		}
+		if status(err) != http.StatusConflict || conflicts == 3 {
+			break
+		}
+		if serr := sleepCtx(ctx, time.Duration(50<<conflicts)*time.Millisecond); serr != nil {
+			return fmt.Errorf("s3store: put-if-absent %s: %w", s.where(key), err)
+		}
+	}
+	if status(err) != http.StatusPreconditionFailed {
 		return fmt.Errorf("s3store: put-if-absent %s: %w", s.where(key), err)
 	}
 	rc, gerr := s.Get(ctx, key)
@@ -226,6 +236,17 @@ func (s *Store) getRange(ctx context.Context, full, etag string, off, n int64) (
 	return out.Body, nil
 }
 
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 func status(err error) int {
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(err, &re) {
@@ -260,7 +281,8 @@ func (b *resumingBody) Read(p []byte) (int, error) {
 		if err == io.EOF { // the server closed early without an error
 			err = io.ErrUnexpectedEOF
 		}
-		if b.resumed >= b.s.rereads || b.ctx.Err() != nil {
+		// Without a known size there is no range to resume.
+		if b.resumed >= b.s.rereads || b.ctx.Err() != nil || b.size <= 0 {
 			return n, fmt.Errorf("s3store: get %s: body cut short at byte %d of %d: %w", b.s.where(b.key), b.off, b.size, err)
 		}
 		b.resumed++

@@ -40,6 +40,7 @@ type faultyS3 struct {
 	slowDown int // next requests answered 503 SlowDown
 	dropPut  int // next PUTs applied, then their response lost
 	cutGet   int // next GETs answered with half their body
+	conflict int // next conditional PUTs answered 409 ConditionalRequestConflict
 	requests []recorded
 }
 
@@ -59,6 +60,10 @@ func (f *faultyS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if drop {
 		f.dropPut--
 	}
+	conflict := !slow && r.Method == http.MethodPut && r.Header.Get("If-None-Match") != "" && f.conflict > 0
+	if conflict {
+		f.conflict--
+	}
 	cut := !slow && r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "" && f.cutGet > 0
 	if cut {
 		f.cutGet--
@@ -70,6 +75,10 @@ func (f *faultyS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+	case conflict:
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusConflict)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ConditionalRequestConflict</Code><Message>A conflicting conditional operation is currently in progress against this resource.</Message></Error>`)
 	case drop:
 		f.real.ServeHTTP(httptest.NewRecorder(), r) // takes effect
 		closeWithout(w, nil, nil)
@@ -248,6 +257,28 @@ func TestPutIfAbsentLostResponse(t *testing.T) {
 	if err := s.PutIfAbsent(ctx, key, []byte(`{"run":"r2"}`)); !errors.Is(err, lake.ErrExists) {
 		t.Fatalf("another run's manifest: want ErrExists, got %v", err)
 	}
+}
+
+func TestPutIfAbsentConflictRetried(t *testing.T) {
+	client, f := newS3(t)
+	s := s3store.New(client, bucket, "")
+	ctx := context.Background()
+	f.arm(&f.conflict, 2)
+	if err := s.PutIfAbsent(ctx, "kpi/_manifest-000001.json", []byte("m1")); err != nil {
+		t.Fatalf("409 twice, then free: want success, got %v", err)
+	}
+	if n := f.count(http.MethodPut, ""); n != 3 {
+		t.Fatalf("PUTs = %d, want 3", n)
+	}
+	f.arm(&f.conflict, 1)
+	if err := s.PutIfAbsent(ctx, "kpi/_manifest-000001.json", []byte("m2")); !errors.Is(err, lake.ErrExists) {
+		t.Fatalf("409, then the winner's object: want ErrExists, got %v", err)
+	}
+	f.arm(&f.conflict, 100)
+	if err := s.PutIfAbsent(ctx, "kpi/_manifest-000002.json", []byte("m3")); err == nil || errors.Is(err, lake.ErrExists) || !strings.Contains(err.Error(), "ConditionalRequestConflict") {
+		t.Fatalf("persistent 409: want a conflict error, got %v", err)
+	}
+	f.arm(&f.conflict, 0)
 }
 
 func TestGetCutShortIsReread(t *testing.T) {
