@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,6 +30,7 @@ type aslState struct {
 	Next          string `json:"Next"`
 	End           bool   `json:"End"`
 	ItemsPath     string `json:"ItemsPath"`
+	TimeoutSecs   int    `json:"TimeoutSeconds"`
 	ItemProcessor *asl   `json:"ItemProcessor"`
 	Parameters    struct {
 		FunctionName string `json:"FunctionName"`
@@ -114,9 +116,17 @@ func TestStateMachines(t *testing.T) {
 			}
 			var tasks []lambdaTask
 			walk(t, &def, false, &tasks)
+			fns := functionProps(t, tmpl)
 			got := map[string]string{}
 			for _, task := range tasks {
 				got[task.function] = task.payload
+				// The task outlives the function, so a function timeout
+				// surfaces as the function's error, not a blind States.Timeout.
+				fn := ref(subs[strings.Trim(task.function, "${}")])
+				timeout, _ := strconv.Atoi(str(fns[fn]["Timeout"]))
+				if timeout == 0 || task.state.TimeoutSecs <= timeout {
+					t.Errorf("task %s: TimeoutSeconds %d, function %s Timeout %d", task.name, task.state.TimeoutSecs, fn, timeout)
+				}
 				if !task.caught {
 					t.Errorf("task %s: no Catch of States.ALL to NotifyFailure", task.name)
 				}
