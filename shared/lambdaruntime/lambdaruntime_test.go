@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -17,6 +18,10 @@ import (
 var echoBin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run()) // each test skips: they build and run a binary
+	}
 	dir, err := os.MkdirTemp("", "lambdaruntime-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -33,7 +38,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func echo(*testing.T) string { return echoBin }
+func echo(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("builds and runs a Lambda bootstrap: skipped under -short")
+	}
+	return echoBin
+}
 
 type reply struct {
 	Text        string `json:"text"`
