@@ -176,6 +176,7 @@ func (l *Ledger) Do(ctx context.Context, key Key, payload []byte, fn func(ctx co
 	log := l.log.With("job", key.Job, "period", key.Period, "input_hash", key.InputHash, "owner", owner)
 
 	var heldBy *Entry // the holder we last waited on
+	races := 0        // lock puts lost to another delivery
 	inProgress := func(e *Entry) error {
 		return fmt.Errorf("run %s: held by %s since %s: %w", key, e.Owner, e.StartedAt.Format(time.RFC3339), ErrInProgress)
 	}
@@ -195,6 +196,11 @@ func (l *Ledger) Do(ctx context.Context, key Key, payload []byte, fn func(ctx co
 		if found && entry.Status == Done {
 			log.Info("run already done: replaying its result", "attempt", entry.Attempt, "finished_at", entry.FinishedAt)
 			return entry.Result, true, nil
+		}
+		if found && prev.Expires == 0 {
+			// Only a done entry may lack an expiry; anything else could never
+			// be retaken, so say so instead of spinning on the condition.
+			return nil, false, fmt.Errorf("run %s: ledger entry %s/%s is %q without an expiry: inspect it and delete it by hand to rerun", key, prev.PK, prev.SK, entry.Status)
 		}
 		if found && prev.Expires >= now {
 			// Held by another delivery that is still within its deadline.
@@ -216,6 +222,9 @@ func (l *Ledger) Do(ctx context.Context, key Key, payload []byte, fn func(ctx co
 		// Taken only if absent or expired as of now.
 		err = l.write(ctx, key, lock, version, l.LockExpiry(ctx), results.Condition{IfAbsent: true, ExpiredBefore: now})
 		if errors.Is(err, results.ErrConditionFailed) {
+			if races++; races > 100 {
+				return nil, false, fmt.Errorf("run %s: lost the lock race %d times in a row", key, races)
+			}
 			continue // another delivery took it first: re-read
 		}
 		if err != nil {

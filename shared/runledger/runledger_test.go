@@ -77,6 +77,7 @@ func TestLedger(t *testing.T) {
 			t.Run("failed run is retried", func(t *testing.T) { failedRetried(t, s) })
 			t.Run("lock expiry", func(t *testing.T) { lockExpiry(t, s) })
 			t.Run("oversized result fails and releases", func(t *testing.T) { oversized(t, s) })
+			t.Run("entry without expiry is reported", func(t *testing.T) { noExpiry(t, s) })
 		})
 	}
 }
@@ -308,6 +309,21 @@ func oversized(t *testing.T, s results.Store) {
 	res, _, err := l.Do(context.Background(), k, nil, func(context.Context) ([]byte, error) { return []byte("summary"), nil })
 	if err != nil || string(res) != "summary" {
 		t.Fatalf("retry after oversized: %q %v", res, err)
+	}
+}
+
+func noExpiry(t *testing.T, s results.Store) {
+	k := runledger.Key{Job: "kpi", Period: "2026Q4", InputHash: "noexp"}
+	body, _ := json.Marshal(runledger.Entry{Status: runledger.Running, PayloadHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}) // sha256 of no payload
+	if err := s.Put(context.Background(), results.Item{PK: k.PK(), SK: k.SK(), Kind: "run", Version: 1, Body: body}, results.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runledger.New(s).Do(context.Background(), k, nil, func(context.Context) ([]byte, error) {
+		t.Error("fn ran")
+		return nil, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "without an expiry") {
+		t.Fatalf("want a clear error, got %v", err)
 	}
 }
 
