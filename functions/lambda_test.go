@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -576,7 +577,7 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		if got := w.manifests(t, "comp/"); !slices.Equal(got, lines) {
 			t.Fatalf("a redelivery committed again: %v", got)
 		}
-		if after := versions(w.statements(t)); !mapsEqual(after, before) {
+		if after := versions(w.statements(t)); !maps.Equal(after, before) {
 			t.Fatalf("a redelivery moved statements: %v -> %v", before, after)
 		}
 		w.oneRun(t, "payouts", quarter, 1)
@@ -624,7 +625,7 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		if got := w.manifests(t, "exports/"); !slices.Equal(got, exports) {
 			t.Fatalf("a redelivery exported again: %v", got)
 		}
-		if after := versions(w.statements(t)); !mapsEqual(after, before) {
+		if after := versions(w.statements(t)); !maps.Equal(after, before) {
 			t.Fatalf("a redelivery moved statements: %v -> %v", before, after)
 		}
 		w.oneRun(t, "approve", quarter, 1)
@@ -712,18 +713,6 @@ func (w *world) checkPayrollCSV(t *testing.T, m *lake.Manifest, stored map[strin
 	if len(byID) != 0 {
 		t.Errorf("approved statements missing from the payroll export: %d", len(byID))
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // checkBadEvents sends each function events it must refuse: the function
