@@ -196,6 +196,16 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 
+	// Listing is limited by prefix with StringLikeIfExists (see the note in
+	// template.yaml): plain StringLike turns a missing object into a 403.
+	for _, st := range stmts {
+		if st.effect == "Allow" && slices.Contains(st.actions, "s3:ListBucket") {
+			if get(st.condition, "StringLikeIfExists", "s3:prefix") == nil || get(st.condition, "StringLike") != nil {
+				t.Errorf("%s: s3:ListBucket condition %v, want StringLikeIfExists on s3:prefix", st.where, st.condition)
+			}
+		}
+	}
+
 	// What each function may write and read in the lake (brief: extract
 	// writes crm/, kpi reads crm/ writes kpi/, payouts reads kpi/ and crm/
 	// writes comp/ and exports/; approve refreshes the payroll export).
