@@ -220,6 +220,11 @@ func (s *Store) readErr(op, key string, err error) error {
 	if errors.As(err, &nsk) || errors.As(err, &nf) || status(err) == http.StatusNotFound {
 		return fmt.Errorf("s3store: %s %s: %w", op, s.where(key), lake.ErrNotExist)
 	}
+	if status(err) == http.StatusForbidden {
+		// S3 answers 403, not 404, for a missing key when the caller may not
+		// list the bucket: the usual cause of a surprising AccessDenied here.
+		return fmt.Errorf("s3store: %s %s: access denied (if the object may not exist, the role also needs s3:ListBucket for this prefix): %w", op, s.where(key), err)
+	}
 	return fmt.Errorf("s3store: %s %s: %w", op, s.where(key), err)
 }
 
