@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/shopspring/decimal"
 
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
@@ -460,6 +461,43 @@ func oneRunOneReplay(t *testing.T, hs []*lambdaruntime.Harness) {
 	}
 }
 
+// emfRecord is a CloudWatch Embedded Metric Format record a function printed.
+type emfRecord struct {
+	Job         string  `json:"Job"`
+	Period      string  `json:"Period"`
+	Rows        float64 `json:"Rows"`
+	PayoutTotal float64 `json:"PayoutTotal"`
+	AWS         struct {
+		CloudWatchMetrics []struct {
+			Namespace string `json:"Namespace"`
+			Metrics   []struct {
+				Name string `json:"Name"`
+				Unit string `json:"Unit"`
+			} `json:"Metrics"`
+		} `json:"CloudWatchMetrics"`
+	} `json:"_aws"`
+}
+
+// emfRecords returns the EMF records the processes printed (a run prints
+// one; a replay none), waiting briefly for the first to come through the pipe.
+func emfRecords(t *testing.T, hs []*lambdaruntime.Harness) []emfRecord {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var out []emfRecord
+		for _, h := range hs {
+			for _, line := range strings.Split(h.Logs(), "\n") {
+				if !strings.HasPrefix(line, "{") || !strings.Contains(line, `"_aws":`) {
+					continue
+				}
+				out = append(out, decode[emfRecord](t, []byte(line)))
+			}
+		}
+		if len(out) > 0 || time.Now().After(end) {
+			return out
+		}
+	}
+}
+
 // TestLambdaJobsEndToEnd runs the nightly extract, the quarter close (kpi),
 // the payouts and the approval as four Lambda processes, each job's first
 // delivery racing a duplicate in a second process, then delivered once more.
@@ -568,6 +606,16 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 			t.Fatalf("comp manifests %v, response names %s", lines, pay.Lines)
 		}
 		w.checkStatementFiles(t, w.manifest(t, pay.Lines), st)
+		total := decimal.Zero
+		for _, s := range st {
+			total = total.Add(s.Statement.Total.Decimal)
+		}
+		emf := emfRecords(t, hs)
+		if len(emf) != 1 || emf[0].Job != "payouts" || emf[0].Period != quarter || emf[0].Rows != float64(len(st)) ||
+			len(emf[0].AWS.CloudWatchMetrics) != 1 || emf[0].AWS.CloudWatchMetrics[0].Namespace != "Venn" ||
+			!decimal.NewFromFloat(emf[0].PayoutTotal).Round(2).Equal(total) {
+			t.Errorf("EMF metrics %+v; want one payouts record, %d statements totalling %s", emf, len(st), total)
+		}
 		before := versions(st)
 
 		again := invoke(t, hs[0], ev)
