@@ -2,7 +2,10 @@ package kpi
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -86,12 +89,45 @@ type decayKey struct{ days, halfLife int64 }
 // attribute runs every model over the population and returns the
 // influenced values.
 func (e *engine) attribute() ([]Value, error) {
-	sums := map[attrKey]int64{}
+	// Opportunities are independent: split them over attributionWorkers
+	// goroutines, each with its own sums, and add the sums up (integer
+	// cents, so the merge order cannot change a figure).
+	n := e.opps.n
+	workers := int32(max(1, min(attributionWorkers, int(n/1024)+1)))
+	parts := make([]map[attrKey]int64, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[k] = map[attrKey]int64{}
+			errs[k] = e.attributeRange(n*k/workers, n*(k+1)/workers, parts[k])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	sums := parts[0]
+	for _, p := range parts[1:] {
+		for k, c := range p {
+			sums[k] += c
+		}
+	}
+	return e.attributionValues(sums), nil
+}
+
+// attributionWorkers matches the 2 vCPUs of the machine and of a 3 GB Lambda.
+const attributionWorkers = 2
+
+// attributeRange attributes opportunities [lo, hi) into sums.
+func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 	decay := map[decayKey]decimal.Decimal{}
 	half := decimal.NewFromFloat(0.5)
 	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
 	wantChannel := slices.Contains(e.cfg.Dimensions, DimChannel)
-	for i := range e.opps.n {
+	for i := lo; i < hi; i++ {
 		o := e.opps.at(i)
 		if !o.needTouches {
 			continue
@@ -130,7 +166,7 @@ func (e *engine) attribute() ([]Value, error) {
 						var err error
 						d, err = half.PowWithPrecision(decimal.NewFromInt(k.days).Div(decimal.NewFromInt(k.halfLife)), decayPlaces)
 						if err != nil {
-							return nil, err
+							return err
 						}
 						decay[k] = d
 					}
@@ -158,7 +194,7 @@ func (e *engine) attribute() ([]Value, error) {
 				}
 				parts, err := split(o.amount, amount, weights)
 				if err != nil {
-					return nil, err
+					return fmt.Errorf("opportunity %s: %w", o.id, err)
 				}
 				for j, c := range parts {
 					if c == 0 {
@@ -176,6 +212,12 @@ func (e *engine) attribute() ([]Value, error) {
 			}
 		}
 	}
+	return nil
+}
+
+// attributionValues turns the credit sums into Values; the org value of
+// every model exists even when nothing is attributed.
+func (e *engine) attributionValues(sums map[attrKey]int64) []Value {
 	for _, k := range []string{"mktg_influenced_pipeline", "mktg_influenced_bookings"} {
 		for _, m := range e.cfg.Attribution {
 			ak := attrKey{k, m.Name, dimKey{DimOrg, KeyAll}}
@@ -187,7 +229,7 @@ func (e *engine) attribute() ([]Value, error) {
 		d, _ := Lookup(ak.kpi)
 		out = append(out, e.value(d, ak.dk, ak.model, cents(c)))
 	}
-	return out, nil
+	return out
 }
 
 // split is money.Allocate in cents, with a fast path for the common case
