@@ -118,9 +118,14 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		return nil, nil, fmt.Errorf("aws configuration: %w", err)
 	}
 	cl := &Clients{
-		AWS:     awsCfg,
-		S3:      s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = c.S3PathStyle }),
-		Dynamo:  dynamodb.NewFromConfig(awsCfg),
+		AWS: awsCfg,
+		// The adapters' retryers: without the SDK's client-wide retry quota,
+		// which sustained throttling drains until every call fails at once.
+		S3: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			o.UsePathStyle = c.S3PathStyle
+			o.Retryer = s3store.Retryer()
+		}),
+		Dynamo:  dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.Retryer = dynamo.Retryer() }),
 		Secrets: secretsmanager.NewFromConfig(awsCfg),
 	}
 	var blobOpts []s3store.Option

@@ -178,7 +178,9 @@ type StatementLine struct {
 func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []comp.Statement, inputs map[string]*lake.Manifest) (*lake.Manifest, error) {
 	partition := fmt.Sprintf("comp/quarter=%s", q)
 	id := runID(e.now())
-	folder := lake.RunFolder(partition, id) + "/statements"
+	// Beside the table's run folder, not inside it: Athena reads every file
+	// under a registered partition location as Parquet.
+	folder := lake.RunFolder(partition+"/statements", id)
 	var rows []StatementLine
 	for i := range stmts {
 		s := &stmts[i]
@@ -271,7 +273,7 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*lake.Manifest, err
 	if err := comp.WriteCSV(&csv, recs); err != nil {
 		return nil, fmt.Errorf("export %s: csv: %w", q, err)
 	}
-	csvKey := lake.RunFolder(partition, id) + "/payroll.csv"
+	csvKey := lake.RunFolder(partition+"/csv", id) + "/payroll.csv" // outside the Parquet run folder, as above
 	if err := e.Blob.Put(ctx, csvKey, &csv); err != nil {
 		return nil, fmt.Errorf("export %s: %w", q, err)
 	}

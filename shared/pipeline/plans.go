@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/venn-revops/venn/shared/comp/statementstore"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/extract"
 )
@@ -104,7 +105,19 @@ func (e *Env) PlanApprove() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
 		people := append([]string(nil), ev.People...)
 		sort.Strings(people)
-		return Run{Period: ev.Quarter, InputHash: hashOf(ev.Action, ev.Approver, strings.Join(people, ",")), Do: func(ctx context.Context) (any, Metrics, error) {
+		// The statements' input hashes are inputs too: the same approval sent
+		// after a payouts rerun over changed inputs approves the new drafts
+		// instead of replaying. (Not their versions: approving moves those,
+		// and a late duplicate must still replay.)
+		stored, err := statementstore.List(ctx, e.Store, ev.Quarter)
+		if err != nil {
+			return Run{}, fmt.Errorf("approve %s: %w", ev.Quarter, err)
+		}
+		parts := []string{ev.Action, ev.Approver, strings.Join(people, ",")}
+		for _, s := range stored {
+			parts = append(parts, s.Statement.PersonID+"@"+s.Statement.InputHash)
+		}
+		return Run{Period: ev.Quarter, InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
 			a, err := e.Approve(ctx, ev)
 			if err != nil {
 				return nil, Metrics{}, err
