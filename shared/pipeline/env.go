@@ -32,6 +32,8 @@ type Env struct {
 	CompConfig fs.FS
 	// PII says how emails and phones enter the lake.
 	PII lake.PII
+	// Catalog registers committed partitions for Athena (nil: none).
+	Catalog Catalog
 	// TempDir stages Parquet files before upload ("" = os.TempDir()).
 	TempDir string
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/extract"
+	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/salesforce"
 )
 
@@ -76,6 +77,19 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		cfg.Backfill = &extract.Backfill{From: from, To: to}
 	}
 	sum, err := extract.Run(ctx, extract.Deps{Source: src, Blob: e.Blob, Store: e.Store, Logger: e.log(), Now: e.Now}, cfg)
+	// Register what committed, even when a later object failed.
+	for _, o := range sum.Objects {
+		if !o.Committed || o.Manifest == "" || e.Catalog == nil {
+			continue
+		}
+		m, rerr := lake.ReadManifest(ctx, e.Blob, o.Manifest)
+		if rerr == nil {
+			rerr = e.register(ctx, m)
+		}
+		if rerr != nil {
+			return sum, fmt.Errorf("extract %s: %s: %w", cfg.Night.Format(time.DateOnly), o.Object, rerr)
+		}
+	}
 	if err != nil {
 		return sum, fmt.Errorf("extract %s: %w", cfg.Night.Format(time.DateOnly), err)
 	}

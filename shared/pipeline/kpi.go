@@ -121,6 +121,9 @@ func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: gold table: %w", q, err)
 	}
+	if err := e.register(ctx, gold); err != nil {
+		return nil, err
+	}
 	if err := e.storeKPIs(ctx, res, gold.Key()); err != nil {
 		return nil, err
 	}

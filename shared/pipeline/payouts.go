@@ -110,6 +110,9 @@ func (e *Env) PayoutsFor(ctx context.Context, q period.Quarter) (*PayoutRun, err
 	if run.Lines, err = e.writeStatements(ctx, q, out.Statements, snaps); err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
+	if err := e.register(ctx, run.Lines); err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
 	run.Outcomes, run.Corrections, err = statementstore.SaveDrafts(ctx, e.Store, out.Statements)
 	if err != nil {
 		return run, fmt.Errorf("payouts %s: save drafts: %w", q, err)
@@ -277,5 +280,9 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*lake.Manifest, err
 	if err := e.Blob.Put(ctx, csvKey, &csv); err != nil {
 		return nil, fmt.Errorf("export %s: %w", q, err)
 	}
-	return lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "exports/payroll", RunID: id, Meta: map[string]string{"csv": csvKey, "statements": fmt.Sprint(len(recs))}, Now: e.Now})
+	m, err := lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "exports/payroll", RunID: id, Meta: map[string]string{"csv": csvKey, "statements": fmt.Sprint(len(recs))}, Now: e.Now})
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", q, err)
+	}
+	return m, e.register(ctx, m)
 }
