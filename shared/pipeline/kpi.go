@@ -62,8 +62,22 @@ func (e *Env) snapshots(ctx context.Context, asOf time.Time, objects ...*crm.Obj
 	return out, nil
 }
 
+// scanWorkers is how many part files of one object are decoded at once: a
+// Lambda with 3 GB has two vCPUs, and the engine's own work overlaps them.
+const scanWorkers = 2
+
+// scan streams a committed snapshot into the engine, one source per part
+// file read concurrently (the engine does not depend on row order).
 func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[T] {
-	return func(fn func([]T) error) error { return lake.Scan[T](ctx, b, m, fn) }
+	if len(m.Files) < 2 {
+		return func(fn func([]T) error) error { return lake.Scan[T](ctx, b, m, fn) }
+	}
+	srcs := make([]kpi.Source[T], len(m.Files))
+	for i := range m.Files {
+		files := m.Files[i : i+1]
+		srcs[i] = func(fn func([]T) error) error { return lake.ScanFiles[T](ctx, b, files, fn) }
+	}
+	return kpi.Concurrent(scanWorkers, srcs...)
 }
 
 // ComputeKPIs computes the catalog for quarter q as of asOf over the newest
