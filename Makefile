@@ -53,7 +53,7 @@ bench: bench-extract bench-kpi ## Run the benchmarks (ratios against a reference
 bench-extract: ## Extract: pipeline vs bare JSON-decode+Parquet-encode bound (BENCH_LEADS=1000000)
 	cd checks && $(GO) run ./extractbench
 
-bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_SCALE=…)
+bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_LEADS=200000; target 5000000)
 	cd checks && $(GO) run ./kpibench
 
 lint: ## gofmt, go vet, and staticcheck when it installs
