@@ -77,7 +77,7 @@ func writeKeyTable(w io.Writer, cur, prev *Result, dim, key string) error {
 					continue
 				}
 				if !header {
-					lines = append(lines, scoreLine{sec.title, "this quarter", "prev. same point", "change"})
+					lines = append(lines, scoreLine{sec.title, "this quarter", prevLabel(cur, prev), "change"})
 					header = true
 				}
 				name := "  " + s.Name
@@ -162,4 +162,13 @@ func delta(c, p Value, ok bool) string {
 		return ""
 	}
 	return format(c.KPI, c.Unit, c.Value.Sub(p.Value), true)
+}
+
+// prevLabel names the comparison column: two final quarters compare whole
+// quarters; a quarter to date compares with the same point of the other.
+func prevLabel(cur, prev *Result) string {
+	if prev != nil && cur.Final && prev.Final {
+		return "prev. quarter"
+	}
+	return "prev. same point"
 }
