@@ -697,7 +697,8 @@ type statementLine struct {
 func (w *world) checkStatementFiles(t *testing.T, m *lake.Manifest, st []statementstore.Stored) {
 	t.Helper()
 	folder := m.Meta["statements"]
-	if m.Meta["input.User"] == "" || !strings.HasPrefix(folder, lake.RunFolder(m.Partition, m.RunID)+"/") {
+	// The statement files of this commit's run, in the quarter's partition.
+	if m.Meta["input.User"] == "" || !strings.HasPrefix(folder, m.Partition+"/") || !strings.HasSuffix(folder, "run="+m.RunID) {
 		t.Fatalf("statement lines manifest %s: meta %v", m.Key(), m.Meta)
 	}
 	sums := map[string]int64{}
