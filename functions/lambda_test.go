@@ -805,7 +805,7 @@ func (w *world) checkBadEvents(t *testing.T) {
 	}
 
 	// A missing required variable fails the function's init, with the
-	// variable named in its logs.
+	// variable named in the init error or the function's logs.
 	env := map[string]string{}
 	for k, v := range w.env {
 		if k != "RESULTS_TABLE" {
@@ -815,7 +815,7 @@ func (w *world) checkBadEvents(t *testing.T) {
 	h := lambdaruntime.Start(t, bootstrap(t, "kpi"), env, lambdaruntime.Options{Timeout: 10 * time.Second})
 	_, err := h.Invoke(context.Background(), event(t, "kpi/event.json"))
 	var ie *lambdaruntime.InitError
-	if !errors.As(err, &ie) || !strings.Contains(ie.Logs, "RESULTS_TABLE is required") {
+	if !errors.As(err, &ie) || !strings.Contains(ie.Message+"\n"+ie.Logs, "RESULTS_TABLE is required") {
 		t.Errorf("kpi without RESULTS_TABLE: got %v, want an init error naming RESULTS_TABLE", err)
 	}
 }
