@@ -4,28 +4,13 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/venn-revops/venn/shared/awsenv"
+	"github.com/venn-revops/venn/shared/pipeline"
 )
 
 func main() {
-	cfg, err := awsenv.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	env, _, err := awsenv.New(context.Background(), cfg)
-	if err != nil {
-		fail(err)
-	}
-	lambda.Start(env.Handler("approve", awsenv.Ledger(env), env.PlanApprove()))
-}
-
-// fail reports an init error; Lambda records it as an init failure.
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "approve:", err)
-	os.Exit(1)
+	awsenv.Start("approve", func(_ context.Context, s *awsenv.Setup) (pipeline.Planner, error) {
+		return s.Env.PlanApprove(), nil
+	})
 }

@@ -4,33 +4,18 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/venn-revops/venn/shared/awsenv"
+	"github.com/venn-revops/venn/shared/pipeline"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := awsenv.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	env, clients, err := awsenv.New(ctx, cfg)
-	if err != nil {
-		fail(err)
-	}
-	src, err := awsenv.Salesforce(ctx, cfg, clients, env, os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	lambda.Start(env.Handler("extract", awsenv.Ledger(env), env.PlanExtract(src)))
-}
-
-// fail reports an init error; Lambda records it as an init failure.
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "extract:", err)
-	os.Exit(1)
+	awsenv.Start("extract", func(ctx context.Context, s *awsenv.Setup) (pipeline.Planner, error) {
+		src, err := awsenv.Salesforce(ctx, s.Config, s.Clients, s.Env, os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return s.Env.PlanExtract(src), nil
+	})
 }

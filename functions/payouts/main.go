@@ -4,28 +4,13 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/venn-revops/venn/shared/awsenv"
+	"github.com/venn-revops/venn/shared/pipeline"
 )
 
 func main() {
-	cfg, err := awsenv.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	env, _, err := awsenv.New(context.Background(), cfg)
-	if err != nil {
-		fail(err)
-	}
-	lambda.Start(env.Handler("payouts", awsenv.Ledger(env), env.PlanPayouts()))
-}
-
-// fail reports an init error; Lambda records it as an init failure.
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "payouts:", err)
-	os.Exit(1)
+	awsenv.Start("payouts", func(_ context.Context, s *awsenv.Setup) (pipeline.Planner, error) {
+		return s.Env.PlanPayouts(), nil
+	})
 }

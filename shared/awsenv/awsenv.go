@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,6 +23,7 @@ import (
 	compconfig "github.com/venn-revops/venn/config/comp"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/dynamo"
+	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/pipeline"
@@ -190,7 +192,7 @@ func (r secretReader) SecretString(ctx context.Context, id string) (string, erro
 
 // Salesforce builds the extract's source: credentials from Secrets Manager
 // (or VENN_SF_* without CRM_SECRET_ARN), and the PII key into env.
-func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, getenv func(string) string) (pipeline.SalesforceSource, error) {
+func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, getenv func(string) string) (extract.Source, error) {
 	var creds salesforce.Credentials
 	var err error
 	if c.CRMSecretARN != "" {
@@ -199,23 +201,55 @@ func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, g
 		creds, err = salesforce.CredentialsFromEnv(getenv)
 	}
 	if err != nil {
-		return pipeline.SalesforceSource{}, fmt.Errorf("salesforce credentials: %w", err)
+		return nil, fmt.Errorf("salesforce credentials: %w", err)
 	}
 	key := getenv("VENN_PII_KEY")
 	if c.PIISecretARN != "" {
 		if key, err = (secretReader{cl.Secrets}).SecretString(ctx, c.PIISecretARN); err != nil {
-			return pipeline.SalesforceSource{}, fmt.Errorf("PII key: %w", err)
+			return nil, fmt.Errorf("PII key: %w", err)
 		}
 	}
 	env.PII = lake.PII{Key: []byte(key), Clear: c.PIIClear}
 	if err := env.PII.Validate(crm.Objects); err != nil {
-		return pipeline.SalesforceSource{}, fmt.Errorf("PII configuration: %w", err)
+		return nil, fmt.Errorf("PII configuration: %w", err)
 	}
 	sfCfg := salesforce.Config{Logger: env.Logger}
 	creds.ApplyTo(&sfCfg)
 	client, err := salesforce.New(sfCfg)
 	if err != nil {
-		return pipeline.SalesforceSource{}, err
+		return nil, err
 	}
-	return pipeline.SalesforceSource{Client: client}, nil
+	return extract.FromSalesforce(client), nil
+}
+
+// Setup is what a function's planner is built from.
+type Setup struct {
+	Config  Config
+	Env     *pipeline.Env
+	Clients *Clients
+}
+
+// Start is every function's main: it reads the configuration, builds the
+// environment, asks plan for the job's planner and serves the job's handler
+// with the Lambda runtime. An init error is printed and exits non-zero, which
+// Lambda records as an init failure.
+func Start(job string, plan func(ctx context.Context, s *Setup) (pipeline.Planner, error)) {
+	ctx := context.Background()
+	fail := func(err error) {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", job, err)
+		os.Exit(1)
+	}
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fail(err)
+	}
+	env, clients, err := New(ctx, cfg)
+	if err != nil {
+		fail(err)
+	}
+	planner, err := plan(ctx, &Setup{Config: cfg, Env: env, Clients: clients})
+	if err != nil {
+		fail(err)
+	}
+	lambda.Start(env.Handler(job, Ledger(env), planner))
 }

@@ -106,7 +106,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	clock := night1
 	env := &pipeline.Env{Blob: blob, Store: store, Logger: opt.Logger, Now: func() time.Time { return clock }, CodeVersion: pipeline.CodeVersion(),
 		KPIConfig: kpi.DefaultConfig(), CompConfig: compFS, PII: lake.PII{Key: []byte("venn-demo-pii-key: not a secret, demo only")}, TempDir: filepath.Join(opt.Out, "tmp")}
-	src := pipeline.SalesforceSource{Client: client}
+	src := extract.FromSalesforce(client)
 
 	// Night 1: the first extract pulls everything.
 	fmt.Fprintf(w, "Venn demo: a synthetic Salesforce org served on %s (Salesforce REST protocol), lake in %s\n\n", base, r.Lake)

@@ -8,51 +8,7 @@ import (
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/lake"
-	"github.com/venn-revops/venn/shared/salesforce"
 )
-
-// SalesforceSource adapts the Salesforce client to what the extract needs.
-type SalesforceSource struct{ Client *salesforce.Client }
-
-func stats(s salesforce.Stats) extract.Stats {
-	return extract.Stats{Pages: s.Pages, Records: s.Records, Retries: s.Retries, Requests: s.Requests}
-}
-
-// Query implements extract.Source.
-func (s SalesforceSource) Query(ctx context.Context, soql string, fn func([]byte) error) (extract.Stats, error) {
-	st, err := s.Client.Query(ctx, soql, fn)
-	return stats(st), err
-}
-
-// QueryAll implements extract.Source.
-func (s SalesforceSource) QueryAll(ctx context.Context, soql string, fn func([]byte) error) (extract.Stats, error) {
-	st, err := s.Client.QueryAll(ctx, soql, fn)
-	return stats(st), err
-}
-
-// Count implements extract.Source.
-func (s SalesforceSource) Count(ctx context.Context, soql string) (int64, error) {
-	return s.Client.Count(ctx, soql)
-}
-
-// BulkQuery implements extract.Source.
-func (s SalesforceSource) BulkQuery(ctx context.Context, soql string, all bool, fn func(header, record []string) error) (extract.Stats, error) {
-	st, err := s.Client.BulkQuery(ctx, soql, all, fn)
-	return stats(st), err
-}
-
-// Describe implements extract.Source.
-func (s SalesforceSource) Describe(ctx context.Context, object string) ([]string, error) {
-	d, err := s.Client.Describe(ctx, object)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(d.Fields))
-	for i, f := range d.Fields {
-		names[i] = f.Name
-	}
-	return names, nil
-}
 
 // Extract runs the nightly extract for an extract event.
 func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extract.Summary, error) {
