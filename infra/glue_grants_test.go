@@ -1,0 +1,145 @@
+package infra
+
+import (
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/gluecatalog"
+	"github.com/venn-revops/venn/shared/lake"
+)
+
+// glueARN is the Sub text of a Glue catalog ARN in this template.
+const glueARN = "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:"
+
+// registerActions are the calls gluecatalog.Catalog makes, and all a
+// function may do in Glue.
+var registerActions = []string{"glue:CreatePartition", "glue:GetPartition", "glue:GetTable", "glue:UpdatePartition"}
+
+// committed is a sample of the manifests each function commits and then
+// registers (shared/pipeline: extract, kpi, payouts, approve).
+func committed() map[string][]*lake.Manifest {
+	var snapshots []*lake.Manifest
+	for _, o := range crm.Objects {
+		snapshots = append(snapshots, &lake.Manifest{Table: "crm/snapshot", Partition: lake.SnapshotPartition(o.Name, "2026-11-20"), Object: o.Name, Dt: "2026-11-20", RunID: "r"})
+	}
+	return map[string][]*lake.Manifest{
+		"ExtractFunction": snapshots,
+		"KpiFunction":     {{Table: "kpi", Partition: "kpi/quarter=2026Q4/asof=2026-11-20", RunID: "r"}},
+		"PayoutsFunction": {{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "r"}},
+		"ApproveFunction": {{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"}},
+	}
+}
+
+// Each function that commits has GLUE_DATABASE, the database of the
+// GlueCatalog stack, and may register partitions of exactly the tables its
+// manifests map to (gluecatalog.Targets): catalog, database and those
+// tables, the four calls the adapter makes, nothing else in Glue.
+func TestGlueRegistrationGrants(t *testing.T) {
+	tmpl := loadTemplate(t, templatePath)
+	db := subText(get(tmpl, "Resources", "GlueCatalog", "Properties", "Parameters", "DatabaseName"))
+	if db == "" {
+		t.Fatal("GlueCatalog passes no DatabaseName")
+	}
+	jobs := committed()
+	fns := functionProps(t, tmpl)
+
+	// The tables each function's grant names, by function.
+	granted := map[string][]string{}
+	for _, st := range policyStatements(tmpl) {
+		if !slices.ContainsFunc(st.actions, func(a string) bool { return strings.HasPrefix(a, "glue:") }) || fns[st.where] == nil {
+			continue
+		}
+		acts := slices.Clone(st.actions)
+		sort.Strings(acts)
+		if st.effect != "Allow" || !slices.Equal(acts, registerActions) || st.condition != nil {
+			t.Errorf("%s: glue statement %s %v, want Allow %v", st.where, st.effect, acts, registerActions)
+		}
+		var catalog, database bool
+		for _, r := range st.resources {
+			s := subText(r)
+			switch {
+			case s == glueARN+"catalog":
+				catalog = true
+			case s == glueARN+"database/"+db:
+				database = true
+			case strings.HasPrefix(s, glueARN+"table/"+db+"/"):
+				granted[st.where] = append(granted[st.where], strings.TrimPrefix(s, glueARN+"table/"+db+"/"))
+			default:
+				t.Errorf("%s: glue resource %v is not the catalog, database %s or one of its tables", st.where, r, db)
+			}
+		}
+		if !catalog || !database {
+			t.Errorf("%s: glue grant without the catalog (%v) or the database (%v): Glue authorizes partition calls on all three", st.where, catalog, database)
+		}
+	}
+
+	for id, p := range fns {
+		env := get(p, "Environment", "Variables")
+		if got := subText(get(env, "GLUE_DATABASE")); (jobs[id] != nil) != (got == db) {
+			t.Errorf("%s: GLUE_DATABASE %q, want %q exactly when the function commits", id, got, db)
+		}
+		if jobs[id] == nil && granted[id] != nil {
+			t.Errorf("%s commits nothing but may register %v", id, granted[id])
+		}
+	}
+
+	// Every table a function registers is granted to it, and every grant
+	// is used by some table it registers.
+	for id, ms := range jobs {
+		used := map[string]bool{}
+		for _, m := range ms {
+			targets, err := gluecatalog.Targets(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tg := range targets {
+				i := slices.IndexFunc(granted[id], func(pattern string) bool { ok, _ := path.Match(pattern, tg.Table); return ok })
+				if i < 0 {
+					t.Errorf("%s registers %s but its grant names only %v", id, tg.Table, granted[id])
+					continue
+				}
+				used[granted[id][i]] = true
+			}
+		}
+		for _, pattern := range granted[id] {
+			if !used[pattern] {
+				t.Errorf("%s: grant on table %s, which it never registers", id, pattern)
+			}
+		}
+	}
+
+	// Every registered (not projected) table of glue.yaml is granted to
+	// exactly one function; projected tables to none.
+	for _, tb := range catalog(t) {
+		var who []string
+		for id, patterns := range granted {
+			if slices.ContainsFunc(patterns, func(pattern string) bool { ok, _ := path.Match(pattern, tb.name); return ok }) {
+				who = append(who, id)
+			}
+		}
+		if want := 1; tb.projection != nil {
+			want = 0
+			if len(who) != want {
+				t.Errorf("%s uses projection, yet %v may register its partitions", tb.name, who)
+			}
+		} else if len(who) != want {
+			t.Errorf("%s: partitions registered by %v, want exactly one function", tb.name, who)
+		}
+	}
+
+	// Nothing else in the template may change the catalog: readers read.
+	for _, st := range policyStatements(tmpl) {
+		if fns[st.where] != nil {
+			continue
+		}
+		for _, a := range st.actions {
+			if strings.HasPrefix(a, "glue:") && !strings.HasPrefix(a, "glue:Get") {
+				t.Errorf("%s: %s", st.where, a)
+			}
+		}
+	}
+}
