@@ -103,8 +103,11 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if compFS == nil {
 		compFS = compconfig.FS()
 	}
-	clock := night1
-	env := &pipeline.Env{Blob: blob, Store: store, Logger: opt.Logger, Now: func() time.Time { return clock }, CodeVersion: pipeline.CodeVersion(),
+	// The jobs' clock starts at the demo night and advances with the wall
+	// clock, so durations are real and every run gets its own run ID.
+	clock, began := night1, time.Now()
+	now := func() time.Time { return clock.Add(time.Since(began)) }
+	env := &pipeline.Env{Blob: blob, Store: store, Logger: opt.Logger, Now: now, CodeVersion: pipeline.CodeVersion(),
 		KPIConfig: kpi.DefaultConfig(), CompConfig: compFS, PII: lake.PII{Key: []byte("venn-demo-pii-key: not a secret, demo only")}, TempDir: filepath.Join(opt.Out, "tmp")}
 	src := extract.FromSalesforce(client)
 
@@ -129,7 +132,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(w, "\n-- During the day the CRM changed: %s\n", describeChanges(r.Changes))
 
 	// Night 2: the incremental extract picks up exactly those changes.
-	clock = asOf
+	clock, began = asOf, time.Now()
 	r.Org.SetClock(asOf)
 	if sum, err = env.Extract(ctx, src, pipeline.Event{Job: "extract", Mode: pipeline.ModeNightly}); err != nil {
 		return r, err
