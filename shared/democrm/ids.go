@@ -28,9 +28,6 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // like a real org's ("00Q5g00000…").
 const idPod = "5g"
 
-// numDigits is the width of the record number: 10 base62 digits.
-const numDigits = 10
-
 // malformedBase offsets the numbers of malformed records so they sort after
 // every valid and inserted record.
 const malformedBase = int64(1) << 56
