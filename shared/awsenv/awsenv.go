@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -24,6 +26,7 @@ import (
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/dynamo"
 	"github.com/venn-revops/venn/shared/extract"
+	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/pipeline"
@@ -38,6 +41,10 @@ type Config struct {
 	LakePrefix   string // LAKE_PREFIX
 	ResultsTable string // RESULTS_TABLE (required)
 	KMSKeyID     string // KMS_KEY_ID: SSE-KMS key for lake writes
+	// GlueDatabase (GLUE_DATABASE) is the Glue database in which committed
+	// partitions are registered for Athena; without it, nothing is
+	// registered (local runs, tests).
+	GlueDatabase string
 	// CRMSecretARN (CRM_SECRET_ARN) holds the Salesforce credentials JSON;
 	// without it, the VENN_SF_* variables are read (local runs, tests).
 	CRMSecretARN string
@@ -66,7 +73,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		LakeBucket: getenv("LAKE_BUCKET"), LakePrefix: getenv("LAKE_PREFIX"), ResultsTable: getenv("RESULTS_TABLE"),
 		KMSKeyID: getenv("KMS_KEY_ID"), CRMSecretARN: getenv("CRM_SECRET_ARN"), PIISecretARN: getenv("PII_SECRET_ARN"),
-		S3PathStyle: getenv("S3_PATH_STYLE") == "true",
+		S3PathStyle: getenv("S3_PATH_STYLE") == "true", GlueDatabase: getenv("GLUE_DATABASE"),
 	}
 	var errs []error
 	if c.LakeBucket == "" {
@@ -76,6 +83,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, errors.New("RESULTS_TABLE is required"))
 	} else if len(c.ResultsTable) < 3 {
 		errs = append(errs, fmt.Errorf("RESULTS_TABLE %q: DynamoDB table names have at least 3 characters", c.ResultsTable))
+	}
+	if c.GlueDatabase != "" && !glueDatabaseName.MatchString(c.GlueDatabase) {
+		errs = append(errs, fmt.Errorf("GLUE_DATABASE %q: want a Glue database name (lower case letters, digits, _ and -, as the template makes venn_<stage>)", c.GlueDatabase))
 	}
 	if v := getenv("PII_CLEAR"); v != "" {
 		c.PIIClear = strings.Split(v, ",")
@@ -109,6 +119,7 @@ type Clients struct {
 	S3      *s3.Client
 	Dynamo  *dynamodb.Client
 	Secrets *secretsmanager.Client
+	Glue    *glue.Client // nil without GLUE_DATABASE
 }
 
 // New builds the job environment. Endpoints follow the SDK's standard
@@ -144,8 +155,17 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		CompConfig:  compconfig.FS(),
 		TempDir:     os.TempDir(),
 	}
+	if c.GlueDatabase != "" {
+		cl.Glue = glue.NewFromConfig(awsCfg, func(o *glue.Options) { o.Retryer = gluecatalog.Retryer() })
+		env.Catalog = gluecatalog.New(cl.Glue, c.GlueDatabase, gluecatalog.WithLake(c.LakeBucket, c.LakePrefix), gluecatalog.WithLogger(env.Logger))
+	}
 	return env, cl, nil
 }
+
+// glueDatabaseName is a Glue database name as the template makes it
+// (venn_<stage>); Glue stores names in lower case, so an upper-case name
+// is a configuration mistake.
+var glueDatabaseName = regexp.MustCompile(`^[a-z0-9_-]{1,255}$`)
 
 // pinnedClock is the job clock starting at start (nil, the wall clock,
 // when start is zero).

@@ -1,9 +1,12 @@
 package awsenv
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/venn-revops/venn/shared/gluecatalog"
 )
 
 func TestConfigFromEnvClockAndLockMargin(t *testing.T) {
@@ -60,5 +63,53 @@ func TestPinnedClockAdvances(t *testing.T) {
 	b := clock()
 	if a.Before(start) || !b.After(a) || b.Sub(start) > time.Minute {
 		t.Fatalf("clock from %v read %v then %v", start, a, b)
+	}
+}
+
+func TestGlueDatabaseWiring(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	base := map[string]string{"LAKE_BUCKET": "venn-lake", "RESULTS_TABLE": "venn-results"}
+	tests := []struct {
+		name, database string
+		wantCatalog    bool
+		wantErr        string
+	}{
+		{name: "unset: local runs register nothing"},
+		{name: "the template's venn_<stage>", database: "venn_prod", wantCatalog: true},
+		{name: "a stage with a hyphen", database: "venn_eu-prod", wantCatalog: true},
+		{name: "upper case", database: "Venn_Prod", wantErr: "GLUE_DATABASE"},
+		{name: "a path", database: "venn/prod", wantErr: "GLUE_DATABASE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ConfigFromEnv(func(k string) string {
+				if k == "GLUE_DATABASE" {
+					return tt.database
+				}
+				return base[k]
+			})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("want an error naming %s, got %v", tt.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.GlueDatabase != tt.database {
+				t.Fatalf("GlueDatabase %q, want %q", c.GlueDatabase, tt.database)
+			}
+			env, cl, err := New(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, isGlue := env.Catalog.(*gluecatalog.Catalog)
+			if isGlue != tt.wantCatalog || (env.Catalog != nil) != tt.wantCatalog || (cl.Glue != nil) != tt.wantCatalog {
+				t.Fatalf("catalog %T, glue client %v; want a Glue catalog: %v", env.Catalog, cl.Glue != nil, tt.wantCatalog)
+			}
+		})
 	}
 }
