@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	compconfig "github.com/venn-revops/venn/config/comp"
+	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/kpi"

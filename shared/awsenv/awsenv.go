@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	compconfig "github.com/venn-revops/venn/config/comp"
+	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/dynamo"
 	"github.com/venn-revops/venn/shared/extract"

@@ -15,7 +15,7 @@ import (
 // rep), on the shipped plans.
 func largeInput(b *testing.B, reps, dealsPerRep int) RunInput {
 	b.Helper()
-	cfg, err := LoadConfig(os.DirFS("../../config/comp"))
+	cfg, err := LoadConfig(os.DirFS("../config/comp"))
 	if err != nil {
 		b.Fatal(err)
 	}

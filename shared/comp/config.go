@@ -7,7 +7,7 @@ import (
 )
 
 // Config is the comp configuration folder loaded in one call: the layout of
-// config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml).
+// shared/config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml).
 type Config struct {
 	Plans       []*Plan
 	Assignments *Assignments
@@ -15,7 +15,7 @@ type Config struct {
 }
 
 // LoadConfig reads plans/, assignments.yaml and adjustments.yaml (optional)
-// from fsys, for example os.DirFS("config/comp"), and returns the decoding
+// from fsys, for example os.DirFS("shared/config/comp"), and returns the decoding
 // errors of all three together. Plans are checked against the KPI catalog
 // later, by Validate or Run.
 func LoadConfig(fsys fs.FS) (*Config, error) {

@@ -72,7 +72,7 @@ const (
 // values and deals chosen so every mechanism shows up once.
 func demoInput(t *testing.T) RunInput {
 	t.Helper()
-	cfg, err := LoadConfig(os.DirFS("../../config/comp"))
+	cfg, err := LoadConfig(os.DirFS("../config/comp"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestDemoQuarterGolden(t *testing.T) {
 }
 
 func TestPlanDocumentsGolden(t *testing.T) {
-	cfg, err := LoadConfig(os.DirFS("../../config/comp"))
+	cfg, err := LoadConfig(os.DirFS("../config/comp"))
 	if err != nil {
 		t.Fatal(err)
 	}

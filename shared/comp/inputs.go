@@ -107,7 +107,7 @@ type adjustmentsFile struct {
 }
 
 // LoadAdjustments reads and checks an adjustments file (see
-// config/comp/adjustments.yaml): every field present, the amount in cents,
+// shared/config/comp/adjustments.yaml): every field present, the amount in cents,
 // the quarter well-formed, the currency ISO 4217, ids unique.
 func LoadAdjustments(fsys fs.FS, name string) ([]Adjustment, error) {
 	b, err := fs.ReadFile(fsys, name)

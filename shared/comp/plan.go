@@ -149,7 +149,7 @@ func ParsePlan(file string, b []byte) (*Plan, error) {
 }
 
 // LoadPlans reads every *.yaml / *.yml file at the root of fsys (for example
-// os.DirFS("config/comp/plans")) in name order. It returns all decoding
+// os.DirFS("shared/config/comp/plans")) in name order. It returns all decoding
 // errors of all files together as ValidationErrors; call Validate next.
 func LoadPlans(fsys fs.FS) ([]*Plan, error) {
 	entries, err := fs.ReadDir(fsys, ".")

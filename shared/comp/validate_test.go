@@ -109,7 +109,7 @@ func TestLoadPlansReportsEveryFile(t *testing.T) {
 }
 
 func TestShippedPlansAreValid(t *testing.T) {
-	plans, err := LoadPlans(os.DirFS("../../config/comp/plans"))
+	plans, err := LoadPlans(os.DirFS("../config/comp/plans"))
 	if err != nil {
 		t.Fatal(err)
 	}

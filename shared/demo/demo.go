@@ -17,7 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	compconfig "github.com/venn-revops/venn/config/comp"
+	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/extract"

@@ -3,7 +3,7 @@ package democrm
 import "time"
 
 // Person is one user of the demo org. The roster is fixed (not random) so the
-// sample comp assignments in config/comp/ can name people, and so the demo
+// sample comp assignments in shared/config/comp/ can name people, and so the demo
 // shows a mid-quarter hire, a promotion and a leaver in the closed quarter.
 type Person struct {
 	ID             string // Salesforce User Id

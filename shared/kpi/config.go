@@ -14,7 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
-	kpiconfig "github.com/venn-revops/venn/config/kpi"
+	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
 	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
 )
@@ -210,7 +210,7 @@ func (y *yamlDecimal) UnmarshalYAML(n *yaml.Node) error {
 const maxDepth = 12
 
 // LoadConfig parses and validates KPI definitions. name is only used in
-// errors ("config/kpi/default.yaml: attribution.models.u_shaped.weights:
+// errors ("shared/config/kpi/default.yaml: attribution.models.u_shaped.weights:
 // must sum to 1, got 0.9") and in Config.Name. It rejects empty files,
 // several documents, unknown keys, keys without a value, aliases, unknown
 // KPI dimensions, models and positions, and inconsistent values.
@@ -257,7 +257,7 @@ func LoadConfig(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// DefaultConfig returns the embedded config/kpi/default.yaml. It panics if
+// DefaultConfig returns the embedded shared/config/kpi/default.yaml. It panics if
 // that file is invalid, which its test prevents.
 func DefaultConfig() *Config {
 	c, err := LoadConfig(kpiconfig.DefaultName, kpiconfig.Default)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	kpiconfig "github.com/venn-revops/venn/config/kpi"
+	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
 )
 
 func TestDefaultConfigLoads(t *testing.T) {
@@ -79,11 +79,11 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := LoadConfig("config/kpi/default.yaml", []byte(c.data))
+			_, err := LoadConfig("shared/config/kpi/default.yaml", []byte(c.data))
 			if err == nil {
 				t.Fatalf("accepted; want error containing %q", c.want)
 			}
-			if !strings.HasPrefix(err.Error(), "config/kpi/default.yaml: ") || !strings.Contains(err.Error(), c.want) {
+			if !strings.HasPrefix(err.Error(), "shared/config/kpi/default.yaml: ") || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %q; want the file name and %q", err, c.want)
 			}
 		})

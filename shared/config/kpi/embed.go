@@ -8,7 +8,7 @@ import _ "embed"
 
 // DefaultName is the path the default definitions are reported under in
 // errors and in stored results.
-const DefaultName = "config/kpi/default.yaml"
+const DefaultName = "shared/config/kpi/default.yaml"
 
 // Default is the content of default.yaml.
 //
