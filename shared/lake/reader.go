@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -135,6 +136,10 @@ func ScanFiles[T any](ctx context.Context, b Blob, files []File, fn func(rows []
 	return nil
 }
 
+// columnar enables the columnar fast path (columnar.go); tests turn it off
+// to compare it with GenericReader.
+var columnar = true
+
 func scanFile[T any](ctx context.Context, b Blob, f File, buf []T, fn func(rows []T) error) (err error) {
 	pf, closer, err := openFile(ctx, b, f)
 	if err != nil {
@@ -147,6 +152,11 @@ func scanFile[T any](ctx context.Context, b Blob, f File, buf []T, fn func(rows 
 			err = fmt.Errorf("scan %s as %T: %v", f.Key, buf[:0], p)
 		}
 	}()
+	if columnar {
+		if plan := planColumns(projectionOf(reflect.TypeFor[T]()), pf.Schema()); plan != nil {
+			return scanColumns(ctx, f.Key, pf, plan, buf, fn)
+		}
+	}
 	r := parquet.NewGenericReader[T](pf)
 	defer r.Close()
 	for {
