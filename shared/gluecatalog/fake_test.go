@@ -81,13 +81,16 @@ type glueFake struct {
 	// throttle holds, per operation, how many calls still get a
 	// ThrottlingException before one is served.
 	throttle map[string]int
+	// lose holds, per operation, how many served calls lose their response:
+	// the change is applied, then the connection is closed unanswered.
+	lose map[string]int
 }
 
 // newGlueFake serves the tables of infra/glue.yaml (with testBucket and
 // testPrefix substituted) and returns a real SDK client pointed at it.
 func newGlueFake(t *testing.T) (*glueFake, *glue.Client) {
 	t.Helper()
-	f := &glueFake{t: t, tables: map[string]fakeTable{}, parts: map[string]fakePartition{}, throttle: map[string]int{}}
+	f := &glueFake{t: t, tables: map[string]fakeTable{}, parts: map[string]fakePartition{}, throttle: map[string]int{}, lose: map[string]int{}}
 	for _, tb := range loadGlueYAML(t) {
 		f.tables[tb.Name] = tb
 	}
@@ -190,10 +193,26 @@ func (f *glueFake) serve(w http.ResponseWriter, r *http.Request) {
 		p := *in
 		p.DatabaseName, p.TableName = testDatabase, tableName
 		f.parts[key] = p
+		if f.lose[op] > 0 {
+			f.lose[op]--
+			f.hangUp(w)
+			return
+		}
 		f.reply(w, map[string]any{})
 	default:
 		f.fail(w, "UnknownOperationException", op)
 	}
+}
+
+// hangUp closes the connection without a response, as a network failure
+// after the server applied the call would.
+func (f *glueFake) hangUp(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		f.t.Errorf("glue fake: hijack: %v", err)
+		return
+	}
+	conn.Close()
 }
 
 func partKey(table string, values []string) string {

@@ -268,6 +268,36 @@ func TestThrottlingRetried(t *testing.T) {
 	}
 }
 
+// PITFALLS, lost responses: the SDK resends a CreatePartition or
+// UpdatePartition whose response was lost; the resent create meets
+// AlreadyExistsException for the partition it made itself, which is success.
+func TestLostResponseRetried(t *testing.T) {
+	ctx := context.Background()
+	first := &lake.Manifest{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", Sequence: 1, RunID: "20261001T060000.000000Z"}
+	rerun := &lake.Manifest{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", Sequence: 2, RunID: "20261002T060000.000000Z"}
+	fake, client := newGlueFake(t)
+	cat := New(client, testDatabase, WithLake(testBucket, testPrefix))
+
+	fake.lose["CreatePartition"] = 1
+	if err := cat.Register(ctx, first); err != nil {
+		t.Fatalf("create whose response was lost: %v", err)
+	}
+	if got, want := fake.takeCalls(), []string{"GetTable", "CreatePartition", "CreatePartition", "GetPartition"}; !slices.Equal(got, want) {
+		t.Fatalf("calls %v, want %v", got, want)
+	}
+	fake.lose["UpdatePartition"] = 1
+	if err := cat.Register(ctx, rerun); err != nil {
+		t.Fatalf("update whose response was lost: %v", err)
+	}
+	if got, want := fake.takeCalls(), []string{"GetTable", "CreatePartition", "GetPartition", "UpdatePartition", "UpdatePartition"}; !slices.Equal(got, want) {
+		t.Fatalf("calls %v, want %v", got, want)
+	}
+	p, _ := fake.partition("comp_statement_lines", "2026Q3")
+	if want := lakeRoot + "comp/quarter=2026Q3/run=20261002T060000.000000Z/"; p.StorageDescriptor.Location != want {
+		t.Fatalf("at %s, want %s", p.StorageDescriptor.Location, want)
+	}
+}
+
 // The mapping's table names, partition keys and lake paths are those of
 // infra/glue.yaml, for every CRM object and gold table; every table whose
 // partitions are registered is reachable; projected tables are not touched.
