@@ -849,6 +849,7 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	ctx, kill := context.WithCancel(context.Background())
 	defer kill()
 	done := make(chan error, 1)
+	invoked := time.Now()
 	go func() {
 		_, err := first.Invoke(ctx, ev)
 		done <- err
@@ -868,7 +869,13 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != runledger.Running || runs[0].Attempt != 1 {
 		t.Fatalf("ledger after the kill: %+v, want one running attempt", runs)
 	}
+	// The lock is the Lambda deadline plus VENN_LOCK_MARGIN (1s), rounded up
+	// to the second: the function read both from its invocation and its
+	// environment.
 	lockExpiry := time.Unix(runs[0].Expires, 0)
+	if lo, hi := invoked.Add(deadline), time.Now().Add(deadline+2*time.Second); lockExpiry.Before(lo) || lockExpiry.After(hi) {
+		t.Fatalf("dead run's lock expires at %s, want its deadline plus 1s, within [%s, %s]", lockExpiry, lo, hi)
+	}
 	committed := w.manifests(t, "crm/snapshot/")
 	deadRun := ""
 	for _, k := range committed {
