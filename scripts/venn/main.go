@@ -3,6 +3,8 @@
 //
 //	venn demo    [--out out] [--leads N] [--seed S] [-v]
 //	venn approve [--out out] --quarter 2026Q3 --approver you@corp [--action approve|finalize] [--people id,id]
+//	venn catalog-sync    (AWS: registers every committed lake partition in Glue; reads the
+//	                      functions' variables LAKE_BUCKET, LAKE_PREFIX, RESULTS_TABLE, GLUE_DATABASE)
 package main
 
 import (
@@ -15,9 +17,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/venn-revops/venn/shared/awsenv"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/pipeline"
@@ -34,6 +38,8 @@ func main() {
 		err = runDemo(os.Args[2:])
 	case "approve":
 		err = approve(os.Args[2:])
+	case "catalog-sync":
+		err = catalogSync()
 	default:
 		usage()
 	}
@@ -44,7 +50,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: venn demo [--out out] [--leads N] [--seed S] [-v]\n       venn approve [--out out] --quarter YYYYQn --approver who [--action approve|finalize] [--people id,...]")
+	fmt.Fprintln(os.Stderr, "usage: venn demo [--out out] [--leads N] [--seed S] [-v]\n       venn approve [--out out] --quarter YYYYQn --approver who [--action approve|finalize] [--people id,...]\n       venn catalog-sync")
 	os.Exit(2)
 }
 
@@ -108,5 +114,26 @@ func approve(args []string) error {
 			fmt.Printf("payroll export: %s\n", filepath.Join(*out, "lake", a.Export.Meta["csv"]))
 		}
 	}
+	return err
+}
+
+// catalogSync points every Glue partition at its committed run folder: the
+// catch-up for partitions committed before GLUE_DATABASE was set, or after a
+// registration failed.
+func catalogSync() error {
+	ctx := context.Background()
+	cfg, err := awsenv.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.GlueDatabase == "" {
+		return fmt.Errorf("catalog-sync: GLUE_DATABASE is not set")
+	}
+	env, clients, err := awsenv.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	n, err := gluecatalog.New(clients.Glue, cfg.GlueDatabase, gluecatalog.WithLake(cfg.LakeBucket, cfg.LakePrefix)).Sync(ctx, env.Blob)
+	fmt.Printf("registered %d partitions in %s\n", n, cfg.GlueDatabase)
 	return err
 }
