@@ -6,6 +6,7 @@ package awsenv
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -271,5 +272,17 @@ func Start(job string, plan func(ctx context.Context, s *Setup) (pipeline.Planne
 	if err != nil {
 		fail(err)
 	}
-	lambda.Start(env.Handler(job, Ledger(env), planner))
+	lambda.Start(rawPayload(env.Handler(job, Ledger(env), planner)))
+}
+
+// rawPayload hands Lambda's payload to the job's handler byte for byte.
+// Given a plain func, aws-lambda-go decodes the payload with a json.Decoder,
+// which reads the first JSON value and silently drops whatever follows, so
+// an event with trailing data would run instead of being refused by
+// pipeline.ParseEvent. A lambda.Handler gets the payload as sent.
+type rawPayload func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error)
+
+// Invoke implements lambda.Handler.
+func (h rawPayload) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return h(ctx, payload)
 }

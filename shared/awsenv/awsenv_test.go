@@ -2,9 +2,12 @@ package awsenv
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/venn-revops/venn/shared/gluecatalog"
 )
@@ -111,5 +114,21 @@ func TestGlueDatabaseWiring(t *testing.T) {
 				t.Fatalf("catalog %T, glue client %v; want a Glue catalog: %v", env.Catalog, cl.Glue != nil, tt.wantCatalog)
 			}
 		})
+	}
+}
+
+// The handler must see the payload as sent, trailing data included, so
+// pipeline.ParseEvent can refuse it (the e2e test in functions/ covers the
+// whole path through the Lambda runtime).
+func TestRawPayloadIsPassedAsSent(t *testing.T) {
+	var seen []byte
+	var h lambda.Handler = rawPayload(func(_ context.Context, raw json.RawMessage) (json.RawMessage, error) {
+		seen = raw
+		return json.RawMessage(`{"ok":true}`), nil
+	})
+	payload := []byte(`{"job":"kpi"} {"job":"payouts"}`)
+	out, err := h.Invoke(context.Background(), payload)
+	if err != nil || string(out) != `{"ok":true}` || string(seen) != string(payload) {
+		t.Fatalf("handler saw %q, returned %q, %v", seen, out, err)
 	}
 }
