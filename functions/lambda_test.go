@@ -781,6 +781,9 @@ func (w *world) checkBadEvents(t *testing.T) {
 		{"payouts", `{"job":"payouts","mode":"rerun","quarter":"2025Q1"}`, `payouts 2025Q1: final KPIs: `},
 		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve"}`, `approve event: approver: required: who approves is recorded on every statement`},
 		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x","peple":["005"]}`, `approve event: json: unknown field "peple"`},
+		// aws-lambda-go alone would drop what follows the first JSON value
+		// and run the approval; awsenv hands the handler the payload as sent.
+		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x"} {}`, `approve event: trailing data after the JSON object`},
 	}
 	before := w.manifests(t, "")
 	harness := map[string]*lambdaruntime.Harness{}
