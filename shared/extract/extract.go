@@ -64,7 +64,13 @@ type Deps struct {
 	Blob   lake.Blob
 	Store  results.Store
 	Logger *slog.Logger
-	Now    func() time.Time
+	// Now is the job clock: it names the night and stamps commits (tests
+	// and replays pin it).
+	Now func() time.Time
+	// Wall is the real clock the context's deadline is measured against
+	// (default time.Now). It is separate from Now because a Lambda deadline
+	// is wall time even when the job clock replays a past night.
+	Wall func() time.Time
 }
 
 // Backfill re-pulls the records whose SystemModstamp is in [From, To),
@@ -167,6 +173,9 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Wall == nil {
+		d.Wall = time.Now
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -179,7 +188,7 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 	log := d.Logger.With("job", "extract", "run_id", cfg.RunID, "dt", sum.Night)
 	var errs []error
 	for _, o := range cfg.Objects {
-		if err := checkDeadline(ctx, d.Now, cfg.DeadlineMargin); err != nil {
+		if err := checkDeadline(ctx, d.Wall, cfg.DeadlineMargin); err != nil {
 			errs = append(errs, fmt.Errorf("stopped before %s: %w; committed: %s", o.Name, err, sum.committed()))
 			break
 		}

@@ -443,14 +443,17 @@ func TestDeadlineStopsBeforeCommit(t *testing.T) {
 	clock := start
 	e.src.afterQuery = func() { clock = start.Add(59*time.Minute + 50*time.Second) }
 	cfg := Config{Objects: []*crm.Object{crm.Lead}, PII: lake.PII{Key: testKey}, DeadlineMargin: 30 * time.Second}
-	_, err := Run(ctx, Deps{Source: e.src, Blob: e.blob, Store: e.store, Now: func() time.Time { return clock }}, cfg)
+	// The job clock replays a night three days back; only the wall clock
+	// approaches the deadline.
+	night := start.Add(-72 * time.Hour)
+	_, err := Run(ctx, Deps{Source: e.src, Blob: e.blob, Store: e.store, Now: func() time.Time { return night }, Wall: func() time.Time { return clock }}, cfg)
 	if !errors.Is(err, ErrDeadline) || !strings.Contains(err.Error(), "Lead not committed") || !strings.Contains(err.Error(), "committed: none") {
 		t.Fatalf("err = %v", err)
 	}
 	if _, ok, _ := ReadWatermark(context.Background(), e.store, "Lead"); ok {
 		t.Error("watermark written for an uncommitted object")
 	}
-	if _, err := lake.Snapshot(context.Background(), e.blob, "Lead", lake.DateString(start)); !errors.Is(err, lake.ErrNoSnapshot) {
+	if _, err := lake.Snapshot(context.Background(), e.blob, "Lead", lake.DateString(night)); !errors.Is(err, lake.ErrNoSnapshot) {
 		t.Errorf("committed: %v", err)
 	}
 }

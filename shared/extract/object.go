@@ -194,7 +194,7 @@ func (r *objectRun) extract(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkDeadline(ctx, r.d.Now, r.cfg.DeadlineMargin); err != nil {
+	if err := checkDeadline(ctx, r.d.Wall, r.cfg.DeadlineMargin); err != nil {
 		return fmt.Errorf("%s not committed: %w", r.o.Name, err)
 	}
 	if err := lake.Commit(ctx, r.d.Blob, m, head); err != nil {
