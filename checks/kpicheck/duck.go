@@ -22,6 +22,10 @@ type Sample struct {
 	FirstTouchPipeline, FirstTouchBookings map[string]int64
 }
 
+// Len is the number of figures in the sample: the eight org figures and
+// the first-touch credits.
+func (s Sample) Len() int { return 8 + len(s.FirstTouchPipeline) + len(s.FirstTouchBookings) }
+
 // FromResult extracts the sample from the engine's result.
 func FromResult(r *kpi.Result) (Sample, error) {
 	var s Sample

@@ -7,7 +7,9 @@ import "sync"
 // once, so decoding overlaps with the engine's work on another core. Each
 // batch is copied before it is handed on, because a source may reuse its
 // slice once its callback returns; at most 2×workers batches are in flight,
-// so memory stays bounded by batches, not by the table.
+// so memory stays bounded by batches, not by the table. The copies are
+// recycled once fn returns (fn must not keep the slice, as for any Source),
+// so a 20M-row table does not become 20M rows of garbage to collect.
 //
 // Rows arrive in no particular order across sources. Compute does not
 // depend on row order: every tie is broken by an Id (see docs/kpis.md).
@@ -28,6 +30,9 @@ func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
 	}
 	return func(fn func([]T) error) error {
 		batches := make(chan []T, 2*workers)
+		// free holds copies fn is done with; workers take one before
+		// allocating. Its capacity covers every batch that can be in flight.
+		free := make(chan []T, 3*workers+1)
 		stop := make(chan struct{})
 		var once sync.Once
 		var firstErr error
@@ -45,7 +50,15 @@ func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
 						continue
 					}
 					err := s(func(rows []T) error {
-						cp := make([]T, len(rows))
+						var cp []T
+						select {
+						case cp = <-free:
+						default:
+						}
+						if cap(cp) < len(rows) {
+							cp = make([]T, len(rows))
+						}
+						cp = cp[:len(rows)]
 						copy(cp, rows)
 						select {
 						case batches <- cp:
@@ -80,6 +93,10 @@ func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
 			}
 			if err := fn(rows); err != nil {
 				fail(err)
+			}
+			select {
+			case free <- rows:
+			default:
 			}
 		}
 		// Every worker has returned (batches is closed after wg.Wait), so
