@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/venn-revops/venn/shared/awsretry"
 	"github.com/venn-revops/venn/shared/results"
 )
 
@@ -85,7 +86,7 @@ func New(client *dynamodb.Client, table string, opts ...Option) *Store {
 		batchAttempts: 10,
 		backoffBase:   50 * time.Millisecond,
 		backoffMax:    5 * time.Second,
-		sleep:         sleepCtx,
+		sleep:         awsretry.Sleep,
 	}
 	for _, o := range opts {
 		o(s)
@@ -445,16 +446,5 @@ func countAttempts(n *int) func(*dynamodb.Options) {
 					return next.HandleFinalize(ctx, in)
 				}), "Retry", middleware.After)
 		})
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/venn-revops/venn/shared/awsretry"
 )
 
 // Retryer is the retry policy for the results table's DynamoDB client:
@@ -17,10 +17,4 @@ import (
 // a cold on-demand table) the quota drains and every call then fails at once.
 // 8 attempts with jittered backoff up to 5s and no quota ride it out; what
 // still fails, fails the run loudly. UnprocessedItems are BatchPut's own loop.
-func Retryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 8
-		o.MaxBackoff = 5 * time.Second
-		o.RateLimiter = ratelimit.None
-	})
-}
+func Retryer() aws.Retryer { return awsretry.Batch(8, 5*time.Second) }

@@ -22,11 +22,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 
+	"github.com/venn-revops/venn/shared/awsretry"
 	"github.com/venn-revops/venn/shared/lake"
 )
 
@@ -90,14 +89,7 @@ func New(client *glue.Client, database string, opts ...Option) *Catalog {
 // ConcurrentModificationException, Glue's answer when two writers touch the
 // same table at once.
 func Retryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 10
-		o.MaxBackoff = 10 * time.Second
-		o.RateLimiter = ratelimit.None
-		o.Retryables = append(slices.Clone(o.Retryables), retry.RetryableErrorCode{
-			Codes: map[string]struct{}{"ConcurrentModificationException": {}},
-		})
-	})
+	return awsretry.Batch(10, 10*time.Second, "ConcurrentModificationException")
 }
 
 // Register points every partition of m (see Targets) at m's committed run

@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/venn-revops/venn/shared/awsretry"
 )
 
 // Retryer is the retry policy for the lake's S3 client:
@@ -17,10 +17,4 @@ import (
 // after which every call fails at once ("retry quota exceeded") although S3
 // asks only to slow down. A nightly batch would rather wait: 10 attempts,
 // exponential backoff with jitter up to 20s, no quota.
-func Retryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 10
-		o.MaxBackoff = 20 * time.Second
-		o.RateLimiter = ratelimit.None
-	})
-}
+func Retryer() aws.Retryer { return awsretry.Batch(10, 20*time.Second) }

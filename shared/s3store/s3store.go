@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/venn-revops/venn/shared/awsretry"
 	"github.com/venn-revops/venn/shared/lake"
 )
 
@@ -140,7 +141,7 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, body []byte) error 
 		if status(err) != http.StatusConflict || conflicts == 3 {
 			break
 		}
-		if serr := sleepCtx(ctx, time.Duration(50<<conflicts)*time.Millisecond); serr != nil {
+		if serr := awsretry.Sleep(ctx, time.Duration(50<<conflicts)*time.Millisecond); serr != nil {
 			return fmt.Errorf("s3store: put-if-absent %s: %w", s.where(key), err)
 		}
 	}
@@ -239,17 +240,6 @@ func (s *Store) getRange(ctx context.Context, full, etag string, off, n int64) (
 		return nil, err
 	}
 	return out.Body, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func status(err error) int {
