@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,8 +55,14 @@ type Config struct {
 	// neither.
 	PIISecretARN string
 	PIIClear     []string // PII_CLEAR: "Object.Field" kept in clear, comma-separated
-	S3PathStyle  bool     // S3_PATH_STYLE=true for S3-compatible local servers
-	LogLevel     slog.Level
+	// BulkThreshold (BULK_THRESHOLD): pending changes above which an object
+	// is pulled with Bulk API 2.0 (0: the extract's default, 1,000,000).
+	BulkThreshold int64
+	// Overlap (EXTRACT_OVERLAP, a Go duration): subtracted from each
+	// watermark (0: the extract's default, 10 minutes).
+	Overlap     time.Duration
+	S3PathStyle bool // S3_PATH_STYLE=true for S3-compatible local servers
+	LogLevel    slog.Level
 	// Now (VENN_NOW, RFC 3339) pins the job clock for tests and replays of
 	// a past night: the clock starts at Now when the process starts and
 	// advances with the wall clock, so run IDs stay unique per run. Zero:
@@ -90,6 +97,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("PII_CLEAR"); v != "" {
 		c.PIIClear = strings.Split(v, ",")
+	}
+	if v := getenv("BULK_THRESHOLD"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("BULK_THRESHOLD %q: want a positive whole number of records", v))
+		}
+		c.BulkThreshold = n
+	}
+	if v := getenv("EXTRACT_OVERLAP"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("EXTRACT_OVERLAP %q: want a non-negative Go duration such as 10m", v))
+		}
+		c.Overlap = d
 	}
 	if v := getenv("VENN_NOW"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
@@ -147,14 +168,15 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		blobOpts = append(blobOpts, s3store.WithKMSKey(c.KMSKeyID))
 	}
 	env := &pipeline.Env{
-		Now:         pinnedClock(c.Now),
-		Blob:        s3store.New(cl.S3, c.LakeBucket, c.LakePrefix, blobOpts...),
-		Store:       dynamo.New(cl.Dynamo, c.ResultsTable),
-		Logger:      slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})),
-		CodeVersion: pipeline.CodeVersion(),
-		KPIConfig:   kpi.DefaultConfig(),
-		CompConfig:  compconfig.FS(),
-		TempDir:     os.TempDir(),
+		Now:            pinnedClock(c.Now),
+		Blob:           s3store.New(cl.S3, c.LakeBucket, c.LakePrefix, blobOpts...),
+		Store:          dynamo.New(cl.Dynamo, c.ResultsTable),
+		Logger:         slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})),
+		CodeVersion:    pipeline.CodeVersion(),
+		KPIConfig:      kpi.DefaultConfig(),
+		CompConfig:     compconfig.FS(),
+		TempDir:        os.TempDir(),
+		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap},
 	}
 	if c.GlueDatabase != "" {
 		cl.Glue = glue.NewFromConfig(awsCfg, func(o *glue.Options) { o.Retryer = gluecatalog.Retryer() })

@@ -132,3 +132,40 @@ func TestRawPayloadIsPassedAsSent(t *testing.T) {
 		t.Fatalf("handler saw %q, returned %q, %v", seen, out, err)
 	}
 }
+
+func TestConfigFromEnvValidation(t *testing.T) {
+	base := map[string]string{"LAKE_BUCKET": "venn-lake", "RESULTS_TABLE": "venn-results"}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(Config) bool
+		wantErr []string
+	}{
+		{name: "extract tuning", env: map[string]string{"BULK_THRESHOLD": "250000", "EXTRACT_OVERLAP": "15m", "PII_CLEAR": "Contact.Phone,User.Email"},
+			check: func(c Config) bool {
+				return c.BulkThreshold == 250000 && c.Overlap == 15*time.Minute && len(c.PIIClear) == 2 && c.PIIClear[1] == "User.Email"
+			}},
+		{name: "every bad variable named at once", env: map[string]string{"LAKE_BUCKET": "", "RESULTS_TABLE": "ab", "BULK_THRESHOLD": "lots", "EXTRACT_OVERLAP": "-1m", "LOG_LEVEL": "chatty"},
+			wantErr: []string{"LAKE_BUCKET is required", "RESULTS_TABLE \"ab\"", "BULK_THRESHOLD", "EXTRACT_OVERLAP", "LOG_LEVEL"}},
+		{name: "zero threshold", env: map[string]string{"BULK_THRESHOLD": "0"}, wantErr: []string{"BULK_THRESHOLD"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if v, ok := tt.env[k]; ok {
+					return v
+				}
+				return base[k]
+			}
+			c, err := ConfigFromEnv(getenv)
+			for _, want := range tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("want an error naming %s, got %v", want, err)
+				}
+			}
+			if tt.wantErr == nil && (err != nil || !tt.check(c)) {
+				t.Errorf("config %+v, err %v", c, err)
+			}
+		})
+	}
+}

@@ -32,6 +32,8 @@ type Env struct {
 	CompConfig fs.FS
 	// PII says how emails and phones enter the lake.
 	PII lake.PII
+	// ExtractOptions tune the extract (zero values: its defaults).
+	ExtractOptions ExtractOptions
 	// Catalog registers committed partitions for Athena (nil: none).
 	Catalog Catalog
 	// TempDir stages Parquet files before upload ("" = os.TempDir()).
@@ -55,3 +57,9 @@ func (e *Env) log() *slog.Logger {
 // runID names a run's folders: the start instant, sortable and unique per
 // invocation of a job.
 func runID(t time.Time) string { return t.UTC().Format("20060102T150405.000000Z") }
+
+// ExtractOptions are the extract's operator settings.
+type ExtractOptions struct {
+	BulkThreshold int64         // pending changes above which Bulk API 2.0 is used
+	Overlap       time.Duration // subtracted from each watermark
+}

@@ -14,11 +14,13 @@ import (
 func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extract.Summary, error) {
 	now := e.now()
 	cfg := extract.Config{
-		Night:      now,
-		FullResync: ev.Mode == ModeFullResync,
-		PII:        e.PII,
-		RunID:      runID(now),
-		TempDir:    e.TempDir,
+		Night:         now,
+		FullResync:    ev.Mode == ModeFullResync,
+		PII:           e.PII,
+		RunID:         runID(now),
+		TempDir:       e.TempDir,
+		BulkThreshold: e.ExtractOptions.BulkThreshold,
+		Overlap:       e.ExtractOptions.Overlap,
 	}
 	for _, name := range ev.Objects {
 		o, err := crm.Lookup(name)
