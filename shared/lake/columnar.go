@@ -419,22 +419,30 @@ func splitStrings(data []byte, offsets []uint32, out []string) []string {
 }
 
 // fill stores the column's next n rows into the field of rows base[0:n].
-// Pointer fields point into one fresh slab per batch (never reused, since a
-// caller may keep a row), so a batch costs one allocation per pointer
-// column instead of one per value.
 func (c *columnCursor) fill(base unsafe.Pointer, size uintptr, n int) error {
-	var slab64 []int64
-	var slab32 []int32
-	var slabB []bool
 	switch c.plan.kind {
+	case kindString:
+		return fillValues(c, &c.strs, base, size, n)
+	case kindInt64:
+		return fillValues(c, &c.i64s, base, size, n)
+	case kindInt32:
+		return fillValues(c, &c.i32s, base, size, n)
+	case kindBool:
+		return fillValues(c, &c.bools, base, size, n)
 	case kindInt64Ptr:
-		slab64 = make([]int64, n)
+		return fillPointers(c, &c.i64s, base, size, n)
 	case kindInt32Ptr:
-		slab32 = make([]int32, n)
-	case kindBoolPtr:
-		slabB = make([]bool, n)
+		return fillPointers(c, &c.i32s, base, size, n)
+	default:
+		return fillPointers(c, &c.bools, base, size, n)
 	}
-	off := c.plan.offset
+}
+
+// fillValues stores values of type V at the field's offset of n rows; a
+// null stores V's zero value. *vals is the current page's non-null values
+// (next replaces it page by page).
+func fillValues[V any](c *columnCursor, vals *[]V, base unsafe.Pointer, size uintptr, n int) error {
+	var zero V
 	for row := 0; row < n; {
 		if c.at == c.rows {
 			if err := c.next(); err != nil {
@@ -443,48 +451,54 @@ func (c *columnCursor) fill(base unsafe.Pointer, size uintptr, n int) error {
 			continue
 		}
 		k := min(n-row, c.rows-c.at)
-		for j := range k {
-			p := unsafe.Add(base, uintptr(row+j)*size+off)
-			present := c.defs == nil || c.defs[c.at+j] == c.plan.maxDef
-			if !present {
-				switch c.plan.kind {
-				case kindString:
-					*(*string)(p) = ""
-				case kindInt64:
-					*(*int64)(p) = 0
-				case kindInt32:
-					*(*int32)(p) = 0
-				case kindBool:
-					*(*bool)(p) = false
-				case kindInt64Ptr:
-					*(**int64)(p) = nil
-				case kindInt32Ptr:
-					*(**int32)(p) = nil
-				case kindBoolPtr:
-					*(**bool)(p) = nil
-				}
-				continue
+		p := unsafe.Add(base, uintptr(row)*size+c.plan.offset)
+		v := *vals
+		if c.defs == nil {
+			for j, x := range v[c.vi : c.vi+k] {
+				*(*V)(unsafe.Add(p, uintptr(j)*size)) = x
 			}
-			v := c.vi
-			c.vi++
-			switch c.plan.kind {
-			case kindString:
-				*(*string)(p) = c.strs[v]
-			case kindInt64:
-				*(*int64)(p) = c.i64s[v]
-			case kindInt32:
-				*(*int32)(p) = c.i32s[v]
-			case kindBool:
-				*(*bool)(p) = c.bools[v]
-			case kindInt64Ptr:
-				slab64[row+j] = c.i64s[v]
-				*(**int64)(p) = &slab64[row+j]
-			case kindInt32Ptr:
-				slab32[row+j] = c.i32s[v]
-				*(**int32)(p) = &slab32[row+j]
-			case kindBoolPtr:
-				slabB[row+j] = c.bools[v]
-				*(**bool)(p) = &slabB[row+j]
+			c.vi += k
+		} else {
+			for j, d := range c.defs[c.at : c.at+k] {
+				q := (*V)(unsafe.Add(p, uintptr(j)*size))
+				if d == c.plan.maxDef {
+					*q = v[c.vi]
+					c.vi++
+				} else {
+					*q = zero
+				}
+			}
+		}
+		row += k
+		c.at += k
+	}
+	return nil
+}
+
+// fillPointers is fillValues for pointer fields (*V): nil for a null, else
+// a pointer into one fresh slab per batch (never reused, since a caller may
+// keep a row), so a batch costs one allocation per pointer column instead
+// of one per value.
+func fillPointers[V any](c *columnCursor, vals *[]V, base unsafe.Pointer, size uintptr, n int) error {
+	slab := make([]V, n)
+	for row := 0; row < n; {
+		if c.at == c.rows {
+			if err := c.next(); err != nil {
+				return err
+			}
+			continue
+		}
+		k := min(n-row, c.rows-c.at)
+		p := unsafe.Add(base, uintptr(row)*size+c.plan.offset)
+		v := *vals
+		for j := range k {
+			q := (**V)(unsafe.Add(p, uintptr(j)*size))
+			if c.defs == nil || c.defs[c.at+j] == c.plan.maxDef {
+				slab[row+j] = v[c.vi]
+				c.vi++
+				*q = &slab[row+j]
+			} else {
+				*q = nil
 			}
 		}
 		row += k
