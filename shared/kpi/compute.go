@@ -177,6 +177,9 @@ type engine struct {
 
 	contactOpps map[string][]int32 // only contacts on opportunities needing touches
 	leadOpp     map[string]int32   // converted lead → opportunity needing touches
+	// Bloom filters of leadOpp's and contactOpps' keys, built once both
+	// maps are complete (before the campaign members are read).
+	leadFilter, contactFilter *idFilter
 	mqlLeads    map[string]*mqlLead
 	targets     []int32 // scratch of member()
 
@@ -258,7 +261,10 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"contact roles", "contact_roles", func() error { return count(each(in.ContactRoles, e.contactRole)) }},
 		{"leads", "leads", func() error { return count(each(in.Leads, e.lead)) }},
-		{"campaign members", "campaign_members", func() error { return count(each(in.CampaignMembers, e.member)) }},
+		{"campaign members", "campaign_members", func() error {
+			e.leadFilter, e.contactFilter = filterOf(e.leadOpp), filterOf(e.contactOpps)
+			return count(each(in.CampaignMembers, e.member))
+		}},
 		{"tasks", "tasks", func() error { return count(each(in.Tasks, e.task)) }},
 	}
 	for _, s := range steps {
@@ -482,12 +488,12 @@ func (e *engine) member(m *CampaignMember) error {
 	// The opportunities this member touches: via its converted lead and via
 	// its contact's roles, each opportunity once.
 	targets := e.targets[:0]
-	if m.LeadID != "" {
+	if m.LeadID != "" && e.leadFilter.mayContain(m.LeadID) {
 		if i, ok := e.leadOpp[m.LeadID]; ok {
 			targets = append(targets, i)
 		}
 	}
-	if m.ContactID != "" {
+	if m.ContactID != "" && e.contactFilter.mayContain(m.ContactID) {
 		for _, i := range e.contactOpps[m.ContactID] {
 			if !slices.Contains(targets, i) {
 				targets = append(targets, i)
