@@ -177,11 +177,12 @@ type engine struct {
 
 	contactOpps map[string][]int32 // only contacts on opportunities needing touches
 	leadOpp     map[string]int32   // converted lead → opportunity needing touches
+	mqlLeads    map[string]*mqlLead
+	targets     []int32 // scratch of member()
+
 	// Bloom filters of leadOpp's and contactOpps' keys, built once both
 	// maps are complete (before the campaign members are read).
 	leadFilter, contactFilter *idFilter
-	mqlLeads    map[string]*mqlLead
-	targets     []int32 // scratch of member()
 
 	groups map[group]*tally
 	stats  Stats
