@@ -179,6 +179,9 @@ func runChild(dir, scope string) error {
 		cfg = sampleConfig()
 	}
 	in := ds.Files.Inputs(context.Background(), b, workers)
+	if os.Getenv("KPIBENCH_PHASES") != "" {
+		in = timedInputs(in)
+	}
 	res, err := kpi.Compute(cfg, in, benchPeriod)
 	if err != nil {
 		return err
@@ -268,6 +271,38 @@ func loadAvg() string {
 		return "?"
 	}
 	return f[0]
+}
+
+// timedInputs wraps every source to log, per object, the wall time of its
+// step and the part of it the engine spent on rows (the rest is waiting for
+// decoded batches): it tells a decode-bound step from an engine-bound one.
+func timedInputs(in kpi.Inputs) kpi.Inputs {
+	in.Users = timed("users", in.Users)
+	in.Accounts = timed("accounts", in.Accounts)
+	in.Campaigns = timed("campaigns", in.Campaigns)
+	in.Opportunities = timed("opportunities", in.Opportunities)
+	in.OpportunityHistory = timed("history", in.OpportunityHistory)
+	in.ContactRoles = timed("contact roles", in.ContactRoles)
+	in.Leads = timed("leads", in.Leads)
+	in.CampaignMembers = timed("campaign members", in.CampaignMembers)
+	in.Tasks = timed("tasks", in.Tasks)
+	return in
+}
+
+func timed[T any](name string, src kpi.Source[T]) kpi.Source[T] {
+	return func(fn func([]T) error) error {
+		t0 := time.Now()
+		var inEngine time.Duration
+		err := src(func(rows []T) error {
+			t := time.Now()
+			err := fn(rows)
+			inEngine += time.Since(t)
+			return err
+		})
+		total := time.Since(t0)
+		fmt.Fprintf(os.Stderr, "phase %-17s %6.2fs, engine %6.2fs, waiting %6.2fs\n", name, total.Seconds(), inEngine.Seconds(), (total - inEngine).Seconds())
+		return err
+	}
 }
 
 // selfCPU is this process's user+system CPU seconds so far: with other

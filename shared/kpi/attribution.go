@@ -251,6 +251,45 @@ func split(cents int64, amount decimal.Decimal, weights []decimal.Decimal) ([]in
 		out[only] = cents
 		return out, nil
 	}
+	if equalWeights(weights) {
+		// Equal shares (the even model): every exact share is |cents|/n, so
+		// the floors are the integer quotient and, the remainders being
+		// equal, the leftover cents go to the earliest touches, which is
+		// what Allocate's largest-remainder rule gives (it rounds its
+		// quotients at 16 places, which cannot reach the next integer for
+		// fewer than 10¹⁶ touches).
+		n, sign := int64(len(weights)), int64(1)
+		if cents < 0 {
+			cents, sign = -cents, -1
+		}
+		q, r := cents/n, cents%n
+		for i := range out {
+			out[i] = sign * q
+			if int64(i) < r {
+				out[i] += sign
+			}
+		}
+		return out, nil
+	}
+	return allocateCents(amount, weights, out)
+}
+
+// equalWeights reports whether there are several weights, all equal and
+// positive.
+func equalWeights(weights []decimal.Decimal) bool {
+	if len(weights) < 2 || !weights[0].IsPositive() {
+		return false
+	}
+	for _, w := range weights[1:] {
+		if !w.Equal(weights[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// allocateCents is money.Allocate of amount by weights, in cents, into out.
+func allocateCents(amount decimal.Decimal, weights []decimal.Decimal, out []int64) ([]int64, error) {
 	parts, err := money.Allocate(amount, weights)
 	if err != nil {
 		return nil, err
