@@ -15,7 +15,9 @@ import "sync"
 // depend on row order: every tie is broken by an Id (see docs/kpis.md).
 // The first error of a source or of fn stops the others and is returned.
 func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
-	if len(sources) == 1 || workers <= 1 {
+	// One worker, not none, for a single source: decoding it still overlaps
+	// with fn (an object kept in one large part file, e.g. 1M opportunities).
+	if workers <= 1 {
 		return func(fn func([]T) error) error {
 			for _, s := range sources {
 				if s == nil {

@@ -67,11 +67,10 @@ func (e *Env) snapshots(ctx context.Context, asOf time.Time, objects ...*crm.Obj
 const scanWorkers = 2
 
 // scan streams a committed snapshot into the engine, one source per part
-// file read concurrently (the engine does not depend on row order).
+// file read concurrently (the engine does not depend on row order). Even a
+// single part file is decoded on its own goroutine, overlapping the
+// engine's work on the other core.
 func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[T] {
-	if len(m.Files) < 2 {
-		return func(fn func([]T) error) error { return lake.Scan[T](ctx, b, m, fn) }
-	}
 	srcs := make([]kpi.Source[T], len(m.Files))
 	for i := range m.Files {
 		files := m.Files[i : i+1]
