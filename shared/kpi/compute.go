@@ -299,10 +299,15 @@ func (e *engine) opportunity(o *Opportunity) error {
 	if o.IsDeleted || !e.w.known(o.CreatedDate) {
 		return nil
 	}
-	if _, dup := e.oppIdx[o.ID]; dup {
+	// Index first: one map operation both indexes a new Id and finds a
+	// duplicate (the map does not grow). Any error here fails Compute, so
+	// an entry without its opportunity is never read.
+	id, before := strings.Clone(o.ID), len(e.oppIdx)
+	e.oppIdx[id] = e.opps.n
+	if len(e.oppIdx) == before {
 		return fmt.Errorf("opportunity %s: duplicate Id in snapshot", o.ID)
 	}
-	x := opp{id: strings.Clone(o.ID), class: e.cfg.class(o.Type), owner: e.names.id(o.OwnerID), account: e.names.id(o.AccountID),
+	x := opp{id: id, class: e.cfg.class(o.Type), owner: e.names.id(o.OwnerID), account: e.names.id(o.AccountID),
 		source: e.names.id(o.LeadSource), campaign: e.names.id(o.CampaignID), created: o.CreatedDate, closeDay: o.CloseDate,
 		histAt: -1, leadSQL: -1, convEnd: -1}
 	if x.class == "" {
@@ -318,7 +323,7 @@ func (e *engine) opportunity(o *Opportunity) error {
 	if o.IsWon != nil && o.IsClosed != nil {
 		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed || *o.IsWon, true
 	}
-	e.oppIdx[x.id] = e.opps.add(x)
+	e.opps.add(x)
 	return nil
 }
 
