@@ -27,6 +27,52 @@ type attrKey struct {
 	dk         dimKey
 }
 
+// creditKey is attrKey while attributing: KPI and dimension as small
+// codes, the model as its index in Config.Attribution, and the touch's
+// interned campaign (for the channel dimension too: its channel is looked
+// up once per key, in attrKeyOf).
+type creditKey struct {
+	kpi, model, dim uint8
+	campaign        uint32
+}
+
+// Codes of creditKey.
+const (
+	creditPipeline uint8 = iota
+	creditBookings
+)
+
+const (
+	creditOrg uint8 = iota
+	creditCampaign
+	creditChannel
+)
+
+// unattributed is the creditKey campaign of amounts no touch carries.
+// (Config.Attribution holds at most the six distinct Models, so a model
+// index fits creditKey.model.)
+const unattributed = ^uint32(0)
+
+var creditKPIs = [...]string{creditPipeline: "mktg_influenced_pipeline", creditBookings: "mktg_influenced_bookings"}
+
+func (e *engine) attrKeyOf(ck creditKey) attrKey {
+	ak := attrKey{kpi: creditKPIs[ck.kpi], model: e.cfg.Attribution[ck.model].Name}
+	switch {
+	case ck.dim == creditOrg:
+		ak.dk = dimKey{DimOrg, KeyAll}
+	case ck.campaign == unattributed:
+		ak.dk = dimKey{DimCampaign, KeyUnattributed}
+		if ck.dim == creditChannel {
+			ak.dk.dim = DimChannel
+		}
+	case ck.dim == creditCampaign:
+		ak.dk = dimKey{DimCampaign, e.names.str(ck.campaign)}
+	default:
+		ak.dk = dimKey{DimChannel, orNone(e.campType[e.names.str(ck.campaign)])}
+	}
+	return ak
+}
+
 // positionsOf returns the touch index of each position (-1 when missing).
 // Touches are sorted by time, then member Id.
 func positionsOf(o *opp) map[string]int {
@@ -123,6 +169,15 @@ const attributionWorkers = 2
 
 // attributeRange attributes opportunities [lo, hi) into sums.
 func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
+	// Credits are summed under small integer keys (no string hashing per
+	// touch) and turned into attrKeys once at the end; the sums are integer
+	// cents, so the grouping cannot change a figure.
+	credits := map[creditKey]int64{}
+	defer func() {
+		for ck, c := range credits {
+			sums[e.attrKeyOf(ck)] += c
+		}
+	}()
 	decay := map[decayKey]decimal.Decimal{}
 	half := decimal.NewFromFloat(0.5)
 	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
@@ -132,12 +187,12 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 		if !o.needTouches {
 			continue
 		}
-		var kpis []string
+		var kpis []uint8
 		if e.w.in(o.created) {
-			kpis = append(kpis, "mktg_influenced_pipeline")
+			kpis = append(kpis, creditPipeline)
 		}
 		if o.won && e.w.inDay(o.closeDay) {
-			kpis = append(kpis, "mktg_influenced_bookings")
+			kpis = append(kpis, creditBookings)
 		}
 		slices.SortFunc(o.touches, func(a, b touch) int {
 			return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.member, b.member))
@@ -147,7 +202,8 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 		if len(o.touches) > 0 {
 			pos = positionsOf(o)
 		}
-		for _, m := range e.cfg.Attribution {
+		for mi, m := range e.cfg.Attribution {
+			model := uint8(mi)
 			var weights []decimal.Decimal
 			switch {
 			case len(o.touches) == 0:
@@ -179,34 +235,37 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 			for _, w := range weights {
 				total = total.Add(w)
 			}
+			var parts []int64 // the same split serves both KPIs
 			for _, k := range kpis {
 				if o.amount == 0 {
 					continue
 				}
 				if !total.IsPositive() {
 					if wantCampaign {
-						sums[attrKey{k, m.Name, dimKey{DimCampaign, KeyUnattributed}}] += o.amount
+						credits[creditKey{k, model, creditCampaign, unattributed}] += o.amount
 					}
 					if wantChannel {
-						sums[attrKey{k, m.Name, dimKey{DimChannel, KeyUnattributed}}] += o.amount
+						credits[creditKey{k, model, creditChannel, unattributed}] += o.amount
 					}
 					continue
 				}
-				parts, err := split(o.amount, amount, weights)
-				if err != nil {
-					return fmt.Errorf("opportunity %s: %w", o.id, err)
+				if parts == nil {
+					var err error
+					if parts, err = split(o.amount, amount, weights); err != nil {
+						return fmt.Errorf("opportunity %s: %w", o.id, err)
+					}
 				}
 				for j, c := range parts {
 					if c == 0 {
 						continue
 					}
-					camp := e.names.str(o.touches[j].campaign)
-					sums[attrKey{k, m.Name, dimKey{DimOrg, KeyAll}}] += c
+					camp := o.touches[j].campaign
+					credits[creditKey{k, model, creditOrg, 0}] += c
 					if wantCampaign {
-						sums[attrKey{k, m.Name, dimKey{DimCampaign, camp}}] += c
+						credits[creditKey{k, model, creditCampaign, camp}] += c
 					}
 					if wantChannel {
-						sums[attrKey{k, m.Name, dimKey{DimChannel, orNone(e.campType[camp])}}] += c
+						credits[creditKey{k, model, creditChannel, camp}] += c
 					}
 				}
 			}
@@ -218,7 +277,7 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 // attributionValues turns the credit sums into Values; the org value of
 // every model exists even when nothing is attributed.
 func (e *engine) attributionValues(sums map[attrKey]int64) []Value {
-	for _, k := range []string{"mktg_influenced_pipeline", "mktg_influenced_bookings"} {
+	for _, k := range creditKPIs {
 		for _, m := range e.cfg.Attribution {
 			ak := attrKey{k, m.Name, dimKey{DimOrg, KeyAll}}
 			sums[ak] += 0 // the org value exists even when nothing is attributed
