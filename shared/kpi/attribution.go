@@ -231,16 +231,16 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 			default:
 				weights = positionalWeights(m, o, pos)
 			}
-			total := decimal.Zero
-			for _, w := range weights {
-				total = total.Add(w)
-			}
+			// Weights are never negative (the configuration rejects negative
+			// position weights; decay and even weights are positive), so they
+			// have a positive sum exactly when one of them is positive.
+			weighted := slices.ContainsFunc(weights, decimal.Decimal.IsPositive)
 			var parts []int64 // the same split serves both KPIs
 			for _, k := range kpis {
 				if o.amount == 0 {
 					continue
 				}
-				if !total.IsPositive() {
+				if !weighted {
 					if wantCampaign {
 						credits[creditKey{k, model, creditCampaign, unattributed}] += o.amount
 					}
