@@ -12,6 +12,13 @@ import (
 	"github.com/venn-revops/venn/shared/crm"
 )
 
+// readBufferSize is how much parquet-go reads from a file at a time. On S3
+// every ReadAt is a ranged GET; with parquet-go's default of 4 KiB a page
+// costs a GET for its header and one for its body, while 1 MiB blocks take
+// several pages per GET (a file is read column chunk by column chunk, so
+// memory is about one block per projected column being read).
+const readBufferSize = 1 << 20
+
 // openFile opens a committed file and checks its size against the manifest
 // (a truncated upload or a replaced object fails loudly here).
 func openFile(ctx context.Context, b Blob, f File) (*parquet.File, io.Closer, error) {
@@ -23,7 +30,7 @@ func openFile(ctx context.Context, b Blob, f File) (*parquet.File, io.Closer, er
 		closer.Close()
 		return nil, nil, fmt.Errorf("open %s: %d bytes, manifest says %d", f.Key, size, f.Bytes)
 	}
-	pf, err := parquet.OpenFile(ra, size)
+	pf, err := parquet.OpenFile(ra, size, parquet.ReadBufferSize(readBufferSize))
 	if err != nil {
 		closer.Close()
 		return nil, nil, fmt.Errorf("open parquet %s: %w", f.Key, err)
