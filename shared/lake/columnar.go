@@ -226,10 +226,16 @@ type columnCursor struct {
 	vi    int // next non-null value of the page
 	defs  []byte
 
-	strs  []string
-	i64s  []int64
-	i32s  []int32
-	bools []bool
+	// A string page is either dictionary indexes (idx, into dictStrs) or
+	// byte arrays: pageStr holds all of them, offs their offsets (from
+	// offBase), so a value is a substring, built when stored.
+	idx     []int32
+	pageStr string
+	offs    []uint32
+	offBase uint32
+	i64s    []int64
+	i32s    []int32
+	bools   []bool
 
 	// The interned dictionary of the chunk: one string allocation for all
 	// its entries, shared by every row that uses them.
@@ -317,14 +323,15 @@ func (c *columnCursor) next() error {
 				d, offs := dv.ByteArray()
 				c.dict, c.dictStrs = dict, splitStrings(d, offs, c.dictStrs[:0])
 			}
-			c.strs = grow(c.strs, nvals)
-			for k, i := range idx {
-				c.strs[k] = c.dictStrs[i]
-			}
+			c.idx, c.pageStr, c.offs = idx, "", nil
 		} else {
 			d, offs := data.ByteArray()
 			nvals = max(len(offs)-1, 0)
-			c.strs = splitStrings(d, offs, c.strs[:0])
+			c.idx, c.pageStr, c.offs, c.offBase = nil, "", offs, 0
+			if nvals > 0 {
+				// One copy per page: every value of the page shares it.
+				c.pageStr, c.offBase = string(d[offs[0]:offs[nvals]]), offs[0]
+			}
 		}
 	case kindInt64, kindInt64Ptr:
 		c.i64s, nvals = pageValues(data.Int64, dict, idx, c.i64s, nvals)
@@ -402,10 +409,10 @@ func grow[V any](s []V, n int) []V {
 	return s[:n]
 }
 
-// splitStrings copies a page's byte arrays into one string and returns its
-// substrings: one allocation per page instead of one per value. A kept
-// value keeps its page's bytes alive; clone what you keep from a large
-// table (the KPI engine does).
+// splitStrings copies a dictionary's byte arrays into one string and
+// returns its substrings: one allocation per dictionary instead of one per
+// value. A kept value keeps its dictionary's (or page's, see next) bytes
+// alive; clone what you keep from a large table (the KPI engine does).
 func splitStrings(data []byte, offsets []uint32, out []string) []string {
 	if len(offsets) < 2 {
 		return out
@@ -418,11 +425,46 @@ func splitStrings(data []byte, offsets []uint32, out []string) []string {
 	return out
 }
 
+// str is the i-th non-null value of the current string page.
+func (c *columnCursor) str(i int) string {
+	if c.idx != nil {
+		return c.dictStrs[c.idx[i]]
+	}
+	return c.pageStr[c.offs[i]-c.offBase : c.offs[i+1]-c.offBase]
+}
+
+// fillStrings is fillValues for string fields, building each value from
+// the page as it is stored.
+func fillStrings(c *columnCursor, base unsafe.Pointer, size uintptr, n int) error {
+	for row := 0; row < n; {
+		if c.at == c.rows {
+			if err := c.next(); err != nil {
+				return err
+			}
+			continue
+		}
+		k := min(n-row, c.rows-c.at)
+		p := unsafe.Add(base, uintptr(row)*size+c.plan.offset)
+		for j := range k {
+			q := (*string)(unsafe.Add(p, uintptr(j)*size))
+			if c.defs == nil || c.defs[c.at+j] == c.plan.maxDef {
+				*q = c.str(c.vi)
+				c.vi++
+			} else {
+				*q = ""
+			}
+		}
+		row += k
+		c.at += k
+	}
+	return nil
+}
+
 // fill stores the column's next n rows into the field of rows base[0:n].
 func (c *columnCursor) fill(base unsafe.Pointer, size uintptr, n int) error {
 	switch c.plan.kind {
 	case kindString:
-		return fillValues(c, &c.strs, base, size, n)
+		return fillStrings(c, base, size, n)
 	case kindInt64:
 		return fillValues(c, &c.i64s, base, size, n)
 	case kindInt32:
