@@ -31,7 +31,7 @@ deps: ## Install the local test servers and tools (dynalite, asl-validator) from
 test: deps ## Run the whole test suite (root module and the DuckDB checks module)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
-	cd checks && $(GO) test -count=1 ./...
+	cd scripts/checks && $(GO) test -count=1 ./...
 
 test-short: ## The quick loop: -short tests of the root module
 	$(GO) test -short ./...
@@ -51,15 +51,15 @@ build-ApproveFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACT
 bench: bench-extract bench-kpi ## Run the benchmarks (ratios against a reference in the same run)
 
 bench-extract: ## Extract: pipeline vs bare JSON-decode+Parquet-encode bound (BENCH_LEADS=1000000)
-	cd checks && $(GO) run ./extractbench
+	cd scripts/checks && $(GO) run ./extractbench
 
 bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_LEADS=200000; target 5000000)
-	cd checks && $(GO) run ./kpibench
+	cd scripts/checks && $(GO) run ./kpibench
 
 lint: ## gofmt, go vet, and staticcheck when it installs
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	cd checks && $(GO) vet ./...
+	cd scripts/checks && $(GO) vet ./...
 	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -version >/dev/null 2>&1; then \
 	  $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...; \
 	else echo "lint: staticcheck $(STATICCHECK_VERSION) not available from the module proxy; skipped"; fi

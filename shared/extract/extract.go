@@ -12,7 +12,7 @@
 // Lambda) holds the spilled sort runs, about 350 bytes per pulled lead, and
 // one staged Parquet file per writer: size Lambda's ephemeral storage for
 // the largest full pull (5M leads ≈ 2 GB). Measured: 5M leads full pull at
-// 316 MiB peak RSS (checks/extractbench).
+// 316 MiB peak RSS (scripts/checks/extractbench).
 package extract
 
 import (
