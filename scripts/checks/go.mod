@@ -1,8 +1,8 @@
-module github.com/venn-revops/venn/checks
+module github.com/venn-revops/venn/scripts/checks
 
 go 1.26.8
 
-replace github.com/venn-revops/venn => ../
+replace github.com/venn-revops/venn => ../../
 
 require (
 	github.com/andybalholm/brotli v1.2.0 // indirect

@@ -9,13 +9,13 @@
 //     configuration cut down to what DuckDB computes (dimensions org and
 //     campaign, the first-touch model only: still a superset of DuckDB's
 //     figures, but the like-for-like comparison);
-//  3. run the DuckDB SQL sample (checks/kpicheck) over the same files;
+//  3. run the DuckDB SQL sample (scripts/checks/kpicheck) over the same files;
 //  4. check the shared figures are equal and print the times, CPU times,
 //     ratios and Venn's peak RSS.
 //
 // Scale with KPIBENCH_LEADS or BENCH_LEADS (default 200000; the target org is 5000000
 // leads, i.e. 1M opportunities and 20M campaign members). make -C
-// checks/kpibench bench runs it; RESULTS.md records measured figures.
+// scripts/checks/kpibench bench runs it; RESULTS.md records measured figures.
 package main
 
 import (
@@ -38,7 +38,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/venn-revops/venn/checks/kpicheck"
+	"github.com/venn-revops/venn/scripts/checks/kpicheck"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpi/kpigen"
 	"github.com/venn-revops/venn/shared/lake"

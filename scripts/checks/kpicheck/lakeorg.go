@@ -1,6 +1,6 @@
 // Package kpicheck checks the KPI engine against an independent DuckDB SQL
 // computation over the same Parquet files, written by the lake writer from
-// a generated org (shared/kpi/kpigen). The benchmark (checks/kpibench)
+// a generated org (shared/kpi/kpigen). The benchmark (scripts/checks/kpibench)
 // reuses it at scale.
 package kpicheck
 
