@@ -192,7 +192,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	}
 	fmt.Fprintf(w, "\n== Files ==\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "CRM snapshots\t%s/crm/snapshot/object=<Object>/dt=<night>/ (readers: _manifests)\n", r.Lake)
+	fmt.Fprintf(tw, "CRM snapshots\t%s/crm/snapshot/object=<Object>/dt=<night>/ (committed by its _manifest-NNNNNN.json; readers go through it)\n", r.Lake)
 	fmt.Fprintf(tw, "Rejected records\t%s/crm/rejects/\n", r.Lake)
 	fmt.Fprintf(tw, "Gold KPIs\t%s/%s\n", r.Lake, r.ClosedKPIs.Gold.Partition)
 	fmt.Fprintf(tw, "Statements (JSON + text)\t%s/%s\n", r.Lake, r.Payouts.Lines.Meta["statements"])
