@@ -17,8 +17,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/comp"
+	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
