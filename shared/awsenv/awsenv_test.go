@@ -32,12 +32,7 @@ func TestConfigFromEnvClockAndLockMargin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			getenv := func(k string) string {
-				if v, ok := tt.env[k]; ok {
-					return v
-				}
-				return base[k]
-			}
+			getenv := envWith(base, tt.env)
 			c, err := ConfigFromEnv(getenv)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -151,12 +146,7 @@ func TestConfigFromEnvValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			getenv := func(k string) string {
-				if v, ok := tt.env[k]; ok {
-					return v
-				}
-				return base[k]
-			}
+			getenv := envWith(base, tt.env)
 			c, err := ConfigFromEnv(getenv)
 			for _, want := range tt.wantErr {
 				if err == nil || !strings.Contains(err.Error(), want) {
@@ -167,5 +157,15 @@ func TestConfigFromEnvValidation(t *testing.T) {
 				t.Errorf("config %+v, err %v", c, err)
 			}
 		})
+	}
+}
+
+// envWith is a getenv over base, overridden by over (an empty value unsets).
+func envWith(base, over map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := over[k]; ok {
+			return v
+		}
+		return base[k]
 	}
 }
