@@ -23,6 +23,11 @@ type KPIRun struct {
 	Inputs map[string]string
 }
 
+// qtdRetention is how long a night's quarter-to-date KPI items stay in the
+// results table: long enough to compare a quarter with the same point a year
+// before.
+const qtdRetention = 400 * 24 * time.Hour
+
 // KPI store keys: one partition per quarter; final figures under FINAL#,
 // nightly quarter-to-date figures under ASOF#<date>#.
 func kpiPK(q string) string { return "KPI#" + q }
@@ -158,20 +163,26 @@ type kpiRunRecord struct {
 
 func (e *Env) storeKPIs(ctx context.Context, res *kpi.Result, goldKey string) error {
 	prefix := kpiSKPrefix(res.AsOf, res.Final)
+	// Nightly quarter-to-date sets expire (DynamoDB TTL) after qtdRetention;
+	// final figures are kept. The gold Parquet keeps every night for BI.
+	var expires int64
+	if !res.Final {
+		expires = res.AsOf.Add(qtdRetention).Unix()
+	}
 	items := make([]results.Item, 0, len(res.Values)+1)
 	for _, v := range res.Values {
 		body, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("kpi %s: encode %s: %w", res.Quarter, v.KPI, err)
 		}
-		items = append(items, results.Item{PK: kpiPK(res.Quarter), SK: kpiSK(prefix, v), Kind: "kpi", Version: 1, Body: body})
+		items = append(items, results.Item{PK: kpiPK(res.Quarter), SK: kpiSK(prefix, v), Kind: "kpi", Version: 1, Expires: expires, Body: body})
 	}
 	head, _ := json.Marshal(kpiRunRecord{Quarter: res.Quarter, AsOf: res.AsOf, Final: res.Final, Config: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: goldKey, Values: len(res.Values)})
 	// The head goes last: a reader that finds it knows every value is in.
 	if err := e.Store.BatchPut(ctx, items); err != nil {
 		return fmt.Errorf("kpi %s: store values: %w", res.Quarter, err)
 	}
-	if err := e.Store.Put(ctx, results.Item{PK: kpiPK(res.Quarter), SK: prefix + "_run", Kind: "kpi-run", Version: 1, Body: head}, results.Condition{}); err != nil {
+	if err := e.Store.Put(ctx, results.Item{PK: kpiPK(res.Quarter), SK: prefix + "_run", Kind: "kpi-run", Version: 1, Expires: expires, Body: head}, results.Condition{}); err != nil {
 		return fmt.Errorf("kpi %s: store run record: %w", res.Quarter, err)
 	}
 	return nil
