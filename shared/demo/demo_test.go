@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -203,6 +204,23 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	store, _ := localstore.Open(r.Results)
+	// Final KPI items are kept; nightly quarter-to-date ones expire.
+	finals, _ := store.Query(ctx, "KPI#2026Q3", "FINAL#")
+	nightly, _ := store.Query(ctx, "KPI#2026Q4", "ASOF#2026-11-20#")
+	if len(finals) != len(res.Values)+1 || len(nightly) != len(r.QTD.Result.Values)+1 {
+		t.Fatalf("stored KPI items: %d final for %d values, %d nightly for %d", len(finals), len(res.Values), len(nightly), len(r.QTD.Result.Values))
+	}
+	wantExpiry := r.QTD.Result.AsOf.Add(400 * 24 * time.Hour).Unix()
+	for _, it := range finals {
+		if it.Expires != 0 {
+			t.Fatalf("final KPI item %s expires", it.SK)
+		}
+	}
+	for _, it := range nightly {
+		if it.Expires != wantExpiry {
+			t.Fatalf("nightly KPI item %s expires at %d, want %d", it.SK, it.Expires, wantExpiry)
+		}
+	}
 	stored, err := statementstore.List(ctx, store, q.String())
 	if err != nil {
 		t.Fatal(err)
