@@ -186,6 +186,7 @@ type engine struct {
 
 	groups map[group]*tally
 	stats  Stats
+	side   *sidecar // runs half of a step's per-batch work beside it
 }
 
 type mqlLead struct {
@@ -226,7 +227,9 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string][]int32{}, leadOpp: map[string]int32{},
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
+		side:  newSidecar(),
 	}
+	defer e.side.stop()
 	// Each step reads one input; rows are counted by each() for Stats.
 	var rows int64
 	count := func(n int64, err error) error { rows = n; return err }
@@ -253,7 +256,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 				return nil
 			}))
 		}},
-		{"opportunities", "opportunities", func() error { return count(each(in.Opportunities, e.opportunity)) }},
+		{"opportunities", "opportunities", func() error { return count(e.opportunities(in.Opportunities)) }},
 		{"opportunity history", "opportunity_history", func() error {
 			if err := count(each(in.OpportunityHistory, e.history)); err != nil {
 				return err
@@ -261,7 +264,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 			return e.settleOpps()
 		}},
 		{"contact roles", "contact_roles", func() error { return count(each(in.ContactRoles, e.contactRole)) }},
-		{"leads", "leads", func() error { return count(each(in.Leads, e.lead)) }},
+		{"leads", "leads", func() error { return count(e.leads(in.Leads)) }},
 		{"campaign members", "campaign_members", func() error {
 			e.leadFilter, e.contactFilter = filterOf(e.leadOpp), filterOf(e.contactOpps)
 			return count(each(in.CampaignMembers, e.member))
@@ -295,20 +298,78 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 	return res, nil
 }
 
-func (e *engine) opportunity(o *Opportunity) error {
-	if o.IsDeleted || !e.w.known(o.CreatedDate) {
+// opportunities is the opportunity step. Each batch's two costly parts
+// run at once: the Id index on this goroutine and the interning of the
+// repeated strings on the sidecar (they share no state). The opportunities
+// are then built in row order, so the first failing row is reported, as
+// row by row; on an error Compute fails, so Ids indexed past it are never
+// read.
+func (e *engine) opportunities(src Source[Opportunity]) (int64, error) {
+	if src == nil {
+		return 0, nil
+	}
+	var n int64
+	var names [][4]uint32
+	var ids []string
+	err := src(func(rows []Opportunity) error {
+		n += int64(len(rows))
+		names = slices.Grow(names[:0], len(rows))[:len(rows)]
+		ids = slices.Grow(ids[:0], len(rows))[:len(rows)]
+		dup := -1
+		e.side.both(func() {
+			for i := range rows {
+				if o := &rows[i]; e.keepOpp(o) {
+					names[i] = [4]uint32{e.names.id(o.OwnerID), e.names.id(o.AccountID), e.names.id(o.LeadSource), e.names.id(o.CampaignID)}
+				}
+			}
+		}, func() { dup = e.indexOpps(rows, ids) })
+		for i := range rows {
+			o := &rows[i]
+			if !e.keepOpp(o) {
+				continue
+			}
+			if i == dup {
+				return fmt.Errorf("opportunity %s: duplicate Id in snapshot", o.ID)
+			}
+			if err := e.opportunity(o, ids[i], names[i]); err != nil {
+				return err
+			}
+		}
 		return nil
+	})
+	return n, err
+}
+
+// keepOpp is whether an opportunity row is part of the snapshot.
+func (e *engine) keepOpp(o *Opportunity) bool { return !o.IsDeleted && e.w.known(o.CreatedDate) }
+
+// indexOpps gives the kept rows the next table indexes, in row order, and
+// sets ids to their Ids (copied: the index keeps them). One map operation
+// both indexes a new Id and finds a duplicate (the map does not grow); it
+// returns the first duplicate's row, or -1.
+func (e *engine) indexOpps(rows []Opportunity, ids []string) int {
+	next := e.opps.n
+	for i := range rows {
+		o := &rows[i]
+		if !e.keepOpp(o) {
+			continue
+		}
+		id, before := strings.Clone(o.ID), len(e.oppIdx)
+		e.oppIdx[id] = next
+		if len(e.oppIdx) == before {
+			return i
+		}
+		ids[i] = id
+		next++
 	}
-	// Index first: one map operation both indexes a new Id and finds a
-	// duplicate (the map does not grow). Any error here fails Compute, so
-	// an entry without its opportunity is never read.
-	id, before := strings.Clone(o.ID), len(e.oppIdx)
-	e.oppIdx[id] = e.opps.n
-	if len(e.oppIdx) == before {
-		return fmt.Errorf("opportunity %s: duplicate Id in snapshot", o.ID)
-	}
-	x := opp{id: id, class: e.cfg.class(o.Type), owner: e.names.id(o.OwnerID), account: e.names.id(o.AccountID),
-		source: e.names.id(o.LeadSource), campaign: e.names.id(o.CampaignID), created: o.CreatedDate, closeDay: o.CloseDate,
+	return -1
+}
+
+// opportunity adds one kept, indexed row (Id copied, names interned) to
+// the table.
+func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
+	x := opp{id: id, class: e.cfg.class(o.Type), owner: names[0], account: names[1],
+		source: names[2], campaign: names[3], created: o.CreatedDate, closeDay: o.CloseDate,
 		histAt: -1, leadSQL: -1, convEnd: -1}
 	if x.class == "" {
 		e.stats.UnclassifiedTypes[strings.Clone(o.Type)]++
@@ -413,36 +474,101 @@ func stageAt(s Stage, l *Lead) int64 {
 	return -1
 }
 
-func (e *engine) lead(l *Lead) error {
+// leads is the lead step. Each batch's two costly parts run at once, as
+// in opportunities: the join into the opportunity index on this goroutine
+// (leadConversion) and the group tallies and MQLs on the sidecar
+// (leadCounters); they share no state. The counters that need both (a
+// cohort lead that became an opportunity) are added after the join.
+func (e *engine) leads(src Source[Lead]) (int64, error) {
+	if src == nil {
+		return 0, nil
+	}
+	var n int64
+	var conv []int32    // per row: the converted opportunity's index, or -1
+	var cohort []*tally // per row: the tally that counted it as a cohort SQL, or nil
+	err := src(func(rows []Lead) error {
+		n += int64(len(rows))
+		conv = slices.Grow(conv[:0], len(rows))[:len(rows)]
+		cohort = slices.Grow(cohort[:0], len(rows))[:len(rows)]
+		e.side.both(func() {
+			for i := range rows {
+				cohort[i] = e.leadCounters(&rows[i])
+			}
+		}, func() {
+			for i := range rows {
+				conv[i] = e.leadConversion(&rows[i])
+			}
+		})
+		for i, t := range cohort {
+			if t != nil && conv[i] >= 0 {
+				t.cohortOpp++
+				if e.opps.at(conv[i]).won {
+					t.cohortWon++
+				}
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// leadStages is a lead's MQL and SQL instants known at the as-of instant
+// (-1: not reached), and whether the lead counts at all.
+func (e *engine) leadStages(l *Lead) (mql, sql int64, ok bool) {
 	w := &e.w
 	if l.IsDeleted || !w.known(l.CreatedDate) {
-		return nil
+		return -1, -1, false
 	}
-	mql, sql := stageAt(e.cfg.MQL, l), stageAt(e.cfg.SQL, l)
+	mql, sql = stageAt(e.cfg.MQL, l), stageAt(e.cfg.SQL, l)
 	if mql >= 0 && !w.known(mql) {
 		mql = -1
 	}
 	if sql >= 0 && !w.known(sql) {
 		sql = -1
 	}
-	var o *opp
-	if l.ConvertedOpportunityID != "" {
-		if i, ok := e.oppIdx[l.ConvertedOpportunityID]; ok {
-			o = e.opps.at(i)
-			// Several leads converted into one opportunity: the smallest
-			// lead Id supplies the lead facts, whatever the row order.
-			if !o.hasLead || l.ID < o.leadID {
-				o.hasLead, o.leadID, o.leadCreated, o.leadSQL, o.leadSource = true, strings.Clone(l.ID), l.CreatedDate, sql, e.names.id(l.LeadSource)
-				o.convEnd = -1
-				if l.ConvertedDate != nil {
-					o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
-				}
-			}
-			if o.needTouches {
-				e.leadOpp[strings.Clone(l.ID)] = i
-			}
+	return mql, sql, true
+}
+
+// leadConversion joins a converted lead to its opportunity (lead facts,
+// touches join) and returns the opportunity's index, or -1.
+func (e *engine) leadConversion(l *Lead) int32 {
+	if l.ConvertedOpportunityID == "" {
+		return -1
+	}
+	_, sql, ok := e.leadStages(l)
+	if !ok {
+		return -1
+	}
+	i, ok := e.oppIdx[l.ConvertedOpportunityID]
+	if !ok {
+		return -1
+	}
+	o := e.opps.at(i)
+	// Several leads converted into one opportunity: the smallest lead Id
+	// supplies the lead facts, whatever the row order.
+	if !o.hasLead || l.ID < o.leadID {
+		o.hasLead, o.leadID, o.leadCreated, o.leadSQL, o.leadSource = true, strings.Clone(l.ID), l.CreatedDate, sql, e.names.id(l.LeadSource)
+		o.convEnd = -1
+		if l.ConvertedDate != nil {
+			o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
 		}
 	}
+	if o.needTouches {
+		e.leadOpp[strings.Clone(l.ID)] = i
+	}
+	return i
+}
+
+// leadCounters adds a lead to its group's counters and the period's MQLs.
+// It returns the group's tally when the lead is a cohort SQL (its
+// cohortOpp and cohortWon wait for the conversion join), else nil.
+func (e *engine) leadCounters(l *Lead) *tally {
+	mql, sql, ok := e.leadStages(l)
+	if !ok {
+		return nil
+	}
+	w := &e.w
+	var cohortSQL *tally
 	t := e.tally(group{owner: l.OwnerID, segment: l.Segment, region: l.Region, channel: l.LeadSource, dims: gLead})
 	if w.in(l.CreatedDate) {
 		t.leads++
@@ -451,12 +577,7 @@ func (e *engine) lead(l *Lead) error {
 			t.cohortMQL++
 			if sql >= 0 {
 				t.cohortSQL++
-				if o != nil {
-					t.cohortOpp++
-					if o.won {
-						t.cohortWon++
-					}
-				}
+				cohortSQL = t
 			}
 		}
 	}
@@ -471,7 +592,7 @@ func (e *engine) lead(l *Lead) error {
 			t.mqlSQLN++
 		}
 	}
-	return nil
+	return cohortSQL
 }
 
 // touchAt is a member's touch instant: FirstRespondedDate (midnight UTC)
