@@ -330,6 +330,9 @@ func split(cents int64, amount decimal.Decimal, weights []decimal.Decimal) ([]in
 		}
 		return out, nil
 	}
+	if allocInt(cents, weights, out) {
+		return out, nil
+	}
 	return allocateCents(amount, weights, out)
 }
 
