@@ -258,12 +258,12 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"opportunities", "opportunities", func() error { return count(e.opportunities(in.Opportunities)) }},
 		{"opportunity history", "opportunity_history", func() error {
-			if err := count(each(in.OpportunityHistory, e.history)); err != nil {
+			if err := count(eachJoined(e, in.OpportunityHistory, e.historyOpp, e.history)); err != nil {
 				return err
 			}
 			return e.settleOpps()
 		}},
-		{"contact roles", "contact_roles", func() error { return count(each(in.ContactRoles, e.contactRole)) }},
+		{"contact roles", "contact_roles", func() error { return count(eachJoined(e, in.ContactRoles, roleOpp, e.contactRole)) }},
 		{"leads", "leads", func() error { return count(e.leads(in.Leads)) }},
 		{"campaign members", "campaign_members", func() error {
 			e.leadFilter, e.contactFilter = filterOf(e.leadOpp), filterOf(e.contactOpps)
@@ -393,14 +393,16 @@ func (e *engine) stage(name string) (won, lost bool) {
 	return slices.Contains(e.cfg.WonStages, name), slices.Contains(e.cfg.LostStages, name)
 }
 
+// historyOpp is the opportunity Id a history row applies to, if it counts.
+func (e *engine) historyOpp(h *OpportunityHistory) (string, bool) {
+	return h.OpportunityID, !h.IsDeleted && e.w.known(h.CreatedDate)
+}
+
 // history applies the latest stage-history row known at the as-of instant
-// (ties on CreatedDate: the greater history Id wins).
-func (e *engine) history(h *OpportunityHistory) error {
-	if h.IsDeleted || !e.w.known(h.CreatedDate) {
-		return nil
-	}
-	i, ok := e.oppIdx[h.OpportunityID]
-	if !ok {
+// (ties on CreatedDate: the greater history Id wins); i is its
+// opportunity (eachJoined), or -1.
+func (e *engine) history(h *OpportunityHistory, i int32) error {
+	if i < 0 {
 		return nil
 	}
 	o := e.opps.at(i)
@@ -437,12 +439,15 @@ func (e *engine) settleOpps() error {
 
 func (e *engine) inFunnel(o *opp) bool { return slices.Contains(e.cfg.FunnelClasses, o.class) }
 
-func (e *engine) contactRole(r *ContactRole) error {
-	if r.IsDeleted || r.ContactID == "" {
-		return nil
-	}
-	i, ok := e.oppIdx[r.OpportunityID]
-	if !ok || !e.opps.at(i).needTouches {
+// roleOpp is the opportunity Id a contact role joins, if it counts.
+func roleOpp(r *ContactRole) (string, bool) {
+	return r.OpportunityID, !r.IsDeleted && r.ContactID != ""
+}
+
+// contactRole joins a contact to its opportunity i (eachJoined; -1: none)
+// when the opportunity needs touches.
+func (e *engine) contactRole(r *ContactRole, i int32) error {
+	if i < 0 || !e.opps.at(i).needTouches {
 		return nil
 	}
 	if cur := e.contactOpps[r.ContactID]; !slices.Contains(cur, i) {
