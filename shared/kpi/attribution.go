@@ -132,6 +132,14 @@ func positionalWeights(m Model, o *opp, pos map[string]int) []decimal.Decimal {
 
 type decayKey struct{ days, halfLife int64 }
 
+// posKey is what positionalWeights reads: the model (index), the touch
+// count and the touches of the two positions not fixed by the count
+// (first and last are 0 and n-1).
+type posKey struct {
+	model            uint8
+	n, oppAt, leadAt int
+}
+
 // attribute runs every model over the population and returns the
 // influenced values.
 func (e *engine) attribute() ([]Value, error) {
@@ -179,6 +187,7 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 		}
 	}()
 	decay := map[decayKey]decimal.Decimal{}
+	posWeights := map[posKey][]decimal.Decimal{}
 	half := decimal.NewFromFloat(0.5)
 	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
 	wantChannel := slices.Contains(e.cfg.Dimensions, DimChannel)
@@ -229,7 +238,14 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 					weights[j] = d
 				}
 			default:
-				weights = positionalWeights(m, o, pos)
+				// The weights depend only on the model, the touch count
+				// and the positions' touches: shared between opportunities
+				// (nothing writes a weights slice).
+				pk := posKey{model, len(o.touches), pos[PosOppCreation], pos[PosLeadCreation]}
+				if weights = posWeights[pk]; weights == nil {
+					weights = positionalWeights(m, o, pos)
+					posWeights[pk] = weights
+				}
 			}
 			// Weights are never negative (the configuration rejects negative
 			// position weights; decay and even weights are positive), so they
