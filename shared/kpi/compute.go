@@ -258,18 +258,18 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"opportunities", "opportunities", func() error { return count(e.opportunities(in.Opportunities)) }},
 		{"opportunity history", "opportunity_history", func() error {
-			if err := count(eachJoined(e, in.OpportunityHistory, e.historyOpp, e.history)); err != nil {
+			if err := count(eachJoined(e, in.OpportunityHistory, joinOpp(e, e.historyOpp), e.history)); err != nil {
 				return err
 			}
 			return e.settleOpps()
 		}},
-		{"contact roles", "contact_roles", func() error { return count(eachJoined(e, in.ContactRoles, roleOpp, e.contactRole)) }},
+		{"contact roles", "contact_roles", func() error { return count(eachJoined(e, in.ContactRoles, joinOpp(e, roleOpp), e.contactRole)) }},
 		{"leads", "leads", func() error { return count(e.leads(in.Leads)) }},
 		{"campaign members", "campaign_members", func() error {
 			e.leadFilter, e.contactFilter = filterOf(e.leadOpp), filterOf(e.contactOpps)
 			return count(each(in.CampaignMembers, e.member))
 		}},
-		{"tasks", "tasks", func() error { return count(each(in.Tasks, e.task)) }},
+		{"tasks", "tasks", func() error { return count(eachJoined(e, in.Tasks, e.taskMQL, e.task)) }},
 	}
 	for _, s := range steps {
 		rows = 0
@@ -400,7 +400,7 @@ func (e *engine) historyOpp(h *OpportunityHistory) (string, bool) {
 
 // history applies the latest stage-history row known at the as-of instant
 // (ties on CreatedDate: the greater history Id wins); i is its
-// opportunity (eachJoined), or -1.
+// opportunity (joinOpp), or -1.
 func (e *engine) history(h *OpportunityHistory, i int32) error {
 	if i < 0 {
 		return nil
@@ -444,7 +444,7 @@ func roleOpp(r *ContactRole) (string, bool) {
 	return r.OpportunityID, !r.IsDeleted && r.ContactID != ""
 }
 
-// contactRole joins a contact to its opportunity i (eachJoined; -1: none)
+// contactRole joins a contact to its opportunity i (joinOpp; -1: none)
 // when the opportunity needs touches.
 func (e *engine) contactRole(r *ContactRole, i int32) error {
 	if i < 0 || !e.opps.at(i).needTouches {
@@ -655,7 +655,18 @@ func (e *engine) member(m *CampaignMember) error {
 	return nil
 }
 
-func (e *engine) task(k *Task) error {
+// taskMQL is the MQL of the period a response task may answer, or nil.
+// It only reads mqlLeads (complete before the tasks), so eachJoined runs
+// it on both goroutines.
+func (e *engine) taskMQL(k *Task) *mqlLead {
+	if k.IsDeleted || k.WhoID == "" || !slices.Contains(e.cfg.ResponseTaskTypes, k.Type) {
+		return nil
+	}
+	return e.mqlLeads[k.WhoID]
+}
+
+// task counts a meeting and records the first response to ml (taskMQL).
+func (e *engine) task(k *Task, ml *mqlLead) error {
 	if k.IsDeleted {
 		return nil
 	}
@@ -668,11 +679,9 @@ func (e *engine) task(k *Task) error {
 			e.tally(group{owner: k.OwnerID, dims: gUser}).meetings++
 		}
 	}
-	if k.WhoID != "" && slices.Contains(e.cfg.ResponseTaskTypes, k.Type) {
-		if ml, ok := e.mqlLeads[k.WhoID]; ok && k.CreatedDate >= ml.at && e.w.known(k.CreatedDate) {
-			if ml.first < 0 || k.CreatedDate < ml.first {
-				ml.first = k.CreatedDate
-			}
+	if ml != nil && k.CreatedDate >= ml.at && e.w.known(k.CreatedDate) {
+		if ml.first < 0 || k.CreatedDate < ml.first {
+			ml.first = k.CreatedDate
 		}
 	}
 	return nil

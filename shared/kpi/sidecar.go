@@ -33,37 +33,45 @@ func (s *sidecar) both(a, b func()) {
 
 func (s *sidecar) stop() { close(s.jobs) }
 
-// eachJoined is each for rows that join the opportunity index: the
-// lookups (the costly part, and read only) run half on the sidecar, half
-// here, then fn gets every row in order with its opportunity's index, or
-// -1 when key declines the row or the Id is not indexed.
-func eachJoined[T any](e *engine, src Source[T], key func(*T) (string, bool), fn func(*T, int32) error) (int64, error) {
+// eachJoined is each for rows that join a map the step only reads: the
+// lookups (join, the costly part) run half on the sidecar, half here, then
+// fn gets every row in order with its join.
+func eachJoined[T, V any](e *engine, src Source[T], join func(*T) V, fn func(*T, V) error) (int64, error) {
 	if src == nil {
 		return 0, nil
 	}
 	var n int64
-	var idx []int32
-	lookup := func(rows []T, idx []int32) {
+	var joined []V
+	lookup := func(rows []T, out []V) {
 		for i := range rows {
-			idx[i] = -1
-			if id, ok := key(&rows[i]); ok {
-				if j, ok := e.oppIdx[id]; ok {
-					idx[i] = j
-				}
-			}
+			out[i] = join(&rows[i])
 		}
 	}
 	err := src(func(rows []T) error {
 		n += int64(len(rows))
-		idx = slices.Grow(idx[:0], len(rows))[:len(rows)]
+		joined = slices.Grow(joined[:0], len(rows))[:len(rows)]
 		h := len(rows) / 2
-		e.side.both(func() { lookup(rows[:h], idx[:h]) }, func() { lookup(rows[h:], idx[h:]) })
+		e.side.both(func() { lookup(rows[:h], joined[:h]) }, func() { lookup(rows[h:], joined[h:]) })
 		for i := range rows {
-			if err := fn(&rows[i], idx[i]); err != nil {
+			if err := fn(&rows[i], joined[i]); err != nil {
 				return err
 			}
 		}
+		clear(joined) // drop the pointers a join may hold
 		return nil
 	})
 	return n, err
+}
+
+// joinOpp joins a row to the opportunity index: the index of the Id key
+// gives, or -1 when key declines the row or the Id is not indexed.
+func joinOpp[T any](e *engine, key func(*T) (string, bool)) func(*T) int32 {
+	return func(r *T) int32 {
+		if id, ok := key(r); ok {
+			if j, ok := e.oppIdx[id]; ok {
+				return j
+			}
+		}
+		return -1
+	}
 }
