@@ -71,7 +71,14 @@ func writeKeyTable(w io.Writer, cur, prev *Result, dim, key string) error {
 			if s.Owner != sec.owner {
 				continue
 			}
-			for _, model := range modelsOf(s.Definition, cur) {
+			models, collapsed := modelsOf(s.Definition, cur), false
+			if len(models) > 1 && sameAcrossModels(cur, prev, s.Name, dim, key, models) {
+				// Every model distributes 100% of each amount, so a total
+				// over all campaigns (the org line) is the same under each:
+				// one line says so instead of six identical ones.
+				models, collapsed = models[:1], true
+			}
+			for _, model := range models {
 				c, ok := cur.Get(s.Name, dim, key, model)
 				if !ok {
 					continue
@@ -81,7 +88,10 @@ func writeKeyTable(w io.Writer, cur, prev *Result, dim, key string) error {
 					header = true
 				}
 				name := "  " + s.Name
-				if model != "" {
+				switch {
+				case collapsed:
+					name += " [every model]"
+				case model != "":
 					name += " [" + model + "]"
 				}
 				width = max(width, len(name))
@@ -171,4 +181,22 @@ func prevLabel(cur, prev *Result) string {
 		return "prev. quarter"
 	}
 	return "prev. same point"
+}
+
+// sameAcrossModels reports whether a modeled KPI has the same current and
+// previous value under every model for one dimension key.
+func sameAcrossModels(cur, prev *Result, kpi, dim, key string, models []string) bool {
+	for _, r := range []*Result{cur, prev} {
+		if r == nil {
+			continue
+		}
+		first, ok := r.Get(kpi, dim, key, models[0])
+		for _, m := range models[1:] {
+			v, ok2 := r.Get(kpi, dim, key, m)
+			if ok != ok2 || (ok && (!v.Value.Equal(first.Value) || v.Defined != first.Defined)) {
+				return false
+			}
+		}
+	}
+	return true
 }
