@@ -780,7 +780,7 @@ func (w *world) checkBadEvents(t *testing.T) {
 		{"payouts", `{"job":"payouts","mode":"qtd"}`, `payouts event: mode: payouts run at quarter close or as a rerun, not quarter to date`},
 		{"payouts", `{"job":"payouts","mode":"rerun","quarter":"2025Q1"}`, `payouts 2025Q1: final KPIs: `},
 		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve"}`, `approve event: approver: required: who approves is recorded on every statement`},
-		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x","peple":["005"]}`, `approve event: json: unknown field "peple"`},
+		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x","peple":["005"]}`, `approve event: json: cannot unmarshal JSON string into Go pipeline.Event: unknown object member name "peple"`},
 		// aws-lambda-go alone would drop what follows the first JSON value
 		// and run the approval; awsenv hands the handler the payload as sent.
 		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x"} {}`, `approve event: trailing data after the JSON object`},

@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/period"
 )
@@ -45,18 +47,24 @@ const (
 	ModeRerun      = "rerun"
 )
 
-// ParseEvent decodes an event strictly: unknown fields and trailing data are
-// errors, so a typo in a manual event fails loudly instead of running the
-// default job.
+// ParseEvent decodes an event strictly, with encoding/json/v2 semantics:
+// unknown fields, duplicate keys, names in another case, invalid UTF-8 and
+// trailing data are errors, so a typo in a manual event fails loudly instead
+// of running the default job (encoding/json v1 would match "Quarter" to
+// quarter and keep the last of two duplicate keys).
 func ParseEvent(raw []byte, job string) (Event, error) {
 	var e Event
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	val, err := dec.ReadValue()
+	if err != nil {
 		return Event{}, fmt.Errorf("%s event: %w", job, err)
 	}
-	if dec.More() {
+	val = val.Clone() // the decoder reuses its buffer on the next read
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return Event{}, fmt.Errorf("%s event: trailing data after the JSON object", job)
+	}
+	if err := jsonv2.Unmarshal(val, &e, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return Event{}, fmt.Errorf("%s event: %w", job, err)
 	}
 	if e.Job == "" {
 		e.Job = job
