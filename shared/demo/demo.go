@@ -174,7 +174,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if r.QTD, err = env.KPIFor(ctx, cur, asOf, false); err != nil {
 		return r, err
 	}
-	if r.QTDPrev, _, err = env.ComputeKPIs(ctx, cur.Prev(), cur.SamePointIn(asOf, cur.Prev()), false); err != nil {
+	if r.QTDPrev, err = env.ComputeKPIs(ctx, cur.Prev(), cur.SamePointIn(asOf, cur.Prev()), false); err != nil {
 		return r, err
 	}
 

@@ -137,7 +137,9 @@ func (e Event) validate() error {
 // time the function runs: close means the quarter that just ended, as of its
 // (exclusive) end; qtd means the current quarter as of now (or the end of the
 // event's asof day).
-func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final bool, err error) {
+//
+// The event was validated by ParseEvent, so its dates and quarter parse.
+func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final bool) {
 	asOf = now.UTC()
 	if e.AsOf != "" {
 		d, _ := time.Parse(time.DateOnly, e.AsOf)
@@ -145,12 +147,12 @@ func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final 
 	}
 	switch e.Mode {
 	case ModeQTD:
-		return period.Of(asOf), asOf, false, nil
+		return period.Of(asOf), asOf, false
 	case ModeRerun:
 		q, _ = period.Parse(e.Quarter)
-		return q, q.End(), true, nil
+		return q, q.End(), true
 	default: // close
 		q = period.Of(asOf).Prev()
-		return q, q.End(), true, nil
+		return q, q.End(), true
 	}
 }

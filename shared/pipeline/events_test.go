@@ -47,17 +47,17 @@ func TestParseEvent(t *testing.T) {
 func TestEventQuarters(t *testing.T) {
 	now := time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC) // the quarterly close schedule fires
 	e, _ := ParseEvent([]byte(`{"mode":"close"}`), "kpi")
-	q, asOf, final, _ := e.Quarters(now)
+	q, asOf, final := e.Quarters(now)
 	if q.String() != "2026Q3" || !final || !asOf.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("close: %v %v %v", q, asOf, final)
 	}
 	e, _ = ParseEvent([]byte(`{"mode":"qtd"}`), "kpi")
-	q, asOf, final, _ = e.Quarters(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
+	q, asOf, final = e.Quarters(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
 	if q.String() != "2026Q4" || final || asOf.Day() != 20 {
 		t.Errorf("qtd: %v %v %v", q, asOf, final)
 	}
 	e, _ = ParseEvent([]byte(`{"mode":"rerun","quarter":"2025Q4"}`), "payouts")
-	if q, _, final, _ = e.Quarters(now); q.String() != "2025Q4" || !final {
+	if q, _, final = e.Quarters(now); q.String() != "2025Q4" || !final {
 		t.Errorf("rerun: %v", q)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ func kpiSK(prefix string, v kpi.Value) string {
 	return prefix + strings.Join([]string{v.KPI, v.Dimension, v.Key, v.Model}, "#")
 }
 
+// kpiInputs are the objects the KPI engine reads.
+var kpiInputs = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task}
+
 // snapshots resolves, for each object, the newest committed snapshot on or
 // before asOf. Every object the KPI engine reads must have one.
 func (e *Env) snapshots(ctx context.Context, asOf time.Time, objects ...*crm.Object) (map[string]*lake.Manifest, error) {
@@ -84,14 +88,29 @@ func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[
 	return kpi.Concurrent(scanWorkers, srcs...)
 }
 
+// manifestKeys lists the snapshots' manifest keys, sorted: the run's inputs
+// for its idempotency hash.
+func manifestKeys(snaps map[string]*lake.Manifest) []string {
+	keys := make([]string, 0, len(snaps))
+	for _, m := range snaps {
+		keys = append(keys, m.Key())
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // ComputeKPIs computes the catalog for quarter q as of asOf over the newest
 // committed snapshots, without writing anything (the scorecard's comparison
 // with the same point of the previous quarter uses it as well).
-func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*kpi.Result, map[string]string, error) {
-	snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task)
+func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*kpi.Result, error) {
+	snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	return e.computeKPIs(ctx, q, asOf, final, snaps)
+}
+
+func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest) (*kpi.Result, error) {
 	in := kpi.Inputs{
 		Users:              scan[kpi.User](ctx, e.Blob, snaps["User"]),
 		Accounts:           scan[kpi.Account](ctx, e.Blob, snaps["Account"]),
@@ -105,30 +124,31 @@ func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 	}
 	res, err := kpi.Compute(e.KPIConfig, in, kpi.Period{Quarter: q, AsOf: asOf, Final: final})
 	if err != nil {
-		return nil, nil, fmt.Errorf("kpi %s as of %s: %w", q, asOf.Format(time.DateOnly), err)
+		return nil, fmt.Errorf("kpi %s as of %s: %w", q, asOf.Format(time.DateOnly), err)
+	}
+	return res, nil
+}
+
+// KPIFor computes the catalog for quarter q as of asOf, writes the gold
+// Parquet partition and the results items, and returns what it computed.
+func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*KPIRun, error) {
+	snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
+	if err != nil {
+		return nil, err
+	}
+	return e.kpiFor(ctx, q, asOf, final, snaps)
+}
+
+// kpiFor is KPIFor over snapshots already resolved (by the run's plan, so
+// the inputs hashed are the inputs read).
+func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest) (*KPIRun, error) {
+	res, err := e.computeKPIs(ctx, q, asOf, final, snaps)
+	if err != nil {
+		return nil, err
 	}
 	inputs := make(map[string]string, len(snaps))
 	for name, m := range snaps {
 		inputs[name] = m.Key()
-	}
-	return res, inputs, nil
-}
-
-// KPI computes the catalog for a kpi event, writes the gold Parquet partition
-// and the results items, and returns what it computed.
-func (e *Env) KPI(ctx context.Context, ev Event) (*KPIRun, error) {
-	q, asOf, final, err := ev.Quarters(e.now())
-	if err != nil {
-		return nil, err
-	}
-	return e.KPIFor(ctx, q, asOf, final)
-}
-
-// KPIFor is KPI for an explicit quarter and as-of instant.
-func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*KPIRun, error) {
-	res, inputs, err := e.ComputeKPIs(ctx, q, asOf, final)
-	if err != nil {
-		return nil, err
 	}
 	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final)}
 	for name, key := range inputs {

@@ -42,18 +42,18 @@ type userRow struct {
 // for clawbacks: enough for any window up to a year.
 const clawbackQuarters = 4
 
-// Payouts computes the draft statements of a payouts event's quarter.
-func (e *Env) Payouts(ctx context.Context, ev Event) (*PayoutRun, error) {
-	q, _, _, err := ev.Quarters(e.now())
-	if err != nil {
-		return nil, err
-	}
-	return e.PayoutsFor(ctx, q)
-}
+// payoutInputs are the snapshots payouts read besides the final KPIs.
+var payoutInputs = []*crm.Object{crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit}
 
 // PayoutsFor validates the comp configuration, then computes and stores the
 // draft statements of quarter q from its final KPIs and the deals.
 func (e *Env) PayoutsFor(ctx context.Context, q period.Quarter) (*PayoutRun, error) {
+	return e.payoutsFor(ctx, q, nil)
+}
+
+// payoutsFor is PayoutsFor over snapshots already resolved by the run's plan
+// (nil: resolve them here, after validation).
+func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string]*lake.Manifest) (*PayoutRun, error) {
 	// Validation first: a bad plan is rejected before anything is read or
 	// computed, and nothing is written.
 	cfg, err := comp.LoadConfig(e.CompConfig)
@@ -67,9 +67,10 @@ func (e *Env) PayoutsFor(ctx context.Context, q period.Quarter) (*PayoutRun, err
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
-	snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit)
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	if snaps == nil {
+		if snaps, err = e.snapshots(ctx, e.now(), payoutInputs...); err != nil {
+			return nil, fmt.Errorf("payouts %s: %w", q, err)
+		}
 	}
 	people, err := e.people(ctx, snaps[crm.User.Name])
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/venn-revops/venn/shared/comp/statementstore"
-	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/extract"
 )
 
@@ -32,22 +31,14 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 // read and the KPI definitions.
 func (e *Env) PlanKPI() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
-		q, asOf, final, err := ev.Quarters(e.now())
+		q, asOf, final := ev.Quarters(e.now())
+		snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
 		if err != nil {
 			return Run{}, err
 		}
-		snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task)
-		if err != nil {
-			return Run{}, err
-		}
-		keys := make([]string, 0, len(snaps)+2)
-		for _, m := range snaps {
-			keys = append(keys, m.Key())
-		}
-		sort.Strings(keys)
-		keys = append(keys, e.KPIConfig.Hash, fmt.Sprint(final))
+		keys := append(manifestKeys(snaps), e.KPIConfig.Hash, fmt.Sprint(final))
 		return Run{Period: q.String() + "@" + asOfDate(asOf, final), InputHash: hashOf(keys...), Do: func(ctx context.Context) (any, Metrics, error) {
-			run, err := e.KPIFor(ctx, q, asOf, final)
+			run, err := e.kpiFor(ctx, q, asOf, final, snaps)
 			if err != nil {
 				return nil, Metrics{}, err
 			}
@@ -61,30 +52,23 @@ func (e *Env) PlanKPI() Planner {
 // set, the snapshots of users and deals, and the comp configuration files.
 func (e *Env) PlanPayouts() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
-		q, _, _, err := ev.Quarters(e.now())
-		if err != nil {
-			return Run{}, err
-		}
+		q, _, _ := ev.Quarters(e.now())
 		head, err := e.Store.Get(ctx, kpiPK(q.String()), "FINAL#_run")
 		if err != nil {
 			return Run{}, fmt.Errorf("payouts %s: final KPIs: %w (run the kpi job for the quarter first)", q, err)
 		}
-		snaps, err := e.snapshots(ctx, e.now(), crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit)
+		snaps, err := e.snapshots(ctx, e.now(), payoutInputs...)
 		if err != nil {
 			return Run{}, err
 		}
-		parts := []string{string(head.Body)}
-		for _, m := range snaps {
-			parts = append(parts, m.Key())
-		}
-		sort.Strings(parts[1:])
+		parts := append([]string{string(head.Body)}, manifestKeys(snaps)...)
 		cfgHash, err := hashFS(e.CompConfig)
 		if err != nil {
 			return Run{}, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
 		}
 		parts = append(parts, cfgHash)
 		return Run{Period: q.String(), InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
-			run, err := e.PayoutsFor(ctx, q)
+			run, err := e.payoutsFor(ctx, q, snaps)
 			if err != nil {
 				return nil, Metrics{}, err
 			}
