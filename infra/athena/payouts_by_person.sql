@@ -1,10 +1,9 @@
 -- Draft or approved payout per person for a quarter, by line kind. Amounts
 -- are DECIMAL(18,2): the sums are exact cents, and a statement's total is the
--- sum of its rounded lines.
+-- sum of its rounded lines. Names, teams and cost centers are on the payroll
+-- export (exports_payroll) and the CRM user snapshot; join on employee_id.
 SELECT person_id,
        employee_id,
-       name,
-       team,
        sum(amount) FILTER (WHERE kind = 'attainment_bonus') AS attainment_bonus,
        sum(amount) FILTER (WHERE kind = 'commission') AS commission,
        sum(amount) FILTER (WHERE kind = 'clawback') AS clawback,
@@ -14,5 +13,5 @@ SELECT person_id,
        arbitrary(currency) AS currency
 FROM comp_statement_lines
 WHERE quarter = '2026Q3'
-GROUP BY person_id, employee_id, name, team
+GROUP BY person_id, employee_id
 ORDER BY total DESC;

@@ -12,7 +12,6 @@ import (
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
-	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
 )
 
@@ -151,31 +150,6 @@ func (e *Env) people(ctx context.Context, m *lake.Manifest) ([]comp.Person, erro
 	return out, err
 }
 
-// StatementLine is one row of comp/quarter=…/: a statement line, flat, for BI
-// and finance. Money is DECIMAL(18,2) on int64 cents.
-type StatementLine struct {
-	Quarter     string `parquet:"quarter,dict"`
-	StatementID string `parquet:"statement_id"`
-	PersonID    string `parquet:"person_id"`
-	EmployeeID  string `parquet:"employee_id"`
-	Name        string `parquet:"name"`
-	Team        string `parquet:"team,dict"`
-	Line        int32  `parquet:"line"`
-	LineKey     string `parquet:"line_key"`
-	Kind        string `parquet:"kind,dict"`
-	Component   string `parquet:"component,dict"`
-	Plan        string `parquet:"plan,dict"`
-	Metric      string `parquet:"metric,dict"`
-	Scope       string `parquet:"scope,dict"`
-	Segment     string `parquet:"segment"`
-	Ref         string `parquet:"ref"`
-	AmountCents int64  `parquet:"amount,decimal(2:18)"`
-	Currency    string `parquet:"currency,dict"`
-	Explain     string `parquet:"explain"`
-	InputHash   string `parquet:"input_hash"`
-	CodeVersion string `parquet:"code_version,dict"`
-}
-
 // writeStatements writes each statement as deterministic JSON and readable
 // text into the run folder, then commits the statement-lines table whose
 // manifest names that folder.
@@ -185,7 +159,6 @@ func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []com
 	// Beside the table's run folder, not inside it: Athena reads every file
 	// under a registered partition location as Parquet.
 	folder := lake.RunFolder(partition+"/statements", id)
-	var rows []StatementLine
 	for i := range stmts {
 		s := &stmts[i]
 		js, err := s.JSON()
@@ -202,17 +175,12 @@ func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []com
 		if err := e.Blob.Put(ctx, folder+"/"+s.PersonID+".txt", &txt); err != nil {
 			return nil, err
 		}
-		for n, l := range s.Lines {
-			rows = append(rows, StatementLine{Quarter: s.Quarter, StatementID: s.ID, PersonID: s.PersonID, EmployeeID: s.EmployeeID, Name: s.Name, Team: s.Team,
-				Line: int32(n + 1), LineKey: l.Key, Kind: l.Kind, Component: l.Component, Plan: l.Plan, Metric: l.Metric, Scope: l.Scope, Segment: l.Segment, Ref: l.Ref,
-				AmountCents: money.Cents(l.Amount.Decimal), Currency: s.Currency, Explain: l.Explain, InputHash: s.InputHash, CodeVersion: s.CodeVersion})
-		}
 	}
 	meta := map[string]string{"statements": folder, "code_version": e.CodeVersion}
 	for name, m := range inputs {
 		meta["input."+name] = m.Key()
 	}
-	return lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "comp/statement_lines", RunID: id, Meta: meta, Now: e.Now})
+	return lake.WriteTable(ctx, e.Blob, partition, comp.LineRows(stmts), lake.TableOptions{Table: "comp/statement_lines", RunID: id, Meta: meta, Now: e.Now})
 }
 
 // Approval is what an approve event did.
