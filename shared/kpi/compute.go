@@ -175,8 +175,8 @@ type engine struct {
 	oppIdx   map[string]int32
 	oppDims  map[dimKey]*tally // opportunity counters, added straight to dimension keys
 
-	contactOpps map[string][]int32 // only contacts on opportunities needing touches
-	leadOpp     map[string]int32   // converted lead → opportunity needing touches
+	contactOpps map[string]*[]int32 // only contacts on opportunities needing touches
+	leadOpp     map[string]int32    // converted lead → opportunity needing touches
 	mqlLeads    map[string]*mqlLead
 	targets     []int32 // scratch of member()
 
@@ -185,6 +185,7 @@ type engine struct {
 	leadFilter, contactFilter *idFilter
 
 	groups map[group]*tally
+	vals   map[string]string // keepVal's values
 	stats  Stats
 	side   *sidecar // runs half of a step's per-batch work beside it
 }
@@ -195,10 +196,26 @@ type mqlLead struct {
 	g     *tally
 }
 
+// keepVal is s cloned once per distinct value, for the few values of a
+// picklist (team, segment, region, type): the rows' strings are borrowed
+// (see Inputs), and a clone per row of a 500k-row table would cost more
+// than the lookup.
+func (e *engine) keepVal(s string) string {
+	if v, ok := e.vals[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	e.vals[v] = v
+	return v
+}
+
+// tally is g's tally, created on first use. g's strings may be borrowed
+// from the batch (see Inputs): a new key is stored cloned.
 func (e *engine) tally(g group) *tally {
 	t := e.groups[g]
 	if t == nil {
 		t = &tally{}
+		g.owner, g.segment, g.region, g.channel, g.campaign = strings.Clone(g.owner), strings.Clone(g.segment), strings.Clone(g.region), strings.Clone(g.channel), strings.Clone(g.campaign)
 		e.groups[g] = t
 	}
 	return t
@@ -224,8 +241,8 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 	}
 	e := &engine{cfg: cfg, w: w,
 		team: map[string]string{}, accounts: map[string][2]string{}, campType: map[string]string{},
-		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string][]int32{}, leadOpp: map[string]int32{},
-		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{},
+		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string]*[]int32{}, leadOpp: map[string]int32{},
+		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: map[string]string{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 		side:  newSidecar(),
 	}
@@ -238,12 +255,12 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		run        func() error
 	}{
 		{"users", "users", func() error {
-			return count(each(in.Users, func(u *User) error { e.team[u.ID] = u.Team; return nil }))
+			return count(each(in.Users, func(u *User) error { e.team[strings.Clone(u.ID)] = e.keepVal(u.Team); return nil }))
 		}},
 		{"accounts", "accounts", func() error {
 			return count(each(in.Accounts, func(a *Account) error {
 				if !a.IsDeleted {
-					e.accounts[a.ID] = [2]string{a.Segment, a.Region}
+					e.accounts[strings.Clone(a.ID)] = [2]string{e.keepVal(a.Segment), e.keepVal(a.Region)}
 				}
 				return nil
 			}))
@@ -251,7 +268,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		{"campaigns", "campaigns", func() error {
 			return count(each(in.Campaigns, func(c *Campaign) error {
 				if !c.IsDeleted {
-					e.campType[c.ID] = c.Type
+					e.campType[strings.Clone(c.ID)] = e.keepVal(c.Type)
 				}
 				return nil
 			}))
@@ -450,12 +467,12 @@ func (e *engine) contactRole(r *ContactRole, i int32) error {
 	if i < 0 || !e.opps.at(i).needTouches {
 		return nil
 	}
-	if cur := e.contactOpps[r.ContactID]; !slices.Contains(cur, i) {
-		if cur == nil {
-			e.contactOpps[strings.Clone(r.ContactID)] = []int32{i}
-		} else {
-			e.contactOpps[r.ContactID] = append(cur, i)
-		}
+	// A pointer value, so adding to a known contact never assigns to the
+	// map: that would replace the stored key with the borrowed one.
+	if cur := e.contactOpps[r.ContactID]; cur == nil {
+		e.contactOpps[strings.Clone(r.ContactID)] = &[]int32{i}
+	} else if !slices.Contains(*cur, i) {
+		*cur = append(*cur, i)
 	}
 	return nil
 }
@@ -626,7 +643,7 @@ func (e *engine) member(m *CampaignMember) error {
 		}
 	}
 	if m.ContactID != "" && e.contactFilter.mayContain(m.ContactID) {
-		for _, i := range e.contactOpps[m.ContactID] {
+		for _, i := range e.contactOppsOf(m.ContactID) {
 			if !slices.Contains(targets, i) {
 				targets = append(targets, i)
 			}
@@ -651,6 +668,14 @@ func (e *engine) member(m *CampaignMember) error {
 		}
 		e.stats.Touches++
 		o.touches = append(o.touches, touch{at: at, member: strings.Clone(m.ID), campaign: e.names.id(m.CampaignID)})
+	}
+	return nil
+}
+
+// contactOppsOf is the opportunities a contact's roles join (contactRole).
+func (e *engine) contactOppsOf(id string) []int32 {
+	if p := e.contactOpps[id]; p != nil {
+		return *p
 	}
 	return nil
 }

@@ -4,12 +4,14 @@ import "sync"
 
 // Concurrent merges several sources of one object (typically one per
 // Parquet part file) into one Source that reads up to workers of them at
-// once, so decoding overlaps with the engine's work on another core. Each
-// batch is copied before it is handed on, because a source may reuse its
-// slice once its callback returns; at most 2×workers batches are in flight,
-// so memory stays bounded by batches, not by the table. The copies are
-// recycled once fn returns (fn must not keep the slice, as for any Source),
-// so a 20M-row table does not become 20M rows of garbage to collect.
+// once, so decoding overlaps with the engine's work on another core.
+//
+// A batch is handed over, not copied: its source stays blocked in its
+// callback until fn has returned, so each worker has at most one batch in
+// flight and a source's batch (and anything it points into, such as the
+// borrowed strings of lake.ScanFilesBorrowed) lives exactly as long as for
+// a direct call. While fn works on one worker's batch, the other workers
+// decode their next ones.
 //
 // Rows arrive in no particular order across sources. Compute does not
 // depend on row order: every tie is broken by an Id (see docs/kpis.md).
@@ -30,11 +32,12 @@ func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
 			return nil
 		}
 	}
+	type batch struct {
+		rows []T
+		done chan error // fn's verdict on rows: nil, or errStopped
+	}
 	return func(fn func([]T) error) error {
-		batches := make(chan []T, 2*workers)
-		// free holds copies fn is done with; workers take one before
-		// allocating. Its capacity covers every batch that can be in flight.
-		free := make(chan []T, 3*workers+1)
+		batches := make(chan batch)
 		stop := make(chan struct{})
 		var once sync.Once
 		var firstErr error
@@ -47,27 +50,18 @@ func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				done := make(chan error, 1)
 				for s := range next {
 					if s == nil {
 						continue
 					}
 					err := s(func(rows []T) error {
-						var cp []T
 						select {
-						case cp = <-free:
-						default:
-						}
-						if cap(cp) < len(rows) {
-							cp = make([]T, len(rows))
-						}
-						cp = cp[:len(rows)]
-						copy(cp, rows)
-						select {
-						case batches <- cp:
-							return nil
+						case batches <- batch{rows, done}:
 						case <-stop:
 							return errStopped
 						}
+						return <-done // the loop below answers every batch it takes
 					})
 					if err != nil && err != errStopped {
 						fail(err)
@@ -87,19 +81,19 @@ func Concurrent[T any](workers int, sources ...Source[T]) Source[T] {
 			}
 		}()
 		go func() { wg.Wait(); close(batches) }()
-		for rows := range batches {
+		for b := range batches {
 			select {
 			case <-stop:
-				continue // drain so the workers can exit
+				b.done <- errStopped // drain so the workers can exit
+				continue
 			default:
 			}
-			if err := fn(rows); err != nil {
+			if err := fn(b.rows); err != nil {
 				fail(err)
+				b.done <- errStopped
+				continue
 			}
-			select {
-			case free <- rows:
-			default:
-			}
+			b.done <- nil
 		}
 		// Every worker has returned (batches is closed after wg.Wait), so
 		// firstErr is settled.

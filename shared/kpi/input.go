@@ -116,10 +116,12 @@ type Task struct {
 // Source streams one object's rows in batches: it calls fn once per batch
 // and returns fn's first error. lake.Scan fits it directly:
 //
-//	kpi.Source[kpi.Lead](func(fn func([]kpi.Lead) error) error { return lake.Scan(ctx, blob, m, fn) })
+//	kpi.Source[kpi.Lead](func(fn func([]kpi.Lead) error) error { return lake.ScanFilesBorrowed(ctx, blob, m.Files, fn) })
 //
-// The engine never keeps a batch after fn returns, so the caller may reuse
-// the slice. A nil Source has no rows.
+// The engine never keeps a batch, nor any string in it, after fn returns:
+// it clones every string it keeps. So the caller may reuse the slice, and
+// the strings may point into buffers the caller reuses
+// (lake.ScanFilesBorrowed). A nil Source has no rows.
 type Source[T any] func(fn func(rows []T) error) error
 
 // Rows is a Source over an in-memory slice (tests, small orgs).
@@ -146,7 +148,7 @@ func Rows[T any](rows []T) Source[T] {
 //	func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[T] {
 //		var srcs []kpi.Source[T]
 //		for _, f := range m.Files {
-//			srcs = append(srcs, func(fn func([]T) error) error { return lake.ScanFiles(ctx, b, []lake.File{f}, fn) })
+//			srcs = append(srcs, func(fn func([]T) error) error { return lake.ScanFilesBorrowed(ctx, b, []lake.File{f}, fn) })
 //		}
 //		return kpi.Concurrent(2, srcs...)
 //	}

@@ -167,10 +167,14 @@ func planColumns(fields []projField, s *parquet.Schema) []columnPlan {
 // scanColumns reads pf through plan into buf, calling fn per batch of at
 // most len(buf) rows (never spanning row groups). fn's error is returned
 // as is (kpi.Concurrent compares it).
-func scanColumns[T any](ctx context.Context, key string, pf *parquet.File, plan []columnPlan, buf []T, fn func([]T) error) error {
+//
+// borrow: plain string values are not copied off their pages; every page a
+// batch read from is held until fn has returned (see ScanFilesBorrowed).
+func scanColumns[T any](ctx context.Context, key string, pf *parquet.File, plan []columnPlan, buf []T, borrow bool, fn func([]T) error) error {
 	cursors := make([]columnCursor, len(plan))
 	for i := range plan {
 		cursors[i].plan = &plan[i]
+		cursors[i].borrow = borrow
 	}
 	size := unsafe.Sizeof(buf[0])
 	for _, rg := range pf.RowGroups() {
@@ -195,7 +199,11 @@ func scanColumns[T any](ctx context.Context, key string, pf *parquet.File, plan 
 						return fmt.Errorf("scan %s: column %s: %w", key, cursors[i].plan.column, err)
 					}
 				}
-				if err := fn(buf[:n]); err != nil {
+				err := fn(buf[:n])
+				for i := range cursors {
+					cursors[i].releaseHeld()
+				}
+				if err != nil {
 					return err
 				}
 				left -= int64(n)
@@ -241,6 +249,12 @@ type columnCursor struct {
 	// its entries, shared by every row that uses them.
 	dict     parquet.Dictionary
 	dictStrs []string
+
+	// borrow: pageStr points into the page itself, so a page is not
+	// released when the cursor moves on but held until the batch's fn has
+	// returned (releaseHeld).
+	borrow bool
+	held   []parquet.Page
 }
 
 func (c *columnCursor) open(cc parquet.ColumnChunk) {
@@ -249,11 +263,64 @@ func (c *columnCursor) open(cc parquet.ColumnChunk) {
 	c.dict, c.dictStrs = nil, nil
 }
 
-func (c *columnCursor) close() {
-	if c.page != nil {
-		parquet.Release(c.page)
-		c.page = nil
+// drop lets go of the current page: back to parquet-go's pool, or onto
+// the held list while strings of the current batch may point into it.
+func (c *columnCursor) drop() {
+	if c.page == nil {
+		return
 	}
+	if c.borrow {
+		c.held = append(c.held, c.page)
+	} else {
+		parquet.Release(c.page)
+	}
+	c.page = nil
+}
+
+// releaseHeld returns the pages a finished batch borrowed from to the pool.
+func (c *columnCursor) releaseHeld() {
+	for i, p := range c.held {
+		if poisonBorrowed {
+			poison(p)
+		}
+		parquet.Release(p)
+		c.held[i] = nil
+	}
+	c.held = c.held[:0]
+}
+
+// poisonBorrowed makes releaseHeld overwrite every string page it
+// releases (see PoisonBorrowed).
+var poisonBorrowed = false
+
+// PoisonBorrowed is a test switch: while on, ScanFilesBorrowed overwrites
+// each page it lent strings from with '#' once the batch's fn has
+// returned, so a string kept past fn without a clone reads as "####…"
+// instead of, by chance, as a plausible value from a later page. It
+// returns a func that restores the previous setting. Never set it in
+// production; it is not safe for concurrent use with a running scan.
+func PoisonBorrowed(on bool) (restore func()) {
+	prev := poisonBorrowed
+	poisonBorrowed = on
+	return func() { poisonBorrowed = prev }
+}
+
+func poison(p parquet.Page) {
+	if p.Type().Kind() != parquet.ByteArray || p.Dictionary() != nil {
+		return
+	}
+	v := p.Data()
+	d, _ := v.ByteArray()
+	for i := range d {
+		d[i] = '#'
+	}
+}
+
+// close ends the row group's chunk: only after the last batch's fn has
+// returned, so every page can go back to the pool.
+func (c *columnCursor) close() {
+	c.drop()
+	c.releaseHeld()
 	if c.pages != nil {
 		c.pages.Close()
 		c.pages = nil
@@ -283,10 +350,7 @@ func (c *columnCursor) finish() error {
 
 // next loads the next page and decodes its non-null values.
 func (c *columnCursor) next() error {
-	if c.page != nil {
-		parquet.Release(c.page)
-		c.page = nil
-	}
+	c.drop()
 	p, err := c.pages.ReadPage()
 	if errors.Is(err, io.EOF) {
 		return errors.New("fewer values than the row group's rows")
@@ -328,7 +392,12 @@ func (c *columnCursor) next() error {
 			d, offs := data.ByteArray()
 			nvals = max(len(offs)-1, 0)
 			c.idx, c.pageStr, c.offs, c.offBase = nil, "", offs, 0
-			if nvals > 0 {
+			switch {
+			case nvals == 0 || offs[nvals] == offs[0]:
+			case c.borrow:
+				// No copy: the page is held until the batch is done.
+				c.pageStr, c.offBase = unsafe.String(&d[offs[0]], int(offs[nvals]-offs[0])), offs[0]
+			default:
 				// One copy per page: every value of the page shares it.
 				c.pageStr, c.offBase = string(d[offs[0]:offs[nvals]]), offs[0]
 			}

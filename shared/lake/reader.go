@@ -140,9 +140,28 @@ func Scan[T any](ctx context.Context, b Blob, m *Manifest, fn func(rows []T) err
 
 // ScanFiles is Scan over an explicit file list (e.g. a manifest's Changes).
 func ScanFiles[T any](ctx context.Context, b Blob, files []File, fn func(rows []T) error) error {
+	return scanFiles(ctx, b, files, false, fn)
+}
+
+// ScanFilesBorrowed is ScanFiles without copying string values off the
+// column pages: on the columnar fast path a row's strings point into
+// parquet-go's pooled page buffers, which go back to the pool once fn has
+// returned. So a string is valid only until fn returns; a caller that
+// keeps one (a map key, a field of a kept struct) must strings.Clone it.
+// Beware of Go maps: assigning to an existing string key replaces the
+// stored key with the one given, so m[borrowed] = v keeps borrowed.
+//
+// It exists for the KPI engine, which scans the largest tables and clones
+// the few values it keeps: copying every string of every page was the
+// largest single cost of its scan.
+func ScanFilesBorrowed[T any](ctx context.Context, b Blob, files []File, fn func(rows []T) error) error {
+	return scanFiles(ctx, b, files, true, fn)
+}
+
+func scanFiles[T any](ctx context.Context, b Blob, files []File, borrow bool, fn func(rows []T) error) error {
 	buf := make([]T, 1024)
 	for _, f := range files {
-		if err := scanFile(ctx, b, f, buf, fn); err != nil {
+		if err := scanFile(ctx, b, f, buf, borrow, fn); err != nil {
 			return err
 		}
 	}
@@ -153,7 +172,7 @@ func ScanFiles[T any](ctx context.Context, b Blob, files []File, fn func(rows []
 // to compare it with GenericReader.
 var columnar = true
 
-func scanFile[T any](ctx context.Context, b Blob, f File, buf []T, fn func(rows []T) error) (err error) {
+func scanFile[T any](ctx context.Context, b Blob, f File, buf []T, borrow bool, fn func(rows []T) error) (err error) {
 	pf, closer, err := openFile(ctx, b, f)
 	if err != nil {
 		return err
@@ -167,7 +186,7 @@ func scanFile[T any](ctx context.Context, b Blob, f File, buf []T, fn func(rows 
 	}()
 	if columnar {
 		if plan := planColumns(projectionOf(reflect.TypeFor[T]()), pf.Schema()); plan != nil {
-			return scanColumns(ctx, f.Key, pf, plan, buf, fn)
+			return scanColumns(ctx, f.Key, pf, plan, buf, borrow, fn)
 		}
 	}
 	r := parquet.NewGenericReader[T](pf)

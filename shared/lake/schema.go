@@ -42,25 +42,25 @@ const DefaultRowGroupRows = 128 * 1024
 // the next part file.
 const DefaultFileRows = 1_000_000
 
-// nodeOf maps a registry type to its Parquet leaf: strings (Picklist
-// dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC), DECIMAL(18,2)
+// nodeOf maps a registry field to its Parquet leaf: strings (Picklist and
+// Dict fields dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC), DECIMAL(18,2)
 // on int64 and DECIMAL(9,2) on int32 (hundredths, as the Parquet spec wants
 // int32 up to 9 digits), INT64.
-func nodeOf(t crm.FieldType) parquet.Node {
-	switch t {
-	case crm.Picklist:
+func nodeOf(f crm.Field) parquet.Node {
+	switch t := f.Type; {
+	case t == crm.Picklist, f.Dict && t == crm.ID:
 		return parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
-	case crm.Bool:
+	case t == crm.Bool:
 		return parquet.Leaf(parquet.BooleanType)
-	case crm.Date:
+	case t == crm.Date:
 		return parquet.Date()
-	case crm.DateTime:
+	case t == crm.DateTime:
 		return parquet.Timestamp(parquet.Microsecond)
-	case crm.Currency:
+	case t == crm.Currency:
 		return parquet.Decimal(2, 18, parquet.Int64Type)
-	case crm.Percent:
+	case t == crm.Percent:
 		return parquet.Decimal(2, 9, parquet.Int32Type)
-	case crm.Int:
+	case t == crm.Int:
 		return parquet.Int(64)
 	default: // Text, ID, Email, Phone
 		return parquet.String()
@@ -95,9 +95,26 @@ type ObjectSchema struct {
 // NewObjectSchema builds the snapshot (changes=false) or change-file
 // (changes=true) schema of o.
 func NewObjectSchema(o *crm.Object, changes bool) *ObjectSchema {
+	return newObjectSchema(o, changes, nodeOf)
+}
+
+// PlainObjectSchema is NewObjectSchema with no dictionary-encoded column:
+// the same columns and types, each string stored plain, as files from
+// before a column was marked crm.Field.Dict (or from other writers) are.
+// Readers must treat both alike; tests use it to prove they do.
+func PlainObjectSchema(o *crm.Object, changes bool) *ObjectSchema {
+	return newObjectSchema(o, changes, func(f crm.Field) parquet.Node {
+		if f.Type == crm.Picklist || f.Type == crm.ID {
+			return parquet.String()
+		}
+		return nodeOf(f)
+	})
+}
+
+func newObjectSchema(o *crm.Object, changes bool, nodeOf func(crm.Field) parquet.Node) *ObjectSchema {
 	g := parquet.Group{}
 	for _, f := range o.Fields {
-		n := nodeOf(f.Type)
+		n := nodeOf(f)
 		if !required(f) {
 			n = parquet.Optional(n)
 		}

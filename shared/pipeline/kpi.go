@@ -83,7 +83,7 @@ func scan[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[
 	srcs := make([]kpi.Source[T], len(m.Files))
 	for i := range m.Files {
 		files := m.Files[i : i+1]
-		srcs[i] = func(fn func([]T) error) error { return lake.ScanFiles[T](ctx, b, files, fn) }
+		srcs[i] = func(fn func([]T) error) error { return lake.ScanFilesBorrowed[T](ctx, b, files, fn) }
 	}
 	return kpi.Concurrent(scanWorkers, srcs...)
 }

@@ -187,6 +187,9 @@ func runChild(dir, scope string) error {
 		return err
 	}
 	secs := time.Since(t0).Seconds()
+	if os.Getenv("KPIBENCH_PHASES") != "" {
+		fmt.Fprintf(os.Stderr, "total %.2fs, cpu %.2fs\n", secs, selfCPU())
+	}
 	if path := os.Getenv("KPIBENCH_MEMPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -291,7 +294,7 @@ func timedInputs(in kpi.Inputs) kpi.Inputs {
 
 func timed[T any](name string, src kpi.Source[T]) kpi.Source[T] {
 	return func(fn func([]T) error) error {
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), selfCPU()
 		var inEngine time.Duration
 		err := src(func(rows []T) error {
 			t := time.Now()
@@ -300,7 +303,7 @@ func timed[T any](name string, src kpi.Source[T]) kpi.Source[T] {
 			return err
 		})
 		total := time.Since(t0)
-		fmt.Fprintf(os.Stderr, "phase %-17s %6.2fs, engine %6.2fs, waiting %6.2fs\n", name, total.Seconds(), inEngine.Seconds(), (total - inEngine).Seconds())
+		fmt.Fprintf(os.Stderr, "phase %-17s %6.2fs, engine %6.2fs, waiting %6.2fs, cpu %6.2fs\n", name, total.Seconds(), inEngine.Seconds(), (total - inEngine).Seconds(), selfCPU()-cpu0)
 		return err
 	}
 }

@@ -26,6 +26,10 @@ var Objects = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Lead, crm.O
 // snapshot schema: all registry columns, unset ones null) under
 // root/object=<Name>/ and returns the files.
 func WriteOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, opts lake.WriterOptions) (Files, error) {
+	return writeOrg(ctx, b, root, org, opts, lake.NewObjectSchema)
+}
+
+func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, opts lake.WriterOptions, schema func(*crm.Object, bool) *lake.ObjectSchema) (Files, error) {
 	in := org.Inputs()
 	files := Files{}
 	var err error
@@ -33,7 +37,7 @@ func WriteOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 		if err != nil {
 			return
 		}
-		w := lake.NewRowWriter(ctx, b, root+"/object="+o.Name, "crm/snapshot", lake.NewObjectSchema(o, false), opts)
+		w := lake.NewRowWriter(ctx, b, root+"/object="+o.Name, "crm/snapshot", schema(o, false), opts)
 		if err = f(w); err != nil {
 			w.Abort()
 			err = fmt.Errorf("write %s: %w", o.Name, err)
@@ -53,7 +57,7 @@ func WriteOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 	return files, err
 }
 
-// Inputs reads the files back through lake.ScanFiles into the engine's
+// Inputs reads the files back through lake.ScanFilesBorrowed into the engine's
 // projections, the path the nightly job takes: one source per part file,
 // merged by kpi.Concurrent with the given number of decoding goroutines.
 func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs {
@@ -73,7 +77,7 @@ func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs 
 func scan[T any](ctx context.Context, b lake.Blob, files []lake.File, workers int) kpi.Source[T] {
 	srcs := make([]kpi.Source[T], len(files))
 	for i, f := range files {
-		srcs[i] = func(fn func([]T) error) error { return lake.ScanFiles(ctx, b, []lake.File{f}, fn) }
+		srcs[i] = func(fn func([]T) error) error { return lake.ScanFilesBorrowed(ctx, b, []lake.File{f}, fn) }
 	}
 	return kpi.Concurrent(workers, srcs...)
 }
