@@ -394,20 +394,15 @@ func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
 	if x.class != "" && o.CurrencyIsoCode != "" && o.CurrencyIsoCode != e.cfg.Currency {
 		return fmt.Errorf("opportunity %s: currency %s: only %s is configured and Venn has no exchange rates", o.ID, o.CurrencyIsoCode, e.cfg.Currency)
 	}
-	x.stageWon, x.stageLost = e.stage(o.StageName)
+	x.stageWon, x.stageLost = e.cfg.stage(o.StageName)
 	if o.Amount != nil {
 		x.amount = *o.Amount
 	}
 	if o.IsWon != nil && o.IsClosed != nil {
-		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed || *o.IsWon, true
+		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed, true // the snapshot's flags, until settleOpps
 	}
 	e.opps.add(x)
 	return nil
-}
-
-// stage reads a stage name against the configured closing stages.
-func (e *engine) stage(name string) (won, lost bool) {
-	return slices.Contains(e.cfg.WonStages, name), slices.Contains(e.cfg.LostStages, name)
 }
 
 // historyOpp is the opportunity Id a history row applies to, if it counts.
@@ -423,11 +418,11 @@ func (e *engine) history(h *OpportunityHistory, i int32) error {
 		return nil
 	}
 	o := e.opps.at(i)
-	if h.CreatedDate < o.histAt || (h.CreatedDate == o.histAt && h.ID < o.histID) {
+	if o.fromHistory && !supersedes(h.CreatedDate, h.ID, o.histAt, o.histID) {
 		return nil
 	}
 	o.histAt, o.histID, o.fromHistory = h.CreatedDate, strings.Clone(h.ID), true
-	o.stageWon, o.stageLost = e.stage(h.StageName)
+	o.stageWon, o.stageLost = e.cfg.stage(h.StageName)
 	o.amount = 0
 	if h.Amount != nil {
 		o.amount = *h.Amount
@@ -444,9 +439,7 @@ func (e *engine) history(h *OpportunityHistory, i int32) error {
 func (e *engine) settleOpps() error {
 	for i := range e.opps.n {
 		o := e.opps.at(i)
-		if o.fromHistory || !o.flagsKnown {
-			o.won, o.closed = o.stageWon, o.stageWon || o.stageLost
-		}
+		o.won, o.closed = settle(o.stageWon, o.stageLost, o.fromHistory, o.flagsKnown, o.won, o.closed)
 		if o.class != "" && e.inFunnel(o) && (e.w.in(o.created) || (o.won && e.w.inDay(o.closeDay))) {
 			o.needTouches = true
 		}

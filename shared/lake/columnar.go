@@ -28,8 +28,8 @@ import (
 // field and as the zero value otherwise, as GenericReader does). It
 // declines (plan returns nil, the scan falls back to GenericReader) for any
 // other shape: a field kind other than string, int64, int32, bool or a
-// pointer to the last three, time.Time, embedded or untagged fields, a
-// column the file lacks, nested or repeated columns, or a type mismatch.
+// pointer to the last three, time.Time, untagged fields or an embedded
+// non-struct, a column the file lacks, nested or repeated columns, or a type mismatch.
 
 // fieldKind is a supported Go field shape.
 type fieldKind uint8
@@ -88,27 +88,48 @@ func buildProjection(t reflect.Type) (fields []projField) {
 		}
 	}()
 	schema := parquet.SchemaOf(reflect.New(t).Interface())
+	fields, ok := appendProjection(nil, t, 0, schema)
+	if !ok {
+		return nil
+	}
+	return fields
+}
+
+// appendProjection adds t's fields, at base within the row, to fields. An
+// embedded struct's fields are columns of the row itself, as parquet-go
+// maps them (pipeline's deal projection embeds kpi.Opportunity).
+func appendProjection(fields []projField, t reflect.Type, base uintptr, schema *parquet.Schema) ([]projField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("parquet")
-		if tag == "-" {
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" {
 			continue
 		}
-		name, _, _ := strings.Cut(tag, ",")
-		if !f.IsExported() || f.Anonymous || name == "" {
-			return nil
+		if f.Anonymous {
+			if f.Type.Kind() != reflect.Struct {
+				return nil, false
+			}
+			var ok bool
+			if fields, ok = appendProjection(fields, f.Type, base+f.Offset, schema); !ok {
+				return nil, false
+			}
+			continue
+		}
+		if !f.IsExported() || name == "" {
+			return nil, false
 		}
 		kind, ok := kindOf(f.Type)
 		if !ok {
-			return nil
+			return nil, false
 		}
 		leaf, ok := schema.Lookup(name)
 		if !ok || !leaf.Node.Leaf() || leaf.MaxRepetitionLevel != 0 || leaf.Node.Type().Kind() != kind.physical() {
-			return nil
+			return nil, false
 		}
-		fields = append(fields, projField{column: name, offset: f.Offset, kind: kind, typ: leaf.Node.Type()})
+		fields = append(fields, projField{column: name, offset: base + f.Offset, kind: kind, typ: leaf.Node.Type()})
 	}
-	return fields
+	return fields, true
 }
 
 func kindOf(t reflect.Type) (fieldKind, bool) {

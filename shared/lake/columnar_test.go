@@ -148,15 +148,22 @@ func readBoth[T any](t *testing.T, b lake.Blob, files []lake.File) (fast, generi
 	return fast, read(false)
 }
 
-// cloneStrings copies r with every top-level string field cloned.
+// cloneStrings copies r with every string field (embedded structs
+// included) cloned.
 func cloneStrings[T any](r T) T {
-	v := reflect.ValueOf(&r).Elem()
+	cloneFields(reflect.ValueOf(&r).Elem())
+	return r
+}
+
+func cloneFields(v reflect.Value) {
 	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.String && f.CanSet() {
+		switch f := v.Field(i); {
+		case f.Kind() == reflect.String && f.CanSet():
 			f.SetString(strings.Clone(f.String()))
+		case f.Kind() == reflect.Struct && v.Type().Field(i).Anonymous:
+			cloneFields(f)
 		}
 	}
-	return r
 }
 
 // TestScanFilesBorrowedLendsUntilFnReturns pins the contract of the
@@ -227,7 +234,7 @@ type (
 		EmployeeNumber string `parquet:"employee_number,optional"`
 		CostCenter     string `parquet:"cost_center,optional"`
 	}
-	oppRow struct { // embedded struct: the fast path declines
+	oppRow struct { // embedded struct: its fields are the row's columns (see embedded)
 		kpi.Opportunity
 		Name string `parquet:"name,optional"`
 	}
@@ -269,6 +276,46 @@ func equivalence[T any](o *crm.Object, wantFast bool) func(t *testing.T, b lake.
 	}
 }
 
+// embedded checks the fast path over a projection that embeds
+// kpi.Opportunity. GenericReader is not the reference here: it reads a null
+// optional pointer field of an embedded struct (is_won, is_closed) as a
+// pointer to false (parquet-go v0.32.0), where the same field of
+// kpi.Opportunity itself reads nil. So the embedded part must equal what
+// both readers give for kpi.Opportunity, and the name what GenericReader
+// gives for a flat projection of it.
+func embedded(t *testing.T, b lake.Blob, files []lake.File) {
+	if !lake.Columnar[oppRow](lake.NewObjectSchema(crm.Opportunity, false).Schema) {
+		t.Fatal("no fast path for an embedded struct")
+	}
+	type named struct {
+		Name string `parquet:"name,optional"`
+	}
+	rows, generic := readBoth[oppRow](t, b, files)
+	opps, _ := readBoth[kpi.Opportunity](t, b, files)
+	_, names := readBoth[named](t, b, files)
+	if len(rows) == 0 || len(rows) != len(opps) || len(rows) != len(names) {
+		t.Fatalf("%d rows, %d opportunities, %d names", len(rows), len(opps), len(names))
+	}
+	nulls, wrong := 0, 0
+	for i := range rows {
+		if !reflect.DeepEqual(rows[i].Opportunity, opps[i]) || rows[i].Name != names[i].Name {
+			t.Fatalf("row %d:\nembedded %+v\nflat     %+v %q", i, rows[i], opps[i], names[i].Name)
+		}
+		if opps[i].IsWon == nil {
+			nulls++
+			if generic[i].IsWon != nil {
+				wrong++
+			}
+		}
+	}
+	// Pins the GenericReader behaviour that makes the fast path the
+	// reference for embedded structs; if parquet-go fixes it, this fails and
+	// the comment above can go.
+	if nulls == 0 || wrong != nulls {
+		t.Errorf("GenericReader read %d of %d null is_won through the embedded struct as non-nil; expected all", wrong, nulls)
+	}
+}
+
 func TestColumnarMatchesGenericReader(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -287,7 +334,7 @@ func TestColumnarMatchesGenericReader(t *testing.T) {
 		{"pipeline.splitRow", crm.OpportunitySplit, equivalence[splitRow](crm.OpportunitySplit, true)},
 		{"pipeline.userRow", crm.User, equivalence[userRow](crm.User, true)},
 		{"nullAsZero", crm.Opportunity, equivalence[nullAsZero](crm.Opportunity, true)},
-		{"pipeline.oppRow", crm.Opportunity, equivalence[oppRow](crm.Opportunity, false)},
+		{"pipeline.oppRow", crm.Opportunity, embedded},
 		{"wrongUnit", crm.Opportunity, equivalence[wrongUnit](crm.Opportunity, false)},
 		{"withTime", crm.Opportunity, equivalence[withTime](crm.Opportunity, false)},
 		{"missingColumn", crm.Opportunity, equivalence[missingColumn](crm.Opportunity, false)},

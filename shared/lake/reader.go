@@ -106,8 +106,9 @@ func readFileRows(ctx context.Context, b Blob, o *crm.Object, f File, fn func(ro
 // Scan reads every file of m into T and calls fn with batches of at most
 // 1024 rows (the slice is reused: copy what you keep). Memory stays bounded
 // by one batch plus parquet-go's page buffers. When T's fields are plain
-// strings, int64, int32, bool or pointers to the last three, matching the
-// file's column types exactly (every engine projection), a columnar fast
+// strings, int64, int32, bool or pointers to the last three (an embedded
+// struct's fields count as T's), matching the file's column types exactly
+// (every engine projection), a columnar fast
 // path fills them straight from the column pages (columnar.go); any other
 // T, or a file it does not match, is read with parquet.GenericReader[T],
 // with the same results. Strings of one page share one allocation:

@@ -21,17 +21,17 @@ type splitRow struct {
 }
 
 // oppRow adds the name to the KPI engine's opportunity projection: a
-// statement names the deals it pays on.
+// statement names the deals it pays on. lake.Scan reads it on its columnar
+// path (GenericReader would read a null IsWon of the embedded struct as
+// false; see shared/lake's embedded test).
 type oppRow struct {
 	kpi.Opportunity
 	Name string `parquet:"name,optional"`
 }
 
 // dealBook is every opportunity with its stage history, from which the deals
-// of a quarter (their state at the quarter's end, by the same rules as the
-// KPI engine: the latest history row known then, ties to the greater history
-// Id, won/lost from the configured stage names) and the cancellations (won,
-// then later not won) are derived.
+// of a quarter (their state at the quarter's end, by kpi.Config.StateAt)
+// and the cancellations (won, then later not won) are derived.
 type dealBook struct {
 	opps    map[string]*oppRow
 	history map[string][]kpi.OpportunityHistory
@@ -65,6 +65,7 @@ func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*
 	if err != nil {
 		return nil, err
 	}
+	// Chronological, as cancellations walks them (StateAt takes any order).
 	for _, hs := range b.history {
 		sort.Slice(hs, func(i, j int) bool {
 			if hs[i].CreatedDate != hs[j].CreatedDate {
@@ -85,37 +86,20 @@ func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*
 	return b, err
 }
 
-// dealsAt returns every opportunity as it stood just before end, sorted by Id.
+// dealsAt returns every opportunity as it stood just before end, sorted by
+// Id: its state by kpi.Config.StateAt, the rules the KPI engine counts by.
 func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
 	cut := crm.Micros(end)
 	var out []comp.Deal
 	for id, o := range b.opps {
-		if o.CreatedDate >= cut {
+		s, ok := cfg.StateAt(&o.Opportunity, b.history[id], cut)
+		if !ok {
 			continue
 		}
-		stage, amount, closeDay := o.StageName, o.Amount, o.CloseDate
-		fromHistory := false
-		for _, h := range b.history[id] {
-			if h.CreatedDate >= cut {
-				break
-			}
-			stage, amount, fromHistory = h.StageName, h.Amount, true
-			if h.CloseDate != nil {
-				closeDay = *h.CloseDate
-			}
-		}
-		// History rows carry no flags: their stage name decides, as does a
-		// snapshot whose IsWon is null.
-		won := slices.Contains(cfg.WonStages, stage)
-		if !fromHistory && o.IsWon != nil {
-			won = *o.IsWon
-		}
-		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(closeDay)), Won: won, Type: o.Type, Splits: b.splits[id]}
+		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(s.CloseDay)),
+			Won: s.Won, Type: o.Type, Splits: b.splits[id], Amount: money.FromCents(s.Amount)}
 		if d.Currency == "" {
 			d.Currency = cfg.Currency
-		}
-		if amount != nil {
-			d.Amount = money.FromCents(*amount)
 		}
 		out = append(out, d)
 	}
