@@ -51,6 +51,10 @@ var benchPeriod = kpi.Period{Quarter: period.MustParse("2026Q3"), AsOf: time.Dat
 
 const seed = 20261120
 
+// dataFormat changes whenever the lake writer's file layout changes (2:
+// owner and campaign references dictionary-encoded).
+const dataFormat = 2
+
 // fileRows splits each table into part files of at most this many rows, as
 // the nightly extract does (lake.DefaultFileRows is 1M; a smaller part here
 // lets a small benchmark org decode on both cores too).
@@ -61,9 +65,12 @@ const fileRows = 250_000
 var workers = envInt("KPIBENCH_WORKERS", 2)
 
 type dataset struct {
-	Leads int            `json:"leads"`
-	Seed  uint64         `json:"seed"`
-	Files kpicheck.Files `json:"files"`
+	Leads int    `json:"leads"`
+	Seed  uint64 `json:"seed"`
+	// Format is dataFormat when the files were written: a cached org from
+	// an older lake writer is regenerated, not benchmarked.
+	Format int            `json:"format"`
+	Files  kpicheck.Files `json:"files"`
 }
 
 type childReport struct {
@@ -114,7 +121,7 @@ func load(dir string) (*dataset, *fsblob.Blob, error) {
 }
 
 func generate(dir string, leads int) (*dataset, *fsblob.Blob, error) {
-	if ds, b, err := load(dir); err == nil && ds.Leads == leads && ds.Seed == seed {
+	if ds, b, err := load(dir); err == nil && ds.Leads == leads && ds.Seed == seed && ds.Format == dataFormat {
 		return ds, b, nil
 	}
 	if err := os.RemoveAll(dir); err != nil {
@@ -133,7 +140,7 @@ func generate(dir string, leads int) (*dataset, *fsblob.Blob, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ds := &dataset{Leads: leads, Seed: seed, Files: files}
+	ds := &dataset{Leads: leads, Seed: seed, Format: dataFormat, Files: files}
 	data, _ := json.Marshal(ds)
 	if err := os.WriteFile(filepath.Join(dir, "dataset.json"), data, 0o644); err != nil {
 		return nil, nil, err
