@@ -185,7 +185,7 @@ type engine struct {
 	leadFilter, contactFilter *idFilter
 
 	groups map[group]*tally
-	vals   map[string]string // keepVal's values
+	vals   valSet
 	stats  Stats
 	side   *sidecar // runs half of a step's per-batch work beside it
 }
@@ -196,16 +196,18 @@ type mqlLead struct {
 	g     *tally
 }
 
-// keepVal is s cloned once per distinct value, for the few values of a
+// valSet clones each distinct value once, for the few values of a
 // picklist (team, segment, region, type): the rows' strings are borrowed
 // (see Inputs), and a clone per row of a 500k-row table would cost more
 // than the lookup.
-func (e *engine) keepVal(s string) string {
-	if v, ok := e.vals[s]; ok {
+type valSet map[string]string
+
+func (vs valSet) keep(s string) string {
+	if v, ok := vs[s]; ok {
 		return v
 	}
 	v := strings.Clone(s)
-	e.vals[v] = v
+	vs[v] = v
 	return v
 }
 
@@ -242,11 +244,27 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 	e := &engine{cfg: cfg, w: w,
 		team: map[string]string{}, accounts: map[string][2]string{}, campType: map[string]string{},
 		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string]*[]int32{}, leadOpp: map[string]int32{},
-		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: map[string]string{},
+		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: valSet{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 		side:  newSidecar(),
 	}
 	defer e.side.stop()
+	// The accounts are needed only by the tallies after the last step, so
+	// they are read beside the steps, on their own goroutine (with their
+	// own valSet): their map inserts fill the cores the steps leave idle.
+	var accRows int64
+	accErr := make(chan error, 1)
+	go func() {
+		vals := valSet{}
+		var err error
+		accRows, err = each(in.Accounts, func(a *Account) error {
+			if !a.IsDeleted {
+				e.accounts[strings.Clone(a.ID)] = [2]string{vals.keep(a.Segment), vals.keep(a.Region)}
+			}
+			return nil
+		})
+		accErr <- err
+	}()
 	// Each step reads one input; rows are counted by each() for Stats.
 	var rows int64
 	count := func(n int64, err error) error { rows = n; return err }
@@ -255,20 +273,12 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		run        func() error
 	}{
 		{"users", "users", func() error {
-			return count(each(in.Users, func(u *User) error { e.team[strings.Clone(u.ID)] = e.keepVal(u.Team); return nil }))
-		}},
-		{"accounts", "accounts", func() error {
-			return count(each(in.Accounts, func(a *Account) error {
-				if !a.IsDeleted {
-					e.accounts[strings.Clone(a.ID)] = [2]string{e.keepVal(a.Segment), e.keepVal(a.Region)}
-				}
-				return nil
-			}))
+			return count(each(in.Users, func(u *User) error { e.team[strings.Clone(u.ID)] = e.vals.keep(u.Team); return nil }))
 		}},
 		{"campaigns", "campaigns", func() error {
 			return count(each(in.Campaigns, func(c *Campaign) error {
 				if !c.IsDeleted {
-					e.campType[strings.Clone(c.ID)] = e.keepVal(c.Type)
+					e.campType[strings.Clone(c.ID)] = e.vals.keep(c.Type)
 				}
 				return nil
 			}))
@@ -288,14 +298,22 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"tasks", "tasks", func() error { return count(eachJoined(e, in.Tasks, e.taskMQL, e.task)) }},
 	}
+	fail := func(step string, err error) error {
+		return fmt.Errorf("kpi %s as of %s: %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), step, err)
+	}
 	for _, s := range steps {
 		rows = 0
 		err := s.run()
 		e.stats.Rows[s.stat] = rows
 		if err != nil {
-			return nil, fmt.Errorf("kpi %s as of %s: %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), s.name, err)
+			<-accErr // the accounts goroutine ends with its source
+			return nil, fail(s.name, err)
 		}
 	}
+	if err := <-accErr; err != nil {
+		return nil, fail("accounts", err)
+	}
+	e.stats.Rows["accounts"] = accRows
 	e.oppTallies()
 	e.responseTallies()
 	attr, err := e.attribute()
