@@ -211,6 +211,26 @@ func (vs valSet) keep(s string) string {
 	return v
 }
 
+// beside runs side (the step named name, its rows counted under stat) on
+// its own goroutine while main runs on this one, and returns both errors.
+// The two must share no mutable state.
+func (e *engine) beside(name, stat string, side func() (int64, error), main func() error) error {
+	var n int64
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		n, err = side()
+		done <- err
+	}()
+	err := main()
+	serr := <-done
+	e.stats.Rows[stat] = n
+	if serr != nil {
+		serr = fmt.Errorf("%s: %w", name, serr)
+	}
+	return errors.Join(err, serr)
+}
+
 // tally is g's tally, created on first use. g's strings may be borrowed
 // from the batch (see Inputs): a new key is stored cloned.
 func (e *engine) tally(g group) *tally {
@@ -285,33 +305,28 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		}},
 		{"opportunities", "opportunities", func() error { return count(e.opportunities(in.Opportunities)) }},
 		{"opportunity history", "opportunity_history", func() error {
-			if err := count(eachJoined(e, in.OpportunityHistory, joinOpp(e, e.historyOpp), e.history)); err != nil {
+			if err := count(eachJoined(e.side, in.OpportunityHistory, joinOpp(e, e.historyOpp), e.history)); err != nil {
 				return err
 			}
 			return e.settleOpps()
 		}},
-		{"contact roles", "contact_roles", func() error { return count(eachJoined(e, in.ContactRoles, joinOpp(e, roleOpp), e.contactRole)) }},
-		{"leads", "leads", func() error { return count(e.leads(in.Leads)) }},
+		// The contact roles only read the settled opportunities and write
+		// contactOpps, which the leads never touch: they are read beside
+		// the leads (without the sidecar, which the leads use).
+		{"leads", "leads", func() error {
+			return e.beside("contact roles", "contact_roles",
+				func() (int64, error) { return eachJoined(nil, in.ContactRoles, joinOpp(e, roleOpp), e.contactRole) },
+				func() error { return count(e.leads(in.Leads)) })
+		}},
+		// The tasks need only the MQLs (complete after the leads) and touch
+		// no state the members do (groups and MQL first responses, against
+		// touches): they are read beside the members, whose step waits on
+		// decoding.
 		{"campaign members", "campaign_members", func() error {
 			e.leadFilter, e.contactFilter = filterOf(e.leadOpp), filterOf(e.contactOpps)
-			// The tasks need only the MQLs (complete after the leads) and
-			// touch no state the members do (groups and MQL first
-			// responses, against touches), so they are read beside the
-			// members, whose step waits on decoding.
-			var taskRows int64
-			taskErr := make(chan error, 1)
-			go func() {
-				var err error
-				taskRows, err = eachJoined(e, in.Tasks, e.taskMQL, e.task)
-				taskErr <- err
-			}()
-			err := count(each(in.CampaignMembers, e.member))
-			terr := <-taskErr
-			e.stats.Rows["tasks"] = taskRows
-			if err == nil && terr != nil {
-				err = fmt.Errorf("tasks: %w", terr)
-			}
-			return err
+			return e.beside("tasks", "tasks",
+				func() (int64, error) { return eachJoined(e.side, in.Tasks, e.taskMQL, e.task) },
+				func() error { return count(each(in.CampaignMembers, e.member)) })
 		}},
 	}
 	fail := func(step string, err error) error {

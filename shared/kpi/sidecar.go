@@ -24,8 +24,14 @@ func newSidecar() *sidecar {
 }
 
 // both runs a on the sidecar and b on the caller's goroutine and returns
-// when both are done; everything a wrote is then visible to the caller.
+// when both are done; everything a wrote is then visible to the caller. A
+// nil sidecar runs a, then b, here.
 func (s *sidecar) both(a, b func()) {
+	if s == nil {
+		a()
+		b()
+		return
+	}
 	s.jobs <- a
 	b()
 	<-s.done
@@ -34,9 +40,9 @@ func (s *sidecar) both(a, b func()) {
 func (s *sidecar) stop() { close(s.jobs) }
 
 // eachJoined is each for rows that join a map the step only reads: the
-// lookups (join, the costly part) run half on the sidecar, half here, then
-// fn gets every row in order with its join.
-func eachJoined[T, V any](e *engine, src Source[T], join func(*T) V, fn func(*T, V) error) (int64, error) {
+// lookups (join, the costly part) run half on side, half here (all here
+// for a nil side), then fn gets every row in order with its join.
+func eachJoined[T, V any](side *sidecar, src Source[T], join func(*T) V, fn func(*T, V) error) (int64, error) {
 	if src == nil {
 		return 0, nil
 	}
@@ -51,7 +57,7 @@ func eachJoined[T, V any](e *engine, src Source[T], join func(*T) V, fn func(*T,
 		n += int64(len(rows))
 		joined = slices.Grow(joined[:0], len(rows))[:len(rows)]
 		h := len(rows) / 2
-		e.side.both(func() { lookup(rows[:h], joined[:h]) }, func() { lookup(rows[h:], joined[h:]) })
+		side.both(func() { lookup(rows[:h], joined[:h]) }, func() { lookup(rows[h:], joined[h:]) })
 		for i := range rows {
 			if err := fn(&rows[i], joined[i]); err != nil {
 				return err
