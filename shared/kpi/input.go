@@ -134,9 +134,12 @@ func Rows[T any](rows []T) Source[T] {
 	}
 }
 
-// Inputs is one snapshot of the CRM. Compute reads each Source exactly once,
-// in this order: Users, Accounts, Campaigns, Opportunities,
-// OpportunityHistory, ContactRoles, Leads, CampaignMembers, Tasks. It keeps
+// Inputs is one snapshot of the CRM. Compute reads each Source exactly once:
+// Users, Campaigns, Opportunities, OpportunityHistory, Leads and
+// CampaignMembers in this order, and beside them, on goroutines of their
+// own, Accounts (from the start), ContactRoles (with Leads) and Tasks (with
+// CampaignMembers). So two or three Sources may be read at once; each one
+// is still read by one caller at a time. It keeps
 // only per-row aggregates and the join maps it needs (opportunities, contact
 // roles, converted leads, the MQLs of the period and the touches of the
 // period's opportunities), so memory grows with opportunities and joins,
