@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"slices"
 	"strings"
 
@@ -86,9 +88,29 @@ func normalize(t crm.FieldType, v string) string {
 }
 
 func (p *PII) hash(t crm.FieldType, v string) string {
-	mac := hmac.New(sha256.New, p.Key)
-	mac.Write([]byte(normalize(t, v)))
-	return hex.EncodeToString(mac.Sum(nil))
+	var h piiHasher
+	return h.hash(p.Key, t, v)
+}
+
+// piiHasher hashes many values with one HMAC: Reset returns it to the keyed
+// state without deriving the key pads again, and the sum and its hex form
+// reuse the hasher's buffers (one allocation per value, the result). Not
+// safe for concurrent use.
+type piiHasher struct {
+	mac hash.Hash
+	sum [sha256.Size]byte
+	hex [2 * sha256.Size]byte
+}
+
+func (h *piiHasher) hash(key []byte, t crm.FieldType, v string) string {
+	if h.mac == nil {
+		h.mac = hmac.New(sha256.New, key)
+	} else {
+		h.mac.Reset()
+	}
+	io.WriteString(h.mac, normalize(t, v))
+	hex.Encode(h.hex[:], h.mac.Sum(h.sum[:0]))
+	return string(h.hex[:])
 }
 
 // Hash returns the lake value of a PII value of type t.
@@ -101,6 +123,7 @@ type piiPlan struct {
 }
 
 // Plan returns a function that hashes the PII values of o's rows in place.
+// It reuses one HMAC state, so one goroutine at a time may call it.
 func (p *PII) Plan(o *crm.Object) func(row *crm.Row) {
 	plan := piiPlan{pii: p}
 	for i, f := range o.Fields {
@@ -108,11 +131,12 @@ func (p *PII) Plan(o *crm.Object) func(row *crm.Row) {
 			plan.cols = append(plan.cols, i)
 		}
 	}
+	var h piiHasher
 	return func(row *crm.Row) {
 		for _, i := range plan.cols {
 			v := &row.Values[i]
 			if !v.Null && v.S != "" {
-				v.S = plan.pii.hash(o.Fields[i].Type, v.S)
+				v.S = h.hash(plan.pii.Key, o.Fields[i].Type, v.S)
 			}
 		}
 	}
