@@ -269,22 +269,6 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		side:  newSidecar(),
 	}
 	defer e.side.stop()
-	// The accounts are needed only by the tallies after the last step, so
-	// they are read beside the steps, on their own goroutine (with their
-	// own valSet): their map inserts fill the cores the steps leave idle.
-	var accRows int64
-	accErr := make(chan error, 1)
-	go func() {
-		vals := valSet{}
-		var err error
-		accRows, err = each(in.Accounts, func(a *Account) error {
-			if !a.IsDeleted {
-				e.accounts[strings.Clone(a.ID)] = [2]string{vals.keep(a.Segment), vals.keep(a.Region)}
-			}
-			return nil
-		})
-		accErr <- err
-	}()
 	// Each step reads one input; rows are counted by each() for Stats.
 	var rows int64
 	count := func(n int64, err error) error { rows = n; return err }
@@ -329,22 +313,34 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 				func() error { return count(each(in.CampaignMembers, e.member)) })
 		}},
 	}
-	fail := func(step string, err error) error {
-		return fmt.Errorf("kpi %s as of %s: %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), step, err)
+	// The accounts are needed only by the tallies after the last step, so
+	// they are read beside all the steps, on their own goroutine (with
+	// their own valSet): their map inserts fill the cores the steps leave
+	// idle.
+	vals := valSet{}
+	err = e.beside("accounts", "accounts",
+		func() (int64, error) {
+			return each(in.Accounts, func(a *Account) error {
+				if !a.IsDeleted {
+					e.accounts[strings.Clone(a.ID)] = [2]string{vals.keep(a.Segment), vals.keep(a.Region)}
+				}
+				return nil
+			})
+		},
+		func() error {
+			for _, s := range steps {
+				rows = 0
+				err := s.run()
+				e.stats.Rows[s.stat] = rows
+				if err != nil {
+					return fmt.Errorf("%s: %w", s.name, err)
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s as of %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), err)
 	}
-	for _, s := range steps {
-		rows = 0
-		err := s.run()
-		e.stats.Rows[s.stat] = rows
-		if err != nil {
-			<-accErr // the accounts goroutine ends with its source
-			return nil, fail(s.name, err)
-		}
-	}
-	if err := <-accErr; err != nil {
-		return nil, fail("accounts", err)
-	}
-	e.stats.Rows["accounts"] = accRows
 	e.oppTallies()
 	e.responseTallies()
 	attr, err := e.attribute()

@@ -46,7 +46,7 @@ func TestOpportunityStepFirstErrorInRowOrder(t *testing.T) {
 }
 
 // A source's error after some batches stops Compute in every step that
-// splits its batches with the sidecar.
+// splits its batches with the sidecar or is read beside another.
 func TestSidecarStepsReturnSourceErrors(t *testing.T) {
 	q := period.MustParse("2026Q3")
 	p := Period{Quarter: q, AsOf: q.End(), Final: true}
@@ -61,11 +61,24 @@ func TestSidecarStepsReturnSourceErrors(t *testing.T) {
 		{"contact roles", "contact roles", Inputs{ContactRoles: batches(boom, []ContactRole{{ID: "00KA", OpportunityID: "006A", ContactID: "003A"}})}},
 		{"leads", "leads", Inputs{Leads: batches(boom, []Lead{{ID: "00QA", CreatedDate: c}})}},
 		{"tasks", "tasks", Inputs{Tasks: batches(boom, []Task{{ID: "00TA", CreatedDate: c}})}},
+		// Read beside the other steps (see Inputs).
+		{"accounts", "accounts", Inputs{Accounts: batches(boom, []Account{{ID: "001A"}})}},
+		{"campaign members", "campaign members", Inputs{CampaignMembers: batches(boom, []CampaignMember{{ID: "00vA"}})}},
 	}
 	for _, tt := range tests {
 		_, err := Compute(DefaultConfig(), tt.in, p)
 		if !errors.Is(err, boom) || !strings.Contains(err.Error(), ": "+tt.step+": ") {
 			t.Errorf("%s: got %v", tt.name, err)
 		}
+	}
+	// Two inputs read side by side both fail: both errors are reported.
+	bang := errors.New("bang")
+	_, err := Compute(DefaultConfig(), Inputs{
+		Leads:        batches(boom, []Lead{{ID: "00QA", CreatedDate: c}}),
+		ContactRoles: batches(bang, []ContactRole{{ID: "00KA"}}),
+		Accounts:     batches(bang, []Account{{ID: "001A"}}),
+	}, p)
+	if !errors.Is(err, boom) || !errors.Is(err, bang) || !strings.Contains(err.Error(), "contact roles: bang") || !strings.Contains(err.Error(), "accounts: bang") {
+		t.Errorf("side-by-side failures: got %v", err)
 	}
 }
