@@ -29,7 +29,8 @@ import (
 // declines (plan returns nil, the scan falls back to GenericReader) for any
 // other shape: a field kind other than string, int64, int32, bool or a
 // pointer to the last three, time.Time, untagged fields or an embedded
-// non-struct, a column the file lacks, nested or repeated columns, or a type mismatch.
+// non-struct, a column the file lacks, nested or repeated columns, or a
+// type mismatch.
 
 // fieldKind is a supported Go field shape.
 type fieldKind uint8
@@ -271,10 +272,11 @@ type columnCursor struct {
 	dict     parquet.Dictionary
 	dictStrs []string
 
-	// borrow: pageStr points into the page itself, so a page is not
-	// released when the cursor moves on but held until the batch's fn has
-	// returned (releaseHeld).
+	// borrow: plain string values point into their page (lent is set
+	// for such a page), so that page is not released when the cursor
+	// moves on but held until the batch's fn has returned (releaseHeld).
 	borrow bool
+	lent   bool
 	held   []parquet.Page
 }
 
@@ -290,12 +292,12 @@ func (c *columnCursor) drop() {
 	if c.page == nil {
 		return
 	}
-	if c.borrow {
+	if c.lent {
 		c.held = append(c.held, c.page)
 	} else {
 		parquet.Release(c.page)
 	}
-	c.page = nil
+	c.page, c.lent = nil, false
 }
 
 // releaseHeld returns the pages a finished batch borrowed from to the pool.
@@ -326,10 +328,9 @@ func PoisonBorrowed(on bool) (restore func()) {
 	return func() { poisonBorrowed = prev }
 }
 
+// poison overwrites a held page's values (held pages are plain byte
+// arrays: see lent).
 func poison(p parquet.Page) {
-	if p.Type().Kind() != parquet.ByteArray || p.Dictionary() != nil {
-		return
-	}
 	v := p.Data()
 	d, _ := v.ByteArray()
 	for i := range d {
@@ -418,6 +419,7 @@ func (c *columnCursor) next() error {
 			case c.borrow:
 				// No copy: the page is held until the batch is done.
 				c.pageStr, c.offBase = unsafe.String(&d[offs[0]], int(offs[nvals]-offs[0])), offs[0]
+				c.lent = true
 			default:
 				// One copy per page: every value of the page shares it.
 				c.pageStr, c.offBase = string(d[offs[0]:offs[nvals]]), offs[0]
