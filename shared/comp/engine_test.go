@@ -320,7 +320,7 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	corr, err := Reconcile(&final, &again.Statements[1], nil)
+	corr, err := Reconcile(&final, &again.Statements[1], nil, period.MustParse("2026Q4"))
 	if err != nil || corr == nil {
 		t.Fatalf("reconcile: %v %v", corr, err)
 	}

@@ -46,9 +46,12 @@ type LineDiff struct {
 // plus earlier corrections' deltas, so recomputing twice never pays a
 // difference twice. It returns nil when nothing changed (a new input hash
 // alone pays nothing). Otherwise one prior_period_adjustment line per
-// changed line carries the delta into the next quarter; the final statement
-// itself is never rewritten.
-func Reconcile(final, recomputed *Statement, already []Correction) (*Correction, error) {
+// changed line carries the delta into quarter to, which must come after
+// final's: the first quarter whose statement for the person is not final
+// yet (statementstore finds it), so a correction is never parked in a
+// quarter nobody will pay again. The final statement itself is never
+// rewritten.
+func Reconcile(final, recomputed *Statement, already []Correction, to period.Quarter) (*Correction, error) {
 	if final.Quarter != recomputed.Quarter || final.PersonID != recomputed.PersonID {
 		return nil, fmt.Errorf("reconcile %s with %s: not the same quarter and person", final.ID, recomputed.ID)
 	}
@@ -58,6 +61,9 @@ func Reconcile(final, recomputed *Statement, already []Correction) (*Correction,
 	q, err := period.Parse(final.Quarter)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile %s: %w", final.ID, err)
+	}
+	if !q.Before(to) {
+		return nil, fmt.Errorf("reconcile %s: a correction is paid after its quarter, not in %s", final.ID, to)
 	}
 	type pair struct {
 		old, new *Line
@@ -95,7 +101,7 @@ func Reconcile(final, recomputed *Statement, already []Correction) (*Correction,
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	c := &Correction{PersonID: final.PersonID, FromQuarter: final.Quarter, ToQuarter: q.Next().String(),
+	c := &Correction{PersonID: final.PersonID, FromQuarter: final.Quarter, ToQuarter: to.String(),
 		OldHash: final.InputHash, NewHash: recomputed.InputHash, Diff: []LineDiff{}, Lines: []Line{}}
 	total := decimal.Zero
 	for _, k := range keys {

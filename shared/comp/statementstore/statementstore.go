@@ -256,11 +256,11 @@ func saveOne(ctx context.Context, store results.Store, st *comp.Statement) (Outc
 		case comp.StatusApproved:
 			return fail(ErrApproved)
 		case comp.StatusFinal:
-			already, err := correctionsOf(ctx, store, cur.Statement)
+			to, already, err := correctionTarget(ctx, store, cur.Statement)
 			if err != nil {
 				return fail(err)
 			}
-			corr, err := comp.Reconcile(cur.Statement, st, already)
+			corr, err := comp.Reconcile(cur.Statement, st, already, to)
 			if err != nil {
 				return fail(err)
 			}
@@ -325,13 +325,39 @@ func Corrections(ctx context.Context, store results.Store, toQuarter string) ([]
 	return queryCorrections(ctx, store, toQuarter, "")
 }
 
-// correctionsOf reads the corrections already made to a final statement.
-func correctionsOf(ctx context.Context, store results.Store, final *comp.Statement) ([]comp.Correction, error) {
+// maxCorrectionQuarters bounds correctionTarget's walk: ten years of final
+// quarters after a statement means something else is wrong.
+const maxCorrectionQuarters = 40
+
+// correctionTarget walks the quarters after final's. It returns the first
+// one in which the person's statement is not final (none yet, draft or
+// approved): a new correction is paid there, never parked in a final
+// quarter that nobody recomputes. On the way it collects the corrections
+// already made to final: each went to the first open quarter of its day,
+// and quarters only ever become final, so they all sit in the quarters
+// walked.
+func correctionTarget(ctx context.Context, store results.Store, final *comp.Statement) (period.Quarter, []comp.Correction, error) {
 	q, err := period.Parse(final.Quarter)
 	if err != nil {
-		return nil, fmt.Errorf("statement %s: %w", final.ID, err)
+		return period.Quarter{}, nil, fmt.Errorf("statement %s: %w", final.ID, err)
 	}
-	return queryCorrections(ctx, store, q.Next().String(), final.Quarter+"/"+final.PersonID+"/")
+	var already []comp.Correction
+	for range maxCorrectionQuarters {
+		q = q.Next()
+		cs, err := queryCorrections(ctx, store, q.String(), final.Quarter+"/"+final.PersonID+"/")
+		if err != nil {
+			return period.Quarter{}, nil, err
+		}
+		already = append(already, cs...)
+		cur, err := Get(ctx, store, q.String(), final.PersonID)
+		if errors.Is(err, ErrNotFound) || (err == nil && cur.Status != comp.StatusFinal) {
+			return q, already, nil
+		}
+		if err != nil {
+			return period.Quarter{}, nil, err
+		}
+	}
+	return period.Quarter{}, nil, fmt.Errorf("statement %s: no quarter open for a correction within %d quarters", final.ID, maxCorrectionQuarters)
 }
 
 func queryCorrections(ctx context.Context, store results.Store, toQuarter, prefix string) ([]comp.Correction, error) {

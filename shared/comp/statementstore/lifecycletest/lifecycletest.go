@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) results.Store) {
 		{"SaveDraftsIdempotentAndReplace", testSaveDraftsIdempotentAndReplace},
 		{"Lifecycle", testLifecycle},
 		{"RecomputeAfterFinalMakesCorrection", testRecomputeAfterFinalMakesCorrection},
+		{"CorrectionSkipsFinalQuarters", testCorrectionSkipsFinalQuarters},
 		{"ConcurrentApproversOneWins", testConcurrentApproversOneWins},
 		{"LostResponseCountsAsSuccess", testLostResponseCountsAsSuccess},
 		{"MissingStatement", testMissingStatement},
@@ -216,6 +217,47 @@ func testRecomputeAfterFinalMakesCorrection(t *testing.T, newStore func(t *testi
 	}
 	if len(got) != 3 || !sum.IsZero() {
 		t.Fatalf("corrections %d summing to %s, want 3 summing to 0", len(got), sum)
+	}
+}
+
+// A correction goes to the first quarter after its own whose statement for
+// the person is not final: once 2026Q4 is final, a new 2026Q3 correction
+// is paid in 2027Q1, and counts what 2026Q4 already paid.
+func testCorrectionSkipsFinalQuarters(t *testing.T, newStore func(t *testing.T) results.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	finalize := func(q string) {
+		t.Helper()
+		if _, err := statementstore.Approve(ctx, s, q, nil, "fin", at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := statementstore.Finalize(ctx, s, q, nil, "cfo", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSave(t, s, statement("P1", "1000.00", "500.00"))
+	finalize("2026Q3")
+	_, corrs, err := statementstore.SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "412.35")})
+	if err != nil || len(corrs) != 1 || corrs[0].ToQuarter != "2026Q4" {
+		t.Fatalf("first correction: %+v %v", corrs, err)
+	}
+	// 2026Q4 is computed (paying the correction) and finalized.
+	q4 := statement("P1", "800.00", "300.00")
+	q4.ID, q4.Quarter = "2026Q4/P1", "2026Q4"
+	mustSave(t, s, q4)
+	finalize("2026Q4")
+	// 412.35 → 400.00: −12.35 against what was paid (500.00 − 87.65), and
+	// paid in 2027Q1, the first quarter not final.
+	_, corrs, err = statementstore.SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "400.00")})
+	if err != nil || len(corrs) != 1 || corrs[0].ToQuarter != "2027Q1" || corrs[0].Delta.StringFixed(2) != "-12.35" {
+		t.Fatalf("correction after the next quarter is final: %+v %v", corrs, err)
+	}
+	if got, err := statementstore.Corrections(ctx, s, "2027Q1"); err != nil || len(got) != 1 || got[0].ID != corrs[0].ID {
+		t.Fatalf("2027Q1 corrections: %+v %v", got, err)
+	}
+	// The same recomputation again: already paid across both quarters.
+	if os, corrs, err := statementstore.SaveDrafts(ctx, s, []comp.Statement{statement("P1", "1000.00", "400.00")}); err != nil || len(corrs) != 0 || os[0].Action != "unchanged" {
+		t.Fatalf("repeat: %+v %+v %v", os, corrs, err)
 	}
 }
 
