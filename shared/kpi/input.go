@@ -114,7 +114,7 @@ type Task struct {
 }
 
 // Source streams one object's rows in batches: it calls fn once per batch
-// and returns fn's first error. lake.Scan fits it directly:
+// and returns fn's first error. lake.ScanFilesBorrowed fits it directly:
 //
 //	kpi.Source[kpi.Lead](func(fn func([]kpi.Lead) error) error { return lake.ScanFilesBorrowed(ctx, blob, m.Files, fn) })
 //

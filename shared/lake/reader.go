@@ -108,8 +108,8 @@ func readFileRows(ctx context.Context, b Blob, o *crm.Object, f File, fn func(ro
 // by one batch plus parquet-go's page buffers. When T's fields are plain
 // strings, int64, int32, bool or pointers to the last three (an embedded
 // struct's fields count as T's), matching the file's column types exactly
-// (every engine projection), a columnar fast
-// path fills them straight from the column pages (columnar.go); any other
+// (every engine projection), a columnar fast path fills them straight from
+// the column pages (columnar.go); any other
 // T, or a file it does not match, is read with parquet.GenericReader[T],
 // with the same results. Strings of one page share one allocation:
 // strings.Clone what you keep from a large table.

@@ -43,9 +43,9 @@ const DefaultRowGroupRows = 128 * 1024
 const DefaultFileRows = 1_000_000
 
 // nodeOf maps a registry field to its Parquet leaf: strings (Picklist and
-// Dict fields dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC), DECIMAL(18,2)
-// on int64 and DECIMAL(9,2) on int32 (hundredths, as the Parquet spec wants
-// int32 up to 9 digits), INT64.
+// Dict fields dictionary-encoded), BOOLEAN, DATE, TIMESTAMP(MICROS, UTC),
+// DECIMAL(18,2) on int64 and DECIMAL(9,2) on int32 (hundredths, as the
+// Parquet spec wants int32 up to 9 digits), INT64.
 func nodeOf(f crm.Field) parquet.Node {
 	switch t := f.Type; {
 	case t == crm.Picklist, f.Dict && t == crm.ID:

@@ -21,8 +21,9 @@ type WriterOptions struct {
 	RowGroupRows int    // rows per row group (DefaultRowGroupRows)
 	FileRows     int    // rows per part file before rolling over (DefaultFileRows)
 	TempDir      string // where files are staged before upload ("" = os.TempDir())
-	// PageBytes is the size at which a column's page is cut (0: parquet-go's
-	// default, 256 KiB). Tests set it small to get many pages per chunk.
+	// PageBytes is the size at which a column's page is cut
+	// (parquet.DefaultPageBufferSize, 256 KiB). Tests set it small to get
+	// many pages per chunk.
 	PageBytes int
 }
 
@@ -33,18 +34,13 @@ func (o WriterOptions) withDefaults() WriterOptions {
 	if o.FileRows <= 0 {
 		o.FileRows = DefaultFileRows
 	}
+	if o.PageBytes <= 0 {
+		o.PageBytes = parquet.DefaultPageBufferSize
+	}
 	if o.RowGroupRows > o.FileRows {
 		o.RowGroupRows = o.FileRows
 	}
 	return o
-}
-
-// pageSize is the writer option for o.PageBytes.
-func pageSize(o WriterOptions) parquet.WriterOption {
-	if o.PageBytes > 0 {
-		return parquet.PageBufferSize(o.PageBytes)
-	}
-	return parquet.PageBufferSize(parquet.DefaultPageBufferSize)
 }
 
 // File is one committed data file, as a manifest lists it.
@@ -198,7 +194,7 @@ func NewRowWriter(ctx context.Context, b Blob, folder, table string, s *ObjectSc
 			parquet.KeyValueMetadata(MetaSchemaVersion, s.Version),
 			parquet.KeyValueMetadata(MetaTable, table),
 			parquet.CreatedBy("venn", "1", ""),
-			pageSize(opts),
+			parquet.PageBufferSize(w.parts.opts.PageBytes),
 		)
 		return w.wg
 	}
