@@ -795,7 +795,11 @@ func (w *world) checkBadEvents(t *testing.T) {
 		}
 		_, err := h.Invoke(context.Background(), []byte(tt.event))
 		var fe *lambdaruntime.FunctionError
-		if !errors.As(err, &fe) || fe.Type == "" || !strings.HasPrefix(fe.Message, tt.want) {
+		ok := errors.As(err, &fe)
+		// go-json-experiment words a semantic error "cannot" or "unable
+		// to", picked at random once per process on purpose (errors.go,
+		// errorModalVerb): both are the same error.
+		if !ok || fe.Type == "" || !strings.HasPrefix(strings.Replace(fe.Message, "json: unable to ", "json: cannot ", 1), tt.want) {
 			t.Errorf("%s %s: got %v, want a function error starting %q", tt.fn, tt.event, err, tt.want)
 		}
 	}
