@@ -1,7 +1,6 @@
 package comp
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -88,47 +87,82 @@ func ExportRows(recs []ExportRecord) ([]ExportRow, error) {
 var CSVHeader = []string{"employee_id", "name", "period", "period_start", "attainment_bonus", "commission",
 	"clawback", "adjustment", "amount", "currency", "cost_center", "statement_id", "statement_version", "status"}
 
-// WriteCSV writes the export as RFC 4180 CSV (encoding/csv, CRLF line ends).
-// Text cells that a spreadsheet would run as a formula (starting with =, +,
-// -, @, tab or CR) are prefixed with a single quote. Amount cells are never
-// touched: they are numbers this code formats itself ("-1234.50", no
-// thousands separator), so a negative clawback stays a number for payroll.
+// WriteCSV writes the export as RFC 4180 CSV with CRLF record ends, safe to
+// open in any spreadsheet (OWASP "CSV injection" guidance):
+//
+//   - text cells a spreadsheet would evaluate (first non-space character
+//     =, +, -, @, tab, CR or LF, or their full-width forms) get a leading
+//     single quote;
+//   - a cell holding , ; " tab CR or LF, or starting with a space, is quoted
+//     (quotes doubled), so locales that split on ";" keep it one cell;
+//   - a line break inside a cell is written as it is: LF stays LF (the
+//     encoding/csv writer would turn it into CRLF with UseCRLF).
+//
+// Number cells are never touched: amounts, dates and versions are written
+// by this code from cents and integers ("-1234.50": minus sign, dot, two
+// decimals, no thousands separator), never from text, so a negative
+// clawback stays a number for payroll.
 func WriteCSV(w io.Writer, recs []ExportRecord) error {
 	rows, err := ExportRows(recs)
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(CSVHeader); err != nil {
-		return fmt.Errorf("export csv: %w", err)
+	var b strings.Builder
+	writeRecord := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(c)
+		}
+		b.WriteString("\r\n")
 	}
+	header := make([]string, len(CSVHeader))
+	for i, h := range CSVHeader {
+		header[i] = textCell(h)
+	}
+	writeRecord(header)
 	amt := func(c int64) string { return money.FromCents(c).StringFixed(money.Scale) }
 	for _, r := range rows {
-		rec := []string{
-			safeCell(r.EmployeeID), safeCell(r.Name), safeCell(r.Period),
+		writeRecord([]string{
+			textCell(r.EmployeeID), textCell(r.Name), textCell(r.Period),
 			period.Date(1970, 1, 1).AddDate(0, 0, int(r.PeriodStart)).Format("2006-01-02"),
 			amt(r.AttainmentBonus), amt(r.Commission), amt(r.Clawback), amt(r.Adjustment), amt(r.Amount),
-			safeCell(r.Currency), safeCell(r.CostCenter), safeCell(r.StatementID),
-			strconv.FormatInt(r.StatementVersion, 10), safeCell(r.Status),
-		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("export csv: %w", err)
-		}
+			textCell(r.Currency), textCell(r.CostCenter), textCell(r.StatementID),
+			strconv.FormatInt(r.StatementVersion, 10), textCell(r.Status),
+		})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("export csv: %w", err)
 	}
 	return nil
 }
 
-// safeCell neutralises a text cell that a spreadsheet would evaluate.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+// textCell neutralises and quotes one text cell (see WriteCSV).
+func textCell(s string) string {
+	if formulaStart(s) {
+		s = "'" + s
+	}
+	if strings.ContainsAny(s, ",;\"\t\r\n") || strings.HasPrefix(s, " ") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}
 	return s
+}
+
+// formulaStart reports whether a spreadsheet could read s as a formula or
+// command: its first character after any spaces starts one. The full-width
+// forms count because some spreadsheet locales fold them to ASCII.
+func formulaStart(s string) bool {
+	for _, r := range s {
+		switch r {
+		case ' ':
+			continue
+		case '=', '+', '-', '@', '\t', '\r', '\n', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // WriteParquet writes the export as Parquet (zstd, one row group: a
