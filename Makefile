@@ -11,6 +11,10 @@ LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 NODE_DIR  := scripts/node
 STATICCHECK_VERSION ?= v0.8.2
+# Per test binary. The functions package cross-builds four arm64 bootstraps
+# before its first test: on a cold build cache and a busy 2-core machine that
+# alone can pass go test's default 10 minutes.
+TEST_TIMEOUT ?= 30m
 
 .PHONY: help demo test test-short build bench bench-extract bench-kpi lint clean deps approve
 
@@ -30,8 +34,8 @@ deps: ## Install the local test servers and tools (dynalite, asl-validator) from
 
 test: deps ## Run the whole test suite (root module and the DuckDB checks module)
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
-	cd scripts/checks && $(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	cd scripts/checks && $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 test-short: ## The quick loop: -short tests of the root module
 	$(GO) test -short ./...
