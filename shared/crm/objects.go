@@ -111,7 +111,7 @@ var (
 	modstampField = Field{Name: "SystemModstamp", Column: "system_modstamp", Type: DateTime, Required: true}
 	createdField  = Field{Name: "CreatedDate", Column: "created_date", Type: DateTime, Required: true}
 	deletedField  = Field{Name: "IsDeleted", Column: "is_deleted", Type: Bool}
-	currencyField = Field{Name: "CurrencyIsoCode", Column: "currency_iso_code", Type: Picklist}
+	currencyField = Field{Name: "CurrencyIsoCode", Column: "currency_iso_code", Type: Picklist, Required: true}
 )
 
 func object(name string, softDelete bool, fields ...Field) *Object {
@@ -124,6 +124,11 @@ func object(name string, softDelete bool, fields ...Field) *Object {
 
 func f(name, col string, t FieldType) Field { return Field{Name: name, Column: col, Type: t} }
 
+// req marks a field Salesforce never leaves null on a record (its describe
+// says nillable: false, or the platform fills it): a null there means a
+// broken record, which is rejected with the field named.
+func req(f Field) Field { f.Required = true; return f }
+
 // ref is an ID field that refers to a small object (User, Campaign, a
 // split type): few distinct values, so it is dictionary-encoded.
 func ref(name, col string) Field { return Field{Name: name, Column: col, Type: ID, Dict: true} }
@@ -134,7 +139,7 @@ func ref(name, col string) Field { return Field{Name: name, Column: col, Type: I
 // configuration names which of them mean what.
 var (
 	User = object("User", false,
-		f("Name", "name", Text),
+		req(f("Name", "name", Text)),
 		f("Email", "email", Email),
 		f("Title", "title", Text),
 		f("Department", "department", Picklist),
@@ -145,8 +150,8 @@ var (
 		f("IsActive", "is_active", Bool),
 	)
 	Account = object("Account", true,
-		f("Name", "name", Text),
-		ref("OwnerId", "owner_id"),
+		req(f("Name", "name", Text)),
+		req(ref("OwnerId", "owner_id")),
 		f("Industry", "industry", Picklist),
 		f("Type", "type", Picklist),
 		f("Segment__c", "segment", Picklist),
@@ -154,22 +159,22 @@ var (
 	)
 	Contact = object("Contact", true,
 		f("AccountId", "account_id", ID),
-		ref("OwnerId", "owner_id"),
+		req(ref("OwnerId", "owner_id")),
 		f("FirstName", "first_name", Text),
-		f("LastName", "last_name", Text),
+		req(f("LastName", "last_name", Text)),
 		f("Email", "email", Email),
 		f("Phone", "phone", Phone),
 		f("LeadSource", "lead_source", Picklist),
 	)
 	Lead = object("Lead", true,
 		f("FirstName", "first_name", Text),
-		f("LastName", "last_name", Text),
-		f("Company", "company", Text),
+		req(f("LastName", "last_name", Text)),
+		req(f("Company", "company", Text)),
 		f("Email", "email", Email),
 		f("Phone", "phone", Phone),
-		f("Status", "status", Picklist),
+		req(f("Status", "status", Picklist)),
 		f("LeadSource", "lead_source", Picklist),
-		ref("OwnerId", "owner_id"),
+		req(ref("OwnerId", "owner_id")),
 		f("Segment__c", "segment", Picklist),
 		f("Region__c", "region", Picklist),
 		f("MQL_Date__c", "mql_date", DateTime),
@@ -181,28 +186,28 @@ var (
 		f("ConvertedOpportunityId", "converted_opportunity_id", ID),
 	)
 	Campaign = object("Campaign", true,
-		f("Name", "name", Text),
+		req(f("Name", "name", Text)),
 		f("Type", "type", Picklist),
 		f("Status", "status", Picklist),
 		f("StartDate", "start_date", Date),
 		f("EndDate", "end_date", Date),
-		ref("OwnerId", "owner_id"),
+		req(ref("OwnerId", "owner_id")),
 		f("ActualCost", "actual_cost", Currency),
 		currencyField,
 	)
 	CampaignMember = object("CampaignMember", false,
-		ref("CampaignId", "campaign_id"),
+		req(ref("CampaignId", "campaign_id")),
 		f("LeadId", "lead_id", ID),
 		f("ContactId", "contact_id", ID),
-		f("Status", "status", Picklist),
+		req(f("Status", "status", Picklist)),
 		f("HasResponded", "has_responded", Bool),
 		f("FirstRespondedDate", "first_responded_date", Date),
 	)
 	Opportunity = object("Opportunity", true,
-		f("Name", "name", Text),
+		req(f("Name", "name", Text)),
 		f("AccountId", "account_id", ID),
-		ref("OwnerId", "owner_id"),
-		f("StageName", "stage_name", Picklist),
+		req(ref("OwnerId", "owner_id")),
+		req(f("StageName", "stage_name", Picklist)),
 		Field{Name: "Amount", Column: "amount", Type: Currency},
 		currencyField,
 		Field{Name: "CloseDate", Column: "close_date", Type: Date, Required: true},
@@ -214,32 +219,32 @@ var (
 		f("Probability", "probability", Percent),
 	)
 	OpportunityContactRole = object("OpportunityContactRole", true,
-		f("OpportunityId", "opportunity_id", ID),
-		f("ContactId", "contact_id", ID),
+		req(f("OpportunityId", "opportunity_id", ID)),
+		req(f("ContactId", "contact_id", ID)),
 		f("Role", "role", Picklist),
 		f("IsPrimary", "is_primary", Bool),
 	)
 	// OpportunityHistory is Salesforce's stage history: one row per change
 	// of stage, amount or close date. It is append-only.
 	OpportunityHistory = object("OpportunityHistory", true,
-		f("OpportunityId", "opportunity_id", ID),
-		f("StageName", "stage_name", Picklist),
+		req(f("OpportunityId", "opportunity_id", ID)),
+		req(f("StageName", "stage_name", Picklist)),
 		f("Amount", "amount", Currency),
 		f("CloseDate", "close_date", Date),
 	)
 	OpportunitySplit = object("OpportunitySplit", false,
-		f("OpportunityId", "opportunity_id", ID),
-		ref("SplitOwnerId", "split_owner_id"),
-		f("SplitPercentage", "split_percentage", Percent),
+		req(f("OpportunityId", "opportunity_id", ID)),
+		req(ref("SplitOwnerId", "split_owner_id")),
+		req(f("SplitPercentage", "split_percentage", Percent)),
 		ref("SplitTypeId", "split_type_id"),
 	)
 	Task = object("Task", true,
 		f("WhoId", "who_id", ID),
 		f("WhatId", "what_id", ID),
-		ref("OwnerId", "owner_id"),
+		req(ref("OwnerId", "owner_id")),
 		f("Subject", "subject", Text),
 		f("Type", "type", Picklist),
-		f("Status", "status", Picklist),
+		req(f("Status", "status", Picklist)),
 		f("ActivityDate", "activity_date", Date),
 	)
 )

@@ -116,8 +116,9 @@ func parseScalar(f Field, s string) (Value, error) {
 		if !utf8.ValidString(s) {
 			return Value{}, errors.New("invalid UTF-8")
 		}
-		if f.Type == ID && len(s) != 15 && len(s) != 18 {
-			return Value{}, fmt.Errorf("%q is not a 15- or 18-character Id", s)
+		if f.Type == ID {
+			id, err := NormalizeID(s)
+			return Value{S: id}, err
 		}
 		return Value{S: s}, nil
 	case Bool:
@@ -173,6 +174,10 @@ type Decoder struct {
 	Object  *Object
 	index   map[string]int
 	Unknown map[string]int // unexpected field name → records seen with it
+	// Currencies, when set, are the org's active currencies: a
+	// CurrencyIsoCode outside them is rejected (any non-ISO 4217 code is
+	// rejected regardless).
+	Currencies Currencies
 }
 
 // NewDecoder prepares a decoder for o.
@@ -185,8 +190,50 @@ func NewDecoder(o *Object) *Decoder {
 }
 
 // DecodeJSON reads one REST record (a JSON object with "attributes") into
-// row. Duplicate keys and invalid UTF-8 are errors, never silently resolved.
+// row. Duplicate keys, invalid UTF-8 (lone surrogate escapes included), an
+// attributes.type naming another object, a bad Id and a currency that is
+// not ISO 4217 are errors, never silently resolved. A FieldError names the
+// record's Id whenever the raw record has one, even when decoding failed
+// before reaching it, so the record can be asked for again.
 func (d *Decoder) DecodeJSON(raw []byte, row *Row) error {
+	err := d.decodeJSON(raw, row)
+	if fe, ok := err.(*FieldError); ok && fe.ID == "" {
+		fe.ID = scanJSONID(raw)
+	}
+	return err
+}
+
+// scanJSONID finds the top-level "Id" string of a record that failed to
+// decode, tolerating invalid UTF-8 and duplicate names ("" when none).
+func scanJSONID(raw []byte) string {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return ""
+	}
+	for dec.PeekKind() != '}' {
+		kt, err := dec.ReadToken()
+		if err != nil {
+			return ""
+		}
+		if kt.String() != "Id" {
+			if dec.SkipValue() != nil {
+				return ""
+			}
+			continue
+		}
+		vt, err := dec.ReadToken()
+		if err != nil || vt.Kind() != '"' {
+			return ""
+		}
+		if id, err := NormalizeID(vt.String()); err == nil {
+			return id
+		}
+		return vt.String()
+	}
+	return ""
+}
+
+func (d *Decoder) decodeJSON(raw []byte, row *Row) error {
 	row.Reset(len(d.Object.Fields))
 	dec := jsontext.NewDecoder(bytes.NewReader(raw))
 	tok, err := dec.ReadToken()
@@ -199,11 +246,15 @@ func (d *Decoder) DecodeJSON(raw []byte, row *Row) error {
 			return d.fail(row, "(record)", "malformed JSON: "+err.Error())
 		}
 		name := kt.String()
+		if name == "attributes" {
+			if err := d.checkAttributes(dec, row); err != nil {
+				return err
+			}
+			continue
+		}
 		i, known := d.index[name]
 		if !known {
-			if name != "attributes" {
-				d.Unknown[name]++
-			}
+			d.Unknown[name]++
 			if err := dec.SkipValue(); err != nil {
 				return d.fail(row, name, "malformed JSON: "+err.Error())
 			}
@@ -234,7 +285,7 @@ func (d *Decoder) DecodeJSON(raw []byte, row *Row) error {
 		case '{', '[':
 			return d.fail(row, name, "unexpected nested value")
 		}
-		v, err := parseScalar(d.Object.Fields[i], text)
+		v, err := d.parse(i, text)
 		if err != nil {
 			return d.fail(row, name, err.Error())
 		}
@@ -249,6 +300,21 @@ func (d *Decoder) DecodeJSON(raw []byte, row *Row) error {
 // DecodeCSV reads one Bulk API 2.0 CSV record whose columns are named by
 // header. An empty cell is null, as Bulk API 2.0 writes nulls.
 func (d *Decoder) DecodeCSV(header, rec []string, row *Row) error {
+	err := d.decodeCSV(header, rec, row)
+	if fe, ok := err.(*FieldError); ok && fe.ID == "" {
+		for c, name := range header {
+			if name == "Id" && c < len(rec) {
+				fe.ID = rec[c]
+				if id, err := NormalizeID(rec[c]); err == nil {
+					fe.ID = id
+				}
+			}
+		}
+	}
+	return err
+}
+
+func (d *Decoder) decodeCSV(header, rec []string, row *Row) error {
 	row.Reset(len(d.Object.Fields))
 	if len(header) != len(rec) {
 		return d.fail(row, "(record)", fmt.Sprintf("%d cells for %d columns", len(rec), len(header)))
@@ -262,13 +328,64 @@ func (d *Decoder) DecodeCSV(header, rec []string, row *Row) error {
 		if rec[c] == "" {
 			continue
 		}
-		v, err := parseScalar(d.Object.Fields[i], rec[c])
+		v, err := d.parse(i, rec[c])
 		if err != nil {
 			return d.fail(row, name, err.Error())
 		}
 		row.Values[i] = v
 	}
 	return d.checkRequired(row)
+}
+
+// parse converts the text of field i and applies the rules that depend on
+// the object: Id key prefixes and the currency code list.
+func (d *Decoder) parse(i int, text string) (Value, error) {
+	f := d.Object.Fields[i]
+	v, err := parseScalar(f, text)
+	if err != nil {
+		return v, err
+	}
+	if f.Type == ID {
+		return v, CheckIDPrefix(d.Object.Name, f.Name, v.S)
+	}
+	if f.Name == CurrencyField {
+		return v, d.Currencies.Check(v.S)
+	}
+	return v, nil
+}
+
+// checkAttributes reads the record's "attributes" object: a type naming
+// another object means the record was served for the wrong query.
+func (d *Decoder) checkAttributes(dec *jsontext.Decoder, row *Row) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return d.fail(row, "attributes", "malformed JSON: "+err.Error())
+	}
+	if v.Kind() != '{' {
+		return d.fail(row, "attributes", "not a JSON object")
+	}
+	ad := jsontext.NewDecoder(bytes.NewReader(v))
+	ad.ReadToken()
+	for ad.PeekKind() != '}' {
+		kt, err := ad.ReadToken()
+		if err != nil {
+			return d.fail(row, "attributes", "malformed JSON: "+err.Error())
+		}
+		if kt.String() != "type" {
+			if err := ad.SkipValue(); err != nil {
+				return d.fail(row, "attributes", "malformed JSON: "+err.Error())
+			}
+			continue
+		}
+		tt, err := ad.ReadToken()
+		if err != nil {
+			return d.fail(row, "attributes", "malformed JSON: "+err.Error())
+		}
+		if tt.Kind() != '"' || tt.String() != d.Object.Name {
+			return d.fail(row, "attributes.type", fmt.Sprintf("the record is a %s, not a %s", tt.String(), d.Object.Name))
+		}
+	}
+	return nil
 }
 
 func (d *Decoder) checkRequired(row *Row) error {

@@ -112,10 +112,10 @@ func night2Changes(e *env) {
 	for k, v := range e.src.records["Lead"][2] {
 		late[k] = v
 	}
-	late["Id"], late["Email"], late["SystemModstamp"] = "00Q000000000006AAA", "late@tie.example", "2026-11-19T01:30:00.000+0000"
+	late["Id"], late["Email"], late["SystemModstamp"] = "00Q000000000006EAA", "late@tie.example", "2026-11-19T01:30:00.000+0000"
 	e.src.set("Lead", late)
-	e.src.update("Lead", "00Q000000000001AAA", "2026-11-19T09:00:00.000+0000", map[string]any{"Status": "MQL"})
-	e.src.update("Lead", "00Q000000000002AAA", "2026-11-19T10:00:00.000+0000", map[string]any{"IsDeleted": true})
+	e.src.update("Lead", "00Q000000000001EAA", "2026-11-19T09:00:00.000+0000", map[string]any{"Status": "MQL"})
+	e.src.update("Lead", "00Q000000000002EAA", "2026-11-19T10:00:00.000+0000", map[string]any{"IsDeleted": true})
 }
 
 func TestFullThenIncremental(t *testing.T) {
@@ -158,19 +158,19 @@ func TestFullThenIncremental(t *testing.T) {
 	if got := ids(snap); got != "001,003,004,006" {
 		t.Errorf("snapshot ids %s", got)
 	}
-	if fmt.Sprint(order) != fmt.Sprint([]string{"00Q000000000001AAA", "00Q000000000003AAA", "00Q000000000004AAA", "00Q000000000006AAA"}) {
+	if fmt.Sprint(order) != fmt.Sprint([]string{"00Q000000000001EAA", "00Q000000000003EAA", "00Q000000000004EAA", "00Q000000000006EAA"}) {
 		t.Errorf("snapshot not sorted by Id: %v", order)
 	}
-	if s := snap["00Q000000000001AAA"][crm.Lead.Column("status")].S; s != "MQL" {
+	if s := snap["00Q000000000001EAA"][crm.Lead.Column("status")].S; s != "MQL" {
 		t.Errorf("lead 1 status %q", s)
 	}
 	mac := hmac.New(sha256.New, testKey)
 	mac.Write([]byte("ann@acme.example"))
-	if got := snap["00Q000000000001AAA"][crm.Lead.Column("email")].S; got != hex.EncodeToString(mac.Sum(nil)) {
+	if got := snap["00Q000000000001EAA"][crm.Lead.Column("email")].S; got != hex.EncodeToString(mac.Sum(nil)) {
 		t.Errorf("email not hashed: %q", got)
 	}
 	changes, ops, _ := rows(t, e.blob, crm.Lead, m2.Changes)
-	if ids(changes) != "001,002,006" || ops["00Q000000000002AAA"] != lake.OpDelete || ops["00Q000000000006AAA"] != lake.OpUpsert {
+	if ids(changes) != "001,002,006" || ops["00Q000000000002EAA"] != lake.OpDelete || ops["00Q000000000006EAA"] != lake.OpUpsert {
 		t.Errorf("changes %s ops %v", ids(changes), ops)
 	}
 	if m2.Previous != m1.Key() || !m2.Watermark.Equal(time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)) {
@@ -359,7 +359,7 @@ func TestHardDeletesByIDSet(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		e.src.set("CampaignMember", map[string]any{
 			"Id": fmt.Sprintf("00v00000000000%dAAA", i), "SystemModstamp": "2026-11-18T10:00:00.000+0000", "CreatedDate": "2026-11-18T10:00:00.000+0000",
-			"CampaignId": "701000000000001AAA", "LeadId": fmt.Sprintf("00Q00000000000%dAAA", i), "ContactId": nil, "Status": "Sent", "HasResponded": false, "FirstRespondedDate": nil,
+			"CampaignId": "701000000000001AAA", "LeadId": fmt.Sprintf("00Q00000000000%dEAA", i), "ContactId": nil, "Status": "Sent", "HasResponded": false, "FirstRespondedDate": nil,
 		})
 	}
 	cfg := Config{Objects: []*crm.Object{crm.CampaignMember}}
@@ -539,7 +539,7 @@ func TestBackfillRepairsAGap(t *testing.T) {
 	for k, v := range e.src.records["Lead"][0] {
 		lost[k] = v
 	}
-	lost["Id"], lost["SystemModstamp"] = "00Q000000000009AAA", "2026-11-18T09:00:00.000+0000"
+	lost["Id"], lost["SystemModstamp"] = "00Q000000000009EAA", "2026-11-18T09:00:00.000+0000"
 	e.src.set("Lead", lost)
 	sum, err := e.run(ctx, night2, Config{})
 	if err != nil || sum.Objects[0].SnapshotRows != 4 {
@@ -555,7 +555,7 @@ func TestBackfillRepairsAGap(t *testing.T) {
 		t.Fatalf("backfill: %+v", s)
 	}
 	snap, _, _ := rows(t, e.blob, crm.Lead, snapshot(t, e, "2026-11-20").Files)
-	if _, ok := snap["00Q000000000009AAA"]; !ok {
+	if _, ok := snap["00Q000000000009EAA"]; !ok {
 		t.Error("backfilled record missing")
 	}
 	if after, _, _ := ReadWatermark(ctx, e.store, "Lead"); !after.SystemModstamp.Equal(before.SystemModstamp) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/democrm"
@@ -31,7 +32,7 @@ func ExampleClient_Query() {
 	dec := crm.NewDecoder(crm.Opportunity)
 	var row crm.Row
 	won, rejected := 0, 0
-	soql := "SELECT Id, SystemModstamp, CreatedDate, IsDeleted, StageName, Amount, CloseDate, IsWon FROM Opportunity ORDER BY SystemModstamp, Id"
+	soql := "SELECT " + strings.Join(crm.Opportunity.FieldNames(), ", ") + " FROM Opportunity ORDER BY SystemModstamp, Id"
 	st, err := c.Query(context.Background(), soql, func(record []byte) error {
 		if err := dec.DecodeJSON(record, &row); err != nil {
 			rejected++ // quarantine it with its reason and carry on
