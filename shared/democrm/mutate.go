@@ -1,7 +1,9 @@
 package democrm
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -9,15 +11,20 @@ import (
 	"github.com/venn-revops/venn/shared/crm"
 )
 
-// SetClock sets the instant the next mutations are stamped with
-// (SystemModstamp, and CreatedDate of inserted records). It starts at AsOf.
+// SetClock sets the org's clock: the instant the next mutations are
+// stamped with (SystemModstamp, CreatedDate of inserted records, deletion
+// times) and the "now" of getDeleted/getUpdated. It starts at AsOf. Moving
+// it forward purges the Recycle Bin of records deleted RecycleBinDays or
+// more before it, as Salesforce does: they leave queryAll and the delete
+// log.
 func (o *Org) SetClock(t time.Time) {
 	o.mu.Lock()
 	o.clock = t.UTC()
+	o.purge(crm.Micros(o.clock) - RecycleBinDays*usDay)
 	o.mu.Unlock()
 }
 
-// Clock returns the mutation clock.
+// Clock returns the org's clock.
 func (o *Org) Clock() time.Time {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
@@ -40,12 +47,20 @@ func (o *Org) Update(obj *crm.Object, id string, fields map[string]any) error {
 	if err != nil {
 		return fmt.Errorf("democrm: update: %w", err)
 	}
+	if err := o.update(t, n, fields); err != nil {
+		return fmt.Errorf("democrm: update %s %s: %w", obj.Name, id, err)
+	}
+	return nil
+}
+
+// update applies fields to record n and stamps it. The caller holds o.mu.
+func (o *Org) update(t *table, n int64, fields map[string]any) error {
 	row := &crm.Row{}
 	if !t.current(&renderCtx{g: &o.gen}, n, row) {
-		return fmt.Errorf("democrm: update: %s %s was deleted", obj.Name, id)
+		return errors.New("the record was deleted")
 	}
-	if err := setFields(obj, row, fields); err != nil {
-		return fmt.Errorf("democrm: update %s %s: %w", obj.Name, id, err)
+	if err := setFields(t.obj, row, fields); err != nil {
+		return err
 	}
 	row.Values[1] = crm.Value{I: crm.Micros(o.clock)}
 	t.over[n] = row
@@ -83,14 +98,18 @@ func (o *Org) Insert(obj *crm.Object, fields map[string]any) (string, error) {
 	return id, nil
 }
 
-// Delete deletes record id as Salesforce does: objects with IsDeleted are
-// soft-deleted (IsDeleted = true, SystemModstamp bumped; only queryAll still
-// returns them); CampaignMember and OpportunitySplit are hard-deleted and
-// vanish from both query and queryAll.
+// RecycleBinDays is how long a deleted record stays in the Recycle Bin
+// (and so in queryAll and getDeleted) before Salesforce purges it.
+const RecycleBinDays = 15
+
+// Delete deletes record id as Salesforce does and logs the deletion (time:
+// the clock) for getDeleted. Objects with IsDeleted are soft-deleted
+// (IsDeleted = true, SystemModstamp bumped; only queryAll still returns them,
+// until the Recycle Bin is purged: RecycleBinDays later or at
+// EmptyRecycleBin). CampaignMember and OpportunitySplit have no IsDeleted:
+// they vanish from query and queryAll at once, and only getDeleted reports
+// them.
 func (o *Org) Delete(obj *crm.Object, id string) error {
-	if obj != nil && obj.SoftDelete {
-		return o.Update(obj, id, map[string]any{"IsDeleted": true})
-	}
 	t, err := o.table(obj)
 	if err != nil {
 		return err
@@ -101,10 +120,109 @@ func (o *Org) Delete(obj *crm.Object, id string) error {
 	if err != nil {
 		return fmt.Errorf("democrm: delete: %w", err)
 	}
+	if _, ok := t.deletedAt[n]; ok || t.deleted(n) {
+		return fmt.Errorf("democrm: delete: %s %s is already deleted", obj.Name, id)
+	}
+	if obj.SoftDelete {
+		if err := o.update(t, n, map[string]any{"IsDeleted": true}); err != nil {
+			return fmt.Errorf("democrm: delete %s %s: %w", obj.Name, id, err)
+		}
+	} else {
+		t.gone[n] = true
+		delete(t.over, n)
+		t.invalidate()
+	}
+	t.deletedAt[n] = crm.Micros(o.clock)
+	return nil
+}
+
+// HardDelete removes record id physically, bypassing the Recycle Bin (as
+// the Bulk API's hardDelete does): it vanishes from query and queryAll at
+// once and getDeleted never lists it. Like any physical deletion it moves
+// the object's earliestDateAvailable up to the deletion time, so getDeleted
+// refuses a window that starts before it. A record already in the Recycle
+// Bin can be hard-deleted too (purged individually).
+func (o *Org) HardDelete(obj *crm.Object, id string) error {
+	t, err := o.table(obj)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, err := t.number(id)
+	if err != nil {
+		return fmt.Errorf("democrm: hard delete: %w", err)
+	}
+	at, ok := t.deletedAt[n]
+	if !ok {
+		at = crm.Micros(o.clock)
+	}
 	t.gone[n] = true
 	delete(t.over, n)
+	delete(t.deletedAt, n)
+	t.lastPurge = max(t.lastPurge, at)
 	t.invalidate()
 	return nil
+}
+
+// Undelete restores a soft-deleted record from the Recycle Bin: IsDeleted
+// false, SystemModstamp bumped to the clock, its delete-log entry removed.
+// A purged or hard-deleted record cannot be restored.
+func (o *Org) Undelete(obj *crm.Object, id string) error {
+	t, err := o.table(obj)
+	if err != nil {
+		return err
+	}
+	if !obj.SoftDelete {
+		return fmt.Errorf("democrm: undelete: %s has no Recycle Bin", obj.Name)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, err := t.number(id)
+	if err != nil {
+		return fmt.Errorf("democrm: undelete: %w", err)
+	}
+	if !t.deleted(n) {
+		return fmt.Errorf("democrm: undelete: %s %s is not in the Recycle Bin", obj.Name, id)
+	}
+	if err := o.update(t, n, map[string]any{"IsDeleted": false}); err != nil {
+		return fmt.Errorf("democrm: undelete %s %s: %w", obj.Name, id, err)
+	}
+	delete(t.deletedAt, n)
+	return nil
+}
+
+// EmptyRecycleBin purges every deleted record now, as an administrator
+// emptying the Recycle Bin does: soft-deleted records leave queryAll, the
+// delete log is cleared, and earliestDateAvailable moves up to the latest
+// deletion purged.
+func (o *Org) EmptyRecycleBin() {
+	o.mu.Lock()
+	o.purge(math.MaxInt64)
+	o.mu.Unlock()
+}
+
+// purge physically removes the records deleted at or before the instant
+// before (micros). The caller holds o.mu.
+func (o *Org) purge(before int64) {
+	for _, t := range o.tables {
+		changed := false
+		for n, at := range t.deletedAt {
+			if at > before {
+				continue
+			}
+			if t.obj.SoftDelete {
+				t.gone[n] = true
+				delete(t.over, n)
+				changed = true
+			}
+			delete(t.deletedAt, n)
+			t.lastPurge = max(t.lastPurge, at)
+		}
+		if changed {
+			t.invalidate()
+		}
+	}
 }
 
 func setFields(obj *crm.Object, row *crm.Row, fields map[string]any) error {

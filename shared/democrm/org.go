@@ -57,16 +57,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// MalformedRecord describes one deliberately bad record served on the wire.
-// It is not part of the valid org (Each and Count leave it out); the
-// extract's reject path should quarantine exactly these.
-type MalformedRecord struct {
-	Object string
-	ID     string // empty for the record with no Id
-	Field  string
-	Why    string
-}
-
 // Org is a generated org plus the mutations applied since. It is safe for
 // concurrent use.
 type Org struct {
@@ -111,18 +101,17 @@ type table struct {
 	over     map[int64]*crm.Row // current state of mutated and inserted records
 	gone     map[int64]bool     // hard-deleted records
 	inserted int64              // inserted records have numbers n..n+inserted-1
-	bad      []badRecord        // malformed wire records
+	bad      []badRecord        // synthetic malformed wire records
+	defects  map[int64]*defect  // records served malformed (Corrupt)
+	// The delete log getDeleted reads: record number -> deletion time
+	// (micros), until the entry is purged. lastPurge is the latest
+	// deletion time of a record physically removed (purged from the
+	// Recycle Bin or hard-deleted): getDeleted's earliestDateAvailable.
+	deletedAt map[int64]int64
+	lastPurge int64
 
 	cacheMu sync.Mutex
 	byStamp []int32 // record numbers ordered by (SystemModstamp, Id); nil when stale
-}
-
-// badRecord is a malformed record: a valid row whose wire form replaces
-// some fields' text (raw) or drops its Id.
-type badRecord struct {
-	row  crm.Row
-	raw  map[string]string
-	noID bool
 }
 
 // Generate builds the org described by cfg. The same cfg always yields the
@@ -137,7 +126,7 @@ func Generate(cfg Config) *Org {
 	g.planCampaigns(cfg.HistoryStart, cfg.AsOf)
 
 	for _, obj := range crm.Objects {
-		o.tables[obj.Name] = &table{obj: obj, prefix: keyPrefix[obj.Name], over: map[int64]*crm.Row{}, gone: map[int64]bool{}}
+		o.tables[obj.Name] = &table{obj: obj, prefix: keyPrefix[obj.Name], over: map[int64]*crm.Row{}, gone: map[int64]bool{}, deletedAt: map[int64]int64{}}
 	}
 	o.tables["User"].n = int64(len(People))
 	o.tables["User"].render = renderUser
@@ -223,6 +212,16 @@ func (o *Org) table(obj *crm.Object) (*table, error) {
 	return t, nil
 }
 
+// object resolves the name of an object this org has.
+func (o *Org) object(name string) (*crm.Object, bool) {
+	obj, err := crm.Lookup(name)
+	if err != nil {
+		return nil, false
+	}
+	_, ok := o.tables[obj.Name]
+	return obj, ok
+}
+
 // Each calls fn with every valid, live record of obj (mutations applied,
 // soft-deleted and malformed records left out) in Id order. Each row is
 // freshly allocated, so fn may keep it.
@@ -276,9 +275,6 @@ func (o *Org) Count(obj *crm.Object) int {
 	}
 	return int(n)
 }
-
-// Malformed lists the deliberately bad records served on the wire.
-func (o *Org) Malformed() []MalformedRecord { return append([]MalformedRecord(nil), o.bad...) }
 
 // current renders record i as it is now into row; false if it was
 // hard-deleted. The caller holds o.mu.

@@ -30,10 +30,10 @@ func dump(o *Org) []byte {
 		t := o.tables[obj.Name]
 		rc := &renderCtx{g: &o.gen}
 		var row crm.Row
-		for _, ref := range refs {
-			bad, ok := t.load(rc, ref, &row)
+		for k := range refs {
+			d, ok := t.loadAt(rc, refs, k, &row)
 			if ok {
-				b = appendJSONRecord(b, "v62.0", obj, fields, &row, bad)
+				b = appendJSONRecord(b, "v62.0", obj, fields, &row, d)
 				b = append(b, '\n')
 			}
 		}

@@ -127,8 +127,8 @@ func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, loc
 	var row crm.Row
 	first := true
 	s.org.mu.RLock()
-	for _, ref := range c.refs[offset:end] {
-		bad, ok := t.load(rc, ref, &row)
+	for k := offset; k < end; k++ {
+		d, ok := t.loadAt(rc, c.refs, k, &row)
 		if !ok {
 			continue
 		}
@@ -136,7 +136,7 @@ func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, loc
 			b = append(b, ',')
 		}
 		first = false
-		b = appendJSONRecord(b, version, c.q.obj, c.q.fields, &row, bad)
+		b = appendJSONRecord(b, version, c.q.obj, c.q.fields, &row, d)
 	}
 	s.org.mu.RUnlock()
 	b = append(b, "]}"...)
@@ -295,12 +295,12 @@ func (s *Server) bulkResults(w http.ResponseWriter, r *http.Request, id string) 
 	var row crm.Row
 	written := 0
 	s.org.mu.RLock()
-	for _, ref := range j.refs[offset:end] {
-		bad, ok := t.load(rc, ref, &row)
+	for k := offset; k < end; k++ {
+		d, ok := t.loadAt(rc, j.refs, k, &row)
 		if !ok {
 			continue
 		}
-		b = appendCSVRecord(b, obj, j.q.fields, &row, bad)
+		b = appendCSVRecord(b, obj, j.q.fields, &row, d)
 		written++
 	}
 	s.org.mu.RUnlock()

@@ -1,6 +1,7 @@
 package democrm
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -141,11 +142,16 @@ const (
 	RouteBulkCreate                    // POST jobs/query
 	RouteBulkPoll                      // GET jobs/query/<id>
 	RouteBulkResults                   // GET jobs/query/<id>/results
+	RouteGetDeleted                    // GET sobjects/<Obj>/deleted/?start=&end=
+	RouteGetUpdated                    // GET sobjects/<Obj>/updated/?start=&end=
+	RouteBulkDelete                    // DELETE jobs/query/<id>
+	RouteVersions                      // GET /services/data/ (no session needed)
 
 	// RoutePages is every REST query page, first or next.
 	RoutePages = RouteQuery | RouteQueryMore
 	// RouteAPI is every authenticated API request.
-	RouteAPI = RoutePages | RouteDescribe | RouteLimits | RouteBulkCreate | RouteBulkPoll | RouteBulkResults
+	RouteAPI = RoutePages | RouteDescribe | RouteLimits | RouteBulkCreate | RouteBulkPoll | RouteBulkResults |
+		RouteGetDeleted | RouteGetUpdated | RouteBulkDelete
 	// RouteAny is every request.
 	RouteAny = RouteAPI | RouteToken
 )
@@ -156,6 +162,8 @@ const (
 //   - 401: INVALID_SESSION_ID, and the session used is revoked
 //   - 403: REQUEST_LIMIT_EXCEEDED
 //   - 429, 500, 502, 503: a transient error, with Retry-After if set
+//
+// or, with Body set and no Status, answer 200 with a broken body.
 type Fault struct {
 	Route      Route
 	After      int
@@ -163,10 +171,26 @@ type Fault struct {
 	Status     int
 	RetryAfter time.Duration
 	Delay      time.Duration
+	// Body breaks the whole response body of a request that is otherwise
+	// served normally (status 200): see BodyFault.
+	Body BodyFault
 	// Modify runs before the request is served, e.g. to Touch a record
 	// between two pages of an extract.
 	Modify func()
 }
+
+// BodyFault is a broken response body: the envelope, not one record.
+type BodyFault int
+
+// Body faults.
+const (
+	// BodyTruncated serves the first half of the real body (a JSON page
+	// or CSV results cut mid-record), with status 200.
+	BodyTruncated BodyFault = iota + 1
+	// BodyNotJSON serves an HTML maintenance page with status 200 and
+	// Content-Type text/html, as a proxy in front of an org may.
+	BodyNotJSON
+)
 
 type faultState struct {
 	Fault
@@ -227,7 +251,11 @@ type Counts struct {
 	BulkCreate  int
 	BulkPoll    int
 	BulkResults int
-	Faults      int // requests a fault answered with an error
+	GetDeleted  int
+	GetUpdated  int
+	BulkDelete  int
+	Versions    int
+	Faults      int // requests a fault answered with an error or a broken body
 	MaxInFlight int // the most requests served at the same time
 }
 
@@ -274,10 +302,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if r.URL.Path == "/services/oauth2/token" {
 		s.count(RouteToken)
-		if s.applyFaults(w, r, RouteToken, "") {
+		if answered, body := s.applyFaults(w, r, RouteToken, ""); answered {
+			return
+		} else if body != 0 {
+			s.serveBroken(w, r, s.token, body)
 			return
 		}
 		s.token(w, r)
+		return
+	}
+	if r.URL.Path == "/services/data" || r.URL.Path == "/services/data/" {
+		s.count(RouteVersions)
+		if answered, _ := s.applyFaults(w, r, RouteVersions, ""); !answered {
+			s.versions(w, r)
+		}
 		return
 	}
 	m := dataPath.FindStringSubmatch(r.URL.Path)
@@ -287,7 +325,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	version, rest := m[1], m[2]
 	route, handler := s.route(r.Method, version, rest)
-	if handler == nil {
+	if handler == nil || !knownVersion(version) {
 		s.fail(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
@@ -295,7 +333,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	used, limit := s.APIUsage()
 	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", used, limit))
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if s.applyFaults(w, r, route, token) {
+	answered, body := s.applyFaults(w, r, route, token)
+	if answered {
 		return
 	}
 	s.mu.Lock()
@@ -312,6 +351,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if over {
 		s.fail(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+		return
+	}
+	if body != 0 {
+		s.serveBroken(w, r, handler, body)
 		return
 	}
 	handler(w, r)
@@ -337,6 +380,14 @@ func (s *Server) count(route Route) {
 		s.counts.BulkPoll++
 	case RouteBulkResults:
 		s.counts.BulkResults++
+	case RouteGetDeleted:
+		s.counts.GetDeleted++
+	case RouteGetUpdated:
+		s.counts.GetUpdated++
+	case RouteBulkDelete:
+		s.counts.BulkDelete++
+	case RouteVersions:
+		s.counts.Versions++
 	}
 }
 
@@ -357,13 +408,20 @@ func (s *Server) route(method, version, rest string) (Route, http.HandlerFunc) {
 		return RouteBulkPoll, func(w http.ResponseWriter, r *http.Request) { s.bulkPoll(w, parts[2]) }
 	case method == http.MethodGet && len(parts) == 4 && parts[0] == "jobs" && parts[1] == "query" && parts[3] == "results":
 		return RouteBulkResults, func(w http.ResponseWriter, r *http.Request) { s.bulkResults(w, r, parts[2]) }
+	case method == http.MethodDelete && len(parts) == 3 && parts[0] == "jobs" && parts[1] == "query":
+		return RouteBulkDelete, func(w http.ResponseWriter, r *http.Request) { s.bulkDelete(w, parts[2]) }
+	case method == http.MethodGet && (len(parts) == 3 || len(parts) == 4 && parts[3] == "") && parts[0] == "sobjects" && parts[2] == "deleted":
+		return RouteGetDeleted, func(w http.ResponseWriter, r *http.Request) { s.replicated(w, r, parts[1], true) }
+	case method == http.MethodGet && (len(parts) == 3 || len(parts) == 4 && parts[3] == "") && parts[0] == "sobjects" && parts[2] == "updated":
+		return RouteGetUpdated, func(w http.ResponseWriter, r *http.Request) { s.replicated(w, r, parts[1], false) }
 	}
 	return 0, nil
 }
 
-// applyFaults runs the faults matching route; true if one answered the
-// request with an error.
-func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route, token string) bool {
+// applyFaults runs the faults matching route; answered is true if one
+// answered the request with an error, body is the body fault to apply to
+// the normal answer, if any.
+func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route, token string) (answered bool, body BodyFault) {
 	var fire []Fault
 	s.mu.Lock()
 	for _, f := range s.faults {
@@ -382,13 +440,19 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route
 			select {
 			case <-time.After(f.Delay):
 			case <-r.Context().Done():
-				return true
+				return true, 0
 			}
 		}
 		if f.Modify != nil {
 			f.Modify()
 		}
 		if f.Status == 0 {
+			if f.Body != 0 && body == 0 {
+				body = f.Body
+				s.mu.Lock()
+				s.counts.Faults++
+				s.mu.Unlock()
+			}
 			continue
 		}
 		s.mu.Lock()
@@ -413,9 +477,47 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route
 			}
 			s.fail(w, f.Status, code, fmt.Sprintf("injected fault: HTTP %d", f.Status))
 		}
-		return true
+		return true, 0
 	}
-	return false
+	return false, body
+}
+
+// bufferedResponse captures a handler's answer so a body fault can break it.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+// serveBroken serves handler's answer with body fault f applied.
+func (s *Server) serveBroken(w http.ResponseWriter, r *http.Request, handler http.HandlerFunc, f BodyFault) {
+	buf := &bufferedResponse{header: http.Header{}}
+	handler(buf, r)
+	for k, v := range buf.header {
+		w.Header()[k] = v
+	}
+	s.opts.logger.Info("democrm body fault", "path", r.URL.Path, "fault", int(f))
+	switch f {
+	case BodyTruncated:
+		w.WriteHeader(cmp.Or(buf.status, http.StatusOK))
+		_, _ = w.Write(buf.body[:len(buf.body)/2])
+	default:
+		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+		w.Header().Del("Sforce-Locator")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("<html><head><title>Down for Maintenance</title></head><body>This org is down for maintenance.</body></html>\n"))
+	}
 }
 
 // maxOpen caps the cursors and Bulk jobs kept, oldest evicted first (then

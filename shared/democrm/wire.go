@@ -81,6 +81,9 @@ func (o *Org) selectRecords(q *soqlQuery, all bool) []int32 {
 	if q.limit >= 0 && len(out) > q.limit {
 		out = out[:q.limit]
 	}
+	if !q.count {
+		out = t.withCopies(out)
+	}
 	return out
 }
 
@@ -104,16 +107,56 @@ func (o *Org) rowMatches(t *table, q *soqlQuery, row *crm.Row, all bool) bool {
 	return true
 }
 
-// load renders record ref (see selectRecords) into row; bad is set for a
-// malformed record. ok is false if the record was hard-deleted since it was
-// selected. The caller holds o.mu for reading.
-func (t *table) load(rc *renderCtx, ref int32, row *crm.Row) (bad *badRecord, ok bool) {
+// load renders record ref (see selectRecords) into row and returns its
+// wire defect, if any. ok is false if the record was hard-deleted since it
+// was selected. The caller holds o.mu for reading.
+func (t *table) load(rc *renderCtx, ref int32, row *crm.Row) (d *defect, ok bool) {
 	if ref < 0 {
 		b := &t.bad[-ref-1]
 		row.Values = append(row.Values[:0], b.row.Values...)
-		return b, true
+		return b.d, true
 	}
-	return nil, t.current(rc, int64(ref), row)
+	if len(t.defects) > 0 {
+		d = t.defects[int64(ref)]
+	}
+	return d, t.current(rc, int64(ref), row)
+}
+
+// loadAt loads refs[k] like load; for the first of a SameStampCopy pair
+// (the same ref twice in a row) it returns the stale copy, without defect.
+func (t *table) loadAt(rc *renderCtx, refs []int32, k int, row *crm.Row) (*defect, bool) {
+	d, ok := t.load(rc, refs[k], row)
+	if ok && d != nil && d.Kind == DefectSameStampCopy {
+		if k+1 < len(refs) && refs[k+1] == refs[k] {
+			row.Values[d.field] = variant(t.obj.Fields[d.field], row.Values[d.field])
+		}
+		d = nil
+	}
+	return d, ok
+}
+
+// withCopies repeats each record served with a SameStampCopy defect, so
+// both copies sit side by side in the result. The caller holds o.mu.
+func (t *table) withCopies(refs []int32) []int32 {
+	if len(t.defects) == 0 {
+		return refs
+	}
+	var out []int32
+	for k, ref := range refs {
+		if d := t.defects[int64(ref)]; ref >= 0 && d != nil && d.Kind == DefectSameStampCopy {
+			if out == nil {
+				out = append(make([]int32, 0, len(refs)+1), refs[:k]...)
+			}
+			out = append(out, ref)
+		}
+		if out != nil {
+			out = append(out, ref)
+		}
+	}
+	if out == nil {
+		return refs
+	}
+	return out
 }
 
 // appendCents writes hundredths the way Salesforce's JSON writes numbers:
@@ -187,17 +230,31 @@ func appendDate(b []byte, t time.Time) []byte {
 func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
 // appendJSONRecord writes one REST query record: attributes, then the
-// selected fields in SELECT order, null for null.
-func appendJSONRecord(b []byte, version string, obj *crm.Object, fields []int, row *crm.Row, bad *badRecord) []byte {
+// selected fields in SELECT order, null for null; d, if not nil, is the
+// record's wire defect.
+func appendJSONRecord(b []byte, version string, obj *crm.Object, fields []int, row *crm.Row, d *defect) []byte {
 	id := row.Values[0].S
-	noID := bad != nil && bad.noID
+	typ := obj.Name
+	if d != nil {
+		switch {
+		case d.Kind == DefectNotAnObject:
+			b, _ = jsontext.AppendQuote(b, id)
+			return b
+		case d.Kind == DefectWrongType:
+			typ = otherType(obj)
+		case d.field == 0 && d.Kind == DefectNullValue:
+			id = ""
+		case d.field == 0:
+			id = d.wireID(id)
+		}
+	}
 	b = append(b, `{"attributes":{"type":"`...)
-	b = append(b, obj.Name...)
+	b = append(b, typ...)
 	b = append(b, `","url":"/services/data/`...)
 	b = append(b, version...)
 	b = append(b, "/sobjects/"...)
-	b = append(b, obj.Name...)
-	if !noID {
+	b = append(b, typ...)
+	if id != "" {
 		b = append(b, '/')
 		b = append(b, id...)
 	}
@@ -208,60 +265,102 @@ func appendJSONRecord(b []byte, version string, obj *crm.Object, fields []int, r
 		b = append(b, f.Name...)
 		b = append(b, '"', ':')
 		v := row.Values[i]
-		if bad != nil {
-			if raw, ok := bad.raw[f.Name]; ok {
-				b, _ = jsontext.AppendQuote(b, raw)
-				continue
-			}
-			if noID && i == 0 {
-				v = crm.Value{Null: true}
-			}
+		if d == nil || d.field != i || !d.Kind.OnREST() {
+			b = appendJSONValue(b, f, v)
+			continue
 		}
-		switch {
-		case v.Null:
+		switch d.Kind {
+		case DefectBadValue:
+			b, _ = jsontext.AppendQuote(b, d.Text)
+		case DefectNullValue:
 			b = append(b, "null"...)
-		case f.Type == crm.Bool || f.Type == crm.Currency || f.Type == crm.Percent || f.Type == crm.Int:
-			b = appendText(b, f, v, false)
-		case f.Type == crm.Date || f.Type == crm.DateTime:
-			b = append(b, '"')
-			b = appendText(b, f, v, false)
-			b = append(b, '"')
-		default:
+		case DefectInvalidUTF8, DefectLoneSurrogate:
 			b, _ = jsontext.AppendQuote(b, v.S)
+			b = b[:len(b)-1]
+			if d.Kind == DefectInvalidUTF8 {
+				b = append(b, 0xFF, 0xFE)
+			} else {
+				b = append(b, `\ud800`...)
+			}
+			b = append(b, '"')
+		case DefectDuplicateKey:
+			b = appendJSONValue(b, f, v)
+			b = append(b, ',', '"')
+			b = append(b, f.Name...)
+			b = append(b, '"', ':')
+			b = appendJSONValue(b, f, variant(f, v))
+		case DefectBadChecksum, DefectWrongPrefix, DefectHyphenID, DefectShortID:
+			b, _ = jsontext.AppendQuote(b, d.wireID(v.S))
+		default:
+			b = appendJSONValue(b, f, v)
 		}
 	}
 	return append(b, '}')
 }
 
+// appendJSONValue writes one field value as Salesforce's JSON does.
+func appendJSONValue(b []byte, f crm.Field, v crm.Value) []byte {
+	switch {
+	case v.Null:
+		return append(b, "null"...)
+	case f.Type == crm.Bool || f.Type == crm.Currency || f.Type == crm.Percent || f.Type == crm.Int:
+		return appendText(b, f, v, false)
+	case f.Type == crm.Date || f.Type == crm.DateTime:
+		b = append(b, '"')
+		b = appendText(b, f, v, false)
+		return append(b, '"')
+	}
+	b, _ = jsontext.AppendQuote(b, v.S)
+	return b
+}
+
 // appendCSVRecord writes one Bulk API 2.0 CSV line (RFC 4180, every cell
-// quoted as Salesforce does, an empty cell for null).
-func appendCSVRecord(b []byte, obj *crm.Object, fields []int, row *crm.Row, bad *badRecord) []byte {
+// quoted as Salesforce does, an empty cell for null); d, if not nil, is the
+// record's wire defect.
+func appendCSVRecord(b []byte, obj *crm.Object, fields []int, row *crm.Row, d *defect) []byte {
+	if d != nil && !d.Kind.OnBulk() {
+		d = nil
+	}
+	var cell []byte
 	for n, i := range fields {
 		if n > 0 {
 			b = append(b, ',')
 		}
 		f := obj.Fields[i]
 		v := row.Values[i]
-		var cell []byte
-		if raw, ok := bad.rawText(f.Name); ok {
-			b = appendCSVCell(b, raw)
+		if d == nil || d.field != i {
+			if !v.Null {
+				cell = appendText(cell[:0], f, v, true)
+				b = appendCSVCell(b, string(cell))
+			}
 			continue
 		}
-		if (bad != nil && bad.noID && i == 0) || v.Null {
-			continue
+		switch d.Kind {
+		case DefectBadValue:
+			b = appendCSVCell(b, d.Text)
+		case DefectNullValue:
+		case DefectInvalidUTF8:
+			b = appendCSVCell(b, v.S+"\xff\xfe")
+		case DefectLoneSurrogate:
+			b = appendCSVCell(b, v.S+"\xed\xa0\x80")
+		case DefectBadChecksum, DefectWrongPrefix, DefectHyphenID, DefectShortID:
+			b = appendCSVCell(b, d.wireID(v.S))
+		case DefectCSVQuoting:
+			// A bare quote inside a quoted cell: "Acme"x" is not RFC 4180.
+			b = append(b, '"')
+			b = append(b, v.S...)
+			b = append(b, `"x"`...)
+		default:
+			if !v.Null {
+				cell = appendText(cell[:0], f, v, true)
+				b = appendCSVCell(b, string(cell))
+			}
 		}
-		cell = appendText(cell, f, v, true)
-		b = appendCSVCell(b, string(cell))
+	}
+	if d != nil && d.Kind == DefectCSVColumns {
+		b = append(b, `,"extra"`...)
 	}
 	return append(b, '\n')
-}
-
-func (b *badRecord) rawText(field string) (string, bool) {
-	if b == nil {
-		return "", false
-	}
-	s, ok := b.raw[field]
-	return s, ok
 }
 
 func appendCSVCell(b []byte, s string) []byte {
