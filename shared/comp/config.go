@@ -16,8 +16,9 @@ type Config struct {
 
 // LoadConfig reads plans/, assignments.yaml and adjustments.yaml (optional)
 // from fsys, for example os.DirFS("shared/config/comp"), and returns the decoding
-// errors of all three together. Plans are checked against the KPI catalog
-// later, by Validate or Run.
+// errors of all three together, with what did decode (so CheckConfig can
+// validate the rest and report everything at once). Plans are checked
+// against the KPI catalog later, by CheckConfig, Validate or Run.
 func LoadConfig(fsys fs.FS) (*Config, error) {
 	var all ValidationErrors
 	cfg := &Config{}
@@ -52,7 +53,7 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 		}
 	}
 	if len(all) > 0 {
-		return nil, all
+		return cfg, all
 	}
 	return cfg, nil
 }

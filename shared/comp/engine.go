@@ -140,19 +140,8 @@ func prepare(in RunInput) (*run, error) {
 func (r *run) prepareAssignments() ValidationErrors {
 	a := r.in.Assignments
 	e := &errs{file: a.File}
-	ids := map[string]bool{}
-	for _, p := range r.in.Plans {
-		ids[p.ID] = true
-	}
-	for i, ra := range a.Roles {
-		if !ids[ra.Plan] {
-			e.add(fmt.Sprintf("roles[%d].plan", i), "no plan file has id %q", ra.Plan)
-		}
-	}
+	e.list = append(e.list, ValidateAssignments(a, r.in.Plans)...)
 	for i, pa := range a.People {
-		if pa.Plan != "" && !ids[pa.Plan] {
-			e.add(fmt.Sprintf("people[%d].plan", i), "no plan file has id %q", pa.Plan)
-		}
 		if r.people[pa.Person] == nil {
 			e.add(fmt.Sprintf("people[%d].person", i), "%q is not in the roster", pa.Person)
 		}

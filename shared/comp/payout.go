@@ -112,6 +112,10 @@ func (c *Curve) eval(att *big.Rat) (*big.Rat, string) {
 		att, capped = rat(c.Cap.Decimal), fmt.Sprintf("capped at %s; ", pct(rat(c.Cap.Decimal)))
 	}
 	n := len(c.Points) - 1
+	if n == 0 {
+		pt := c.Points[0]
+		return rat(pt.Payout.Decimal), fmt.Sprintf("%sstep: at or above %s pays %s", capped, pct(rat(pt.Attainment.Decimal)), pct(rat(pt.Payout.Decimal)))
+	}
 	i := 0
 	for i < n-1 && att.Cmp(rat(c.Points[i+1].Attainment.Decimal)) >= 0 {
 		i++

@@ -150,7 +150,8 @@ func ParsePlan(file string, b []byte) (*Plan, error) {
 
 // LoadPlans reads every *.yaml / *.yml file at the root of fsys (for example
 // os.DirFS("shared/config/comp/plans")) in name order. It returns all decoding
-// errors of all files together as ValidationErrors; call Validate next.
+// errors of all files together as ValidationErrors, beside the plans that
+// did decode; call Validate next.
 func LoadPlans(fsys fs.FS) ([]*Plan, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -175,7 +176,7 @@ func LoadPlans(fsys fs.FS) ([]*Plan, error) {
 		plans = append(plans, p)
 	}
 	if len(all) > 0 {
-		return nil, all
+		return plans, all
 	}
 	if len(plans) == 0 {
 		return nil, ValidationErrors{{File: ".", Reason: "no plan files (*.yaml) found"}}
@@ -192,7 +193,7 @@ func Validate(plans []*Plan, known func(name string) bool) error {
 	for _, p := range plans {
 		e := &errs{file: p.File}
 		validatePlan(e, p, known)
-		all = append(all, e.list...)
+		all = append(all, byComponentID(p, e.list)...)
 	}
 	all = append(all, validateVersions(plans)...)
 	if len(all) > 0 {
@@ -219,8 +220,6 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 	if !IsCurrency(p.Currency) {
 		e.add("currency", "%q is not an ISO 4217 currency code", p.Currency)
 	}
-	requirePositive(e, "target_variable", p.TargetVariable)
-	requireCents(e, "target_variable", p.TargetVariable)
 	if len(p.Components) == 0 {
 		e.add("components", "a plan needs at least one component")
 	}
@@ -250,6 +249,12 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 		default:
 			e.add(at+".kind", "%q is not a component kind (want %s or %s)", c.Kind, KindAttainmentBonus, KindCommission)
 		}
+	}
+	// Only a bonus reads target_variable: a commission-only plan need not
+	// carry one, but one that is given must be a positive amount in cents.
+	if hasBonus || p.TargetVariable.Set {
+		requirePositive(e, "target_variable", p.TargetVariable)
+		requireCents(e, "target_variable", p.TargetVariable)
 	}
 	if hasBonus && !weights.Equal(decimal.NewFromInt(1)) {
 		e.add("components", "attainment_bonus weights sum to %s, want 1", weights)
@@ -322,11 +327,14 @@ func validateCurve(e *errs, at string, c *Curve) {
 	}
 	if !c.Cap.Set {
 		e.add(at+".cap", "required: the attainment above which nothing more is paid")
-	} else if c.Threshold.Set && !c.Cap.GreaterThan(c.Threshold.Decimal) {
-		e.add(at+".cap", "cap %s is not above threshold %s", c.Cap, c.Threshold)
+	} else if c.Threshold.Set && c.Cap.LessThan(c.Threshold.Decimal) {
+		e.add(at+".cap", "cap %s is below threshold %s", c.Cap, c.Threshold)
 	}
-	if len(c.Points) < 2 {
-		e.add(at+".points", "need at least two points, from the threshold to the cap")
+	// One point is a step (at or above the threshold pays its payout); more
+	// points are linear in between. The cap may sit anywhere from the
+	// threshold to the last point.
+	if len(c.Points) == 0 {
+		e.add(at+".points", "need at least one point, at the threshold")
 		return
 	}
 	for i, pt := range c.Points {
@@ -350,8 +358,8 @@ func validateCurve(e *errs, at string, c *Curve) {
 	if c.Threshold.Set && !first.Attainment.Equal(c.Threshold.Decimal) {
 		e.add(at+".points[0].attainment", "%s must equal the threshold %s", first.Attainment, c.Threshold)
 	}
-	if c.Cap.Set && !last.Attainment.Equal(c.Cap.Decimal) {
-		e.add(fmt.Sprintf("%s.points[%d].attainment", at, len(c.Points)-1), "%s must equal the cap %s", last.Attainment, c.Cap)
+	if c.Cap.Set && c.Cap.GreaterThan(last.Attainment.Decimal) {
+		e.add(at+".cap", "cap %s is above the last point %s: the curve is not defined between them (move the last point to the cap)", c.Cap, last.Attainment)
 	}
 }
 

@@ -21,7 +21,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		until = "to " + p.EffectiveTo.String()
 	}
 	fmt.Fprintf(&b, "Effective from %s %s. Source file %s, SHA-256 %s.\n", p.EffectiveFrom, until, p.File, p.Hash)
-	fmt.Fprintf(&b, "On-target variable pay: %s %s per full quarter.\n", money.Format(p.TargetVariable.Decimal), p.Currency)
+	if p.TargetVariable.Set {
+		fmt.Fprintf(&b, "On-target variable pay: %s %s per full quarter.\n", money.Format(p.TargetVariable.Decimal), p.Currency)
+	}
 	for i, c := range p.Components {
 		fmt.Fprintf(&b, "\n%d. %s (%s)\n", i+1, c.ID, strings.ReplaceAll(c.Kind, "_", " "))
 		switch c.Kind {
@@ -35,7 +37,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 				ratio(c.Weight.Decimal), m.KPI, m.Scope, model, c.Target.Decimal)
 			fmt.Fprintf(&b, "   Below %s attainment it pays nothing; attainment above %s counts as %s.\n",
 				ratio(c.Curve.Threshold.Decimal), ratio(c.Curve.Cap.Decimal), ratio(c.Curve.Cap.Decimal))
-			b.WriteString("   Payout at each point, linear in between:\n")
+			if len(c.Curve.Points) == 1 {
+				b.WriteString("   A step: at or above the threshold it pays:\n")
+			} else {
+				b.WriteString("   Payout at each point, linear in between:\n")
+			}
 			for _, pt := range c.Curve.Points {
 				fmt.Fprintf(&b, "     attainment %8s → payout %8s\n", ratio(pt.Attainment.Decimal), ratio(pt.Payout.Decimal))
 			}

@@ -1,6 +1,7 @@
 package comp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -36,57 +37,144 @@ func loadAndValidate(t *testing.T, file string) ValidationErrors {
 	return v
 }
 
-func TestPlanValidationErrors(t *testing.T) {
-	tests := []struct {
-		file, path, reason string
-	}{
-		{"weights.yaml", "components", "weights sum to 0.9, want 1"},
-		{"tiers-overlap.yaml", "components[0].tiers[1].from", "900 overlaps the previous tier, which ends at 1000"},
-		{"tiers-gap.yaml", "components[0].tiers[1].from", "gap: the previous tier ends at 1000, this one starts at 1200"},
-		{"cap-below-threshold.yaml", "components[0].curve.cap", "cap 0.5 is not above threshold 0.8"},
-		{"target-zero.yaml", "components[0].target", "0 must be above 0"},
-		{"unknown-kpi.yaml", "components[0].metric.kpi", `"bookingz" is not a known KPI`},
-		{"unknown-model.yaml", "components[0].metric.model", `"linear" is not an attribution model`},
-		{"unknown-currency.yaml", "currency", `"USX" is not an ISO 4217 currency code`},
-		{"unknown-key.yaml", "", "field bonus_multiplier not found"},
-		{"empty.yaml", "", "file is empty"},
-		{"comment-only.yaml", "", "file is empty"},
-		{"two-documents.yaml", "", "more than one YAML document"},
-		{"rate-no-value.yaml", "components[0].tiers[1].rate", "required (no value given)"},
-		{"mode-missing.yaml", "components[0].mode", `"": state retroactive or marginal`},
-		{"alias-bomb.yaml", "", "alias bomb"},
-		{"deep-nesting.yaml", "", "nested deeper than 32 levels"},
-		{"commission-twice.yaml", "components[1].credit", "a second commission component on \"own\" credit would pay the same deals twice"},
-		{"commission-twice.yaml", "components[1].boundary", `"sideways": state upper or lower`},
-		{"commission-twice.yaml", "components[1].tiers[1].rate", "1.5 must be between 0 and 1"},
-		{"mixed-fields.yaml", "components[0].tier_by", "belongs to commission components"},
-		{"mixed-fields.yaml", "clawback_days", "required when the plan has a commission component"},
-		{"mixed-fields.yaml", "components[0].curve.points[2].payout", "1 is below the previous point's 2"},
-		{"tiers-gap.yaml", "clawback_basis", `"": state amount_paid`},
+// readWant reads a want.txt: one expected error per line, each the start
+// of an error message ("file: key path: reason"); # starts a comment.
+func readWant(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.file+"/"+tt.path, func(t *testing.T) {
-			v := loadAndValidate(t, tt.file)
-			for _, e := range v {
-				if e.Path == tt.path && strings.Contains(e.Reason, tt.reason) {
-					return
-				}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// wantErrors checks that every expected line starts one of the errors.
+func wantErrors(t *testing.T, v ValidationErrors, want []string) {
+	t.Helper()
+	for _, w := range want {
+		found := false
+		for _, e := range v {
+			if strings.HasPrefix(e.Error(), w) {
+				found = true
+				break
 			}
-			t.Errorf("want %s: %s: …%s…, got %v", tt.file, tt.path, tt.reason, v)
+		}
+		if !found {
+			t.Errorf("missing error %q in %v", w, v)
+		}
+	}
+}
+
+// Each plan file in testdata/invalid is refused with the errors listed for
+// it in testdata/invalid/want.txt (file, key path by component id, reason).
+func TestInvalidPlanFixtures(t *testing.T) {
+	want := map[string][]string{}
+	for _, w := range readWant(t, "testdata/invalid/want.txt") {
+		file, _, _ := strings.Cut(w, ": ")
+		want[file] = append(want[file], w)
+	}
+	files, err := filepath.Glob("testdata/invalid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			if len(want[name]) == 0 {
+				t.Fatalf("no expected error for %s in want.txt", name)
+			}
+			wantErrors(t, loadAndValidate(t, name), want[name])
+			delete(want, name)
+		})
+	}
+	for name := range want {
+		t.Errorf("want.txt names %s, which is not a fixture", name)
+	}
+}
+
+// Each folder testdata/invalid/config-*/ is a whole configuration
+// (plans/, assignments.yaml, adjustments.yaml) refused by one CheckConfig
+// call with every error in its want.txt.
+func TestInvalidConfigFixtures(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/invalid/config-*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatal(dirs, err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			cfg, err := CheckConfig(os.DirFS(dir), knownKPIs)
+			var v ValidationErrors
+			if cfg != nil || !errors.As(err, &v) {
+				t.Fatalf("want ValidationErrors and no config, got %v, %v", cfg, err)
+			}
+			wantErrors(t, v, readWant(t, filepath.Join(dir, "want.txt")))
 		})
 	}
 }
 
-func TestValidationReturnsAllErrors(t *testing.T) {
-	v := loadAndValidate(t, "many-errors.yaml")
-	want := []string{"components[0].weight", "components[0].metric.kpi", "components[0].metric.scope", "components[0].target", "components"}
-	got := map[string]bool{}
-	for _, e := range v {
-		got[e.Path] = true
+// Valid shapes are accepted: a commission-only plan without
+// target_variable, a one-point (step) curve, a cap between the threshold
+// and the last point, quoted plain decimals, non-ASCII names.
+func TestValidPlanFixtures(t *testing.T) {
+	plans, err := LoadPlans(os.DirFS("testdata/valid"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range want {
-		if !got[p] {
-			t.Errorf("missing error at %s; got %v", p, v)
+	if len(plans) < 4 {
+		t.Fatalf("%d plans", len(plans))
+	}
+	if err := Validate(plans, knownKPIs); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plans {
+		var b bytes.Buffer
+		if err := p.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Curves of the valid shapes, worked by hand.
+func TestCurveStepAndInnerCap(t *testing.T) {
+	plans, err := LoadPlans(os.DirFS("testdata/valid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	curve := map[string]*Curve{}
+	for _, p := range plans {
+		for _, c := range p.Components {
+			if c.Curve != nil {
+				curve[p.ID] = c.Curve
+			}
+		}
+	}
+	tests := []struct {
+		plan, att, payout string
+	}{
+		// Step: nothing below 100%, 100% at or above it, whatever the excess.
+		{"step", "0.99", "0"},
+		{"step", "1", "1"},
+		{"step", "1.7", "1"},
+		// Cap 150% inside the segment (100%, 100%)–(200%, 300%), slope 2:
+		// 120% pays 1 + 0.2 × 2 = 140%; 150% pays 1 + 0.5 × 2 = 200%;
+		// 180% counts as 150%: 200%.
+		{"cap_inside", "1.2", "1.4"},
+		{"cap_inside", "1.5", "2"},
+		{"cap_inside", "1.8", "2"},
+		{"cap_inside", "0.4", "0"},
+		// (50%, 25%)–(100%, 100%), slope 1.5: 70% pays 0.25 + 0.2 × 1.5 = 55%.
+		{"cap_inside", "0.7", "0.55"},
+	}
+	for _, tt := range tests {
+		got, seg := curve[tt.plan].eval(rat(dec(tt.att)))
+		if got.Cmp(rat(dec(tt.payout))) != 0 {
+			t.Errorf("%s at %s: payout %s (%s), want %s", tt.plan, tt.att, got.FloatString(6), seg, tt.payout)
 		}
 	}
 }
@@ -208,7 +296,7 @@ func TestLoadConfigNamesFiles(t *testing.T) {
 	for _, want := range []string{
 		`plans/bad.yaml: line 2: mapping key "id" already defined at line 1`,
 		"plans/other.yml: file is empty",
-		"assignments.yaml: line 3: field extra not found",
+		`assignments.yaml: extra: unknown key "extra" (line 3)`,
 		"adjustments.yaml: file is empty",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -288,4 +376,28 @@ components:
 	if len(spans) != 2 || spans[0].Plan.Version != 1 || spans[0].Days != 37 || spans[1].Plan.Version != 2 || spans[1].Days != 36 {
 		t.Fatalf("spans %+v", spans)
 	}
+}
+
+// FuzzParsePlan: no input makes the plan loader panic or hang, and what it
+// accepts is validated without panicking either.
+func FuzzParsePlan(f *testing.F) {
+	for _, dir := range []string{"testdata/invalid", "testdata/valid", "../config/comp/plans"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, file := range files {
+			if b, err := os.ReadFile(file); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := ParsePlan("fuzz.yaml", b)
+		if err != nil {
+			var v ValidationErrors
+			if !errors.As(err, &v) {
+				t.Fatalf("not a ValidationErrors: %v", err)
+			}
+			return
+		}
+		_ = Validate([]*Plan{p}, knownKPIs)
+	})
 }

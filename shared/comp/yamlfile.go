@@ -123,20 +123,28 @@ func decodeYAML(file string, b []byte, out any) error {
 		e.add("", "%s", reason)
 		return e.err()
 	}
+	// Second pass over the same Node: refuse what the struct decoder would
+	// take silently (a !!binary tag decoded into a name, control characters,
+	// YAML 1.1 number forms) and record each node's key path, so problems
+	// the struct decoder reports by line name the key.
+	ix := newNodeIndex()
+	ix.walk(e, root.Content[0], "", "")
 	strict := yaml.NewDecoder(bytes.NewReader(b))
 	strict.KnownFields(true)
 	if err := strict.Decode(out); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			for _, msg := range te.Errors {
-				e.add("", "%s", msg)
+				path, reason := ix.locate(msg)
+				if !ix.reported[path] || path == "" {
+					e.add(path, "%s", reason)
+				}
 			}
 		} else {
 			e.add("", "%v", err)
 		}
-		return e.err()
 	}
-	return nil
+	return e.err()
 }
 
 // checkNode walks n (following aliases) and returns a reason when nesting or
@@ -168,14 +176,19 @@ type Dec struct {
 	Set bool
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
+// UnmarshalYAML implements yaml.Unmarshaler. Only plain decimal notation
+// is accepted (see plainNumber): 0777, 0x1, 1e3 or 1_000 mean different
+// things to different YAML versions and are refused, quoted or not.
 func (d *Dec) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return typeErr("line %d: want a number", n.Line)
+		return typeErrAt(n, "want a number")
+	}
+	if reason := plainNumber(n.Value); reason != "" {
+		return typeErrAt(n, "%s", reason)
 	}
 	v, err := decimal.NewFromString(n.Value)
 	if err != nil {
-		return typeErr("line %d: %q is not a decimal number", n.Line, n.Value)
+		return typeErrAt(n, "%q is not a decimal number", n.Value)
 	}
 	d.Decimal, d.Set = v, true
 	return nil
@@ -190,11 +203,11 @@ type Day struct{ time.Time }
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Day) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return typeErr("line %d: want a date YYYY-MM-DD", n.Line)
+		return typeErrAt(n, "want a date YYYY-MM-DD")
 	}
 	t, err := time.Parse(time.DateOnly, n.Value)
 	if err != nil {
-		return typeErr("line %d: %q is not a date YYYY-MM-DD", n.Line, n.Value)
+		return typeErrAt(n, "%q is not a date YYYY-MM-DD", n.Value)
 	}
 	d.Time = t
 	return nil
@@ -217,8 +230,10 @@ func covers(from, to Day, t time.Time) bool {
 	return to.IsZero() || !t.After(to.Time)
 }
 
-// typeErr reports a scalar problem as a *yaml.TypeError so the decoder keeps
-// going and every bad value in a file is reported, not just the first.
-func typeErr(format string, args ...any) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf(format, args...)}}
+// typeErrAt reports a problem with scalar n as a *yaml.TypeError so the
+// decoder keeps going and every bad value in a file is reported, not just
+// the first. The message starts with n's line and column, which decodeYAML
+// turns into the key path.
+func typeErrAt(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d col %d: ", n.Line, n.Column) + fmt.Sprintf(format, args...)}}
 }

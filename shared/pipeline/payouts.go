@@ -55,12 +55,9 @@ func (e *Env) PayoutsFor(ctx context.Context, q period.Quarter) (*PayoutRun, err
 func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string]*lake.Manifest) (*PayoutRun, error) {
 	// Validation first: a bad plan is rejected before anything is read or
 	// computed, and nothing is written.
-	cfg, err := comp.LoadConfig(e.CompConfig)
+	cfg, err := comp.CheckConfig(e.CompConfig, knownKPI)
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
-	}
-	if err := comp.Validate(cfg.Plans, knownKPI); err != nil {
-		return nil, fmt.Errorf("payouts %s: comp plans: %w", q, err)
 	}
 	values, err := e.FinalKPIs(ctx, q)
 	if err != nil {
