@@ -166,10 +166,11 @@ func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []com
 		if err := s.WriteText(&txt); err != nil {
 			return nil, fmt.Errorf("statement %s: %w", s.ID, err)
 		}
-		if err := e.Blob.Put(ctx, folder+"/"+s.PersonID+".json", bytes.NewReader(js)); err != nil {
+		// Named so a person finds theirs: jane-doe-<person id>.txt.
+		if err := e.Blob.Put(ctx, folder+"/"+comp.StatementFileName(s.Name, s.PersonID, ".json"), bytes.NewReader(js)); err != nil {
 			return nil, err
 		}
-		if err := e.Blob.Put(ctx, folder+"/"+s.PersonID+".txt", &txt); err != nil {
+		if err := e.Blob.Put(ctx, folder+"/"+comp.StatementFileName(s.Name, s.PersonID, ".txt"), &txt); err != nil {
 			return nil, err
 		}
 	}
