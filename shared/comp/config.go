@@ -7,18 +7,21 @@ import (
 )
 
 // Config is the comp configuration folder loaded in one call: the layout of
-// shared/config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml).
+// shared/config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml,
+// quotas.yaml).
 type Config struct {
 	Plans       []*Plan
 	Assignments *Assignments
 	Adjustments []Adjustment
+	Quotas      []Quota
 }
 
-// LoadConfig reads plans/, assignments.yaml and adjustments.yaml (optional)
-// from fsys, for example os.DirFS("shared/config/comp"), and returns the decoding
-// errors of all three together, with what did decode (so CheckConfig can
-// validate the rest and report everything at once). Plans are checked
-// against the KPI catalog later, by CheckConfig, Validate or Run.
+// LoadConfig reads plans/, assignments.yaml, adjustments.yaml (optional)
+// and quotas.yaml (optional) from fsys, for example
+// os.DirFS("shared/config/comp"), and returns the decoding errors of all of
+// them together, with what did decode (so CheckConfig can validate the
+// rest and report everything at once). Plans are checked against the KPI
+// catalog later, by CheckConfig, Validate or Run.
 func LoadConfig(fsys fs.FS) (*Config, error) {
 	var all ValidationErrors
 	cfg := &Config{}
@@ -45,6 +48,15 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	}
 	if _, statErr := fs.Stat(fsys, "adjustments.yaml"); statErr == nil {
 		cfg.Adjustments, err = LoadAdjustments(fsys, "adjustments.yaml")
+		if err != nil {
+			if !isValidation(err) {
+				return nil, err
+			}
+			asValidation(&all, err)
+		}
+	}
+	if _, statErr := fs.Stat(fsys, "quotas.yaml"); statErr == nil {
+		cfg.Quotas, err = LoadQuotas(fsys, "quotas.yaml")
 		if err != nil {
 			if !isValidation(err) {
 				return nil, err

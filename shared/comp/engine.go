@@ -3,6 +3,7 @@ package comp
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -20,7 +21,13 @@ type RunInput struct {
 	Plans       []*Plan
 	Assignments *Assignments
 	Adjustments []Adjustment
-	Metrics     Metrics
+	// Metrics are the quarter's KPI values, read only for KPIs Venn cannot
+	// itemise by person and day (org scope; see measureQuarter).
+	Metrics Metrics
+	// Activities are the dated meetings and SQLs bonuses are measured on.
+	Activities []Activity
+	// Quotas are effective-dated quota records (quotas.yaml).
+	Quotas []Quota
 	// KnownKPI reports whether a KPI name is in the KPI catalog.
 	KnownKPI      func(name string) bool
 	Deals         []Deal
@@ -79,6 +86,11 @@ type run struct {
 	adjust   map[string][]Adjustment
 	corrects map[string][]Correction
 	previous map[string][]Statement // earlier quarters' statements by person, oldest first
+	// orgDeals is every credited deal of the quarter once (owner, 100%),
+	// by close date then Id: what an org-scope deal measure sums.
+	orgDeals   []DealCredit
+	activities []Activity         // sorted by day, Ref, person
+	quotas     map[string][]Quota // by person
 }
 
 // ValidateRun checks all of a run's inputs and returns every problem.
@@ -92,7 +104,7 @@ func prepare(in RunInput) (*run, error) {
 		in: in, q: in.Quarter, qdays: in.Quarter.Days(),
 		people: map[string]*Person{}, spans: map[string][]Span{}, credits: map[string][]DealCredit{},
 		cancel: map[string]time.Time{}, adjust: map[string][]Adjustment{}, corrects: map[string][]Correction{},
-		previous: map[string][]Statement{},
+		previous: map[string][]Statement{}, quotas: map[string][]Quota{},
 	}
 	prev := append([]Statement(nil), in.Previous...)
 	sort.SliceStable(prev, func(a, b int) bool { return prev[a].Quarter < prev[b].Quarter })
@@ -111,8 +123,8 @@ func prepare(in RunInput) (*run, error) {
 	if len(all) > 0 {
 		return nil, all
 	}
-	if in.Metrics == nil {
-		all = append(all, &FieldError{File: "run", Path: "metrics", Reason: "required"})
+	if r.in.Metrics == nil {
+		r.in.Metrics = MetricTable{}
 	}
 	asValidation(&all, Validate(in.Plans, in.KnownKPI))
 	pe := &errs{file: "people"}
@@ -131,6 +143,8 @@ func prepare(in RunInput) (*run, error) {
 	all = append(all, r.prepareAdjustments()...)
 	all = append(all, r.prepareCorrections()...)
 	all = append(all, r.prepareDeals()...)
+	all = append(all, r.prepareQuotas()...)
+	all = append(all, r.prepareActivities()...)
 	if len(all) > 0 {
 		return nil, all
 	}
@@ -258,6 +272,8 @@ func (r *run) prepareDeals() ValidationErrors {
 			e.add(d.ID, "%v", err)
 			continue
 		}
+		r.orgDeals = append(r.orgDeals, DealCredit{DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
+			Role: RoleOwner, Percent: hundred, Credited: Money{d.Amount}})
 		for _, sh := range shares {
 			r.credits[sh.person] = append(r.credits[sh.person], DealCredit{
 				DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
@@ -272,18 +288,39 @@ func (r *run) prepareDeals() ValidationErrors {
 			if m := p.managerOn(d.CloseDate); m != "" {
 				r.credits[m] = append(r.credits[m], DealCredit{
 					DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
-					Role: "team", Via: p.ID, Percent: sh.percent, Credited: Money{sh.amount},
+					Role: RoleTeam, Via: p.ID, Percent: sh.percent, Credited: Money{sh.amount},
 				})
 			}
 		}
 	}
+	sort.SliceStable(r.orgDeals, func(a, b int) bool { return r.orgDeals[a].CloseDate < r.orgDeals[b].CloseDate })
+	return e.list
+}
+
+// prepareActivities checks the activities and sorts them.
+func (r *run) prepareActivities() ValidationErrors {
+	e := &errs{file: "activities"}
+	for _, a := range r.in.Activities {
+		at := fmt.Sprintf("%s %s", a.KPI, a.Ref)
+		switch {
+		case measureOf(a.KPI) != measureActivities:
+			e.add(at, "%q is not an activity measure (want one of %s)", a.KPI, strings.Join(activityMeasures, ", "))
+		case a.Date.IsZero():
+			e.add(at, "no date")
+		default:
+			a.Date = period.Day(a.Date)
+			r.activities = append(r.activities, a)
+		}
+	}
+	sortActivities(r.activities)
 	return e.list
 }
 
 type share struct {
-	person, role string
-	percent      decimal.Decimal
-	amount       decimal.Decimal
+	person  string
+	role    CreditRole
+	percent decimal.Decimal
+	amount  decimal.Decimal
 }
 
 // shares splits a deal's amount to the cent by its split percentages.
@@ -304,7 +341,7 @@ func (r *run) shares(d Deal) ([]share, error) {
 		return nil, fmt.Errorf("deal is in %s but its owner is paid in %s (no currency conversion)", d.Currency, r.currency(owner))
 	}
 	if len(d.Splits) == 0 {
-		return []share{{person: d.OwnerID, role: "owner", percent: hundred, amount: d.Amount}}, nil
+		return []share{{person: d.OwnerID, role: RoleOwner, percent: hundred, amount: d.Amount}}, nil
 	}
 	sum := decimal.Zero
 	weights := make([]decimal.Decimal, len(d.Splits))
@@ -329,9 +366,9 @@ func (r *run) shares(d Deal) ([]share, error) {
 	}
 	out := make([]share, len(d.Splits))
 	for i, s := range d.Splits {
-		role := "split"
+		role := RoleSplit
 		if s.PersonID == d.OwnerID {
-			role = "owner"
+			role = RoleOwner
 		}
 		out[i] = share{person: s.PersonID, role: role, percent: s.Percent, amount: amounts[i]}
 	}
@@ -383,62 +420,56 @@ func (r *run) payees() []string {
 	return ids
 }
 
-// metricUse is one KPI value a statement used, for the input hash.
+// metricUse is one measured actual a statement used, for the input hash.
 type metricUse struct {
-	KPI, Scope, Key, Model string
-	Value                  decimal.Decimal
+	KPI, Scope, Key, Model, From, To string
+	Value                            decimal.Decimal
 }
 
-// statement computes one person's statement.
+// personRun is one person's statement being computed: their credits (which
+// commission components mark as paid) and the actuals used.
+type personRun struct {
+	p       *Person
+	credits []DealCredit
+	paid    []bool
+	used    []metricUse
+}
+
+// statement computes one person's statement: one set of lines per
+// measurement window (see windows), then clawbacks, adjustments and
+// corrections.
 func (r *run) statement(p *Person) (*Statement, error) {
 	st := &Statement{
 		ID: r.q.String() + "/" + p.ID, Quarter: r.q.String(), PersonID: p.ID, EmployeeID: p.EmployeeID,
 		Name: p.Name, Team: p.Team, CostCenter: p.CostCenter, Currency: r.currency(p),
 		Plans: []PlanUse{}, Lines: []Line{}, Credits: []DealCredit{}, CodeVersion: r.in.CodeVersion,
 	}
-	var used []metricUse
-	var missing ValidationErrors
-	credits := r.credits[p.ID]
-	paid := make([]bool, len(credits))
+	ps := &personRun{p: p, credits: append([]DealCredit(nil), r.credits[p.ID]...)}
+	ps.paid = make([]bool, len(ps.credits))
 	for _, sp := range r.spans[p.ID] {
 		st.Plans = append(st.Plans, PlanUse{
 			Plan: sp.Plan.Ref(), Name: sp.Plan.Name, File: sp.Plan.File, FileSHA256: sp.Plan.Hash,
 			From: sp.From.Format(time.DateOnly), To: sp.To.Format(time.DateOnly), Days: sp.Days, QuarterDays: r.qdays, Proration: show(prorationOf(sp, r.qdays)),
 		})
-		for _, c := range sp.Plan.Components {
-			switch c.Kind {
-			case KindAttainmentBonus:
-				l, mu, err := r.bonusLine(p, sp, c)
-				if err != nil {
-					asValidation(&missing, err)
-					continue
-				}
-				used = append(used, mu)
-				st.Lines = append(st.Lines, l)
-			case KindCommission:
-				var idx []int
-				for i, cr := range credits {
-					if pays(c, cr) && r.inSpan(sp, cr.CloseDate) {
-						idx = append(idx, i)
-					}
-				}
-				lines, err := commissionLines(sp, r.qdays, c, credits, idx)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", p.ID, err)
-				}
-				for _, i := range idx {
-					paid[i] = true
-				}
-				st.Lines = append(st.Lines, lines...)
+	}
+	var missing ValidationErrors
+	for _, w := range r.windows(p.ID) {
+		lines, err := componentKinds[w.comp.Kind].lines(r, ps, w)
+		if err != nil {
+			if isValidation(err) {
+				asValidation(&missing, err)
+				continue
 			}
+			return nil, fmt.Errorf("%s: %w", p.ID, err)
 		}
+		st.Lines = append(st.Lines, lines...)
 	}
 	if len(missing) > 0 {
 		return nil, missing
 	}
-	for i, cr := range credits {
-		if !paid[i] {
-			cr.Unpaid = "no commission component of the plan active on the close date pays this credit (credit basis or deal type)"
+	for i, cr := range ps.credits {
+		if !ps.paid[i] {
+			cr.Unpaid = r.unpaidReason(p.ID, cr)
 		}
 		st.Credits = append(st.Credits, cr)
 	}
@@ -458,7 +489,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 		total = total.Add(l.Amount.Decimal)
 	}
 	st.Total = Money{total}
-	st.Inputs = inputsOf(st, used, r.adjust[p.ID])
+	st.Inputs = inputsOf(st, ps.used, r.adjust[p.ID])
 	h, err := st.Inputs.Hash()
 	if err != nil {
 		return nil, fmt.Errorf("statement %s: %w", st.ID, err)
@@ -467,36 +498,55 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	return st, nil
 }
 
-// pays reports whether commission component c pays on credit cr: team
-// credit for credit: team, own credit otherwise, and only the listed deal
-// types when the component lists any.
-func pays(c Component, cr DealCredit) bool {
-	if (c.Credit == CreditTeam) != (cr.Role == "team") {
-		return false
+// unpaidReason says why no commission component paid a credit.
+func (r *run) unpaidReason(id string, cr DealCredit) string {
+	t, _ := time.Parse(time.DateOnly, cr.CloseDate)
+	sp := r.spanOn(id, t)
+	if sp == nil {
+		return "no plan active on the close date"
 	}
-	return len(c.DealTypes) == 0 || contains(c.DealTypes, cr.Type)
+	for _, c := range sp.Plan.Components {
+		if c.Kind == KindCommission && c.Credit.Pays(cr.Role) {
+			return fmt.Sprintf("plan %s pays %s credits only on deal types it lists, not %q", sp.Plan.Ref(), cr.Role, cr.Type)
+		}
+	}
+	return fmt.Sprintf("plan %s pays no commission on %s credits", sp.Plan.Ref(), cr.Role)
 }
 
-func (r *run) inSpan(sp Span, day string) bool {
-	t, _ := time.Parse(time.DateOnly, day)
-	return !t.Before(sp.From) && !t.After(sp.To)
+// pays reports whether commission component c pays on credit cr: its
+// credit basis admits the credit's role, and the deal type is listed when
+// the component lists any.
+func pays(c *Component, cr DealCredit) bool {
+	return c.Credit.Pays(cr.Role) && (len(c.DealTypes) == 0 || contains(c.DealTypes, cr.Type))
 }
 
 func scopeKey(p *Person, scope string) string {
 	switch scope {
-	case ScopeIndividual:
+	case ScopeIndividual, ScopeTeam:
 		return p.ID
-	case ScopeTeam:
-		return p.Team
 	default:
 		return "all"
 	}
 }
 
-func spanKey(sp Span) string { return sp.Plan.Ref() + "/" + sp.From.Format(time.DateOnly) }
+// payments are what was paid for a credit of an earlier statement, one per
+// commission component; statements written before payments were recorded
+// carry one in their plan, component and paid fields.
+func payments(cr DealCredit) []Payment {
+	if len(cr.Payments) > 0 {
+		return cr.Payments
+	}
+	if cr.Component == "" {
+		return nil
+	}
+	return []Payment{{Plan: cr.Plan, Component: cr.Component, Paid: cr.Paid, ClawbackDays: cr.Clawback, Basis: ClawbackAmountPaid}}
+}
 
 // clawbacks turns cancellations dated in this quarter into negative lines
-// for deals paid in earlier statements and cancelled within their window.
+// for deals paid in earlier statements and cancelled within their window:
+// one line per component that paid the deal, taking back what it paid
+// (amount_paid) or the credited amount at the rate it was paid at
+// (original_rate).
 func (r *run) clawbacks(p *Person) []Line {
 	done := map[string]bool{}
 	for _, st := range r.previous[p.ID] {
@@ -510,23 +560,31 @@ func (r *run) clawbacks(p *Person) []Line {
 	for _, st := range r.previous[p.ID] {
 		for _, cr := range st.Credits {
 			when, ok := r.cancel[cr.DealID]
-			if !ok || !r.q.Contains(when) || cr.Paid.IsZero() {
+			if !ok || !r.q.Contains(when) {
 				continue
 			}
 			closed, _ := time.Parse(time.DateOnly, cr.CloseDate)
 			days := int(period.Day(when).Sub(closed).Hours() / 24)
-			key := fmt.Sprintf("clawback/%s/%s/%s/%s", st.Quarter, cr.DealID, cr.Role, cr.Component)
-			if days > cr.Clawback || days < 0 || done[key] {
-				continue
+			for _, pay := range payments(cr) {
+				key := fmt.Sprintf("clawback/%s/%s/%s/%s", st.Quarter, cr.DealID, cr.Role, pay.Component)
+				if pay.Paid.IsZero() || days > pay.ClawbackDays || days < 0 || done[key] {
+					continue
+				}
+				done[key] = true
+				exact := rat(pay.Paid.Neg())
+				how := fmt.Sprintf("paid %s in %s", money.Format(pay.Paid.Decimal), st.Quarter)
+				if pay.Basis == ClawbackOriginalRate {
+					exact = mul(rat(cr.Credited.Neg()), rat(pay.Rate))
+					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", money.Format(cr.Credited.Decimal), pay.Rate, money.Format(pay.Paid.Decimal), st.Quarter)
+				}
+				amount := roundMode(exact, money.Scale, pay.Mode)
+				lines = append(lines, Line{
+					Key: key, Kind: LineClawback, Component: pay.Component, Plan: pay.Plan, Ref: cr.DealID,
+					Basis: ptr(cr.Credited.Decimal), Exact: show(exact), Amount: Money{amount},
+					Explain: fmt.Sprintf("clawback (%s): deal %s (%s) closed %s, %s, cancelled %s, %d days after close, within the %d-day window: %s",
+						pay.basis(), cr.DealID, cr.DealName, cr.CloseDate, how, when.Format(time.DateOnly), days, pay.ClawbackDays, money.Format(amount)),
+				})
 			}
-			done[key] = true
-			exact := cr.Paid.Neg()
-			lines = append(lines, Line{
-				Key: key, Kind: LineClawback, Component: cr.Component, Plan: cr.Plan, Ref: cr.DealID,
-				Basis: ptr(cr.Credited.Decimal), Exact: exact, Amount: cents(exact),
-				Explain: fmt.Sprintf("clawback: deal %s (%s) closed %s, paid %s in %s, cancelled %s, %d days after close, within the %d-day window",
-					cr.DealID, cr.DealName, cr.CloseDate, money.Format(cr.Paid.Decimal), st.Quarter, when.Format(time.DateOnly), days, cr.Clawback),
-			})
 		}
 	}
 	return lines
@@ -540,7 +598,7 @@ func inputsOf(st *Statement, used []metricUse, adjustments []Adjustment) Inputs 
 		in.Plans = append(in.Plans, InputPlan{Plan: p.Plan, FileSHA256: p.FileSHA256, From: p.From, To: p.To})
 	}
 	for _, m := range used {
-		in.Metrics = append(in.Metrics, InputMetric{KPI: m.KPI, Scope: m.Scope, Key: m.Key, Model: m.Model, Value: m.Value})
+		in.Metrics = append(in.Metrics, InputMetric{KPI: m.KPI, Scope: m.Scope, Key: m.Key, Model: m.Model, From: m.From, To: m.To, Value: m.Value})
 	}
 	for _, c := range st.Credits {
 		in.Credits = append(in.Credits, InputCredit{DealID: c.DealID, CloseDate: c.CloseDate, Type: c.Type, Role: c.Role, Via: c.Via, Percent: c.Percent, Credited: c.Credited})

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/period"
 )
@@ -34,12 +33,17 @@ components:
 		fmt.Println(err)
 		return
 	}
+	// 33 SQLs accepted in the quarter, one a day from July 1.
+	var sqls []comp.Activity
+	for i := 0; i < 33; i++ {
+		sqls = append(sqls, comp.Activity{KPI: "sqls", PersonID: "005A", Date: time.Date(2026, 7, 1+i, 0, 0, 0, 0, time.UTC), Ref: fmt.Sprintf("00Q%03d", i)})
+	}
 	out, err := comp.Run(comp.RunInput{
 		Quarter:     period.MustParse("2026Q3"),
 		People:      []comp.Person{{ID: "005A", EmployeeID: "E1", Name: "Nina Brooks", Currency: "USD"}},
 		Plans:       []*comp.Plan{plan},
 		Assignments: &comp.Assignments{People: []comp.PersonAssignment{{Person: "005A", Plan: "sdr", From: comp.Day{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}},
-		Metrics:     comp.MetricTable{{KPI: "sqls", Scope: "individual", Key: "005A"}: decimal.NewFromInt(33)},
+		Activities:  sqls,
 		KnownKPI:    func(name string) bool { return name == "sqls" },
 		CodeVersion: "example",
 	})
@@ -51,6 +55,6 @@ components:
 	fmt.Println(st.Lines[0].Explain)
 	fmt.Println("total", st.Total.StringFixed(2), st.Currency)
 	// Output:
-	// sqls (individual 005A): actual 33 ÷ target 30 = attainment 110%; segment 1 of 1: 50%–150% pays 50%–150% (linear, slope 1) → payout 110%; 9,000.00 × weight 1 × payout 1.1 × proration 92/92 = 9,900.00
+	// sqls (individual 005A) from 2026-07-01 to 2026-09-30: actual 33 ÷ target 30 (30 × 92/92 days) = attainment 110%; segment 1 of 1: 50%–150% pays 50%–150% (linear, slope 1) → payout 110%; 9,000.00 × weight 1 × payout 1.1 × proration 92/92 = 9,900.00
 	// total 9900.00 USD
 }

@@ -3,6 +3,7 @@ package comp
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,8 +69,10 @@ const (
 	integration                     = "005000000000099AAA"
 )
 
-// demoInput is 2026Q3 for the demo roster with the shipped config: KPI
-// values and deals chosen so every mechanism shows up once.
+// demoInput is 2026Q3 for the demo roster with the shipped config: deals,
+// dated activities and the two marketing KPI values Venn cannot itemise,
+// chosen so every mechanism shows up once. The expected numbers are worked
+// by hand in TestDemoWorkedExamples.
 func demoInput(t *testing.T) RunInput {
 	t.Helper()
 	cfg, err := LoadConfig(os.DirFS("../config/comp"))
@@ -78,41 +81,57 @@ func demoInput(t *testing.T) RunInput {
 	}
 	m := MetricTable{}
 	set := func(kpi, scope, key, model, v string) { m[MetricKey{kpi, scope, key, model}] = dec(v) }
-	for id, v := range map[string]string{maria: "0", alex: "345000", priya: "150000", tom: "130000", jordan: "40000",
-		sam: "0", lena: "310000", diego: "210000", hana: "120000", chris: "0", nina: "0"} {
-		set("bookings", "individual", id, "", v)
-	}
-	for id, v := range map[string][2]string{jordan: {"20", "41"}, chris: {"12", "30"}, nina: {"33", "66"}} {
-		set("sqls", "individual", id, "", v[0])
-		set("meetings", "individual", id, "", v[1])
-	}
-	set("bookings", "team", "Sales East", "", "665000")
-	set("bookings", "team", "Sales West", "", "640000")
-	set("bookings", "org", "all", "", "1305000")
 	set("mktg_sourced_pipeline", "org", "all", "", "1650000")
 	set("mktg_influenced_bookings", "org", "all", "w_shaped", "610000.50")
+	const nb, ex, rn = "New Business", "Expansion", "Renewal"
 	deals := []Deal{
-		{ID: "006A01", Name: "Acme renewal", OwnerID: alex, Amount: dec("200000"), Currency: "USD", CloseDate: day("2026-07-20"), Won: true},
-		{ID: "006A02", Name: "Globex expansion", OwnerID: alex, Amount: dec("145000"), Currency: "USD", CloseDate: day("2026-09-30"), Won: true},
-		{ID: "006A03", Name: "Initech split", OwnerID: priya, Amount: dec("100000.01"), Currency: "USD", CloseDate: day("2026-08-10"), Won: true,
+		{ID: "006A01", Name: "Acme new logo", OwnerID: alex, Amount: dec("200000"), Currency: "USD", CloseDate: day("2026-07-20"), Won: true, Type: nb},
+		{ID: "006A02", Name: "Globex expansion", OwnerID: alex, Amount: dec("145000"), Currency: "USD", CloseDate: day("2026-09-30"), Won: true, Type: ex},
+		{ID: "006A03", Name: "Initech split", OwnerID: priya, Amount: dec("100000.01"), Currency: "USD", CloseDate: day("2026-08-10"), Won: true, Type: nb,
 			Splits: []Split{{priya, dec("60")}, {tom, dec("40")}}},
-		{ID: "006A04", Name: "Umbrella", OwnerID: tom, Amount: dec("90000"), Currency: "USD", CloseDate: day("2026-07-02"), Won: true},
-		{ID: "006A05", Name: "Hooli first deal", OwnerID: hana, Amount: dec("120000"), Currency: "USD", CloseDate: day("2026-09-01"), Won: true},
-		{ID: "006A06", Name: "Jordan first AE deal", OwnerID: jordan, Amount: dec("40000"), Currency: "USD", CloseDate: day("2026-09-12"), Won: true},
-		{ID: "006A07", Name: "Stark", OwnerID: lena, Amount: dec("310000"), Currency: "USD", CloseDate: day("2026-08-28"), Won: true},
-		{ID: "006A08", Name: "Wayne", OwnerID: diego, Amount: dec("210000"), Currency: "USD", CloseDate: day("2026-07-15"), Won: true},
+		{ID: "006A04", Name: "Umbrella", OwnerID: tom, Amount: dec("90000"), Currency: "USD", CloseDate: day("2026-07-02"), Won: true, Type: nb},
+		{ID: "006A05", Name: "Hooli first deal", OwnerID: hana, Amount: dec("120000"), Currency: "USD", CloseDate: day("2026-09-01"), Won: true, Type: nb},
+		{ID: "006A06", Name: "Jordan first AE deal", OwnerID: jordan, Amount: dec("40000"), Currency: "USD", CloseDate: day("2026-09-12"), Won: true, Type: nb},
+		{ID: "006A07", Name: "Stark", OwnerID: lena, Amount: dec("310000"), Currency: "USD", CloseDate: day("2026-08-28"), Won: true, Type: nb},
+		{ID: "006A08", Name: "Wayne", OwnerID: diego, Amount: dec("210000"), Currency: "USD", CloseDate: day("2026-07-15"), Won: true, Type: nb},
 		// Cancelled inside the quarter it closed: never credited.
-		{ID: "006A09", Name: "Cyberdyne", OwnerID: diego, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-07-05"), Won: true},
-		{ID: "006A10", Name: "Lost deal", OwnerID: alex, Amount: dec("99000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: false},
+		{ID: "006A09", Name: "Cyberdyne", OwnerID: diego, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-07-05"), Won: true, Type: nb},
+		{ID: "006A10", Name: "Lost deal", OwnerID: alex, Amount: dec("99000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: false, Type: nb},
+		{ID: "006A11", Name: "Acme renewal", OwnerID: alex, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-08-05"), Won: true, Type: rn},
+		{ID: "006A12", Name: "Vandelay", OwnerID: priya, Amount: dec("89999.99"), Currency: "USD", CloseDate: day("2026-09-05"), Won: true, Type: nb},
 	}
 	// A Q2 deal of Priya's paid in 2026Q2, cancelled 2026-08-01 (42 days after close): clawed back.
 	prev := Statement{ID: "2026Q2/" + priya, Quarter: "2026Q2", PersonID: priya, Currency: "USD", Credits: []DealCredit{
-		{DealID: "006Z01", DealName: "Soylent", CloseDate: "2026-06-20", Role: "owner", Percent: dec("100"), Credited: Money{dec("50000")},
+		{DealID: "006Z01", DealName: "Soylent", CloseDate: "2026-06-20", Role: RoleOwner, Percent: dec("100"), Credited: Money{dec("50000")},
 			Plan: "ae@v1", Component: "new_business_commission", Paid: Money{dec("2500")}, Clawback: 90},
 	}}
+	var acts []Activity
+	// spread puts n activities of a KPI on days first, first+1, … (wrapping
+	// within [first, last]).
+	spread := func(kpi, person, first, last string, n int) {
+		f, l := day(first), day(last)
+		span := int(l.Sub(f).Hours()/24) + 1
+		for i := 0; i < n; i++ {
+			acts = append(acts, Activity{KPI: kpi, PersonID: person, Date: f.AddDate(0, 0, i%span), Ref: fmt.Sprintf("%s-%s-%s-%d", kpi, person[12:15], first, i)})
+		}
+	}
+	// Jordan: an SDR until 08-31, then an AE. 14 SQLs and 30 meetings as an
+	// SDR; 3 SQLs and 11 meetings in September count for no SDR bonus.
+	spread("sqls", jordan, "2026-07-01", "2026-08-31", 14)
+	spread("meetings", jordan, "2026-07-01", "2026-08-31", 30)
+	spread("sqls", jordan, "2026-09-01", "2026-09-30", 3)
+	spread("meetings", jordan, "2026-09-01", "2026-09-30", 11)
+	// Chris leaves after 09-15: 16 SQLs and 28 meetings before, 2 and 2 after.
+	spread("sqls", chris, "2026-07-01", "2026-09-15", 16)
+	spread("meetings", chris, "2026-07-01", "2026-09-15", 28)
+	spread("sqls", chris, "2026-09-16", "2026-09-30", 2)
+	spread("meetings", chris, "2026-09-16", "2026-09-30", 2)
+	// Nina, the whole quarter: 33 SQLs, 66 meetings.
+	spread("sqls", nina, "2026-07-01", "2026-09-30", 33)
+	spread("meetings", nina, "2026-07-01", "2026-09-30", 66)
 	return RunInput{
 		Quarter: period.MustParse("2026Q3"), People: demoPeople(), Plans: cfg.Plans, Assignments: cfg.Assignments, Adjustments: cfg.Adjustments,
-		Metrics: m, KnownKPI: knownKPIs, Deals: deals,
+		Quotas: cfg.Quotas, Metrics: m, Activities: acts, KnownKPI: knownKPIs, Deals: deals,
 		Cancellations: []Cancellation{{"006A09", day("2026-08-15")}, {"006Z01", day("2026-08-01")}},
 		Previous:      []Statement{prev}, CodeVersion: "test-1",
 	}

@@ -249,6 +249,11 @@ func ParseAssignments(file string, b []byte) (*Assignments, error) {
 // checkOverlaps reports two entries for the same person (or role) whose
 // date ranges share a day: a person with two plans on one day.
 func checkOverlaps(e *errs, list string, n int, entry func(i int) (who string, from, to Day)) {
+	checkOverlapsBy(e, list, n, entry, "two plans would be active on the same day")
+}
+
+// checkOverlapsBy is checkOverlaps with the consequence named by what.
+func checkOverlapsBy(e *errs, list string, n int, entry func(i int) (who string, from, to Day), what string) {
 	for i := 0; i < n; i++ {
 		wi, fi, ti := entry(i)
 		for j := i + 1; j < n; j++ {
@@ -258,7 +263,7 @@ func checkOverlaps(e *errs, list string, n int, entry func(i int) (who string, f
 				if fj.After(fi.Time) {
 					start = fj
 				}
-				e.add(fmt.Sprintf("%s[%d]", list, j), "%s is also assigned by %s[%d] on %s: two plans would be active on the same day", wi, list, i, start)
+				e.add(fmt.Sprintf("%s[%d]", list, j), "%s is also assigned by %s[%d] on %s: %s", wi, list, i, start, what)
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package comp
 import (
 	"fmt"
 	"math/big"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -39,12 +41,21 @@ func show(r *big.Rat) decimal.Decimal { return roundRat(r, ratioPlaces) }
 // money.Round rule, applied to the exact value).
 func roundCents(r *big.Rat) decimal.Decimal { return roundRat(r, money.Scale) }
 
-func roundRat(r *big.Rat, places int32) decimal.Decimal {
+func roundRat(r *big.Rat, places int32) decimal.Decimal { return roundMode(r, places, RoundHalfUp) }
+
+// roundMode rounds an exact fraction to places decimals: half_up (also "")
+// sends a half away from zero, half_even to the even neighbour.
+func roundMode(r *big.Rat, places int32, mode RoundingMode) decimal.Decimal {
 	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
 	num := new(big.Int).Mul(new(big.Int).Abs(r.Num()), scale)
 	q, rem := new(big.Int).QuoRem(num, r.Denom(), new(big.Int))
-	if new(big.Int).Mul(rem, big.NewInt(2)).Cmp(r.Denom()) >= 0 {
+	switch new(big.Int).Mul(rem, big.NewInt(2)).Cmp(r.Denom()) {
+	case 1:
 		q.Add(q, big.NewInt(1))
+	case 0:
+		if mode != RoundHalfEven || q.Bit(0) == 1 {
+			q.Add(q, big.NewInt(1))
+		}
 	}
 	if r.Sign() < 0 {
 		q.Neg(q)
@@ -57,40 +68,75 @@ func prorationOf(sp Span, quarterDays int) *big.Rat {
 	return big.NewRat(int64(sp.Days), int64(quarterDays))
 }
 
-// bonusLine pays target variable × weight × curve(attainment) × proration.
-// An individual target is prorated (target × d ÷ D); a team or org target
-// is not.
-func (r *run) bonusLine(p *Person, sp Span, c Component) (Line, metricUse, error) {
+// bonusLines pays an attainment bonus over its window w of d days:
+//
+//	target     = Σ over the window's days of the full-quarter target in force ÷ D
+//	actual     = the metric measured over the same days (dealActual, activityActual)
+//	amount     = target variable × weight × curve(actual ÷ target) × d ÷ D
+//
+// A KPI Venn cannot itemise (org scope only) is the exception: the quarter's
+// value against the full-quarter target, still paid × d ÷ D.
+func bonusLines(r *run, ps *personRun, w *window) ([]Line, error) {
+	c, p, plan := w.comp, ps.p, w.plan()
 	m := c.Metric
 	key := scopeKey(p, m.Scope)
-	actual, ok := r.in.Metrics.Metric(m.KPI, m.Scope, key, m.Model)
-	if !ok {
-		return Line{}, metricUse{}, &FieldError{File: "metrics", Path: p.ID, Reason: fmt.Sprintf("no value for KPI %s scope %s key %q model %q (plan %s component %s)", m.KPI, m.Scope, key, m.Model, sp.Plan.Ref(), c.ID)}
+	from, to := w.from, w.to
+	var actual decimal.Decimal
+	var items []LineItem
+	switch measureOf(m.KPI) {
+	case measureDeals:
+		actual, items = r.dealActual(ps, m, w)
+	case measureActivities:
+		actual, items = r.activityActual(p, m, w)
+	default:
+		v, ok := r.in.Metrics.Metric(m.KPI, m.Scope, key, m.Model)
+		if !ok {
+			return nil, ValidationErrors{{File: "metrics", Path: p.ID, Reason: fmt.Sprintf("no value for KPI %s scope %s key %q model %q (plan %s component %s)", m.KPI, m.Scope, key, m.Model, plan.Ref(), c.ID)}}
+		}
+		actual = v
+		from, to = r.q.Start(), r.q.End().AddDate(0, 0, -1)
+		items = []LineItem{{Ref: fmt.Sprintf("KPI %s %s/%s %s, quarter %s", m.KPI, m.Scope, key, m.Model, r.q), Value: v}}
 	}
-	f := prorationOf(sp, r.qdays)
-	target := rat(c.Target.Decimal)
-	if m.Scope == ScopeIndividual {
-		target = mul(target, f)
-	}
+	target, quotas := r.targetOver(p, c.ID, c.Target.Decimal, from, to)
+	ps.used = append(ps.used, metricUse{m.KPI, m.Scope, key, m.Model, from.Format(time.DateOnly), to.Format(time.DateOnly), actual})
+	f := big.NewRat(int64(w.days), int64(r.qdays))
 	att := quo(rat(actual), target)
 	payout, segment := c.Curve.eval(att)
-	exact := mul(rat(sp.Plan.TargetVariable.Decimal), rat(c.Weight.Decimal), payout, f)
+	exact := mul(rat(plan.TargetVariable.Decimal), rat(c.Weight.Decimal), payout, f)
+	amount := roundMode(exact, money.Scale, plan.Round().Mode)
 	l := Line{
-		Key: "bonus/" + spanKey(sp) + "/" + c.ID, Kind: LineAttainmentBonus, Component: c.ID, Plan: sp.Plan.Ref(),
-		SpanFrom: sp.From.Format(time.DateOnly), SpanTo: sp.To.Format(time.DateOnly),
+		Key: "bonus/" + w.key() + "/" + c.ID, Kind: LineAttainmentBonus, Component: c.ID, Plan: w.refs(),
+		SpanFrom: w.from.Format(time.DateOnly), SpanTo: w.to.Format(time.DateOnly),
 		Metric: m.KPI, Scope: m.Scope, ScopeKey: key, Model: m.Model,
 		Actual: ptr(actual), Target: ptr(show(target)), Attainment: ptr(show(att)), Segment: segment, Payout: ptr(show(payout)),
-		Weight: ptr(c.Weight.Decimal), TargetVariable: ptr(sp.Plan.TargetVariable.Decimal), Proration: ptr(show(f)),
-		Exact: show(exact), Amount: Money{roundCents(exact)},
+		Weight: ptr(c.Weight.Decimal), TargetVariable: ptr(plan.TargetVariable.Decimal), Proration: ptr(show(f)),
+		Exact: show(exact), Amount: Money{amount}, Items: items,
 	}
-	l.Explain = fmt.Sprintf("%s %s: actual %s ÷ target %s = attainment %s; %s → payout %s; %s × weight %s × payout %s × proration %d/%d = %s",
-		m.KPI, describeScope(m, key), actual, show(target), pct(att), segment, pct(payout),
-		money.Format(sp.Plan.TargetVariable.Decimal), c.Weight.Decimal, show(payout), sp.Days, r.qdays, money.Format(l.Amount.Decimal))
-	return l, metricUse{m.KPI, m.Scope, key, m.Model, actual}, nil
+	l.Explain = fmt.Sprintf("%s %s from %s to %s: actual %s ÷ target %s (%s) = attainment %s; %s → payout %s; %s × weight %s × payout %s × proration %d/%d = %s",
+		m.KPI, describeScope(m, key), from.Format(time.DateOnly), to.Format(time.DateOnly), actual, show(target), describeTarget(c.Target.Decimal, quotas, from, to, r.qdays),
+		pct(att), segment, pct(payout), money.Format(plan.TargetVariable.Decimal), c.Weight.Decimal, show(payout), w.days, r.qdays, money.Format(amount))
+	return []Line{l}, nil
+}
+
+// describeTarget says how a window's target was made: the default prorated,
+// or the quota records in force.
+func describeTarget(def decimal.Decimal, quotas []Quota, from, to time.Time, qdays int) string {
+	days := int(to.Sub(from).Hours()/24) + 1
+	if len(quotas) == 0 {
+		return fmt.Sprintf("%s × %d/%d days", def, days, qdays)
+	}
+	parts := make([]string, len(quotas))
+	for i, q := range quotas {
+		parts[i] = fmt.Sprintf("quota %s from %s", q.Amount.Decimal, q.From)
+	}
+	return fmt.Sprintf("Σ per day of the quarter quota in force ÷ %d over %d days; default %s, %s", qdays, days, def, strings.Join(parts, ", "))
 }
 
 func describeScope(m *MetricRef, key string) string {
 	s := m.Scope + " " + key
+	if len(m.DealTypes) > 0 {
+		s += " " + strings.Join(m.DealTypes, "/")
+	}
 	if m.Model != "" {
 		s += " (" + m.Model + ")"
 	}
@@ -138,112 +184,250 @@ func (c *Curve) eval(att *big.Rat) (*big.Rat, string) {
 		capped, i+1, n, pct(a0), pct(a1), pct(p0), pct(p1), kind, show(slope))
 }
 
-// commissionLines pays a commission component over the credits idx of one
-// span. Each line is its exact value rounded once; the cap line brings the
-// rounded total to the rounded cap exactly. The rounded total is then
-// attributed to the deals (what a clawback takes back).
-func commissionLines(sp Span, qdays int, c Component, credits []DealCredit, idx []int) ([]Line, error) {
-	f := prorationOf(sp, qdays)
+// Payment is what one commission component paid for one credit, kept on
+// the statement for clawbacks.
+type Payment struct {
+	Plan         string          `json:"plan"` // version active on the close date
+	Component    string          `json:"component"`
+	Paid         Money           `json:"paid"`
+	Rate         decimal.Decimal `json:"rate"` // the rate the deal was paid at (original_rate basis)
+	ClawbackDays int             `json:"clawback_days"`
+	Basis        ClawbackBasis   `json:"clawback_basis"`
+	Mode         RoundingMode    `json:"rounding_mode"`
+}
+
+func (p Payment) basis() ClawbackBasis {
+	if p.Basis == "" {
+		return ClawbackAmountPaid
+	}
+	return p.Basis
+}
+
+// earned is one credit's exact commission under a component: the marginal
+// value it added (deals in close order), after the cap.
+type earned struct {
+	i         int      // index into the person's credits
+	lo, hi    *big.Rat // cumulative basis before and after the credit
+	exact     *big.Rat // commission earned, after the cap
+	rate      *big.Rat // the rate it was paid at
+	tierParts string   // the arithmetic, for a per-deal line
+}
+
+// commissionLines pays a commission component over its window. The
+// credits are taken in close order (close date, then deal Id, then the
+// report's Id for team credits) and each earns what it adds to the
+// component: under marginal tiers the commission on its slice of the
+// cumulative basis, under retroactive tiers its amount at the rate of the
+// tier reached; a cap is filled in the same order. Rounding unit line: one
+// line per tier (and a cap line), each rounded once; the rounded total is
+// then attributed to the deals in proportion to what they earned (largest
+// remainder). Rounding unit deal: one line per credit, what it earned
+// rounded. Either way a deal's paid amount is what a clawback takes back.
+func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
+	c, plan := w.comp, w.plan()
+	mode := plan.Round().Mode
+	f := big.NewRat(int64(w.days), int64(r.qdays))
+	var idx []int
+	for i, cr := range ps.credits {
+		if pays(c, cr) && w.containsDay(cr.CloseDate) {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := ps.credits[idx[a]], ps.credits[idx[b]]
+		if x.CloseDate != y.CloseDate {
+			return x.CloseDate < y.CloseDate
+		}
+		if x.DealID != y.DealID {
+			return x.DealID < y.DealID
+		}
+		return x.Via < y.Via
+	})
 	basisDec := decimal.Zero
 	for _, i := range idx {
-		basisDec = basisDec.Add(credits[i].Credited.Decimal)
+		basisDec = basisDec.Add(ps.credits[i].Credited.Decimal)
 	}
 	basis := rat(basisDec)
-	// unit turns a tier bound into an amount: the prorated quota for
+	// unit turns a tier bound into an amount: the window's quota for
 	// attainment tiers, 1 for amount tiers.
 	unit, value := big.NewRat(1, 1), basis
 	var quota *decimal.Decimal
+	var quotas []Quota
 	if c.TierBy == TierAttainment {
-		unit = mul(rat(c.Quota.Decimal), f)
+		unit, quotas = r.targetOver(ps.p, c.ID, c.Quota.Decimal, w.from, w.to)
 		value = quo(basis, unit)
 		quota = ptr(show(unit))
 	}
 	base := Line{
-		Kind: LineCommission, Component: c.ID, Plan: sp.Plan.Ref(),
-		SpanFrom: sp.From.Format(time.DateOnly), SpanTo: sp.To.Format(time.DateOnly),
-		Metric: "credited_bookings_" + c.Credit, Actual: ptr(basisDec), Target: quota, Proration: ptr(show(f)),
+		Kind: LineCommission, Component: c.ID, Plan: w.refs(),
+		SpanFrom: w.from.Format(time.DateOnly), SpanTo: w.to.Format(time.DateOnly),
+		Metric: "credited_bookings_" + string(c.Credit), Actual: ptr(basisDec), Target: quota, Proration: ptr(show(f)),
 	}
 	if quota != nil {
 		base.Attainment = ptr(show(value))
 	}
-	keyBase := "commission/" + spanKey(sp) + "/" + c.ID
-	var lines []Line
-	var exacts []*big.Rat
-	emit := func(l Line, exact *big.Rat) {
-		l.Exact, l.Amount = show(exact), Money{roundCents(exact)}
-		lines, exacts = append(lines, l), append(exacts, exact)
+	keyBase := "commission/" + w.key() + "/" + c.ID
+	quotaNote := ""
+	if quota != nil {
+		quotaNote = fmt.Sprintf(" against quota %s (%s)", money.Format(roundCents(unit)), describeTarget(c.Quota.Decimal, quotas, w.from, w.to, r.qdays))
 	}
-	switch c.Mode {
-	case ModeRetroactive:
-		i := tierOf(c.Tiers, value, c.Boundary)
-		t := c.Tiers[i]
-		l := base
-		l.Key, l.Segment, l.Rate, l.Basis = keyBase, tierName(c, i, value), ptr(t.Rate.Decimal), ptr(basisDec)
-		exact := mul(basis, rat(t.Rate.Decimal))
-		l.Explain = fmt.Sprintf("retroactive: all credited %s at the rate of the tier reached (%s): %s × %s = %s",
-			money.Format(basisDec), l.Segment, money.Format(basisDec), t.Rate.Decimal, money.Format(roundCents(exact)))
-		emit(l, exact)
-	case ModeMarginal:
-		for i, t := range c.Tiers {
+
+	// commissionAt is the component's exact commission on a cumulative
+	// basis x (before the cap).
+	final := tierOf(c.Tiers, value, c.Boundary)
+	commissionAt := func(x *big.Rat) *big.Rat {
+		if c.Mode == ModeRetroactive {
+			return mul(x, rat(c.Tiers[final].Rate.Decimal))
+		}
+		sum := new(big.Rat)
+		for _, t := range c.Tiers {
 			lo := mul(rat(t.From.Decimal), unit)
-			if i > 0 && basis.Cmp(lo) <= 0 {
-				break
-			}
-			top := basis
+			top := x
 			if t.To.Set {
-				if hi := mul(rat(t.To.Decimal), unit); hi.Cmp(basis) < 0 {
+				if hi := mul(rat(t.To.Decimal), unit); hi.Cmp(top) < 0 {
 					top = hi
 				}
 			}
-			part := sub(top, lo)
-			if part.Sign() < 0 {
-				part = new(big.Rat)
+			if top.Cmp(lo) > 0 {
+				sum.Add(sum, mul(sub(top, lo), rat(t.Rate.Decimal)))
 			}
-			l := base
-			l.Key, l.Segment, l.Rate, l.Basis = fmt.Sprintf("%s/tier%d", keyBase, i+1), tierName(c, i, value), ptr(t.Rate.Decimal), ptr(show(part))
-			exact := mul(part, rat(t.Rate.Decimal))
-			l.Explain = fmt.Sprintf("marginal: the part of credited %s in %s: %s × %s = %s",
-				money.Format(basisDec), l.Segment, money.Format(show(part)), t.Rate.Decimal, money.Format(roundCents(exact)))
-			emit(l, exact)
 		}
+		return sum
 	}
+	var capAmt *big.Rat
 	if c.CapAmount.Set {
-		capAmt := mul(rat(c.CapAmount.Decimal), f)
-		exactSum, rounded := new(big.Rat), decimal.Zero
-		for k, l := range lines {
-			exactSum.Add(exactSum, exacts[k])
-			rounded = rounded.Add(l.Amount.Decimal)
+		capAmt = mul(rat(c.CapAmount.Decimal), f)
+	}
+	capped := func(x *big.Rat) *big.Rat {
+		if capAmt != nil && x.Cmp(capAmt) > 0 {
+			return capAmt
 		}
-		if exactSum.Cmp(capAmt) > 0 {
+		return x
+	}
+	deals := make([]earned, len(idx))
+	cum := new(big.Rat)
+	for k, i := range idx {
+		lo, hi := cum, add(cum, rat(ps.credits[i].Credited.Decimal))
+		before, after := commissionAt(lo), commissionAt(hi)
+		rate := rat(c.Tiers[final].Rate.Decimal)
+		if c.Mode == ModeMarginal {
+			rate = rat(c.Tiers[tierOf(c.Tiers, quo(hi, unit), BoundaryLower)].Rate.Decimal)
+		}
+		deals[k] = earned{i: i, lo: lo, hi: hi, exact: sub(capped(after), capped(before)), rate: rate,
+			tierParts: fmt.Sprintf("commission on %s is %s, on %s it was %s", money.Format(show(hi)), money.Format(show(after)), money.Format(show(lo)), money.Format(show(before)))}
+		cum = hi
+	}
+
+	var lines []Line
+	if plan.Round().Unit == RoundDeal {
+		for _, d := range deals {
+			cr := ps.credits[d.i]
 			l := base
-			l.Key, l.Kind, l.Basis = keyBase+"/cap", LineCommissionCap, ptr(show(capAmt))
-			l.Exact = show(sub(capAmt, exactSum))
-			l.Amount = Money{roundCents(capAmt).Sub(rounded)}
-			l.Explain = fmt.Sprintf("cap: the component pays at most %s (cap %s × proration %d/%d); the lines above total %s, so %s",
-				money.Format(roundCents(capAmt)), money.Format(c.CapAmount.Decimal), sp.Days, qdays, money.Format(rounded), money.Format(l.Amount.Decimal))
+			l.Key = fmt.Sprintf("%s/deal/%s/%s/%s", keyBase, cr.DealID, cr.Role, cr.Via)
+			l.Ref, l.Basis, l.Rate = cr.DealID, ptr(cr.Credited.Decimal), ptr(show(d.rate))
+			l.Exact, l.Amount = show(d.exact), Money{roundMode(d.exact, money.Scale, mode)}
+			l.Explain = fmt.Sprintf("%s: deal %s (%s) closed %s credited %s takes the cumulative basis from %s to %s%s; %s, so it earned %s",
+				c.Mode, cr.DealID, cr.DealName, cr.CloseDate, money.Format(cr.Credited.Decimal), money.Format(show(d.lo)), money.Format(show(d.hi)), quotaNote,
+				d.tierParts, money.Format(l.Amount.Decimal))
+			if capAmt != nil {
+				l.Explain += fmt.Sprintf(" (the component pays at most %s: cap %s × proration %d/%d, filled in close order)", money.Format(roundCents(capAmt)), money.Format(c.CapAmount.Decimal), w.days, r.qdays)
+			}
 			lines = append(lines, l)
+		}
+	} else {
+		var exacts []*big.Rat
+		emit := func(l Line, exact *big.Rat) {
+			l.Exact, l.Amount = show(exact), Money{roundMode(exact, money.Scale, mode)}
+			lines, exacts = append(lines, l), append(exacts, exact)
+		}
+		switch c.Mode {
+		case ModeRetroactive:
+			t := c.Tiers[final]
+			l := base
+			l.Key, l.Segment, l.Rate, l.Basis = keyBase, tierName(c, final, value), ptr(t.Rate.Decimal), ptr(basisDec)
+			exact := mul(basis, rat(t.Rate.Decimal))
+			l.Explain = fmt.Sprintf("retroactive: all credited %s%s at the rate of the tier reached (%s): %s × %s = %s",
+				money.Format(basisDec), quotaNote, l.Segment, money.Format(basisDec), t.Rate.Decimal, money.Format(roundMode(exact, money.Scale, mode)))
+			emit(l, exact)
+		case ModeMarginal:
+			for i, t := range c.Tiers {
+				lo := mul(rat(t.From.Decimal), unit)
+				if i > 0 && basis.Cmp(lo) <= 0 {
+					break
+				}
+				top := basis
+				if t.To.Set {
+					if hi := mul(rat(t.To.Decimal), unit); hi.Cmp(basis) < 0 {
+						top = hi
+					}
+				}
+				part := sub(top, lo)
+				if part.Sign() < 0 {
+					part = new(big.Rat)
+				}
+				l := base
+				l.Key, l.Segment, l.Rate, l.Basis = fmt.Sprintf("%s/tier%d", keyBase, i+1), tierName(c, i, value), ptr(t.Rate.Decimal), ptr(show(part))
+				exact := mul(part, rat(t.Rate.Decimal))
+				l.Explain = fmt.Sprintf("marginal: the part of credited %s%s in %s: %s × %s = %s",
+					money.Format(basisDec), quotaNote, l.Segment, money.Format(show(part)), t.Rate.Decimal, money.Format(roundMode(exact, money.Scale, mode)))
+				emit(l, exact)
+			}
+		}
+		if capAmt != nil {
+			exactSum, rounded := new(big.Rat), decimal.Zero
+			for k, l := range lines {
+				exactSum.Add(exactSum, exacts[k])
+				rounded = rounded.Add(l.Amount.Decimal)
+			}
+			if exactSum.Cmp(capAmt) > 0 {
+				capRounded := roundMode(capAmt, money.Scale, mode)
+				l := base
+				l.Key, l.Kind, l.Basis = keyBase+"/cap", LineCommissionCap, ptr(show(capAmt))
+				l.Exact = show(sub(capAmt, exactSum))
+				l.Amount = Money{capRounded.Sub(rounded)}
+				l.Explain = fmt.Sprintf("cap: the component pays at most %s (cap %s × proration %d/%d); the lines above total %s, so %s",
+					money.Format(capRounded), money.Format(c.CapAmount.Decimal), w.days, r.qdays, money.Format(rounded), money.Format(l.Amount.Decimal))
+				lines = append(lines, l)
+			}
 		}
 	}
 	total := decimal.Zero
 	for _, l := range lines {
 		total = total.Add(l.Amount.Decimal)
 	}
-	if len(idx) > 0 && basisDec.IsPositive() {
-		weights := make([]decimal.Decimal, len(idx))
-		for k, i := range idx {
-			weights[k] = credits[i].Credited.Decimal
+	paid := make([]decimal.Decimal, len(deals))
+	if plan.Round().Unit == RoundDeal {
+		for k := range deals {
+			paid[k] = lines[k].Amount.Decimal
+		}
+	} else if !total.IsZero() {
+		weights := make([]decimal.Decimal, len(deals))
+		for k, d := range deals {
+			weights[k] = show(d.exact)
 		}
 		parts, err := money.Allocate(total, weights)
 		if err != nil {
 			return nil, fmt.Errorf("component %s: attribute to deals: %w", c.ID, err)
 		}
-		days := 0
-		if sp.Plan.ClawbackDays != nil {
-			days = *sp.Plan.ClawbackDays
+		copy(paid, parts)
+	}
+	days := 0
+	if plan.ClawbackDays != nil {
+		days = *plan.ClawbackDays
+	}
+	for k, d := range deals {
+		cr := &ps.credits[d.i]
+		t, _ := time.Parse(time.DateOnly, cr.CloseDate)
+		ref := plan.Ref()
+		if sp := w.spanOn(t); sp != nil {
+			ref = sp.Plan.Ref()
 		}
-		for k, i := range idx {
-			credits[i].Plan, credits[i].Component, credits[i].Paid, credits[i].Clawback = sp.Plan.Ref(), c.ID, Money{parts[k]}, days
+		cr.Payments = append(cr.Payments, Payment{Plan: ref, Component: c.ID, Paid: Money{paid[k]}, Rate: show(d.rate), ClawbackDays: days, Basis: plan.Basis(), Mode: mode})
+		if len(cr.Payments) == 1 {
+			cr.Plan, cr.Component, cr.Clawback = ref, c.ID, days
 		}
+		cr.Paid = Money{cr.Paid.Add(paid[k])}
+		ps.paid[d.i] = true
 	}
 	return lines, nil
 }
@@ -264,7 +448,7 @@ func tierOf(tiers []Tier, v *big.Rat, boundary string) int {
 	return len(tiers) - 1
 }
 
-func tierName(c Component, i int, value *big.Rat) string {
+func tierName(c *Component, i int, value *big.Rat) string {
 	t := c.Tiers[i]
 	showBound := func(r *big.Rat) string {
 		if c.TierBy == TierAttainment {

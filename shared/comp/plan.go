@@ -13,14 +13,20 @@ import (
 	"github.com/venn-revops/venn/shared/money"
 )
 
+// ComponentKind names a way a plan pays. Each kind has one entry in
+// componentKinds holding its validation, its statement lines and its
+// plain-language description: a new mechanic is added there, in one place.
+type ComponentKind string
+
 // Component kinds.
 const (
-	KindAttainmentBonus = "attainment_bonus"
-	KindCommission      = "commission"
+	KindAttainmentBonus ComponentKind = "attainment_bonus"
+	KindCommission      ComponentKind = "commission"
 )
 
-// Metric scopes: the key passed to Metrics is the person Id, the team name
-// or "all".
+// Metric scopes. individual is the person's own credits and activities;
+// team the credits and activities of the people who reported to the person
+// on each day (the rollup team commission pays on); org everything.
 const (
 	ScopeIndividual = "individual"
 	ScopeTeam       = "team"
@@ -35,17 +41,77 @@ const (
 	BoundaryLower   = "lower" // … to the lower tier
 )
 
-// ClawbackAmountPaid is the clawback basis: a cancelled deal takes back
-// exactly the commission that was paid for it.
-const ClawbackAmountPaid = "amount_paid"
+// ClawbackBasis states what a clawback takes back.
+type ClawbackBasis string
+
+// Clawback bases. amount_paid is the default.
+const (
+	// ClawbackAmountPaid takes back exactly what was paid for the deal: under
+	// marginal tiers, the marginal commission the deal earned.
+	ClawbackAmountPaid ClawbackBasis = "amount_paid"
+	// ClawbackOriginalRate takes back the cancelled credited amount at the
+	// rate the deal was paid at (the tier rate reached, for marginal tiers
+	// the rate of the tier its last part fell in), as Xactly does.
+	ClawbackOriginalRate ClawbackBasis = "original_rate"
+)
+
+// RoundingUnit is what is rounded to the cent once.
+type RoundingUnit string
+
+// Rounding units. line is the default.
+const (
+	// RoundLine rounds each statement line: a bonus, a commission tier, a cap.
+	RoundLine RoundingUnit = "line"
+	// RoundDeal pays commission as one line per credited deal (what the deal
+	// earned, rounded); bonuses are still one line each.
+	RoundDeal RoundingUnit = "deal"
+)
+
+// RoundingMode is how an exact value becomes cents.
+type RoundingMode string
+
+// Rounding modes. half_up is the default.
+const (
+	// RoundHalfUp rounds a half cent away from zero: 0.005 → 0.01, −0.005 → −0.01.
+	RoundHalfUp RoundingMode = "half_up"
+	// RoundHalfEven rounds a half cent to the even cent: 0.005 → 0.00, 0.015 → 0.02.
+	RoundHalfEven RoundingMode = "half_even"
+)
+
+// Rounding is a plan's rounding convention.
+type Rounding struct {
+	Unit RoundingUnit `yaml:"unit"`
+	Mode RoundingMode `yaml:"mode"`
+}
+
+// CreditBasis is which credits a commission component pays on.
+type CreditBasis string
 
 // Commission crediting bases and tiering measures.
 const (
-	CreditOwn      = "own"  // deals credited to the person (owner or split)
-	CreditTeam     = "team" // deals credited to the person's direct reports (manager rollup)
-	TierAttainment = "attainment"
-	TierAmount     = "amount"
+	CreditOwn      CreditBasis = "own"  // deals credited to the person (owner or split)
+	CreditTeam     CreditBasis = "team" // deals credited to the person's direct reports (manager rollup)
+	TierAttainment             = "attainment"
+	TierAmount                 = "amount"
 )
+
+// CreditRole is why a person holds a deal credit.
+type CreditRole string
+
+// Credit roles.
+const (
+	RoleOwner CreditRole = "owner" // the deal's owner (100%, or their own split)
+	RoleSplit CreditRole = "split" // a split to someone other than the owner
+	RoleTeam  CreditRole = "team"  // a direct report's credit, rolled up to the manager
+)
+
+// Pays reports whether a component on basis b pays a credit held as r.
+func (b CreditBasis) Pays(r CreditRole) bool {
+	if b == CreditTeam {
+		return r == RoleTeam
+	}
+	return r == RoleOwner || r == RoleSplit
+}
 
 // AttributionModels are the marketing-influence models the KPI engine
 // computes. A metric whose KPI name starts with "mktg_influenced_" must name
@@ -67,11 +133,13 @@ type Plan struct {
 	// ClawbackDays is the commission clawback window in days after the
 	// close date; required when the plan has a commission component.
 	ClawbackDays *int `yaml:"clawback_days"`
-	// ClawbackBasis states what a clawback takes back; "amount_paid" (the
-	// commission originally paid for the deal) is the one basis supported.
-	// Required when clawback_days is above 0.
-	ClawbackBasis string      `yaml:"clawback_basis"`
-	Components    []Component `yaml:"components"`
+	// ClawbackBasis states what a clawback takes back: amount_paid (the
+	// default) or original_rate.
+	ClawbackBasis ClawbackBasis `yaml:"clawback_basis"`
+	// Rounding is the rounding unit (line, the default, or deal) and mode
+	// (half_up, the default, or half_even).
+	Rounding   Rounding    `yaml:"rounding"`
+	Components []Component `yaml:"components"`
 
 	// File is the file name the plan came from; Hash the SHA-256 (hex) of its
 	// bytes, recorded in every statement the plan pays.
@@ -82,10 +150,31 @@ type Plan struct {
 // Ref is "id@vN", the name statements use for a plan version.
 func (p *Plan) Ref() string { return fmt.Sprintf("%s@v%d", p.ID, p.Version) }
 
+// Basis is the plan's clawback basis, amount_paid when not stated.
+func (p *Plan) Basis() ClawbackBasis {
+	if p.ClawbackBasis == "" {
+		return ClawbackAmountPaid
+	}
+	return p.ClawbackBasis
+}
+
+// Round is the plan's rounding convention with the defaults filled in:
+// unit line, mode half_up.
+func (p *Plan) Round() Rounding {
+	r := p.Rounding
+	if r.Unit == "" {
+		r.Unit = RoundLine
+	}
+	if r.Mode == "" {
+		r.Mode = RoundHalfUp
+	}
+	return r
+}
+
 // Component is one way a plan pays.
 type Component struct {
-	ID   string `yaml:"id"`
-	Kind string `yaml:"kind"`
+	ID   string        `yaml:"id"`
+	Kind ComponentKind `yaml:"kind"`
 
 	// attainment_bonus: target variable × weight × curve(actual ÷ target).
 	Weight Dec        `yaml:"weight"`
@@ -93,8 +182,15 @@ type Component struct {
 	Target Dec        `yaml:"target"`
 	Curve  *Curve     `yaml:"curve"`
 
+	// Quota records (quotas.yaml) override Target (bonus) or Quota
+	// (commission) for a person over dates; see Quota.
+
 	// commission: rate × credited booked amount, tiered.
-	Credit    string   `yaml:"credit"`     // own | team
+	Credit CreditBasis `yaml:"credit"` // own | team
+	// Stack lets this component pay the same credits as another commission
+	// component of the plan (a marginal accelerator over a retroactive
+	// base). Without it two components may not pay one credit.
+	Stack     bool     `yaml:"stack"`
 	DealTypes []string `yaml:"deal_types"` // optional: only deals of these opportunity types
 	TierBy    string   `yaml:"tier_by"`    // attainment | amount
 	Quota     Dec      `yaml:"quota"`      // full-quarter quota when tier_by is attainment
@@ -110,6 +206,9 @@ type MetricRef struct {
 	KPI   string `yaml:"kpi"`
 	Scope string `yaml:"scope"`
 	Model string `yaml:"model"`
+	// DealTypes limits a deal measure (bookings) to deals of these
+	// opportunity types; empty counts every type.
+	DealTypes []string `yaml:"deal_types"`
 }
 
 // Curve maps attainment to a payout multiplier. Points run from the
@@ -225,8 +324,9 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 	}
 	weights := decimal.Zero
 	hasBonus, hasCommission := false, false
-	ids, credits := map[string]bool{}, map[string]bool{}
-	for i, c := range p.Components {
+	ids := map[string]bool{}
+	for i := range p.Components {
+		c := &p.Components[i]
 		at := fmt.Sprintf("components[%d]", i)
 		if c.ID == "" {
 			e.add(at+".id", "required")
@@ -234,20 +334,18 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 			e.add(at+".id", "%q is used twice in this plan", c.ID)
 		}
 		ids[c.ID] = true
+		spec := componentKinds[c.Kind]
+		if spec == nil {
+			e.add(at+".kind", "%q is not a component kind (want one of %s)", c.Kind, strings.Join(kindNames(), ", "))
+			continue
+		}
+		spec.validate(e, at, c, known)
 		switch c.Kind {
 		case KindAttainmentBonus:
 			hasBonus = true
 			weights = weights.Add(c.Weight.Decimal)
-			validateBonus(e, at, c, known)
 		case KindCommission:
 			hasCommission = true
-			validateCommission(e, at, c)
-			if credits[c.Credit] {
-				e.add(at+".credit", "a second commission component on %q credit would pay the same deals twice", c.Credit)
-			}
-			credits[c.Credit] = true
-		default:
-			e.add(at+".kind", "%q is not a component kind (want %s or %s)", c.Kind, KindAttainmentBonus, KindCommission)
 		}
 	}
 	// Only a bonus reads target_variable: a commission-only plan need not
@@ -256,6 +354,7 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 		requirePositive(e, "target_variable", p.TargetVariable)
 		requireCents(e, "target_variable", p.TargetVariable)
 	}
+	validateStacking(e, p.Components)
 	if hasBonus && !weights.Equal(decimal.NewFromInt(1)) {
 		e.add("components", "attainment_bonus weights sum to %s, want 1", weights)
 	}
@@ -264,13 +363,65 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 			e.add("clawback_days", "required when the plan has a commission component (0 means no clawback)")
 		} else if *p.ClawbackDays < 0 {
 			e.add("clawback_days", "must not be negative")
-		} else if *p.ClawbackDays > 0 && p.ClawbackBasis != ClawbackAmountPaid {
-			e.add("clawback_basis", "%q: state %s (the commission originally paid for the deal is taken back)", p.ClawbackBasis, ClawbackAmountPaid)
+		}
+	}
+	switch p.ClawbackBasis {
+	case "", ClawbackAmountPaid, ClawbackOriginalRate:
+	default:
+		e.add("clawback_basis", "%q: want %s (the default) or %s", p.ClawbackBasis, ClawbackAmountPaid, ClawbackOriginalRate)
+	}
+	switch p.Rounding.Unit {
+	case "", RoundLine, RoundDeal:
+	default:
+		e.add("rounding.unit", "%q: want %s (the default) or %s", p.Rounding.Unit, RoundLine, RoundDeal)
+	}
+	switch p.Rounding.Mode {
+	case "", RoundHalfUp, RoundHalfEven:
+	default:
+		e.add("rounding.mode", "%q: want %s (the default) or %s", p.Rounding.Mode, RoundHalfUp, RoundHalfEven)
+	}
+}
+
+// validateStacking rejects two commission components that would pay the
+// same credit (same credit basis, deal types that meet) unless one of them
+// says stack: true.
+func validateStacking(e *errs, comps []Component) {
+	for i := range comps {
+		for j := i + 1; j < len(comps); j++ {
+			a, b := &comps[i], &comps[j]
+			if a.Kind != KindCommission || b.Kind != KindCommission || a.Credit != b.Credit || a.Stack || b.Stack {
+				continue
+			}
+			if typesMeet(a.DealTypes, b.DealTypes) {
+				e.add(fmt.Sprintf("components[%d].credit", j), "%s and %s would both pay the same %q credits (deal types %s and %s): give them disjoint deal_types, or say stack: true on the one paid on top",
+					a.ID, b.ID, a.Credit, typesOrAll(a.DealTypes), typesOrAll(b.DealTypes))
+			}
 		}
 	}
 }
 
-func validateBonus(e *errs, at string, c Component, known func(string) bool) {
+// typesMeet reports whether two deal-type filters (empty = every type)
+// admit a common type.
+func typesMeet(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	for _, t := range a {
+		if contains(b, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func typesOrAll(ts []string) string {
+	if len(ts) == 0 {
+		return "(all)"
+	}
+	return "[" + strings.Join(ts, ", ") + "]"
+}
+
+func validateBonus(e *errs, at string, c *Component, known func(string) bool) {
 	if !c.Weight.Set {
 		e.add(at+".weight", "required")
 	} else if !c.Weight.IsPositive() || c.Weight.GreaterThan(decimal.NewFromInt(1)) {
@@ -290,7 +441,7 @@ func validateBonus(e *errs, at string, c Component, known func(string) bool) {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"credit", c.Credit != ""}, {"tier_by", c.TierBy != ""}, {"quota", c.Quota.Set}, {"mode", c.Mode != ""}, {"tiers", len(c.Tiers) > 0}, {"cap_amount", c.CapAmount.Set}, {"deal_types", len(c.DealTypes) > 0}} {
+	}{{"credit", c.Credit != ""}, {"tier_by", c.TierBy != ""}, {"quota", c.Quota.Set}, {"mode", c.Mode != ""}, {"tiers", len(c.Tiers) > 0}, {"cap_amount", c.CapAmount.Set}, {"deal_types", len(c.DealTypes) > 0}, {"stack", c.Stack}} {
 		if f.set {
 			e.add(at+"."+f.name, "belongs to commission components, not attainment_bonus")
 		}
@@ -307,6 +458,17 @@ func validateMetric(e *errs, at string, m MetricRef, known func(string) bool) {
 	case ScopeIndividual, ScopeTeam, ScopeOrg:
 	default:
 		e.add(at+".scope", "%q is not a scope (want individual, team or org)", m.Scope)
+	}
+	if m.KPI != "" && known != nil && known(m.KPI) && measureOf(m.KPI) == measureQuarter && m.Scope != "" && m.Scope != ScopeOrg {
+		e.add(at+".scope", "%s is measured for the whole company over the quarter only (Venn cannot itemise it by person and day): use scope org", m.KPI)
+	}
+	if len(m.DealTypes) > 0 && measureOf(m.KPI) != measureDeals {
+		e.add(at+".deal_types", "only deal measures (%s) take deal_types", strings.Join(dealMeasures, ", "))
+	}
+	for i, t := range m.DealTypes {
+		if t == "" {
+			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "empty deal type")
+		}
 	}
 	needsModel := strings.HasPrefix(m.KPI, "mktg_influenced_")
 	switch {
@@ -363,11 +525,11 @@ func validateCurve(e *errs, at string, c *Curve) {
 	}
 }
 
-func validateCommission(e *errs, at string, c Component) {
+func validateCommission(e *errs, at string, c *Component, _ func(string) bool) {
 	switch c.Credit {
 	case CreditOwn, CreditTeam:
 	default:
-		e.add(at+".credit", "%q: want own or team", c.Credit)
+		e.add(at+".credit", "%q: want own or team", string(c.Credit))
 	}
 	switch c.TierBy {
 	case TierAttainment:

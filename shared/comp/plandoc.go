@@ -14,7 +14,6 @@ import (
 // signed document cannot drift from the configuration.
 func (p *Plan) WriteText(w io.Writer) error {
 	var b strings.Builder
-	ratio := func(d decimal.Decimal) string { return pct(rat(d)) }
 	fmt.Fprintf(&b, "%s (plan %s, version %d)\n", p.Name, p.ID, p.Version)
 	until := "with no end date"
 	if !p.EffectiveTo.IsZero() {
@@ -24,67 +23,94 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if p.TargetVariable.Set {
 		fmt.Fprintf(&b, "On-target variable pay: %s %s per full quarter.\n", money.Format(p.TargetVariable.Decimal), p.Currency)
 	}
-	for i, c := range p.Components {
-		fmt.Fprintf(&b, "\n%d. %s (%s)\n", i+1, c.ID, strings.ReplaceAll(c.Kind, "_", " "))
-		switch c.Kind {
-		case KindAttainmentBonus:
-			m := c.Metric
-			model := ""
-			if m.Model != "" {
-				model = ", attribution model " + m.Model
-			}
-			fmt.Fprintf(&b, "   Pays %s of the on-target variable pay on %s (%s scope%s) against a target of %s.\n",
-				ratio(c.Weight.Decimal), m.KPI, m.Scope, model, c.Target.Decimal)
-			fmt.Fprintf(&b, "   Below %s attainment it pays nothing; attainment above %s counts as %s.\n",
-				ratio(c.Curve.Threshold.Decimal), ratio(c.Curve.Cap.Decimal), ratio(c.Curve.Cap.Decimal))
-			if len(c.Curve.Points) == 1 {
-				b.WriteString("   A step: at or above the threshold it pays:\n")
-			} else {
-				b.WriteString("   Payout at each point, linear in between:\n")
-			}
-			for _, pt := range c.Curve.Points {
-				fmt.Fprintf(&b, "     attainment %8s → payout %8s\n", ratio(pt.Attainment.Decimal), ratio(pt.Payout.Decimal))
-			}
-		case KindCommission:
-			basis := "the deals credited to you (as owner or by split)"
-			if c.Credit == CreditTeam {
-				basis = "the deals credited to the people who report to you on each deal's close date"
-			}
-			fmt.Fprintf(&b, "   Pays a rate on %s that close in the quarter.\n", basis)
-			mode := "Retroactive: the whole credited amount is paid at the rate of the tier reached."
-			if c.Mode == ModeMarginal {
-				mode = "Marginal: each part of the credited amount is paid at the rate of the tier it falls in."
-			}
-			bound := "the tier above"
-			if c.Boundary == BoundaryLower {
-				bound = "the tier below"
-			}
-			fmt.Fprintf(&b, "   %s A value exactly on a bound belongs to %s.\n", mode, bound)
-			show := func(d decimal.Decimal) string { return money.Format(d) }
-			if c.TierBy == TierAttainment {
-				show = ratio
-				fmt.Fprintf(&b, "   Tiers by attainment of a %s quota:\n", money.Format(c.Quota.Decimal))
-			} else {
-				b.WriteString("   Tiers by credited amount:\n")
-			}
-			for _, t := range c.Tiers {
-				to := "and above"
-				if t.To.Set {
-					to = "to " + show(t.To.Decimal)
-				}
-				fmt.Fprintf(&b, "     from %s %s: %s\n", show(t.From.Decimal), to, ratio(t.Rate.Decimal))
-			}
-			if c.CapAmount.Set {
-				fmt.Fprintf(&b, "   The component pays at most %s %s per full quarter.\n", money.Format(c.CapAmount.Decimal), p.Currency)
-			}
-		}
+	for i := range p.Components {
+		c := &p.Components[i]
+		fmt.Fprintf(&b, "\n%d. %s (%s)\n", i+1, c.ID, strings.ReplaceAll(string(c.Kind), "_", " "))
+		componentKinds[c.Kind].describe(&b, p, c)
 	}
 	b.WriteString("\nRules\n")
-	b.WriteString("   Part quarters: each amount, and any individual target or quota, is multiplied by the days on this plan ÷ the days in the quarter.\n")
+	b.WriteString("   Part quarters: a component is measured over the days you are on it: its target or quota is the sum, day by day, of the quarterly amount in force (your quota record, else the amount above) ÷ the days in the quarter; its actual counts only your deals, meetings and SQLs of those days; a bonus is multiplied by those days ÷ the days in the quarter.\n")
 	if p.ClawbackDays != nil && *p.ClawbackDays > 0 {
-		fmt.Fprintf(&b, "   Clawback: commission paid on a deal cancelled within %d days of its close date is deducted, at the amount paid, in the quarter of the cancellation.\n", *p.ClawbackDays)
+		how := "the amount paid for it (under marginal tiers, the commission the deal added in close order)"
+		if p.Basis() == ClawbackOriginalRate {
+			how = "its credited amount at the rate it was paid at"
+		}
+		fmt.Fprintf(&b, "   Clawback: commission paid on a deal cancelled within %d days of its close date is deducted, at %s, in the quarter of the cancellation.\n", *p.ClawbackDays, how)
 	}
-	b.WriteString("   Rounding: each statement line is rounded to the cent, half away from zero; the total is the sum of the rounded lines.\n")
+	mode := "half away from zero"
+	if p.Round().Mode == RoundHalfEven {
+		mode = "half to even"
+	}
+	unit := "each statement line is"
+	if p.Round().Unit == RoundDeal {
+		unit = "each bonus line and each deal's commission is"
+	}
+	fmt.Fprintf(&b, "   Rounding: %s rounded to the cent, %s; the total is the sum of the rounded lines.\n", unit, mode)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func describeBonus(b *strings.Builder, _ *Plan, c *Component) {
+	ratio := func(d decimal.Decimal) string { return pct(rat(d)) }
+	m := c.Metric
+	model := ""
+	if m.Model != "" {
+		model = ", attribution model " + m.Model
+	}
+	if len(m.DealTypes) > 0 {
+		model += ", deal types " + strings.Join(m.DealTypes, ", ")
+	}
+	fmt.Fprintf(b, "   Pays %s of the on-target variable pay on %s (%s scope%s) against a quarterly target of %s.\n",
+		ratio(c.Weight.Decimal), m.KPI, m.Scope, model, c.Target.Decimal)
+	fmt.Fprintf(b, "   Below %s attainment it pays nothing; attainment above %s counts as %s.\n",
+		ratio(c.Curve.Threshold.Decimal), ratio(c.Curve.Cap.Decimal), ratio(c.Curve.Cap.Decimal))
+	if len(c.Curve.Points) == 1 {
+		b.WriteString("   A step: at or above the threshold it pays:\n")
+	} else {
+		b.WriteString("   Payout at each point, linear in between:\n")
+	}
+	for _, pt := range c.Curve.Points {
+		fmt.Fprintf(b, "     attainment %8s → payout %8s\n", ratio(pt.Attainment.Decimal), ratio(pt.Payout.Decimal))
+	}
+}
+
+func describeCommission(b *strings.Builder, p *Plan, c *Component) {
+	ratio := func(d decimal.Decimal) string { return pct(rat(d)) }
+	basis := "the deals credited to you (as owner or by split)"
+	if c.Credit == CreditTeam {
+		basis = "the deals credited to the people who report to you on each deal's close date"
+	}
+	if len(c.DealTypes) > 0 {
+		basis += " of type " + strings.Join(c.DealTypes, ", ")
+	}
+	fmt.Fprintf(b, "   Pays a rate on %s that close in the quarter.\n", basis)
+	if c.Stack {
+		b.WriteString("   It is paid on top of the plan's other commission on the same deals.\n")
+	}
+	mode := "Retroactive: the whole credited amount is paid at the rate of the tier reached."
+	if c.Mode == ModeMarginal {
+		mode = "Marginal: each part of the credited amount is paid at the rate of the tier it falls in; each deal is paid what it adds, deals taken in close order."
+	}
+	bound := "the tier above"
+	if c.Boundary == BoundaryLower {
+		bound = "the tier below"
+	}
+	fmt.Fprintf(b, "   %s A value exactly on a bound belongs to %s.\n", mode, bound)
+	show := func(d decimal.Decimal) string { return money.Format(d) }
+	if c.TierBy == TierAttainment {
+		show = ratio
+		fmt.Fprintf(b, "   Tiers by attainment of a %s quarterly quota:\n", money.Format(c.Quota.Decimal))
+	} else {
+		b.WriteString("   Tiers by credited amount:\n")
+	}
+	for _, t := range c.Tiers {
+		to := "and above"
+		if t.To.Set {
+			to = "to " + show(t.To.Decimal)
+		}
+		fmt.Fprintf(b, "     from %s %s: %s\n", show(t.From.Decimal), to, ratio(t.Rate.Decimal))
+	}
+	if c.CapAmount.Set {
+		fmt.Fprintf(b, "   The component pays at most %s %s per full quarter.\n", money.Format(c.CapAmount.Decimal), p.Currency)
+	}
 }

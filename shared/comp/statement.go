@@ -13,8 +13,8 @@ import (
 
 // Line kinds on a statement.
 const (
-	LineAttainmentBonus = KindAttainmentBonus
-	LineCommission      = KindCommission
+	LineAttainmentBonus = string(KindAttainmentBonus)
+	LineCommission      = string(KindCommission)
 	LineCommissionCap   = "commission_cap"          // brings a capped commission down to its cap
 	LineClawback        = "clawback"                // a paid deal cancelled within the window
 	LineAdjustment      = "adjustment"              // a manual adjustment (reason, author)
@@ -76,6 +76,10 @@ type Line struct {
 	Exact  decimal.Decimal `json:"exact"`
 	Amount Money           `json:"amount"`
 
+	// Items are the facts behind a bonus actual (deals, meetings, SQLs, or
+	// the quarter's KPI value) in the window; their values add up to Actual.
+	Items []LineItem `json:"items,omitempty"`
+
 	Ref     string `json:"ref,omitempty"` // deal, adjustment or correction id
 	Reason  string `json:"reason,omitempty"`
 	Author  string `json:"author,omitempty"`
@@ -101,7 +105,7 @@ type DealCredit struct {
 	DealName  string          `json:"deal_name"`
 	CloseDate string          `json:"close_date"`
 	Type      string          `json:"type,omitempty"`      // opportunity type
-	Role      string          `json:"role"`                // owner, split or team
+	Role      CreditRole      `json:"role"`                // owner, split or team
 	Via       string          `json:"via,omitempty"`       // for team credit: the rep credited
 	Percent   decimal.Decimal `json:"percent"`             // share of the deal, 0–100
 	Credited  Money           `json:"credited"`            // amount credited
@@ -110,6 +114,9 @@ type DealCredit struct {
 	Paid      Money           `json:"paid"`                // commission attributed to the deal
 	Clawback  int             `json:"clawback_days"`       // window in force when paid
 	Unpaid    string          `json:"unpaid_reason,omitempty"`
+	// Payments are what each commission component paid for the credit
+	// (two when a component stacks on another); Paid is their sum.
+	Payments []Payment `json:"payments,omitempty"`
 }
 
 // Statement is one person's pay for one quarter.
@@ -161,6 +168,8 @@ type InputMetric struct {
 	Scope string          `json:"scope"`
 	Key   string          `json:"key"`
 	Model string          `json:"model"`
+	From  string          `json:"from"` // the days measured
+	To    string          `json:"to"`
 	Value decimal.Decimal `json:"value"`
 }
 
@@ -169,7 +178,7 @@ type InputCredit struct {
 	DealID    string          `json:"deal_id"`
 	CloseDate string          `json:"close_date"`
 	Type      string          `json:"type"`
-	Role      string          `json:"role"`
+	Role      CreditRole      `json:"role"`
 	Via       string          `json:"via"`
 	Percent   decimal.Decimal `json:"percent"`
 	Credited  Money           `json:"credited"`

@@ -733,14 +733,8 @@ func (e *engine) task(k *Task, ml *mqlLead) error {
 	if k.IsDeleted {
 		return nil
 	}
-	if slices.Contains(e.cfg.MeetingTaskTypes, k.Type) {
-		day := floorDay(k.CreatedDate)
-		if k.ActivityDate != nil {
-			day = int64(*k.ActivityDate)
-		}
-		if e.w.in(day*dayMicros) && e.w.known(k.CreatedDate) {
-			e.tally(group{owner: k.OwnerID, dims: gUser}).meetings++
-		}
+	if day, ok := e.cfg.MeetingDay(k, e.w.asOf); ok && e.w.inDay(day) {
+		e.tally(group{owner: k.OwnerID, dims: gUser}).meetings++
 	}
 	if ml != nil && k.CreatedDate >= ml.at && e.w.known(k.CreatedDate) {
 		if ml.first < 0 || k.CreatedDate < ml.first {

@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"slices"
+	"fmt"
 	"sort"
 	"time"
 
@@ -65,15 +65,6 @@ func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*
 	if err != nil {
 		return nil, err
 	}
-	// Chronological, as cancellations walks them (StateAt takes any order).
-	for _, hs := range b.history {
-		sort.Slice(hs, func(i, j int) bool {
-			if hs[i].CreatedDate != hs[j].CreatedDate {
-				return hs[i].CreatedDate < hs[j].CreatedDate
-			}
-			return hs[i].ID < hs[j].ID
-		})
-	}
 	err = lake.Scan(ctx, e.Blob, snaps[crm.OpportunitySplit.Name], func(rows []splitRow) error {
 		for _, s := range rows {
 			if s.Percent == nil || s.OwnerID == "" {
@@ -107,22 +98,14 @@ func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
 	return out
 }
 
-// cancellations lists deals that reached a won stage and later left it, with
-// the date they left it, up to end.
+// cancellations lists deals that reached a won stage and later left it,
+// with the date they left it, up to end (kpi.Config.Cancellations).
 func (b *dealBook) cancellations(end time.Time, cfg *kpi.Config) []comp.Cancellation {
 	cut := crm.Micros(end)
 	var out []comp.Cancellation
 	for id, hs := range b.history {
-		wasWon := false
-		for _, h := range hs {
-			if h.CreatedDate >= cut {
-				break
-			}
-			isWon := slices.Contains(cfg.WonStages, h.StageName)
-			if wasWon && !isWon {
-				out = append(out, comp.Cancellation{DealID: id, Date: crm.TimeOfMicros(h.CreatedDate)})
-			}
-			wasWon = isWon
+		for _, at := range cfg.Cancellations(hs, cut) {
+			out = append(out, comp.Cancellation{DealID: id, Date: crm.TimeOfMicros(at)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -132,4 +115,39 @@ func (b *dealBook) cancellations(end time.Time, cfg *kpi.Config) []comp.Cancella
 		return out[i].Date.Before(out[j].Date)
 	})
 	return out
+}
+
+// activities reads the Task and Lead snapshots into the dated meetings and
+// SQLs of quarter [start, end) that bonuses are measured on, by the KPI
+// engine's rules (kpi.Config.MeetingDay, SQLAt) as known at end.
+func (e *Env) activities(ctx context.Context, snaps map[string]*lake.Manifest, start, end time.Time) ([]comp.Activity, error) {
+	cut, from := crm.Micros(end), crm.Micros(start)
+	var out []comp.Activity
+	err := lake.Scan(ctx, e.Blob, snaps[crm.Task.Name], func(rows []kpi.Task) error {
+		for i := range rows {
+			k := &rows[i]
+			if day, ok := e.KPIConfig.MeetingDay(k, cut); ok && k.OwnerID != "" {
+				if t := crm.TimeOfDays(int64(day)); !t.Before(start) && t.Before(end) {
+					out = append(out, comp.Activity{KPI: "meetings", PersonID: k.OwnerID, Date: t, Ref: k.ID})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tasks: %w", err)
+	}
+	err = lake.Scan(ctx, e.Blob, snaps[crm.Lead.Name], func(rows []kpi.Lead) error {
+		for i := range rows {
+			l := &rows[i]
+			if at, ok := e.KPIConfig.SQLAt(l, cut); ok && at >= from && l.OwnerID != "" {
+				out = append(out, comp.Activity{KPI: "sqls", PersonID: l.OwnerID, Date: crm.TimeOfMicros(at).UTC(), Ref: l.ID})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("leads: %w", err)
+	}
+	return out, nil
 }

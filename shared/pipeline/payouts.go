@@ -42,7 +42,7 @@ type userRow struct {
 const clawbackQuarters = 4
 
 // payoutInputs are the snapshots payouts read besides the final KPIs.
-var payoutInputs = []*crm.Object{crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit}
+var payoutInputs = []*crm.Object{crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit, crm.Task, crm.Lead}
 
 // PayoutsFor validates the comp configuration, then computes and stores the
 // draft statements of quarter q from its final KPIs and the deals.
@@ -76,6 +76,10 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: deals: %w", q, err)
 	}
+	activities, err := e.activities(ctx, snaps, q.Start(), q.End())
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
 	previous, err := statementstore.PreviousFinal(ctx, e.Store, q.String(), clawbackQuarters)
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: previous statements: %w", q, err)
@@ -91,6 +95,8 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		Assignments:   cfg.Assignments,
 		Adjustments:   cfg.Adjustments,
 		Metrics:       metricTable(values),
+		Activities:    activities,
+		Quotas:        cfg.Quotas,
 		KnownKPI:      knownKPI,
 		Deals:         book.dealsAt(q.End(), e.KPIConfig),
 		Cancellations: book.cancellations(q.End(), e.KPIConfig),

@@ -7,6 +7,7 @@ package lifecycletest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -358,12 +359,18 @@ func quarterRun(t *testing.T, q string, sqls int64, corrections []comp.Correctio
 	if err != nil {
 		t.Fatal(err)
 	}
+	// sqls SQLs accepted in the quarter, one a day from its first day.
+	qq := period.MustParse(q)
+	var acts []comp.Activity
+	for i := int64(0); i < sqls; i++ {
+		acts = append(acts, comp.Activity{KPI: "sqls", PersonID: "005A", Date: qq.Start().AddDate(0, 0, int(i)), Ref: fmt.Sprintf("00Q%03d", i)})
+	}
 	out, err := comp.Run(comp.RunInput{
-		Quarter:     period.MustParse(q),
+		Quarter:     qq,
 		People:      []comp.Person{{ID: "005A", EmployeeID: "E1", Name: "Nina Brooks", Currency: "USD"}},
 		Plans:       []*comp.Plan{plan},
 		Assignments: &comp.Assignments{People: []comp.PersonAssignment{{Person: "005A", Plan: "sdr", From: comp.Day{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}},
-		Metrics:     comp.MetricTable{{KPI: "sqls", Scope: "individual", Key: "005A"}: decimal.NewFromInt(sqls)},
+		Activities:  acts,
 		KnownKPI:    func(name string) bool { return name == "sqls" },
 		Corrections: corrections,
 		CodeVersion: "e2e",

@@ -1,0 +1,115 @@
+package comp
+
+import (
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/venn-revops/venn/shared/money"
+)
+
+// Quota is an effective-dated quota record: from From to To (inclusive;
+// empty To is open-ended) the person's full-quarter target (bonus) or
+// quota (commission tiered by attainment) for one component is Amount,
+// instead of the plan's default. A quota change is a new record, not a new
+// plan version. Over a window the target is the sum, day by day, of the
+// amount in force that day, divided by the quarter's days (targetOver).
+type Quota struct {
+	Person    string `yaml:"person"`
+	Name      string `yaml:"name"` // for readers of the file; not used
+	Component string `yaml:"component"`
+	Amount    Dec    `yaml:"amount"`
+	From      Day    `yaml:"from"`
+	To        Day    `yaml:"to"`
+	Reason    string `yaml:"reason"`
+}
+
+// ID names the record in errors and statements: person/component/from.
+func (q Quota) ID() string { return q.Person + "/" + q.Component + "/" + q.From.String() }
+
+type quotasFile struct {
+	Quotas []Quota `yaml:"quotas"`
+}
+
+// LoadQuotas reads and structurally checks a quotas file (see
+// shared/config/comp/quotas.yaml). Records of one person and component must
+// not overlap. Whether the person and component exist is checked by
+// ValidateRun, which knows the roster and the plans.
+func LoadQuotas(fsys fs.FS, name string) ([]Quota, error) {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("load quotas: %w", err)
+	}
+	return ParseQuotas(name, b)
+}
+
+// ParseQuotas is LoadQuotas over bytes already read.
+func ParseQuotas(file string, b []byte) ([]Quota, error) {
+	var f quotasFile
+	e := &errs{file: file}
+	if err := decodeYAML(file, b, &f); err != nil {
+		if len(f.Quotas) == 0 {
+			return nil, err
+		}
+		asValidation(&e.list, err)
+	}
+	for i, q := range f.Quotas {
+		at := fmt.Sprintf("quotas[%d]", i)
+		if q.Person == "" {
+			e.add(at+".person", "required")
+		}
+		if q.Component == "" {
+			e.add(at+".component", "required")
+		}
+		requirePositive(e, at+".amount", q.Amount)
+		if q.Amount.Set {
+			if _, err := money.Parse(q.Amount.String()); err != nil {
+				e.add(at+".amount", "%v", err)
+			}
+		}
+		checkDates(e, at, q.From, q.To)
+	}
+	checkOverlapsBy(e, "quotas", len(f.Quotas), func(i int) (string, Day, Day) {
+		return f.Quotas[i].Person + " " + f.Quotas[i].Component, f.Quotas[i].From, f.Quotas[i].To
+	}, "two quotas would be in force on the same day")
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return f.Quotas, nil
+}
+
+// prepareQuotas checks quota records against the roster and the plans: the
+// person must exist and some plan must have a component of that id that
+// takes a target or an attainment quota.
+func (r *run) prepareQuotas() ValidationErrors {
+	e := &errs{file: "quotas"}
+	targets := map[string]bool{}
+	for _, p := range r.in.Plans {
+		for _, c := range p.Components {
+			if c.Kind == KindAttainmentBonus || (c.Kind == KindCommission && c.TierBy == TierAttainment) {
+				targets[c.ID] = true
+			}
+		}
+	}
+	for i, q := range r.in.Quotas {
+		at := fmt.Sprintf("quotas[%d]", i)
+		if r.people[q.Person] == nil {
+			e.add(at+".person", "%q is not in the roster", q.Person)
+		}
+		if !targets[q.Component] {
+			e.add(at+".component", "no plan has a bonus or attainment-tiered commission component %q", q.Component)
+		}
+		r.quotas[q.Person] = append(r.quotas[q.Person], q)
+	}
+	return e.list
+}
+
+// quotaOn is the quota record in force for a person's component on day t.
+func (r *run) quotaOn(person, comp string, t time.Time) *Quota {
+	for i, q := range r.quotas[person] {
+		if q.Component == comp && covers(q.From, q.To, t) {
+			return &r.quotas[person][i]
+		}
+	}
+	return nil
+}
