@@ -125,7 +125,7 @@ func (d Defect) resolve(obj *crm.Object) (*defect, error) {
 	r := &defect{Defect: d, field: -1}
 	firstString := func() int {
 		for i, f := range obj.Fields {
-			if i > 2 && isString(f.Type) && f.Name != "Id" {
+			if i > 2 && isString(f.Type) && f.Name != "" {
 				return i
 			}
 		}
@@ -134,7 +134,7 @@ func (d Defect) resolve(obj *crm.Object) (*defect, error) {
 	def := -1
 	switch d.Kind {
 	case DefectBadValue:
-		def = slices.IndexFunc(obj.Fields, func(f crm.Field) bool { return f.Type == crm.Currency })
+		def = slices.IndexFunc(obj.Fields, func(f crm.Field) bool { return f.Type == crm.Currency && f.Name != "" })
 		if def < 0 {
 			def = 2 // CreatedDate
 		}
@@ -148,7 +148,7 @@ func (d Defect) resolve(obj *crm.Object) (*defect, error) {
 		// A plain value, not a reference: the stale copy must still decode.
 		for i := len(obj.Fields) - 1; i > 2; i-- {
 			f := obj.Fields[i]
-			if f.Type != crm.ID && f.Name != "IsDeleted" && (def < 0 || isString(f.Type) || !isString(obj.Fields[def].Type)) {
+			if f.Type != crm.ID && f.Name != "IsDeleted" && f.Name != "" && (def < 0 || isString(f.Type) || !isString(obj.Fields[def].Type)) {
 				def = i
 			}
 		}
@@ -319,15 +319,18 @@ func (o *Org) addMalformed() {
 	for k := 0; k < o.cfg.Malformed; k++ {
 		kind := malformedKinds[k%len(malformedKinds)]
 		t := o.tables[kind.obj.Name]
+		if t == nil { // the org lacks the object
+			continue
+		}
 		n := malformedBase + int64(len(t.bad))
 		id := makeID(t.prefix, n)
 		stamp := o.gen.asOf - int64(k+1)*usHour
-		d, err := kind.defect.resolve(kind.obj)
+		d, err := kind.defect.resolve(t.obj)
 		if err != nil {
 			panic(fmt.Sprintf("democrm: synthetic defect: %v", err))
 		}
 		b := badRecord{d: d}
-		b.row.Reset(len(kind.obj.Fields))
+		b.row.Reset(len(t.obj.Fields))
 		w := rowWriter{kind.obj, &b.row}
 		w.common(id, stamp-30*usDay, stamp)
 		owner := People[personIndex("005000000000011AAA")].ID
@@ -374,7 +377,13 @@ func (o *Org) Corrupt(obj *crm.Object, id string, d Defect) error {
 	if err != nil {
 		return err
 	}
-	rd, err := d.resolve(obj)
+	if i, ok := t.fieldPos(d.Field); ok && d.Field != "" {
+		if t.obj.Fields[i].Name == "" {
+			return fmt.Errorf("democrm: corrupt %s %s: this org has no field %s", obj.Name, id, d.Field)
+		}
+		d.Field = t.obj.Fields[i].Name // a registry name: this org's name
+	}
+	rd, err := d.resolve(t.obj)
 	if err != nil {
 		return fmt.Errorf("democrm: corrupt %s %s: %w", obj.Name, id, err)
 	}
@@ -432,11 +441,8 @@ func (o *Org) Malformed() []MalformedRecord {
 	out := append([]MalformedRecord(nil), o.bad...)
 	o.mu.RLock()
 	defer o.mu.RUnlock()
-	for _, obj := range crm.Objects {
+	for _, obj := range o.objects {
 		t := o.tables[obj.Name]
-		if t == nil {
-			continue
-		}
 		ns := make([]int64, 0, len(t.defects))
 		for n := range t.defects {
 			ns = append(ns, n)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,7 +60,7 @@ func (o *Org) update(t *table, n int64, fields map[string]any) error {
 	if !t.current(&renderCtx{g: &o.gen}, n, row) {
 		return errors.New("the record was deleted")
 	}
-	if err := setFields(t.obj, row, fields); err != nil {
+	if err := t.setFields(row, fields); err != nil {
 		return err
 	}
 	row.Values[1] = crm.Value{I: crm.Micros(o.clock)}
@@ -85,11 +86,11 @@ func (o *Org) Insert(obj *crm.Object, fields map[string]any) (string, error) {
 	n := t.n + t.inserted
 	id := makeID(t.prefix, n)
 	row := &crm.Row{}
-	row.Reset(len(obj.Fields))
+	row.Reset(len(t.obj.Fields))
 	now := crm.Micros(o.clock)
-	w := rowWriter{obj, row}
+	w := rowWriter{t.obj, row}
 	w.common(id, now, now)
-	if err := setFields(obj, row, fields); err != nil {
+	if err := t.setFields(row, fields); err != nil {
 		return "", fmt.Errorf("democrm: insert %s: %w", obj.Name, err)
 	}
 	t.over[n] = row
@@ -225,16 +226,18 @@ func (o *Org) purge(before int64) {
 	}
 }
 
-func setFields(obj *crm.Object, row *crm.Row, fields map[string]any) error {
+// setFields sets fields named by their registry name or this org's name.
+func (t *table) setFields(row *crm.Row, fields map[string]any) error {
+	obj := t.obj
 	for name, v := range fields {
-		i, ok := colIndex[obj][name]
+		i, ok := t.fieldPos(name)
 		if !ok {
 			return fmt.Errorf("no field %s", name)
 		}
 		if name == "Id" || name == "SystemModstamp" {
 			return fmt.Errorf("field %s is system-maintained", name)
 		}
-		val, err := toValue(obj.Fields[i], v)
+		val, err := toValue(obj.Fields[i], v) // the type is the registry's
 		if err != nil {
 			return fmt.Errorf("field %s: %w", name, err)
 		}
@@ -309,4 +312,15 @@ func toValue(f crm.Field, v any) (crm.Value, error) {
 		}
 	}
 	return crm.Value{}, fmt.Errorf("a %T cannot be a %s", v, f.Type)
+}
+
+// fieldPos finds a field by its registry name or its name in this org.
+func (t *table) fieldPos(name string) (int, bool) {
+	if t.base != nil {
+		if i, ok := colIndex[t.base][name]; ok {
+			return i, true
+		}
+	}
+	i := slices.IndexFunc(t.obj.Fields, func(f crm.Field) bool { return f.Name == name && name != "" })
+	return i, i >= 0
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,11 @@ type Config struct {
 	// Malformed is the number of deliberately bad records served on the wire
 	// besides the valid org (default 3; negative for none).
 	Malformed int
+	// Shape makes the org differ from the registry's standard org: objects
+	// it lacks, fields named differently or missing, extra fields, custom
+	// objects. The zero value is the standard org. Generate panics on a
+	// Shape that does not fit the registry.
+	Shape Shape
 }
 
 func (c Config) withDefaults() Config {
@@ -60,12 +66,13 @@ func (c Config) withDefaults() Config {
 // Org is a generated org plus the mutations applied since. It is safe for
 // concurrent use.
 type Org struct {
-	cfg    Config
-	gen    generator
-	mu     sync.RWMutex
-	tables map[string]*table
-	clock  time.Time
-	bad    []MalformedRecord
+	cfg     Config
+	gen     generator
+	mu      sync.RWMutex
+	tables  map[string]*table // the objects this org has, by name
+	objects []*crm.Object     // the same in registry order, custom objects last
+	clock   time.Time
+	bad     []MalformedRecord
 }
 
 // generator holds what plan and the renderers need; it is immutable after
@@ -91,7 +98,15 @@ type ref struct {
 // table is one object's records: n generated ones (rendered on demand) and
 // the overlay of mutations.
 type table struct {
+	// obj is the object as this org has it: the registry's (base) unless
+	// the Shape renames or drops fields (a dropped field keeps its
+	// position with an empty Name) or appends extra fields; a custom
+	// object has no base.
 	obj    *crm.Object
+	base   *crm.Object
+	hidden []int        // positions of fields the org lacks
+	extras []ExtraField // extra fields, the last len(extras) of obj.Fields
+	stream uint64       // random stream of extra values
 	prefix string
 	n      int64
 	refs   []ref   // lead-derived objects: record i's lead (sorted by lead, a, b)
@@ -118,7 +133,8 @@ type table struct {
 // same org, byte for byte.
 func Generate(cfg Config) *Org {
 	cfg = cfg.withDefaults()
-	o := &Org{cfg: cfg, tables: map[string]*table{}, clock: cfg.AsOf}
+	o := &Org{cfg: cfg, clock: cfg.AsOf}
+	all := map[string]*table{} // every generated table, before the Shape
 	g := &o.gen
 	g.seed = cfg.Seed
 	g.start = cfg.HistoryStart.UnixMicro()
@@ -126,27 +142,27 @@ func Generate(cfg Config) *Org {
 	g.planCampaigns(cfg.HistoryStart, cfg.AsOf)
 
 	for _, obj := range crm.Objects {
-		o.tables[obj.Name] = &table{obj: obj, prefix: keyPrefix[obj.Name], over: map[int64]*crm.Row{}, gone: map[int64]bool{}, deletedAt: map[int64]int64{}}
+		all[obj.Name] = &table{obj: obj, prefix: keyPrefix[obj.Name], over: map[int64]*crm.Row{}, gone: map[int64]bool{}, deletedAt: map[int64]int64{}}
 	}
-	o.tables["User"].n = int64(len(People))
-	o.tables["User"].render = renderUser
+	all["User"].n = int64(len(People))
+	all["User"].render = renderUser
 	for _, p := range People {
-		o.tables["User"].stamps = append(o.tables["User"].stamps, wholeSecond(userStamp(p, g.asOf)))
+		all["User"].stamps = append(all["User"].stamps, wholeSecond(userStamp(p, g.asOf)))
 	}
-	ct := o.tables["Campaign"]
+	ct := all["Campaign"]
 	ct.n = int64(len(g.campaigns))
 	ct.render = renderCampaign
 	for _, c := range g.campaigns {
 		ct.stamps = append(ct.stamps, wholeSecond(c.modstamp))
 	}
-	g.accounts, g.opps, g.tables = o.tables["Account"], o.tables["Opportunity"], o.tables
+	g.accounts, g.opps, g.tables = all["Account"], all["Opportunity"], all
 
-	leads := o.tables["Lead"]
+	leads := all["Lead"]
 	leads.n = int64(cfg.Leads)
 	leads.stamps = make([]int64, cfg.Leads)
 	leads.render = renderLead
 	derived := func(name string, render func(*renderCtx, int64, *crm.Row)) *table {
-		t := o.tables[name]
+		t := all[name]
 		t.render = render
 		return t
 	}
@@ -193,6 +209,7 @@ func Generate(cfg Config) *Org {
 	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk} {
 		t.n = int64(len(t.refs))
 	}
+	o.applyShape(all)
 	o.addMalformed()
 	return o
 }
@@ -212,15 +229,37 @@ func (o *Org) table(obj *crm.Object) (*table, error) {
 	return t, nil
 }
 
-// object resolves the name of an object this org has.
+// object resolves the name of an object this org has, case-insensitively
+// as Salesforce does, to the org's view of it.
 func (o *Org) object(name string) (*crm.Object, bool) {
-	obj, err := crm.Lookup(name)
-	if err != nil {
+	for _, obj := range o.objects {
+		if strings.EqualFold(obj.Name, name) {
+			return obj, true
+		}
+	}
+	return nil, false
+}
+
+// tableNamed resolves an object name like object, to its table.
+func (o *Org) tableNamed(name string) (*table, bool) {
+	obj, ok := o.object(name)
+	if !ok {
 		return nil, false
 	}
-	_, ok := o.tables[obj.Name]
-	return obj, ok
+	return o.tables[obj.Name], true
 }
+
+// Object returns the object as this org has it, or false if the org lacks
+// it. Its Fields are the registry's, in the registry's order, each with the
+// name it has in this org (empty for a field the org lacks, whose values
+// Each yields as null), then the Shape's extra fields; a custom object has
+// Id, SystemModstamp, CreatedDate, IsDeleted and its fields. The rows Each
+// yields follow this layout.
+func (o *Org) Object(name string) (*crm.Object, bool) { return o.object(name) }
+
+// Objects lists the objects this org has, in registry order, custom
+// objects last (see Object).
+func (o *Org) Objects() []*crm.Object { return slices.Clone(o.objects) }
 
 // Each calls fn with every valid, live record of obj (mutations applied,
 // soft-deleted and malformed records left out) in Id order. Each row is
@@ -251,6 +290,9 @@ func (o *Org) each(obj *crm.Object, withDeleted bool, fn func(*crm.Row) error) e
 		o.mu.RUnlock()
 		if !ok || (!withDeleted && t.isDeleted(row)) {
 			continue
+		}
+		for _, h := range t.hidden {
+			row.Values[h] = crm.Value{Null: true}
 		}
 		if err := fn(row); err != nil {
 			return err
@@ -291,6 +333,9 @@ func (t *table) current(rc *renderCtx, i int64, row *crm.Row) bool {
 	}
 	row.Reset(len(t.obj.Fields))
 	t.render(rc, i, row)
+	if len(t.extras) > 0 {
+		t.fillExtras(rc.g, i, row)
+	}
 	return true
 }
 
@@ -316,7 +361,7 @@ func (t *table) deleted(i int64) bool {
 
 // id is record i's Id.
 func (t *table) id(i int64) string {
-	if t.obj == crm.User && i < int64(len(People)) {
+	if t.obj.Name == "User" && i < int64(len(People)) {
 		return People[i].ID
 	}
 	return makeID(t.prefix, i)
@@ -324,7 +369,7 @@ func (t *table) id(i int64) string {
 
 // number finds the record number of an Id.
 func (t *table) number(id string) (int64, error) {
-	if t.obj == crm.User {
+	if t.obj.Name == "User" {
 		for i, p := range People {
 			if p.ID == id {
 				return int64(i), nil

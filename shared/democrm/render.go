@@ -2,6 +2,7 @@ package democrm
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,10 @@ type rowWriter struct {
 
 func (w rowWriter) set(name string, v crm.Value) {
 	i, ok := colIndex[w.obj][name]
+	if !ok { // a custom object, not in the registry
+		i = slices.IndexFunc(w.obj.Fields, func(f crm.Field) bool { return f.Name == name })
+		ok = i >= 0
+	}
 	if !ok {
 		panic(fmt.Sprintf("democrm: %s has no field %s in the crm registry", w.obj.Name, name))
 	}

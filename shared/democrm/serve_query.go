@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/venn-revops/venn/shared/crm"
 )
 
@@ -34,7 +35,7 @@ func (s *Server) queryFailure(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request, version string, all bool) {
-	q, err := parseSOQL(r.URL.Query().Get("q"))
+	q, err := parseSOQL(r.URL.Query().Get("q"), s.org.object)
 	if err != nil {
 		s.queryFailure(w, err)
 		return
@@ -158,10 +159,13 @@ type bulkJob struct {
 	polls                  int
 	failMsg                string
 	created                time.Time
+	aborted                bool
 }
 
 func (j *bulkJob) state(completeAfter int) string {
 	switch {
+	case j.aborted:
+		return "Aborted"
 	case j.polls == 0:
 		return "UploadComplete"
 	case j.polls < completeAfter:
@@ -172,18 +176,32 @@ func (j *bulkJob) state(completeAfter int) string {
 	return "JobComplete"
 }
 
-func (s *Server) jobInfo(j *bulkJob) map[string]any {
+// jobInfo is a query job's information, as Bulk API 2.0 answers a create
+// (the first fields) and a poll (all of them).
+func (s *Server) jobInfo(j *bulkJob, poll bool) map[string]any {
 	st := j.state(s.opts.bulkPolls)
 	info := map[string]any{
 		"id": j.id, "operation": j.operation, "object": j.q.obj.Name,
 		"createdById": "005000000000099AAA", "createdDate": crm.FormatDateTime(j.created),
 		"systemModstamp": crm.FormatDateTime(j.created), "state": st,
-		"concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": strings.TrimPrefix(j.version, "v"),
+		"concurrencyMode": "Parallel", "contentType": "CSV",
+		// A JSON number with its decimal, as Salesforce writes it: 62.0.
+		"apiVersion": jsontext.Value(strings.TrimPrefix(j.version, "v")),
 		"lineEnding": "LF", "columnDelimiter": "COMMA",
 	}
-	if st == "JobComplete" {
-		info["numberRecordsProcessed"] = len(j.refs)
+	if !poll {
+		return info
 	}
+	info["jobType"] = "V2Query"
+	info["retries"] = 0
+	info["isPkChunkingSupported"] = true
+	processed, ms := 0, 0
+	if st == "JobComplete" {
+		// The time is nominal: the demo selects at create time.
+		processed, ms = len(j.refs), 40+len(j.refs)/100
+	}
+	info["numberRecordsProcessed"] = processed
+	info["totalProcessingTime"] = ms
 	if st == "Failed" {
 		info["errorMessage"] = j.failMsg
 	}
@@ -207,7 +225,7 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request, version stri
 		s.fail(w, http.StatusBadRequest, "INVALIDJOB", fmt.Sprintf("operation %q is not query or queryAll", req.Operation))
 		return
 	}
-	q, err := parseSOQL(req.Query)
+	q, err := parseSOQL(req.Query, s.org.object)
 	if err != nil {
 		s.queryFailure(w, err)
 		return
@@ -227,21 +245,57 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request, version stri
 	s.jobs[j.id] = j
 	s.remember(j.id)
 	s.mu.Unlock()
-	s.writeJSON(w, s.jobInfo(j))
+	s.writeJSON(w, s.jobInfo(j, false))
 }
 
 func (s *Server) bulkPoll(w http.ResponseWriter, id string) {
 	s.mu.Lock()
 	j := s.jobs[id]
+	var info map[string]any
 	if j != nil {
 		j.polls++
+		info = s.jobInfo(j, true)
 	}
 	s.mu.Unlock()
 	if j == nil {
 		s.fail(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
-	s.writeJSON(w, s.jobInfo(j))
+	s.writeJSON(w, info)
+}
+
+// bulkAbort answers PATCH jobs/query/<id> with {"state":"Aborted"}: the
+// job stops and its results are no longer served.
+func (s *Server) bulkAbort(w http.ResponseWriter, r *http.Request, id string) {
+	var req struct {
+		State string `json:"state"`
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err == nil {
+		err = json.Unmarshal(body, &req, json.RejectUnknownMembers(false))
+	}
+	if err != nil || req.State != "Aborted" {
+		s.fail(w, http.StatusBadRequest, "INVALIDJOBSTATE", `the only state change allowed is {"state":"Aborted"}`)
+		return
+	}
+	s.mu.Lock()
+	j := s.jobs[id]
+	var info map[string]any
+	if j != nil {
+		if st := j.state(s.opts.bulkPolls); st == "JobComplete" || st == "Failed" {
+			s.mu.Unlock()
+			s.fail(w, http.StatusBadRequest, "INVALIDJOBSTATE", fmt.Sprintf("job %s is in state %s and cannot be aborted", id, st))
+			return
+		}
+		j.aborted = true
+		info = s.jobInfo(j, true)
+	}
+	s.mu.Unlock()
+	if j == nil {
+		s.fail(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		return
+	}
+	s.writeJSON(w, info)
 }
 
 func (s *Server) bulkResults(w http.ResponseWriter, r *http.Request, id string) {
@@ -287,7 +341,7 @@ func (s *Server) bulkResults(w http.ResponseWriter, r *http.Request, id string) 
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = appendCSVCell(b, obj.Fields[i].Name)
+		b = appendCSVCell(b, wireName(obj, i))
 	}
 	b = append(b, '\n')
 	t := s.org.tables[obj.Name]

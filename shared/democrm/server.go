@@ -3,6 +3,7 @@ package democrm
 import (
 	"cmp"
 	"crypto"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -21,7 +22,6 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
-	"github.com/venn-revops/venn/shared/crm"
 )
 
 // Server serves an Org over the Salesforce protocols Venn uses: OAuth 2.0
@@ -134,24 +134,26 @@ type Route uint
 
 // Routes.
 const (
-	RouteToken       Route = 1 << iota // POST /services/oauth2/token
-	RouteQuery                         // first page of query, queryAll and COUNT()
-	RouteQueryMore                     // a nextRecordsUrl page
-	RouteDescribe                      // sobjects/<Obj>/describe
-	RouteLimits                        // limits
-	RouteBulkCreate                    // POST jobs/query
-	RouteBulkPoll                      // GET jobs/query/<id>
-	RouteBulkResults                   // GET jobs/query/<id>/results
-	RouteGetDeleted                    // GET sobjects/<Obj>/deleted/?start=&end=
-	RouteGetUpdated                    // GET sobjects/<Obj>/updated/?start=&end=
-	RouteBulkDelete                    // DELETE jobs/query/<id>
-	RouteVersions                      // GET /services/data/ (no session needed)
+	RouteToken          Route = 1 << iota // POST /services/oauth2/token
+	RouteQuery                            // first page of query, queryAll and COUNT()
+	RouteQueryMore                        // a nextRecordsUrl page
+	RouteDescribe                         // sobjects/<Obj>/describe
+	RouteLimits                           // limits
+	RouteBulkCreate                       // POST jobs/query
+	RouteBulkPoll                         // GET jobs/query/<id>
+	RouteBulkResults                      // GET jobs/query/<id>/results
+	RouteGetDeleted                       // GET sobjects/<Obj>/deleted/?start=&end=
+	RouteGetUpdated                       // GET sobjects/<Obj>/updated/?start=&end=
+	RouteBulkDelete                       // DELETE jobs/query/<id>
+	RouteVersions                         // GET /services/data/ (no session needed)
+	RouteDescribeGlobal                   // GET sobjects/ (the org's objects)
+	RouteBulkAbort                        // PATCH jobs/query/<id> {"state":"Aborted"}
 
 	// RoutePages is every REST query page, first or next.
 	RoutePages = RouteQuery | RouteQueryMore
 	// RouteAPI is every authenticated API request.
 	RouteAPI = RoutePages | RouteDescribe | RouteLimits | RouteBulkCreate | RouteBulkPoll | RouteBulkResults |
-		RouteGetDeleted | RouteGetUpdated | RouteBulkDelete
+		RouteGetDeleted | RouteGetUpdated | RouteBulkDelete | RouteDescribeGlobal | RouteBulkAbort
 	// RouteAny is every request.
 	RouteAny = RouteAPI | RouteToken
 )
@@ -255,8 +257,11 @@ type Counts struct {
 	GetUpdated  int
 	BulkDelete  int
 	Versions    int
-	Faults      int // requests a fault answered with an error or a broken body
-	MaxInFlight int // the most requests served at the same time
+	// DescribeGlobal counts GET sobjects/ (the object list).
+	DescribeGlobal int
+	BulkAbort      int
+	Faults         int // requests a fault answered with an error or a broken body
+	MaxInFlight    int // the most requests served at the same time
 }
 
 // Counts returns the request counters.
@@ -388,6 +393,10 @@ func (s *Server) count(route Route) {
 		s.counts.BulkDelete++
 	case RouteVersions:
 		s.counts.Versions++
+	case RouteDescribeGlobal:
+		s.counts.DescribeGlobal++
+	case RouteBulkAbort:
+		s.counts.BulkAbort++
 	}
 }
 
@@ -398,8 +407,10 @@ func (s *Server) route(method, version, rest string) (Route, http.HandlerFunc) {
 		return RouteQuery, func(w http.ResponseWriter, r *http.Request) { s.query(w, r, version, rest == "queryAll") }
 	case method == http.MethodGet && len(parts) == 2 && (parts[0] == "query" || parts[0] == "queryAll"):
 		return RouteQueryMore, func(w http.ResponseWriter, r *http.Request) { s.queryMore(w, r, version, parts[1]) }
-	case method == http.MethodGet && len(parts) == 3 && parts[0] == "sobjects" && parts[2] == "describe":
-		return RouteDescribe, func(w http.ResponseWriter, r *http.Request) { s.describe(w, parts[1]) }
+	case method == http.MethodGet && (len(parts) == 3 || len(parts) == 4 && parts[3] == "") && parts[0] == "sobjects" && parts[2] == "describe":
+		return RouteDescribe, func(w http.ResponseWriter, r *http.Request) { s.describe(w, version, parts[1]) }
+	case method == http.MethodGet && (rest == "sobjects" || rest == "sobjects/"):
+		return RouteDescribeGlobal, func(w http.ResponseWriter, r *http.Request) { s.describeGlobal(w, version) }
 	case method == http.MethodGet && rest == "limits":
 		return RouteLimits, s.limits
 	case method == http.MethodPost && rest == "jobs/query":
@@ -408,6 +419,8 @@ func (s *Server) route(method, version, rest string) (Route, http.HandlerFunc) {
 		return RouteBulkPoll, func(w http.ResponseWriter, r *http.Request) { s.bulkPoll(w, parts[2]) }
 	case method == http.MethodGet && len(parts) == 4 && parts[0] == "jobs" && parts[1] == "query" && parts[3] == "results":
 		return RouteBulkResults, func(w http.ResponseWriter, r *http.Request) { s.bulkResults(w, r, parts[2]) }
+	case method == http.MethodPatch && len(parts) == 3 && parts[0] == "jobs" && parts[1] == "query":
+		return RouteBulkAbort, func(w http.ResponseWriter, r *http.Request) { s.bulkAbort(w, r, parts[2]) }
 	case method == http.MethodDelete && len(parts) == 3 && parts[0] == "jobs" && parts[1] == "query":
 		return RouteBulkDelete, func(w http.ResponseWriter, r *http.Request) { s.bulkDelete(w, parts[2]) }
 	case method == http.MethodGet && (len(parts) == 3 || len(parts) == 4 && parts[3] == "") && parts[0] == "sobjects" && parts[2] == "deleted":
@@ -584,6 +597,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := "00D5g0000000001!" + randomHex(24)
+	id := base + "/id/00D5g0000000001EAA/005000000000099AAA"
+	issued := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	// Salesforce signs id + issued_at with the connected app's consumer
+	// secret (HMAC-SHA256, base64), so a client can check the response.
+	mac := hmac.New(sha256.New, []byte(s.opts.clientSecret))
+	mac.Write([]byte(id + issued))
 	s.mu.Lock()
 	s.tokens[tok] = true
 	s.mu.Unlock()
@@ -591,10 +610,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(map[string]string{
 		"access_token": tok,
 		"instance_url": base,
-		"id":           base + "/id/00D5g0000000001EAA/005000000000099AAA",
+		"id":           id,
 		"token_type":   "Bearer",
-		"issued_at":    strconv.FormatInt(time.Now().UnixMilli(), 10),
-		"signature":    randomHex(16),
+		"issued_at":    issued,
+		"signature":    base64.StdEncoding.EncodeToString(mac.Sum(nil)),
 	})
 	_, _ = w.Write(b)
 }
@@ -659,58 +678,6 @@ func (s *Server) writeJSON(w http.ResponseWriter, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	_, _ = w.Write(b)
-}
-
-func (s *Server) describe(w http.ResponseWriter, name string) {
-	obj, err := crm.Lookup(name)
-	if err != nil {
-		s.fail(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("The requested resource does not exist: sObject type '%s' is not supported", name))
-		return
-	}
-	type field struct {
-		Name     string `json:"name"`
-		Label    string `json:"label"`
-		Type     string `json:"type"`
-		Nillable bool   `json:"nillable"`
-		Custom   bool   `json:"custom"`
-	}
-	fields := make([]field, len(obj.Fields))
-	for i, f := range obj.Fields {
-		fields[i] = field{Name: f.Name, Label: f.Name, Type: sfType(f, i), Nillable: !f.Required && f.Type != crm.Bool, Custom: strings.HasSuffix(f.Name, "__c")}
-	}
-	s.writeJSON(w, map[string]any{"name": obj.Name, "label": obj.Name, "queryable": true, "custom": false, "fields": fields})
-}
-
-// sfType is the Salesforce describe type of field i.
-func sfType(f crm.Field, i int) string {
-	switch f.Type {
-	case crm.ID:
-		if i == 0 {
-			return "id"
-		}
-		return "reference"
-	case crm.Text:
-		return "string"
-	case crm.Picklist:
-		return "picklist"
-	case crm.Bool:
-		return "boolean"
-	case crm.Date:
-		return "date"
-	case crm.DateTime:
-		return "datetime"
-	case crm.Currency:
-		return "currency"
-	case crm.Percent:
-		return "percent"
-	case crm.Int:
-		return "int"
-	case crm.Email:
-		return "email"
-	case crm.Phone:
-		return "phone"
-	}
-	return "anyType"
 }
 
 func (s *Server) limits(w http.ResponseWriter, _ *http.Request) {

@@ -126,8 +126,9 @@ func (p *soqlParser) expect(kw string) error {
 	return nil
 }
 
-// parseSOQL parses q against the objects of the CRM registry.
-func parseSOQL(q string) (*soqlQuery, error) {
+// parseSOQL parses q against the objects lookup resolves (an org's objects,
+// case-insensitively, as SOQL names are).
+func parseSOQL(q string, lookup func(string) (*crm.Object, bool)) (*soqlQuery, error) {
 	toks, err := tokenizeSOQL(q)
 	if err != nil {
 		return nil, err
@@ -161,18 +162,16 @@ func parseSOQL(q string) (*soqlQuery, error) {
 		return nil, err
 	}
 	objName := p.next()
-	var obj *crm.Object
-	for _, o := range crm.Objects { // SOQL names are case-insensitive
-		if strings.EqualFold(o.Name, objName) {
-			obj = o
-		}
-	}
-	if obj == nil {
+	obj, ok := lookup(objName)
+	if !ok {
 		return nil, &soqlError{"INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", objName)}
 	}
 	out.obj = obj
 	for _, n := range names {
 		i, err := fieldIndex(obj, n)
+		if err != nil && obj.Name == "Lead" && strings.EqualFold(n, "Name") {
+			i, err = compoundName, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +225,7 @@ func parseSOQL(q string) (*soqlQuery, error) {
 
 func fieldIndex(obj *crm.Object, name string) (int, error) {
 	for i, f := range obj.Fields {
-		if strings.EqualFold(f.Name, name) {
+		if f.Name != "" && strings.EqualFold(f.Name, name) {
 			return i, nil
 		}
 	}

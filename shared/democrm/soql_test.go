@@ -2,6 +2,7 @@ package democrm
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/venn-revops/venn/shared/crm"
@@ -36,7 +37,7 @@ func TestParseSOQL(t *testing.T) {
 		{q: "SELECT Id FROM Lead trailing", wantCode: "MALFORMED_QUERY"},
 	}
 	for _, tc := range tests {
-		q, err := parseSOQL(tc.q)
+		q, err := parseSOQL(tc.q, registryLookup)
 		if tc.wantCode != "" {
 			var se *soqlError
 			if !errors.As(err, &se) || se.code != tc.wantCode {
@@ -74,7 +75,7 @@ func TestConditions(t *testing.T) {
 		{"CreatedDate > 2026-06-30T23:59:59Z", func(r *crm.Row) bool { return r.Values[2].I > 1782863999_000000 }},
 	}
 	for _, tc := range tests {
-		q, err := parseSOQL("SELECT Id FROM Lead WHERE " + tc.where)
+		q, err := parseSOQL("SELECT Id FROM Lead WHERE "+tc.where, registryLookup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,4 +122,14 @@ func TestWireValues(t *testing.T) {
 	if got := string(appendCSVCell(nil, `say "hi", ok`)); got != `"say ""hi"", ok"` {
 		t.Errorf("CSV quoting: %s", got)
 	}
+}
+
+// registryLookup resolves the registry's objects, as the standard org has them.
+func registryLookup(name string) (*crm.Object, bool) {
+	for _, o := range crm.Objects {
+		if strings.EqualFold(o.Name, name) {
+			return o, true
+		}
+	}
+	return nil, false
 }

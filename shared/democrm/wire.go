@@ -3,6 +3,7 @@ package democrm
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -229,6 +230,28 @@ func appendDate(b []byte, t time.Time) []byte {
 
 func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
+// compoundName is the position SOQL gives Lead's compound Name, which is
+// not stored: FirstName and LastName joined, as Salesforce computes it.
+const compoundName = -2
+
+// wireField is the field at position i of obj and its value in row,
+// including the compound Name.
+func wireField(obj *crm.Object, row *crm.Row, i int) (crm.Field, crm.Value) {
+	if i == compoundName {
+		first, last := row.Values[colIndex[crm.Lead]["FirstName"]], row.Values[colIndex[crm.Lead]["LastName"]]
+		return crm.Field{Name: "Name", Type: crm.Text}, crm.Value{S: strings.TrimSpace(first.S + " " + last.S)}
+	}
+	return obj.Fields[i], row.Values[i]
+}
+
+// wireName is the name of the field at position i of obj.
+func wireName(obj *crm.Object, i int) string {
+	if i == compoundName {
+		return "Name"
+	}
+	return obj.Fields[i].Name
+}
+
 // appendJSONRecord writes one REST query record: attributes, then the
 // selected fields in SELECT order, null for null; d, if not nil, is the
 // record's wire defect.
@@ -260,11 +283,10 @@ func appendJSONRecord(b []byte, version string, obj *crm.Object, fields []int, r
 	}
 	b = append(b, `"}`...)
 	for _, i := range fields {
-		f := obj.Fields[i]
+		f, v := wireField(obj, row, i)
 		b = append(b, ',', '"')
 		b = append(b, f.Name...)
 		b = append(b, '"', ':')
-		v := row.Values[i]
 		if d == nil || d.field != i || !d.Kind.OnREST() {
 			b = appendJSONValue(b, f, v)
 			continue
@@ -326,8 +348,7 @@ func appendCSVRecord(b []byte, obj *crm.Object, fields []int, row *crm.Row, d *d
 		if n > 0 {
 			b = append(b, ',')
 		}
-		f := obj.Fields[i]
-		v := row.Values[i]
+		f, v := wireField(obj, row, i)
 		if d == nil || d.field != i {
 			if !v.Null {
 				cell = appendText(cell[:0], f, v, true)
