@@ -89,6 +89,7 @@ func TestCommissionWorkedExamples(t *testing.T) {
 			Deals                     []string `yaml:"deals"`
 			Lines                     []string `yaml:"lines"`
 			Total                     string   `yaml:"total"`
+			Paid                      []string `yaml:"paid"`
 		} `yaml:"cases"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -111,6 +112,15 @@ func TestCommissionWorkedExamples(t *testing.T) {
 			}
 			if st.Total.StringFixed(2) != tt.Total {
 				t.Errorf("total %s, want %s", st.Total.StringFixed(2), tt.Total)
+			}
+			if tt.Paid != nil {
+				var paid []string
+				for _, c := range st.Credits {
+					paid = append(paid, c.Paid.StringFixed(2))
+				}
+				if strings.Join(paid, " ") != strings.Join(tt.Paid, " ") {
+					t.Errorf("paid per deal %v, want %v", paid, tt.Paid)
+				}
 			}
 		})
 	}
