@@ -300,7 +300,8 @@ func literal(f crm.Field, tok string) (crm.Value, error) {
 			return crm.Value{I: crm.Micros(t)}, nil
 		}
 	case crm.Currency, crm.Percent:
-		if d, err := decimal.NewFromString(tok); err == nil {
+		// Hundredths, truncated; bounded so the cents fit an int64.
+		if d, err := decimal.NewFromString(tok); err == nil && d.Abs().LessThan(maxLiteral) {
 			return crm.Value{I: d.Shift(2).IntPart()}, nil
 		}
 	case crm.Int:
@@ -309,6 +310,73 @@ func literal(f crm.Field, tok string) (crm.Value, error) {
 		}
 	}
 	return bad()
+}
+
+var maxLiteral = decimal.New(1, 16)
+
+// String writes q back as SOQL in a canonical form: parsing it yields q
+// again (the fuzz test holds the parser to that).
+func (q *soqlQuery) String() string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	if q.count {
+		b.WriteString("COUNT()")
+	}
+	for k, i := range q.fields {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		if i == compoundName {
+			b.WriteString("Name")
+		} else {
+			b.WriteString(q.obj.Fields[i].Name)
+		}
+	}
+	b.WriteString(" FROM " + q.obj.Name)
+	for k, c := range q.conds {
+		b.WriteString([]string{" WHERE ", " AND "}[min(k, 1)])
+		f := q.obj.Fields[c.field]
+		b.WriteString(f.Name + " " + c.op + " ")
+		if c.op != "IN" {
+			b.WriteString(formatLiteral(f, c.val))
+			continue
+		}
+		b.WriteString("(")
+		for n, v := range c.in {
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(formatLiteral(f, v))
+		}
+		b.WriteString(")")
+	}
+	if q.byStamp {
+		b.WriteString(" ORDER BY SystemModstamp, Id")
+	}
+	if q.limit >= 0 {
+		b.WriteString(" LIMIT " + strconv.Itoa(q.limit))
+	}
+	return b.String()
+}
+
+// formatLiteral writes v as the SOQL literal literal() reads for field f.
+func formatLiteral(f crm.Field, v crm.Value) string {
+	if v.Null {
+		return "null"
+	}
+	switch f.Type {
+	case crm.Bool:
+		return strconv.FormatBool(v.B)
+	case crm.Date:
+		return crm.TimeOfDays(v.I).Format(time.DateOnly)
+	case crm.DateTime:
+		return crm.TimeOfMicros(v.I).Format("2006-01-02T15:04:05.000000Z07:00")
+	case crm.Currency, crm.Percent:
+		return string(appendCents(nil, v.I))
+	case crm.Int:
+		return strconv.FormatInt(v.I, 10)
+	}
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v.S) + "'"
 }
 
 // compare orders two non-null values of field type t.
