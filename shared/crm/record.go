@@ -204,33 +204,50 @@ func (d *Decoder) DecodeJSON(raw []byte, row *Row) error {
 }
 
 // scanJSONID finds the top-level "Id" string of a record that failed to
-// decode, tolerating invalid UTF-8 and duplicate names ("" when none).
+// decode, in its 18-character form when it is a valid Id ("" when none).
 func scanJSONID(raw []byte) string {
+	s, _ := RawString(raw, "Id")
+	if id, err := NormalizeID(s); err == nil {
+		return id
+	}
+	return s
+}
+
+// RawString finds the string value of a top-level member of a raw record,
+// tolerating invalid UTF-8 and duplicate names (the first wins), for the
+// rejects path: the Id and stamp of a record that did not decode. A
+// record that is itself a JSON string (a bare Id in "records") yields
+// that string for "Id".
+func RawString(raw []byte, name string) (string, bool) {
 	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return ""
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return "", false
+	}
+	if tok.Kind() == '"' && name == "Id" {
+		return tok.String(), true
+	}
+	if tok.Kind() != '{' {
+		return "", false
 	}
 	for dec.PeekKind() != '}' {
 		kt, err := dec.ReadToken()
 		if err != nil {
-			return ""
+			return "", false
 		}
-		if kt.String() != "Id" {
+		if kt.String() != name {
 			if dec.SkipValue() != nil {
-				return ""
+				return "", false
 			}
 			continue
 		}
 		vt, err := dec.ReadToken()
 		if err != nil || vt.Kind() != '"' {
-			return ""
+			return "", false
 		}
-		if id, err := NormalizeID(vt.String()); err == nil {
-			return id
-		}
-		return vt.String()
+		return vt.String(), true
 	}
-	return ""
+	return "", false
 }
 
 func (d *Decoder) decodeJSON(raw []byte, row *Row) error {

@@ -39,6 +39,18 @@ func (s *Stats) add(o Stats) {
 	s.Requests += o.Requests
 }
 
+// Record is one record of a pull as received: its raw text, where it was
+// (page and position, for the reject), and, for Bulk CSV, its cells. Err
+// is set when the record could not even be split out (a REST element that
+// is not an object, a CSV row with bad quoting or the wrong number of
+// cells): it is quarantined without being decoded.
+type Record struct {
+	Raw         []byte
+	Cells       []string
+	Page, Index int
+	Err         error
+}
+
 // Source is what the extract needs from Salesforce. The real client
 // (shared/salesforce) is adapted to it in the job's wiring; tests use an
 // in-memory source or the demo CRM server.
@@ -48,12 +60,16 @@ type Source interface {
 	Query(ctx context.Context, soql string, fn func(record []byte) error) (Stats, error)
 	// QueryAll is Query including deleted records (IsDeleted = true).
 	QueryAll(ctx context.Context, soql string, fn func(record []byte) error) (Stats, error)
+	// QueryRecords is Query (all: QueryAll) delivering each record with
+	// its page and position. One bad record must not fail the page: only a
+	// broken response (not JSON, cut short) is an error.
+	QueryRecords(ctx context.Context, soql string, all bool, fn func(Record) error) (Stats, error)
 	// Count runs a SELECT COUNT() query.
 	Count(ctx context.Context, soql string) (int64, error)
 	// BulkQuery runs a Bulk API 2.0 query job (all: include deleted) and
-	// calls fn with each CSV record. A failed job must return an error,
-	// never "success, 0 records".
-	BulkQuery(ctx context.Context, soql string, all bool, fn func(header, record []string) error) (Stats, error)
+	// calls fn with each CSV record (a malformed row with Err set). A
+	// failed job must return an error, never "success, 0 records".
+	BulkQuery(ctx context.Context, soql string, all bool, fn func(header []string, rec Record) error) (Stats, error)
 	// Describe lists the object's field names as the org has them now.
 	Describe(ctx context.Context, object string) ([]string, error)
 }
@@ -114,6 +130,9 @@ type Config struct {
 	SortBudget int
 	// TempDir stages Parquet files and sort runs ("" = os.TempDir()).
 	TempDir string
+	// Currencies are the org's active currency codes; a record in another
+	// currency is rejected. Empty: any ISO 4217 code.
+	Currencies []string
 }
 
 func (c Config) withDefaults(now time.Time) Config {
@@ -157,6 +176,9 @@ func (c Config) validate() error {
 	}
 	if c.FullResync && c.Backfill != nil {
 		return errors.New("extract config: full resync and backfill are exclusive")
+	}
+	if _, err := crm.NewCurrencies(c.Currencies); err != nil {
+		return fmt.Errorf("extract config: %w", err)
 	}
 	return c.PII.Validate(c.Objects)
 }

@@ -149,8 +149,15 @@ func TestFullThenIncremental(t *testing.T) {
 	}
 	got = sum.Objects[0]
 	// Upserts: 006 (the tie) and 001; one delete. 003 and 004 come again
-	// through the overlap window, unchanged: no change rows.
-	if got.Mode != ModeIncremental || got.SnapshotRows != 4 || got.Upserts != 2 || got.Deletes != 1 || got.Rejects != 0 {
+	// through the overlap window, unchanged: no change rows. 005, stuck
+	// since night 1, is asked for again by Id and is still bad.
+	// Accounting, by hand: the upsert pull returns 003, 004, 006, 001 and
+	// the delete pull 002, the re-read 005, each twice: 12 received = 5
+	// written (001, 002, 003, 004, 006; 003 and 004 unchanged) + 2 rejects
+	// (005 twice) + 5 duplicates.
+	if got.Mode != ModeIncremental || got.SnapshotRows != 4 || got.Upserts != 2 || got.Deletes != 1 || got.Rejects != 2 ||
+		got.Received != 12 || got.ReceivedReread != 2 || got.Written != 5 || got.Unchanged != 2 || got.Duplicates != 5 ||
+		got.Stuck != 1 || got.StuckSince != "2026-11-19" || got.WatermarkHeld {
 		t.Fatalf("night 2: %+v", got)
 	}
 	m2 := snapshot(t, e, "2026-11-20")

@@ -47,13 +47,28 @@ type objectRun struct {
 	maxStamp int64
 	stats    Stats
 	sum      ObjectSummary
+
+	stuck     stuckState
+	rereading bool // the stuck re-read pull is running
 }
 
 func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
 	r.began = r.d.Now()
 	r.sum = ObjectSummary{Object: r.o.Name}
+	// A source that counts every request (the Salesforce client: describe,
+	// count and token requests included) gives exact retries; otherwise
+	// they are the pulls' own.
+	totals, counted := r.d.Source.(interface{ Totals() Stats })
+	var before Stats
+	if counted {
+		before = totals.Totals()
+	}
 	err := r.extract(ctx)
 	r.sum.Pages, r.sum.Retries, r.sum.Requests = r.stats.Pages, r.stats.Retries, r.stats.Requests
+	if counted {
+		after := totals.Totals()
+		r.sum.Retries, r.sum.Requests = after.Retries-before.Retries, after.Requests-before.Requests
+	}
 	if err != nil {
 		r.sum.Err = err.Error()
 	}
@@ -95,6 +110,7 @@ func (r *objectRun) describe(ctx context.Context) error {
 	}
 	r.view = &view
 	r.dec = crm.NewDecoder(r.view)
+	r.dec.Currencies, _ = crm.NewCurrencies(r.cfg.Currencies) // validated with the config
 	// Deletions carry only the identity and stamps.
 	r.tombDec = crm.NewDecoder(&crm.Object{Name: r.o.Name, Fields: r.o.Fields[:3]})
 	return nil
@@ -174,12 +190,22 @@ func (r *objectRun) extract(ctx context.Context) error {
 	r.sort = newSorter(r.cfg.SortBudget, r.cfg.TempDir)
 	defer r.sort.close()
 	r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
+	if err := r.loadStuck(ctx); err != nil {
+		return err
+	}
 
 	if err := r.pullUpserts(ctx, win, bulk); err != nil {
 		return err
 	}
 	if r.o.SoftDelete && base != nil {
 		if err := r.pullDeletes(ctx, win, bulk); err != nil {
+			return err
+		}
+	}
+	// A full pull has read every record; otherwise the stuck ones are
+	// asked for by Id.
+	if r.sum.Mode != ModeFull {
+		if err := r.rereadStuck(ctx); err != nil {
 			return err
 		}
 	}
@@ -202,6 +228,17 @@ func (r *objectRun) extract(ctx context.Context) error {
 	}
 	r.sum.Committed, r.sum.Manifest = true, m.Key()
 
+	// The stuck list before the watermark: a crash between the two reads
+	// the window again and finds the same rejects.
+	next := r.nextStuck(dt)
+	r.summarizeStuck(next)
+	if err := writeStuck(ctx, r.d.Store, r.o.Name, next, r.stuck.prevChunks); err != nil {
+		return fmt.Errorf("snapshot committed as %s but %w", m.Key(), err)
+	}
+	if len(next) > 0 {
+		r.log.Warn("stuck rejects", "stuck", len(next), "since", r.sum.StuckSince, "recovered", r.sum.Recovered, "gone", r.sum.Gone, "watermark_held", r.sum.WatermarkHeld)
+	}
+
 	// Only now may the watermark move.
 	if m.Watermark != nil {
 		r.sum.Watermark = *m.Watermark
@@ -220,9 +257,13 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// accept routes a decoded record: bad ones to rejects, good ones (PII
-// hashed) into the sorter.
-func (r *objectRun) accept(row *crm.Row, op byte, decodeErr error, reject func(error) error) error {
+// accept routes one received record: bad ones (split errors, decode
+// errors, values the lake cannot hold) to rejects with where they were,
+// good ones (PII hashed) into the sorter. header is nil for REST.
+func (r *objectRun) accept(row *crm.Row, op byte, decodeErr error, rec Record, header []string) error {
+	if rec.Err != nil {
+		decodeErr = r.splitError(rec, header)
+	}
 	if decodeErr == nil {
 		decodeErr = lake.CheckRow(r.o, row)
 	}
@@ -231,41 +272,82 @@ func (r *objectRun) accept(row *crm.Row, op byte, decodeErr error, reject func(e
 		if !errors.As(decodeErr, &fe) {
 			return decodeErr
 		}
-		r.log.Debug("record rejected", "id", fe.ID, "field", fe.Field, "reason", fe.Reason)
-		return reject(decodeErr)
+		r.log.Debug("record rejected", "id", fe.ID, "field", fe.Field, "reason", fe.Reason, "page", rec.Page, "index", rec.Index)
+		r.noteReject(fe, rec, header)
+		at := lake.At{Page: rec.Page, Index: rec.Index}
+		switch {
+		case header == nil:
+			return r.rejects.AddJSON(rec.Raw, at, decodeErr)
+		case rec.Cells == nil:
+			return r.rejects.AddRaw(rec.Raw, at, decodeErr)
+		default:
+			return r.rejects.AddCSV(header, rec.Cells, at, decodeErr)
+		}
 	}
 	if r.o.SoftDelete && op == opUpsert {
 		if d := row.Values[3]; !d.Null && d.B { // IsDeleted seen on the upsert path
 			op = opDelete
 		}
 	}
-	if s := row.Modstamp(); s > r.maxStamp {
+	// A stuck record read again by Id may be newer than tonight's window:
+	// its stamp must not move the cursor past records not yet pulled.
+	if s := row.Modstamp(); s > r.maxStamp && !r.rereading {
 		r.maxStamp = s
 	}
 	r.hashPII(row)
 	return r.sort.add(row, op)
 }
 
+// splitError is the reject reason of a record that could not be split
+// out of the response, naming its Id when one can be read.
+func (r *objectRun) splitError(rec Record, header []string) error {
+	fe := &crm.FieldError{Object: r.o.Name, Field: "(record)", Reason: rec.Err.Error()}
+	if header == nil {
+		fe.ID, _ = crm.RawString(rec.Raw, "Id")
+	} else if len(header) > 0 && header[0] == "Id" {
+		// Ids never hold a comma or a quote: the row's first cell is its Id.
+		fe.ID, _, _ = strings.Cut(string(rec.Raw), ",")
+	}
+	if id, err := crm.NormalizeID(fe.ID); err == nil {
+		fe.ID = id
+	}
+	return fe
+}
+
 func (r *objectRun) pullUpserts(ctx context.Context, win window, bulk bool) error {
 	soql := "SELECT " + strings.Join(r.selected, ", ") + " FROM " + r.o.Name + " WHERE " + win.where()
-	var st Stats
-	var err error
-	if bulk {
-		st, err = r.d.Source.BulkQuery(ctx, soql, false, func(header, rec []string) error {
-			derr := r.dec.DecodeCSV(header, rec, &r.row)
-			return r.accept(&r.row, opUpsert, derr, func(e error) error { return r.rejects.AddCSV(header, rec, e) })
-		})
-	} else {
-		st, err = r.d.Source.Query(ctx, soql+" ORDER BY SystemModstamp, Id", func(raw []byte) error {
-			derr := r.dec.DecodeJSON(raw, &r.row)
-			return r.accept(&r.row, opUpsert, derr, func(e error) error { return r.rejects.AddJSON(raw, e) })
-		})
-	}
-	r.stats.add(st)
+	st, err := r.pullRecords(ctx, soql, false, bulk, r.dec, &r.row, func() *crm.Row { return &r.row }, opUpsert)
 	if err != nil {
 		return fmt.Errorf("query changes: %w", err)
 	}
+	r.sum.ReceivedUpserts += int64(st.Records)
 	return nil
+}
+
+// pullRecords runs one pull (REST ordered by SystemModstamp, Id; or Bulk)
+// and routes every record it returns through accept.
+func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool, dec *crm.Decoder, into *crm.Row, row func() *crm.Row, op byte) (Stats, error) {
+	var st Stats
+	var err error
+	if bulk {
+		st, err = r.d.Source.BulkQuery(ctx, soql, all, func(header []string, rec Record) error {
+			var derr error
+			if rec.Err == nil {
+				derr = dec.DecodeCSV(header, rec.Cells, into)
+			}
+			return r.accept(row(), op, derr, rec, header)
+		})
+	} else {
+		st, err = r.d.Source.QueryRecords(ctx, soql+" ORDER BY SystemModstamp, Id", all, func(rec Record) error {
+			var derr error
+			if rec.Err == nil {
+				derr = dec.DecodeJSON(rec.Raw, into)
+			}
+			return r.accept(row(), op, derr, rec, nil)
+		})
+	}
+	r.stats.add(st)
+	return st, err
 }
 
 // tombstone widens a decoded deletion (Id, stamps) to a full row.
@@ -278,23 +360,11 @@ func (r *objectRun) tombstone() *crm.Row {
 
 func (r *objectRun) pullDeletes(ctx context.Context, win window, bulk bool) error {
 	soql := "SELECT Id, SystemModstamp, CreatedDate FROM " + r.o.Name + " WHERE IsDeleted = true AND " + win.where()
-	var st Stats
-	var err error
-	if bulk {
-		st, err = r.d.Source.BulkQuery(ctx, soql, true, func(header, rec []string) error {
-			derr := r.tombDec.DecodeCSV(header, rec, &r.scratch)
-			return r.accept(r.tombstone(), opDelete, derr, func(e error) error { return r.rejects.AddCSV(header, rec, e) })
-		})
-	} else {
-		st, err = r.d.Source.QueryAll(ctx, soql+" ORDER BY SystemModstamp, Id", func(raw []byte) error {
-			derr := r.tombDec.DecodeJSON(raw, &r.scratch)
-			return r.accept(r.tombstone(), opDelete, derr, func(e error) error { return r.rejects.AddJSON(raw, e) })
-		})
-	}
-	r.stats.add(st)
+	st, err := r.pullRecords(ctx, soql, true, bulk, r.tombDec, &r.scratch, r.tombstone, opDelete)
 	if err != nil {
 		return fmt.Errorf("query deletions: %w", err)
 	}
+	r.sum.ReceivedDeletes += int64(st.Records)
 	return nil
 }
 
@@ -344,6 +414,9 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 		counts  lake.Counts
 		lastID  string
 		hasLast bool
+		// written counts the Ids the sorter yields (one per merged
+		// record); unchangedN those identical to the base row.
+		written, unchangedN int64
 	)
 	if change, err = it.next(); err != nil {
 		return nil, err
@@ -362,7 +435,12 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 			return err
 		}
 		op := entryOp(change)
+		r.noteMerged(entryID(change), chRow.Modstamp())
+		written++
 		unchanged := op == opUpsert && b != nil && slices.Equal(b.Values, chRow.Values)
+		if unchanged {
+			unchangedN++
+		}
 		if !unchanged {
 			opName := lake.OpUpsert
 			if op == opDelete {
@@ -483,7 +561,16 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 		}
 	}
 	m.Watermark = wm
+	r.heldWatermark(m, base)
 	r.sum.SnapshotRows, r.sum.Upserts, r.sum.Deletes, r.sum.Rejects = rows, counts.Upserts, counts.Deletes, counts.Rejects
+	r.sum.Written, r.sum.Unchanged, r.sum.Duplicates, r.sum.Conflicts = written, unchangedN, it.duplicates, it.conflicts
+	r.sum.Received = r.sum.ReceivedUpserts + r.sum.ReceivedDeletes + r.sum.ReceivedReread
+	if it.conflicts > 0 {
+		r.log.Warn("same-stamp duplicates with different values; the later one in the pull was kept", "conflicts", it.conflicts, "ids", it.conflictIDs)
+	}
+	if got := r.sum.Written + r.sum.Rejects + r.sum.Duplicates; got != r.sum.Received {
+		return nil, fmt.Errorf("accounting: the source returned %d records but %d were written, %d rejected and %d resolved as duplicates (%d); nothing committed", r.sum.Received, r.sum.Written, r.sum.Rejects, r.sum.Duplicates, got)
+	}
 	r.sum.NewFields, r.sum.RemovedFields = newFields, r.removed
 	return m, nil
 }

@@ -23,10 +23,20 @@ func (s sfSource) QueryAll(ctx context.Context, soql string, fn func([]byte) err
 	return Stats(st), err
 }
 
+func (s sfSource) QueryRecords(ctx context.Context, soql string, all bool, fn func(Record) error) (Stats, error) {
+	st, err := s.c.QueryRecords(ctx, soql, all, func(r salesforce.Record) error { return fn(Record(r)) })
+	return Stats(st), err
+}
+
+// Totals are the client's request and retry counters over every call,
+// describe and token requests included: the run summary takes each
+// object's retries from them.
+func (s sfSource) Totals() Stats { return Stats(s.c.Totals()) }
+
 func (s sfSource) Count(ctx context.Context, soql string) (int64, error) { return s.c.Count(ctx, soql) }
 
-func (s sfSource) BulkQuery(ctx context.Context, soql string, all bool, fn func(header, record []string) error) (Stats, error) {
-	st, err := s.c.BulkQuery(ctx, soql, all, fn)
+func (s sfSource) BulkQuery(ctx context.Context, soql string, all bool, fn func(header []string, rec Record) error) (Stats, error) {
+	st, err := s.c.BulkQuery(ctx, soql, all, func(h []string, r salesforce.Record) error { return fn(h, Record(r)) })
 	return Stats(st), err
 }
 

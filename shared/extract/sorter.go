@@ -77,6 +77,16 @@ func entryTail(e []byte) []byte {
 
 func entryOp(e []byte) byte { return entryTail(e)[8] }
 
+// entryValues returns the encoded values of an entry.
+func entryValues(e []byte) []byte {
+	n := int(binary.BigEndian.Uint16(e))
+	return e[2+n+tailLen:]
+}
+
+// sameStampAndOp reports whether two entries have the same SystemModstamp
+// and op (the tail without the arrival sequence).
+func sameStampAndOp(a, b []byte) bool { return bytes.Equal(entryTail(a)[:9], entryTail(b)[:9]) }
+
 func compareEntries(a, b []byte) int {
 	if c := bytes.Compare(entryID(a), entryID(b)); c != 0 {
 		return c
@@ -208,13 +218,26 @@ func (s *sorter) close() {
 	s.runs = nil
 }
 
-// iterator yields the newest entry of each Id, in Id order.
+// iterator yields the newest entry of each Id, in Id order. Duplicate
+// resolution: of several entries of one Id, the one with the latest
+// SystemModstamp wins; at the same stamp a delete wins over an upsert, and
+// then the later arrival (the later position in the pull, or the later
+// pull of the night). The entries resolved away are counted; same-stamp
+// same-op copies whose values differ are conflicts, named by Id (never by
+// value: values may be personal data).
 type iterator struct {
 	h       runHeap
 	cur     []byte // last yielded entry (owned copy)
 	pending []byte // first entry of the next Id group
 	done    bool
+
+	duplicates  int64
+	conflicts   int64
+	conflictIDs []string // the first maxConflictIDs, for the log
 }
+
+// maxConflictIDs bounds the Ids kept for the conflict log line.
+const maxConflictIDs = 20
 
 // run is one sorted source: the in-memory arena or a spill file.
 type run struct {
@@ -345,6 +368,13 @@ func (it *iterator) next() ([]byte, error) {
 		if !bytes.Equal(entryID(n), entryID(e)) {
 			it.pending = n
 			break
+		}
+		it.duplicates++
+		if sameStampAndOp(e, n) && !bytes.Equal(entryValues(e), entryValues(n)) {
+			it.conflicts++
+			if len(it.conflictIDs) < maxConflictIDs {
+				it.conflictIDs = append(it.conflictIDs, string(entryID(n)))
+			}
 		}
 		e = n // later entries of the same Id are newer
 	}

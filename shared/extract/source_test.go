@@ -31,7 +31,10 @@ type fakeSource struct {
 	duplicate bool
 	// afterQuery runs after every REST query (e.g. to move a test clock).
 	afterQuery func()
-	soql       []string
+	// raw serves these bytes instead of the record with that Id (REST), a
+	// malformed record as the org sent it.
+	raw  map[string][]byte
+	soql []string
 }
 
 func newFakeSource() *fakeSource {
@@ -101,6 +104,7 @@ type parsedQuery struct {
 	from    string
 	to      string
 	deleted bool
+	ids     map[string]bool // Id IN (...)
 }
 
 func parseSOQL(soql string) (parsedQuery, error) {
@@ -118,6 +122,11 @@ func parseSOQL(soql string) (parsedQuery, error) {
 				q.to = strings.TrimPrefix(c, "SystemModstamp < ")
 			case c == "IsDeleted = true":
 				q.deleted = true
+			case strings.HasPrefix(c, "Id IN ('") && strings.HasSuffix(c, "')"):
+				q.ids = map[string]bool{}
+				for _, id := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(c, "Id IN ('"), "')"), "', '") {
+					q.ids[id] = true
+				}
 			default:
 				return q, fmt.Errorf("fake source: condition %q", c)
 			}
@@ -152,6 +161,9 @@ func (f *fakeSource) matching(q parsedQuery, all bool) []map[string]any {
 		if (deleted && !all) || (q.deleted && !deleted) {
 			continue
 		}
+		if q.ids != nil && !q.ids[r["Id"].(string)] {
+			continue
+		}
 		if q.from != "" && stampOf(r).Before(soqlBound(q.from)) {
 			continue
 		}
@@ -176,7 +188,7 @@ func (f *fakeSource) log(soql string) {
 	f.mu.Unlock()
 }
 
-func (f *fakeSource) rest(ctx context.Context, soql string, all bool, fn func([]byte) error) (Stats, error) {
+func (f *fakeSource) rest(ctx context.Context, soql string, all bool, fn func(Record) error) (Stats, error) {
 	f.log(soql)
 	q, err := parseSOQL(soql)
 	if err != nil {
@@ -204,13 +216,17 @@ func (f *fakeSource) rest(ctx context.Context, soql string, all bool, fn func([]
 			fmt.Fprintf(&b, `,%q:%s`, name, enc)
 		}
 		b.WriteString("}")
+		raw := b.Bytes()
+		if alt, ok := f.raw[r["Id"].(string)]; ok {
+			raw = alt
+		}
 		copies := 1
 		if f.duplicate {
 			copies = 2
 		}
 		for range copies {
 			st.Records++
-			if err := fn(b.Bytes()); err != nil {
+			if err := fn(Record{Raw: raw, Page: i/2000 + 1, Index: i % 2000}); err != nil {
 				return st, err
 			}
 		}
@@ -219,11 +235,15 @@ func (f *fakeSource) rest(ctx context.Context, soql string, all bool, fn func([]
 }
 
 func (f *fakeSource) Query(ctx context.Context, soql string, fn func([]byte) error) (Stats, error) {
-	return f.rest(ctx, soql, false, fn)
+	return f.rest(ctx, soql, false, func(r Record) error { return fn(r.Raw) })
 }
 
 func (f *fakeSource) QueryAll(ctx context.Context, soql string, fn func([]byte) error) (Stats, error) {
-	return f.rest(ctx, soql, true, fn)
+	return f.rest(ctx, soql, true, func(r Record) error { return fn(r.Raw) })
+}
+
+func (f *fakeSource) QueryRecords(ctx context.Context, soql string, all bool, fn func(Record) error) (Stats, error) {
+	return f.rest(ctx, soql, all, fn)
 }
 
 func (f *fakeSource) Count(ctx context.Context, soql string) (int64, error) {
@@ -235,7 +255,7 @@ func (f *fakeSource) Count(ctx context.Context, soql string) (int64, error) {
 	return int64(len(f.matching(q, false))), nil
 }
 
-func (f *fakeSource) BulkQuery(ctx context.Context, soql string, all bool, fn func(header, record []string) error) (Stats, error) {
+func (f *fakeSource) BulkQuery(ctx context.Context, soql string, all bool, fn func(header []string, record Record) error) (Stats, error) {
 	f.log("BULK " + soql)
 	q, err := parseSOQL(soql)
 	if err != nil {
@@ -258,7 +278,7 @@ func (f *fakeSource) BulkQuery(ctx context.Context, soql string, all bool, fn fu
 			}
 		}
 		st.Records++
-		if err := fn(q.fields, rec); err != nil {
+		if err := fn(q.fields, Record{Cells: rec, Page: 1, Index: st.Records - 1}); err != nil {
 			return st, err
 		}
 	}

@@ -21,13 +21,38 @@ const (
 
 // ObjectSummary is one object's outcome.
 type ObjectSummary struct {
-	Object        string
-	Mode          Mode
-	Committed     bool
-	SnapshotRows  int64
-	Upserts       int64
-	Deletes       int64
-	Rejects       int64
+	Object       string
+	Mode         Mode
+	Committed    bool
+	SnapshotRows int64
+	Upserts      int64
+	Deletes      int64
+	Rejects      int64
+	// Accounting: Received are the records the source returned for
+	// tonight's upsert, delete and re-read pulls. Each is exactly one of:
+	// Written (the newest copy of its Id, merged into the snapshot, of
+	// which Unchanged were identical to the snapshot's row), a reject, or
+	// a duplicate (an older copy of an Id, or the earlier of two with the
+	// same stamp, resolved away). Received = Written + Rejects + Duplicates
+	// is checked on every run. Conflicts are the duplicates with the same
+	// stamp but different values (logged by Id).
+	Received        int64
+	ReceivedUpserts int64
+	ReceivedDeletes int64
+	ReceivedReread  int64
+	Written         int64
+	Unchanged       int64
+	Duplicates      int64
+	Conflicts       int64
+	// Stuck rejects (stuck.go): records rejected on some night and not yet
+	// read correctly; StuckSince is the oldest first-seen night.
+	Stuck      int
+	StuckSince string
+	Recovered  int // stuck records read correctly tonight
+	Gone       int // stuck records the org no longer returns
+	// WatermarkHeld: a reject without a usable Id kept the cursor back so
+	// the next window reads it again.
+	WatermarkHeld bool
 	Pages         int
 	Retries       int
 	Requests      int
@@ -55,6 +80,21 @@ func (s Summary) Totals() ObjectSummary {
 		t.Upserts += o.Upserts
 		t.Deletes += o.Deletes
 		t.Rejects += o.Rejects
+		t.Received += o.Received
+		t.ReceivedUpserts += o.ReceivedUpserts
+		t.ReceivedDeletes += o.ReceivedDeletes
+		t.ReceivedReread += o.ReceivedReread
+		t.Written += o.Written
+		t.Unchanged += o.Unchanged
+		t.Duplicates += o.Duplicates
+		t.Conflicts += o.Conflicts
+		t.Stuck += o.Stuck
+		if o.StuckSince != "" && (t.StuckSince == "" || o.StuckSince < t.StuckSince) {
+			t.StuckSince = o.StuckSince
+		}
+		t.Recovered += o.Recovered
+		t.Gone += o.Gone
+		t.WatermarkHeld = t.WatermarkHeld || o.WatermarkHeld
 		t.Pages += o.Pages
 		t.Retries += o.Retries
 		t.Requests += o.Requests
@@ -81,7 +121,7 @@ func (s Summary) committed() string {
 // and a total line.
 func (s Summary) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "object\tmode\trows\tupserts\tdeletes\trejects\tpages\tretries\trequests\tduration\tfields\t\n")
+	fmt.Fprintf(tw, "object\tmode\trows\treceived\twritten\tupserts\tdeletes\trejects\tdups\tstuck\tstuck since\tpages\tretries\trequests\tduration\tnotes\t\n")
 	line := func(o ObjectSummary) {
 		fields := ""
 		if len(o.NewFields) > 0 {
@@ -93,10 +133,27 @@ func (s Summary) WriteTable(w io.Writer) error {
 			}
 			fields += "-" + strings.Join(o.RemovedFields, ",-")
 		}
-		if o.Err != "" {
-			fields = "FAILED: " + o.Err
+		var notes []string
+		if fields != "" {
+			notes = append(notes, fields)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", o.Object, o.Mode, o.SnapshotRows, o.Upserts, o.Deletes, o.Rejects, o.Pages, o.Retries, o.Requests, o.Duration.Round(time.Millisecond), fields)
+		if o.Conflicts > 0 {
+			notes = append(notes, fmt.Sprintf("%d same-stamp conflicts", o.Conflicts))
+		}
+		if o.Recovered > 0 || o.Gone > 0 {
+			notes = append(notes, fmt.Sprintf("stuck: %d recovered, %d gone", o.Recovered, o.Gone))
+		}
+		if o.WatermarkHeld {
+			notes = append(notes, "watermark held")
+		}
+		if o.Err != "" {
+			notes = []string{"FAILED: " + o.Err}
+		}
+		since := o.StuckSince
+		if since == "" {
+			since = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t\n", o.Object, o.Mode, o.SnapshotRows, o.Received, o.Written, o.Upserts, o.Deletes, o.Rejects, o.Duplicates, o.Stuck, since, o.Pages, o.Retries, o.Requests, o.Duration.Round(time.Millisecond), strings.Join(notes, "; "))
 	}
 	for _, o := range s.Objects {
 		line(o)

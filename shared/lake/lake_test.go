@@ -271,13 +271,13 @@ func TestRejectsScrubPII(t *testing.T) {
 	if ferr == nil {
 		t.Fatal("bad record decoded")
 	}
-	if err := w.AddJSON(raw, ferr); err != nil {
+	if err := w.AddJSON(raw, lake.At{Page: 2, Index: 4}, ferr); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.AddCSV([]string{"Id", "Email"}, []string{"003000000000010AAA", "alex@example.com"}, &crm.FieldError{Object: "Contact", ID: "003000000000010AAA", Field: "CreatedDate", Reason: "required field is missing"}); err != nil {
+	if err := w.AddCSV([]string{"Id", "Email"}, []string{"003000000000010AAA", "alex@example.com"}, lake.At{}, &crm.FieldError{Object: "Contact", ID: "003000000000010AAA", Field: "CreatedDate", Reason: "required field is missing"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.AddJSON([]byte(`{"Id": broken`), errors.New("malformed")); err != nil {
+	if err := w.AddJSON([]byte(`{"Id": broken`), lake.At{}, errors.New("malformed")); err != nil {
 		t.Fatal(err)
 	}
 	files, err := w.Close()
@@ -299,7 +299,7 @@ func TestRejectsScrubPII(t *testing.T) {
 		got = append(got, m)
 	}
 	hashed := "b4de149f0c18d746a43f22cd5b75836e6b3234d1080eb3a504893b2ce02d67a7"
-	if got[0]["id"] != "003000000000009AAA" || got[0]["field"] != "SystemModstamp" || got[0]["run"] != "r1" || got[0]["raw"].(map[string]any)["Email"] != hashed {
+	if got[0]["id"] != "003000000000009AAA" || got[0]["field"] != "SystemModstamp" || got[0]["run"] != "r1" || got[0]["raw"].(map[string]any)["Email"] != hashed || got[0]["page"] != float64(2) || got[0]["row"] != float64(5) {
 		t.Errorf("json reject = %v", got[0])
 	}
 	if got[1]["field"] != "CreatedDate" || got[1]["raw"].(map[string]any)["Email"] != hashed {
@@ -579,5 +579,48 @@ func TestCheckRowPercentRange(t *testing.T) {
 		if tt.ok != (err == nil) || (err != nil && (!errors.As(err, &fe) || fe.Field != "SplitPercentage")) {
 			t.Errorf("%d: %v", tt.hundredths, err)
 		}
+	}
+}
+
+// A record that is not strict JSON (invalid UTF-8 here) keeps its bytes,
+// base64, with its PII hashed; a CSV row that cannot be split keeps only
+// its hash when the object has PII.
+func TestRejectsKeepLooseRecords(t *testing.T) {
+	b := newBlob(t)
+	pii := &lake.PII{Key: []byte("0123456789abcdef0123456789abcdef")}
+	w := lake.NewRejectWriter(context.Background(), b, crm.Contact, "2026-11-20", "r1", pii)
+	raw := []byte("{\"Id\":\"003000000000009AAA\",\"Email\":\"alex@example.com\",\"LastName\":\"L\xffe\"}")
+	if err := w.AddJSON(raw, lake.At{Page: 1, Index: 0}, &crm.FieldError{Object: "Contact", ID: "003000000000009AAA", Field: "(record)", Reason: "malformed JSON"}); err != nil {
+		t.Fatal(err)
+	}
+	row := []byte(`003000000000010AAA,"x"y,alex@example.com`)
+	if err := w.AddRaw(row, lake.At{Page: 1, Index: 1}, errors.New("bad quoting")); err != nil {
+		t.Fatal(err)
+	}
+	files, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := b.Get(context.Background(), files[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	var got []lake.Reject
+	for sc.Scan() {
+		var r lake.Reject
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	hashed := "b4de149f0c18d746a43f22cd5b75836e6b3234d1080eb3a504893b2ce02d67a7"
+	want := "{\"Id\":\"003000000000009AAA\",\"Email\":\"" + hashed + "\",\"LastName\":\"L\xffe\"}"
+	if len(got) != 2 || string(got[0].RawBase64) != want || len(got[0].Raw) != 0 || got[0].RawSHA256 == "" || got[0].Row != 1 {
+		t.Fatalf("loose JSON reject: %+v", got)
+	}
+	if got[1].RawBase64 != nil || got[1].RawBytes != len(row) || got[1].Row != 2 {
+		t.Errorf("unsplittable CSV row of an object with PII: %+v", got[1])
 	}
 }

@@ -28,7 +28,20 @@ type Reject struct {
 	Raw       jsontext.Value `json:"raw,omitempty"`
 	RawBytes  int            `json:"raw_bytes,omitempty"`
 	RawSHA256 string         `json:"raw_sha256,omitempty"`
+	// RawBase64 is the record's exact bytes (PII fields hashed) when they
+	// are not valid JSON text, e.g. invalid UTF-8 or a duplicate key: a
+	// JSON object that still splits into members, or a CSV row of an object
+	// without PII fields.
+	RawBase64 []byte `json:"raw_base64,omitempty"`
+	// Page (1-based) and Row (1-based, within the page) say where the
+	// record was in the response; zero when unknown.
+	Page int `json:"page,omitempty"`
+	Row  int `json:"row,omitempty"`
 }
+
+// At is where a record was in a query response: its 1-based page and its
+// 0-based index in that page.
+type At struct{ Page, Index int }
 
 // rejectFileLines rolls reject files over at this many lines.
 const rejectFileLines = 100_000
@@ -65,21 +78,41 @@ func NewRejectWriter(ctx context.Context, b Blob, o *crm.Object, dt, runID strin
 func (w *RejectWriter) Count() int64 { return w.count }
 
 // AddJSON quarantines a REST record that failed with ferr.
-func (w *RejectWriter) AddJSON(raw []byte, ferr error) error {
-	r := w.base(ferr)
-	scrubbed, err := w.scrubJSON(raw)
-	if err != nil {
+func (w *RejectWriter) AddJSON(raw []byte, at At, ferr error) error {
+	r := w.base(ferr, at)
+	scrubbed, err := w.scrubJSON(raw, false)
+	switch {
+	case err == nil:
+		r.Raw = scrubbed
+	default:
 		sum := sha256.Sum256(raw)
 		r.RawBytes, r.RawSHA256 = len(raw), hex.EncodeToString(sum[:])
-	} else {
-		r.Raw = scrubbed
+		// Not strict JSON (invalid UTF-8, a lone surrogate, a duplicate
+		// key): keep its bytes when it still splits into members, so its
+		// PII can be hashed.
+		if loose, err := w.scrubJSON(raw, true); err == nil {
+			r.RawBase64 = loose
+		}
+	}
+	return w.add(r)
+}
+
+// AddRaw quarantines a record that could not be split into fields (a Bulk
+// CSV row with bad quoting): its length and hash, and its bytes only when
+// the object has no PII fields to hide.
+func (w *RejectWriter) AddRaw(raw []byte, at At, ferr error) error {
+	r := w.base(ferr, at)
+	sum := sha256.Sum256(raw)
+	r.RawBytes, r.RawSHA256 = len(raw), hex.EncodeToString(sum[:])
+	if len(w.pii) == 0 {
+		r.RawBase64 = bytes.Clone(raw)
 	}
 	return w.add(r)
 }
 
 // AddCSV quarantines a Bulk API CSV record that failed with ferr.
-func (w *RejectWriter) AddCSV(header, rec []string, ferr error) error {
-	r := w.base(ferr)
+func (w *RejectWriter) AddCSV(header, rec []string, at At, ferr error) error {
+	r := w.base(ferr, at)
 	var b bytes.Buffer
 	enc := jsontext.NewEncoder(&b, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
 	enc.WriteToken(jsontext.BeginObject)
@@ -97,8 +130,11 @@ func (w *RejectWriter) AddCSV(header, rec []string, ferr error) error {
 	return w.add(r)
 }
 
-func (w *RejectWriter) base(ferr error) Reject {
+func (w *RejectWriter) base(ferr error, at At) Reject {
 	r := Reject{Object: w.object.Name, Run: w.run, Reason: ferr.Error()}
+	if at.Page > 0 {
+		r.Page, r.Row = at.Page, at.Index+1
+	}
 	var fe *crm.FieldError
 	if errors.As(ferr, &fe) {
 		r.ID, r.Field, r.Reason = fe.ID, fe.Field, fe.Reason
@@ -118,49 +154,54 @@ func (w *RejectWriter) scrub(name, v string) string {
 }
 
 // scrubJSON copies a record object, replacing the string values of PII
-// fields with their hashes.
-func (w *RejectWriter) scrubJSON(raw []byte) (jsontext.Value, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+// fields with their hashes. loose tolerates invalid UTF-8 and duplicate
+// names; the members are then copied byte for byte (an encoder would
+// replace invalid UTF-8), so the quarantined bytes are the ones received.
+func (w *RejectWriter) scrubJSON(raw []byte, loose bool) (jsontext.Value, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowInvalidUTF8(loose), jsontext.AllowDuplicateNames(loose))
 	var out bytes.Buffer
-	enc := jsontext.NewEncoder(&out)
 	tok, err := dec.ReadToken()
 	if err != nil || tok.Kind() != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	enc.WriteToken(jsontext.BeginObject)
+	out.WriteByte('{')
 	for dec.PeekKind() != '}' {
+		start := dec.InputOffset()
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, err
 		}
 		name := tok.String() // the token is voided by the next read
-		if err := enc.WriteToken(jsontext.String(name)); err != nil {
-			return nil, err
-		}
+		rawName := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
 		val, err := dec.ReadValue()
 		if err != nil {
 			return nil, err
 		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		out.Write(rawName)
+		out.WriteByte(':')
 		if _, ok := w.pii[name]; ok && val.Kind() == '"' {
 			var s string
 			if err := json.Unmarshal(val, &s); err != nil {
+				// Not decodable even loosely: hash the raw text.
+				s = string(val)
+			}
+			hashed, err := jsontext.AppendQuote(nil, w.scrub(name, s))
+			if err != nil {
 				return nil, err
 			}
-			err = enc.WriteToken(jsontext.String(w.scrub(name, s)))
+			out.Write(hashed)
 		} else {
-			err = enc.WriteValue(val)
-		}
-		if err != nil {
-			return nil, err
+			out.Write(val)
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
-	if err := enc.WriteToken(jsontext.EndObject); err != nil {
-		return nil, err
-	}
-	return jsontext.Value(bytes.TrimSpace(out.Bytes())), nil
+	out.WriteByte('}')
+	return jsontext.Value(out.Bytes()), nil
 }
 
 func (w *RejectWriter) add(r Reject) error {

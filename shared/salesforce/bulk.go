@@ -1,12 +1,9 @@
 package salesforce
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,11 +29,12 @@ const maxPollInterval = 30 * time.Second
 // deletes included): it creates the job, polls it with growing intervals
 // until JobComplete, then reads the CSV results page by page with
 // Sforce-Locator and calls fn with the header and each record (both valid
-// only during the call; an empty cell is null). A job that ends Failed or
+// only during the call; an empty cell is null; a malformed row comes with
+// Err set and no cells, for quarantine). A job that ends Failed or
 // Aborted is an error wrapping ErrBulkJobFailed with the job Id and
 // Salesforce's message. Results whose record count differs from what the
 // job reports processing are an error too, never a silent short read.
-func (c *Client) BulkQuery(ctx context.Context, soql string, all bool, fn func(header, record []string) error) (Stats, error) {
+func (c *Client) BulkQuery(ctx context.Context, soql string, all bool, fn func(header []string, rec Record) error) (Stats, error) {
 	var st Stats
 	op := "query"
 	if all {
@@ -98,7 +96,7 @@ func (c *Client) BulkQuery(ctx context.Context, soql string, all bool, fn func(h
 			return st, fmt.Errorf("salesforce: bulk job %s results page %d: %w", job.ID, st.Pages+1, err)
 		}
 		st.Pages++
-		n, h, err := readCSVPage(resp.body, header, func(h, rec []string) error {
+		n, h, err := readCSVPage(resp.body, st.Pages, header, func(h []string, rec Record) error {
 			st.Records++
 			return fn(h, rec)
 		})
@@ -124,13 +122,14 @@ func (c *Client) BulkQuery(ctx context.Context, soql string, all bool, fn func(h
 	return st, nil
 }
 
-// readCSVPage parses one results page (RFC 4180, header first) and calls
-// fn per record. Every page repeats the header; it must not change.
-func readCSVPage(body []byte, header []string, fn func(header, record []string) error) (int, []string, error) {
-	r := csv.NewReader(bytes.NewReader(body))
-	r.ReuseRecord = true
-	h, err := r.Read()
-	if errors.Is(err, io.EOF) {
+// readCSVPage splits one results page (RFC 4180, header first) and calls
+// fn per row. Every page repeats the header; it must not change, and a
+// malformed header fails the page. A malformed row (bad quoting, the wrong
+// number of cells) is delivered with Err set and the page goes on.
+func readCSVPage(body []byte, page int, header []string, fn func(header []string, rec Record) error) (int, []string, error) {
+	sp := &csvSplitter{data: body}
+	_, h, err, ok := sp.next()
+	if !ok {
 		return 0, header, errors.New("empty results page (no CSV header)")
 	}
 	if err != nil {
@@ -143,15 +142,17 @@ func readCSVPage(body []byte, header []string, fn func(header, record []string) 
 	}
 	n := 0
 	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
+		raw, cells, err, ok := sp.next()
+		if !ok {
 			return n, header, nil
 		}
-		if err != nil {
-			return n, header, fmt.Errorf("CSV record %d: %w", n+1, err)
+		if err == nil && len(cells) != len(header) {
+			err = fmt.Errorf("%d cells for %d columns", len(cells), len(header))
+			cells = nil
 		}
+		r := Record{Raw: raw, Cells: cells, Page: page, Index: n, Err: err}
 		n++
-		if err := fn(header, rec); err != nil {
+		if err := fn(header, r); err != nil {
 			return n, header, err
 		}
 	}

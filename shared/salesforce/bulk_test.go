@@ -59,9 +59,12 @@ func viaBulk(t *testing.T, c *salesforce.Client, obj *crm.Object, all bool) (dec
 	t.Helper()
 	d := decoded{rows: map[string]crm.Row{}}
 	dec := crm.NewDecoder(obj)
-	st, err := c.BulkQuery(context.Background(), selectAll(obj, ""), all, func(header, rec []string) error {
+	st, err := c.BulkQuery(context.Background(), selectAll(obj, ""), all, func(header []string, rec salesforce.Record) error {
+		if rec.Err != nil {
+			t.Fatalf("bulk row %d of page %d: %v", rec.Index, rec.Page, rec.Err)
+		}
 		var row crm.Row
-		err := dec.DecodeCSV(header, rec, &row)
+		err := dec.DecodeCSV(header, rec.Cells, &row)
 		d.add(t, obj, row, err)
 		return nil
 	})
@@ -129,7 +132,7 @@ func TestBulkJobFailedIsAnError(t *testing.T) {
 	c := client(t, base, nil)
 	srv.FailNextBulkJob("QUERY_TIMEOUT: Your query request was running for too long.")
 	calls := 0
-	st, err := c.BulkQuery(context.Background(), selectAll(crm.Lead, ""), false, func(_, _ []string) error { calls++; return nil })
+	st, err := c.BulkQuery(context.Background(), selectAll(crm.Lead, ""), false, func([]string, salesforce.Record) error { calls++; return nil })
 	if !errors.Is(err, salesforce.ErrBulkJobFailed) {
 		t.Fatalf("err = %v, want ErrBulkJobFailed", err)
 	}
@@ -153,7 +156,7 @@ func TestBulkRetriesAndDeadline(t *testing.T) {
 	srv.Inject(democrm.Fault{Route: democrm.RouteBulkPoll, Times: 100, Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := c.BulkQuery(ctx, selectAll(crm.Lead, ""), false, func(_, _ []string) error { return nil })
+	_, err := c.BulkQuery(ctx, selectAll(crm.Lead, ""), false, func([]string, salesforce.Record) error { return nil })
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want it to wrap context.DeadlineExceeded", err)
 	}

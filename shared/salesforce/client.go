@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -38,6 +39,18 @@ type Client struct {
 	instanceURL string
 	apiUsed     int64 // from the last Sforce-Limit-Info
 	apiMax      int64
+
+	// requests and retries count every call the client made, whatever
+	// method made it (describe, count and token requests included): a
+	// caller's run summary takes them from Totals.
+	requests, retries atomic.Int64
+}
+
+// Totals counts the requests sent and the retries made by this client
+// since it was created, over all methods and goroutines. Pages and
+// Records are zero: those belong to one call's Stats.
+func (c *Client) Totals() Stats {
+	return Stats{Requests: int(c.requests.Load()), Retries: int(c.retries.Load())}
 }
 
 // Stats counts what one call did.
@@ -158,6 +171,7 @@ func (c *Client) do(ctx context.Context, st *Stats, req request) (*response, err
 		}
 		attempt++
 		st.Retries++
+		c.retries.Add(1)
 	}
 }
 
@@ -223,6 +237,7 @@ func (c *Client) send(ctx context.Context, st *Stats, method, u string, body []b
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	st.Requests++
+	c.requests.Add(1)
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -374,6 +389,7 @@ func (c *Client) authenticate(ctx context.Context, st *Stats) (string, string, e
 			return "", "", fmt.Errorf("salesforce: authenticate: %w", err)
 		}
 		st.Retries++
+		c.retries.Add(1)
 	}
 }
 

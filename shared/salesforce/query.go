@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,19 +14,52 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
+// Record is one record of a query's results as received, with where it
+// was: the extract quarantines a bad one by these coordinates and carries
+// on with the rest of the page.
+type Record struct {
+	// Raw is the record's text: a REST element of "records" (any JSON
+	// value, its bytes as sent, invalid UTF-8 included) or a Bulk CSV row.
+	Raw []byte
+	// Cells are a Bulk CSV row's cells (nil for REST, and for a row that
+	// could not be split).
+	Cells []string
+	// Page is the 1-based results page of the call; Index the 0-based
+	// position of the record in its page.
+	Page, Index int
+	// Err says why the record could not even be split out: a REST element
+	// that is not a JSON object, a CSV row with bad quoting or the wrong
+	// number of cells. The record is still delivered, for quarantine.
+	Err error
+}
+
 // Query runs a SOQL query through the REST API and calls fn with each
-// record's raw JSON object, page by page, following nextRecordsUrl to the
-// end. record is valid only during the call. An error from fn stops the
-// query and is returned wrapped.
+// record's raw JSON, page by page, following nextRecordsUrl to the end.
+// record is valid only during the call. An element of "records" that is
+// not a well-formed object (invalid UTF-8, a duplicate key, a number) is
+// passed on as it is: the caller's decoder says what is wrong with it. An
+// error from fn stops the query and is returned wrapped.
 func (c *Client) Query(ctx context.Context, soql string, fn func(record []byte) error) (Stats, error) {
-	return c.query(ctx, "query", soql, fn)
+	return c.query(ctx, "query", soql, func(r Record) error { return fn(r.Raw) })
 }
 
 // QueryAll is Query through /queryAll: soft-deleted records (IsDeleted =
 // true) are included. Hard-deleted records (CampaignMember,
 // OpportunitySplit) never are.
 func (c *Client) QueryAll(ctx context.Context, soql string, fn func(record []byte) error) (Stats, error) {
-	return c.query(ctx, "queryAll", soql, fn)
+	return c.query(ctx, "queryAll", soql, func(r Record) error { return fn(r.Raw) })
+}
+
+// QueryRecords is Query (all: QueryAll) delivering each record with its
+// page and position. Only a broken envelope (not JSON, a body cut short,
+// no records array or done flag) fails the call; a bad element is
+// delivered with Err set and the page goes on.
+func (c *Client) QueryRecords(ctx context.Context, soql string, all bool, fn func(Record) error) (Stats, error) {
+	resource := "query"
+	if all {
+		resource = "queryAll"
+	}
+	return c.query(ctx, resource, soql, fn)
 }
 
 // Count runs SELECT COUNT() FROM ... and returns the count.
@@ -46,7 +80,7 @@ func (c *Client) dataPath(rest string) string {
 	return "/services/data/" + c.cfg.APIVersion + "/" + rest
 }
 
-func (c *Client) query(ctx context.Context, resource, soql string, fn func([]byte) error) (Stats, error) {
+func (c *Client) query(ctx context.Context, resource, soql string, fn func(Record) error) (Stats, error) {
 	var st Stats
 	var header http.Header
 	if c.cfg.PageSize > 0 {
@@ -60,8 +94,9 @@ func (c *Client) query(ctx context.Context, resource, soql string, fn func([]byt
 			return st, fmt.Errorf("salesforce: %s page %d: %w", resource, st.Pages+1, err)
 		}
 		st.Pages++
-		p, err := decodePage(resp.body, func(rec []byte) error {
+		p, err := decodePage(resp.body, func(rec Record) error {
 			st.Records++
+			rec.Page = st.Pages
 			return fn(rec)
 		})
 		if err != nil {
@@ -86,20 +121,33 @@ type page struct {
 
 // decodePage streams one query response: each element of "records" goes
 // to fn as raw JSON (never decoded into maps), the other members are read
-// for paging. fn nil skips the records.
-func decodePage(body []byte, fn func([]byte) error) (page, error) {
+// for paging. fn nil skips the records (a COUNT() response need not have
+// any).
+//
+// The envelope is read tolerating invalid UTF-8 and duplicate names, so
+// that one bad record cannot hide the others: each element is cut out as
+// sent and judged on its own by the caller's strict decoder. What cannot
+// be tolerated is a broken envelope: not JSON, cut short, a syntax error
+// (the element boundaries are lost), a duplicate envelope member, or no
+// records or done.
+func decodePage(body []byte, fn func(Record) error) (page, error) {
 	var p page
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return p, fmt.Errorf("query response is not a JSON object: %.120q", body)
 	}
-	seenDone := false
+	seen := map[string]bool{}
 	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return p, fmt.Errorf("query response: %w", err)
 		}
-		switch name.String() {
+		name := tok.String()
+		if seen[name] {
+			return p, fmt.Errorf("query response: duplicate member %q", name)
+		}
+		seen[name] = true
+		switch name {
 		case "totalSize":
 			v, err := dec.ReadToken()
 			if err == nil && v.Kind() == '0' {
@@ -113,7 +161,7 @@ func decodePage(body []byte, fn func([]byte) error) (page, error) {
 			if err != nil || (v.Kind() != 't' && v.Kind() != 'f') {
 				return p, errors.New("query response: done is not a boolean")
 			}
-			p.done, seenDone = v.Bool(), true
+			p.done = v.Bool()
 		case "nextRecordsUrl":
 			v, err := dec.ReadToken()
 			if err != nil || v.Kind() != '"' {
@@ -133,9 +181,14 @@ func decodePage(body []byte, fn func([]byte) error) (page, error) {
 	if _, err := dec.ReadToken(); err != nil {
 		return p, fmt.Errorf("query response: %w", err)
 	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return p, errors.New("query response: data after the JSON object")
+	}
 	switch {
-	case !seenDone:
+	case !seen["done"]:
 		return p, errors.New("query response has no done flag")
+	case fn != nil && !seen["records"]:
+		return p, errors.New("query response has no records array")
 	case !p.done && p.next == "":
 		return p, errors.New("query response is not done but has no nextRecordsUrl")
 	case p.done:
@@ -144,26 +197,44 @@ func decodePage(body []byte, fn func([]byte) error) (page, error) {
 	return p, nil
 }
 
-func decodeRecords(dec *jsontext.Decoder, fn func([]byte) error) error {
+func decodeRecords(dec *jsontext.Decoder, fn func(Record) error) error {
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
 		return errors.New("query response: records is not an array")
 	}
-	for dec.PeekKind() != ']' {
+	for i := 0; dec.PeekKind() != ']'; i++ {
 		v, err := dec.ReadValue()
 		if err != nil {
-			return fmt.Errorf("query response: record: %w", err)
+			return fmt.Errorf("query response: record %d: %w", i+1, err)
 		}
-		if v.Kind() != '{' {
-			return fmt.Errorf("query response: a record is a JSON %v, not an object", v.Kind())
+		if fn == nil {
+			continue
 		}
-		if fn != nil {
-			if err := fn(v); err != nil {
-				return err
-			}
+		r := Record{Raw: v, Index: i}
+		if k := v.Kind(); k != '{' {
+			r.Err = fmt.Errorf("a JSON %s, not an object", kindName(k))
+		}
+		if err := fn(r); err != nil {
+			return err
 		}
 	}
 	_, err := dec.ReadToken()
 	return err
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '[':
+		return "array"
+	}
+	return "value"
 }
 
 // Describe is the part of an object's describe result Venn uses.
