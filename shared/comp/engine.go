@@ -498,7 +498,8 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	return st, nil
 }
 
-// unpaidReason says why no commission component paid a credit.
+// unpaidReason says why no commission component paid a credit that one
+// could have paid ("" when the plan pays no commission on such credits).
 func (r *run) unpaidReason(id string, cr DealCredit) string {
 	t, _ := time.Parse(time.DateOnly, cr.CloseDate)
 	sp := r.spanOn(id, t)
@@ -510,7 +511,10 @@ func (r *run) unpaidReason(id string, cr DealCredit) string {
 			return fmt.Sprintf("plan %s pays %s credits only on deal types it lists, not %q", sp.Plan.Ref(), cr.Role, cr.Type)
 		}
 	}
-	return fmt.Sprintf("plan %s pays no commission on %s credits", sp.Plan.Ref(), cr.Role)
+	// No commission component of the plan pays this kind of credit at all
+	// (a bonus-only plan): no reason, and the statement lists the deal only
+	// under the bonus it counts toward.
+	return ""
 }
 
 // pays reports whether commission component c pays on credit cr: its
@@ -572,17 +576,17 @@ func (r *run) clawbacks(p *Person) []Line {
 				}
 				done[key] = true
 				exact := rat(pay.Paid.Neg())
-				how := fmt.Sprintf("paid %s in %s", money.Format(pay.Paid.Decimal), st.Quarter)
+				how := fmt.Sprintf("paid %s in %s", fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
 				if pay.Basis == ClawbackOriginalRate {
 					exact = mul(rat(cr.Credited.Neg()), rat(pay.Rate))
-					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", money.Format(cr.Credited.Decimal), pay.Rate, money.Format(pay.Paid.Decimal), st.Quarter)
+					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", fmtMoney(cr.Credited.Decimal, st.Currency), fmtRate(pay.Rate), fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
 				}
 				amount := roundMode(exact, money.Scale, pay.Mode)
 				lines = append(lines, Line{
 					Key: key, Kind: LineClawback, Component: pay.Component, Plan: pay.Plan, Ref: cr.DealID,
 					Basis: ptr(cr.Credited.Decimal), Exact: show(exact), Amount: Money{amount},
 					Explain: fmt.Sprintf("clawback (%s): deal %s (%s) closed %s, %s, cancelled %s, %d days after close, within the %d-day window: %s",
-						pay.basis(), cr.DealID, cr.DealName, cr.CloseDate, how, when.Format(time.DateOnly), days, pay.ClawbackDays, money.Format(amount)),
+						pay.basis(), cr.DealID, cr.DealName, cr.CloseDate, how, when.Format(time.DateOnly), days, pay.ClawbackDays, fmtMoney(amount, st.Currency)),
 				})
 			}
 		}

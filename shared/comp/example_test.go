@@ -55,6 +55,6 @@ components:
 	fmt.Println(st.Lines[0].Explain)
 	fmt.Println("total", st.Total.StringFixed(2), st.Currency)
 	// Output:
-	// sqls (individual 005A) from 2026-07-01 to 2026-09-30: actual 33 ÷ target 30 (30 × 92/92 days) = attainment 110%; segment 1 of 1: 50%–150% pays 50%–150% (linear, slope 1) → payout 110%; 9,000.00 × weight 1 × payout 1.1 × proration 92/92 = 9,900.00
+	// sqls (individual 005A) from 2026-07-01 to 2026-09-30: actual 33 ÷ target 30 (30 × 92/92 days) = attainment 110.00%; segment 1 of 1: 50.00%–150.00% pays 50.00%–150.00% (linear, slope 1) → payout 110.00%; USD 9,000.00 × weight 100.00% × payout 110.00% × proration 92/92 = USD 9,900.00
 	// total 9900.00 USD
 }

@@ -95,7 +95,11 @@ func bonusLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		}
 		actual = v
 		from, to = r.q.Start(), r.q.End().AddDate(0, 0, -1)
-		items = []LineItem{{Ref: fmt.Sprintf("KPI %s %s/%s %s, quarter %s", m.KPI, m.Scope, key, m.Model, r.q), Value: v}}
+		model := ""
+		if m.Model != "" {
+			model = " (" + m.Model + ")"
+		}
+		items = []LineItem{{Ref: fmt.Sprintf("KPI %s, %s %s%s, quarter %s", m.KPI, m.Scope, key, model, r.q), Value: v}}
 	}
 	target, quotas := r.targetOver(p, c.ID, c.Target.Decimal, from, to)
 	ps.used = append(ps.used, metricUse{m.KPI, m.Scope, key, m.Model, from.Format(time.DateOnly), to.Format(time.DateOnly), actual})
@@ -113,8 +117,8 @@ func bonusLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		Exact: show(exact), Amount: Money{amount}, Items: items,
 	}
 	l.Explain = fmt.Sprintf("%s %s from %s to %s: actual %s ÷ target %s (%s) = attainment %s; %s → payout %s; %s × weight %s × payout %s × proration %d/%d = %s",
-		m.KPI, describeScope(m, key), from.Format(time.DateOnly), to.Format(time.DateOnly), actual, show(target), describeTarget(c.Target.Decimal, quotas, from, to, r.qdays),
-		pct(att), segment, pct(payout), money.Format(plan.TargetVariable.Decimal), c.Weight.Decimal, show(payout), w.days, r.qdays, money.Format(amount))
+		m.KPI, describeScope(m, key), from.Format(time.DateOnly), to.Format(time.DateOnly), fmtQuantityDec(actual), fmtQuantity(target), describeTarget(c.Target.Decimal, quotas, from, to, r.qdays),
+		pct(att), segment, pct(payout), fmtMoney(plan.TargetVariable.Decimal, plan.Currency), pct(rat(c.Weight.Decimal)), pct(payout), w.days, r.qdays, fmtMoney(amount, plan.Currency))
 	return []Line{l}, nil
 }
 
@@ -123,13 +127,13 @@ func bonusLines(r *run, ps *personRun, w *window) ([]Line, error) {
 func describeTarget(def decimal.Decimal, quotas []Quota, from, to time.Time, qdays int) string {
 	days := int(to.Sub(from).Hours()/24) + 1
 	if len(quotas) == 0 {
-		return fmt.Sprintf("%s × %d/%d days", def, days, qdays)
+		return fmt.Sprintf("%s × %d/%d days", fmtQuantityDec(def), days, qdays)
 	}
 	parts := make([]string, len(quotas))
 	for i, q := range quotas {
-		parts[i] = fmt.Sprintf("quota %s from %s", q.Amount.Decimal, q.From)
+		parts[i] = fmt.Sprintf("quota %s from %s", fmtQuantityDec(q.Amount.Decimal), q.From)
 	}
-	return fmt.Sprintf("Σ per day of the quarter quota in force ÷ %d over %d days; default %s, %s", qdays, days, def, strings.Join(parts, ", "))
+	return fmt.Sprintf("Σ per day of the quarter quota in force ÷ %d over %d days; default %s, %s", qdays, days, fmtQuantityDec(def), strings.Join(parts, ", "))
 }
 
 func describeScope(m *MetricRef, key string) string {
@@ -143,8 +147,9 @@ func describeScope(m *MetricRef, key string) string {
 	return "(" + s + ")"
 }
 
-// pct renders a ratio as a percentage to 4 decimals: 1.1 → "110%".
-func pct(r *big.Rat) string { return roundRat(mul(r, ratInt(100)), 4).String() + "%" }
+// pct renders a ratio as a percentage to 2 decimals: 1.1 → "110.00%" (the
+// display rule in format.go).
+func pct(r *big.Rat) string { return fmtPercent(r) }
 
 // eval returns the payout multiplier at attainment att and names the
 // segment used. Below the threshold pays 0; above the cap counts as the
@@ -181,7 +186,7 @@ func (c *Curve) eval(att *big.Rat) (*big.Rat, string) {
 		kind = "flat"
 	}
 	return payout, fmt.Sprintf("%ssegment %d of %d: %s–%s pays %s–%s (%s, slope %s)",
-		capped, i+1, n, pct(a0), pct(a1), pct(p0), pct(p1), kind, show(slope))
+		capped, i+1, n, pct(a0), pct(a1), pct(p0), pct(p1), kind, roundRat(slope, 4))
 }
 
 // Payment is what one commission component paid for one credit, kept on
@@ -194,6 +199,9 @@ type Payment struct {
 	ClawbackDays int             `json:"clawback_days"`
 	Basis        ClawbackBasis   `json:"clawback_basis"`
 	Mode         RoundingMode    `json:"rounding_mode"`
+	// Explain is how the deal earned Paid: rate × credit, or its marginal
+	// slice of the component in close order.
+	Explain string `json:"explain,omitempty"`
 }
 
 func (p Payment) basis() ClawbackBasis {
@@ -225,7 +233,7 @@ type earned struct {
 // rounded. Either way a deal's paid amount is what a clawback takes back.
 func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 	c, plan := w.comp, w.plan()
-	mode := plan.Round().Mode
+	mode, cur := plan.Round().Mode, plan.Currency
 	f := big.NewRat(int64(w.days), int64(r.qdays))
 	var idx []int
 	for i, cr := range ps.credits {
@@ -269,7 +277,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 	keyBase := "commission/" + w.key() + "/" + c.ID
 	quotaNote := ""
 	if quota != nil {
-		quotaNote = fmt.Sprintf(" against quota %s (%s)", money.Format(roundCents(unit)), describeTarget(c.Quota.Decimal, quotas, w.from, w.to, r.qdays))
+		quotaNote = fmt.Sprintf(" against quota %s (%s)", fmtMoney(roundCents(unit), cur), describeTarget(c.Quota.Decimal, quotas, w.from, w.to, r.qdays))
 	}
 
 	// commissionAt is the component's exact commission on a cumulative
@@ -314,7 +322,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 			rate = rat(c.Tiers[tierOf(c.Tiers, quo(hi, unit), BoundaryLower)].Rate.Decimal)
 		}
 		deals[k] = earned{i: i, lo: lo, hi: hi, exact: sub(capped(after), capped(before)), rate: rate,
-			tierParts: fmt.Sprintf("commission on %s is %s, on %s it was %s", money.Format(show(hi)), money.Format(show(after)), money.Format(show(lo)), money.Format(show(before)))}
+			tierParts: fmt.Sprintf("commission on %s is %s, on %s it was %s", fmtMoney(show(hi), cur), fmtMoney(show(capped(after)), cur), fmtMoney(show(lo), cur), fmtMoney(show(capped(before)), cur))}
 		cum = hi
 	}
 
@@ -327,10 +335,10 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 			l.Ref, l.Basis, l.Rate = cr.DealID, ptr(cr.Credited.Decimal), ptr(show(d.rate))
 			l.Exact, l.Amount = show(d.exact), Money{roundMode(d.exact, money.Scale, mode)}
 			l.Explain = fmt.Sprintf("%s: deal %s (%s) closed %s credited %s takes the cumulative basis from %s to %s%s; %s, so it earned %s",
-				c.Mode, cr.DealID, cr.DealName, cr.CloseDate, money.Format(cr.Credited.Decimal), money.Format(show(d.lo)), money.Format(show(d.hi)), quotaNote,
-				d.tierParts, money.Format(l.Amount.Decimal))
+				c.Mode, cr.DealID, cr.DealName, cr.CloseDate, fmtMoney(cr.Credited.Decimal, cur), fmtMoney(show(d.lo), cur), fmtMoney(show(d.hi), cur), quotaNote,
+				d.tierParts, fmtMoney(l.Amount.Decimal, cur))
 			if capAmt != nil {
-				l.Explain += fmt.Sprintf(" (the component pays at most %s: cap %s × proration %d/%d, filled in close order)", money.Format(roundCents(capAmt)), money.Format(c.CapAmount.Decimal), w.days, r.qdays)
+				l.Explain += fmt.Sprintf(" (the component pays at most %s: cap %s × proration %d/%d, filled in close order)", fmtMoney(roundCents(capAmt), cur), fmtMoney(c.CapAmount.Decimal, cur), w.days, r.qdays)
 			}
 			lines = append(lines, l)
 		}
@@ -347,7 +355,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 			l.Key, l.Segment, l.Rate, l.Basis = keyBase, tierName(c, final, value), ptr(t.Rate.Decimal), ptr(basisDec)
 			exact := mul(basis, rat(t.Rate.Decimal))
 			l.Explain = fmt.Sprintf("retroactive: all credited %s%s at the rate of the tier reached (%s): %s × %s = %s",
-				money.Format(basisDec), quotaNote, l.Segment, money.Format(basisDec), t.Rate.Decimal, money.Format(roundMode(exact, money.Scale, mode)))
+				fmtMoney(basisDec, cur), quotaNote, l.Segment, fmtMoney(basisDec, cur), fmtRate(t.Rate.Decimal), fmtMoney(roundMode(exact, money.Scale, mode), cur))
 			emit(l, exact)
 		case ModeMarginal:
 			for i, t := range c.Tiers {
@@ -369,7 +377,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 				l.Key, l.Segment, l.Rate, l.Basis = fmt.Sprintf("%s/tier%d", keyBase, i+1), tierName(c, i, value), ptr(t.Rate.Decimal), ptr(show(part))
 				exact := mul(part, rat(t.Rate.Decimal))
 				l.Explain = fmt.Sprintf("marginal: the part of credited %s%s in %s: %s × %s = %s",
-					money.Format(basisDec), quotaNote, l.Segment, money.Format(show(part)), t.Rate.Decimal, money.Format(roundMode(exact, money.Scale, mode)))
+					fmtMoney(basisDec, cur), quotaNote, l.Segment, fmtMoney(show(part), cur), fmtRate(t.Rate.Decimal), fmtMoney(roundMode(exact, money.Scale, mode), cur))
 				emit(l, exact)
 			}
 		}
@@ -386,7 +394,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 				l.Exact = show(sub(capAmt, exactSum))
 				l.Amount = Money{capRounded.Sub(rounded)}
 				l.Explain = fmt.Sprintf("cap: the component pays at most %s (cap %s × proration %d/%d); the lines above total %s, so %s",
-					money.Format(capRounded), money.Format(c.CapAmount.Decimal), w.days, r.qdays, money.Format(rounded), money.Format(l.Amount.Decimal))
+					fmtMoney(capRounded, cur), fmtMoney(c.CapAmount.Decimal, cur), w.days, r.qdays, fmtMoney(rounded, cur), fmtMoney(l.Amount.Decimal, cur))
 				lines = append(lines, l)
 			}
 		}
@@ -422,7 +430,8 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		if sp := w.spanOn(t); sp != nil {
 			ref = sp.Plan.Ref()
 		}
-		cr.Payments = append(cr.Payments, Payment{Plan: ref, Component: c.ID, Paid: Money{paid[k]}, Rate: show(d.rate), ClawbackDays: days, Basis: plan.Basis(), Mode: mode})
+		cr.Payments = append(cr.Payments, Payment{Plan: ref, Component: c.ID, Paid: Money{paid[k]}, Rate: show(d.rate), ClawbackDays: days, Basis: plan.Basis(), Mode: mode,
+			Explain: explainEarned(c, d, cr.Credited.Decimal, paid[k], mode, cur)})
 		if len(cr.Payments) == 1 {
 			cr.Plan, cr.Component, cr.Clawback = ref, c.ID, days
 		}
@@ -430,6 +439,29 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		ps.paid[d.i] = true
 	}
 	return lines, nil
+}
+
+// explainEarned says how one credit earned what it was paid under c:
+// credited × rate when that is the whole story, else its slice of the
+// cumulative credited in close order (marginal tiers, a cap); and, when
+// the component's rounded total was shared out, that the paid amount is
+// its share.
+func explainEarned(c *Component, d earned, credited, paid decimal.Decimal, mode RoundingMode, cur string) string {
+	earnedAmt := roundMode(d.exact, money.Scale, mode)
+	var s string
+	if plain := mul(rat(credited), d.rate); plain.Cmp(d.exact) == 0 {
+		s = fmt.Sprintf("%s × %s = %s", fmtMoney(credited, cur), fmtRate(show(d.rate)), fmtMoney(earnedAmt, cur))
+		if c.Mode == ModeRetroactive {
+			s += " (the rate of the tier reached)"
+		}
+	} else {
+		s = fmt.Sprintf("%s: in close order it takes the cumulative credited from %s to %s; %s, so it earned the difference, %s",
+			c.Mode, fmtMoney(show(d.lo), cur), fmtMoney(show(d.hi), cur), d.tierParts, fmtMoney(earnedAmt, cur))
+	}
+	if !paid.Equal(earnedAmt) {
+		s += fmt.Sprintf("; paid %s, its share of the component's rounded total", fmtMoney(paid, cur))
+	}
+	return s
 }
 
 // tierOf returns the index of the tier holding v under the boundary rule:
@@ -454,12 +486,12 @@ func tierName(c *Component, i int, value *big.Rat) string {
 		if c.TierBy == TierAttainment {
 			return pct(r)
 		}
-		return money.Format(roundCents(r))
+		return fmtQuantity(r)
 	}
 	to := "and above"
 	if t.To.Set {
 		to = "to " + showBound(rat(t.To.Decimal))
 	}
 	return fmt.Sprintf("tier %d of %d: %s %s at rate %s (value %s, boundary %s)",
-		i+1, len(c.Tiers), showBound(rat(t.From.Decimal)), to, t.Rate.Decimal, showBound(value), c.Boundary)
+		i+1, len(c.Tiers), showBound(rat(t.From.Decimal)), to, fmtRate(t.Rate.Decimal), showBound(value), c.Boundary)
 }

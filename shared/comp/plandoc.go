@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
-	"github.com/venn-revops/venn/shared/money"
 )
 
 // WriteText renders the plan as the plain-language document a rep reads and
@@ -21,7 +20,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "Effective from %s %s. Source file %s, SHA-256 %s.\n", p.EffectiveFrom, until, p.File, p.Hash)
 	if p.TargetVariable.Set {
-		fmt.Fprintf(&b, "On-target variable pay: %s %s per full quarter.\n", money.Format(p.TargetVariable.Decimal), p.Currency)
+		fmt.Fprintf(&b, "On-target variable pay: %s per full quarter.\n", fmtMoney(p.TargetVariable.Decimal, p.Currency))
 	}
 	for i := range p.Components {
 		c := &p.Components[i]
@@ -61,7 +60,7 @@ func describeBonus(b *strings.Builder, _ *Plan, c *Component) {
 		model += ", deal types " + strings.Join(m.DealTypes, ", ")
 	}
 	fmt.Fprintf(b, "   Pays %s of the on-target variable pay on %s (%s scope%s) against a quarterly target of %s.\n",
-		ratio(c.Weight.Decimal), m.KPI, m.Scope, model, c.Target.Decimal)
+		ratio(c.Weight.Decimal), m.KPI, m.Scope, model, fmtQuantityDec(c.Target.Decimal))
 	fmt.Fprintf(b, "   Below %s attainment it pays nothing; attainment above %s counts as %s.\n",
 		ratio(c.Curve.Threshold.Decimal), ratio(c.Curve.Cap.Decimal), ratio(c.Curve.Cap.Decimal))
 	if len(c.Curve.Points) == 1 {
@@ -96,10 +95,10 @@ func describeCommission(b *strings.Builder, p *Plan, c *Component) {
 		bound = "the tier below"
 	}
 	fmt.Fprintf(b, "   %s A value exactly on a bound belongs to %s.\n", mode, bound)
-	show := func(d decimal.Decimal) string { return money.Format(d) }
+	show := func(d decimal.Decimal) string { return fmtMoney(d, p.Currency) }
 	if c.TierBy == TierAttainment {
 		show = ratio
-		fmt.Fprintf(b, "   Tiers by attainment of a %s quarterly quota:\n", money.Format(c.Quota.Decimal))
+		fmt.Fprintf(b, "   Tiers by attainment of a %s quarterly quota:\n", fmtMoney(c.Quota.Decimal, p.Currency))
 	} else {
 		b.WriteString("   Tiers by credited amount:\n")
 	}
@@ -108,9 +107,9 @@ func describeCommission(b *strings.Builder, p *Plan, c *Component) {
 		if t.To.Set {
 			to = "to " + show(t.To.Decimal)
 		}
-		fmt.Fprintf(b, "     from %s %s: %s\n", show(t.From.Decimal), to, ratio(t.Rate.Decimal))
+		fmt.Fprintf(b, "     from %s %s: %s\n", show(t.From.Decimal), to, fmtRate(t.Rate.Decimal))
 	}
 	if c.CapAmount.Set {
-		fmt.Fprintf(b, "   The component pays at most %s %s per full quarter.\n", money.Format(c.CapAmount.Decimal), p.Currency)
+		fmt.Fprintf(b, "   The component pays at most %s per full quarter.\n", fmtMoney(c.CapAmount.Decimal, p.Currency))
 	}
 }

@@ -9,22 +9,31 @@ import (
 )
 
 // WriteText writes the statement as plain text a rep can check line by
-// line: each line states its inputs and the arithmetic that gives its
-// amount, then the total as the sum of the rounded lines.
+// line with a calculator: each line states its inputs and the arithmetic
+// that gives its amount, a bonus actual is itemised (the deals, meetings
+// or KPI values behind it, with their dates), each deal says what it was
+// paid and how; then the total as the sum of the rounded lines. Numbers
+// follow the conventions in format.go.
 func (s *Statement) WriteText(w io.Writer) error {
 	var b strings.Builder
+	cur := s.Currency
 	fmt.Fprintf(&b, "Compensation statement %s\n", s.ID)
 	fmt.Fprintf(&b, "Person:      %s (employee %s, user %s)\n", s.Name, s.EmployeeID, s.PersonID)
 	fmt.Fprintf(&b, "Team:        %s, cost center %s\n", s.Team, s.CostCenter)
-	fmt.Fprintf(&b, "Quarter:     %s, amounts in %s\n", s.Quarter, s.Currency)
+	fmt.Fprintf(&b, "Quarter:     %s, amounts in %s\n", s.Quarter, cur)
 	for _, p := range s.Plans {
-		fmt.Fprintf(&b, "Plan:        %s %q, %s to %s, %d of %d days, proration %s (file %s, sha256 %s)\n",
-			p.Plan, p.Name, p.From, p.To, p.Days, p.QuarterDays, p.Proration, p.File, short(p.FileSHA256))
+		fmt.Fprintf(&b, "Plan:        %s %q, %s to %s, %d of %d days (file %s, sha256 %s)\n",
+			p.Plan, p.Name, p.From, p.To, p.Days, p.QuarterDays, p.File, short(p.FileSHA256))
 	}
 	if len(s.Plans) == 0 {
 		fmt.Fprintf(&b, "Plan:        none active this quarter\n")
 	}
-	b.WriteString("\nLines (each rounded to the cent, half away from zero):\n")
+	b.WriteString("\nHow to read: money in " + cur + " to the cent; attainment, payout and weight as percentages to 2 decimals;\n" +
+		"rates as percentages (up to 4 decimals); KPI values and targets to at most 2 decimals; proration as days on\n" +
+		"the plan / days in the quarter. Each line is computed from exact values and rounded to the cent once, half\n" +
+		"away from zero (redoing it from the rounded percentages shown can differ by a cent); the total is the sum\n" +
+		"of the rounded lines.\n")
+	b.WriteString("\nLines:\n")
 	for i, l := range s.Lines {
 		title := l.Kind
 		switch {
@@ -36,28 +45,96 @@ func (s *Statement) WriteText(w io.Writer) error {
 		if l.Plan != "" {
 			title += " (" + l.Plan + ")"
 		}
-		fmt.Fprintf(&b, "%3d. %-60s %15s\n", i+1, title, money.Format(l.Amount.Decimal))
+		fmt.Fprintf(&b, "%3d. %-60s %18s\n", i+1, title, fmtMoney(l.Amount.Decimal, cur))
 		fmt.Fprintf(&b, "     %s\n", l.Explain)
+		writeItems(&b, l)
 	}
-	if len(s.Credits) > 0 {
-		b.WriteString("\nDeals credited:\n")
-		for _, c := range s.Credits {
-			via := ""
-			if c.Via != "" {
-				via = " via " + c.Via
-			}
-			fmt.Fprintf(&b, "     %s %-28s closed %s %s%s %s%% credited %s, paid %s",
-				c.DealID, c.DealName, c.CloseDate, c.Role, via, c.Percent, money.Format(c.Credited.Decimal), money.Format(c.Paid.Decimal))
-			if c.Unpaid != "" {
-				fmt.Fprintf(&b, " (%s)", c.Unpaid)
-			}
-			b.WriteString("\n")
+	var paid, unpaid []DealCredit
+	bonusOnly := 0
+	for _, c := range s.Credits {
+		switch {
+		case len(c.Payments) > 0 || !c.Paid.IsZero():
+			paid = append(paid, c)
+		case c.Unpaid != "":
+			unpaid = append(unpaid, c)
+		default:
+			bonusOnly++ // no commission component of the plan pays this kind of credit
 		}
 	}
-	fmt.Fprintf(&b, "\nTotal (sum of the rounded lines): %s %s\n", money.Format(s.Total.Decimal), s.Currency)
+	if len(paid) > 0 {
+		b.WriteString("\nCommission per deal (what each deal earned; a clawback takes back what it was paid):\n")
+		for _, c := range paid {
+			writeCredit(&b, c, cur)
+			pays := c.Payments
+			if len(pays) == 0 {
+				pays = []Payment{{Plan: c.Plan, Component: c.Component, Paid: c.Paid}}
+			}
+			for _, p := range pays {
+				how := p.Explain
+				if how == "" && !p.Rate.IsZero() {
+					how = "at rate " + fmtRate(p.Rate)
+				}
+				if how != "" {
+					how = ": " + how
+				}
+				fmt.Fprintf(&b, "       %s (%s) paid %s%s\n", p.Component, p.Plan, fmtMoney(p.Paid.Decimal, cur), how)
+			}
+		}
+	}
+	if len(unpaid) > 0 {
+		b.WriteString("\nDeals credited but not paid commission:\n")
+		for _, c := range unpaid {
+			writeCredit(&b, c, cur)
+			fmt.Fprintf(&b, "       not paid: %s\n", c.Unpaid)
+		}
+	}
+	if bonusOnly > 0 {
+		fmt.Fprintf(&b, "\n%d credited deal(s) count toward bonus actuals only (no commission on them in the plan); they are listed under the bonus lines above.\n", bonusOnly)
+	}
+	fmt.Fprintf(&b, "\nTotal (sum of the rounded lines): %s\n", fmtMoney(s.Total.Decimal, cur))
 	fmt.Fprintf(&b, "Input hash: %s\nCode version: %s\n", s.InputHash, s.CodeVersion)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeCredit writes the first row of a deal credit.
+func writeCredit(b *strings.Builder, c DealCredit, cur string) {
+	via := ""
+	if c.Via != "" {
+		via = " via " + c.Via
+	}
+	fmt.Fprintf(b, "     %s %s, closed %s, %s%s %s%%, credited %s, paid %s\n",
+		c.DealID, c.DealName, c.CloseDate, c.Role, via, c.Percent, fmtMoney(c.Credited.Decimal, cur), fmtMoney(c.Paid.Decimal, cur))
+}
+
+// writeItems lists what a bonus actual is made of: one row per deal,
+// activity or KPI value, with its date, adding up to the actual.
+func writeItems(b *strings.Builder, l Line) {
+	if len(l.Items) == 0 || l.Actual == nil {
+		return
+	}
+	noun := "items"
+	if len(l.Items) == 1 {
+		noun = "item"
+	}
+	fmt.Fprintf(b, "     actual %s = the sum of %d %s:\n", fmtQuantityDec(*l.Actual), len(l.Items), noun)
+	for _, it := range l.Items {
+		desc := it.Ref
+		if it.Name != "" {
+			desc += " " + it.Name
+		}
+		if it.Note != "" {
+			desc += ", " + it.Note
+		}
+		if it.Via != "" {
+			desc += ", via " + it.Via
+		}
+		date := it.Date
+		if date == "" {
+			date = "          "
+		}
+		fmt.Fprintf(b, "       %s  %-62s %15s\n", date, desc, fmtQuantityDec(it.Value))
+	}
 }
 
 func short(h string) string {
