@@ -1,40 +1,44 @@
 // Package comp is Venn's compensation engine: a pure function from plans,
-// assignments, KPI values, credited deals and adjustments to one explained
-// statement per person per quarter. It imports no AWS package and does no
-// I/O beyond decoding the bytes it is handed and writing to an io.Writer.
+// assignments, quota records, credited deals, dated activities, KPI values
+// and adjustments to one explained statement per person per quarter. It
+// imports no AWS package and does no I/O beyond decoding the bytes it is
+// handed and writing to an io.Writer.
 //
 // The rules a finance person needs to check a statement by hand are stated
-// here once and repeated in docs/comp-plans.md:
+// here once and repeated, with worked examples, in docs/comp-plans.md:
 //
-//   - Money is exact. Inputs are decimals (shopspring/decimal); the pay
-//     arithmetic (attainment, proration, curve interpolation, tier parts)
-//     runs on exact fractions, so nothing is rounded along the way. Each
-//     statement line is its exact value rounded to the cent once, half away
-//     from zero (the money.Round rule); the statement total is the sum of
-//     its rounded lines. Ratios on a statement are shown to 12 decimals for
-//     reading only.
-//   - Proration: a plan span active d of the quarter's D days (both dates
-//     inclusive) has factor f = d ÷ D. Payout amounts are multiplied by f. An
-//     individual target or quota is prorated too (target × f); a team or org
-//     target is not, because the team's result does not depend on when one
-//     member joined.
+//   - Money is exact. Inputs are decimals; the pay arithmetic runs on exact
+//     fractions, so nothing is rounded along the way. Rounding happens once,
+//     per the plan's rounding convention (unit line or deal, mode half_up or
+//     half_even; defaults line and half_up); the statement total is the sum
+//     of its rounded lines.
+//   - Windows: a component is measured and paid over the run of consecutive
+//     days on versions of one plan in which it is unchanged (windows). Its
+//     target or quota is the sum over those days of the full-quarter amount
+//     in force (a quota record, else the plan's) ÷ the quarter's days D; its
+//     actual counts only the deals closed, meetings held and SQLs accepted in
+//     those days (measure.go); a bonus of a window of d days is multiplied by
+//     d ÷ D. So splitting a span into identical plan versions changes
+//     nothing, and a leaver, a joiner or a role change is measured on their
+//     own days. KPIs that cannot be itemised (attribution models, ratios)
+//     are org scope only and measured over the quarter.
 //   - Curves: attainment below the threshold pays 0; attainment above the cap
 //     is counted as the cap; between points the payout is linear.
-//   - Tiers: a value exactly on a bound belongs to the upper tier unless the
-//     component states boundary: lower. Retroactive pays the whole amount at
-//     the rate of the tier reached; marginal pays each part at its own tier's
-//     rate, one line per tier.
+//   - Tiers: the component states its boundary and mode. Each credited deal
+//     is paid what it adds to its component, deals in close order (close
+//     date, deal Id, then the report's Id); a cap fills in that order.
 //   - Crediting: a won deal whose close date is in the quarter credits its
 //     owner 100%, or its split people by their percentages (split to the cent
-//     by largest remainder). A deal credits the plan span active on its close
-//     date. A manager's team credit is the sum of the credits of the people
-//     who reported to them on each deal's close date and were active then.
+//     by largest remainder). A manager's team is the people who reported to
+//     them on a day and had a plan that day; team bonuses and team commission
+//     read the same team credits.
 //   - Clawbacks: a deal paid in an earlier statement and cancelled within the
-//     clawback window (cancellation date − close date ≤ clawback_days) becomes
-//     a negative line, in the quarter of the cancellation, equal to the amount
-//     originally paid for that deal. Attainment already paid is not restated.
-//     Each commission component's rounded total is attributed to its deals in
-//     proportion to their credit (largest remainder), which is the "amount paid
-//     for the deal".
+//     clawback window becomes one negative line per component that paid it,
+//     in the quarter of the cancellation: what was paid for it (amount_paid,
+//     the default) or its credited amount at the rate it was paid at
+//     (original_rate). Attainment already paid is not restated.
 //   - A deal cancelled inside the quarter it closed is not credited at all.
+//
+// Component kinds live in one registry (kinds.go): each kind's validation,
+// statement lines and plan-document text.
 package comp
