@@ -28,7 +28,13 @@ func (p *Plan) WriteText(w io.Writer) error {
 		componentKinds[c.Kind].describe(&b, p, c)
 	}
 	b.WriteString("\nRules\n")
-	b.WriteString("   Part quarters: a component is measured over the days you are on it: its target or quota is the sum, day by day, of the quarterly amount in force (your quota record, else the amount above) ÷ the days in the quarter; its actual counts only your deals, meetings and SQLs of those days; a bonus is multiplied by those days ÷ the days in the quarter.\n")
+	b.WriteString("   Part quarters: a component is measured over the days you are on it: its target or quota is the sum, day by day, of the quarterly amount in force (your quota record, else the amount above) ÷ the days in the quarter; its actual counts only the deals, meetings and SQLs of those days; a bonus is multiplied by those days ÷ the days in the quarter.\n")
+	for _, c := range p.Components {
+		if c.Metric != nil && measureOf(c.Metric.KPI) == measureQuarter {
+			b.WriteString("   Company-wide KPIs that cannot be counted day by day (" + c.Metric.KPI + " and the like) are measured over the whole quarter against the full-quarter target; the bonus is still multiplied by your days ÷ the days in the quarter.\n")
+			break
+		}
+	}
 	if p.ClawbackDays != nil && *p.ClawbackDays > 0 {
 		how := "the amount paid for it (under marginal tiers, the commission the deal added in close order)"
 		if p.Basis() == ClawbackOriginalRate {

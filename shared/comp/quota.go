@@ -43,7 +43,8 @@ func LoadQuotas(fsys fs.FS, name string) ([]Quota, error) {
 	return ParseQuotas(name, b)
 }
 
-// ParseQuotas is LoadQuotas over bytes already read.
+// ParseQuotas is LoadQuotas over bytes already read. On problems it returns
+// the records it decoded and ValidationErrors.
 func ParseQuotas(file string, b []byte) ([]Quota, error) {
 	var f quotasFile
 	e := &errs{file: file}
@@ -72,36 +73,43 @@ func ParseQuotas(file string, b []byte) ([]Quota, error) {
 	checkOverlapsBy(e, "quotas", len(f.Quotas), func(i int) (string, Day, Day) {
 		return f.Quotas[i].Person + " " + f.Quotas[i].Component, f.Quotas[i].From, f.Quotas[i].To
 	}, "two quotas would be in force on the same day")
-	if err := e.err(); err != nil {
-		return nil, err
-	}
-	return f.Quotas, nil
+	// The records come back with the errors, so the whole configuration can
+	// still be checked against them (CheckConfig reports everything at once).
+	return f.Quotas, e.err()
 }
 
-// prepareQuotas checks quota records against the roster and the plans: the
-// person must exist and some plan must have a component of that id that
-// takes a target or an attainment quota.
-func (r *run) prepareQuotas() ValidationErrors {
-	e := &errs{file: "quotas"}
+// ValidateQuotas checks quota records against the plans: some plan must
+// have a component of the record's id that takes a target (a bonus) or an
+// attainment quota (a commission tiered by attainment).
+func ValidateQuotas(quotas []Quota, plans []*Plan) ValidationErrors {
+	e := &errs{file: "quotas.yaml"}
 	targets := map[string]bool{}
-	for _, p := range r.in.Plans {
+	for _, p := range plans {
 		for _, c := range p.Components {
 			if c.Kind == KindAttainmentBonus || (c.Kind == KindCommission && c.TierBy == TierAttainment) {
 				targets[c.ID] = true
 			}
 		}
 	}
-	for i, q := range r.in.Quotas {
-		at := fmt.Sprintf("quotas[%d]", i)
-		if r.people[q.Person] == nil {
-			e.add(at+".person", "%q is not in the roster", q.Person)
-		}
+	for i, q := range quotas {
 		if !targets[q.Component] {
-			e.add(at+".component", "no plan has a bonus or attainment-tiered commission component %q", q.Component)
+			e.add(fmt.Sprintf("quotas[%d].component", i), "no plan has a bonus or attainment-tiered commission component %q", q.Component)
+		}
+	}
+	return e.list
+}
+
+// prepareQuotas checks quota records against the plans and the roster.
+func (r *run) prepareQuotas() ValidationErrors {
+	list := ValidateQuotas(r.in.Quotas, r.in.Plans)
+	e := &errs{file: "quotas.yaml"}
+	for i, q := range r.in.Quotas {
+		if r.people[q.Person] == nil {
+			e.add(fmt.Sprintf("quotas[%d].person", i), "%q is not in the roster", q.Person)
 		}
 		r.quotas[q.Person] = append(r.quotas[q.Person], q)
 	}
-	return e.list
+	return append(list, e.list...)
 }
 
 // quotaOn is the quota record in force for a person's component on day t.

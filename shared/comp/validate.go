@@ -42,7 +42,7 @@ func byComponentID(p *Plan, list ValidationErrors) ValidationErrors {
 // CheckConfig loads the comp configuration folder (see LoadConfig) and
 // validates all of it together: every plan (known reports whether a KPI
 // exists), the assignments against the plans' ids, versions and dates, and
-// the adjustments. Every problem of every file is returned at once as
+// the adjustments and quota records. Every problem of every file is returned at once as
 // ValidationErrors; nothing should be computed when it fails.
 func CheckConfig(fsys fs.FS, known func(name string) bool) (*Config, error) {
 	cfg, err := LoadConfig(fsys)
@@ -70,6 +70,7 @@ func ValidateConfig(cfg *Config, known func(name string) bool) error {
 	if cfg.Assignments != nil {
 		all = append(all, ValidateAssignments(cfg.Assignments, cfg.Plans)...)
 	}
+	all = append(all, ValidateQuotas(cfg.Quotas, cfg.Plans)...)
 	if len(all) > 0 {
 		return all
 	}
