@@ -305,13 +305,23 @@ func (r *objectRun) splitError(rec Record, header []string) error {
 	if header == nil {
 		fe.ID, _ = crm.RawString(rec.Raw, "Id")
 	} else if len(header) > 0 && header[0] == "Id" {
-		// Ids never hold a comma or a quote: the row's first cell is its Id.
-		fe.ID, _, _ = strings.Cut(string(rec.Raw), ",")
+		fe.ID = leadingCell(rec.Raw, 0)
 	}
 	if id, err := crm.NormalizeID(fe.ID); err == nil {
 		fe.ID = id
 	}
 	return fe
+}
+
+// leadingCell reads cell i of a CSV row that could not be split, for the
+// first cells only: the Id and SystemModstamp lead every pull's SELECT and
+// never hold a comma or a quote, so a naive split reaches them intact.
+func leadingCell(raw []byte, i int) string {
+	cells := strings.SplitN(string(raw), ",", i+2)
+	if i >= len(cells) {
+		return ""
+	}
+	return strings.Trim(cells[i], `"`)
 }
 
 func (r *objectRun) pullUpserts(ctx context.Context, win window, bulk bool) error {

@@ -154,6 +154,8 @@ func (r *objectRun) noteReject(fe *crm.FieldError, rec Record, header []string) 
 		stampText, _ = crm.RawString(rec.Raw, "SystemModstamp")
 	} else if i := slices.Index(header, "SystemModstamp"); i >= 0 && i < len(rec.Cells) {
 		stampText = rec.Cells[i]
+	} else if i == 1 && rec.Cells == nil {
+		stampText = leadingCell(rec.Raw, 1)
 	}
 	stamp := int64(-1)
 	if t, err := crm.ParseDateTime(stampText); err == nil {
@@ -191,7 +193,9 @@ func (r *objectRun) noteMerged(id []byte, stamp int64) {
 func (r *objectRun) rereadStuck(ctx context.Context) error {
 	var ids []string
 	for _, s := range r.stuck.prev {
-		if s.ID != "" {
+		// An Id the window already brought back bad tonight has nothing
+		// new to say.
+		if _, again := r.stuck.rejected[s.ID]; s.ID != "" && !again {
 			ids = append(ids, s.ID)
 		}
 	}
