@@ -7,7 +7,10 @@
 // logical types come from here and nowhere else.
 package crm
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // FieldType is the lake's logical type for a CRM field.
 type FieldType int
@@ -74,6 +77,47 @@ type Object struct {
 	// need an Id-set comparison to see hard deletes.
 	SoftDelete bool
 	Fields     []Field
+	// Optional objects may be missing from an org (a feature not enabled,
+	// a custom object); the extract skips them with a warning. A required
+	// object the org lacks stops the extract before anything is pulled.
+	Optional bool
+	// Custom marks an object added by configuration (not in the code's
+	// registry).
+	Custom bool
+	// Cursor is the datetime field of the incremental window; "" means
+	// SystemModstamp, which every replicable object has.
+	Cursor string
+	// Extras are fields added by configuration beyond Fields; AllFields
+	// takes every field the org's describe lists. Both are resolved per
+	// run against the describe (extract), so Fields stays the columns the
+	// KPI engine and comp may rely on.
+	Extras    []Extra
+	AllFields bool
+}
+
+// Extra is a field added by configuration.
+type Extra struct {
+	Name   string    // the org's API name, e.g. "ARR__c"
+	Column string    // lake column; "" = ColumnName(Name)
+	Type   FieldType // meaningful when TypeSet; else the describe's type
+	// TypeSet says Type was configured; otherwise it comes from describe.
+	TypeSet bool
+}
+
+// CursorField is the field the incremental window filters on.
+func (o *Object) CursorField() string {
+	if o.Cursor == "" {
+		return "SystemModstamp"
+	}
+	return o.Cursor
+}
+
+// WithFields returns a copy of o with fields appended (the per-run view of
+// an object with its extra fields).
+func (o *Object) WithFields(fields ...Field) *Object {
+	c := *o
+	c.Fields = append(slices.Clip(slices.Clone(o.Fields)), fields...)
+	return &c
 }
 
 // Field returns the field with the given Salesforce name.
@@ -115,11 +159,23 @@ var (
 )
 
 func object(name string, softDelete bool, fields ...Field) *Object {
+	return &Object{Name: name, SoftDelete: softDelete, Fields: append(BaseFields(softDelete), fields...)}
+}
+
+// BaseFields are the columns every object starts with: Id, SystemModstamp,
+// CreatedDate and, with soft delete, IsDeleted.
+func BaseFields(softDelete bool) []Field {
 	base := []Field{idField, modstampField, createdField}
 	if softDelete {
 		base = append(base, deletedField)
 	}
-	return &Object{Name: name, SoftDelete: softDelete, Fields: append(base, fields...)}
+	return base
+}
+
+// optional marks an object the org may lack.
+func optional(o *Object) *Object {
+	o.Optional = true
+	return o
 }
 
 func f(name, col string, t FieldType) Field { return Field{Name: name, Column: col, Type: t} }
@@ -136,7 +192,20 @@ func ref(name, col string) Field { return Field{Name: name, Column: col, Type: I
 // The objects Venn extracts, in dependency order (a later object refers to
 // earlier ones). Custom fields (…__c) are those of a standard B2B org that
 // tracks funnel dates on the lead and segment/region on the account; the KPI
-// configuration names which of them mean what.
+// configuration names which of them mean what, and an org that names them
+// otherwise says so in the extract configuration (NewRegistry).
+//
+// Required objects are what the KPI engine and comp cannot do without:
+// User (owners, teams, payees), Account (segment and region of deals),
+// Contact (the people campaign touches and contact roles point at),
+// Lead (the funnel), Campaign and CampaignMember (touches and
+// attribution), Opportunity (bookings, pipeline, comp credit). Every
+// Salesforce edition has them, so their absence means the integration user
+// cannot see them: the extract stops at start. Optional objects depend on a
+// feature or an edition: OpportunitySplit (Splits enabled),
+// OpportunityHistory (stage history; the stage-history KPIs stay empty),
+// OpportunityContactRole (contact-role attribution falls back to the lead),
+// Task (response-time KPIs stay empty).
 var (
 	User = object("User", false,
 		req(f("Name", "name", Text)),
@@ -218,27 +287,27 @@ var (
 		ref("CampaignId", "campaign_id"),
 		f("Probability", "probability", Percent),
 	)
-	OpportunityContactRole = object("OpportunityContactRole", true,
+	OpportunityContactRole = optional(object("OpportunityContactRole", true,
 		req(f("OpportunityId", "opportunity_id", ID)),
 		req(f("ContactId", "contact_id", ID)),
 		f("Role", "role", Picklist),
 		f("IsPrimary", "is_primary", Bool),
-	)
+	))
 	// OpportunityHistory is Salesforce's stage history: one row per change
 	// of stage, amount or close date. It is append-only.
-	OpportunityHistory = object("OpportunityHistory", true,
+	OpportunityHistory = optional(object("OpportunityHistory", true,
 		req(f("OpportunityId", "opportunity_id", ID)),
 		req(f("StageName", "stage_name", Picklist)),
 		f("Amount", "amount", Currency),
 		f("CloseDate", "close_date", Date),
-	)
-	OpportunitySplit = object("OpportunitySplit", false,
+	))
+	OpportunitySplit = optional(object("OpportunitySplit", false,
 		req(f("OpportunityId", "opportunity_id", ID)),
 		req(ref("SplitOwnerId", "split_owner_id")),
 		req(f("SplitPercentage", "split_percentage", Percent)),
 		ref("SplitTypeId", "split_type_id"),
-	)
-	Task = object("Task", true,
+	))
+	Task = optional(object("Task", true,
 		f("WhoId", "who_id", ID),
 		f("WhatId", "what_id", ID),
 		req(ref("OwnerId", "owner_id")),
@@ -246,18 +315,8 @@ var (
 		f("Type", "type", Picklist),
 		req(f("Status", "status", Picklist)),
 		f("ActivityDate", "activity_date", Date),
-	)
+	))
 )
 
 // Objects lists every extracted object in dependency order.
 var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task}
-
-// Lookup returns the object with the given Salesforce name.
-func Lookup(name string) (*Object, error) {
-	for _, o := range Objects {
-		if o.Name == name {
-			return o, nil
-		}
-	}
-	return nil, fmt.Errorf("unknown CRM object %q", name)
-}
