@@ -60,9 +60,13 @@ type Config struct {
 	BulkThreshold int64
 	// Overlap (EXTRACT_OVERLAP, a Go duration): subtracted from each
 	// watermark (0: the extract's default, 10 minutes).
-	Overlap     time.Duration
-	S3PathStyle bool // S3_PATH_STYLE=true for S3-compatible local servers
-	LogLevel    slog.Level
+	Overlap time.Duration
+	// ExtractConfig (EXTRACT_CONFIG) is the path of the extract
+	// configuration file (field mapping, extra fields and objects, delete
+	// reconciliation; docs/org-setup.md); "" = the embedded default.
+	ExtractConfig string
+	S3PathStyle   bool // S3_PATH_STYLE=true for S3-compatible local servers
+	LogLevel      slog.Level
 	// Now (VENN_NOW, RFC 3339) pins the job clock for tests and replays of
 	// a past night: the clock starts at Now when the process starts and
 	// advances with the wall clock, so run IDs stay unique per run. Zero:
@@ -82,6 +86,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LakeBucket: getenv("LAKE_BUCKET"), LakePrefix: getenv("LAKE_PREFIX"), ResultsTable: getenv("RESULTS_TABLE"),
 		KMSKeyID: getenv("KMS_KEY_ID"), CRMSecretARN: getenv("CRM_SECRET_ARN"), PIISecretARN: getenv("PII_SECRET_ARN"),
 		S3PathStyle: getenv("S3_PATH_STYLE") == "true", GlueDatabase: getenv("GLUE_DATABASE"),
+		ExtractConfig: getenv("EXTRACT_CONFIG"),
 	}
 	var errs []error
 	if c.LakeBucket == "" {
@@ -177,6 +182,16 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		CompConfig:     compconfig.FS(),
 		TempDir:        os.TempDir(),
 		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap},
+	}
+	if c.ExtractConfig != "" {
+		// Bad configuration is rejected before anything is computed.
+		data, err := os.ReadFile(c.ExtractConfig)
+		if err != nil {
+			return nil, nil, fmt.Errorf("EXTRACT_CONFIG: %w", err)
+		}
+		if env.ExtractOptions.Org, err = extract.LoadOrgConfig(c.ExtractConfig, data); err != nil {
+			return nil, nil, err
+		}
 	}
 	if c.GlueDatabase != "" {
 		cl.Glue = glue.NewFromConfig(awsCfg, func(o *glue.Options) { o.Retryer = gluecatalog.Retryer() })

@@ -70,7 +70,10 @@ type Source interface {
 	// calls fn with each CSV record (a malformed row with Err set). A
 	// failed job must return an error, never "success, 0 records".
 	BulkQuery(ctx context.Context, soql string, all bool, fn func(header []string, rec Record) error) (Stats, error)
-	// Describe lists the object's field names as the org has them now.
+	// Describe lists the object's field names as the org has them now. An
+	// object the org lacks is an error wrapping ErrNotInOrg, one the user
+	// may not read ErrNoAccess. (A Source may also be a FieldDescriber and
+	// a DeletedLister: see describe.go and deletes.go.)
 	Describe(ctx context.Context, object string) ([]string, error)
 }
 
@@ -99,8 +102,14 @@ type Backfill struct {
 
 // Config is one extract run.
 type Config struct {
-	// Objects to extract, in order; nil means crm.Objects.
+	// Registry is the org's objects and field names (the extract
+	// configuration's); nil means crm.Default.
+	Registry *crm.Registry
+	// Objects to extract, in order; nil means every object of Registry.
 	Objects []*crm.Object
+	// Deletes say when live Ids are reconciled (zero: 15-day Recycle
+	// Bin, weekly reconciliation).
+	Deletes DeleteOptions
 	// Night is the snapshot partition date (dt, UTC); zero means the UTC
 	// date of Deps.Now().
 	Night time.Time
@@ -136,9 +145,13 @@ type Config struct {
 }
 
 func (c Config) withDefaults(now time.Time) Config {
-	if c.Objects == nil {
-		c.Objects = crm.Objects
+	if c.Registry == nil {
+		c.Registry = crm.Default
 	}
+	if c.Objects == nil {
+		c.Objects = c.Registry.Objects
+	}
+	c.Deletes = c.Deletes.withDefaults()
 	if c.Night.IsZero() {
 		c.Night = now
 	}
@@ -208,13 +221,17 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 	}
 	sum := Summary{RunID: cfg.RunID, Night: lake.DateString(cfg.Night)}
 	log := d.Logger.With("job", "extract", "run_id", cfg.RunID, "dt", sum.Night)
+	desc, skipped, err := preflight(ctx, d.Source, cfg.Objects, log)
+	if err != nil {
+		return sum, err
+	}
 	var errs []error
 	for _, o := range cfg.Objects {
 		if err := checkDeadline(ctx, d.Wall, cfg.DeadlineMargin); err != nil {
 			errs = append(errs, fmt.Errorf("stopped before %s: %w; committed: %s", o.Name, err, sum.committed()))
 			break
 		}
-		r := &objectRun{d: d, cfg: cfg, o: o, runStart: start, log: log.With("object", o.Name)}
+		r := &objectRun{d: d, cfg: cfg, o: o, runStart: start, log: log.With("object", o.Name), desc: desc[o.Name], skipped: skipped[o.Name]}
 		objSum, err := r.run(ctx)
 		objSum.Duration = d.Now().Sub(r.began)
 		sum.Objects = append(sum.Objects, objSum)

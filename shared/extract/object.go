@@ -31,9 +31,11 @@ type objectRun struct {
 	runStart time.Time
 	log      *slog.Logger
 	began    time.Time
+	desc     described      // the preflight's describe of o
+	skipped  bool           // optional and not in the org
+	latest   *lake.Manifest // the latest snapshot before tonight's (nil: none)
 
-	view     *crm.Object // o with removed fields made optional
-	selected []string    // Salesforce fields in the SELECT
+	selected []string // Salesforce fields in the SELECT
 	newField []string
 	removed  []string
 
@@ -75,64 +77,27 @@ func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
 	return r.sum, err
 }
 
-// describe selects the registry fields the org still has and records drift.
-// Neither a new nor a missing field fails the run; the identity and stamps
-// must exist.
-func (r *objectRun) describe(ctx context.Context) error {
-	names, err := r.d.Source.Describe(ctx, r.o.Name)
-	if err != nil {
-		return fmt.Errorf("describe: %w", err)
-	}
-	present := make(map[string]bool, len(names))
-	for _, n := range names {
-		present[n] = true
-	}
-	view := *r.o
-	view.Fields = slices.Clone(r.o.Fields)
-	for i, f := range view.Fields {
-		if present[f.Name] {
-			r.selected = append(r.selected, f.Name)
-			continue
-		}
-		if i < 3 { // Id, SystemModstamp, CreatedDate
-			return fmt.Errorf("describe: the org has no %s.%s; cannot extract without it", r.o.Name, f.Name)
-		}
-		r.removed = append(r.removed, f.Name)
-		view.Fields[i].Required = false
-	}
-	for _, n := range names {
-		if _, ok := r.o.Field(n); !ok {
-			r.newField = append(r.newField, n)
-		}
-	}
-	if len(r.newField) > 0 || len(r.removed) > 0 {
-		r.log.Warn("describe drift", "new_fields", r.newField, "removed_fields", r.removed)
-	}
-	r.view = &view
-	r.dec = crm.NewDecoder(r.view)
-	r.dec.Currencies, _ = crm.NewCurrencies(r.cfg.Currencies) // validated with the config
-	// Deletions carry only the identity and stamps.
-	r.tombDec = crm.NewDecoder(&crm.Object{Name: r.o.Name, Fields: r.o.Fields[:3]})
-	return nil
-}
-
-// window is the SystemModstamp range of a pull.
+// window is the cursor (SystemModstamp) range of a pull.
 type window struct {
 	from, to time.Time // from zero = unbounded
+	cursor   string    // the object's cursor field
 }
 
 func (w window) where() string {
 	var c []string
 	if !w.from.IsZero() {
-		c = append(c, "SystemModstamp >= "+soqlTime(w.from))
+		c = append(c, w.cursor+" >= "+soqlTime(w.from))
 	}
-	c = append(c, "SystemModstamp < "+soqlTime(w.to))
+	c = append(c, w.cursor+" < "+soqlTime(w.to))
 	return strings.Join(c, " AND ")
 }
 
 func (r *objectRun) extract(ctx context.Context) error {
-	if err := r.describe(ctx); err != nil {
-		return err
+	if r.skipped {
+		return r.skip(ctx)
+	}
+	if r.desc.err != nil {
+		return r.desc.err
 	}
 	dt := lake.DateString(r.cfg.Night)
 	snapPart := lake.SnapshotPartition(r.o.Name, dt)
@@ -145,23 +110,33 @@ func (r *objectRun) extract(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var base *lake.Manifest
-	if !r.cfg.FullResync {
-		base, err = lake.LatestSnapshot(ctx, r.d.Blob, r.o.Name, r.cfg.Night)
-		if err != nil && !errors.Is(err, lake.ErrNoSnapshot) {
-			return err
-		}
+	// The latest snapshot is the merge base (unless resyncing) and, in any
+	// case, the schema tonight's must keep.
+	latest, err := lake.LatestSnapshot(ctx, r.d.Blob, r.o.Name, r.cfg.Night)
+	if err != nil && !errors.Is(err, lake.ErrNoSnapshot) {
+		return err
+	}
+	if latest != nil && latest.Mode == string(ModeSkipped) {
+		latest = nil // the object was absent: nothing to merge or keep
+	}
+	r.latest = latest
+	base := latest
+	if r.cfg.FullResync {
+		base = nil
+	}
+	if err := r.describe(r.desc.fields, latest); err != nil {
+		return err
 	}
 
 	// Choose the window and mode.
-	win := window{to: r.runStart}
+	win := window{to: r.runStart, cursor: r.o.CursorField()}
 	r.sum.Mode = ModeFull
 	switch {
 	case r.cfg.Backfill != nil:
 		if base == nil {
 			return errors.New("backfill needs a committed snapshot to merge into; run a full resync first")
 		}
-		win = window{from: r.cfg.Backfill.From, to: minTime(r.cfg.Backfill.To, r.runStart)}
+		win = window{from: r.cfg.Backfill.From, to: minTime(r.cfg.Backfill.To, r.runStart), cursor: win.cursor}
 		r.sum.Mode = ModeBackfill
 	case base != nil && (prevWM.version > 0 || base.Watermark != nil):
 		// Merge what changed since the older of the two cursors: the
@@ -209,14 +184,14 @@ func (r *objectRun) extract(ctx context.Context) error {
 			return err
 		}
 	}
-	var alive map[string]struct{}
-	if !r.o.SoftDelete && base != nil {
-		if alive, err = r.pullIDs(ctx); err != nil {
+	var del *deletions
+	if base != nil {
+		if del, err = r.findDeletes(ctx, base.CommittedAt); err != nil {
 			return err
 		}
 	}
 
-	m, err := r.merge(ctx, base, alive, dt)
+	m, err := r.merge(ctx, base, del, dt)
 	if err != nil {
 		return err
 	}
@@ -227,6 +202,16 @@ func (r *objectRun) extract(ctx context.Context) error {
 		return err
 	}
 	r.sum.Committed, r.sum.Manifest = true, m.Key()
+	// A full pull or an Id list is a complete view of the org's records.
+	if base == nil || del.alive != nil {
+		reason := r.sum.Reconciled
+		if base == nil {
+			reason = "full pull"
+		}
+		if err := recordReconciliation(ctx, r.d.Store, r.o.Name, Reconciliation{At: r.runStart, RunID: r.cfg.RunID, Reason: reason}); err != nil {
+			return fmt.Errorf("snapshot committed as %s but %w", m.Key(), err)
+		}
+	}
 
 	// The stuck list before the watermark: a crash between the two reads
 	// the window again and finds the same rejects.
@@ -402,7 +387,7 @@ func (r *objectRun) pullIDs(ctx context.Context) (map[string]struct{}, error) {
 // merge streams the previous snapshot (sorted by Id) against the sorted,
 // deduplicated changes, writing change files and tonight's snapshot (also
 // sorted by Id), and returns the manifest to commit.
-func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[string]struct{}, dt string) (*lake.Manifest, error) {
+func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, del *deletions, dt string) (*lake.Manifest, error) {
 	it, err := r.sort.iterate()
 	if err != nil {
 		return nil, err
@@ -447,6 +432,10 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 		op := entryOp(change)
 		r.noteMerged(entryID(change), chRow.Modstamp())
 		written++
+		if op == opUpsert && del.deleted(&chRow) {
+			op = opDelete // changed, then removed from the org before tonight's Id list
+			r.sum.ReconcileDeletes++
+		}
 		unchanged := op == opUpsert && b != nil && slices.Equal(b.Values, chRow.Values)
 		if unchanged {
 			unchangedN++
@@ -491,11 +480,10 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 			if change != nil && string(entryID(change)) == id {
 				return applyChange(b)
 			}
-			if alive != nil {
-				if _, ok := alive[id]; !ok {
-					counts.Deletes++
-					return chW.Write(b, lake.OpDelete)
-				}
+			if del.deleted(b) {
+				counts.Deletes++
+				r.sum.ReconcileDeletes++
+				return chW.Write(b, lake.OpDelete)
 			}
 			return writeSnap(b)
 		})
@@ -539,6 +527,7 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, alive map[st
 		RunID:         r.cfg.RunID,
 		SchemaVersion: snapSchema.Version,
 		Schema:        snapSchema.Columns(),
+		SchemaHistory: schemaHistory(r.latest, dt, snapSchema.Version, snapSchema.Columns(), r.removed),
 		Files:         snapFiles,
 		Rows:          rows,
 		FieldsPresent: r.selected,

@@ -17,6 +17,7 @@ const (
 	ModeIncremental Mode = "incremental" // REST query since the watermark
 	ModeBulk        Mode = "bulk"        // Bulk API 2.0 (above BulkThreshold)
 	ModeBackfill    Mode = "backfill"    // an explicit SystemModstamp range
+	ModeSkipped     Mode = "skipped"     // an optional object the org lacks
 )
 
 // ObjectSummary is one object's outcome.
@@ -62,6 +63,15 @@ type ObjectSummary struct {
 	Watermark     time.Time
 	Duration      time.Duration
 	Err           string // why the object failed, if it did
+	// Notes are what the run did not take as configured: "skipped: not in
+	// org", a mapped field the org lacks (with the KPIs it leaves empty),
+	// an extra field skipped, why live Ids were reconciled.
+	Notes []string
+	// Reconciled says why the object's live Ids were compared with the
+	// snapshot tonight ("" = not); ReconcileDeletes counts the records it
+	// removed (also counted in Deletes).
+	Reconciled       string
+	ReconcileDeletes int64
 }
 
 // Summary is a run's outcome, per object and in total.
@@ -98,10 +108,22 @@ func (s Summary) Totals() ObjectSummary {
 		t.Pages += o.Pages
 		t.Retries += o.Retries
 		t.Requests += o.Requests
-		t.Committed = t.Committed && o.Committed
+		t.ReconcileDeletes += o.ReconcileDeletes
+		t.Committed = t.Committed && (o.Committed || o.Mode == ModeSkipped)
 	}
 	t.Duration = s.Duration
 	return t
+}
+
+// Skipped counts the optional objects skipped as not in the org.
+func (s Summary) Skipped() int {
+	n := 0
+	for _, o := range s.Objects {
+		if o.Mode == ModeSkipped {
+			n++
+		}
+	}
+	return n
 }
 
 func (s Summary) committed() string {
@@ -137,6 +159,10 @@ func (s Summary) WriteTable(w io.Writer) error {
 		if fields != "" {
 			notes = append(notes, fields)
 		}
+		if o.Reconciled != "" {
+			notes = append(notes, fmt.Sprintf("ids reconciled (%s): %d deleted", o.Reconciled, o.ReconcileDeletes))
+		}
+		notes = append(notes, o.Notes...)
 		if o.Conflicts > 0 {
 			notes = append(notes, fmt.Sprintf("%d same-stamp conflicts", o.Conflicts))
 		}

@@ -53,6 +53,21 @@ type Column struct {
 	Name     string `json:"name"`
 	Type     string `json:"type"`
 	Required bool   `json:"required,omitempty"`
+	// Field and Kind (CRM snapshots) are the org field behind the column
+	// and its crm.FieldType name, so a later run can keep a column whose
+	// field the org dropped as a null column of the same type.
+	Field string `json:"field,omitempty"`
+	Kind  string `json:"kind,omitempty"`
+}
+
+// SchemaChange is one entry of a partition's schema history: the night the
+// snapshot's column set changed, the new version and the columns added
+// and removed (removed: the org dropped the field; the column stays, null).
+type SchemaChange struct {
+	Dt      string   `json:"dt"`
+	Version string   `json:"schema_version"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
 }
 
 // Counts are a commit's record counts.
@@ -76,6 +91,10 @@ type Manifest struct {
 	Supersedes    string   `json:"supersedes,omitempty"`
 	SchemaVersion string   `json:"schema_version"`
 	Schema        []Column `json:"schema"`
+	// SchemaHistory lists every change of the object's snapshot schema up
+	// to this commit, oldest first, carried forward from the previous
+	// snapshot (CRM snapshots; empty while the schema never changed).
+	SchemaHistory []SchemaChange `json:"schema_history,omitempty"`
 	Files         []File   `json:"files"`
 	Rows          int64    `json:"rows"`
 	// Watermark is the newest SystemModstamp the snapshot reflects (UTC).

@@ -158,7 +158,7 @@ func SchemaVersion(o *crm.Object) string {
 func (s *ObjectSchema) Columns() []Column {
 	out := make([]Column, 0, len(s.Object.Fields)+1)
 	for _, f := range s.Object.Fields {
-		out = append(out, Column{Name: f.Column, Type: logicalName(f.Type), Required: required(f)})
+		out = append(out, Column{Name: f.Column, Type: logicalName(f.Type), Required: required(f), Field: f.Name, Kind: f.Type.String()})
 	}
 	if s.Changes {
 		out = append(out, Column{Name: OpColumn, Type: "string", Required: true})

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/results"
@@ -62,4 +63,8 @@ func runID(t time.Time) string { return t.UTC().Format("20060102T150405.000000Z"
 type ExtractOptions struct {
 	BulkThreshold int64         // pending changes above which Bulk API 2.0 is used
 	Overlap       time.Duration // subtracted from each watermark
+	// Org is the extract configuration: the org's field names, extra
+	// fields and objects, delete reconciliation (nil: the embedded
+	// default, shared/config/extract/default.yaml).
+	Org *extract.OrgConfig
 }

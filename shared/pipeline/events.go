@@ -94,7 +94,9 @@ func (e Event) validate() error {
 			return bad("mode", fmt.Sprintf("%q is not nightly, full_resync or backfill", e.Mode))
 		}
 		for _, o := range e.Objects {
-			if _, err := crm.Lookup(o); err != nil {
+			// A custom object (…__c) is checked against the extract
+			// configuration when the job runs.
+			if _, err := crm.Lookup(o); err != nil && !strings.HasSuffix(o, "__c") {
 				return bad("objects", err.Error())
 			}
 		}

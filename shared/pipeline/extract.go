@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/lake"
 )
@@ -13,7 +12,13 @@ import (
 // Extract runs the nightly extract for an extract event.
 func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extract.Summary, error) {
 	now := e.now()
+	org := e.ExtractOptions.Org
+	if org == nil {
+		org = extract.DefaultOrgConfig()
+	}
 	cfg := extract.Config{
+		Registry:      org.Registry,
+		Deletes:       org.Deletes,
 		Night:         now,
 		FullResync:    ev.Mode == ModeFullResync,
 		PII:           e.PII,
@@ -23,7 +28,7 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		Overlap:       e.ExtractOptions.Overlap,
 	}
 	for _, name := range ev.Objects {
-		o, err := crm.Lookup(name)
+		o, err := org.Registry.Lookup(name)
 		if err != nil {
 			return extract.Summary{}, err
 		}

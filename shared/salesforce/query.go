@@ -252,6 +252,11 @@ type DescribeField struct {
 	Label    string `json:"label"`
 	Nillable bool   `json:"nillable"`
 	Custom   bool   `json:"custom"`
+	// Precision and Scale are a number field's digits; Scale is nil when
+	// the describe does not give it.
+	Precision int  `json:"precision"`
+	Scale     *int `json:"scale"`
+	Length    int  `json:"length"`
 }
 
 // Field returns the named field.
