@@ -95,8 +95,8 @@ type Manifest struct {
 	// to this commit, oldest first, carried forward from the previous
 	// snapshot (CRM snapshots; empty while the schema never changed).
 	SchemaHistory []SchemaChange `json:"schema_history,omitempty"`
-	Files         []File   `json:"files"`
-	Rows          int64    `json:"rows"`
+	Files         []File         `json:"files"`
+	Rows          int64          `json:"rows"`
 	// Watermark is the newest SystemModstamp the snapshot reflects (UTC).
 	Watermark *time.Time `json:"watermark,omitempty"`
 	// Previous is the manifest this snapshot was merged from (yesterday's
