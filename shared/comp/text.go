@@ -3,6 +3,7 @@ package comp
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/venn-revops/venn/shared/money"
@@ -61,6 +62,17 @@ func (s *Statement) WriteText(w io.Writer) error {
 			bonusOnly++ // no commission component of the plan pays this kind of credit
 		}
 	}
+	// Close order, the order marginal tiers fill in.
+	sort.SliceStable(paid, func(i, j int) bool {
+		a, c := paid[i], paid[j]
+		if a.CloseDate != c.CloseDate {
+			return a.CloseDate < c.CloseDate
+		}
+		if a.DealID != c.DealID {
+			return a.DealID < c.DealID
+		}
+		return a.Via < c.Via
+	})
 	if len(paid) > 0 {
 		b.WriteString("\nCommission per deal (what each deal earned; a clawback takes back what it was paid):\n")
 		for _, c := range paid {

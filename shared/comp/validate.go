@@ -69,12 +69,30 @@ func ValidateConfig(cfg *Config, known func(name string) bool) error {
 	asValidation(&all, Validate(cfg.Plans, known))
 	if cfg.Assignments != nil {
 		all = append(all, ValidateAssignments(cfg.Assignments, cfg.Plans)...)
+		all = append(all, validateQuotaPeople(cfg.Quotas, cfg.Assignments)...)
 	}
 	all = append(all, ValidateQuotas(cfg.Quotas, cfg.Plans)...)
 	if len(all) > 0 {
 		return all
 	}
 	return nil
+}
+
+// validateQuotaPeople checks that each quota record's person has an entry
+// in the assignments (the roster is checked at run time, when it is known;
+// ValidateQuotas checks the components).
+func validateQuotaPeople(quotas []Quota, a *Assignments) ValidationErrors {
+	e := &errs{file: "quotas.yaml"}
+	assigned := map[string]bool{}
+	for _, pa := range a.People {
+		assigned[pa.Person] = true
+	}
+	for i, q := range quotas {
+		if q.Person != "" && !assigned[q.Person] {
+			e.add(fmt.Sprintf("quotas[%d].person", i), "%s has no entry in %s: a quota for someone on no plan", q.Person, a.File)
+		}
+	}
+	return e.list
 }
 
 func dedupe(list ValidationErrors) ValidationErrors {
