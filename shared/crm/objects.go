@@ -271,6 +271,7 @@ var (
 		req(f("Status", "status", Picklist)),
 		f("HasResponded", "has_responded", Bool),
 		f("FirstRespondedDate", "first_responded_date", Date),
+		f("Touch_Date__c", "touch_date", DateTime),
 	)
 	Opportunity = object("Opportunity", true,
 		req(f("Name", "name", Text)),

@@ -62,6 +62,7 @@ type CampaignMember struct {
 	ContactID          string `parquet:"contact_id,optional"`
 	HasResponded       bool   `parquet:"has_responded,optional"`
 	FirstRespondedDate *int32 `parquet:"first_responded_date,optional,date"`
+	TouchDate          *int64 `parquet:"touch_date,optional,timestamp(microsecond)"` // Touch_Date__c
 }
 
 // Opportunity is the projection of the Opportunity snapshot.
