@@ -10,76 +10,100 @@ import (
 	"github.com/venn-revops/venn/shared/money"
 )
 
-// allocInt must give exactly money.Allocate's cents for every weight shape
-// attribution uses (positional decimals scaled by a count, 18-place decay
-// weights, zeros) and for rounding ties at Allocate's 16th place.
-func TestAllocIntMatchesAllocate(t *testing.T) {
+// Under largest_remainder, splitCents must give exactly money.Allocate's
+// cents (an independent decimal implementation of the same rule) for the
+// weight shapes attribution uses: positional units scaled by a count,
+// decay weights in 2⁻⁴⁰, equal weights, zeros, clawbacks.
+func TestSplitCentsMatchesAllocate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20261123, 7))
-	d := decimal.RequireFromString
-	tests := []struct {
-		cents   int64
-		weights []decimal.Decimal
-	}{
-		{1, []decimal.Decimal{d("1"), d("19999999999999999")}},              // share 0.5e-16 exactly: rounds up
-		{3, []decimal.Decimal{d("1"), d("19999999999999999")}},              // 1.5e-16
-		{1, []decimal.Decimal{d("2"), d("19999999999999998")}},              // 1e-16
-		{100, []decimal.Decimal{d("0.4"), d("0"), d("0.2"), d("0.4")}},      // W-shaped with an empty slot
-		{101, []decimal.Decimal{d("0.3"), d("0.3"), d("0.3")}},              // equal remainders: earliest first
-		{-101, []decimal.Decimal{d("0.3"), d("0.6"), d("0.3")}},             // a clawback
-		{7, []decimal.Decimal{d("1e2"), d("0.000000000000000001"), d("5")}}, // exponents far apart
-		{999_999_999_999_99, []decimal.Decimal{d("0.333333333333333333"), d("0.666666666666666667"), d("0.5")}},
-	}
-	decay := func() decimal.Decimal {
-		x, _ := decimal.NewFromFloat(0.5).PowWithPrecision(decimal.NewFromInt(rng.Int64N(400)).Div(decimal.NewFromInt(1+rng.Int64N(90))), decayPlaces)
-		return x
-	}
-	positional := []decimal.Decimal{d("0"), d("0.1"), d("0.2"), d("0.3"), d("0.4"), d("0.5"), d("0.15")}
-	for range 3000 {
+	var rem []uint64
+	for k := range 5000 {
 		n := 1 + rng.IntN(12)
-		w := make([]decimal.Decimal, n)
+		w := make([]uint64, n)
 		for i := range w {
-			switch rng.IntN(3) {
-			case 0:
-				w[i] = decay()
-			default:
-				w[i] = positional[rng.IntN(len(positional))].Mul(decimal.NewFromInt(1 + rng.Int64N(9)))
+			switch k % 3 {
+			case 0: // positional: 0.1 … 0.5 in 10⁻⁹, some scaled by a middle count
+				w[i] = uint64(rng.IntN(6)) * 100_000_000 * uint64(1+rng.IntN(3))
+			case 1: // decay
+				w[i] = uint64(rng.Int64N(1 << 40))
+			default: // even
+				w[i] = 1
 			}
 		}
 		cents := rng.Int64N(2e12) - 1e12
-		if rng.IntN(4) == 0 {
+		if k%7 == 0 {
 			cents = rng.Int64N(200) - 100
 		}
-		tests = append(tests, struct {
-			cents   int64
-			weights []decimal.Decimal
-		}{cents, w})
-	}
-	used := 0
-	for _, tt := range tests {
-		want, err := allocateCents(money.FromCents(tt.cents), tt.weights, make([]int64, len(tt.weights)))
-		got := make([]int64, len(tt.weights))
-		if !allocInt(tt.cents, tt.weights, got) {
-			if err == nil && !slices.ContainsFunc(tt.weights, func(w decimal.Decimal) bool { return w.NumDigits() > 18 }) {
-				t.Errorf("%d cents by %v: declined, Allocate gives %v", tt.cents, tt.weights, want)
+		dw := make([]decimal.Decimal, n)
+		for i, x := range w {
+			dw[i] = decimal.NewFromUint64(x)
+		}
+		got := make([]int64, n)
+		ok := splitCents(cents, w, RoundLargestRemainder, got, &rem)
+		parts, err := money.Allocate(money.FromCents(cents), dw)
+		if !ok {
+			if err == nil {
+				t.Fatalf("%d cents by %v: splitCents refused, Allocate gives %v", cents, w, parts)
 			}
 			continue
 		}
-		used++
-		if err != nil {
-			t.Errorf("%d cents by %v: Allocate fails (%v), allocInt gives %v", tt.cents, tt.weights, err, got)
-			continue
+		want := make([]int64, n)
+		for i, p := range parts {
+			want[i] = money.Cents(p)
 		}
 		if !slices.Equal(got, want) {
-			t.Errorf("%d cents by %v: allocInt %v, Allocate %v", tt.cents, tt.weights, got, want)
+			t.Fatalf("%d cents by %v: splitCents %v, Allocate %v", cents, w, got, want)
 		}
 	}
-	if used < len(tests)*9/10 {
-		t.Errorf("allocInt took only %d of %d cases", used, len(tests))
+}
+
+// Hand-worked splits under both rules (docs/kpis.md §3 rule 10 has the
+// same examples).
+func TestSplitCentsRules(t *testing.T) {
+	cases := []struct {
+		name          string
+		cents         int64
+		w             []uint64
+		largest, half []int64
+	}{
+		// 1.01 over two equal touches: 50.5 each. Largest remainder: floors
+		// 50+50, the odd cent to the earlier. Half up: 51+51 = 102, one cent
+		// too many, taken from the largest share (tie: the earliest).
+		{"odd cent, two equal", 101, []uint64{1, 1}, []int64{51, 50}, []int64{50, 51}},
+		// 100.00 over three equal touches: 3333.33… each; largest remainder
+		// gives the leftover cent to the earliest; half up rounds all down
+		// and the cent goes to the largest share, the earliest.
+		{"thirds", 10000, []uint64{1, 1, 1}, []int64{3334, 3333, 3333}, []int64{3334, 3333, 3333}},
+		// 0.10 by W-shaped weights .3/.3/.3/.1 split to 10 cents: shares 3,3,3,1.
+		{"exact", 10, []uint64{3, 3, 3, 1}, []int64{3, 3, 3, 1}, []int64{3, 3, 3, 1}},
+		// 1.00 by 0.225, 0.225, 0.45, 0.1 (full path, FT, LC, OC+CW,
+		// middle): 22.5, 22.5, 45, 10. Largest remainder: floors 22+22+45+10
+		// = 99, the cent to the first .5 (FT). Half up: 23+23+45+10 = 101,
+		// one cent back from the largest share (OC+CW, 45 → 44).
+		{"full path", 100, []uint64{225, 225, 450, 100}, []int64{23, 22, 45, 10}, []int64{23, 23, 44, 10}},
+		// A clawback of −1.01 over two equal touches: the magnitude's split, negated.
+		{"clawback", -101, []uint64{1, 1}, []int64{-51, -50}, []int64{-50, -51}},
+		// Two touches, weights 1:2, 1.00: 33.33… and 66.66…
+		{"one to two", 100, []uint64{1, 2}, []int64{33, 67}, []int64{33, 67}},
+		// Zero weight gets nothing; one weighted touch takes all.
+		{"single weighted", 999, []uint64{0, 5, 0}, []int64{0, 999, 0}, []int64{0, 999, 0}},
 	}
-	// Declined: what Allocate rejects.
-	for _, w := range [][]decimal.Decimal{{d("0"), d("0")}, {d("1"), d("-1")}} {
-		if allocInt(100, w, make([]int64, len(w))) {
-			t.Errorf("%v: allocInt took weights Allocate rejects", w)
+	var rem []uint64
+	for _, c := range cases {
+		for _, r := range []struct {
+			rule Rounding
+			want []int64
+		}{{RoundLargestRemainder, c.largest}, {RoundHalfUpLargestShare, c.half}} {
+			got := make([]int64, len(c.w))
+			if !splitCents(c.cents, c.w, r.rule, got, &rem) {
+				t.Fatalf("%s %s: refused", c.name, r.rule)
+			}
+			if !slices.Equal(got, r.want) {
+				t.Errorf("%s %s: %v, want %v", c.name, r.rule, got, r.want)
+			}
 		}
+	}
+	if splitCents(100, []uint64{0, 0}, RoundLargestRemainder, make([]int64, 2), &rem) {
+		t.Error("zero weights: accepted")
 	}
 }

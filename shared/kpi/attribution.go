@@ -3,24 +3,17 @@ package kpi
 import (
 	"cmp"
 	"errors"
-	"fmt"
+	"math"
 	"slices"
 	"sync"
-
-	"github.com/shopspring/decimal"
-
-	"github.com/venn-revops/venn/shared/money"
 )
 
 // Attribution: each opportunity in the period's population (created in the
 // period → mktg_influenced_pipeline; won with a close date in the period →
-// mktg_influenced_bookings) has its amount split over its eligible touches
-// by every configured model, to the cent, with money.Allocate (largest
-// remainder; ties to the earlier touch). docs/kpis.md states every rule.
-
-// decayPlaces is the precision of time-decay weights; Allocate then makes
-// the parts sum exactly to the amount whatever the weights' rounding.
-const decayPlaces = 18
+// mktg_influenced_bookings) has its amount split over the touches its
+// model's window admits, to the cent, by every configured model
+// (splitCents: exact integer shares, leftover cents by the configured
+// rule). docs/kpis.md §3 states every rule.
 
 type attrKey struct {
 	kpi, model string
@@ -49,7 +42,7 @@ const (
 )
 
 // unattributed is the creditKey campaign of amounts no touch carries.
-// (Config.Attribution holds at most the six distinct Models, so a model
+// (Config.Attribution holds at most the seven distinct Models, so a model
 // index fits creditKey.model.)
 const unattributed = ^uint32(0)
 
@@ -73,95 +66,195 @@ func (e *engine) attrKeyOf(ck creditKey) attrKey {
 	return ak
 }
 
-// positionsOf returns the touch index of each position (-1 when missing).
-// Touches are sorted by time, then member Id.
-func positionsOf(o *opp) map[string]int {
-	ts := o.touches
-	n := len(ts)
-	pos := map[string]int{PosFirst: 0, PosLast: n - 1, PosOppCreation: -1, PosLeadCreation: -1}
-	for i, t := range ts {
-		if t.at <= o.created {
-			pos[PosOppCreation] = i
-		}
-		if o.hasLead && o.convEnd > 0 && t.at < o.convEnd {
-			pos[PosLeadCreation] = i
+// touchAt is a member's touch instant: the first non-null field of
+// attribution.touch_time (a date is its midnight UTC); false when every
+// listed field is null (the member is no touch).
+func (e *engine) touchAt(m *CampaignMember) (int64, bool) {
+	for _, f := range e.cfg.TouchTime {
+		switch f {
+		case TouchCreatedDate:
+			return m.CreatedDate, true
+		case TouchFirstResponded:
+			if m.FirstRespondedDate != nil {
+				return int64(*m.FirstRespondedDate) * dayMicros, true
+			}
+		case TouchCustomDate:
+			if m.TouchDate != nil {
+				return *m.TouchDate, true
+			}
 		}
 	}
-	return pos
+	return 0, false
+}
+
+// Position bits of a touch (several when positions coincide).
+const (
+	bitFirstTouch uint8 = 1 << iota
+	bitLeadCreation
+	bitOppCreation
+	bitClosedWon
+	bitMiddle
+)
+
+// positionLabels[mask] names a touch's positions in credit rows:
+// "first_touch+lead_creation", "middle", or "none" (in the window, outside
+// the model's span: weight 0).
+var positionLabels = func() [32]string {
+	var out [32]string
+	names := []string{PosFirstTouch, PosLeadCreation, PosOppCreation, PosClosedWon, PosMiddle}
+	for mask := range out {
+		var s string
+		for b, n := range names {
+			if mask&(1<<b) != 0 {
+				if s != "" {
+					s += "+"
+				}
+				s += n
+			}
+		}
+		if s == "" {
+			s = "none"
+		}
+		out[mask] = s
+	}
+	return out
+}()
+
+// posIdx is the touch index of each position among a model's admitted
+// touches (-1: missing).
+type posIdx struct{ ft, lc, oc, cw int }
+
+// positionsOf finds the positions among ts, sorted by (instant, member
+// Id): first_touch is the first; lead_creation the last at or before the
+// converted lead's CreatedDate; opp_creation the last at or before the
+// opportunity's CreatedDate; closed_won (window close only) the last
+// admitted.
+func positionsOf(ts []touch, o *opp, w Window) posIdx {
+	p := posIdx{ft: 0, lc: -1, oc: -1, cw: -1}
+	if w == WindowClose {
+		p.cw = len(ts) - 1
+	}
+	for i, t := range ts {
+		if t.at <= o.created {
+			p.oc = i
+		}
+		if o.hasLead && t.at <= o.leadCreated {
+			p.lc = i
+		}
+	}
+	return p
+}
+
+// weightPlaces: position weights are integers in units of 10⁻⁹ (the
+// configuration allows at most 9 decimals).
+const weightPlaces = 9
+
+// posWeights are a positional model's integer weights and each touch's
+// positions.
+type posWeights struct {
+	w    []uint64
+	mask []uint8
 }
 
 // positionalWeights gives each touch the sum of the weights of the present
 // positions it holds, plus an equal share of the middle weight if it lies
 // strictly between the model's earliest and latest present positions and
 // holds none. Missing positions and an empty middle simply carry no weight:
-// Allocate's normalisation spreads theirs over the rest in proportion.
-func positionalWeights(m Model, o *opp, pos map[string]int) []decimal.Decimal {
-	n := len(o.touches)
-	w := make([]decimal.Decimal, n)
-	held := make([]bool, n)
+// the split's normalisation spreads theirs over the rest in proportion.
+func positionalWeights(m *Model, n int, p posIdx) posWeights {
+	pw := posWeights{w: make([]uint64, n), mask: make([]uint8, n)}
+	held := [...]struct {
+		pos string
+		i   int
+		bit uint8
+	}{{PosFirstTouch, p.ft, bitFirstTouch}, {PosLeadCreation, p.lc, bitLeadCreation}, {PosOppCreation, p.oc, bitOppCreation}, {PosClosedWon, p.cw, bitClosedWon}}
 	lo, hi := n, -1
-	for _, p := range positionsOnly(m.Weights) {
-		i := pos[p]
-		if i < 0 {
+	for _, h := range held {
+		if _, ok := m.Weights[h.pos]; !ok || h.i < 0 {
 			continue
 		}
-		held[i] = true
-		lo, hi = min(lo, i), max(hi, i)
+		pw.mask[h.i] |= h.bit
+		lo, hi = min(lo, h.i), max(hi, h.i)
 	}
-	var middle []int
-	if mw, ok := m.Weights[PosMiddle]; ok && mw.IsPositive() {
+	middle := 0
+	mw := units(m.Weights[PosMiddle])
+	if mw > 0 {
 		for i := lo + 1; i < hi; i++ {
-			if !held[i] {
-				middle = append(middle, i)
+			if pw.mask[i] == 0 {
+				pw.mask[i] = bitMiddle
+				middle++
 			}
 		}
 	}
 	// Scale positions by the middle count so each middle touch gets the
 	// middle weight itself: exact, no division.
-	scale := decimal.NewFromInt(int64(max(len(middle), 1)))
-	for _, p := range positionsOnly(m.Weights) {
-		if i := pos[p]; i >= 0 {
-			w[i] = w[i].Add(m.Weights[p].Mul(scale))
+	scale := uint64(max(middle, 1))
+	for _, h := range held {
+		if w, ok := m.Weights[h.pos]; ok && h.i >= 0 {
+			pw.w[h.i] += units(w) * scale
 		}
 	}
-	for _, i := range middle {
-		w[i] = w[i].Add(m.Weights[PosMiddle])
+	for i, b := range pw.mask {
+		if b == bitMiddle {
+			pw.w[i] = mw
+		}
+	}
+	return pw
+}
+
+// decayScale: time-decay weights are integers in units of 2⁻⁴⁰.
+const decayScale = 1 << 40
+
+// decayWeights weights each touch by 2^(−Δ/half-life), Δ the exact time in
+// microseconds from the touch to the model's reference instant. Only the
+// ratios matter (the split normalises), so Δ is measured to the latest
+// admitted touch, which gets weight 1: the same shares, without underflow.
+// math.Exp2 is pure Go (the same bits on every platform); the result is
+// rounded to units of 2⁻⁴⁰.
+func decayWeights(ts []touch, halfLifeDays int, w []uint64) []uint64 {
+	w = slices.Grow(w[:0], len(ts))[:len(ts)]
+	h := float64(halfLifeDays) * float64(dayMicros)
+	last := ts[len(ts)-1].at
+	for j, t := range ts {
+		w[j] = uint64(math.Round(math.Exp2(-float64(last-t.at)/h) * decayScale))
 	}
 	return w
 }
 
-type decayKey struct{ days, halfLife int64 }
-
-// posKey is what positionalWeights reads: the model (index), the touch
-// count and the touches of the two positions not fixed by the count
-// (first and last are 0 and n-1).
+// posKey is what positionalWeights reads: the model (index), the admitted
+// touch count and the touches of the two positions not fixed by the count
+// and window (first_touch is 0, closed_won n-1).
 type posKey struct {
 	model            uint8
 	n, oppAt, leadAt int
 }
 
 // attribute runs every model over the population and returns the
-// influenced values.
-func (e *engine) attribute() ([]Value, error) {
+// influenced values, and the credit rows when the caller asked for them.
+func (e *engine) attribute() ([]Value, []Credit, error) {
 	// Opportunities are independent: split them over attributionWorkers
 	// goroutines, each with its own sums, and add the sums up (integer
-	// cents, so the merge order cannot change a figure).
+	// cents, so the merge order cannot change a figure). Credit rows are
+	// kept per worker and joined in worker order: the row order follows
+	// the opportunity table whatever the scheduling.
 	n := e.opps.n
 	workers := int32(max(1, min(attributionWorkers, int(n/1024)+1)))
 	parts := make([]map[attrKey]int64, workers)
+	rows := make([][]Credit, workers)
 	errs := make([]error, workers)
+	windows := e.windowLabels()
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			parts[k] = map[attrKey]int64{}
-			errs[k] = e.attributeRange(n*k/workers, n*(k+1)/workers, parts[k])
+			errs[k] = e.attributeRange(n*k/workers, n*(k+1)/workers, parts[k], windows, &rows[k])
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sums := parts[0]
 	for _, p := range parts[1:] {
@@ -169,14 +262,27 @@ func (e *engine) attribute() ([]Value, error) {
 			sums[k] += c
 		}
 	}
-	return e.attributionValues(sums), nil
+	var credits []Credit
+	if e.credits {
+		credits = slices.Concat(rows...)
+	}
+	return e.attributionValues(sums), credits, nil
 }
 
 // attributionWorkers matches the 2 vCPUs of the machine and of a 3 GB Lambda.
 const attributionWorkers = 2
 
-// attributeRange attributes opportunities [lo, hi) into sums.
-func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
+// splitScratch is one worker's reusable buffers, so a split allocates
+// nothing per touch.
+type splitScratch struct {
+	weights []uint64
+	rem     []uint64
+	parts   []int64
+}
+
+// attributeRange attributes opportunities [lo, hi) into sums (and credit
+// rows into rows when e.credits).
+func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64, windows []windowLabel, rows *[]Credit) error {
 	// Credits are summed under small integer keys (no string hashing per
 	// touch) and turned into attrKeys once at the end; the sums are integer
 	// cents, so the grouping cannot change a figure.
@@ -186,77 +292,71 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 			sums[e.attrKeyOf(ck)] += c
 		}
 	}()
-	decay := map[decayKey]decimal.Decimal{}
-	posWeights := map[posKey][]decimal.Decimal{}
-	half := decimal.NewFromFloat(0.5)
+	posCache := map[posKey]posWeights{}
+	var sc splitScratch
 	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
 	wantChannel := slices.Contains(e.cfg.Dimensions, DimChannel)
 	for i := lo; i < hi; i++ {
 		o := e.opps.at(i)
-		if !o.needTouches {
+		if !o.needTouches || o.amount == 0 {
 			continue
 		}
 		var kpis []uint8
-		if e.w.in(o.created) {
+		inPipeline, inBookings := e.w.in(o.created), o.won && e.w.inDay(o.closeDay)
+		if inPipeline {
 			kpis = append(kpis, creditPipeline)
 		}
-		if o.won && e.w.inDay(o.closeDay) {
+		if inBookings {
 			kpis = append(kpis, creditBookings)
 		}
 		slices.SortFunc(o.touches, func(a, b touch) int {
 			return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.member, b.member))
 		})
-		amount := money.FromCents(o.amount)
-		var pos map[string]int
-		if len(o.touches) > 0 {
-			pos = positionsOf(o)
-		}
-		for mi, m := range e.cfg.Attribution {
+		// Touches at or before creation: the admitted prefix of the
+		// opportunity-creation window.
+		nCreated, _ := slices.BinarySearchFunc(o.touches, o.created, func(t touch, at int64) int {
+			if t.at <= at {
+				return -1
+			}
+			return 1
+		})
+		for mi := range e.cfg.Attribution {
+			m := &e.cfg.Attribution[mi]
 			model := uint8(mi)
-			var weights []decimal.Decimal
+			ts := o.touches
+			if m.Window == WindowOppCreation {
+				ts = ts[:nCreated]
+			}
+			var weights []uint64
+			var mask []uint8
 			switch {
-			case len(o.touches) == 0:
+			case len(ts) == 0:
 			case m.Name == ModelEven:
-				weights = make([]decimal.Decimal, len(o.touches))
-				for j := range weights {
-					weights[j] = decimal.NewFromInt(1)
+				sc.weights = slices.Grow(sc.weights[:0], len(ts))[:len(ts)]
+				for j := range sc.weights {
+					sc.weights[j] = 1
 				}
+				weights = sc.weights
 			case m.Name == ModelTimeDecay:
-				weights = make([]decimal.Decimal, len(o.touches))
-				last := o.touches[len(o.touches)-1].at
-				for j, t := range o.touches {
-					k := decayKey{(last - t.at) / dayMicros, int64(m.HalfLifeDays)}
-					d, ok := decay[k]
-					if !ok {
-						var err error
-						d, err = half.PowWithPrecision(decimal.NewFromInt(k.days).Div(decimal.NewFromInt(k.halfLife)), decayPlaces)
-						if err != nil {
-							return err
-						}
-						decay[k] = d
-					}
-					weights[j] = d
-				}
+				sc.weights = decayWeights(ts, m.HalfLifeDays, sc.weights)
+				weights = sc.weights
 			default:
 				// The weights depend only on the model, the touch count
 				// and the positions' touches: shared between opportunities
 				// (nothing writes a weights slice).
-				pk := posKey{model, len(o.touches), pos[PosOppCreation], pos[PosLeadCreation]}
-				if weights = posWeights[pk]; weights == nil {
-					weights = positionalWeights(m, o, pos)
-					posWeights[pk] = weights
+				p := positionsOf(ts, o, m.Window)
+				pk := posKey{model, len(ts), p.oc, p.lc}
+				pw, ok := posCache[pk]
+				if !ok {
+					pw = positionalWeights(m, len(ts), p)
+					posCache[pk] = pw
 				}
+				weights, mask = pw.w, pw.mask
 			}
-			// Weights are never negative (the configuration rejects negative
-			// position weights; decay and even weights are positive), so they
-			// have a positive sum exactly when one of them is positive.
-			weighted := slices.ContainsFunc(weights, decimal.Decimal.IsPositive)
-			var parts []int64 // the same split serves both KPIs
+			sc.parts = slices.Grow(sc.parts[:0], len(ts))[:len(ts)]
+			attributed := len(ts) > 0 && splitCents(o.amount, weights, e.cfg.Rounding, sc.parts, &sc.rem)
 			for _, k := range kpis {
-				if o.amount == 0 {
-					continue
-				}
-				if !weighted {
+				if !attributed {
 					if wantCampaign {
 						credits[creditKey{k, model, creditCampaign, unattributed}] += o.amount
 					}
@@ -265,17 +365,11 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 					}
 					continue
 				}
-				if parts == nil {
-					var err error
-					if parts, err = split(o.amount, amount, weights); err != nil {
-						return fmt.Errorf("opportunity %s: %w", o.id, err)
-					}
-				}
-				for j, c := range parts {
+				for j, c := range sc.parts {
 					if c == 0 {
 						continue
 					}
-					camp := o.touches[j].campaign
+					camp := ts[j].campaign
 					credits[creditKey{k, model, creditOrg, 0}] += c
 					if wantCampaign {
 						credits[creditKey{k, model, creditCampaign, camp}] += c
@@ -283,6 +377,24 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64) error {
 					if wantChannel {
 						credits[creditKey{k, model, creditChannel, camp}] += c
 					}
+				}
+			}
+			if e.credits && m.CreditRows {
+				cr := creditRun{o: o, model: m.Name, window: windows[mi].of(o), pipeline: inPipeline, bookings: inBookings}
+				if !attributed {
+					*rows = append(*rows, cr.unattributed())
+					continue
+				}
+				var sum uint64
+				for _, w := range weights {
+					sum += w // no overflow: splitCents checked
+				}
+				for j := range ts {
+					label := "touch"
+					if mask != nil {
+						label = positionLabels[mask[j]]
+					}
+					*rows = append(*rows, cr.row(e, &ts[j], label, weights[j], sum, sc.parts[j]))
 				}
 			}
 		}
@@ -307,73 +419,80 @@ func (e *engine) attributionValues(sums map[attrKey]int64) []Value {
 	return out
 }
 
-// split is money.Allocate in cents, with a fast path for the common case
-// of one weighted touch (first/last touch, single-touch journeys), which
-// gets the whole amount under any remainder rule.
-func split(cents int64, amount decimal.Decimal, weights []decimal.Decimal) ([]int64, error) {
-	out := make([]int64, len(weights))
-	only := -1
+// splitCents splits cents over integer weights into out (len(weights)),
+// exactly: share i is cents×wᵢ/Σw, a rational computed in 128 bits. Under
+// largest_remainder every touch gets its share's floor and the leftover
+// cents go one each to the largest remainders, ties to the earlier touch;
+// under half_up_largest_share every share is rounded half up (away from
+// zero for a negative amount) and the difference to the amount goes to
+// the touch with the largest weight, ties to the earliest. A negative
+// amount is split as its magnitude, negated. It returns false, writing
+// nothing meaningful, when the weights sum to zero (or overflow 64 bits,
+// which needs millions of touches on one opportunity).
+func splitCents(cents int64, weights []uint64, rule Rounding, out []int64, remBuf *[]uint64) bool {
+	var sum uint64
+	largest := -1
 	for i, w := range weights {
-		if !w.IsZero() {
-			if only >= 0 {
-				only = -2
-				break
-			}
-			only = i
+		var carry uint64
+		if sum, carry = bitsAdd(sum, w); carry != 0 {
+			return false
+		}
+		if w > 0 && (largest < 0 || w > weights[largest]) {
+			largest = i
 		}
 	}
-	if only >= 0 {
-		out[only] = cents
-		return out, nil
-	}
-	if equalWeights(weights) {
-		// Equal shares (the even model): every exact share is |cents|/n, so
-		// the floors are the integer quotient and, the remainders being
-		// equal, the leftover cents go to the earliest touches, which is
-		// what Allocate's largest-remainder rule gives (it rounds its
-		// quotients at 16 places, which cannot reach the next integer for
-		// fewer than 10¹⁶ touches).
-		n, sign := int64(len(weights)), int64(1)
-		if cents < 0 {
-			cents, sign = -cents, -1
-		}
-		q, r := cents/n, cents%n
-		for i := range out {
-			out[i] = sign * q
-			if int64(i) < r {
-				out[i] += sign
-			}
-		}
-		return out, nil
-	}
-	if allocInt(cents, weights, out) {
-		return out, nil
-	}
-	return allocateCents(amount, weights, out)
-}
-
-// equalWeights reports whether there are several weights, all equal and
-// positive.
-func equalWeights(weights []decimal.Decimal) bool {
-	if len(weights) < 2 || !weights[0].IsPositive() {
+	if sum == 0 {
 		return false
 	}
-	for _, w := range weights[1:] {
-		if !w.Equal(weights[0]) {
-			return false
+	if largest >= 0 && weights[largest] == sum {
+		// One weighted touch (first touch, last touch, one-touch journeys):
+		// the whole amount, under any rule.
+		clear(out)
+		out[largest] = cents
+		return true
+	}
+	neg := cents < 0
+	c := uint64(cents)
+	if neg {
+		c = uint64(-cents)
+	}
+	*remBuf = slices.Grow((*remBuf)[:0], len(weights))[:len(weights)]
+	rem := *remBuf
+	var given uint64
+	for i, w := range weights {
+		q, r := mulDiv(c, w, sum)
+		out[i], rem[i] = int64(q), r
+		given += q
+	}
+	switch rule {
+	case RoundHalfUpLargestShare:
+		for i, r := range rem {
+			if r >= sum-r { // 2r ≥ Σw: the fraction is at least one half
+				out[i]++
+				given++
+			}
+		}
+		out[largest] += int64(c) - int64(given)
+	default:
+		// The leftover is below the touch count, and more remainders than
+		// the leftover are positive (they sum to leftover×Σw, each below
+		// Σw), so picking the largest unpicked remainder and zeroing it
+		// never picks a touch twice.
+		for left := c - given; left > 0; left-- {
+			best := 0
+			for i, r := range rem {
+				if r > rem[best] {
+					best = i
+				}
+			}
+			out[best]++
+			rem[best] = 0
+		}
+	}
+	if neg {
+		for i := range out {
+			out[i] = -out[i]
 		}
 	}
 	return true
-}
-
-// allocateCents is money.Allocate of amount by weights, in cents, into out.
-func allocateCents(amount decimal.Decimal, weights []decimal.Decimal, out []int64) ([]int64, error) {
-	parts, err := money.Allocate(amount, weights)
-	if err != nil {
-		return nil, err
-	}
-	for i, p := range parts {
-		out[i] = money.Cents(p)
-	}
-	return out, nil
 }

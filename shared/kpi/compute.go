@@ -76,8 +76,7 @@ type opp struct {
 	created            int64
 	amount             int64 // cents; a null amount is 0
 	histAt             int64 // CreatedDate of the history row applied, or -1
-	leadCreated        int64
-	convEnd            int64 // end of the converted lead's converted day (exclusive), or -1
+	leadCreated        int64 // the converted lead's CreatedDate (lead_creation position)
 	leadSQL            int64 // the converted lead's SQL instant, or -1
 	closeDay           int32
 	won, closed        bool
@@ -188,6 +187,8 @@ type engine struct {
 	vals   valSet
 	stats  Stats
 	side   *sidecar // runs half of a step's per-batch work beside it
+
+	credits bool // build credit rows (WithCredits)
 }
 
 type mqlLead struct {
@@ -253,7 +254,7 @@ func orNone(s string) string {
 // Compute computes the whole catalog for one period. It reads each input
 // once (see Inputs) and fails on the first input error, on an opportunity
 // in another currency than the configured one, or on an invalid period.
-func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
+func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) {
 	if cfg == nil {
 		return nil, errors.New("kpi: no configuration")
 	}
@@ -267,6 +268,9 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: valSet{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 		side:  newSidecar(),
+	}
+	for _, opt := range opts {
+		opt(e)
 	}
 	defer e.side.stop()
 	// Each step reads one input; rows are counted by each() for Stats.
@@ -343,7 +347,7 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 	}
 	e.oppTallies()
 	e.responseTallies()
-	attr, err := e.attribute()
+	attr, credits, err := e.attribute()
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: attribution: %w", p.Quarter, err)
 	}
@@ -354,6 +358,8 @@ func Compute(cfg *Config, in Inputs, p Period) (*Result, error) {
 		ConfigVersion: cfg.Name + "@v" + strconv.Itoa(cfg.Version),
 		ConfigHash:    cfg.Hash,
 		Stats:         e.stats,
+		Currency:      cfg.Currency,
+		Credits:       credits,
 	}
 	res.Values = append(e.emit(), attr...)
 	sortValues(res.Values)
@@ -432,7 +438,7 @@ func (e *engine) indexOpps(rows []Opportunity, ids []string) int {
 func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
 	x := opp{id: id, class: e.cfg.class(o.Type), owner: names[0], account: names[1],
 		source: names[2], campaign: names[3], created: o.CreatedDate, closeDay: o.CloseDate,
-		histAt: -1, leadSQL: -1, convEnd: -1}
+		histAt: -1, leadSQL: -1}
 	if x.class == "" {
 		e.stats.UnclassifiedTypes[strings.Clone(o.Type)]++
 	}
@@ -608,10 +614,6 @@ func (e *engine) leadConversion(l *Lead) int32 {
 	// supplies the lead facts, whatever the row order.
 	if !o.hasLead || l.ID < o.leadID {
 		o.hasLead, o.leadID, o.leadCreated, o.leadSQL, o.leadSource = true, strings.Clone(l.ID), l.CreatedDate, sql, e.names.id(l.LeadSource)
-		o.convEnd = -1
-		if l.ConvertedDate != nil {
-			o.convEnd = (int64(*l.ConvertedDate) + 1) * dayMicros
-		}
 	}
 	if o.needTouches {
 		e.leadOpp[strings.Clone(l.ID)] = i
@@ -655,21 +657,12 @@ func (e *engine) leadCounters(l *Lead) *tally {
 	return cohortSQL
 }
 
-// touchAt is a member's touch instant: FirstRespondedDate (midnight UTC)
-// when set, else the member's CreatedDate.
-func touchAt(m *CampaignMember) int64 {
-	if m.FirstRespondedDate != nil {
-		return int64(*m.FirstRespondedDate) * dayMicros
-	}
-	return m.CreatedDate
-}
-
 func (e *engine) member(m *CampaignMember) error {
 	if e.cfg.RespondedOnly && !m.HasResponded {
 		return nil
 	}
-	at := touchAt(m)
-	if !e.w.known(at) {
+	at, ok := e.touchAt(m)
+	if !ok || !e.w.known(at) {
 		return nil
 	}
 	// The opportunities this member touches: via its converted lead and via

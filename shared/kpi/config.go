@@ -36,30 +36,6 @@ const (
 // Dimensions lists every dimension the engine can compute, in sort order.
 var Dimensions = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner, DimCampaign, DimChannel}
 
-// Attribution model names.
-const (
-	ModelFirstTouch = "first_touch"
-	ModelLastTouch  = "last_touch"
-	ModelEven       = "even"
-	ModelUShaped    = "u_shaped"
-	ModelWShaped    = "w_shaped"
-	ModelTimeDecay  = "time_decay"
-)
-
-// Models lists every attribution model the engine knows, in sort order.
-var Models = []string{ModelFirstTouch, ModelLastTouch, ModelEven, ModelUShaped, ModelWShaped, ModelTimeDecay}
-
-// Touch positions a positional model can weight (see docs/kpis.md).
-const (
-	PosFirst        = "first"
-	PosLeadCreation = "lead_creation"
-	PosOppCreation  = "opp_creation"
-	PosLast         = "last"
-	PosMiddle       = "middle"
-)
-
-var positions = []string{PosFirst, PosLeadCreation, PosOppCreation, PosLast, PosMiddle}
-
 // Opportunity classes.
 const (
 	ClassNewBusiness = "new_business"
@@ -92,7 +68,9 @@ type Config struct {
 
 	LookbackDays  int
 	RespondedOnly bool
-	Attribution   []Model // in Models order
+	TouchTime     []TouchField // precedence: the first non-null field dates a touch
+	Rounding      Rounding     // where the leftover cents of a split go
+	Attribution   []Model      // in Models order
 
 	SLAHours          int
 	ResponseTaskTypes []string
@@ -106,13 +84,6 @@ type Config struct {
 type Stage struct {
 	DateField string   // lead column holding the stage instant
 	Statuses  []string // fallback: Status values meaning the stage was reached
-}
-
-// Model is one configured attribution model.
-type Model struct {
-	Name         string
-	Weights      map[string]decimal.Decimal // position → weight; empty for even and time_decay
-	HalfLifeDays int                        // time_decay only
 }
 
 // Target is a quarterly target for one dimension key.
@@ -160,17 +131,6 @@ type rawOpps struct {
 type rawMarketing struct {
 	LeadSources   []string `yaml:"lead_sources"`
 	CampaignTypes []string `yaml:"campaign_types"`
-}
-
-type rawAttribution struct {
-	LookbackDays  *int                `yaml:"lookback_days"`
-	RespondedOnly *bool               `yaml:"responded_only"`
-	Models        map[string]rawModel `yaml:"models"`
-}
-
-type rawModel struct {
-	Weights      map[string]yamlDecimal `yaml:"weights"`
-	HalfLifeDays *int                   `yaml:"half_life_days"`
 }
 
 type rawResponse struct {
@@ -378,36 +338,8 @@ func (c *Config) fill(r *rawConfig) error {
 	c.MarketingLeadSources = r.Marketing.LeadSources
 	c.MarketingCampaignTypes = r.Marketing.CampaignTypes
 
-	a := r.Attribution
-	if a.LookbackDays == nil {
-		return bad("attribution.lookback_days", "required")
-	}
-	if *a.LookbackDays < 0 {
-		return bad("attribution.lookback_days", "must not be negative, got %d", *a.LookbackDays)
-	}
-	c.LookbackDays = *a.LookbackDays
-	if a.RespondedOnly == nil {
-		return bad("attribution.responded_only", "required (true or false)")
-	}
-	c.RespondedOnly = *a.RespondedOnly
-	if len(a.Models) == 0 {
-		return bad("attribution.models", "required: at least one of %s", strings.Join(Models, ", "))
-	}
-	for _, name := range sortedKeys(a.Models) {
-		if !slices.Contains(Models, name) {
-			return bad("attribution.models."+name, "unknown model; want one of %s", strings.Join(Models, ", "))
-		}
-	}
-	for _, name := range Models {
-		rm, ok := a.Models[name]
-		if !ok {
-			continue
-		}
-		m, err := model("attribution.models."+name, name, rm)
-		if err != nil {
-			return err
-		}
-		c.Attribution = append(c.Attribution, m)
+	if err := c.fillAttribution(r.Attribution); err != nil {
+		return err
 	}
 
 	lr := r.LeadResponse
@@ -489,65 +421,6 @@ func stage(path string, r rawStage) (Stage, error) {
 		return Stage{}, bad(path+".date_field", "want one of %s, got %q", strings.Join(stageDateFields, ", "), r.DateField)
 	}
 	return Stage{DateField: r.DateField, Statuses: r.Statuses}, nil
-}
-
-func model(path, name string, r rawModel) (Model, error) {
-	m := Model{Name: name}
-	switch name {
-	case ModelEven:
-		if len(r.Weights) > 0 || r.HalfLifeDays != nil {
-			return m, bad(path, "even takes no weights and no half_life_days")
-		}
-		return m, nil
-	case ModelTimeDecay:
-		if len(r.Weights) > 0 {
-			return m, bad(path+".weights", "time_decay is weighted by recency, not by position")
-		}
-		if r.HalfLifeDays == nil {
-			return m, bad(path+".half_life_days", "required")
-		}
-		if *r.HalfLifeDays <= 0 {
-			return m, bad(path+".half_life_days", "must be positive, got %d", *r.HalfLifeDays)
-		}
-		m.HalfLifeDays = *r.HalfLifeDays
-		return m, nil
-	}
-	if r.HalfLifeDays != nil {
-		return m, bad(path+".half_life_days", "only time_decay has a half-life")
-	}
-	if len(r.Weights) == 0 {
-		return m, bad(path+".weights", "required")
-	}
-	m.Weights = map[string]decimal.Decimal{}
-	sum := decimal.Zero
-	for _, pos := range sortedKeys(r.Weights) {
-		w := r.Weights[pos].d
-		if !slices.Contains(positions, pos) {
-			return m, bad(path+".weights."+pos, "unknown position; want %s", strings.Join(positions, ", "))
-		}
-		if w.IsNegative() {
-			return m, bad(path+".weights."+pos, "must not be negative, got %s", w)
-		}
-		m.Weights[pos] = w
-		sum = sum.Add(w)
-	}
-	if !sum.Equal(decimal.NewFromInt(1)) {
-		return m, bad(path+".weights", "must sum to 1, got %s", sum)
-	}
-	if pos := positionsOnly(m.Weights); len(pos) == 0 {
-		return m, bad(path+".weights", "needs at least one position other than middle")
-	}
-	return m, nil
-}
-
-func positionsOnly(w map[string]decimal.Decimal) []string {
-	var out []string
-	for _, p := range positions {
-		if _, ok := w[p]; ok && p != PosMiddle {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func nonEmptyList(path string, l []string) error {

@@ -53,17 +53,28 @@ func TestConfigRejects(t *testing.T) {
 		{"negative window", edit("lookback_days: 180", "lookback_days: -1"), "attribution.lookback_days: must not be negative, got -1"},
 		{"missing window", edit("  lookback_days: 180\n", ""), "attribution.lookback_days: required"},
 		{"missing responded_only", edit("  responded_only: true\n", ""), "attribution.responded_only: required"},
-		{"unknown model", edit("    even: {}", "    even: {}\n    j_shaped: {weights: {first: 1}}"), "attribution.models.j_shaped: unknown model"},
-		{"weights not summing to 1", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.4, last: 0.4, middle: 0.1}"), "attribution.models.u_shaped.weights: must sum to 1, got 0.9"},
-		{"negative weight", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.7, last: 0.4, middle: -0.1}"), "u_shaped.weights.middle: must not be negative"},
-		{"unknown position", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.4, closed: 0.4, middle: 0.2}"), "u_shaped.weights.closed: unknown position"},
-		{"only middle", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{middle: 1}"), "needs at least one position other than middle"},
-		{"weight not a number", edit("{first: 0.4, last: 0.4, middle: 0.2}", "{first: forty, last: 0.4, middle: 0.2}"), "not a decimal number"},
-		{"even with weights", edit("even: {}", "even: {weights: {first: 1}}"), "even takes no weights"},
-		{"positional without weights", edit("      weights: {first: 1}\n", "      {}\n"), "attribution.models.first_touch.weights: required"},
-		{"half-life missing", edit("      half_life_days: 7", "      {}"), "time_decay.half_life_days: required"},
+		{"unknown model", edit("    even:\n", "    j_shaped: {window: close, weights: {first_touch: 1}}\n    even:\n"), "attribution.models.j_shaped: unknown model"},
+		{"weights not summing to 1", edit("{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{first_touch: 0.4, lead_creation: 0.4, middle: 0.1}"), "attribution.models.u_shaped.weights: must sum to 1, got 0.9"},
+		{"negative weight", edit("{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{first_touch: 0.7, lead_creation: 0.4, middle: -0.1}"), "u_shaped.weights.middle: must not be negative"},
+		{"unknown position", edit("{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{first_touch: 0.4, closed: 0.4, middle: 0.2}"), "u_shaped.weights.closed: unknown position"},
+		{"only middle", edit("{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{middle: 1}"), "needs at least one position other than middle"},
+		{"weight not a number", edit("{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{first_touch: forty, lead_creation: 0.4, middle: 0.2}"), "not a decimal number"},
+		{"even with weights", edit("    even:\n      window: opp_creation\n", "    even:\n      window: opp_creation\n      weights: {first_touch: 1}\n"), "even takes no weights"},
+		{"positional without weights", edit("      weights: {first_touch: 1}\n", ""), "attribution.models.first_touch.weights: required"},
+		{"half-life missing", edit("      half_life_days: 7\n", ""), "time_decay.half_life_days: required"},
 		{"half-life zero", edit("half_life_days: 7", "half_life_days: 0"), "half_life_days: must be positive"},
-		{"half-life on positional", edit("weights: {last: 1}", "weights: {last: 1}\n      half_life_days: 7"), "only time_decay has a half-life"},
+		{"half-life on positional", edit("weights: {opp_creation: 1}", "weights: {opp_creation: 1}\n      half_life_days: 7"), "only time_decay has a half-life"},
+		{"old position first", edit("weights: {first_touch: 1}", "weights: {first: 1}"), `first_touch.weights.first: position "first" was renamed: use first_touch`},
+		{"old position last", edit("weights: {opp_creation: 1}", "weights: {last: 1}"), `last_touch.weights.last: position "last" was renamed: use opp_creation`},
+		{"window missing", edit("    first_touch:\n      window: opp_creation\n", "    first_touch:\n"), "attribution.models.first_touch.window: required: opp_creation"},
+		{"unknown window", edit("    first_touch:\n      window: opp_creation\n", "    first_touch:\n      window: forever\n"), `first_touch.window: required: opp_creation (pipeline credit`},
+		{"closed won before close", edit("    full_path:\n      window: close", "    full_path:\n      window: opp_creation"), "full_path.weights.closed_won: closed_won needs window: close"},
+		{"weight beyond 9 decimals", edit("{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{first_touch: 0.4000000001, lead_creation: 0.3999999999, middle: 0.2}"), "u_shaped.weights.first_touch: at most 9 decimals"},
+		{"touch time missing", edit("  touch_time: [created_date]\n", ""), "attribution.touch_time: required"},
+		{"touch time unknown", edit("touch_time: [created_date]", "touch_time: [last_modified_date]"), `attribution.touch_time: unknown field "last_modified_date"`},
+		{"touch time twice", edit("touch_time: [created_date]", "touch_time: [created_date, created_date]"), "created_date listed twice"},
+		{"rounding unknown", edit("rounding: largest_remainder", "rounding: banker"), `attribution.rounding: want largest_remainder, half_up_largest_share, got "banker"`},
+		{"rounding missing", edit("  rounding: largest_remainder\n", ""), "attribution.rounding: want"},
 		{"non-positive SLA", edit("sla_hours: 24", "sla_hours: 0"), "lead_response.sla_hours: must be positive"},
 		{"bad target quarter", edit("quarter: 2026Q3, dimension: org", "quarter: 2026Q5, dimension: org"), "targets[0].quarter"},
 		{"bad target dimension", edit("dimension: org, key: all, bookings: \"1500000.00\"", "dimension: campaign, key: all, bookings: \"1500000.00\""), "targets[0].dimension: want org, team or owner"},
@@ -93,7 +104,7 @@ func TestConfigRejects(t *testing.T) {
 // TestConfigWeightsExact: 0.1 + 0.2 + 0.7 is exactly 1 in decimal (it is
 // not in float64), so a valid model must not be rejected by rounding.
 func TestConfigWeightsExact(t *testing.T) {
-	data := strings.Replace(string(kpiconfig.Default), "{first: 0.4, last: 0.4, middle: 0.2}", "{first: 0.1, last: 0.7, middle: 0.2}", 1)
+	data := strings.Replace(string(kpiconfig.Default), "{first_touch: 0.4, lead_creation: 0.4, middle: 0.2}", "{first_touch: 0.1, lead_creation: 0.7, middle: 0.2}", 1)
 	if _, err := LoadConfig("x.yaml", []byte(data)); err != nil {
 		t.Fatal(err)
 	}

@@ -178,8 +178,20 @@ func loadTestConfig(t testing.TB) *Config {
 
 // TestSmallOrg checks every hand-computed value of small-org.expect.yaml.
 func TestSmallOrg(t *testing.T) {
-	cfg := loadTestConfig(t)
-	data, err := os.ReadFile("testdata/small-org.expect.yaml")
+	covered := checkExpect(t, loadTestConfig(t), "small-org.yaml", "small-org.expect.yaml")
+	for _, d := range Catalog() {
+		if !covered[d.Name] {
+			t.Errorf("catalog KPI %s has no hand-computed expectation", d.Name)
+		}
+	}
+}
+
+// checkExpect computes every case of testdata/<expect> over
+// testdata/<fixture> and compares each expected value; it returns the
+// KPIs it checked.
+func checkExpect(t *testing.T, cfg *Config, fixtureName, expectName string) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + expectName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +208,7 @@ func TestSmallOrg(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Compute(cfg, loadFixture(t, "small-org.yaml"), Period{Quarter: period.MustParse(c.Quarter), AsOf: asOf, Final: c.Final})
+			res, err := Compute(cfg, loadFixture(t, fixtureName), Period{Quarter: period.MustParse(c.Quarter), AsOf: asOf, Final: c.Final})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,9 +240,5 @@ func TestSmallOrg(t *testing.T) {
 			}
 		})
 	}
-	for _, d := range Catalog() {
-		if !covered[d.Name] {
-			t.Errorf("catalog KPI %s has no hand-computed expectation", d.Name)
-		}
-	}
+	return covered
 }

@@ -45,6 +45,11 @@ type Result struct {
 	Values []Value
 	// Stats describes the input, for the job's logs and metrics.
 	Stats Stats
+	// Currency is the reporting currency of every currency value.
+	Currency string
+	// Credits are the attribution credit rows, only with WithCredits
+	// (see credits.go).
+	Credits []Credit
 }
 
 // Stats counts what Compute read. UnclassifiedTypes deserves an alarm: an
@@ -106,12 +111,12 @@ var million = decimal.NewFromInt(1_000_000)
 // micros6 is d in units of 10⁻⁶; every engine value has at most 6 places.
 func micros6(d decimal.Decimal) int64 { return d.Mul(million).Round(0).IntPart() }
 
+// asOfDay is the UTC day of an as-of instant, in days since 1970-01-01.
+func asOfDay(t time.Time) int32 { return int32(floorDay(t.UnixMicro())) }
+
 // Rows flattens the result into gold rows, in Values order.
 func (r *Result) Rows() []GoldRow {
-	asOf := int32(r.AsOf.UTC().Unix() / 86400)
-	if r.AsOf.UTC().Unix() < 0 {
-		asOf = int32((r.AsOf.UTC().Unix() - 86399) / 86400)
-	}
+	asOf := asOfDay(r.AsOf)
 	out := make([]GoldRow, len(r.Values))
 	for i, v := range r.Values {
 		g := GoldRow{
