@@ -134,18 +134,16 @@ func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
 			closed AND NOT won AND close_day * ` + day + ` >= ` + fmt.Sprint(start) + ` AND close_day * ` + day + ` < ` + fmt.Sprint(end) + ` AS lost_in
 		FROM o WHERE funnel`,
 		`CREATE OR REPLACE TEMP TABLE lk AS
-			SELECT l.id AS lead_id, l.converted_opportunity_id AS opp_id, l.lead_source
+			SELECT l.id AS lead_id, l.converted_opportunity_id AS opp_id, l.lead_source, epoch_us(l.created_date) AS lead_created
 			FROM v_lead l WHERE NOT coalesce(l.is_deleted, false) AND epoch_us(l.created_date) < ` + fmt.Sprint(asOf) + `
 				AND l.converted_opportunity_id IN (SELECT id FROM o)`,
 		`CREATE OR REPLACE TEMP TABLE t AS
 		WITH pop AS (SELECT * FROM w WHERE created_in OR won_in),
 		m AS (
 			SELECT m.id, m.campaign_id, m.lead_id, m.contact_id,
-				CASE WHEN m.first_responded_date IS NOT NULL
-					THEN CAST(datediff('day', DATE '1970-01-01', m.first_responded_date) AS BIGINT) * ` + day + `
-					ELSE epoch_us(m.created_date) END AS at
+				` + touchAt(cfg) + ` AS at
 			FROM v_campaignmember m JOIN v_campaign c ON c.id = m.campaign_id AND NOT coalesce(c.is_deleted, false)
-			WHERE (` + fmt.Sprint(!cfg.RespondedOnly) + ` OR coalesce(m.has_responded, false))
+			WHERE ` + touchAt(cfg) + ` IS NOT NULL AND (` + fmt.Sprint(!cfg.RespondedOnly) + ` OR coalesce(m.has_responded, false))
 				AND (` + fmt.Sprint(len(cfg.MarketingCampaignTypes) == 0) + ` OR c.type IN ` + list(cfg.MarketingCampaignTypes) + `)
 		),
 		link AS (
@@ -184,19 +182,43 @@ func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
 	if err != nil {
 		return s, fmt.Errorf("duckdb leads: %w", err)
 	}
-	s.FirstTouchPipeline, err = credits(db, "created_in")
+	window := ""
+	for _, m := range cfg.Attribution {
+		if m.Name == kpi.ModelFirstTouch && m.Window == kpi.WindowOppCreation {
+			window = " AND t.at <= w.created"
+		}
+	}
+	s.FirstTouchPipeline, err = credits(db, "created_in", window)
 	if err != nil {
 		return s, err
 	}
-	s.FirstTouchBookings, err = credits(db, "won_in")
+	s.FirstTouchBookings, err = credits(db, "won_in", window)
 	return s, err
 }
 
+// touchAt is the SQL touch instant of member m: the first non-null field
+// of attribution.touch_time, a date as its midnight UTC.
+func touchAt(cfg *kpi.Config) string {
+	var fs []string
+	for _, f := range cfg.TouchTime {
+		switch f {
+		case kpi.TouchCreatedDate:
+			fs = append(fs, "epoch_us(m.created_date)")
+		case kpi.TouchFirstResponded:
+			fs = append(fs, "CAST(datediff('day', DATE '1970-01-01', m.first_responded_date) AS BIGINT) * 86400000000")
+		case kpi.TouchCustomDate:
+			fs = append(fs, "epoch_us(m.touch_date)")
+		}
+	}
+	return "coalesce(" + strings.Join(fs, ", ") + ")"
+}
+
 // credits is the first-touch credit by campaign of the population rows
-// selected by flag, with untouched amounts under "unattributed".
-func credits(db *sql.DB, flag string) (map[string]int64, error) {
+// selected by flag, with untouched amounts under "unattributed"; window
+// ends the model's window (opportunity creation) or is empty (close).
+func credits(db *sql.DB, flag, window string) (map[string]int64, error) {
 	rows, err := db.Query(`SELECT coalesce(t.campaign_id, '` + kpi.KeyUnattributed + `') AS k, CAST(sum(w.cents) AS BIGINT)
-		FROM w LEFT JOIN t ON t.opp_id = w.id AND t.pos = 1
+		FROM w LEFT JOIN t ON t.opp_id = w.id AND t.pos = 1` + window + `
 		WHERE w.` + flag + ` AND w.cents <> 0 GROUP BY k`)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb first touch: %w", err)

@@ -11,6 +11,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/parquet-go/parquet-go"
 
+	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpi/kpigen"
 	"github.com/venn-revops/venn/shared/lake"
@@ -54,7 +55,7 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 		{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
 		{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 2, 0, 0, 0, time.UTC)},
 	} {
-		res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 1), p)
+		res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 1), p, kpi.WithCredits())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(res.Values, res2.Values) {
+		if !reflect.DeepEqual(res.Values, res2.Values) || len(res2.Credits) != 0 {
 			t.Fatalf("%s: concurrent decoding changed the result", p.Quarter)
 		}
 		venn, err := FromResult(res)
@@ -82,7 +83,98 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 		if !reflect.DeepEqual(venn, duck) {
 			t.Errorf("%s as of %s:\nvenn %+v\nduck %+v", p.Quarter, p.AsOf, venn, duck)
 		}
+		checkCredits(t, db, cfg, res)
+		// The other leftover-cent rule and a date-only touch instant:
+		// DuckSample rebuilds the touch table under the variant's touch_time.
+		alt := variantConfig(t)
+		altRes, err := kpi.Compute(alt, files.Inputs(ctx, b, 1), p, kpi.WithCredits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DuckSample(db, alt, p); err != nil {
+			t.Fatal(err)
+		}
+		checkCredits(t, db, alt, altRes)
 	}
+}
+
+// variantConfig is the default with rounding half_up_largest_share and
+// touches dated by FirstRespondedDate (a date) before CreatedDate.
+func variantConfig(t *testing.T) *kpi.Config {
+	t.Helper()
+	data := strings.Replace(string(kpiconfig.Default), "rounding: largest_remainder", "rounding: half_up_largest_share", 1)
+	data = strings.Replace(data, "touch_time: [created_date]", "touch_time: [first_responded_date, created_date]", 1)
+	cfg, err := kpi.LoadConfig("variant.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Rounding != kpi.RoundHalfUpLargestShare || cfg.TouchTime[0] != kpi.TouchFirstResponded {
+		t.Fatal("variant.yaml: the edits did not apply")
+	}
+	return cfg
+}
+
+// checkCredits compares the engine's credit rows under every model with
+// DuckCredits', row by row to the cent, and the influenced KPIs by
+// campaign with the sums of DuckDB's rows.
+func checkCredits(t *testing.T, db *sql.DB, cfg *kpi.Config, res *kpi.Result) {
+	t.Helper()
+	duck, err := DuckCredits(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	venn := EngineCredits(res)
+	touched := map[string]int{}
+	for k, d := range duck {
+		if v, ok := venn[k]; !ok || v != d {
+			t.Errorf("%s credit %+v: venn %+v (present %v), duck %+v", res.Quarter, k, v, ok, d)
+		}
+		if k.Touch != "" && d.Cents != 0 {
+			touched[k.Model]++
+		}
+	}
+	for k, v := range venn {
+		if _, ok := duck[k]; !ok {
+			t.Errorf("%s credit %+v: venn %+v, not in duck", res.Quarter, k, v)
+		}
+	}
+	// Every position must occur, or the check proves nothing about it.
+	held := map[string]int{}
+	for _, c := range res.Credits {
+		for _, p := range strings.Split(c.Position, "+") {
+			held[p]++
+		}
+	}
+	for _, p := range []string{kpi.PosFirstTouch, kpi.PosLeadCreation, kpi.PosOppCreation, kpi.PosClosedWon, kpi.PosMiddle, "none"} {
+		if held[p] < 20 {
+			t.Fatalf("%s: position %s held %d times: too thin to prove anything", res.Quarter, p, held[p])
+		}
+	}
+	for _, m := range cfg.Attribution {
+		if touched[m.Name] < 100 {
+			t.Fatalf("%s %s: only %d credited touches: too thin to prove anything", res.Quarter, m.Name, touched[m.Name])
+		}
+	}
+	sums := map[[3]string]int64{}
+	for k, d := range duck {
+		if d.Pipeline {
+			sums[[3]string{"mktg_influenced_pipeline", k.Model, d.Campaign}] += d.Cents
+		}
+		if d.Bookings {
+			sums[[3]string{"mktg_influenced_bookings", k.Model, d.Campaign}] += d.Cents
+		}
+	}
+	n := 0
+	for _, v := range res.Values {
+		if v.Model == "" || v.Dimension != kpi.DimCampaign {
+			continue
+		}
+		n++
+		if got, want := v.Value.Shift(2).IntPart(), sums[[3]string{v.KPI, v.Model, v.Key}]; got != want {
+			t.Errorf("%s %s %s campaign %s: venn %d cents, duck %d", res.Quarter, v.KPI, v.Model, v.Key, got, want)
+		}
+	}
+	t.Logf("%s: %d credit rows, %d campaign values agree", res.Quarter, len(duck), n)
 }
 
 // TestLakeScanMatchesGenericReader: lake.ScanFiles (the columnar fast
