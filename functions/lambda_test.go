@@ -407,6 +407,8 @@ type kpiResponse struct {
 	Final   bool      `json:"final"`
 	Values  int       `json:"values"`
 	Gold    string    `json:"gold"`
+	Credits string    `json:"credits"`
+	Rows    int       `json:"credit_rows"`
 }
 
 type payoutsResponse struct {
@@ -543,7 +545,7 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		if kpis.Quarter != quarter || !kpis.Final || !kpis.AsOf.Equal(end) || kpis.Values == 0 {
 			t.Fatalf("kpi response %+v: want final %s figures as of %s", kpis, quarter, end)
 		}
-		gold := w.manifests(t, "kpi/")
+		gold := w.manifests(t, "kpi/quarter=")
 		if len(gold) != 1 || gold[0] != kpis.Gold || !strings.HasPrefix(kpis.Gold, "kpi/quarter="+quarter+"/") {
 			t.Fatalf("kpi manifests %v, response names %s", gold, kpis.Gold)
 		}
@@ -578,6 +580,33 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		}
 		if len(got) != 1 || !got[0].Final || got[0].Quarter != quarter || got[0].Value != int64(want)*1_000_000 {
 			t.Fatalf("gold leads/org/all: %+v; independently %d leads created in %s", got, want, quarter)
+		}
+		// The credit rows beside it: every opportunity's rows under each
+		// model sum to its amount.
+		credits := w.manifests(t, "kpi/credit/")
+		if len(credits) != 1 || credits[0] != kpis.Credits || kpis.Rows == 0 {
+			t.Fatalf("credit manifests %v, response names %s with %d rows", credits, kpis.Credits, kpis.Rows)
+		}
+		cm := w.manifest(t, kpis.Credits)
+		type oppModel struct{ opp, model string }
+		sums, amounts := map[oppModel]int64{}, map[oppModel]int64{}
+		if err := lake.Scan(context.Background(), w.blob, cm, func(rows []kpi.CreditRow) error {
+			for _, r := range rows {
+				k := oppModel{r.Opportunity, r.Model}
+				sums[k] += r.Credit
+				amounts[k] = r.Amount
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("scan %s: %v", cm.Key(), err)
+		}
+		if int(cm.Rows) != kpis.Rows || len(sums) == 0 {
+			t.Fatalf("credit manifest: %d rows, response %d, %d opportunity-models", cm.Rows, kpis.Rows, len(sums))
+		}
+		for k, c := range sums {
+			if c != amounts[k] {
+				t.Errorf("credit rows of %s under %s sum to %d cents, amount %d", k.opp, k.model, c, amounts[k])
+			}
 		}
 	})
 	if t.Failed() {

@@ -44,6 +44,7 @@ func (t Target) Spec() string {
 // pipeline writes them) to their Glue table and lake path.
 var goldTables = map[string]struct{ glue, root string }{
 	"kpi":                  {"kpi_gold", "kpi/"},
+	"kpi/credit":           {"kpi_credit", "kpi/credit/"},
 	"comp/statement_lines": {"comp_statement_lines", "comp/"},
 	"exports/payroll":      {"exports_payroll", "exports/payroll/"},
 }

@@ -20,6 +20,9 @@ type KPIRun struct {
 	Result *kpi.Result
 	// Gold is the committed manifest of kpi/quarter=…/asof=…/.
 	Gold *lake.Manifest
+	// Credits is the committed manifest of the attribution credit rows,
+	// kpi/credit/quarter=…/asof=…/ (kpi.CreditRow).
+	Credits *lake.Manifest
 	// Inputs are the snapshot manifests read, by object.
 	Inputs map[string]string
 }
@@ -110,7 +113,7 @@ func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 	return e.computeKPIs(ctx, q, asOf, final, snaps)
 }
 
-func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest) (*kpi.Result, error) {
+func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest, opts ...kpi.Option) (*kpi.Result, error) {
 	in := kpi.Inputs{
 		Users:              scan[kpi.User](ctx, e.Blob, snaps["User"]),
 		Accounts:           scan[kpi.Account](ctx, e.Blob, snaps["Account"]),
@@ -122,7 +125,7 @@ func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 		CampaignMembers:    scan[kpi.CampaignMember](ctx, e.Blob, snaps["CampaignMember"]),
 		Tasks:              scan[kpi.Task](ctx, e.Blob, snaps["Task"]),
 	}
-	res, err := kpi.Compute(e.KPIConfig, in, kpi.Period{Quarter: q, AsOf: asOf, Final: final})
+	res, err := kpi.Compute(e.KPIConfig, in, kpi.Period{Quarter: q, AsOf: asOf, Final: final}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s as of %s: %w", q, asOf.Format(time.DateOnly), err)
 	}
@@ -142,7 +145,7 @@ func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 // kpiFor is KPIFor over snapshots already resolved (by the run's plan, so
 // the inputs hashed are the inputs read).
 func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest) (*KPIRun, error) {
-	res, err := e.computeKPIs(ctx, q, asOf, final, snaps)
+	res, err := e.computeKPIs(ctx, q, asOf, final, snaps, kpi.WithCredits())
 	if err != nil {
 		return nil, err
 	}
@@ -159,14 +162,21 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: gold table: %w", q, err)
 	}
-	if err := e.register(ctx, gold); err != nil {
+	// The credit rows beside the aggregates, same partition keys: BI and
+	// finance audit every cent of the influenced KPIs.
+	creditPartition := fmt.Sprintf("kpi/credit/quarter=%s/asof=%s", q, asOfDate(asOf, final))
+	credits, err := lake.WriteTable(ctx, e.Blob, creditPartition, res.CreditRows(), lake.TableOptions{Table: "kpi/credit", RunID: runID(e.now()), Meta: meta, Now: e.Now})
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: gold credit table: %w", q, err)
+	}
+	if err := e.register(ctx, gold, credits); err != nil {
 		return nil, err
 	}
 	if err := e.storeKPIs(ctx, res, gold.Key()); err != nil {
 		return nil, err
 	}
-	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "gold", gold.Key())
-	return &KPIRun{Result: res, Gold: gold, Inputs: inputs}, nil
+	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "gold", gold.Key(), "credits", credits.Key())
+	return &KPIRun{Result: res, Gold: gold, Credits: credits, Inputs: inputs}, nil
 }
 
 // kpiRunRecord heads a stored KPI set: which gold commit and definitions it
