@@ -61,6 +61,7 @@ func describeFields(ctx context.Context, src Source, object string) ([]SourceFie
 type described struct {
 	fields []SourceField
 	err    error // a describe failure other than a missing object
+	st     Stats // the describe's requests and retries (counting sources)
 }
 
 // preflight describes every object before anything is pulled. A required
@@ -71,11 +72,22 @@ func preflight(ctx context.Context, src Source, objects []*crm.Object, log *slog
 	out := make(map[string]described, len(objects))
 	skipped := map[string]bool{}
 	var missing, denied []string
+	totals, counted := src.(interface{ Totals() Stats })
 	for _, o := range objects {
+		var before Stats
+		if counted {
+			before = totals.Totals()
+		}
 		fields, err := describeFields(ctx, src, o.Name)
+		var st Stats
+		if counted {
+			after := totals.Totals()
+			st = Stats{Retries: after.Retries - before.Retries, Requests: after.Requests - before.Requests}
+		}
+		out[o.Name] = described{st: st}
 		switch {
 		case err == nil:
-			out[o.Name] = described{fields: fields}
+			out[o.Name] = described{fields: fields, st: st}
 		case errors.Is(err, ErrNoAccess):
 			denied = append(denied, fmt.Sprintf("%s (%v)", o.Name, err))
 		case errors.Is(err, ErrNotInOrg) && o.Optional:
@@ -86,7 +98,7 @@ func preflight(ctx context.Context, src Source, objects []*crm.Object, log *slog
 		case ctx.Err() != nil:
 			return nil, nil, fmt.Errorf("describe %s: %w", o.Name, err)
 		default:
-			out[o.Name] = described{err: fmt.Errorf("describe: %w", err)}
+			out[o.Name] = described{err: fmt.Errorf("describe: %w", err), st: st}
 		}
 	}
 	var errs []error

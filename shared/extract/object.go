@@ -70,6 +70,9 @@ func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
 	if counted {
 		after := totals.Totals()
 		r.sum.Retries, r.sum.Requests = after.Retries-before.Retries, after.Requests-before.Requests
+		// The describe ran earlier, in the preflight.
+		r.sum.Retries += r.desc.st.Retries
+		r.sum.Requests += r.desc.st.Requests
 	}
 	if err != nil {
 		r.sum.Err = err.Error()
