@@ -490,6 +490,11 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	}
 	st.Total = Money{total}
 	st.Inputs = inputsOf(st, ps.used, r.adjust[p.ID])
+	for _, q := range r.quotas[p.ID] {
+		if q.From.Before(r.q.End()) && (q.To.IsZero() || !q.To.Before(r.q.Start())) {
+			st.Inputs.Quotas = append(st.Inputs.Quotas, InputQuota{Component: q.Component, Amount: q.Amount.Decimal, From: q.From.String(), To: q.To.String()})
+		}
+	}
 	h, err := st.Inputs.Hash()
 	if err != nil {
 		return nil, fmt.Errorf("statement %s: %w", st.ID, err)

@@ -152,6 +152,8 @@ type Inputs struct {
 	Credits     []InputCredit     `json:"credits"`
 	Adjustments []InputAdjustment `json:"adjustments"`
 	Carried     []InputCarried    `json:"carried"`
+	// Quotas are the person's quota records in force in the quarter.
+	Quotas []InputQuota `json:"quotas,omitempty"`
 }
 
 // InputPlan is a plan version and the SHA-256 of its file's bytes.
@@ -191,6 +193,14 @@ type InputAdjustment struct {
 	Currency string `json:"currency"`
 	Reason   string `json:"reason"`
 	Author   string `json:"author"`
+}
+
+// InputQuota is one quota record applied.
+type InputQuota struct {
+	Component string          `json:"component"`
+	Amount    decimal.Decimal `json:"amount"`
+	From      string          `json:"from"`
+	To        string          `json:"to"`
 }
 
 // InputCarried is a line carried from an earlier quarter.
