@@ -146,3 +146,23 @@ func TestCreditRowsFullPath(t *testing.T) {
 		}
 	}
 }
+
+// credit_rows: false keeps a model's rows out of the gold table; its
+// values are unchanged.
+func TestCreditRowsOptOut(t *testing.T) {
+	cfg := testConfigWith(t, "    time_decay:\n      window: opp_creation\n", "    time_decay:\n      window: opp_creation\n      credit_rows: false\n")
+	res, err := Compute(cfg, loadFixture(t, "attribution-org.yaml"), q3Close, WithCredits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := map[string]int{}
+	for _, c := range res.Credits {
+		models[c.Model]++
+	}
+	if models[ModelTimeDecay] != 0 || models[ModelFullPath] == 0 {
+		t.Fatalf("rows by model %v: want none for time_decay, some for the rest", models)
+	}
+	if v, _ := res.Get("mktg_influenced_pipeline", DimCampaign, "C4", ModelTimeDecay); !v.Value.Equal(decimal.RequireFromString("5006.72")) {
+		t.Errorf("time_decay C4: %s", v.Value)
+	}
+}
