@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
 )
 
 // Line kinds on a statement.
@@ -80,10 +82,75 @@ type Line struct {
 	// the quarter's KPI value) in the window; their values add up to Actual.
 	Items []LineItem `json:"items,omitempty"`
 
+	// Display is every number of the line formatted for people (format.go),
+	// derived from the fields above when the statement is encoded; readers
+	// that compute use the decimal fields, never these.
+	Display *LineDisplay `json:"display,omitempty"`
+
 	Ref     string `json:"ref,omitempty"` // deal, adjustment or correction id
 	Reason  string `json:"reason,omitempty"`
 	Author  string `json:"author,omitempty"`
 	Explain string `json:"explain"`
+}
+
+// LineDisplay holds a line's numbers as a statement shows them: money with
+// the currency code, percentages to 2 decimals, rates up to 4, KPI values
+// and targets up to 2, proration as days.
+type LineDisplay struct {
+	Amount         string `json:"amount"`
+	Actual         string `json:"actual,omitempty"`
+	Target         string `json:"target,omitempty"`
+	Attainment     string `json:"attainment,omitempty"`
+	Payout         string `json:"payout,omitempty"`
+	Weight         string `json:"weight,omitempty"`
+	TargetVariable string `json:"target_variable,omitempty"`
+	Basis          string `json:"basis,omitempty"`
+	Rate           string `json:"rate,omitempty"`
+	Proration      string `json:"proration,omitempty"`
+}
+
+// display formats line l of a statement in currency cur; quarterDays is
+// the quarter's length, for the proration.
+func (l Line) display(cur string, quarterDays int) *LineDisplay {
+	d := &LineDisplay{Amount: fmtMoney(l.Amount.Decimal, cur)}
+	opt := func(v *decimal.Decimal, f func(decimal.Decimal) string) string {
+		if v == nil {
+			return ""
+		}
+		return f(*v)
+	}
+	money := func(v decimal.Decimal) string { return fmtMoney(v, cur) }
+	d.Actual, d.Target = opt(l.Actual, fmtQuantityDec), opt(l.Target, fmtQuantityDec)
+	d.Attainment, d.Payout, d.Weight = opt(l.Attainment, fmtPercentDec), opt(l.Payout, fmtPercentDec), opt(l.Weight, fmtPercentDec)
+	d.TargetVariable, d.Basis, d.Rate = opt(l.TargetVariable, money), opt(l.Basis, money), opt(l.Rate, fmtRate)
+	if l.Proration != nil {
+		from, errF := time.Parse(time.DateOnly, l.SpanFrom)
+		to, errT := time.Parse(time.DateOnly, l.SpanTo)
+		if errF == nil && errT == nil && quarterDays > 0 {
+			d.Proration = fmt.Sprintf("%d/%d", int(to.Sub(from).Hours()/24)+1, quarterDays)
+		} else {
+			d.Proration = fmtPercentDec(*l.Proration)
+		}
+	}
+	return d
+}
+
+// MarshalJSON implements json.Marshaler: the statement as it is, with each
+// line's Display filled in from its numbers (so stored and re-encoded
+// statements always carry the same display strings).
+func (s Statement) MarshalJSON() ([]byte, error) {
+	type plain Statement // no methods: no recursion
+	qdays := 0
+	if q, err := period.Parse(s.Quarter); err == nil {
+		qdays = q.Days()
+	}
+	lines := make([]Line, len(s.Lines))
+	for i, l := range s.Lines {
+		l.Display = l.display(s.Currency, qdays)
+		lines[i] = l
+	}
+	s.Lines = lines
+	return json.Marshal(plain(s))
 }
 
 // PlanUse is one plan span on a statement.

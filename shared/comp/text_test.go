@@ -98,6 +98,22 @@ func TestDemoTextHasNoRawDecimals(t *testing.T) {
 				shown = append(shown, p.Explain)
 			}
 		}
+		// The encoded JSON's display strings too.
+		js, err := st.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseStatement(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range back.Lines {
+			if l.Display == nil || l.Display.Amount == "" {
+				t.Fatalf("%s: line %s has no display", st.ID, l.Key)
+			}
+			d := l.Display
+			shown = append(shown, d.Amount, d.Actual, d.Target, d.Attainment, d.Payout, d.Weight, d.TargetVariable, d.Basis, d.Rate, d.Proration)
+		}
 		for _, line := range shown {
 			if strings.HasPrefix(line, "Input hash") || strings.HasPrefix(line, "Plan:") {
 				continue
