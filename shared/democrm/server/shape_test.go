@@ -1,10 +1,11 @@
-package democrm
+package server
 
 import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 	"net/url"
 	"slices"
 	"strings"
@@ -47,16 +48,16 @@ func (d describeBody) names() []string {
 }
 
 func TestShapes(t *testing.T) {
-	shape := Shape{
+	shape := orggen.Shape{
 		Omit:   []string{"OpportunitySplit", "OpportunityHistory"},
-		Fields: RenamedCustomFields(),
-		Extra:  ExampleExtraFields(),
-		Custom: []CustomObject{ExampleCustomObject()},
+		Fields: orggen.RenamedCustomFields(),
+		Extra:  orggen.ExampleExtraFields(),
+		Custom: []orggen.CustomObject{orggen.ExampleCustomObject()},
 	}
 	shape.Fields["Lead"]["SQL_Date__c"] = "" // this org also lacks one field
-	org := Generate(Config{Seed: 4, Leads: 200, Malformed: -1, Shape: shape})
-	std := Generate(Config{Seed: 4, Leads: 200, Malformed: -1})
-	s := NewServer(org)
+	org := orggen.Generate(orggen.Config{Seed: 4, Leads: 200, Malformed: -1, Shape: shape})
+	std := orggen.Generate(orggen.Config{Seed: 4, Leads: 200, Malformed: -1})
+	s := New(org)
 	s.tokens["ok"] = true
 
 	// Omitted objects: describe 404, query 400 INVALID_TYPE, as Salesforce.
@@ -187,29 +188,8 @@ func TestShapes(t *testing.T) {
 	}
 }
 
-func TestShapeRejected(t *testing.T) {
-	for _, sh := range []Shape{
-		{Omit: []string{"Widget"}},
-		{Fields: map[string]map[string]string{"Lead": {"Colour__c": "X__c"}}},
-		{Fields: map[string]map[string]string{"Lead": {"SystemModstamp": "X"}}},
-		{Fields: map[string]map[string]string{"Lead": {"Segment__c": "Region__c"}}},
-		{Custom: []CustomObject{{Name: "Sub"}}},
-		{Custom: []CustomObject{{Name: "Sub__c", Prefix: "a-1"}}},
-		{Extra: map[string][]ExtraField{"Lead": {{Name: "X__c"}, {Name: "x__C"}}}},
-	} {
-		func() {
-			defer func() {
-				if r := recover(); r == nil || !strings.Contains(r.(string), "Config.Shape") {
-					t.Errorf("%+v: recovered %v, want a Config.Shape panic", sh, r)
-				}
-			}()
-			Generate(Config{Seed: 1, Leads: 5, Shape: sh})
-		}()
-	}
-}
-
 func TestDescribeDetails(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 5}))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 5}))
 	s.tokens["ok"] = true
 	d, _ := describeOver(t, s, "Opportunity")
 	field := func(name string) int {
@@ -256,8 +236,8 @@ func TestDescribeDetails(t *testing.T) {
 }
 
 func TestLeadCompoundName(t *testing.T) {
-	org := Generate(Config{Seed: 1, Leads: 5, Malformed: -1})
-	s := NewServer(org)
+	org := orggen.Generate(orggen.Config{Seed: 1, Leads: 5, Malformed: -1})
+	s := New(org)
 	s.tokens["ok"] = true
 	var first, last, id string
 	_ = org.Each(crm.Lead, func(r *crm.Row) error {
@@ -280,7 +260,7 @@ func TestLeadCompoundName(t *testing.T) {
 }
 
 func TestBulkJobInfo(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 5, Malformed: -1}))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 5, Malformed: -1}))
 	s.tokens["ok"] = true
 	body := bulkBody(t, s, "SELECT Id FROM Lead")
 	var id string
@@ -309,7 +289,7 @@ func TestBulkJobInfo(t *testing.T) {
 }
 
 func TestTokenSignature(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 5}), WithClientCredentials("app", "s3cret"))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 5}), WithClientCredentials("app", "s3cret"))
 	w := call(s, "POST", "/services/oauth2/token", "", "grant_type=client_credentials&client_id=app&client_secret=s3cret")
 	var tok struct{ ID, IssuedAt, Signature string }
 	var raw map[string]string

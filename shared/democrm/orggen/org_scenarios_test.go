@@ -1,10 +1,9 @@
-package democrm
+package orggen
 
 import (
-	"encoding/json"
 	"errors"
-	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,91 +163,54 @@ func TestReplicationWindows(t *testing.T) {
 	}
 }
 
-func TestReplicationEndpoints(t *testing.T) {
-	o := Generate(Config{Seed: 2, Leads: 50, Malformed: -1})
-	s := NewServer(o)
-	s.tokens["ok"] = true
-	t0 := DefaultAsOf.Add(time.Hour)
-	o.SetClock(t0)
-	id := liveIDs(o, crm.Lead, false)[0]
-	if err := o.Delete(crm.Lead, id); err != nil {
-		t.Fatal(err)
+func TestDefectMistakes(t *testing.T) {
+	org := Generate(Config{Seed: 3, Leads: 20, Malformed: -1})
+	var lead *crm.Row
+	_ = org.Each(crm.Lead, func(r *crm.Row) error {
+		if lead == nil && r.Values[crm.Lead.Column("converted_account_id")].Null {
+			lead = r
+		}
+		return nil
+	})
+	tests := []struct {
+		d    Defect
+		want string
+	}{
+		{Defect{Kind: DefectInvalidUTF8, Field: "IsConverted"}, "string field"},
+		{Defect{Kind: DefectShortID, Field: "Company"}, "Id field"},
+		{Defect{Kind: DefectBadValue, Field: "Company"}, "Defect.Text"},
+		{Defect{Kind: DefectBadChecksum, Field: "ConvertedAccountId"}, "is null"},
+		{Defect{Kind: DefectBadValue, Field: "Colour__c"}, "no field"},
+		{Defect{Kind: 99}, "unknown defect"},
 	}
-	o.SetClock(t0.Add(time.Hour))
-	q := "?start=" + url.QueryEscape("2026-11-20T02:00:00+00:00") + "&end=" + url.QueryEscape("2026-11-20T04:00:00Z")
-	w := call(s, "GET", "/services/data/v62.0/sobjects/Lead/deleted/"+q, "ok", "")
-	var del struct {
-		DeletedRecords []struct {
-			ID          string `json:"id"`
-			DeletedDate string `json:"deletedDate"`
-		} `json:"deletedRecords"`
-		EarliestDateAvailable string `json:"earliestDateAvailable"`
-		LatestDateCovered     string `json:"latestDateCovered"`
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &del); err != nil || w.Code != 200 {
-		t.Fatalf("getDeleted: %d %s", w.Code, w.Body)
-	}
-	if len(del.DeletedRecords) != 1 || del.DeletedRecords[0].ID != id || del.DeletedRecords[0].DeletedDate != "2026-11-20T03:00:00.000+0000" ||
-		del.EarliestDateAvailable != "2025-07-01T00:00:00.000+0000" || del.LatestDateCovered != "2026-11-20T04:00:00.000+0000" {
-		t.Fatalf("getDeleted: %s", w.Body)
-	}
-	w = call(s, "GET", "/services/data/v62.0/sobjects/Lead/updated/"+q, "ok", "")
-	var upd struct {
-		IDs               []string `json:"ids"`
-		LatestDateCovered string   `json:"latestDateCovered"`
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &upd); err != nil || w.Code != 200 || upd.IDs == nil || slices.Contains(upd.IDs, id) {
-		t.Fatalf("getUpdated: %d %s (a deleted record is not updated)", w.Code, w.Body)
-	}
-	for _, tc := range []struct{ path, code string }{
-		{"/services/data/v62.0/sobjects/Lead/deleted/?start=yesterday&end=" + url.QueryEscape("2026-11-20T04:00:00Z"), "INVALID_REPLICATION_DATE"},
-		{"/services/data/v62.0/sobjects/Lead/deleted/?end=" + url.QueryEscape("2026-11-20T04:00:00Z"), "MISSING_ARGUMENT"},
-		{"/services/data/v62.0/sobjects/Widget__c/deleted/" + q, "NOT_FOUND"},
-		{"/services/data/v62.0/sobjects/Lead/updated/?start=" + url.QueryEscape("2026-10-01T00:00:00Z") + "&end=" + url.QueryEscape("2026-11-20T04:00:00Z"), "INVALID_REPLICATION_DATE"},
-	} {
-		w := call(s, "GET", tc.path, "ok", "")
-		if code := errorCode(t, w); code != tc.code {
-			t.Errorf("%s: %d %s, want %s", tc.path, w.Code, w.Body, tc.code)
+	for _, tc := range tests {
+		err := org.Corrupt(crm.Lead, lead.ID(), tc.d)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Corrupt(%+v) = %v, want an error about %q", tc.d, err, tc.want)
 		}
 	}
-	if c := s.Counts(); c.GetDeleted != 4 || c.GetUpdated != 2 {
-		t.Errorf("counts %+v", c)
+	if err := org.Corrupt(crm.Lead, "00Q5g0000000zzzAAA", Defect{Kind: DefectNotAnObject}); err == nil {
+		t.Error("Corrupt of an unknown Id was accepted")
 	}
 }
 
-func TestVersionsAndBulkDelete(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 5}))
-	w := call(s, "GET", "/services/data/", "", "")
-	var versions []struct{ Label, URL, Version string }
-	if err := json.Unmarshal(w.Body.Bytes(), &versions); err != nil || w.Code != 200 {
-		t.Fatalf("versions: %d %s", w.Code, w.Body)
-	}
-	last := versions[len(versions)-1]
-	if last.Version != "62.0" || last.URL != "/services/data/v62.0" || last.Label != "Winter '25" {
-		t.Errorf("latest version %+v", last)
-	}
-	if i := slices.IndexFunc(versions, func(v struct{ Label, URL, Version string }) bool { return v.Version == "59.0" }); i < 0 || versions[i].Label != "Winter '24" {
-		t.Errorf("v59.0 should be Winter '24: %+v", versions)
-	}
-	s.tokens["ok"] = true
-	if w := call(s, "GET", "/services/data/v99.0/limits", "ok", ""); w.Code != 404 {
-		t.Errorf("unknown version: %d", w.Code)
-	}
-	body := bulkBody(t, s, "SELECT Id FROM Lead")
-	_ = body
-	s.mu.Lock()
-	var id string
-	for k := range s.jobs {
-		id = k
-	}
-	s.mu.Unlock()
-	if w := call(s, "DELETE", "/services/data/v62.0/jobs/query/"+id, "ok", ""); w.Code != 204 {
-		t.Fatalf("delete job: %d %s", w.Code, w.Body)
-	}
-	if w := call(s, "GET", "/services/data/v62.0/jobs/query/"+id, "ok", ""); w.Code != 404 {
-		t.Fatalf("poll after delete: %d", w.Code)
-	}
-	if w := call(s, "DELETE", "/services/data/v62.0/jobs/query/"+id, "ok", ""); w.Code != 404 {
-		t.Fatalf("second delete: %d", w.Code)
+func TestShapeRejected(t *testing.T) {
+	for _, sh := range []Shape{
+		{Omit: []string{"Widget"}},
+		{Fields: map[string]map[string]string{"Lead": {"Colour__c": "X__c"}}},
+		{Fields: map[string]map[string]string{"Lead": {"SystemModstamp": "X"}}},
+		{Fields: map[string]map[string]string{"Lead": {"Segment__c": "Region__c"}}},
+		{Custom: []CustomObject{{Name: "Sub"}}},
+		{Custom: []CustomObject{{Name: "Sub__c", Prefix: "a-1"}}},
+		{Extra: map[string][]ExtraField{"Lead": {{Name: "X__c"}, {Name: "x__C"}}}},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(r.(string), "Config.Shape") {
+					t.Errorf("%+v: recovered %v, want a Config.Shape panic", sh, r)
+				}
+			}()
+			Generate(Config{Seed: 1, Leads: 5, Shape: sh})
+		}()
 	}
 }

@@ -1,4 +1,4 @@
-package democrm
+package orggen
 
 import "time"
 

@@ -1,4 +1,4 @@
-package democrm
+package server
 
 import (
 	"cmp"
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 )
 
 // Server serves an Org over the Salesforce protocols Venn uses: OAuth 2.0
@@ -31,7 +32,7 @@ import (
 // Faults can be injected while it runs (Inject, SetAPIUsage,
 // FailNextBulkJob); every method is safe for concurrent use.
 type Server struct {
-	org  *Org
+	org  *orggen.Org
 	opts serverOptions
 
 	mu       sync.Mutex
@@ -105,8 +106,8 @@ func WithDailyLimit(n int64) Option { return func(o *serverOptions) { o.dailyLim
 // WithLogger logs each request at debug level and faults at info level.
 func WithLogger(l *slog.Logger) Option { return func(o *serverOptions) { o.logger = l } }
 
-// NewServer serves org.
-func NewServer(org *Org, opts ...Option) *Server {
+// New serves org.
+func New(org *orggen.Org, opts ...Option) *Server {
 	o := serverOptions{clientID: "venn-demo", clientSecret: "venn-demo-secret", pageSize: 2000, bulkPageSize: 10000, bulkPolls: 2, dailyLimit: 100000}
 	for _, f := range opts {
 		f(&o)
@@ -554,7 +555,7 @@ func (s *Server) newID(prefix string) string {
 	s.seq++
 	n := s.seq
 	s.mu.Unlock()
-	return makeID(prefix, n)[:15]
+	return orggen.MakeID(prefix, n)[:15]
 }
 
 func randomHex(n int) string {

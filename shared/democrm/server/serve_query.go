@@ -1,4 +1,4 @@
-package democrm
+package server
 
 import (
 	"encoding/base64"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 )
 
 // cursor is an open REST query: the records selected when it was opened,
@@ -20,37 +21,33 @@ import (
 // their page is served, so a change between pages shows up, as in
 // Salesforce.
 type cursor struct {
-	q    *soqlQuery
-	refs []int32
+	sel *orggen.Selection
 }
 
 // queryFailure answers a SOQL parse error with Salesforce's 400.
 func (s *Server) queryFailure(w http.ResponseWriter, err error) {
-	var se *soqlError
+	var se *orggen.QueryError
 	if errors.As(err, &se) {
-		s.fail(w, http.StatusBadRequest, se.code, se.msg)
+		s.fail(w, http.StatusBadRequest, se.Code, se.Message)
 		return
 	}
 	s.fail(w, http.StatusBadRequest, "MALFORMED_QUERY", err.Error())
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request, version string, all bool) {
-	q, err := parseSOQL(r.URL.Query().Get("q"), s.org.object)
+	sel, err := s.org.Query(r.URL.Query().Get("q"), all)
 	if err != nil {
 		s.queryFailure(w, err)
 		return
 	}
-	s.org.mu.RLock()
-	refs := s.org.selectRecords(q, all)
-	s.org.mu.RUnlock()
-	if q.count {
-		s.writeJSON(w, map[string]any{"totalSize": len(refs), "done": true, "records": []any{}})
+	if sel.IsCount() {
+		s.writeJSON(w, map[string]any{"totalSize": sel.Len(), "done": true, "records": []any{}})
 		return
 	}
-	c := &cursor{q: q, refs: refs}
+	c := &cursor{sel: sel}
 	locator := s.newID("01g")
 	size := s.pageSize(r)
-	if len(refs) > size {
+	if sel.Len() > size {
 		s.mu.Lock()
 		s.cursors[locator] = c
 		s.remember(locator)
@@ -90,7 +87,7 @@ func (s *Server) queryMore(w http.ResponseWriter, r *http.Request, version, loca
 	s.mu.Lock()
 	c := s.cursors[locator]
 	s.mu.Unlock()
-	if c == nil || offset >= len(c.refs) {
+	if c == nil || offset >= c.sel.Len() {
 		s.fail(w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
 		return
 	}
@@ -100,13 +97,16 @@ func (s *Server) queryMore(w http.ResponseWriter, r *http.Request, version, loca
 // writePage renders records [offset, offset+size) of c.
 func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, locator string, offset, size int, all bool) {
 	if s.opts.varyPages && size > 1 {
-		size -= int(mix(uint64(offset)) % uint64(size/2+1))
+		// A deterministic scramble of the offset (Knuth's multiplicative
+		// hash), so page sizes vary but a rerun sees the same pages.
+		size -= int((uint64(offset) * 2654435761 >> 7) % uint64(size/2+1))
 	}
-	end := min(offset+size, len(c.refs))
-	done := end == len(c.refs)
+	total := c.sel.Len()
+	end := min(offset+size, total)
+	done := end == total
 	b := make([]byte, 0, 64+(end-offset)*600)
 	b = append(b, `{"totalSize":`...)
-	b = strconv.AppendInt(b, int64(len(c.refs)), 10)
+	b = strconv.AppendInt(b, int64(total), 10)
 	b = append(b, `,"done":`...)
 	b = strconv.AppendBool(b, done)
 	if !done {
@@ -123,23 +123,15 @@ func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, loc
 		b = append(b, '"')
 	}
 	b = append(b, `,"records":[`...)
-	t := s.org.tables[c.q.obj.Name]
-	rc := &renderCtx{g: &s.org.gen}
-	var row crm.Row
+	obj, fields := c.sel.Object(), c.sel.Fields()
 	first := true
-	s.org.mu.RLock()
-	for k := offset; k < end; k++ {
-		d, ok := t.loadAt(rc, c.refs, k, &row)
-		if !ok {
-			continue
-		}
+	c.sel.Rows(offset, end, func(row *crm.Row, d *orggen.WireDefect) {
 		if !first {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendJSONRecord(b, version, c.q.obj, c.q.fields, &row, d)
-	}
-	s.org.mu.RUnlock()
+		b = appendJSONRecord(b, version, obj, fields, row, d)
+	})
 	b = append(b, "]}"...)
 	if done {
 		s.mu.Lock()
@@ -154,8 +146,7 @@ func (s *Server) writePage(w http.ResponseWriter, version string, c *cursor, loc
 // created and served as CSV pages after it completes.
 type bulkJob struct {
 	id, operation, version string
-	q                      *soqlQuery
-	refs                   []int32
+	sel                    *orggen.Selection
 	polls                  int
 	failMsg                string
 	created                time.Time
@@ -181,7 +172,7 @@ func (j *bulkJob) state(completeAfter int) string {
 func (s *Server) jobInfo(j *bulkJob, poll bool) map[string]any {
 	st := j.state(s.opts.bulkPolls)
 	info := map[string]any{
-		"id": j.id, "operation": j.operation, "object": j.q.obj.Name,
+		"id": j.id, "operation": j.operation, "object": j.sel.Object().Name,
 		"createdById": "005000000000099AAA", "createdDate": crm.FormatDateTime(j.created),
 		"systemModstamp": crm.FormatDateTime(j.created), "state": st,
 		"concurrencyMode": "Parallel", "contentType": "CSV",
@@ -198,7 +189,7 @@ func (s *Server) jobInfo(j *bulkJob, poll bool) map[string]any {
 	processed, ms := 0, 0
 	if st == "JobComplete" {
 		// The time is nominal: the demo selects at create time.
-		processed, ms = len(j.refs), 40+len(j.refs)/100
+		processed, ms = j.sel.Len(), 40+j.sel.Len()/100
 	}
 	info["numberRecordsProcessed"] = processed
 	info["totalProcessingTime"] = ms
@@ -225,19 +216,16 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request, version stri
 		s.fail(w, http.StatusBadRequest, "INVALIDJOB", fmt.Sprintf("operation %q is not query or queryAll", req.Operation))
 		return
 	}
-	q, err := parseSOQL(req.Query, s.org.object)
+	sel, err := s.org.Query(req.Query, req.Operation == "queryAll")
 	if err != nil {
 		s.queryFailure(w, err)
 		return
 	}
-	if q.count {
+	if sel.IsCount() {
 		s.fail(w, http.StatusBadRequest, "API_ERROR", "Aggregate Relationships not supported in Bulk Query")
 		return
 	}
-	s.org.mu.RLock()
-	refs := s.org.selectRecords(q, req.Operation == "queryAll")
-	s.org.mu.RUnlock()
-	j := &bulkJob{id: s.newID("750"), operation: req.Operation, version: version, q: q, refs: refs, created: time.Now().UTC()}
+	j := &bulkJob{id: s.newID("750"), operation: req.Operation, version: version, sel: sel, created: time.Now().UTC()}
 	s.mu.Lock()
 	if len(s.failJobs) > 0 {
 		j.failMsg, s.failJobs = s.failJobs[0], s.failJobs[1:]
@@ -329,37 +317,28 @@ func (s *Server) bulkResults(w http.ResponseWriter, r *http.Request, id string) 
 		if err == nil {
 			offset, err = strconv.Atoi(string(raw))
 		}
-		if err != nil || offset < 0 || offset > len(j.refs) {
+		if err != nil || offset < 0 || offset > j.sel.Len() {
 			s.fail(w, http.StatusBadRequest, "INVALID_LOCATOR", "invalid locator")
 			return
 		}
 	}
-	end := min(offset+size, len(j.refs))
-	obj := j.q.obj
+	end := min(offset+size, j.sel.Len())
+	obj, fields := j.sel.Object(), j.sel.Fields()
 	b := make([]byte, 0, 256+(end-offset)*400)
-	for n, i := range j.q.fields {
+	for n, i := range fields {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = appendCSVCell(b, wireName(obj, i))
+		b = appendCSVCell(b, orggen.FieldName(obj, i))
 	}
 	b = append(b, '\n')
-	t := s.org.tables[obj.Name]
-	rc := &renderCtx{g: &s.org.gen}
-	var row crm.Row
 	written := 0
-	s.org.mu.RLock()
-	for k := offset; k < end; k++ {
-		d, ok := t.loadAt(rc, j.refs, k, &row)
-		if !ok {
-			continue
-		}
-		b = appendCSVRecord(b, obj, j.q.fields, &row, d)
+	j.sel.Rows(offset, end, func(row *crm.Row, d *orggen.WireDefect) {
+		b = appendCSVRecord(b, obj, fields, row, d)
 		written++
-	}
-	s.org.mu.RUnlock()
+	})
 	next := "null"
-	if end < len(j.refs) {
+	if end < j.sel.Len() {
 		next = base64.RawStdEncoding.EncodeToString([]byte(strconv.Itoa(end)))
 	}
 	w.Header().Set("Content-Type", "text/csv")

@@ -1,4 +1,4 @@
-package democrm
+package orggen
 
 import (
 	"fmt"
@@ -35,13 +35,14 @@ type cond struct {
 	in    []crm.Value
 }
 
-// soqlError is a query the server refuses, with its Salesforce error code.
-type soqlError struct{ code, msg string }
+// QueryError is a query the org refuses, with its Salesforce error code
+// (MALFORMED_QUERY, INVALID_TYPE, INVALID_FIELD).
+type QueryError struct{ Code, Message string }
 
-func (e *soqlError) Error() string { return e.code + ": " + e.msg }
+func (e *QueryError) Error() string { return e.Code + ": " + e.Message }
 
 func malformed(format string, args ...any) error {
-	return &soqlError{"MALFORMED_QUERY", fmt.Sprintf(format, args...)}
+	return &QueryError{"MALFORMED_QUERY", fmt.Sprintf(format, args...)}
 }
 
 // tokenizeSOQL splits a query into identifiers, literals and punctuation.
@@ -164,13 +165,13 @@ func parseSOQL(q string, lookup func(string) (*crm.Object, bool)) (*soqlQuery, e
 	objName := p.next()
 	obj, ok := lookup(objName)
 	if !ok {
-		return nil, &soqlError{"INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", objName)}
+		return nil, &QueryError{"INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", objName)}
 	}
 	out.obj = obj
 	for _, n := range names {
 		i, err := fieldIndex(obj, n)
 		if err != nil && obj.Name == "Lead" && strings.EqualFold(n, "Name") {
-			i, err = compoundName, nil
+			i, err = CompoundName, nil
 		}
 		if err != nil {
 			return nil, err
@@ -229,7 +230,7 @@ func fieldIndex(obj *crm.Object, name string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, &soqlError{"INVALID_FIELD", fmt.Sprintf("No such column '%s' on entity '%s'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.", name, obj.Name)}
+	return 0, &QueryError{"INVALID_FIELD", fmt.Sprintf("No such column '%s' on entity '%s'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.", name, obj.Name)}
 }
 
 func (p *soqlParser) cond(obj *crm.Object) (cond, error) {
@@ -276,7 +277,7 @@ func literal(f crm.Field, tok string) (crm.Value, error) {
 		return crm.Value{Null: true}, nil
 	}
 	bad := func() (crm.Value, error) {
-		return crm.Value{}, &soqlError{"INVALID_FIELD", fmt.Sprintf("value of filter criterion for field '%s' must be of type %s and should not be enclosed in quotes: %s", f.Name, f.Type, tok)}
+		return crm.Value{}, &QueryError{"INVALID_FIELD", fmt.Sprintf("value of filter criterion for field '%s' must be of type %s and should not be enclosed in quotes: %s", f.Name, f.Type, tok)}
 	}
 	switch f.Type {
 	case crm.Text, crm.ID, crm.Picklist, crm.Email, crm.Phone:
@@ -326,7 +327,7 @@ func (q *soqlQuery) String() string {
 		if k > 0 {
 			b.WriteString(", ")
 		}
-		if i == compoundName {
+		if i == CompoundName {
 			b.WriteString("Name")
 		} else {
 			b.WriteString(q.obj.Fields[i].Name)

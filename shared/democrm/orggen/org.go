@@ -1,14 +1,16 @@
-// Package democrm is Venn's demo CRM: a deterministic synthetic B2B org
-// (Generate) and a server that speaks the Salesforce REST, Bulk API 2.0 and
-// OAuth protocols over it (NewServer), so the extract job, its tests and the
-// demo run against the same wire format as production, without an account.
+// Package orggen generates the demo CRM's org: a deterministic synthetic
+// B2B Salesforce org (Generate), its mutations, Recycle Bin and delete log,
+// its shape (objects and fields it has) and the wire defects of its
+// records. It answers SOQL (Org.Query) and the replication calls, and tells
+// a test the org's truth (Each, EachAll, Malformed). The protocol server in
+// shared/democrm/server serves it; shared/democrm re-exports both.
 //
 // The org is lead-driven and lazy: record i of every object is computed on
 // demand from (seed, lead, i), and only a few bytes of index per record are
 // kept, so a million-lead org fits in a few hundred megabytes and can be
 // served page by page. Mutations (Update, Insert, Delete, SimulateNight) are
 // kept as an overlay on top of the generated records.
-package democrm
+package orggen
 
 import (
 	"cmp"
@@ -113,11 +115,11 @@ type table struct {
 	stamps []int64 // generated SystemModstamp of record i
 	render func(rc *renderCtx, i int64, row *crm.Row)
 
-	over     map[int64]*crm.Row // current state of mutated and inserted records
-	gone     map[int64]bool     // hard-deleted records
-	inserted int64              // inserted records have numbers n..n+inserted-1
-	bad      []badRecord        // synthetic malformed wire records
-	defects  map[int64]*defect  // records served malformed (Corrupt)
+	over     map[int64]*crm.Row    // current state of mutated and inserted records
+	gone     map[int64]bool        // hard-deleted records
+	inserted int64                 // inserted records have numbers n..n+inserted-1
+	bad      []badRecord           // synthetic malformed wire records
+	defects  map[int64]*WireDefect // records served malformed (Corrupt)
 	// The delete log getDeleted reads: record number -> deletion time
 	// (micros), until the entry is purged. lastPurge is the latest
 	// deletion time of a record physically removed (purged from the

@@ -1,4 +1,4 @@
-package democrm
+package server
 
 import (
 	"crypto"
@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,7 +44,7 @@ func errorCode(t *testing.T, w *httptest.ResponseRecorder) string {
 }
 
 func TestServerErrorsAndLimits(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 30}), WithDailyLimit(2))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 30}), WithDailyLimit(2))
 	q := "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Lead")
 	tests := []struct {
 		name, method, path, token string
@@ -75,7 +76,7 @@ func TestServerErrorsAndLimits(t *testing.T) {
 }
 
 func TestServerEvictsOldCursors(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 500}), WithPageSize(10))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 500}), WithPageSize(10))
 	s.tokens["ok"] = true
 	q := "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Lead")
 	var next []string
@@ -113,7 +114,7 @@ func TestJWTBearerChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(Generate(Config{Seed: 1, Leads: 5}), WithJWTBearer("app", "user@x.example", &key.PublicKey, "https://login.salesforce.com"))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 5}), WithJWTBearer("app", "user@x.example", &key.PublicKey, "https://login.salesforce.com"))
 	good := func() map[string]any {
 		return map[string]any{"iss": "app", "sub": "user@x.example", "aud": "https://login.salesforce.com", "exp": time.Now().Add(time.Minute).Unix()}
 	}
@@ -152,7 +153,7 @@ func TestJWTBearerChecks(t *testing.T) {
 }
 
 func TestBulkResultsBeforeCompletion(t *testing.T) {
-	s := NewServer(Generate(Config{Seed: 1, Leads: 5}))
+	s := New(orggen.Generate(orggen.Config{Seed: 1, Leads: 5}))
 	s.tokens["ok"] = true
 	req := httptest.NewRequest("POST", "/services/data/v62.0/jobs/query", strings.NewReader(`{"operation":"query","query":"SELECT Id FROM Lead"}`))
 	req.Header.Set("Authorization", "Bearer ok")

@@ -1,7 +1,8 @@
-package democrm
+package server
 
 import (
 	"encoding/json"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,7 +15,7 @@ import (
 
 func BenchmarkGenerate100kLeads(b *testing.B) {
 	for b.Loop() {
-		Generate(Config{Seed: 1, Leads: 100_000})
+		orggen.Generate(orggen.Config{Seed: 1, Leads: 100_000})
 	}
 	b.ReportMetric(float64(100_000*b.N)/b.Elapsed().Seconds(), "leads/s")
 }
@@ -23,8 +24,8 @@ func BenchmarkGenerate100kLeads(b *testing.B) {
 // registry fields) from a million-lead org: the cost the extract benchmark
 // pays per page on the server side.
 func BenchmarkServeLeads(b *testing.B) {
-	org := Generate(Config{Seed: 1, Leads: 1_000_000})
-	s := NewServer(org)
+	org := orggen.Generate(orggen.Config{Seed: 1, Leads: 1_000_000})
+	s := New(org)
 	s.tokens["bench"] = true
 	get := func(path string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)

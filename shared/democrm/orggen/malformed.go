@@ -1,4 +1,4 @@
-package democrm
+package orggen
 
 import (
 	"fmt"
@@ -112,17 +112,18 @@ type Defect struct {
 	Text string
 }
 
-// defect is a Defect resolved against its object: the field's position and
-// the wire text.
-type defect struct {
+// WireDefect is a Defect resolved against its object, as the server
+// renders it: Pos is the field's position in the org's object (-1 for kinds
+// without a field), Text the BadValue text.
+type WireDefect struct {
 	Defect
-	field int // position in obj.Fields; -1 for kinds without a field
-	why   string
+	Pos int
+	why string
 }
 
 // resolve fills the defaults of d for obj and checks that it fits.
-func (d Defect) resolve(obj *crm.Object) (*defect, error) {
-	r := &defect{Defect: d, field: -1}
+func (d Defect) resolve(obj *crm.Object) (*WireDefect, error) {
+	r := &WireDefect{Defect: d, Pos: -1}
 	firstString := func() int {
 		for i, f := range obj.Fields {
 			if i > 2 && isString(f.Type) && f.Name != "" {
@@ -160,17 +161,17 @@ func (d Defect) resolve(obj *crm.Object) (*defect, error) {
 	default:
 		return nil, fmt.Errorf("unknown defect kind %d", int(d.Kind))
 	}
-	r.field = def
+	r.Pos = def
 	if d.Field != "" {
-		r.field = slices.IndexFunc(obj.Fields, func(f crm.Field) bool { return f.Name == d.Field })
-		if r.field < 0 {
+		r.Pos = slices.IndexFunc(obj.Fields, func(f crm.Field) bool { return f.Name == d.Field })
+		if r.Pos < 0 {
 			return nil, fmt.Errorf("%s has no field %s", obj.Name, d.Field)
 		}
 	}
-	if r.field < 0 {
+	if r.Pos < 0 {
 		return nil, fmt.Errorf("%s has no field a %s defect fits; name one", obj.Name, d.Kind)
 	}
-	f := obj.Fields[r.field]
+	f := obj.Fields[r.Pos]
 	r.Field = f.Name
 	switch d.Kind {
 	case DefectInvalidUTF8, DefectLoneSurrogate, DefectCSVQuoting:
@@ -182,7 +183,7 @@ func (d Defect) resolve(obj *crm.Object) (*defect, error) {
 			return nil, fmt.Errorf("%s defect needs an Id field, %s.%s is %s", d.Kind, obj.Name, f.Name, f.Type)
 		}
 	case DefectSameStampCopy:
-		if r.field < 2 || (obj.SoftDelete && r.field == 3) {
+		if r.Pos < 2 || (obj.SoftDelete && r.Pos == 3) {
 			return nil, fmt.Errorf("%s defect cannot change %s", d.Kind, f.Name)
 		}
 	case DefectBadValue:
@@ -223,8 +224,8 @@ func badText(f crm.Field) string {
 	return ""
 }
 
-// wireID is the Id (or reference) s as the defect serves it.
-func (d *defect) wireID(s string) string {
+// WireID is the Id (or reference) s as the defect serves it.
+func (d *WireDefect) WireID(s string) string {
 	if len(s) != 18 {
 		return s
 	}
@@ -255,16 +256,17 @@ func (d *defect) wireID(s string) string {
 	return s
 }
 
-// otherType is the object WrongType names in attributes.type.
-func otherType(obj *crm.Object) string {
-	if obj == crm.Lead {
+// OtherType is the object WrongType names in attributes.type.
+func (d *WireDefect) OtherType(obj *crm.Object) string {
+	if obj.Name == "Lead" {
 		return "Contact"
 	}
 	return "Lead"
 }
 
-// variant is the differing value SameStampCopy's first copy carries.
-func variant(f crm.Field, v crm.Value) crm.Value {
+// StaleValue is the differing value SameStampCopy's first copy (and
+// DuplicateKey's second key) carries.
+func StaleValue(f crm.Field, v crm.Value) crm.Value {
 	if isString(f.Type) {
 		return crm.Value{S: strings.TrimSpace(v.S + " (stale copy)")}
 	}
@@ -299,7 +301,7 @@ type MalformedRecord struct {
 // the org, served with one defect.
 type badRecord struct {
 	row crm.Row
-	d   *defect
+	d   *WireDefect
 }
 
 // malformedKinds are the synthetic bad records served besides the valid
@@ -356,7 +358,7 @@ func (o *Org) addMalformed() {
 			w.str("Type", "New Business")
 			w.hundredths("Probability", 1000)
 		}
-		if d.Kind == DefectNullValue && d.field == 0 {
+		if d.Kind == DefectNullValue && d.Pos == 0 {
 			id = ""
 		}
 		t.bad = append(t.bad, b)
@@ -373,55 +375,39 @@ func (o *Org) addMalformed() {
 // Update it (before or after). A second Corrupt of the same record
 // replaces its defect.
 func (o *Org) Corrupt(obj *crm.Object, id string, d Defect) error {
-	t, err := o.table(obj)
-	if err != nil {
-		return err
-	}
-	if i, ok := t.fieldPos(d.Field); ok && d.Field != "" {
-		if t.obj.Fields[i].Name == "" {
-			return fmt.Errorf("democrm: corrupt %s %s: this org has no field %s", obj.Name, id, d.Field)
+	return o.mutate("corrupt", obj, id, func(t *table, n int64) error {
+		if i, ok := t.fieldPos(d.Field); ok && d.Field != "" {
+			if t.obj.Fields[i].Name == "" {
+				return fmt.Errorf("this org has no field %s", d.Field)
+			}
+			d.Field = t.obj.Fields[i].Name // a registry name: this org's name
 		}
-		d.Field = t.obj.Fields[i].Name // a registry name: this org's name
-	}
-	rd, err := d.resolve(t.obj)
-	if err != nil {
-		return fmt.Errorf("democrm: corrupt %s %s: %w", obj.Name, id, err)
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n, err := t.number(id)
-	if err != nil {
-		return fmt.Errorf("democrm: corrupt: %w", err)
-	}
-	if rd.field >= 0 && rd.Kind != DefectBadValue && rd.Kind != DefectNullValue && rd.Kind != DefectSameStampCopy {
-		row := &crm.Row{}
-		t.current(&renderCtx{g: &o.gen}, n, row)
-		if row.Values[rd.field].Null {
-			return fmt.Errorf("democrm: corrupt %s %s: %s is null, a %s defect would not show", obj.Name, id, rd.Field, rd.Kind)
+		rd, err := d.resolve(t.obj)
+		if err != nil {
+			return err
 		}
-	}
-	if t.defects == nil {
-		t.defects = map[int64]*defect{}
-	}
-	t.defects[n] = rd
-	return nil
+		if rd.Pos >= 0 && rd.Kind != DefectBadValue && rd.Kind != DefectNullValue && rd.Kind != DefectSameStampCopy {
+			row := &crm.Row{}
+			t.current(&renderCtx{g: &o.gen}, n, row)
+			if row.Values[rd.Pos].Null {
+				return fmt.Errorf("%s is null, a %s defect would not show", rd.Field, rd.Kind)
+			}
+		}
+		if t.defects == nil {
+			t.defects = map[int64]*WireDefect{}
+		}
+		t.defects[n] = rd
+		return nil
+	})
 }
 
 // Repair makes the server serve record id of obj correctly again; a record
 // without a defect is left as is.
 func (o *Org) Repair(obj *crm.Object, id string) error {
-	t, err := o.table(obj)
-	if err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n, err := t.number(id)
-	if err != nil {
-		return fmt.Errorf("democrm: repair: %w", err)
-	}
-	delete(t.defects, n)
-	return nil
+	return o.mutate("repair", obj, id, func(t *table, n int64) error {
+		delete(t.defects, n)
+		return nil
+	})
 }
 
 // RepairAll removes every defect set by Corrupt (the synthetic records of
@@ -450,7 +436,7 @@ func (o *Org) Malformed() []MalformedRecord {
 		slices.Sort(ns)
 		for _, n := range ns {
 			d := t.defects[n]
-			out = append(out, MalformedRecord{Object: obj.Name, ID: t.id(n), Field: fieldName(obj, d.field), Why: d.why, Kind: d.Kind, Live: true})
+			out = append(out, MalformedRecord{Object: obj.Name, ID: t.id(n), Field: fieldName(obj, d.Pos), Why: d.why, Kind: d.Kind, Live: true})
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package democrm
+package orggen
 
 import (
 	"errors"
@@ -39,8 +39,8 @@ func TestParseSOQL(t *testing.T) {
 	for _, tc := range tests {
 		q, err := parseSOQL(tc.q, registryLookup)
 		if tc.wantCode != "" {
-			var se *soqlError
-			if !errors.As(err, &se) || se.code != tc.wantCode {
+			var se *QueryError
+			if !errors.As(err, &se) || se.Code != tc.wantCode {
 				t.Errorf("%s: err = %v, want %s", tc.q, err, tc.wantCode)
 			}
 			continue
@@ -112,15 +112,12 @@ func TestWireValues(t *testing.T) {
 		{crm.Field{Type: crm.Bool}, crm.Value{B: false}, "false", "false"},
 	}
 	for _, tc := range tests {
-		if got := string(appendText(nil, tc.f, tc.v, false)); got != tc.rest {
+		if got := string(AppendValue(nil, tc.f, tc.v, false)); got != tc.rest {
 			t.Errorf("REST %s %+v = %s, want %s", tc.f.Type, tc.v, got, tc.rest)
 		}
-		if got := string(appendText(nil, tc.f, tc.v, true)); got != tc.bulk {
+		if got := string(AppendValue(nil, tc.f, tc.v, true)); got != tc.bulk {
 			t.Errorf("Bulk %s %+v = %s, want %s", tc.f.Type, tc.v, got, tc.bulk)
 		}
-	}
-	if got := string(appendCSVCell(nil, `say "hi", ok`)); got != `"say ""hi"", ok"` {
-		t.Errorf("CSV quoting: %s", got)
 	}
 }
 

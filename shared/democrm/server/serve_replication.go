@@ -1,4 +1,4 @@
-package democrm
+package server
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 )
 
 // API versions the server answers (the versions resource lists them; a
@@ -69,7 +70,7 @@ func replicationTime(s string) (time.Time, error) {
 
 // replicated answers sObject Get Deleted (deleted) or Get Updated.
 func (s *Server) replicated(w http.ResponseWriter, r *http.Request, name string, deleted bool) {
-	obj, ok := s.org.object(name)
+	obj, ok := s.org.Object(name)
 	if !ok {
 		s.fail(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("The requested resource does not exist: sObject type '%s' is not supported", name))
 		return
@@ -91,7 +92,7 @@ func (s *Server) replicated(w http.ResponseWriter, r *http.Request, name string,
 	var err error
 	var body any
 	if deleted {
-		var res DeletedResult
+		var res orggen.DeletedResult
 		res, err = s.org.GetDeleted(obj, bounds[0], bounds[1])
 		type rec struct {
 			ID          string `json:"id"`
@@ -107,14 +108,14 @@ func (s *Server) replicated(w http.ResponseWriter, r *http.Request, name string,
 			LatestDateCovered     string `json:"latestDateCovered"`
 		}{recs, crm.FormatDateTime(res.EarliestDateAvailable), crm.FormatDateTime(res.LatestDateCovered)}
 	} else {
-		var res UpdatedResult
+		var res orggen.UpdatedResult
 		res, err = s.org.GetUpdated(obj, bounds[0], bounds[1])
 		body = struct {
 			IDs               []string `json:"ids"`
 			LatestDateCovered string   `json:"latestDateCovered"`
 		}{res.IDs, crm.FormatDateTime(res.LatestDateCovered)}
 	}
-	var re *ReplicationError
+	var re *orggen.ReplicationError
 	switch {
 	case errors.As(err, &re):
 		s.fail(w, http.StatusBadRequest, re.Code, re.Message)

@@ -1,4 +1,4 @@
-package democrm
+package orggen
 
 import (
 	"sort"
@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/venn-revops/venn/shared/crm"
 )
 
@@ -111,7 +110,7 @@ func (o *Org) rowMatches(t *table, q *soqlQuery, row *crm.Row, all bool) bool {
 // load renders record ref (see selectRecords) into row and returns its
 // wire defect, if any. ok is false if the record was hard-deleted since it
 // was selected. The caller holds o.mu for reading.
-func (t *table) load(rc *renderCtx, ref int32, row *crm.Row) (d *defect, ok bool) {
+func (t *table) load(rc *renderCtx, ref int32, row *crm.Row) (d *WireDefect, ok bool) {
 	if ref < 0 {
 		b := &t.bad[-ref-1]
 		row.Values = append(row.Values[:0], b.row.Values...)
@@ -125,11 +124,11 @@ func (t *table) load(rc *renderCtx, ref int32, row *crm.Row) (d *defect, ok bool
 
 // loadAt loads refs[k] like load; for the first of a SameStampCopy pair
 // (the same ref twice in a row) it returns the stale copy, without defect.
-func (t *table) loadAt(rc *renderCtx, refs []int32, k int, row *crm.Row) (*defect, bool) {
+func (t *table) loadAt(rc *renderCtx, refs []int32, k int, row *crm.Row) (*WireDefect, bool) {
 	d, ok := t.load(rc, refs[k], row)
 	if ok && d != nil && d.Kind == DefectSameStampCopy {
 		if k+1 < len(refs) && refs[k+1] == refs[k] {
-			row.Values[d.field] = variant(t.obj.Fields[d.field], row.Values[d.field])
+			row.Values[d.Pos] = StaleValue(t.obj.Fields[d.Pos], row.Values[d.Pos])
 		}
 		d = nil
 	}
@@ -181,9 +180,9 @@ func appendCents(b []byte, v int64) []byte {
 	return b
 }
 
-// appendText writes a non-null value as Salesforce text. bulk selects the
+// AppendValue writes a non-null value as Salesforce text. bulk selects the
 // Bulk API CSV forms (datetimes with Z) over REST's (+0000).
-func appendText(b []byte, f crm.Field, v crm.Value, bulk bool) []byte {
+func AppendValue(b []byte, f crm.Field, v crm.Value, bulk bool) []byte {
 	switch f.Type {
 	case crm.Bool:
 		return strconv.AppendBool(b, v.B)
@@ -230,167 +229,24 @@ func appendDate(b []byte, t time.Time) []byte {
 
 func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
-// compoundName is the position SOQL gives Lead's compound Name, which is
+// CompoundName is the position a Selection gives Lead's compound Name, which is
 // not stored: FirstName and LastName joined, as Salesforce computes it.
-const compoundName = -2
+const CompoundName = -2
 
-// wireField is the field at position i of obj and its value in row,
+// FieldAt is the field at position i of obj and its value in row,
 // including the compound Name.
-func wireField(obj *crm.Object, row *crm.Row, i int) (crm.Field, crm.Value) {
-	if i == compoundName {
+func FieldAt(obj *crm.Object, row *crm.Row, i int) (crm.Field, crm.Value) {
+	if i == CompoundName {
 		first, last := row.Values[colIndex[crm.Lead]["FirstName"]], row.Values[colIndex[crm.Lead]["LastName"]]
 		return crm.Field{Name: "Name", Type: crm.Text}, crm.Value{S: strings.TrimSpace(first.S + " " + last.S)}
 	}
 	return obj.Fields[i], row.Values[i]
 }
 
-// wireName is the name of the field at position i of obj.
-func wireName(obj *crm.Object, i int) string {
-	if i == compoundName {
+// FieldName is the name of the field at position i of obj.
+func FieldName(obj *crm.Object, i int) string {
+	if i == CompoundName {
 		return "Name"
 	}
 	return obj.Fields[i].Name
-}
-
-// appendJSONRecord writes one REST query record: attributes, then the
-// selected fields in SELECT order, null for null; d, if not nil, is the
-// record's wire defect.
-func appendJSONRecord(b []byte, version string, obj *crm.Object, fields []int, row *crm.Row, d *defect) []byte {
-	id := row.Values[0].S
-	typ := obj.Name
-	if d != nil {
-		switch {
-		case d.Kind == DefectNotAnObject:
-			b, _ = jsontext.AppendQuote(b, id)
-			return b
-		case d.Kind == DefectWrongType:
-			typ = otherType(obj)
-		case d.field == 0 && d.Kind == DefectNullValue:
-			id = ""
-		case d.field == 0:
-			id = d.wireID(id)
-		}
-	}
-	b = append(b, `{"attributes":{"type":"`...)
-	b = append(b, typ...)
-	b = append(b, `","url":"/services/data/`...)
-	b = append(b, version...)
-	b = append(b, "/sobjects/"...)
-	b = append(b, typ...)
-	if id != "" {
-		b = append(b, '/')
-		b = append(b, id...)
-	}
-	b = append(b, `"}`...)
-	for _, i := range fields {
-		f, v := wireField(obj, row, i)
-		b = append(b, ',', '"')
-		b = append(b, f.Name...)
-		b = append(b, '"', ':')
-		if d == nil || d.field != i || !d.Kind.OnREST() {
-			b = appendJSONValue(b, f, v)
-			continue
-		}
-		switch d.Kind {
-		case DefectBadValue:
-			b, _ = jsontext.AppendQuote(b, d.Text)
-		case DefectNullValue:
-			b = append(b, "null"...)
-		case DefectInvalidUTF8, DefectLoneSurrogate:
-			b, _ = jsontext.AppendQuote(b, v.S)
-			b = b[:len(b)-1]
-			if d.Kind == DefectInvalidUTF8 {
-				b = append(b, 0xFF, 0xFE)
-			} else {
-				b = append(b, `\ud800`...)
-			}
-			b = append(b, '"')
-		case DefectDuplicateKey:
-			b = appendJSONValue(b, f, v)
-			b = append(b, ',', '"')
-			b = append(b, f.Name...)
-			b = append(b, '"', ':')
-			b = appendJSONValue(b, f, variant(f, v))
-		case DefectBadChecksum, DefectWrongPrefix, DefectHyphenID, DefectShortID:
-			b, _ = jsontext.AppendQuote(b, d.wireID(v.S))
-		default:
-			b = appendJSONValue(b, f, v)
-		}
-	}
-	return append(b, '}')
-}
-
-// appendJSONValue writes one field value as Salesforce's JSON does.
-func appendJSONValue(b []byte, f crm.Field, v crm.Value) []byte {
-	switch {
-	case v.Null:
-		return append(b, "null"...)
-	case f.Type == crm.Bool || f.Type == crm.Currency || f.Type == crm.Percent || f.Type == crm.Int:
-		return appendText(b, f, v, false)
-	case f.Type == crm.Date || f.Type == crm.DateTime:
-		b = append(b, '"')
-		b = appendText(b, f, v, false)
-		return append(b, '"')
-	}
-	b, _ = jsontext.AppendQuote(b, v.S)
-	return b
-}
-
-// appendCSVRecord writes one Bulk API 2.0 CSV line (RFC 4180, every cell
-// quoted as Salesforce does, an empty cell for null); d, if not nil, is the
-// record's wire defect.
-func appendCSVRecord(b []byte, obj *crm.Object, fields []int, row *crm.Row, d *defect) []byte {
-	if d != nil && !d.Kind.OnBulk() {
-		d = nil
-	}
-	var cell []byte
-	for n, i := range fields {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		f, v := wireField(obj, row, i)
-		if d == nil || d.field != i {
-			if !v.Null {
-				cell = appendText(cell[:0], f, v, true)
-				b = appendCSVCell(b, string(cell))
-			}
-			continue
-		}
-		switch d.Kind {
-		case DefectBadValue:
-			b = appendCSVCell(b, d.Text)
-		case DefectNullValue:
-		case DefectInvalidUTF8:
-			b = appendCSVCell(b, v.S+"\xff\xfe")
-		case DefectLoneSurrogate:
-			b = appendCSVCell(b, v.S+"\xed\xa0\x80")
-		case DefectBadChecksum, DefectWrongPrefix, DefectHyphenID, DefectShortID:
-			b = appendCSVCell(b, d.wireID(v.S))
-		case DefectCSVQuoting:
-			// A bare quote inside a quoted cell: "Acme"x" is not RFC 4180.
-			b = append(b, '"')
-			b = append(b, v.S...)
-			b = append(b, `"x"`...)
-		default:
-			if !v.Null {
-				cell = appendText(cell[:0], f, v, true)
-				b = appendCSVCell(b, string(cell))
-			}
-		}
-	}
-	if d != nil && d.Kind == DefectCSVColumns {
-		b = append(b, `,"extra"`...)
-	}
-	return append(b, '\n')
-}
-
-func appendCSVCell(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
 }

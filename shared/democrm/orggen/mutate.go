@@ -1,4 +1,4 @@
-package democrm
+package orggen
 
 import (
 	"errors"
@@ -38,6 +38,12 @@ func (o *Org) Clock() time.Time {
 // datetimes; bool; string or decimal.Decimal for currency and percent
 // ("1234.50"); int or int64 for whole numbers; nil for null.
 func (o *Org) Update(obj *crm.Object, id string, fields map[string]any) error {
+	return o.mutate("update", obj, id, func(t *table, n int64) error { return o.update(t, n, fields) })
+}
+
+// mutate runs fn on record id of obj under the write lock; an error names
+// the change, the object and the Id.
+func (o *Org) mutate(verb string, obj *crm.Object, id string, fn func(t *table, n int64) error) error {
 	t, err := o.table(obj)
 	if err != nil {
 		return err
@@ -46,10 +52,10 @@ func (o *Org) Update(obj *crm.Object, id string, fields map[string]any) error {
 	defer o.mu.Unlock()
 	n, err := t.number(id)
 	if err != nil {
-		return fmt.Errorf("democrm: update: %w", err)
+		return fmt.Errorf("democrm: %s: %w", verb, err)
 	}
-	if err := o.update(t, n, fields); err != nil {
-		return fmt.Errorf("democrm: update %s %s: %w", obj.Name, id, err)
+	if err := fn(t, n); err != nil {
+		return fmt.Errorf("democrm: %s %s %s: %w", verb, obj.Name, id, err)
 	}
 	return nil
 }
@@ -111,30 +117,22 @@ const RecycleBinDays = 15
 // they vanish from query and queryAll at once, and only getDeleted reports
 // them.
 func (o *Org) Delete(obj *crm.Object, id string) error {
-	t, err := o.table(obj)
-	if err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n, err := t.number(id)
-	if err != nil {
-		return fmt.Errorf("democrm: delete: %w", err)
-	}
-	if _, ok := t.deletedAt[n]; ok || t.deleted(n) {
-		return fmt.Errorf("democrm: delete: %s %s is already deleted", obj.Name, id)
-	}
-	if obj.SoftDelete {
-		if err := o.update(t, n, map[string]any{"IsDeleted": true}); err != nil {
-			return fmt.Errorf("democrm: delete %s %s: %w", obj.Name, id, err)
+	return o.mutate("delete", obj, id, func(t *table, n int64) error {
+		if _, ok := t.deletedAt[n]; ok || t.deleted(n) {
+			return errors.New("already deleted")
 		}
-	} else {
-		t.gone[n] = true
-		delete(t.over, n)
-		t.invalidate()
-	}
-	t.deletedAt[n] = crm.Micros(o.clock)
-	return nil
+		if t.obj.SoftDelete {
+			if err := o.update(t, n, map[string]any{"IsDeleted": true}); err != nil {
+				return err
+			}
+		} else {
+			t.gone[n] = true
+			delete(t.over, n)
+			t.invalidate()
+		}
+		t.deletedAt[n] = crm.Micros(o.clock)
+		return nil
+	})
 }
 
 // HardDelete removes record id physically, bypassing the Recycle Bin (as
@@ -144,53 +142,34 @@ func (o *Org) Delete(obj *crm.Object, id string) error {
 // refuses a window that starts before it. A record already in the Recycle
 // Bin can be hard-deleted too (purged individually).
 func (o *Org) HardDelete(obj *crm.Object, id string) error {
-	t, err := o.table(obj)
-	if err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n, err := t.number(id)
-	if err != nil {
-		return fmt.Errorf("democrm: hard delete: %w", err)
-	}
-	at, ok := t.deletedAt[n]
-	if !ok {
-		at = crm.Micros(o.clock)
-	}
-	t.gone[n] = true
-	delete(t.over, n)
-	delete(t.deletedAt, n)
-	t.lastPurge = max(t.lastPurge, at)
-	t.invalidate()
-	return nil
+	return o.mutate("hard delete", obj, id, func(t *table, n int64) error {
+		at, ok := t.deletedAt[n]
+		if !ok {
+			at = crm.Micros(o.clock)
+		}
+		t.gone[n] = true
+		delete(t.over, n)
+		delete(t.deletedAt, n)
+		t.lastPurge = max(t.lastPurge, at)
+		t.invalidate()
+		return nil
+	})
 }
 
 // Undelete restores a soft-deleted record from the Recycle Bin: IsDeleted
 // false, SystemModstamp bumped to the clock, its delete-log entry removed.
 // A purged or hard-deleted record cannot be restored.
 func (o *Org) Undelete(obj *crm.Object, id string) error {
-	t, err := o.table(obj)
-	if err != nil {
-		return err
-	}
-	if !obj.SoftDelete {
-		return fmt.Errorf("democrm: undelete: %s has no Recycle Bin", obj.Name)
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n, err := t.number(id)
-	if err != nil {
-		return fmt.Errorf("democrm: undelete: %w", err)
-	}
-	if !t.deleted(n) {
-		return fmt.Errorf("democrm: undelete: %s %s is not in the Recycle Bin", obj.Name, id)
-	}
-	if err := o.update(t, n, map[string]any{"IsDeleted": false}); err != nil {
-		return fmt.Errorf("democrm: undelete %s %s: %w", obj.Name, id, err)
-	}
-	delete(t.deletedAt, n)
-	return nil
+	return o.mutate("undelete", obj, id, func(t *table, n int64) error {
+		if !t.deleted(n) {
+			return errors.New("not in the Recycle Bin")
+		}
+		if err := o.update(t, n, map[string]any{"IsDeleted": false}); err != nil {
+			return err
+		}
+		delete(t.deletedAt, n)
+		return nil
+	})
 }
 
 // EmptyRecycleBin purges every deleted record now, as an administrator

@@ -1,4 +1,4 @@
-package democrm
+package server
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 )
 
 // describeField is one entry of a describe's fields, with the properties a
@@ -46,7 +47,9 @@ type picklistValue struct {
 }
 
 // referenceTargets are the objects a reference field points to, by field
-// name (as Salesforce's describe lists them).
+// name (as Salesforce's describe lists them). It is the org's own word,
+// kept apart from crm's Id prefix rules on purpose: tests compare the
+// client's validation with an independent server.
 var referenceTargets = map[string][]string{
 	"OwnerId":                {"User"},
 	"ManagerId":              {"User"},
@@ -68,18 +71,8 @@ var referenceTargets = map[string][]string{
 // 255 otherwise).
 var textLength = map[string]int{"FirstName": 40, "LastName": 80, "Name": 120, "Email": 80, "Phone": 40, "Title": 128, "Subject": 255, "Company": 255, "EmployeeNumber": 20}
 
-// picklists are the values of the org's picklists, where the demo knows
-// them.
-var picklists = map[string][]string{
-	"StageName":       stageNames,
-	"LeadSource":      leadSources,
-	"Segment__c":      segments,
-	"Region__c":       regions,
-	"CurrencyIsoCode": {"USD"},
-}
-
 // describeOf is the describe entry of field f at position i of obj.
-func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *ExtraField) describeField {
+func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *orggen.ExtraField) describeField {
 	d := describeField{
 		Name: f.Name, Label: strings.ReplaceAll(strings.TrimSuffix(f.Name, "__c"), "_", " "),
 		Nillable: !f.Required && f.Type != crm.Bool, Custom: strings.HasSuffix(f.Name, "__c"),
@@ -115,7 +108,7 @@ func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *ExtraFi
 		}
 		d.ByteLength = 3 * d.Length
 		if f.Type == crm.Picklist {
-			vals := picklists[base]
+			vals := orggen.PicklistValues(base)
 			if extra != nil {
 				vals = extra.Values
 			}
@@ -148,33 +141,33 @@ func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *ExtraFi
 // it: its own field names, no field it lacks, its extra fields, and Lead's
 // compound Name.
 func (s *Server) describe(w http.ResponseWriter, version, name string) {
-	t, ok := s.org.tableNamed(name)
+	t, ok := s.org.Describe(name)
 	if !ok {
 		s.fail(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("The requested resource does not exist: sObject type '%s' is not supported", name))
 		return
 	}
-	obj := t.obj
+	obj := t.Object
 	var fields []describeField
-	nExtra := len(t.extras)
+	nExtra := len(t.Extras)
 	for i, f := range obj.Fields {
 		if f.Name == "" { // a field this org lacks
 			continue
 		}
 		base := f.Name
-		var extra *ExtraField
+		var extra *orggen.ExtraField
 		if k := i - (len(obj.Fields) - nExtra); k >= 0 {
-			extra = &t.extras[k]
-		} else if t.base != nil {
-			base = t.base.Fields[i].Name
+			extra = &t.Extras[k]
+		} else if t.Base != nil {
+			base = t.Base.Fields[i].Name
 		}
 		d := describeOf(obj, base, f, i, extra)
-		if t.base == crm.Lead && (base == "FirstName" || base == "LastName") {
+		if t.Base == crm.Lead && (base == "FirstName" || base == "LastName") {
 			compound := "Name"
 			d.CompoundFieldName = &compound
 		}
 		fields = append(fields, d)
 	}
-	if t.base == crm.Lead {
+	if t.Base == crm.Lead {
 		fields = append(fields, describeField{Name: "Name", Label: "Full Name", Type: "string", SoapType: "xsd:string", Length: 121, ByteLength: 363,
 			Filterable: true, Sortable: true, NameField: true, ReferenceTo: []string{}, PicklistValues: []picklistValue{}})
 	}
@@ -185,12 +178,12 @@ func (s *Server) describe(w http.ResponseWriter, version, name string) {
 
 // objectSummary is what the describe and the global describe say of an
 // object besides its fields.
-func (s *Server) objectSummary(version string, t *table) map[string]any {
-	name := t.obj.Name
+func (s *Server) objectSummary(version string, t orggen.ObjectInfo) map[string]any {
+	name := t.Object.Name
 	url := "/services/data/" + version + "/sobjects/" + name
 	return map[string]any{
 		"name": name, "label": strings.TrimSuffix(name, "__c"), "labelPlural": strings.TrimSuffix(name, "__c") + "s",
-		"keyPrefix": t.prefix, "custom": t.base == nil, "queryable": true, "retrieveable": true, "replicateable": true,
+		"keyPrefix": t.KeyPrefix, "custom": t.Base == nil, "queryable": true, "retrieveable": true, "replicateable": true,
 		"searchable": true, "createable": true, "updateable": true, "deletable": name != "User",
 		"urls": map[string]string{"sobject": url, "describe": url + "/describe"},
 	}
@@ -199,8 +192,9 @@ func (s *Server) objectSummary(version string, t *table) map[string]any {
 // describeGlobal answers sobjects/: the objects this org has.
 func (s *Server) describeGlobal(w http.ResponseWriter, version string) {
 	var objs []map[string]any
-	for _, obj := range s.org.objects {
-		objs = append(objs, s.objectSummary(version, s.org.tables[obj.Name]))
+	for _, obj := range s.org.Objects() {
+		info, _ := s.org.Describe(obj.Name)
+		objs = append(objs, s.objectSummary(version, info))
 	}
 	s.writeJSON(w, map[string]any{"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": objs})
 }

@@ -1,8 +1,9 @@
-package democrm
+package server
 
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/venn-revops/venn/shared/democrm/orggen"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -62,8 +63,8 @@ func checksum(id15 string) string {
 }
 
 func TestDefects(t *testing.T) {
-	org := Generate(Config{Seed: 3, Leads: 60, Malformed: -1})
-	s := NewServer(org)
+	org := orggen.Generate(orggen.Config{Seed: 3, Leads: 60, Malformed: -1})
+	s := New(org)
 	s.tokens["ok"] = true
 	var opp *crm.Row
 	_ = org.Each(crm.Opportunity, func(r *crm.Row) error {
@@ -80,28 +81,28 @@ func TestDefects(t *testing.T) {
 	wrongPrefix += checksum(wrongPrefix)
 
 	tests := []struct {
-		d          Defect
+		d          orggen.Defect
 		rest, bulk []string // fragments the answer must contain
 		restNot    []string // fragments it must not contain
 		copies     int      // records of the Id on each wire (default 1)
 	}{
-		{d: Defect{Kind: DefectBadValue}, rest: []string{`"Amount":"n/a"`}, bulk: []string{`"n/a"`}},
-		{d: Defect{Kind: DefectBadValue, Field: "CloseDate"}, rest: []string{`"Name":"` + name + `"`}}, // not selected: no effect
-		{d: Defect{Kind: DefectNullValue, Field: "StageName"}, rest: []string{`"StageName":null`}, restNot: []string{stage}},
-		{d: Defect{Kind: DefectNullValue}, rest: []string{`"OwnerId":null`}},
-		{d: Defect{Kind: DefectNullValue, Field: "Id"}, rest: []string{`"Id":null`, `/sobjects/Opportunity"}`}, restNot: []string{id}},
-		{d: Defect{Kind: DefectInvalidUTF8}, rest: []string{`"Name":"` + name + "\xff\xfe\""}, bulk: []string{`"` + name + "\xff\xfe\""}},
-		{d: Defect{Kind: DefectLoneSurrogate}, rest: []string{`"Name":"` + name + `\ud800"`}, bulk: []string{`"` + name + "\xed\xa0\x80\""}},
-		{d: Defect{Kind: DefectDuplicateKey}, rest: []string{`"Name":"` + name + `","Name":"` + name + ` (stale copy)"`}, bulk: []string{`"` + name + `"`}},
-		{d: Defect{Kind: DefectNotAnObject}, rest: []string{`"records":["` + id + `"]`}},
-		{d: Defect{Kind: DefectBadChecksum}, restNot: []string{id}, rest: []string{`"Id":"` + id[:15]}},
-		{d: Defect{Kind: DefectWrongPrefix}, rest: []string{`"Id":"` + wrongPrefix + `"`}, bulk: []string{`"` + wrongPrefix + `"`}},
-		{d: Defect{Kind: DefectHyphenID}, rest: []string{`"Id":"` + id[:9] + "-" + id[10:] + `"`}},
-		{d: Defect{Kind: DefectShortID}, rest: []string{`"Id":"` + id[:15] + `"`}, bulk: []string{`"` + id[:15] + `"`}, restNot: []string{id}},
-		{d: Defect{Kind: DefectWrongType}, rest: []string{`"type":"Lead"`}},
-		{d: Defect{Kind: DefectSameStampCopy, Field: "Name"}, rest: []string{`"Name":"` + name + ` (stale copy)"`}, copies: 2},
-		{d: Defect{Kind: DefectCSVQuoting}, rest: []string{`"Name":"` + name + `"`}, bulk: []string{`"` + name + `"x"`}},
-		{d: Defect{Kind: DefectCSVColumns}, bulk: []string{`,"extra"` + "\n"}},
+		{d: orggen.Defect{Kind: orggen.DefectBadValue}, rest: []string{`"Amount":"n/a"`}, bulk: []string{`"n/a"`}},
+		{d: orggen.Defect{Kind: orggen.DefectBadValue, Field: "CloseDate"}, rest: []string{`"Name":"` + name + `"`}}, // not selected: no effect
+		{d: orggen.Defect{Kind: orggen.DefectNullValue, Field: "StageName"}, rest: []string{`"StageName":null`}, restNot: []string{stage}},
+		{d: orggen.Defect{Kind: orggen.DefectNullValue}, rest: []string{`"OwnerId":null`}},
+		{d: orggen.Defect{Kind: orggen.DefectNullValue, Field: "Id"}, rest: []string{`"Id":null`, `/sobjects/Opportunity"}`}, restNot: []string{id}},
+		{d: orggen.Defect{Kind: orggen.DefectInvalidUTF8}, rest: []string{`"Name":"` + name + "\xff\xfe\""}, bulk: []string{`"` + name + "\xff\xfe\""}},
+		{d: orggen.Defect{Kind: orggen.DefectLoneSurrogate}, rest: []string{`"Name":"` + name + `\ud800"`}, bulk: []string{`"` + name + "\xed\xa0\x80\""}},
+		{d: orggen.Defect{Kind: orggen.DefectDuplicateKey}, rest: []string{`"Name":"` + name + `","Name":"` + name + ` (stale copy)"`}, bulk: []string{`"` + name + `"`}},
+		{d: orggen.Defect{Kind: orggen.DefectNotAnObject}, rest: []string{`"records":["` + id + `"]`}},
+		{d: orggen.Defect{Kind: orggen.DefectBadChecksum}, restNot: []string{id}, rest: []string{`"Id":"` + id[:15]}},
+		{d: orggen.Defect{Kind: orggen.DefectWrongPrefix}, rest: []string{`"Id":"` + wrongPrefix + `"`}, bulk: []string{`"` + wrongPrefix + `"`}},
+		{d: orggen.Defect{Kind: orggen.DefectHyphenID}, rest: []string{`"Id":"` + id[:9] + "-" + id[10:] + `"`}},
+		{d: orggen.Defect{Kind: orggen.DefectShortID}, rest: []string{`"Id":"` + id[:15] + `"`}, bulk: []string{`"` + id[:15] + `"`}, restNot: []string{id}},
+		{d: orggen.Defect{Kind: orggen.DefectWrongType}, rest: []string{`"type":"Lead"`}},
+		{d: orggen.Defect{Kind: orggen.DefectSameStampCopy, Field: "Name"}, rest: []string{`"Name":"` + name + ` (stale copy)"`}, copies: 2},
+		{d: orggen.Defect{Kind: orggen.DefectCSVQuoting}, rest: []string{`"Name":"` + name + `"`}, bulk: []string{`"` + name + `"x"`}},
+		{d: orggen.Defect{Kind: orggen.DefectCSVColumns}, bulk: []string{`,"extra"` + "\n"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.d.Kind.String()+tc.d.Field, func(t *testing.T) {
@@ -151,47 +152,16 @@ func TestDefects(t *testing.T) {
 	}
 }
 
-func TestDefectMistakes(t *testing.T) {
-	org := Generate(Config{Seed: 3, Leads: 20, Malformed: -1})
-	var lead *crm.Row
-	_ = org.Each(crm.Lead, func(r *crm.Row) error {
-		if lead == nil && r.Values[crm.Lead.Column("converted_account_id")].Null {
-			lead = r
-		}
-		return nil
-	})
-	tests := []struct {
-		d    Defect
-		want string
-	}{
-		{Defect{Kind: DefectInvalidUTF8, Field: "IsConverted"}, "string field"},
-		{Defect{Kind: DefectShortID, Field: "Company"}, "Id field"},
-		{Defect{Kind: DefectBadValue, Field: "Company"}, "Defect.Text"},
-		{Defect{Kind: DefectBadChecksum, Field: "ConvertedAccountId"}, "is null"},
-		{Defect{Kind: DefectBadValue, Field: "Colour__c"}, "no field"},
-		{Defect{Kind: 99}, "unknown defect"},
-	}
-	for _, tc := range tests {
-		err := org.Corrupt(crm.Lead, lead.ID(), tc.d)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Corrupt(%+v) = %v, want an error about %q", tc.d, err, tc.want)
-		}
-	}
-	if err := org.Corrupt(crm.Lead, "00Q5g0000000zzzAAA", Defect{Kind: DefectNotAnObject}); err == nil {
-		t.Error("Corrupt of an unknown Id was accepted")
-	}
-}
-
 // TestDefectPaging checks a SameStampCopy pair split by a page boundary:
 // the stale copy ends one page and the true record starts the next.
 func TestDefectPaging(t *testing.T) {
-	org := Generate(Config{Seed: 3, Leads: 400, Malformed: -1})
-	s := NewServer(org, WithPageSize(200))
+	org := orggen.Generate(orggen.Config{Seed: 3, Leads: 400, Malformed: -1})
+	s := New(org, WithPageSize(200))
 	s.tokens["ok"] = true
 	var ids []string
 	_ = org.Each(crm.Lead, func(r *crm.Row) error { ids = append(ids, r.ID()); return nil })
 	id := ids[199] // last of the first page in Id order
-	if err := org.Corrupt(crm.Lead, id, Defect{Kind: DefectSameStampCopy}); err != nil {
+	if err := org.Corrupt(crm.Lead, id, orggen.Defect{Kind: orggen.DefectSameStampCopy}); err != nil {
 		t.Fatal(err)
 	}
 	var page struct {
@@ -215,8 +185,8 @@ func TestDefectPaging(t *testing.T) {
 }
 
 func TestBodyFaults(t *testing.T) {
-	org := Generate(Config{Seed: 3, Leads: 40, Malformed: -1})
-	s := NewServer(org)
+	org := orggen.Generate(orggen.Config{Seed: 3, Leads: 40, Malformed: -1})
+	s := New(org)
 	s.tokens["ok"] = true
 	good := restBody(t, s, "SELECT Id FROM Lead")
 	s.Inject(Fault{Route: RoutePages, Body: BodyTruncated})
