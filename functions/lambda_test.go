@@ -752,7 +752,7 @@ func (w *world) checkStatementFiles(t *testing.T, m *lake.Manifest, st []stateme
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := w.get(t, folder+"/"+s.Statement.PersonID+".json"); !bytes.Equal(got, want) {
+		if got := w.get(t, folder+"/"+comp.StatementFileName(s.Statement.Name, s.Statement.PersonID, ".json")); !bytes.Equal(got, want) {
 			t.Errorf("%s: statement JSON in the lake differs from DynamoDB's", s.Statement.ID)
 		}
 	}
