@@ -65,8 +65,12 @@ type Config struct {
 	// configuration file (field mapping, extra fields and objects, delete
 	// reconciliation; docs/org-setup.md); "" = the embedded default.
 	ExtractConfig string
-	S3PathStyle   bool // S3_PATH_STYLE=true for S3-compatible local servers
-	LogLevel      slog.Level
+	// Currencies (CRM_CURRENCIES, comma-separated ISO 4217 codes) are the
+	// org's active currencies: a record in another is rejected. Empty: any
+	// ISO 4217 code.
+	Currencies  []string
+	S3PathStyle bool // S3_PATH_STYLE=true for S3-compatible local servers
+	LogLevel    slog.Level
 	// Now (VENN_NOW, RFC 3339) pins the job clock for tests and replays of
 	// a past night: the clock starts at Now when the process starts and
 	// advances with the wall clock, so run IDs stay unique per run. Zero:
@@ -116,6 +120,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("EXTRACT_OVERLAP %q: want a non-negative Go duration such as 10m", v))
 		}
 		c.Overlap = d
+	}
+	if v := getenv("CRM_CURRENCIES"); v != "" {
+		c.Currencies = strings.Split(v, ",")
+		if _, err := crm.NewCurrencies(c.Currencies); err != nil {
+			errs = append(errs, fmt.Errorf("CRM_CURRENCIES %q: %w", v, err))
+		}
 	}
 	if v := getenv("VENN_NOW"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
@@ -181,7 +191,7 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		KPIConfig:      kpi.DefaultConfig(),
 		CompConfig:     compconfig.FS(),
 		TempDir:        os.TempDir(),
-		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap},
+		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies},
 	}
 	if c.ExtractConfig != "" {
 		// Bad configuration is rejected before anything is computed.

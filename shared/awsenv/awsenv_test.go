@@ -143,6 +143,9 @@ func TestConfigFromEnvValidation(t *testing.T) {
 		{name: "every bad variable named at once", env: map[string]string{"LAKE_BUCKET": "", "RESULTS_TABLE": "ab", "BULK_THRESHOLD": "lots", "EXTRACT_OVERLAP": "-1m", "LOG_LEVEL": "chatty"},
 			wantErr: []string{"LAKE_BUCKET is required", "RESULTS_TABLE \"ab\"", "BULK_THRESHOLD", "EXTRACT_OVERLAP", "LOG_LEVEL"}},
 		{name: "zero threshold", env: map[string]string{"BULK_THRESHOLD": "0"}, wantErr: []string{"BULK_THRESHOLD"}},
+		{name: "active currencies", env: map[string]string{"CRM_CURRENCIES": "USD,EUR"},
+			check: func(c Config) bool { return len(c.Currencies) == 2 && c.Currencies[1] == "EUR" }},
+		{name: "not a currency", env: map[string]string{"CRM_CURRENCIES": "USD,XYZ"}, wantErr: []string{`CRM_CURRENCIES "USD,XYZ": active currency "XYZ" is not an ISO 4217 code`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

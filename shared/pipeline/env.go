@@ -66,5 +66,6 @@ type ExtractOptions struct {
 	// Org is the extract configuration: the org's field names, extra
 	// fields and objects, delete reconciliation (nil: the embedded
 	// default, shared/config/extract/default.yaml).
-	Org *extract.OrgConfig
+	Org        *extract.OrgConfig
+	Currencies []string // the org's active currencies (empty: any ISO 4217 code)
 }

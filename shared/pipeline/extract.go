@@ -27,6 +27,7 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		TempDir:       e.TempDir,
 		BulkThreshold: e.ExtractOptions.BulkThreshold,
 		Overlap:       e.ExtractOptions.Overlap,
+		Currencies:    e.ExtractOptions.Currencies,
 	}
 	for _, name := range ev.Objects {
 		o, err := org.Registry.Lookup(name)

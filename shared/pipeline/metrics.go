@@ -6,6 +6,9 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/extract"
 )
 
 // Metrics are one run's CloudWatch metrics. They are emitted as a single
@@ -17,6 +20,10 @@ type Metrics struct {
 	Values   map[string]float64 // name → value; names below
 	Units    map[string]string  // name → EMF unit, default "Count"
 	Duration time.Duration
+	// Objects are per-object values (the extract's accounting and stuck
+	// rejects), emitted as one more EMF line per object with the
+	// dimensions Job and Object.
+	Objects map[string]map[string]float64
 }
 
 // Metric names every job uses.
@@ -26,10 +33,80 @@ const (
 	MetricRetries = "Retries"
 )
 
-// WriteEMF writes m as one EMF JSON line to w.
+// Extract metric names, per run and per object. Received = Written +
+// Rejects + Duplicates (see extract.ObjectSummary). StuckRejects are the
+// records rejected on some night and still not read correctly;
+// StuckOldestAgeDays is how many nights the oldest of them has been stuck
+// (alarm on it: a stuck record is a record missing from every KPI).
+const (
+	MetricReceived       = "Received"
+	MetricWritten        = "Written"
+	MetricDuplicates     = "Duplicates"
+	MetricConflicts      = "SameStampConflicts"
+	MetricStuck          = "StuckRejects"
+	MetricStuckAge       = "StuckOldestAgeDays"
+	MetricRecovered      = "StuckRecovered"
+	MetricWatermarkHeld  = "WatermarkHeld"
+	MetricObjectFailures = "ObjectFailures"
+)
+
+// ExtractMetrics are an extract run's metrics: totals on the job line and
+// the accounting and stuck rejects of each object.
+func ExtractMetrics(sum extract.Summary, night time.Time) Metrics {
+	values := func(o extract.ObjectSummary) map[string]float64 {
+		v := map[string]float64{
+			MetricRows: float64(o.SnapshotRows), MetricRejects: float64(o.Rejects), MetricRetries: float64(o.Retries),
+			"Upserts": float64(o.Upserts), "Deletes": float64(o.Deletes), "Pages": float64(o.Pages),
+			MetricReceived: float64(o.Received), MetricWritten: float64(o.Written), MetricDuplicates: float64(o.Duplicates),
+			MetricConflicts: float64(o.Conflicts), MetricStuck: float64(o.Stuck), MetricRecovered: float64(o.Recovered),
+			MetricStuckAge: 0, MetricWatermarkHeld: 0,
+		}
+		if since, err := time.Parse(time.DateOnly, o.StuckSince); err == nil {
+			v[MetricStuckAge] = float64(crm.Days(night) - crm.Days(since))
+		}
+		if o.WatermarkHeld {
+			v[MetricWatermarkHeld] = 1
+		}
+		return v
+	}
+	m := Metrics{Values: values(sum.Totals()), Objects: map[string]map[string]float64{}}
+	failures := 0
+	for _, o := range sum.Objects {
+		m.Objects[o.Object] = values(o)
+		if !o.Committed && o.Err != "" {
+			failures++
+		}
+	}
+	m.Values[MetricObjectFailures] = float64(failures)
+	m.Values["ReconcileDeletes"] = float64(sum.Totals().ReconcileDeletes)
+	m.Values["SkippedObjects"] = float64(sum.Skipped())
+	return m
+}
+
+// WriteEMF writes m as one EMF JSON line to w, then one line per object
+// (dimensions Job, Object) when m has per-object values.
 func (m Metrics) WriteEMF(w io.Writer, now time.Time) error {
-	names := make([]string, 0, len(m.Values)+1)
-	for k := range m.Values {
+	if err := m.writeLine(w, now, nil, "", m.Values); err != nil {
+		return err
+	}
+	objects := make([]string, 0, len(m.Objects))
+	for o := range m.Objects {
+		objects = append(objects, o)
+	}
+	sort.Strings(objects)
+	for _, o := range objects {
+		if err := m.writeLine(w, now, []string{"Job", "Object"}, o, m.Objects[o]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeLine writes one EMF document: values under dims (nil: Job only,
+// with the run's Duration).
+func (m Metrics) writeLine(w io.Writer, now time.Time, dims []string, object string, values map[string]float64) error {
+	names := make([]string, 0, len(values)+1)
+	for k := range values {
 		names = append(names, k)
 	}
 	sort.Strings(names)
@@ -44,15 +121,20 @@ func (m Metrics) WriteEMF(w io.Writer, now time.Time) error {
 			unit = "Count"
 		}
 		defs = append(defs, map[string]string{"Name": n, "Unit": unit})
-		doc[n] = m.Values[n]
+		doc[n] = values[n]
 	}
-	defs = append(defs, map[string]string{"Name": "Duration", "Unit": "Milliseconds"})
-	doc["Duration"] = m.Duration.Milliseconds()
+	if dims == nil {
+		dims = []string{"Job"}
+		defs = append(defs, map[string]string{"Name": "Duration", "Unit": "Milliseconds"})
+		doc["Duration"] = m.Duration.Milliseconds()
+	} else {
+		doc["Object"] = object
+	}
 	doc["_aws"] = map[string]any{
 		"Timestamp": now.UnixMilli(),
 		"CloudWatchMetrics": []map[string]any{{
 			"Namespace":  "Venn",
-			"Dimensions": [][]string{{"Job"}},
+			"Dimensions": [][]string{dims},
 			"Metrics":    defs,
 		}},
 	}

@@ -3,8 +3,11 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/venn-revops/venn/shared/extract"
 )
 
 func TestWriteEMF(t *testing.T) {
@@ -48,5 +51,54 @@ func TestWriteEMF(t *testing.T) {
 		if _, ok := top[md.Name]; !ok {
 			t.Errorf("metric %s has no value", md.Name)
 		}
+	}
+}
+
+// The extract's metrics: totals on the job line, then one line per object
+// with the dimensions Job and Object; the stuck age is counted in nights
+// from the oldest first-seen night (17 → 20 November: 3).
+func TestExtractMetricsPerObject(t *testing.T) {
+	sum := extract.Summary{Objects: []extract.ObjectSummary{
+		{Object: "Lead", Committed: true, Received: 12, Written: 5, Rejects: 2, Duplicates: 5, Conflicts: 1, Stuck: 1, StuckSince: "2026-11-17", WatermarkHeld: true},
+		{Object: "Opportunity", Received: 3, Written: 3, Err: "query changes: HTTP 500"},
+	}}
+	m := ExtractMetrics(sum, time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
+	m.Job, m.Period = "extract", "2026-11-20"
+	var buf bytes.Buffer
+	if err := m.WriteEMF(&buf, time.UnixMilli(1763604000000)); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	if len(lines) != 3 {
+		t.Fatalf("%d EMF lines, want the job's and one per object:\n%s", len(lines), buf.String())
+	}
+	type doc struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Dimensions [][]string
+				Metrics    []struct{ Name string }
+			}
+		} `json:"_aws"`
+		Object         string
+		Received       float64
+		StuckRejects   float64
+		StuckAge       float64 `json:"StuckOldestAgeDays"`
+		WatermarkHeld  float64
+		ObjectFailures *float64
+	}
+	var job, lead, opp doc
+	for i, d := range []*doc{&job, &lead, &opp} {
+		if err := json.Unmarshal(lines[i], d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if job.Received != 15 || job.StuckRejects != 1 || job.ObjectFailures == nil || *job.ObjectFailures != 1 || job.StuckAge != 3 {
+		t.Errorf("job line %+v", job)
+	}
+	if lead.Object != "Lead" || fmt.Sprint(lead.AWS.CloudWatchMetrics[0].Dimensions) != "[[Job Object]]" || lead.Received != 12 || lead.StuckRejects != 1 || lead.StuckAge != 3 || lead.WatermarkHeld != 1 {
+		t.Errorf("Lead line %+v", lead)
+	}
+	if opp.Object != "Opportunity" || opp.Received != 3 || opp.StuckRejects != 0 || opp.StuckAge != 0 {
+		t.Errorf("Opportunity line %+v", opp)
 	}
 }

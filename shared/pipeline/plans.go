@@ -20,10 +20,7 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 		night := e.now().Format(time.DateOnly)
 		return Run{Period: night, InputHash: hashOf(string(canonical(ev))), Do: func(ctx context.Context) (any, Metrics, error) {
 			sum, err := e.Extract(ctx, src, ev)
-			t := sum.Totals()
-			m := Metrics{Values: map[string]float64{MetricRows: float64(t.SnapshotRows), MetricRejects: float64(t.Rejects), MetricRetries: float64(t.Retries), "Upserts": float64(t.Upserts), "Deletes": float64(t.Deletes), "Pages": float64(t.Pages),
-				"ReconcileDeletes": float64(t.ReconcileDeletes), "SkippedObjects": float64(sum.Skipped())}}
-			return sum, m, err
+			return sum, ExtractMetrics(sum, e.now()), err
 		}}, nil
 	}
 }
