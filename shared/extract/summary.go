@@ -82,7 +82,7 @@ type Summary struct {
 	// Preflight counts the requests and retries of the describes made
 	// before any object is pulled (token requests included).
 	Preflight ObjectSummary
-	Duration time.Duration
+	Duration  time.Duration
 }
 
 // Totals sums the per-object counts.
