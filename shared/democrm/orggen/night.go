@@ -31,7 +31,8 @@ const streamNight = 9
 // SimulateNight applies a realistic day of changes starting at the clock:
 // up to five open deals move one stage (with their history rows), three new
 // leads arrive (one with a campaign touch), one lead is deleted (soft) and
-// one campaign membership removed (hard). Changes are spread over the day
+// one campaign membership removed (hard); what the org lacks (Shape.Omit)
+// is left out. Changes are spread over the day
 // and the clock ends 24 hours later. The same seed on the same org makes
 // the same changes.
 func (o *Org) SimulateNight(seed int64) (NightSummary, error) {
@@ -82,7 +83,7 @@ func (o *Org) SimulateNight(seed int64) (NightSummary, error) {
 			return sum, err
 		}
 		sum.Inserted["Lead"] = append(sum.Inserted["Lead"], id)
-		if c := o.gen.campaignAt(sourceChannel[src], now); k == 0 && c >= 0 {
+		if c := o.gen.campaignAt(sourceChannel[src], now); k == 0 && c >= 0 && o.tables["CampaignMember"] != nil {
 			cm, err := o.Insert(crm.CampaignMember, map[string]any{
 				"CampaignId": makeID(keyPrefix["Campaign"], int64(c)), "LeadId": id, "Status": "Responded",
 				"HasResponded": true, "FirstRespondedDate": o.Clock(),
@@ -153,6 +154,9 @@ func (o *Org) advanceStage(r *rng, row *crm.Row, sum *NightSummary) error {
 	if !amount.Null {
 		h["Amount"] = string(appendCents(nil, amount.I))
 	}
+	if o.tables["OpportunityHistory"] == nil { // an org without stage history
+		return nil
+	}
 	hid, err := o.Insert(crm.OpportunityHistory, h)
 	if err != nil {
 		return err
@@ -164,6 +168,9 @@ func (o *Org) advanceStage(r *rng, row *crm.Row, sum *NightSummary) error {
 // randomLive picks a random live record of obj that satisfies ok (nil: any).
 func (o *Org) randomLive(r *rng, obj *crm.Object, ok func(*crm.Row) bool) (string, bool) {
 	t := o.tables[obj.Name]
+	if t == nil { // the org lacks the object
+		return "", false
+	}
 	rc := &renderCtx{g: &o.gen}
 	var row crm.Row
 	for try := 0; try < 64; try++ {

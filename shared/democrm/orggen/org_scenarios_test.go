@@ -214,3 +214,16 @@ func TestShapeRejected(t *testing.T) {
 		}()
 	}
 }
+
+// TestSimulateNightShaped runs a night on an org without campaign members
+// and stage history: the changes to the objects it has still happen.
+func TestSimulateNightShaped(t *testing.T) {
+	o := Generate(Config{Seed: 5, Leads: 300, Shape: Shape{Omit: []string{"CampaignMember", "OpportunityHistory"}, Fields: MissingCustomFields()}})
+	s, err := o.SimulateNight(99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Inserted["Lead"]) != 3 || len(s.Updated["Opportunity"]) == 0 || len(s.Inserted["OpportunityHistory"]) != 0 || len(s.Deleted["CampaignMember"]) != 0 {
+		t.Errorf("summary %+v", s)
+	}
+}
