@@ -132,7 +132,7 @@ func (r *objectRun) findDeletes(ctx context.Context, lastGood time.Time) (*delet
 	var reasons []string
 	opts := r.cfg.Deletes
 	if !r.o.SoftDelete {
-		reasons = append(reasons, "no soft delete: every night")
+		reasons = append(reasons, "no soft delete: Ids compared every night")
 	} else {
 		since := lastGood.Add(-r.cfg.Overlap)
 		gap := r.runStart.Sub(lastGood)
@@ -183,11 +183,13 @@ func (r *objectRun) findDeletes(ctx context.Context, lastGood time.Time) (*delet
 		return nil, err
 	}
 	del.alive = alive
-	r.sum.Reconciled = reasons[0]
-	if len(reasons) > 1 {
-		r.sum.Reconciled = fmt.Sprintf("%s (+%d more)", reasons[0], len(reasons)-1)
-	}
+	// Objects without soft delete compare Ids every night: routine, not
+	// worth a note in the summary.
 	if r.o.SoftDelete {
+		r.sum.Reconciled = reasons[0]
+		if len(reasons) > 1 {
+			r.sum.Reconciled = fmt.Sprintf("%s (+%d more)", reasons[0], len(reasons)-1)
+		}
 		r.log.Info("reconciling live Ids", "reasons", reasons)
 	}
 	return del, nil

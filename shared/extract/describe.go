@@ -228,6 +228,11 @@ func (r *objectRun) describe(fields []SourceField, prev *lake.Manifest) error {
 		r.log.Info("describe drift", "not_extracted", r.newField, "missing", r.removed)
 	}
 	r.o = &view
+	for i, f := range r.o.Fields {
+		if i >= 3 && slices.Contains(r.removed, f.Name) {
+			r.removedIdx = append(r.removedIdx, i)
+		}
+	}
 	r.dec = crm.NewDecoder(r.o)
 	r.dec.Currencies, _ = crm.NewCurrencies(r.cfg.Currencies) // validated with the config
 	// Deletions carry only the identity and stamps.
@@ -322,4 +327,13 @@ func (r *objectRun) skip(ctx context.Context) error {
 	}
 	r.sum.Committed, r.sum.Manifest = true, m.Key()
 	return nil
+}
+
+// nullRemoved clears, in a previous snapshot's row, the fields the org no
+// longer has: the snapshot is the org as it is tonight, and the values stay
+// in the earlier nights' snapshots.
+func (r *objectRun) nullRemoved(row *crm.Row) {
+	for _, i := range r.removedIdx {
+		row.Values[i] = crm.Value{Null: true}
+	}
 }

@@ -36,8 +36,10 @@ type objectRun struct {
 	latest   *lake.Manifest // the latest snapshot before tonight's (nil: none)
 
 	selected []string // Salesforce fields in the SELECT
-	newField []string
-	removed  []string
+	// removedIdx are the view's fields the org lacks tonight (null).
+	removedIdx []int
+	newField   []string
+	removed    []string
 
 	dec      *crm.Decoder
 	tombDec  *crm.Decoder
@@ -208,6 +210,9 @@ func (r *objectRun) extract(ctx context.Context) error {
 	// A full pull or an Id list is a complete view of the org's records.
 	if base == nil || del.alive != nil {
 		reason := r.sum.Reconciled
+		if reason == "" {
+			reason = "no soft delete: Ids compared every night"
+		}
 		if base == nil {
 			reason = "full pull"
 		}
@@ -470,6 +475,7 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, del *deletio
 	}
 	if base != nil {
 		err = lake.ReadRows(ctx, r.d.Blob, r.o, base.Files, func(b *crm.Row, _ string) error {
+			r.nullRemoved(b)
 			id := b.ID()
 			if hasLast && id <= lastID {
 				return fmt.Errorf("previous snapshot %s is not sorted by Id (%s after %s)", base.Key(), id, lastID)

@@ -2,7 +2,10 @@ package extract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -479,5 +482,101 @@ func TestPeriodicReconciliationRemovesHardDelete(t *testing.T) {
 	rc, ok, err := ReadReconciliation(ctx, e.store, "Lead")
 	if err != nil || !ok || !rc.At.Equal(day(3)) {
 		t.Errorf("recorded reconciliation %+v %v %v, want at %s", rc, ok, err, day(3))
+	}
+}
+
+// Schema evolution: an extra field is a column from its first night; when
+// the org drops it, the column stays, null in tonight's snapshot (earlier
+// snapshots keep their values), and the schema history records both
+// changes.
+func TestExtraFieldDroppedStaysNullColumn(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	for i, r := range e.src.records["Lead"] {
+		r["Score__c"] = json.Number(fmt.Sprint(10 * (i + 1)))
+	}
+	registryNames := crm.Lead.FieldNames()
+	cfg := func(extra string) Config {
+		c := mustOrgConfig(t, "version: 1\nextra_fields:\n  Lead: ["+extra+"]\n")
+		lead, _ := c.Registry.Lookup("Lead")
+		return Config{Registry: c.Registry, Objects: []*crm.Object{lead}}
+	}
+	score := cfg("{name: Score__c, type: int}")
+	read := func(dt string) (*lake.Manifest, map[string][]crm.Value) {
+		m := snapshot(t, e, dt)
+		obj := crm.Lead.WithFields(crm.Field{Name: "Score__c", Column: "score__c", Type: crm.Int}, crm.Field{Name: "Tier__c", Column: "tier__c", Type: crm.Picklist})
+		got, _, _ := rows(t, e.blob, obj, m.Files)
+		return m, got
+	}
+	scoreCol := len(crm.Lead.Fields)
+
+	// Night 1: the org has Score__c.
+	e.src.describe["Lead"] = append(slices.Clone(registryNames), "Score__c")
+	if _, err := e.run(ctx, night1, score); err != nil {
+		t.Fatal(err)
+	}
+	m1, got := read("2026-11-19")
+	if len(got) == 0 || len(m1.SchemaHistory) != 0 {
+		t.Fatalf("night 1: %d rows, history %+v", len(got), m1.SchemaHistory)
+	}
+	for i, r := range e.src.records["Lead"] {
+		g, ok := got[r["Id"].(string)]
+		if !ok {
+			continue // deleted or rejected in the fixture
+		}
+		if v := g[scoreCol]; v.Null || v.I != int64(10*(i+1)) {
+			t.Errorf("night 1 %s score %+v, want %d", r["Id"], v, 10*(i+1))
+		}
+	}
+
+	// Night 2: the org dropped it; the config still asks for it.
+	e.src.describe["Lead"] = slices.Clone(registryNames)
+	if _, err := e.run(ctx, night2, score); err != nil {
+		t.Fatal(err)
+	}
+	m2, got := read("2026-11-20")
+	if !slices.ContainsFunc(m2.Schema, func(c lake.Column) bool { return c.Name == "score__c" && c.Kind == "int" }) {
+		t.Errorf("night 2 schema lost score__c: %+v", m2.Schema)
+	}
+	for id, v := range got {
+		if !v[scoreCol].Null {
+			t.Errorf("night 2 %s score %+v, want null", id, v[scoreCol])
+		}
+	}
+	if h := m2.SchemaHistory; len(h) != 1 || h[0].Dt != "2026-11-20" || fmt.Sprint(h[0].Removed) != "[Score__c]" || len(h[0].Added) != 0 {
+		t.Errorf("night 2 history %+v", h)
+	}
+	if fmt.Sprint(m2.RemovedFields) != "[Score__c]" {
+		t.Errorf("night 2 removed %v", m2.RemovedFields)
+	}
+	// Night 1's snapshot still has the values.
+	if _, got := read("2026-11-19"); slices.ContainsFunc(slices.Collect(maps.Values(got)), func(v []crm.Value) bool { return v[scoreCol].Null }) {
+		t.Error("night 1's snapshot changed")
+	}
+
+	// Night 3: a new extra field; Score__c is no longer configured but its
+	// column stays (from the previous schema).
+	night3 := night2.Add(24 * time.Hour)
+	for _, r := range e.src.records["Lead"] {
+		r["Tier__c"] = "Gold"
+	}
+	e.src.describe["Lead"] = append(slices.Clone(registryNames), "Tier__c")
+	if _, err := e.run(ctx, night3, cfg("{name: Tier__c, type: picklist}")); err != nil {
+		t.Fatal(err)
+	}
+	m3, got := read("2026-11-21")
+	h := m3.SchemaHistory
+	if len(h) != 2 || h[1].Dt != "2026-11-21" || fmt.Sprint(h[1].Added) != "[tier__c]" || h[1].Version != m3.SchemaVersion || h[1].Version == m2.SchemaVersion {
+		t.Errorf("night 3 history %+v (version %s)", h, m3.SchemaVersion)
+	}
+	if !slices.ContainsFunc(m3.Schema, func(c lake.Column) bool { return c.Name == "score__c" }) {
+		t.Errorf("night 3 schema lost score__c")
+	}
+	// Rows not re-pulled keep tonight's truth: Tier__c for the re-pulled
+	// ones only (the fake does not stamp the change), never a stale score.
+	for id, v := range got {
+		if !v[scoreCol].Null {
+			t.Errorf("night 3 %s score %+v, want null", id, v[scoreCol])
+		}
 	}
 }
