@@ -195,6 +195,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(tw, "CRM snapshots\t%s/crm/snapshot/object=<Object>/dt=<night>/ (committed by its _manifest-NNNNNN.json; readers go through it)\n", r.Lake)
 	fmt.Fprintf(tw, "Rejected records\t%s/crm/rejects/\n", r.Lake)
 	fmt.Fprintf(tw, "Gold KPIs\t%s/%s\n", r.Lake, r.ClosedKPIs.Gold.Partition)
+	fmt.Fprintf(tw, "Attribution credits\t%s/%s (per opportunity, touch and model)\n", r.Lake, r.ClosedKPIs.Credits.Partition)
 	fmt.Fprintf(tw, "Statements (JSON + text)\t%s/%s\n", r.Lake, r.Payouts.Lines.Meta["statements"])
 	fmt.Fprintf(tw, "Statement lines (Parquet)\t%s/%s\n", r.Lake, r.Payouts.Lines.Partition)
 	fmt.Fprintf(tw, "Payroll export (CSV)\t%s/%s\n", r.Lake, r.Approval.Export.Meta["csv"])

@@ -52,8 +52,10 @@ var benchPeriod = kpi.Period{Quarter: period.MustParse("2026Q3"), AsOf: time.Dat
 const seed = 20261120
 
 // dataFormat changes whenever the lake writer's file layout changes (2:
-// owner and campaign references dictionary-encoded).
-const dataFormat = 2
+// owner and campaign references dictionary-encoded; 3: CampaignMember's
+// touch_date column, without which the engine's projection falls back to
+// the slow reader).
+const dataFormat = 3
 
 // fileRows splits each table into part files of at most this many rows, as
 // the nightly extract does (lake.DefaultFileRows is 1M; a smaller part here
