@@ -60,7 +60,7 @@ var (
 	stageFields  = []string{"Lead.mql_date", "Lead.sql_date", "Lead.status", "Lead.created_date"}
 	oppFields    = []string{"Opportunity.created_date", "Opportunity.type", "Opportunity.owner_id", "Opportunity.account_id", "Account.segment", "Account.region", "Opportunity.lead_source", "Opportunity.campaign_id", "User.team"}
 	stateFields  = []string{"Opportunity.stage_name", "Opportunity.is_won", "Opportunity.is_closed", "Opportunity.close_date", "Opportunity.amount", "Opportunity.currency_iso_code", "OpportunityHistory.created_date", "OpportunityHistory.stage_name", "OpportunityHistory.amount", "OpportunityHistory.close_date"}
-	touchFields  = []string{"CampaignMember.campaign_id", "CampaignMember.lead_id", "CampaignMember.contact_id", "CampaignMember.has_responded", "CampaignMember.first_responded_date", "CampaignMember.created_date", "Campaign.type", "OpportunityContactRole.opportunity_id", "OpportunityContactRole.contact_id", "Lead.converted_opportunity_id", "Lead.converted_date", "Lead.created_date"}
+	touchFields  = []string{"CampaignMember.campaign_id", "CampaignMember.lead_id", "CampaignMember.contact_id", "CampaignMember.has_responded", "CampaignMember.first_responded_date", "CampaignMember.created_date", "Campaign.type", "OpportunityContactRole.opportunity_id", "OpportunityContactRole.contact_id", "Lead.converted_opportunity_id", "Lead.created_date"}
 	taskFields   = []string{"Task.type", "Task.owner_id", "Task.who_id", "Task.created_date", "Task.activity_date"}
 	convertField = []string{"Lead.converted_opportunity_id"}
 )
