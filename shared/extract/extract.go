@@ -221,18 +221,7 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 	}
 	sum := Summary{RunID: cfg.RunID, Night: lake.DateString(cfg.Night)}
 	log := d.Logger.With("job", "extract", "run_id", cfg.RunID, "dt", sum.Night)
-	// The describes before any pull are counted on a line of their own, so
-	// the summary's retries and requests are every one the run made.
-	totals, counted := d.Source.(interface{ Totals() Stats })
-	var before Stats
-	if counted {
-		before = totals.Totals()
-	}
 	desc, skipped, err := preflight(ctx, d.Source, cfg.Objects, log)
-	if counted {
-		after := totals.Totals()
-		sum.Preflight = ObjectSummary{Object: "(describe)", Committed: true, Retries: after.Retries - before.Retries, Requests: after.Requests - before.Requests}
-	}
 	if err != nil {
 		return sum, err
 	}

@@ -76,18 +76,15 @@ type ObjectSummary struct {
 
 // Summary is a run's outcome, per object and in total.
 type Summary struct {
-	RunID   string
-	Night   string
-	Objects []ObjectSummary
-	// Preflight counts the requests and retries of the describes made
-	// before any object is pulled (token requests included).
-	Preflight ObjectSummary
-	Duration  time.Duration
+	RunID    string
+	Night    string
+	Objects  []ObjectSummary
+	Duration time.Duration
 }
 
 // Totals sums the per-object counts.
 func (s Summary) Totals() ObjectSummary {
-	t := ObjectSummary{Object: "TOTAL", Committed: true, Retries: s.Preflight.Retries, Requests: s.Preflight.Requests}
+	t := ObjectSummary{Object: "TOTAL", Committed: true}
 	for _, o := range s.Objects {
 		t.SnapshotRows += o.SnapshotRows
 		t.Upserts += o.Upserts
@@ -183,9 +180,6 @@ func (s Summary) WriteTable(w io.Writer) error {
 			since = "-"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t\n", o.Object, o.Mode, o.SnapshotRows, o.Received, o.Written, o.Upserts, o.Deletes, o.Rejects, o.Duplicates, o.Stuck, since, o.Pages, o.Retries, o.Requests, o.Duration.Round(time.Millisecond), strings.Join(notes, "; "))
-	}
-	if s.Preflight.Requests > 0 {
-		line(s.Preflight)
 	}
 	for _, o := range s.Objects {
 		line(o)
