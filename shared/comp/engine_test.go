@@ -400,7 +400,7 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	for _, st := range out.Statements {
 		if st.PersonID == alex {
 			bonus := st.Lines[len(st.Lines)-2]
-			if bonus.Kind != LinePriorPeriod || bonus.Amount.StringFixed(2) != "-1000.00" || !strings.Contains(bonus.Explain, "paid 13,000.00, recomputed 12,000.00") {
+			if bonus.Kind != LinePriorPeriod || bonus.Amount.StringFixed(2) != "-1000.00" || !strings.Contains(bonus.Explain, "paid USD 13,000.00, recomputed USD 12,000.00") {
 				t.Fatalf("Q4 correction line %+v", bonus)
 			}
 			return

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
-	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
 )
 
@@ -26,6 +25,7 @@ type Correction struct {
 	Diff        []LineDiff `json:"diff"`
 	Lines       []Line     `json:"lines"`
 	Delta       Money      `json:"delta"`
+	Currency    string     `json:"currency,omitempty"` // of the amounts (the final statement's)
 }
 
 // LineDiff compares one line (by Key) between the final and the recomputed
@@ -101,7 +101,7 @@ func Reconcile(final, recomputed *Statement, already []Correction, to period.Qua
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	c := &Correction{PersonID: final.PersonID, FromQuarter: final.Quarter, ToQuarter: to.String(),
+	c := &Correction{PersonID: final.PersonID, FromQuarter: final.Quarter, ToQuarter: to.String(), Currency: final.Currency,
 		OldHash: final.InputHash, NewHash: recomputed.InputHash, Diff: []LineDiff{}, Lines: []Line{}}
 	total := decimal.Zero
 	for _, k := range keys {
@@ -124,7 +124,7 @@ func Reconcile(final, recomputed *Statement, already []Correction, to period.Qua
 			Key: "prior/" + final.Quarter + "/" + k, Kind: LinePriorPeriod, Ref: final.ID,
 			Exact: delta, Amount: Money{delta},
 			Explain: fmt.Sprintf("correction to final statement %s, line %s: paid %s, recomputed %s, difference %s",
-				final.ID, k, money.Format(d.Old.Decimal), money.Format(d.New.Decimal), money.Format(delta)),
+				final.ID, k, fmtMoney(d.Old.Decimal, final.Currency), fmtMoney(d.New.Decimal, final.Currency), fmtMoney(delta, final.Currency)),
 		})
 	}
 	if len(c.Diff) == 0 {

@@ -5,8 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/venn-revops/venn/shared/money"
 )
 
 // WriteText writes the statement as plain text a rep can check line by
@@ -163,11 +161,11 @@ func (c *Correction) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Correction %s: final statement %s/%s recomputed, paid in %s\n", c.ID, c.FromQuarter, c.PersonID, c.ToQuarter)
 	fmt.Fprintf(&b, "Input hash: final %s, recomputed %s\n", c.OldHash, c.NewHash)
-	fmt.Fprintf(&b, "%-64s %15s %15s %15s\n", "line", "paid", "recomputed", "difference")
+	fmt.Fprintf(&b, "%-64s %18s %18s %18s\n", "line", "paid", "recomputed", "difference")
 	for _, d := range c.Diff {
-		fmt.Fprintf(&b, "%-64s %15s %15s %15s\n", d.Key, money.Format(d.Old.Decimal), money.Format(d.New.Decimal), money.Format(d.Delta.Decimal))
+		fmt.Fprintf(&b, "%-64s %18s %18s %18s\n", d.Key, fmtMoney(d.Old.Decimal, c.Currency), fmtMoney(d.New.Decimal, c.Currency), fmtMoney(d.Delta.Decimal, c.Currency))
 	}
-	fmt.Fprintf(&b, "%-64s %15s %15s %15s\n", "total", "", "", money.Format(c.Delta.Decimal))
+	fmt.Fprintf(&b, "%-64s %18s %18s %18s\n", "total", "", "", fmtMoney(c.Delta.Decimal, c.Currency))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
