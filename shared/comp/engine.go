@@ -90,6 +90,9 @@ type run struct {
 	// by close date then Id: what an org-scope deal measure sums.
 	orgDeals   []DealCredit
 	activities []Activity         // sorted by day, Ref, person
+	// The activities indexed: by KPI, and by person and KPI.
+	actsByKPI, actsByPerson map[string][]Activity
+	orgCache                map[string]orgMeasure
 	quotas     map[string][]Quota // by person
 }
 
@@ -104,7 +107,7 @@ func prepare(in RunInput) (*run, error) {
 		in: in, q: in.Quarter, qdays: in.Quarter.Days(),
 		people: map[string]*Person{}, spans: map[string][]Span{}, credits: map[string][]DealCredit{},
 		cancel: map[string]time.Time{}, adjust: map[string][]Adjustment{}, corrects: map[string][]Correction{},
-		previous: map[string][]Statement{}, quotas: map[string][]Quota{},
+		previous: map[string][]Statement{}, quotas: map[string][]Quota{}, orgCache: map[string]orgMeasure{},
 	}
 	prev := append([]Statement(nil), in.Previous...)
 	sort.SliceStable(prev, func(a, b int) bool { return prev[a].Quarter < prev[b].Quarter })
@@ -313,6 +316,12 @@ func (r *run) prepareActivities() ValidationErrors {
 		}
 	}
 	sortActivities(r.activities)
+	r.actsByKPI, r.actsByPerson = map[string][]Activity{}, map[string][]Activity{}
+	for _, a := range r.activities {
+		r.actsByKPI[a.KPI] = append(r.actsByKPI[a.KPI], a)
+		k := a.PersonID + "\x00" + a.KPI
+		r.actsByPerson[k] = append(r.actsByPerson[k], a)
+	}
 	return e.list
 }
 

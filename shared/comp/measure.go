@@ -85,9 +85,10 @@ func (w *window) contains(t time.Time) bool {
 	return !d.Before(w.from) && !d.After(w.to)
 }
 
+// containsDay reports whether a YYYY-MM-DD day is in the window (ISO
+// dates compare as strings).
 func (w *window) containsDay(day string) bool {
-	t, err := time.Parse(time.DateOnly, day)
-	return err == nil && w.contains(t)
+	return day >= w.from.Format(time.DateOnly) && day <= w.to.Format(time.DateOnly)
 }
 
 // refs names the plan versions the window covers: "ae@v1" or "ae@v1+ae@v2".
@@ -164,12 +165,21 @@ func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (decimal.Decima
 	items := []LineItem{}
 	keep := func(typ string) bool { return len(m.DealTypes) == 0 || contains(m.DealTypes, typ) }
 	if m.Scope == ScopeOrg {
+		// Every org-scope window over the same days and deal types measures
+		// the same number: computed once per run.
+		key := fmt.Sprint(m.KPI, m.DealTypes, w.from, w.to)
+		if c, ok := r.orgCache[key]; ok {
+			return c.sum, c.items
+		}
+		from, to := w.from.Format(time.DateOnly), w.to.Format(time.DateOnly)
 		for _, d := range r.orgDeals {
-			if w.containsDay(d.CloseDate) && keep(d.Type) {
+			if d.CloseDate >= from && d.CloseDate <= to && keep(d.Type) {
 				sum = sum.Add(d.Credited.Decimal)
 				items = append(items, LineItem{Date: d.CloseDate, Ref: d.DealID, Name: d.DealName, Value: d.Credited.Decimal})
 			}
 		}
+		items = summarise(items, sum, "deals", w)
+		r.orgCache[key] = orgMeasure{sum, items}
 		return sum, items
 	}
 	basis := CreditOwn
@@ -197,14 +207,24 @@ func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (decimal.Decima
 	return sum, items
 }
 
+// orgMeasure is an org-scope deal measure computed once per run.
+type orgMeasure struct {
+	sum   decimal.Decimal
+	items []LineItem
+}
+
 // activityActual counts the activities of a measure over the window:
 // individual, the person's own; team, those of the people who reported to
 // them and had a plan on the activity's day; org, all of them.
 func (r *run) activityActual(p *Person, m *MetricRef, w *window) (decimal.Decimal, []LineItem) {
 	n := int64(0)
 	items := []LineItem{}
-	for _, a := range r.activities {
-		if a.KPI != m.KPI || !w.contains(a.Date) {
+	list := r.actsByKPI[m.KPI] // team and org scope read everyone's
+	if m.Scope == ScopeIndividual {
+		list = r.actsByPerson[p.ID+"\x00"+m.KPI]
+	}
+	for _, a := range list {
+		if !w.contains(a.Date) {
 			continue
 		}
 		via := ""
@@ -223,7 +243,26 @@ func (r *run) activityActual(p *Person, m *MetricRef, w *window) (decimal.Decima
 		n++
 		items = append(items, LineItem{Date: a.Date.Format(time.DateOnly), Ref: a.Ref, Via: via, Value: decimal.NewFromInt(1)})
 	}
+	if m.Scope == ScopeOrg {
+		items = summarise(items, decimal.NewFromInt(n), m.KPI, w)
+	}
 	return decimal.NewFromInt(n), items
+}
+
+// maxOrgItems bounds the items listed behind an org-scope actual: a
+// company's every deal or meeting on every manager's statement would not
+// be read and would not fit a statement file. Individual and team items are
+// always listed in full.
+const maxOrgItems = 500
+
+// summarise replaces more than maxOrgItems org-scope items by one item that
+// names how many there are and their total.
+func summarise(items []LineItem, sum decimal.Decimal, what string, w *window) []LineItem {
+	if len(items) <= maxOrgItems {
+		return items
+	}
+	return []LineItem{{Ref: fmt.Sprintf("%d %s of the whole company from %s to %s (too many to list; the lake's snapshot has them)",
+		len(items), what, w.from.Format(time.DateOnly), w.to.Format(time.DateOnly)), Value: sum}}
 }
 
 // sortActivities orders activities by day, then Ref, then person.

@@ -313,17 +313,17 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		return x
 	}
 	deals := make([]earned, len(idx))
-	cum := new(big.Rat)
+	cum, before := new(big.Rat), new(big.Rat)
 	for k, i := range idx {
 		lo, hi := cum, add(cum, rat(ps.credits[i].Credited.Decimal))
-		before, after := commissionAt(lo), commissionAt(hi)
+		after := commissionAt(hi)
 		rate := rat(c.Tiers[final].Rate.Decimal)
 		if c.Mode == ModeMarginal {
 			rate = rat(c.Tiers[tierOf(c.Tiers, quo(hi, unit), BoundaryLower)].Rate.Decimal)
 		}
 		deals[k] = earned{i: i, lo: lo, hi: hi, exact: sub(capped(after), capped(before)), rate: rate,
 			tierParts: fmt.Sprintf("commission on %s is %s, on %s it was %s", fmtMoney(show(hi), cur), fmtMoney(show(capped(after)), cur), fmtMoney(show(lo), cur), fmtMoney(show(capped(before)), cur))}
-		cum = hi
+		cum, before = hi, after
 	}
 
 	var lines []Line
