@@ -89,11 +89,11 @@ type run struct {
 	// orgDeals is every credited deal of the quarter once (owner, 100%),
 	// by close date then Id: what an org-scope deal measure sums.
 	orgDeals   []DealCredit
-	activities []Activity         // sorted by day, Ref, person
+	activities []Activity // sorted by day, Ref, person
 	// The activities indexed: by KPI, and by person and KPI.
 	actsByKPI, actsByPerson map[string][]Activity
 	orgCache                map[string]orgMeasure
-	quotas     map[string][]Quota // by person
+	quotas                  map[string][]Quota // by person
 }
 
 // ValidateRun checks all of a run's inputs and returns every problem.
