@@ -610,3 +610,117 @@ func TestSortOrder(t *testing.T) {
 		t.Errorf("got %v, want %s", got, want)
 	}
 }
+
+// The duplicate rule, in memory and across spilled runs: the latest
+// SystemModstamp wins whatever the arrival order, then (same stamp) the
+// later arrival; identical copies are plain duplicates, same-stamp copies
+// with different values are conflicts named by Id.
+func TestDuplicateRule(t *testing.T) {
+	mk := func(id string, stamp int64, name string) *crm.Row {
+		r := &crm.Row{}
+		r.Reset(4)
+		r.Values[0] = crm.Value{S: id}
+		r.Values[1] = crm.Value{I: stamp}
+		r.Values[3] = crm.Value{S: name}
+		return r
+	}
+	for _, budget := range []int{1 << 20, 40} {
+		s := newSorter(budget, t.TempDir())
+		s.add(mk("D", 7, "stale copy"), opUpsert)
+		s.add(mk("E", 9, "newest"), opUpsert)
+		s.add(mk("F", 2, "same"), opUpsert)
+		s.add(mk("D", 7, "true record"), opUpsert) // same stamp, later: wins, a conflict
+		s.add(mk("E", 4, "older"), opUpsert)       // older stamp, later: loses
+		s.add(mk("F", 2, "same"), opUpsert)        // identical: a duplicate only
+		it, err := s.iterate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for {
+			e, err := it.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e == nil {
+				break
+			}
+			var r crm.Row
+			decodeEntry(e, &r)
+			got = append(got, r.ID()+"="+r.Values[3].S)
+		}
+		s.close()
+		if fmt.Sprint(got) != "[D=true record E=newest F=same]" || it.duplicates != 3 || it.conflicts != 1 || fmt.Sprint(it.conflictIDs) != "[D]" {
+			t.Errorf("budget %d: %v, %d duplicates, %d conflicts %v", budget, got, it.duplicates, it.conflicts, it.conflictIDs)
+		}
+	}
+}
+
+// The stuck list is chunked under the store's item size and shrinks
+// without leaving stale chunks behind.
+func TestStuckListChunks(t *testing.T) {
+	ctx := context.Background()
+	st, _ := localstore.Open("")
+	var recs []StuckRecord
+	for i := range 1201 {
+		recs = append(recs, StuckRecord{ID: fmt.Sprintf("00Q%012dEAA", i), FirstSeen: "2026-11-19", LastSeen: "2026-11-20", Attempts: 2, Field: "CreatedDate", Reason: "not a datetime"})
+	}
+	if err := writeStuck(ctx, st, "Lead", recs, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, chunks, err := ReadStuck(ctx, st, "Lead")
+	if err != nil || len(got) != 1201 || chunks != 3 || got[1200] != recs[1200] {
+		t.Fatalf("%d records in %d chunks, %v", len(got), chunks, err)
+	}
+	if err := writeStuck(ctx, st, "Lead", recs[:2], chunks); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err = ReadStuck(ctx, st, "Lead"); err != nil || len(got) != 2 || got[1] != recs[1] {
+		t.Fatalf("after shrinking: %d records, %v", len(got), err)
+	}
+}
+
+// A reject with neither a usable Id nor a readable stamp holds the
+// watermark where it was, so the next window covers it again; once it
+// decodes it is in the snapshot and the watermark moves on.
+func TestIdlessRejectHoldsTheWatermark(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if _, err := e.run(ctx, night1, Config{}); err != nil {
+		t.Fatal(err)
+	}
+	m1 := snapshot(t, e, "2026-11-19")
+	fresh := map[string]any{}
+	for k, v := range e.src.records["Lead"][0] {
+		fresh[k] = v
+	}
+	fresh["Id"], fresh["SystemModstamp"] = "00Q000000000007EAA", "2026-11-19T12:00:00.000+0000"
+	e.src.set("Lead", fresh)
+	e.src.update("Lead", "00Q000000000001EAA", "2026-11-19T09:00:00.000+0000", map[string]any{"Status": "MQL"})
+	e.src.raw = map[string][]byte{"00Q000000000007EAA": []byte(`{"attributes":{"type":"Lead"},"SystemModstamp":"garbage","LastName":"Nobody"}`)}
+	sum, err := e.run(ctx, night2, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sum.Objects[0]
+	m2 := snapshot(t, e, "2026-11-20")
+	if !got.WatermarkHeld || got.Stuck != 2 || !m2.Watermark.Equal(*m1.Watermark) {
+		t.Fatalf("night 2: %+v, watermark %v (night 1 %v)", got, m2.Watermark, m1.Watermark)
+	}
+	if wm, _, _ := ReadWatermark(ctx, e.store, "Lead"); !wm.SystemModstamp.Equal(*m1.Watermark) {
+		t.Errorf("stored watermark moved to %v", wm.SystemModstamp)
+	}
+	night3 := night2.Add(24 * time.Hour)
+	e.src.raw = nil
+	sum, err = e.run(ctx, night3, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = sum.Objects[0]
+	m3 := snapshot(t, e, "2026-11-21")
+	snap, _, _ := rows(t, e.blob, crm.Lead, m3.Files)
+	if _, ok := snap["00Q000000000007EAA"]; !ok || got.WatermarkHeld || got.Stuck != 1 || // 005 stays bad, by Id
+		!m3.Watermark.Equal(time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC)) {
+		t.Fatalf("night 3: %+v, watermark %v, 007 in snapshot: %v", got, m3.Watermark, ok)
+	}
+}
