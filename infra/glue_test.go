@@ -361,6 +361,9 @@ func TestGlueColumnTypes(t *testing.T) {
 		{"kpi_gold", "value_cents", "decimal(18,2)"},
 		{"kpi_gold", "defined", "boolean"},
 		{"kpi_gold", "quarter", "<missing>"}, // a partition key
+		{"kpi_credit", "credit", "decimal(18,2)"},
+		{"kpi_credit", "weight", "decimal(18,12)"},
+		{"kpi_credit", "touch_at", "timestamp"},
 		{"comp_statement_lines", "amount", "decimal(18,2)"},
 		{"comp_statement_lines", "seq", "int"}, // the line number within a statement (comp.LineRow.Seq)
 		{"exports_payroll", "period_start", "date"},
@@ -383,8 +386,10 @@ func TestGlueColumnTypes(t *testing.T) {
 			}
 		}
 	}
-	if n := len(tables); n != 2*len(crm.Objects)+4 {
-		t.Errorf("%d tables, want %d", n, 2*len(crm.Objects)+4)
+	// Per object a snapshot and a changes table; then crm_rejects,
+	// kpi_gold, kpi_credit, comp_statement_lines and exports_payroll.
+	if n := len(tables); n != 2*len(crm.Objects)+5 {
+		t.Errorf("%d tables, want %d", n, 2*len(crm.Objects)+5)
 	}
 }
 
