@@ -1,0 +1,64 @@
+package kpicheck
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"testing"
+
+	"github.com/venn-revops/venn/shared/demo"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+)
+
+// TestDemoOrgCreditsAgreeWithDuckDB runs the demo end to end (demo CRM,
+// extract, KPI job) and recomputes the closed quarter's credit rows and
+// influenced values with DuckDB over the very snapshot files the KPI job
+// read: the engine's rows (as the job wrote them to gold) must match to
+// the cent.
+func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
+	ctx := context.Background()
+	r, err := demo.Run(ctx, demo.Options{Out: t.TempDir()}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fsblob.New(r.Lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := Files{}
+	for _, o := range Objects {
+		key, ok := r.ClosedKPIs.Inputs[o.Name]
+		if !ok {
+			t.Fatalf("the KPI job read no %s snapshot", o.Name)
+		}
+		m, err := lake.ReadManifest(ctx, b, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[o.Name] = m.Files
+	}
+	paths, err := LocalPaths(b, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := CreateViews(db, paths); err != nil {
+		t.Fatal(err)
+	}
+	res := r.ClosedKPIs.Result
+	cfg := kpi.DefaultConfig()
+	if res.ConfigHash != cfg.Hash {
+		t.Fatalf("the demo ran definitions %s, not the default", res.ConfigVersion)
+	}
+	p := kpi.Period{Quarter: r.Closed, AsOf: res.AsOf, Final: res.Final}
+	if _, err := DuckSample(db, cfg, p); err != nil {
+		t.Fatal(err)
+	}
+	checkCredits(t, db, cfg, res, 10)
+}
