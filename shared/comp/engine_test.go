@@ -16,7 +16,16 @@ import (
 // tiers 0–100% at 10%, 100–150% at 15%, 150%+ at 20%.
 func commissionPlan(t *testing.T, mode, boundary, extra string) *Plan {
 	t.Helper()
-	src := fmt.Sprintf(`id: wx
+	p, err := ParsePlan("wx.yaml", []byte(commissionPlanSrc(mode, boundary, extra)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// commissionPlanSrc is commissionPlan's file.
+func commissionPlanSrc(mode, boundary, extra string) string {
+	return fmt.Sprintf(`id: wx
 version: 1
 name: Worked example
 effective_from: 2026-01-01
@@ -37,11 +46,6 @@ components:
       - {from: 1.0, to: 1.5, rate: 0.15}
       - {from: 1.5, rate: 0.20}
 %s`, mode, boundary, extra)
-	p, err := ParsePlan("wx.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // runOne computes P1's 2026Q3 statement on plan p with the given deals.

@@ -203,13 +203,10 @@ func TestClawbackOfMarginalDeal(t *testing.T) {
 		{"clawback_basis: original_rate\n", "-12000.00", "original_rate: D2's last part fell in the 20% tier: 60,000 × 20% = 12,000.00"},
 	} {
 		t.Run(tt.why, func(t *testing.T) {
-			p := commissionPlan(t, "marginal", "upper", "")
-			if tt.basis != "" {
-				src := strings.Replace(planText(t, p), "clawback_basis: amount_paid\n", tt.basis, 1)
-				var err error
-				if p, err = ParsePlan("wx.yaml", []byte(src)); err != nil {
-					t.Fatal(err)
-				}
+			src := strings.Replace(commissionPlanSrc("marginal", "upper", ""), "clawback_basis: amount_paid\n", tt.basis, 1)
+			p, err := ParsePlan("wx.yaml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
 			}
 			q3 := runOne(t, p, "100000", "60000") // D1, D2, closed 2026-08-01
 			in := RunInput{
@@ -235,32 +232,6 @@ func TestClawbackOfMarginalDeal(t *testing.T) {
 			}
 		})
 	}
-}
-
-// planText rebuilds the source of a commissionPlan (the tests keep it).
-func planText(t *testing.T, p *Plan) string {
-	t.Helper()
-	return fmt.Sprintf(`id: wx
-version: 1
-name: Worked example
-effective_from: 2026-01-01
-currency: USD
-target_variable: 1000
-clawback_days: 90
-clawback_basis: amount_paid
-components:
-  - id: comm
-    kind: commission
-    credit: own
-    tier_by: attainment
-    quota: 100000
-    mode: %s
-    boundary: %s
-    tiers:
-      - {from: 0, to: 1.0, rate: 0.10}
-      - {from: 1.0, to: 1.5, rate: 0.15}
-      - {from: 1.5, rate: 0.20}
-`, p.Components[0].Mode, p.Components[0].Boundary)
 }
 
 // Rounding unit and mode, with half cents: three deals of 0.25, 0.35 and
