@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,8 +25,9 @@ import (
 // machine cannot reach or run, and nothing on npm or the Go module proxy
 // speaks Glue. So the adapter is driven through the REAL SDK client (its
 // JSON 1.1 serializers, SigV4 signing, error decoding and retryer) against
-// this small server that speaks the Glue wire protocol for the four
-// operations the adapter calls, with in-memory state seeded from the real
+// this small server that speaks the Glue wire protocol for the six
+// operations the adapter calls (GetTable, CreateTable, UpdateTable with its
+// VersionId condition, GetPartition, CreatePartition, UpdatePartition), with in-memory state seeded from the real
 // table definitions in infra/glue.yaml. What it cannot show is IAM and
 // Glue's own validation beyond what is checked below.
 
@@ -56,6 +58,8 @@ type fakeStorage struct {
 
 type fakeTable struct {
 	Name              string            `json:"Name"`
+	Description       string            `json:"Description,omitempty"`
+	VersionId         string            `json:"VersionId,omitempty"`
 	DatabaseName      string            `json:"DatabaseName"`
 	TableType         string            `json:"TableType,omitempty"`
 	Parameters        map[string]string `json:"Parameters,omitempty"`
@@ -84,14 +88,19 @@ type glueFake struct {
 	// lose holds, per operation, how many served calls lose their response:
 	// the change is applied, then the connection is closed unanswered.
 	lose map[string]int
+	// before, per operation, runs (once, then is forgotten) just before
+	// the call is served, under the lock: another writer acting in between
+	// the adapter's read and its write.
+	before map[string]func(f *glueFake)
 }
 
 // newGlueFake serves the tables of infra/glue.yaml (with testBucket and
 // testPrefix substituted) and returns a real SDK client pointed at it.
 func newGlueFake(t *testing.T) (*glueFake, *glue.Client) {
 	t.Helper()
-	f := &glueFake{t: t, tables: map[string]fakeTable{}, parts: map[string]fakePartition{}, throttle: map[string]int{}, lose: map[string]int{}}
+	f := &glueFake{t: t, tables: map[string]fakeTable{}, parts: map[string]fakePartition{}, throttle: map[string]int{}, lose: map[string]int{}, before: map[string]func(*glueFake){}}
 	for _, tb := range loadGlueYAML(t) {
+		tb.VersionId = "1"
 		f.tables[tb.Name] = tb
 	}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
@@ -131,6 +140,8 @@ func (f *glueFake) serve(w http.ResponseWriter, r *http.Request) {
 		PartitionValues    []string
 		PartitionValueList []string
 		PartitionInput     *fakePartition
+		TableInput         *fakeTable
+		VersionId          string
 	}
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(&req); err != nil {
@@ -145,13 +156,28 @@ func (f *glueFake) serve(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, "ThrottlingException", "Rate exceeded")
 		return
 	}
+	if fn := f.before[op]; fn != nil {
+		delete(f.before, op)
+		fn(f)
+	}
 	if req.DatabaseName != testDatabase {
 		f.fail(w, "EntityNotFoundException", "Database "+req.DatabaseName+" not found.")
 		return
 	}
+	if op == "CreateTable" {
+		f.createTable(w, req.TableInput)
+		return
+	}
 	tableName := req.TableName
-	if op == "GetTable" {
+	switch op {
+	case "GetTable":
 		tableName = req.Name
+	case "UpdateTable":
+		if req.TableInput == nil {
+			f.fail(w, "InvalidInputException", "no TableInput")
+			return
+		}
+		tableName = req.TableInput.Name
 	}
 	table, ok := f.tables[tableName]
 	if !ok {
@@ -161,6 +187,31 @@ func (f *glueFake) serve(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "GetTable":
 		f.reply(w, map[string]any{"Table": table})
+	case "UpdateTable":
+		// Glue's optimistic concurrency: a VersionId other than the
+		// table's current one is a ConcurrentModificationException.
+		if req.VersionId != "" && req.VersionId != table.VersionId {
+			f.fail(w, "ConcurrentModificationException", "Update table failed due to concurrent modifications.")
+			return
+		}
+		in := *req.TableInput
+		if err := validTable(in); err != "" {
+			f.fail(w, "InvalidInputException", err)
+			return
+		}
+		if !slices.Equal(in.PartitionKeys, table.PartitionKeys) {
+			f.fail(w, "InvalidInputException", "this fake does not change partition keys")
+			return
+		}
+		v, _ := strconv.Atoi(table.VersionId)
+		in.DatabaseName, in.VersionId = testDatabase, strconv.Itoa(v+1)
+		f.tables[tableName] = in
+		if f.lose[op] > 0 {
+			f.lose[op]--
+			f.hangUp(w)
+			return
+		}
+		f.reply(w, map[string]any{})
 	case "GetPartition":
 		p, ok := f.parts[partKey(tableName, req.PartitionValues)]
 		if !ok {
@@ -202,6 +253,59 @@ func (f *glueFake) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.fail(w, "UnknownOperationException", op)
 	}
+}
+
+func (f *glueFake) createTable(w http.ResponseWriter, in *fakeTable) {
+	if in == nil {
+		f.fail(w, "InvalidInputException", "no TableInput")
+		return
+	}
+	if err := validTable(*in); err != "" {
+		f.fail(w, "InvalidInputException", err)
+		return
+	}
+	if _, exists := f.tables[in.Name]; exists {
+		f.fail(w, "AlreadyExistsException", "Table already exists.")
+		return
+	}
+	tb := *in
+	tb.DatabaseName, tb.VersionId = testDatabase, "1"
+	f.tables[tb.Name] = tb
+	if f.lose["CreateTable"] > 0 {
+		f.lose["CreateTable"]--
+		f.hangUp(w)
+		return
+	}
+	f.reply(w, map[string]any{})
+}
+
+// validTable checks what Glue checks of a table input (a name, lower case
+// as Glue stores it; columns with types; no column twice), and that the
+// input carries the storage a partition will copy.
+func validTable(in fakeTable) string {
+	if in.Name == "" || in.Name != strings.ToLower(in.Name) {
+		return fmt.Sprintf("table name %q", in.Name)
+	}
+	sd := in.StorageDescriptor
+	if sd == nil || sd.Location == "" || sd.SerdeInfo == nil || len(sd.Columns) == 0 {
+		return fmt.Sprintf("table %s: storage descriptor %+v", in.Name, sd)
+	}
+	seen := map[string]bool{}
+	for _, c := range append(slices.Clone(sd.Columns), in.PartitionKeys...) {
+		if c.Name == "" || c.Type == "" || seen[c.Name] {
+			return fmt.Sprintf("table %s: column %+v (empty or repeated)", in.Name, c)
+		}
+		seen[c.Name] = true
+	}
+	return ""
+}
+
+// table returns a table (copied), or false.
+func (f *glueFake) table(name string) (fakeTable, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.tables[name]
+	return t, ok
 }
 
 // hangUp closes the connection without a response, as a network failure
@@ -259,6 +363,7 @@ type glueYAMLTable struct {
 	Properties struct {
 		TableInput struct {
 			Name          string            `yaml:"Name"`
+			Description   string            `yaml:"Description"`
 			TableType     string            `yaml:"TableType"`
 			Parameters    map[string]string `yaml:"Parameters"`
 			PartitionKeys []struct {
@@ -307,7 +412,7 @@ func loadGlueYAML(t *testing.T) []fakeTable {
 		if in.Name == "" || in.StorageDescriptor.Location == "" {
 			t.Fatalf("infra/glue.yaml %s: no name or location", id)
 		}
-		tb := fakeTable{Name: in.Name, DatabaseName: testDatabase, TableType: in.TableType, Parameters: in.Parameters,
+		tb := fakeTable{Name: in.Name, Description: in.Description, DatabaseName: testDatabase, TableType: in.TableType, Parameters: in.Parameters,
 			StorageDescriptor: &fakeStorage{
 				Location: sub.Replace(in.StorageDescriptor.Location), InputFormat: in.StorageDescriptor.InputFormat,
 				OutputFormat: in.StorageDescriptor.OutputFormat,

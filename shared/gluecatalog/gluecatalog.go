@@ -6,9 +6,11 @@
 // registers the partition with its location set to the committed
 // run=<run-id>/ folder: created the first time, updated when a rerun
 // supersedes the night (the partition moves to the new folder). The tables
-// themselves are declared by infra/glue.yaml; a partition copies its table's
-// StorageDescriptor (columns, SerDe, formats) with its own location, as
-// Athena's ALTER TABLE ADD PARTITION does.
+// themselves are declared by infra/glue.yaml, and follow the committed
+// snapshot schemas (tables.go: extra columns appended, configured objects'
+// tables created); a partition copies its table's StorageDescriptor
+// (columns, SerDe, formats) with its own location, as Athena's ALTER TABLE
+// ADD PARTITION does.
 package gluecatalog
 
 import (
@@ -112,16 +114,9 @@ func (c *Catalog) Register(ctx context.Context, m *lake.Manifest) error {
 // point registers one partition.
 func (c *Catalog) point(ctx context.Context, m *lake.Manifest, t Target) error {
 	where := fmt.Sprintf("glue table %s.%s partition %s", c.database, t.Table, t.Spec())
-	out, err := c.client.GetTable(ctx, &glue.GetTableInput{DatabaseName: &c.database, Name: &t.Table})
+	table, err := c.ensureTable(ctx, m, t, where)
 	if err != nil {
-		if _, missing := errors.AsType[*types.EntityNotFoundException](err); missing {
-			return fmt.Errorf("%s: the table does not exist (is infra/glue.yaml deployed, and GLUE_DATABASE its database?): %w", where, err)
-		}
-		return fmt.Errorf("%s: read the table: %w", where, err)
-	}
-	table := out.Table
-	if table == nil || table.StorageDescriptor == nil {
-		return fmt.Errorf("%s: the table has no storage descriptor", where)
+		return err
 	}
 	if err := checkKeys(table.PartitionKeys, t.Keys); err != nil {
 		return fmt.Errorf("%s: %w", where, err)

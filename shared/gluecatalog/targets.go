@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/glue/types"
+
 	"github.com/venn-revops/venn/shared/lake"
 )
 
@@ -29,6 +31,9 @@ type Target struct {
 	// Folder is the committed run folder, relative to the lake prefix, with
 	// no trailing slash ("kpi/quarter=2026Q4/asof=2026-11-20/run=…").
 	Folder string
+	// Columns (snapshot and change tables) are the Glue columns of the
+	// manifest's schema: the table must hold each of them (see ensureTable).
+	Columns []types.Column
 }
 
 // Spec is the partition as Hive writes it: "quarter=2026Q4/asof=2026-11-20".
@@ -100,6 +105,12 @@ func snapshotTargets(m *lake.Manifest) ([]Target, error) {
 		return nil, err
 	}
 	if err := filesUnder(m.Changes, changes.Folder, "change file"); err != nil {
+		return nil, err
+	}
+	if snap.Columns, err = schemaColumns(m, false); err != nil {
+		return nil, err
+	}
+	if changes.Columns, err = schemaColumns(m, true); err != nil {
 		return nil, err
 	}
 	return []Target{snap, changes}, nil

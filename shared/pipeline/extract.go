@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/lake"
 )
@@ -42,16 +41,11 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		cfg.Backfill = &extract.Backfill{From: from, To: to}
 	}
 	sum, err := extract.Run(ctx, extract.Deps{Source: src, Blob: e.Blob, Store: e.Store, Logger: e.log(), Now: e.Now}, cfg)
-	// Register what committed, even when a later object failed.
+	// Register what committed, even when a later object failed. The
+	// catalog follows each snapshot's schema: extra columns are added to
+	// the tables, a configured object's tables are created.
 	for _, o := range sum.Objects {
 		if !o.Committed || o.Manifest == "" || e.Catalog == nil {
-			continue
-		}
-		if _, err := crm.Lookup(o.Object); err != nil {
-			// infra/glue.yaml declares the registry's tables only: an
-			// object added by configuration is in the lake, not in Athena
-			// until its table is declared (docs/org-setup.md).
-			e.log().Warn("no Glue table for a configured object: partition not registered", "object", o.Object, "manifest", o.Manifest)
 			continue
 		}
 		m, rerr := lake.ReadManifest(ctx, e.Blob, o.Manifest)
