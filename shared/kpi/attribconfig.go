@@ -3,6 +3,7 @@ package kpi
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -93,6 +94,31 @@ const (
 
 var roundings = []Rounding{RoundLargestRemainder, RoundHalfUpLargestShare}
 
+// LCPick says which of the lead-creation candidates (admitted touches at
+// or before the lead's CreatedDate + grace) is the lead_creation position.
+type LCPick string
+
+const (
+	// LCFirst: the first candidate, issue 12's and Marketo Measure's "touch
+	// that created the lead" read literally; when the lead was touched
+	// before it existed this is the first touch, so FT = LC (default).
+	LCFirst LCPick = "first"
+	// LCLast: the last candidate, the conversion after earlier touches
+	// (HubSpot's "last interaction before they were converted").
+	LCLast LCPick = "last"
+)
+
+var lcPicks = []LCPick{LCFirst, LCLast}
+
+// LeadCreation is attribution.lead_creation.
+type LeadCreation struct {
+	Pick LCPick
+	// Grace extends the candidates past the lead's CreatedDate: Salesforce
+	// writes the CampaignMember of a form fill a few milliseconds after the
+	// lead it created, so with grace 0 that member would not count.
+	Grace time.Duration
+}
+
 // Model is one configured attribution model.
 type Model struct {
 	Name         string
@@ -109,7 +135,13 @@ type rawAttribution struct {
 	RespondedOnly *bool               `yaml:"responded_only"`
 	TouchTime     []string            `yaml:"touch_time"`
 	Rounding      string              `yaml:"rounding"`
+	LeadCreation  *rawLeadCreation    `yaml:"lead_creation"`
 	Models        map[string]rawModel `yaml:"models"`
+}
+
+type rawLeadCreation struct {
+	Pick  string `yaml:"pick"`
+	Grace string `yaml:"grace"`
 }
 
 type rawModel struct {
@@ -149,6 +181,11 @@ func (c *Config) fillAttribution(a rawAttribution) error {
 	if !slices.Contains(roundings, c.Rounding) {
 		return bad("attribution.rounding", "want %s, got %q", joinAny(roundings), a.Rounding)
 	}
+	lc, err := leadCreation(a.LeadCreation)
+	if err != nil {
+		return err
+	}
+	c.LeadCreation = lc
 	if len(a.Models) == 0 {
 		return bad("attribution.models", "required: at least one of %s", strings.Join(Models, ", "))
 	}
@@ -170,6 +207,32 @@ func (c *Config) fillAttribution(a rawAttribution) error {
 		c.Attribution = append(c.Attribution, m)
 	}
 	return nil
+}
+
+func leadCreation(r *rawLeadCreation) (LeadCreation, error) {
+	const path = "attribution.lead_creation"
+	if r == nil {
+		return LeadCreation{}, bad(path, "required: {pick: first|last, grace: <duration>}")
+	}
+	lc := LeadCreation{Pick: LCPick(r.Pick)}
+	if !slices.Contains(lcPicks, lc.Pick) {
+		return lc, bad(path+".pick", "want %s, got %q", joinAny(lcPicks), r.Pick)
+	}
+	if r.Grace == "" {
+		return lc, bad(path+".grace", "required: a duration such as 1m or 0s")
+	}
+	g, err := time.ParseDuration(r.Grace)
+	if err != nil {
+		return lc, bad(path+".grace", "not a duration (e.g. 1m, 30s, 0s): %q", r.Grace)
+	}
+	if g < 0 {
+		return lc, bad(path+".grace", "must not be negative, got %s", r.Grace)
+	}
+	if g%time.Microsecond != 0 {
+		return lc, bad(path+".grace", "finer than a microsecond (instants are microseconds), got %s", r.Grace)
+	}
+	lc.Grace = g
+	return lc, nil
 }
 
 func joinAny[S ~string](l []S) string {

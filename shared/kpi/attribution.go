@@ -125,20 +125,21 @@ var positionLabels = func() [32]string {
 type posIdx struct{ ft, lc, oc, cw int }
 
 // positionsOf finds the positions among ts, sorted by (instant, member
-// Id): first_touch is the first; lead_creation the last at or before the
-// converted lead's CreatedDate; opp_creation the last at or before the
-// opportunity's CreatedDate; closed_won (window close only) the last
-// admitted.
-func positionsOf(ts []touch, o *opp, w Window) posIdx {
+// Id): first_touch is the first; lead_creation the first or the last
+// (lc.Pick) of the touches at or before the converted lead's CreatedDate +
+// lc.Grace; opp_creation the last at or before the opportunity's
+// CreatedDate; closed_won (window close only) the last admitted.
+func positionsOf(ts []touch, o *opp, w Window, lc LeadCreation) posIdx {
 	p := posIdx{ft: 0, lc: -1, oc: -1, cw: -1}
 	if w == WindowClose {
 		p.cw = len(ts) - 1
 	}
+	lcEnd := o.leadCreated + lc.Grace.Microseconds()
 	for i, t := range ts {
 		if t.at <= o.created {
 			p.oc = i
 		}
-		if o.hasLead && t.at <= o.leadCreated {
+		if o.hasLead && t.at <= lcEnd && (p.lc < 0 || lc.Pick == LCLast) {
 			p.lc = i
 		}
 	}
@@ -344,7 +345,7 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64, windows []
 				// The weights depend only on the model, the touch count
 				// and the positions' touches: shared between opportunities
 				// (nothing writes a weights slice).
-				p := positionsOf(ts, o, m.Window)
+				p := positionsOf(ts, o, m.Window, e.cfg.LeadCreation)
 				pk := posKey{model, len(ts), p.oc, p.lc}
 				pw, ok := posCache[pk]
 				if !ok {

@@ -19,6 +19,53 @@ func TestAttributionWindows(t *testing.T) {
 	checkExpect(t, loadTestConfig(t), "attribution-org.yaml", "attribution-org.expect.yaml")
 }
 
+// TestAttributionLeadCreationLast: the same org with the lead-creation
+// touch read as the last touch at or before the lead's creation, no grace
+// (attribution-org.last.expect.yaml, worked by hand).
+func TestAttributionLeadCreationLast(t *testing.T) {
+	cfg := testConfigWith(t, "lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: last, grace: 0s}")
+	checkExpect(t, cfg, "attribution-org.yaml", "attribution-org.last.expect.yaml")
+}
+
+// TestLeadCreationPosition: the lead-creation candidates end at the lead's
+// CreatedDate + grace, inclusive; pick chooses the first or the last.
+// Touches (microseconds from the lead's creation): −1 s, 0, +5 ms (the
+// creating member Salesforce writes just after the lead), +60 s, +60 s +
+// 1 µs.
+func TestLeadCreationPosition(t *testing.T) {
+	const sec = int64(1_000_000)
+	lead := int64(1_000_000) * sec
+	at := []int64{lead - sec, lead, lead + 5_000, lead + 60*sec, lead + 60*sec + 1}
+	ts := make([]touch, len(at))
+	for i, a := range at {
+		ts[i] = touch{at: a}
+	}
+	o := &opp{hasLead: true, leadCreated: lead, created: lead + 3600*sec}
+	for _, c := range []struct {
+		pick  LCPick
+		grace time.Duration
+		ts    []touch
+		want  int
+	}{
+		{LCFirst, time.Minute, ts, 0}, // touched before the lead existed: FT = LC
+		{LCLast, time.Minute, ts, 3},  // +60 s is inside, +60 s + 1 µs is not
+		{LCLast, 0, ts, 1},            // exactly at creation counts, +5 ms does not
+		{LCLast, 5 * time.Millisecond, ts, 2},
+		{LCFirst, 0, ts[2:], -1},           // only the +5 ms member: no LC without grace
+		{LCFirst, time.Minute, ts[2:], 0},  // with grace it is the LC
+		{LCFirst, time.Minute, ts[4:], -1}, // one microsecond past the grace
+	} {
+		p := positionsOf(c.ts, o, WindowOppCreation, LeadCreation{Pick: c.pick, Grace: c.grace})
+		if p.lc != c.want {
+			t.Errorf("pick %s grace %s over %d touches: lc %d, want %d", c.pick, c.grace, len(c.ts), p.lc, c.want)
+		}
+	}
+	noLead := &opp{created: o.created}
+	if p := positionsOf(ts, noLead, WindowOppCreation, LeadCreation{Pick: LCFirst, Grace: time.Minute}); p.lc != -1 {
+		t.Errorf("no converted lead: lc %d, want -1", p.lc)
+	}
+}
+
 // testConfigWith is testdata/config.yaml with one edit.
 func testConfigWith(t *testing.T, old, new string) *Config {
 	t.Helper()
@@ -53,7 +100,13 @@ func expectValues(t *testing.T, res *Result, want map[[3]string]string) {
 // 1,000.01 over two equal touches is 500.005 each, both round up to 500.01,
 // and the cent too many comes back from the earliest of the tied largest
 // shares (N8, C4). Full path's thirds: 333.3367 each round to 333.34, the
-// cent comes back from N8 again. Every other split of the org is exact.
+// cent comes back from N8 again. P1's full path (N1 FT+LC .45, N2, N3, N5
+// middle 1/30 = 333.3333 each round down to 333.33, N4 OC and N6 CW .225):
+// 4,500 + 3 × 333.33 + 2 × 2,250 = 9,999.99, the missing cent goes to the
+// largest share, N1 (C1): 4,500.01. C1 = 4,500.01 + N5 333.33 + N9 333.34 =
+// 5,166.68; C2 = N2 333.33 + N6 2,250.00 + N10 333.34 = 2,916.67; C4 = N4
+// 2,250.00 + N8 333.33 = 2,583.33. P1's w_shaped (.6/.05/.05/.3) is exact:
+// C1 = 6,000.00 + N9 500.01 = 6,500.01; C4 = 3,000.00 + N8 500.00.
 func TestAttributionHalfUpRounding(t *testing.T) {
 	cfg := testConfigWith(t, "rounding: largest_remainder", "rounding: half_up_largest_share")
 	res, err := Compute(cfg, loadFixture(t, "attribution-org.yaml"), q3Close)
@@ -63,8 +116,8 @@ func TestAttributionHalfUpRounding(t *testing.T) {
 	p := "mktg_influenced_pipeline"
 	expectValues(t, res, map[[3]string]string{
 		{p, ModelEven, "C1"}: "3000.01", {p, ModelEven, "C4"}: "3000.00",
-		{p, ModelWShaped, "C1"}: "3500.01", {p, ModelWShaped, "C4"}: "3500.00",
-		{p, ModelFullPath, "C1"}: "3083.34", {p, ModelFullPath, "C2"}: "4833.34", {p, ModelFullPath, "C4"}: "2583.33",
+		{p, ModelWShaped, "C1"}: "6500.01", {p, ModelWShaped, "C4"}: "3500.00",
+		{p, ModelFullPath, "C1"}: "5166.68", {p, ModelFullPath, "C2"}: "2916.67", {p, ModelFullPath, "C4"}: "2583.33",
 		{p, ModelTimeDecay, "C1"}: "1643.61", {p, ModelTimeDecay, "C4"}: "5006.72",
 	})
 }
@@ -90,7 +143,9 @@ func TestAttributionTouchTimeFirstResponded(t *testing.T) {
 
 // P1's full-path credit rows, worked by hand: positions, weights, cents
 // and the window rule, one row per admitted touch (N7 is after the close
-// day and has none).
+// day and has none). N1 is FT and LC (.45); N2, N3, N5 share the middle
+// .1 (1/30 = 0.033333333333 in 10⁻¹² units; 33,333.33 cents each, the
+// leftover cent to the earliest of the tied remainders, N2).
 func TestCreditRowsFullPath(t *testing.T) {
 	res, err := Compute(loadTestConfig(t), loadFixture(t, "attribution-org.yaml"), q3Close, WithCredits())
 	if err != nil {
@@ -101,11 +156,11 @@ func TestCreditRowsFullPath(t *testing.T) {
 		weight, cents                      int64
 	}
 	want := []row{
-		{"N1", "C1", "Webinar", "first_touch", 225_000_000_000, 225_000},
-		{"N2", "C2", "Email", "lead_creation", 225_000_000_000, 225_000},
-		{"N3", "C3", "Event", "middle", 50_000_000_000, 50_000},
+		{"N1", "C1", "Webinar", "first_touch+lead_creation", 450_000_000_000, 450_000},
+		{"N2", "C2", "Email", "middle", 33_333_333_333, 33_334},
+		{"N3", "C3", "Event", "middle", 33_333_333_333, 33_333},
 		{"N4", "C4", "Content", "opp_creation", 225_000_000_000, 225_000},
-		{"N5", "C1", "Webinar", "middle", 50_000_000_000, 50_000},
+		{"N5", "C1", "Webinar", "middle", 33_333_333_333, 33_333},
 		{"N6", "C2", "Email", "closed_won", 225_000_000_000, 225_000},
 	}
 	var got []row

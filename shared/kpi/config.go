@@ -70,6 +70,7 @@ type Config struct {
 	RespondedOnly bool
 	TouchTime     []TouchField // precedence: the first non-null field dates a touch
 	Rounding      Rounding     // where the leftover cents of a split go
+	LeadCreation  LeadCreation // which touch is the lead-creation position
 	Attribution   []Model      // in Models order
 
 	SLAHours          int

@@ -3,6 +3,7 @@ package kpi
 import (
 	"strings"
 	"testing"
+	"time"
 
 	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
 )
@@ -17,6 +18,9 @@ func TestDefaultConfigLoads(t *testing.T) {
 	}
 	if got := c.class(""); got != ClassNewBusiness {
 		t.Errorf("untyped class = %q", got)
+	}
+	if c.LeadCreation != (LeadCreation{Pick: LCFirst, Grace: time.Minute}) {
+		t.Errorf("lead_creation = %+v, want first, 1m", c.LeadCreation)
 	}
 }
 
@@ -75,6 +79,15 @@ func TestConfigRejects(t *testing.T) {
 		{"touch time twice", edit("touch_time: [created_date]", "touch_time: [created_date, created_date]"), "created_date listed twice"},
 		{"rounding unknown", edit("rounding: largest_remainder", "rounding: banker"), `attribution.rounding: want largest_remainder, half_up_largest_share, got "banker"`},
 		{"rounding missing", edit("  rounding: largest_remainder\n", ""), "attribution.rounding: want"},
+		{"lead creation missing", edit("  lead_creation: {pick: first, grace: 1m}\n", ""), "attribution.lead_creation: required"},
+		{"lead creation pick unknown", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: middle, grace: 1m}"), `attribution.lead_creation.pick: want first, last, got "middle"`},
+		{"lead creation pick missing", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {grace: 1m}"), `attribution.lead_creation.pick: want first, last, got ""`},
+		{"lead creation grace negative", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: first, grace: -1s}"), "attribution.lead_creation.grace: must not be negative, got -1s"},
+		{"lead creation grace unparsable", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: first, grace: a minute}"), `attribution.lead_creation.grace: not a duration (e.g. 1m, 30s, 0s): "a minute"`},
+		{"lead creation grace bare number", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: first, grace: 60}"), "attribution.lead_creation.grace: not a duration"},
+		{"lead creation grace missing", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: first}"), "attribution.lead_creation.grace: required"},
+		{"lead creation grace sub-microsecond", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: first, grace: 1ns}"), "attribution.lead_creation.grace: finer than a microsecond"},
+		{"lead creation unknown key", edit("lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: first, grace: 1m, window: 2m}"), "field window not found"},
 		{"non-positive SLA", edit("sla_hours: 24", "sla_hours: 0"), "lead_response.sla_hours: must be positive"},
 		{"bad target quarter", edit("quarter: 2026Q3, dimension: org", "quarter: 2026Q5, dimension: org"), "targets[0].quarter"},
 		{"bad target dimension", edit("dimension: org, key: all, bookings: \"1500000.00\"", "dimension: campaign, key: all, bookings: \"1500000.00\""), "targets[0].dimension: want org, team or owner"},

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/venn-revops/venn/shared/kpi"
 )
@@ -78,6 +79,13 @@ func creditSQL(cfg *kpi.Config, m kpi.Model) string {
 	default:
 		weight = positionalSQL(m)
 	}
+	// Lead creation: among touches at or before the lead's creation + grace
+	// (microseconds), the first or the last by (instant, Id).
+	lcAgg := "min"
+	if cfg.LeadCreation.Pick == kpi.LCLast {
+		lcAgg = "max"
+	}
+	lc := fmt.Sprintf("%s(i) FILTER (WHERE lead_created IS NOT NULL AND ts <= lead_created + %d)", lcAgg, cfg.LeadCreation.Grace/time.Microsecond)
 	cw := "NULL"
 	if m.Window == kpi.WindowClose {
 		cw = "max(n) - 1"
@@ -100,7 +108,7 @@ func creditSQL(cfg *kpi.Config, m kpi.Model) string {
 	),
 	pos AS (
 		SELECT opp, 0 AS ft,
-			max(i) FILTER (WHERE lead_created IS NOT NULL AND ts <= lead_created) AS lc,
+			` + lc + ` AS lc,
 			max(i) FILTER (WHERE ts <= created) AS oc,
 			` + cw + ` AS cw
 		FROM ix GROUP BY opp

@@ -98,17 +98,19 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 	}
 }
 
-// variantConfig is the default with rounding half_up_largest_share and
-// touches dated by FirstRespondedDate (a date) before CreatedDate.
+// variantConfig is the default with rounding half_up_largest_share,
+// touches dated by FirstRespondedDate (a date) before CreatedDate and the
+// lead-creation touch read as the last at or before the lead's creation.
 func variantConfig(t *testing.T) *kpi.Config {
 	t.Helper()
 	data := strings.Replace(string(kpiconfig.Default), "rounding: largest_remainder", "rounding: half_up_largest_share", 1)
 	data = strings.Replace(data, "touch_time: [created_date]", "touch_time: [first_responded_date, created_date]", 1)
+	data = strings.Replace(data, "lead_creation: {pick: first, grace: 1m}", "lead_creation: {pick: last, grace: 0s}", 1)
 	cfg, err := kpi.LoadConfig("variant.yaml", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Rounding != kpi.RoundHalfUpLargestShare || cfg.TouchTime[0] != kpi.TouchFirstResponded {
+	if cfg.Rounding != kpi.RoundHalfUpLargestShare || cfg.TouchTime[0] != kpi.TouchFirstResponded || cfg.LeadCreation.Pick != kpi.LCLast {
 		t.Fatal("variant.yaml: the edits did not apply")
 	}
 	return cfg
