@@ -608,15 +608,7 @@ func validateTiers(e *errs, at string, tiers []Tier) {
 // day, and a repeated (id, version).
 func validateVersions(plans []*Plan) ValidationErrors {
 	var out ValidationErrors
-	byID := map[string][]*Plan{}
-	for _, p := range plans {
-		byID[p.ID] = append(byID[p.ID], p)
-	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	byID, ids := versionsByID(plans)
 	for _, id := range ids {
 		ps := byID[id]
 		for i := range ps {
@@ -667,4 +659,19 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// versionsByID groups plan versions by plan id, in the order given, and
+// lists the ids sorted.
+func versionsByID(plans []*Plan) (map[string][]*Plan, []string) {
+	byID := map[string][]*Plan{}
+	for _, p := range plans {
+		byID[p.ID] = append(byID[p.ID], p)
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return byID, ids
 }

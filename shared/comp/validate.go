@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -119,15 +118,7 @@ func dedupe(list ValidationErrors) ValidationErrors {
 // Overlapping entries are found when the file is loaded.
 func ValidateAssignments(a *Assignments, plans []*Plan) ValidationErrors {
 	e := &errs{file: a.File}
-	byID := map[string][]*Plan{}
-	for _, p := range plans {
-		byID[p.ID] = append(byID[p.ID], p)
-	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	byID, ids := versionsByID(plans)
 	known := strings.Join(ids, ", ")
 	horizon := assignmentHorizon(a, plans)
 	for i, r := range a.Roles {
