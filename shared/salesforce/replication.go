@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+
+	"github.com/venn-revops/venn/shared/crm"
 )
 
 // The data replication resources: which records of an object were deleted
@@ -112,18 +114,9 @@ func (c *Client) GetUpdated(ctx context.Context, object string, start, end time.
 	return res, st, nil
 }
 
-// Salesforce datetimes: 2025-01-01T12:00:00.000+0000 (not RFC 3339), or
-// with a Z.
-var sfTimeLayouts = []string{"2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05-0700"}
-
-func parseTime(s string) (time.Time, error) {
-	for _, l := range sfTimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a Salesforce datetime", s)
-}
+// parseTime reads a Salesforce datetime (crm's parser: one home for the
+// format).
+func parseTime(s string) (time.Time, error) { return crm.ParseDateTime(s) }
 
 func optionalTime(s string) (time.Time, error) {
 	if s == "" {
