@@ -80,8 +80,10 @@ func TestStateMachines(t *testing.T) {
 	tmpl := loadTemplate(t, templatePath)
 	machines := resources(tmpl, "AWS::Serverless::StateMachine")
 	// The payload paths are where the schedule inputs put each event (see TestSchedules).
+	// The extract function is invoked twice in the nightly chain: once to
+	// plan the night's objects ($.plan), then per object (the Map item, $).
 	want := map[string]map[string]string{
-		"NightlyStateMachine": {"${ExtractFunctionArn}": "$", "${KpiFunctionArn}": "$.kpi"},
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$, $.plan", "${KpiFunctionArn}": "$.kpi"},
 		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
 	}
 	if len(machines) != len(want) {
@@ -117,9 +119,9 @@ func TestStateMachines(t *testing.T) {
 			var tasks []lambdaTask
 			walk(t, &def, false, &tasks)
 			fns := functionProps(t, tmpl)
-			got := map[string]string{}
+			payloads := map[string][]string{}
 			for _, task := range tasks {
-				got[task.function] = task.payload
+				payloads[task.function] = append(payloads[task.function], task.payload)
 				// The task outlives the function, so a function timeout
 				// surfaces as the function's error, not a blind States.Timeout.
 				fn := ref(subs[strings.Trim(task.function, "${}")])
@@ -142,6 +144,11 @@ func TestStateMachines(t *testing.T) {
 					t.Errorf("task %s: retries Lambda service errors %v, task failures %v; want both", task.name, service, failed)
 				}
 			}
+			got := map[string]string{}
+			for fn, ps := range payloads {
+				sort.Strings(ps)
+				got[fn] = strings.Join(ps, ", ")
+			}
 			if len(got) != len(want[id]) {
 				t.Errorf("lambda tasks %v, want %v", got, want[id])
 			}
@@ -151,10 +158,32 @@ func TestStateMachines(t *testing.T) {
 				}
 			}
 			if id == "NightlyStateMachine" {
-				var start aslState
+				// The plan task feeds the Map: its result lands at
+				// $.planned and the Map iterates its extract list.
+				var start, next aslState
+				var plan struct {
+					ResultSelector map[string]string `json:"ResultSelector"`
+					ResultPath     string            `json:"ResultPath"`
+				}
 				_ = json.Unmarshal(def.States[def.StartAt], &start)
-				if start.Type != "Map" || start.ItemsPath != "$.extract" {
-					t.Errorf("nightly starts with %s over %q, want a Map over $.extract", start.Type, start.ItemsPath)
+				_ = json.Unmarshal(def.States[def.StartAt], &plan)
+				_ = json.Unmarshal(def.States[start.Next], &next)
+				if start.Parameters.Payload != "$.plan" || plan.ResultSelector["extract.$"] != "$.Payload.extract" || plan.ResultPath != "$.planned" {
+					t.Errorf("nightly starts with %s (payload %q, result %v at %q), want the plan task", def.StartAt, start.Parameters.Payload, plan.ResultSelector, plan.ResultPath)
+				}
+				if next.Type != "Map" || next.ItemsPath != "$.planned.extract" {
+					t.Errorf("after the plan: %s over %q, want a Map over $.planned.extract", next.Type, next.ItemsPath)
+				}
+				// Each object's failure is its own: the iteration catches
+				// it, and a Choice after the Map sends any to the alarm
+				// instead of the KPIs.
+				var extractTask aslState
+				_ = json.Unmarshal(next.ItemProcessor.States[next.ItemProcessor.StartAt], &extractTask)
+				if len(extractTask.Catch) != 1 || extractTask.Catch[0].Next != "ObjectFailed" || !slices.Contains(extractTask.Catch[0].ErrorEquals, "States.ALL") {
+					t.Errorf("the per-object extract catches %+v, want States.ALL to ObjectFailed", extractTask.Catch)
+				}
+				if _, ok := def.States["AnyObjectFailed"]; !ok {
+					t.Error("no AnyObjectFailed choice after the Map")
 				}
 			}
 		})

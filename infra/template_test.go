@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/dynamo"
 	"github.com/venn-revops/venn/shared/pipeline"
 )
@@ -379,23 +378,18 @@ func TestSchedules(t *testing.T) {
 		}
 	}
 
-	// The nightly input: one extract event per CRM object, in registry
-	// order, each exactly what the extract handler accepts; then the kpi event.
+	// The nightly input: the plan event (the extract function answers one
+	// nightly event per configured object, shared/pipeline NightlyPlan),
+	// each exactly what the extract handler accepts; then the kpi event.
 	var in struct {
-		Extract []json.RawMessage `json:"extract"`
-		KPI     json.RawMessage   `json:"kpi"`
+		Plan json.RawMessage `json:"plan"`
+		KPI  json.RawMessage `json:"kpi"`
 	}
 	decodeStrict(t, str(get(nightly, "Properties", "Target", "Input")), &in)
-	if len(in.Extract) != len(crm.Objects) {
-		t.Fatalf("nightly extracts %d objects, the registry has %d", len(in.Extract), len(crm.Objects))
+	if compact(t, in.Plan) != `{"job":"extract","mode":"plan"}` {
+		t.Errorf("nightly plan event %s", in.Plan)
 	}
-	for i, raw := range in.Extract {
-		want := fmt.Sprintf(`{"job":"extract","mode":"nightly","objects":[%q]}`, crm.Objects[i].Name)
-		if compact(t, raw) != want {
-			t.Errorf("extract item %d = %s, want %s", i, raw, want)
-		}
-		mustParse(t, raw, "extract")
-	}
+	mustParse(t, in.Plan, "extract")
 	if compact(t, in.KPI) != `{"job":"kpi","mode":"qtd"}` {
 		t.Errorf("nightly kpi event %s", in.KPI)
 	}

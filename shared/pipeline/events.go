@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 //	extract  {"job":"extract","mode":"nightly","objects":["Lead"]}
 //	         {"job":"extract","mode":"full_resync"}
 //	         {"job":"extract","mode":"backfill","from":"2026-01-01","to":"2026-02-01"}
+//	         {"job":"extract","mode":"plan"} (lists the nightly events, one per object; extracts nothing)
 //	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
 //	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
 //	approve  {"job":"approve","quarter":"2026Q3","action":"approve","approver":"jane@corp","people":[]}
@@ -37,11 +39,15 @@ type Event struct {
 	People   []string `json:"people,omitempty"`
 }
 
+// apiName is the shape of a Salesforce object API name.
+var apiName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*(__c)?$`)
+
 // Modes per job.
 const (
 	ModeNightly    = "nightly"
 	ModeFullResync = "full_resync"
 	ModeBackfill   = "backfill"
+	ModePlan       = "plan"
 	ModeQTD        = "qtd"
 	ModeClose      = "close"
 	ModeRerun      = "rerun"
@@ -81,6 +87,10 @@ func (e Event) validate() error {
 	case "extract":
 		switch e.Mode {
 		case "", ModeNightly, ModeFullResync:
+		case ModePlan:
+			if len(e.Objects) > 0 || e.From != "" || e.To != "" {
+				return bad("mode", "plan lists every object of the configuration: it takes no objects, from or to")
+			}
 		case ModeBackfill:
 			from, err1 := time.Parse(time.DateOnly, e.From)
 			to, err2 := time.Parse(time.DateOnly, e.To)
@@ -91,13 +101,15 @@ func (e Event) validate() error {
 				return bad("from/to", "from must be before to")
 			}
 		default:
-			return bad("mode", fmt.Sprintf("%q is not nightly, full_resync or backfill", e.Mode))
+			return bad("mode", fmt.Sprintf("%q is not nightly, full_resync, backfill or plan", e.Mode))
 		}
 		for _, o := range e.Objects {
-			// A custom object (…__c) is checked against the extract
-			// configuration when the job runs.
-			if _, err := crm.Lookup(o); err != nil && !strings.HasSuffix(o, "__c") {
-				return bad("objects", err.Error())
+			// An object the registry lacks (a custom object, or a standard
+			// one like Contract) may come from the extract configuration,
+			// which only the running job knows: it refuses an object the
+			// configuration does not list before anything is pulled.
+			if _, err := crm.Lookup(o); err != nil && !apiName.MatchString(o) {
+				return bad("objects", fmt.Sprintf("%q is not a Salesforce object API name", o))
 			}
 		}
 	case "kpi", "payouts":

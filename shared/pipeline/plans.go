@@ -18,6 +18,18 @@ import (
 func (e *Env) PlanExtract(src extract.Source) Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
 		night := e.now().Format(time.DateOnly)
+		if ev.Mode == ModePlan {
+			plan := e.NightlyPlan()
+			var names []string
+			for _, item := range plan.Extract {
+				names = append(names, item.Objects...)
+			}
+			// Keyed by the object list, so a redeployed configuration
+			// plans again the same night instead of replaying.
+			return Run{Period: night, InputHash: hashOf(append([]string{ModePlan}, names...)...), Do: func(ctx context.Context) (any, Metrics, error) {
+				return plan, Metrics{Values: map[string]float64{"PlannedObjects": float64(len(names))}}, nil
+			}}, nil
+		}
 		return Run{Period: night, InputHash: hashOf(string(canonical(ev))), Do: func(ctx context.Context) (any, Metrics, error) {
 			sum, err := e.Extract(ctx, src, ev)
 			return sum, ExtractMetrics(sum, e.now()), err
@@ -129,4 +141,26 @@ func hashFS(fsys fs.FS) (string, error) {
 		return nil
 	})
 	return hashOf(parts...), err
+}
+
+// ExtractPlan is the answer to an extract event of mode plan: the nightly
+// events the state machine's Map runs, one per object (infra/statemachine).
+type ExtractPlan struct {
+	Extract []Event `json:"extract"`
+}
+
+// NightlyPlan lists one nightly extract event per object of the configured
+// registry: the registry's objects, then the configuration's own (custom
+// objects), in extraction order. One object per invocation keeps each
+// object's failure and retries its own.
+func (e *Env) NightlyPlan() ExtractPlan {
+	org := e.ExtractOptions.Org
+	if org == nil {
+		org = extract.DefaultOrgConfig()
+	}
+	var p ExtractPlan
+	for _, o := range org.Registry.Objects {
+		p.Extract = append(p.Extract, Event{Job: "extract", Mode: ModeNightly, Objects: []string{o.Name}})
+	}
+	return p
 }
