@@ -358,7 +358,10 @@ func TestGlueColumnTypes(t *testing.T) {
 		{"crm_changes_lead", "_op", "string"},
 		{"crm_snapshot_lead", "_op", "<missing>"},
 		{"kpi_gold", "value", "decimal(18,6)"},
-		{"kpi_gold", "value_cents", "decimal(18,2)"},
+		{"kpi_gold", "amount", "decimal(18,2)"},
+		{"kpi_gold", "value_cents", "<missing>"},
+		{"kpi_gold", "side", "string"},
+		{"kpi_gold", "numerator", "decimal(18,6)"},
 		{"kpi_gold", "defined", "boolean"},
 		{"kpi_gold", "quarter", "<missing>"}, // a partition key
 		{"kpi_credit", "credit", "decimal(18,2)"},

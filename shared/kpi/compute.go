@@ -906,7 +906,7 @@ func (e *engine) emit() []Value {
 
 func (e *engine) value(d Definition, dk dimKey, model string, m measure) Value {
 	v := Value{KPI: d.Name, Dimension: dk.dim, Key: dk.key, Model: model, Unit: d.Unit,
-		Value: m.value, Numerator: m.num, Denominator: m.den, Defined: m.defined}
+		Value: m.value, Numerator: m.num, Denominator: m.den, Quotient: m.isRatio, Defined: m.defined}
 	if !m.defined {
 		v.Value = decimal.Zero
 	}

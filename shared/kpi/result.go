@@ -30,8 +30,12 @@ type Value struct {
 	// Numerator and Denominator of ratios and means (zero otherwise). A zero
 	// denominator gives Value 0 and Defined false.
 	Numerator, Denominator decimal.Decimal
-	Defined                bool
-	Currency               string // for currency units
+	// Quotient: the value is Numerator ÷ Denominator (ratios, means,
+	// medians, attainment). Counts and amounts have neither, and gold
+	// writes them as NULL rather than a misleading 0.
+	Quotient bool
+	Defined  bool
+	Currency string // for currency units
 }
 
 // Result is the KPI catalog computed for one quarter at one as-of instant.
@@ -84,23 +88,32 @@ func sortValues(vs []Value) {
 	})
 }
 
+// GoldSchema is the version of the gold KPI table's columns, written in
+// each file's metadata. 2: value_cents (which held currency units, not
+// cents) is now amount; numerator and denominator are NULL for KPIs that
+// are no quotient; side added.
+const GoldSchema = "2"
+
 // GoldRow is one Value as a row of the gold KPI table
 // (kpi/quarter=YYYYQn/asof=YYYY-MM-DD/). Decimals are int64-backed:
 // value, numerator and denominator are DECIMAL(18,6) (units of 10⁻⁶),
-// value_cents is DECIMAL(18,2) and set only for currency units.
+// amount is DECIMAL(18,2) (the value in currency units, two places) and
+// set only for currency units.
 type GoldRow struct {
-	Quarter     string `parquet:"quarter,dict"`
-	AsOf        int32  `parquet:"asof,date"`
-	Final       bool   `parquet:"final"`
-	KPI         string `parquet:"kpi,dict"`
-	Dimension   string `parquet:"dimension,dict"`
-	Key         string `parquet:"key"`
-	Model       string `parquet:"model,dict"`
-	Unit        string `parquet:"unit,dict"`
-	Value       int64  `parquet:"value,decimal(6:18)"`
-	ValueCents  *int64 `parquet:"value_cents,optional,decimal(2:18)"`
-	Numerator   int64  `parquet:"numerator,decimal(6:18)"`
-	Denominator int64  `parquet:"denominator,decimal(6:18)"`
+	Quarter   string `parquet:"quarter,dict"`
+	AsOf      int32  `parquet:"asof,date"`
+	Final     bool   `parquet:"final"`
+	KPI       string `parquet:"kpi,dict"`
+	Side      string `parquet:"side,dict"` // marketing, shared or sales: the scorecard section
+	Dimension string `parquet:"dimension,dict"`
+	Key       string `parquet:"key"`
+	Model     string `parquet:"model,dict"`
+	Unit      string `parquet:"unit,dict"`
+	Value     int64  `parquet:"value,decimal(6:18)"`
+	Amount    *int64 `parquet:"amount,optional,decimal(2:18)"`
+	// Numerator and Denominator are NULL unless the value is a quotient.
+	Numerator   *int64 `parquet:"numerator,optional,decimal(6:18)"`
+	Denominator *int64 `parquet:"denominator,optional,decimal(6:18)"`
 	Defined     bool   `parquet:"defined"`
 	Currency    string `parquet:"currency,dict"`
 	ConfigHash  string `parquet:"config_hash,dict"`
@@ -119,15 +132,19 @@ func (r *Result) Rows() []GoldRow {
 	asOf := asOfDay(r.AsOf)
 	out := make([]GoldRow, len(r.Values))
 	for i, v := range r.Values {
+		d, _ := Lookup(v.KPI)
 		g := GoldRow{
 			Quarter: r.Quarter, AsOf: asOf, Final: r.Final,
-			KPI: v.KPI, Dimension: v.Dimension, Key: v.Key, Model: v.Model, Unit: v.Unit,
-			Value: micros6(v.Value), Numerator: micros6(v.Numerator), Denominator: micros6(v.Denominator),
-			Defined: v.Defined, Currency: v.Currency, ConfigHash: r.ConfigHash,
+			KPI: v.KPI, Side: d.Owner, Dimension: v.Dimension, Key: v.Key, Model: v.Model, Unit: v.Unit,
+			Value: micros6(v.Value), Defined: v.Defined, Currency: v.Currency, ConfigHash: r.ConfigHash,
+		}
+		if v.Quotient {
+			num, den := micros6(v.Numerator), micros6(v.Denominator)
+			g.Numerator, g.Denominator = &num, &den
 		}
 		if v.Unit == UnitCurrency {
 			c := v.Value.Mul(decimal.NewFromInt(100)).Round(0).IntPart()
-			g.ValueCents = &c
+			g.Amount = &c
 		}
 		out[i] = g
 	}

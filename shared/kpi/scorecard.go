@@ -160,16 +160,21 @@ func show(v Value) string {
 	return format(v.KPI, v.Unit, v.Value, false)
 }
 
+// showPrev is the baseline: n/a when the previous result has no value
+// for the key (a team or target that did not exist) or it is undefined.
 func showPrev(v Value, ok bool) string {
 	if !ok {
-		return "-"
+		return "n/a"
 	}
 	return show(v)
 }
 
+// delta is the change against the baseline; without a defined baseline
+// (or current value) there is no change to state: n/a, never a change
+// measured from an implied zero.
 func delta(c, p Value, ok bool) string {
 	if !ok || !c.Defined || !p.Defined {
-		return ""
+		return "n/a"
 	}
 	return format(c.KPI, c.Unit, c.Value.Sub(p.Value), true)
 }

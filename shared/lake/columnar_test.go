@@ -363,10 +363,15 @@ func TestColumnarGoldTable(t *testing.T) {
 		r := &rows[i]
 		r.Quarter, r.AsOf, r.Final = "2026Q3", int32(20727+rng.IntN(3)), rng.IntN(2) == 0
 		r.KPI, r.Dimension, r.Key = fmt.Sprint("kpi", rng.IntN(40)), fmt.Sprint("team:", rng.IntN(5)), fmt.Sprint("key-", i)
-		r.Value, r.Numerator, r.Denominator = rng.Int64(), -rng.Int64(), int64(i)
+		r.Side = fmt.Sprint("side", rng.IntN(3))
+		r.Value = rng.Int64()
+		if rng.IntN(2) == 0 {
+			num, den := -rng.Int64(), int64(i)
+			r.Numerator, r.Denominator = &num, &den
+		}
 		if rng.IntN(3) > 0 {
 			c := rng.Int64N(1e12) - 5e11
-			r.ValueCents = &c
+			r.Amount = &c
 		}
 	}
 	m, err := lake.WriteTable(context.Background(), b, "kpi/quarter=2026Q3/asof=2026-09-30", rows, lake.TableOptions{Table: "kpi", RunID: "r1", WriterOptions: lake.WriterOptions{RowGroupRows: 700, FileRows: 2100}})

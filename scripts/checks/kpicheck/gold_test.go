@@ -16,8 +16,9 @@ import (
 
 // TestGoldRowsReadByDuckDB writes Result.Rows with parquet-go and reads the
 // file back with DuckDB: the decimal, date and dictionary tags must mean
-// what the catalog says (value DECIMAL(18,6), value_cents DECIMAL(18,2),
-// asof DATE).
+// what the catalog says (value DECIMAL(18,6), amount DECIMAL(18,2) in
+// currency units, asof DATE); counts and amounts have NULL numerator and
+// denominator; every row carries the KPI's side of the Venn.
 func TestGoldRowsReadByDuckDB(t *testing.T) {
 	q := period.MustParse("2026Q4")
 	asOf := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
@@ -52,7 +53,7 @@ func TestGoldRowsReadByDuckDB(t *testing.T) {
 	var cents int64
 	var value, rate string
 	var asof string
-	err = db.QueryRow(`SELECT count(*) OVER (), CAST(value_cents * 100 AS BIGINT), CAST(value AS VARCHAR), CAST("asof" AS VARCHAR),
+	err = db.QueryRow(`SELECT count(*) OVER (), CAST(amount * 100 AS BIGINT), CAST(value AS VARCHAR), CAST("asof" AS VARCHAR),
 			(SELECT CAST(value AS VARCHAR) FROM read_parquet(?) WHERE kpi = 'win_rate' AND dimension = 'org')
 		FROM read_parquet(?) WHERE kpi = 'bookings' AND dimension = 'org'`, path, path).Scan(&n, &cents, &value, &asof, &rate)
 	if err != nil {
@@ -62,5 +63,21 @@ func TestGoldRowsReadByDuckDB(t *testing.T) {
 	wr, _ := res.Get("win_rate", kpi.DimOrg, kpi.KeyAll, "")
 	if cents != b.Value.Shift(2).IntPart() || value != b.Value.StringFixed(6) || asof != "2026-11-20" || rate != wr.Value.StringFixed(6) {
 		t.Fatalf("duckdb read bookings %d¢ %s asof %s win_rate %s; engine %s, %s", cents, value, asof, rate, b.Value, wr.Value)
+	}
+	// NULL, not 0: leads (a count) and bookings (an amount) have no
+	// numerator or denominator; win_rate has both. Sides as docs/kpis.md
+	// §2 files them: leads marketing, bookings shared, win_rate sales.
+	for _, c := range []struct {
+		kpi, side string
+		quotient  bool
+	}{{"leads", "marketing", false}, {"bookings", "shared", false}, {"win_rate", "sales", true}} {
+		var numNull, denNull bool
+		var side string
+		if err := db.QueryRow(`SELECT numerator IS NULL, denominator IS NULL, side FROM read_parquet(?) WHERE kpi = ? AND dimension = 'org'`, path, c.kpi).Scan(&numNull, &denNull, &side); err != nil {
+			t.Fatalf("%s: %v", c.kpi, err)
+		}
+		if numNull == c.quotient || denNull == c.quotient || side != c.side {
+			t.Errorf("%s: numerator null %v, denominator null %v, side %q; want null %v, side %q", c.kpi, numNull, denNull, side, !c.quotient, c.side)
+		}
 	}
 }
