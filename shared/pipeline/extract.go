@@ -31,7 +31,9 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 	for _, name := range ev.Objects {
 		o, err := org.Registry.Lookup(name)
 		if err != nil {
-			return extract.Summary{}, err
+			// The event parser accepts any API name; the deployed
+			// configuration decides, so this is still the event's fault.
+			return extract.Summary{}, fmt.Errorf("extract event: objects: %w", err)
 		}
 		cfg.Objects = append(cfg.Objects, o)
 	}
