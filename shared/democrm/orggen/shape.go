@@ -138,7 +138,7 @@ func (e ExtraField) field() crm.Field {
 func (s Shape) validate() error {
 	for _, name := range s.Omit {
 		if _, err := crm.Lookup(name); err != nil {
-			return fmt.Errorf("Omit: %w", err)
+			return fmt.Errorf("shape: Omit: %w", err)
 		}
 	}
 	for objName, m := range s.Fields {
@@ -161,7 +161,7 @@ func (s Shape) validate() error {
 	seen := map[string]bool{}
 	for objName, extras := range s.Extra {
 		if _, err := crm.Lookup(objName); err != nil {
-			return fmt.Errorf("Extra: %w", err)
+			return fmt.Errorf("shape: Extra: %w", err)
 		}
 		if err := checkExtras(objName, extras); err != nil {
 			return err
@@ -169,11 +169,11 @@ func (s Shape) validate() error {
 	}
 	for _, c := range s.Custom {
 		if !strings.HasSuffix(c.Name, "__c") || seen[c.Name] {
-			return fmt.Errorf("Custom: %q must be a unique name ending in __c", c.Name)
+			return fmt.Errorf("shape: Custom: %q must be a unique name ending in __c", c.Name)
 		}
 		seen[c.Name] = true
 		if c.Prefix != "" && (len(c.Prefix) != 3 || !isBase62(c.Prefix)) {
-			return fmt.Errorf("Custom: %s prefix %q is not 3 characters of [0-9A-Za-z]", c.Name, c.Prefix)
+			return fmt.Errorf("shape: Custom: %s prefix %q is not 3 characters of [0-9A-Za-z]", c.Name, c.Prefix)
 		}
 		if err := checkExtras(c.Name, c.Fields); err != nil {
 			return err
@@ -195,7 +195,7 @@ func checkExtras(obj string, extras []ExtraField) error {
 	names := map[string]bool{}
 	for _, e := range extras {
 		if e.Name == "" || names[strings.ToLower(e.Name)] {
-			return fmt.Errorf("Extra: %s field %q is empty or repeated", obj, e.Name)
+			return fmt.Errorf("shape: Extra: %s field %q is empty or repeated", obj, e.Name)
 		}
 		names[strings.ToLower(e.Name)] = true
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"github.com/venn-revops/venn/shared/democrm/orggen"
 	"net/url"
 	"slices"
@@ -20,17 +19,6 @@ func liveIDs(o *orggen.Org, obj *crm.Object, all bool) []string {
 	}
 	_ = each(obj, func(r *crm.Row) error { ids = append(ids, r.ID()); return nil })
 	return ids
-}
-
-func replicationCode(err error) string {
-	var re *orggen.ReplicationError
-	if errors.As(err, &re) {
-		return re.Code
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
 }
 
 func TestReplicationEndpoints(t *testing.T) {
