@@ -38,7 +38,7 @@ func largeInput(b *testing.B, reps, dealsPerRep int) RunInput {
 		m[MetricKey{"bookings", "individual", id, ""}] = decimal.NewFromInt(int64(250000 + i*37))
 		for k := 0; k < dealsPerRep; k++ {
 			d := Deal{ID: fmt.Sprintf("D%05d-%03d", i, k), Name: "deal", OwnerID: id, Amount: decimal.New(int64(1234567+k*1001), -2),
-				Currency: "USD", CloseDate: start.Add(time.Duration((i+k)%92) * 24 * time.Hour), Won: true, Type: "New Business"}
+				Currency: "USD", CloseDate: start.Add(time.Duration((i+k)%92) * 24 * time.Hour), Won: true, Type: "new_business"}
 			if k%10 == 0 && i+1 < reps {
 				d.Splits = []Split{{id, decimal.NewFromInt(50)}, {fmt.Sprintf("R%05d", i+1), decimal.NewFromInt(50)}}
 			}

@@ -503,14 +503,14 @@ components:
 // A commission limited to deal types pays only those deals; the others are
 // listed on the statement as credited but unpaid, with the reason.
 func TestCommissionDealTypes(t *testing.T) {
-	p := commissionPlan(t, ModeRetroactive, BoundaryUpper, "    deal_types: [New Business]\n")
+	p := commissionPlan(t, ModeRetroactive, BoundaryUpper, "    deal_types: [new_business]\n")
 	out, err := Run(RunInput{
 		Quarter: period.MustParse("2026Q3"), Plans: []*Plan{p}, KnownKPI: knownKPIs, Metrics: MetricTable{},
 		People:      []Person{{ID: "P1", EmployeeID: "E1", Name: "Pat", Currency: "USD"}},
 		Assignments: &Assignments{People: []PersonAssignment{{Person: "P1", Plan: p.ID, From: Day{day("2026-01-01")}}}},
 		Deals: []Deal{
-			{ID: "N1", OwnerID: "P1", Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: true, Type: "New Business"},
-			{ID: "R1", OwnerID: "P1", Amount: dec("80000"), Currency: "USD", CloseDate: day("2026-08-02"), Won: true, Type: "Renewal"},
+			{ID: "N1", OwnerID: "P1", Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: true, Type: "new_business"},
+			{ID: "R1", OwnerID: "P1", Amount: dec("80000"), Currency: "USD", CloseDate: day("2026-08-02"), Won: true, Type: "renewal"},
 		},
 	})
 	if err != nil {

@@ -83,7 +83,7 @@ func demoInput(t *testing.T) RunInput {
 	set := func(kpi, scope, key, model, v string) { m[MetricKey{kpi, scope, key, model}] = dec(v) }
 	set("mktg_sourced_pipeline", "org", "all", "", "1650000")
 	set("mktg_influenced_bookings", "org", "all", "w_shaped", "610000.50")
-	const nb, ex, rn = "New Business", "Expansion", "Renewal"
+	const nb, ex, rn = "new_business", "expansion", "renewal" // the classes kpi.Config.Class gives
 	deals := []Deal{
 		{ID: "006A01", Name: "Acme new logo", OwnerID: alex, Amount: dec("200000"), Currency: "USD", CloseDate: day("2026-07-20"), Won: true, Type: nb},
 		{ID: "006A02", Name: "Globex expansion", OwnerID: alex, Amount: dec("145000"), Currency: "USD", CloseDate: day("2026-09-30"), Won: true, Type: ex},

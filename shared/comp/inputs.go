@@ -73,7 +73,11 @@ type Deal struct {
 	Currency  string
 	CloseDate time.Time
 	Won       bool
-	Type      string
+	// Type is the deal's class as the KPI configuration classifies its
+	// Opportunity Type (kpi.Config.Class: new_business, expansion,
+	// renewal; "" for a type the configuration does not map), so comp and
+	// the KPIs count the same deals as new business.
+	Type string
 	// Splits share the credit; empty means 100% to the owner. Percents are
 	// 0–100 and must sum to 100.
 	Splits []Split

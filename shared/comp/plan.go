@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/money"
 )
 
@@ -465,11 +467,7 @@ func validateMetric(e *errs, at string, m MetricRef, known func(string) bool) {
 	if len(m.DealTypes) > 0 && measureOf(m.KPI) != measureDeals {
 		e.add(at+".deal_types", "only deal measures (%s) take deal_types", strings.Join(dealMeasures, ", "))
 	}
-	for i, t := range m.DealTypes {
-		if t == "" {
-			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "empty deal type")
-		}
-	}
+	checkDealTypes(e, at, m.DealTypes)
 	needsModel := strings.HasPrefix(m.KPI, "mktg_influenced_")
 	switch {
 	case needsModel && m.Model == "":
@@ -554,11 +552,7 @@ func validateCommission(e *errs, at string, c *Component, _ func(string) bool) {
 	if c.CapAmount.Set && !c.CapAmount.IsPositive() {
 		e.add(at+".cap_amount", "must be above 0 when set")
 	}
-	for i, t := range c.DealTypes {
-		if t == "" {
-			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "empty deal type")
-		}
-	}
+	checkDealTypes(e, at, c.DealTypes)
 	requireCents(e, at+".cap_amount", c.CapAmount)
 	if c.Weight.Set || c.Metric != nil || c.Target.Set || c.Curve != nil {
 		e.add(at, "weight, metric, target and curve belong to attainment_bonus components")
@@ -674,4 +668,15 @@ func versionsByID(plans []*Plan) (map[string][]*Plan, []string) {
 	}
 	sort.Strings(ids)
 	return byID, ids
+}
+
+// checkDealTypes requires deal_types to name the KPI configuration's
+// opportunity classes (kpi.Classes), the one classification of deals that
+// the KPIs and comp share.
+func checkDealTypes(e *errs, at string, types []string) {
+	for i, t := range types {
+		if !slices.Contains(kpi.Classes(), t) {
+			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "%q is not an opportunity class; want one of %s (the KPI configuration maps Opportunity Types to them)", t, strings.Join(kpi.Classes(), ", "))
+		}
+	}
 }

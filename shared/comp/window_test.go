@@ -344,7 +344,7 @@ components:
 // reports' on each close date (a move between managers), split shares.
 func TestTeamBonusFollowsTeamDates(t *testing.T) {
 	in := demoInput(t)
-	in.Deals = append(in.Deals, Deal{ID: "006C03", Name: "Lena late", OwnerID: lena, Amount: dec("3000"), Currency: "USD", CloseDate: day("2026-09-05"), Won: true, Type: "New Business"})
+	in.Deals = append(in.Deals, Deal{ID: "006C03", Name: "Lena late", OwnerID: lena, Amount: dec("3000"), Currency: "USD", CloseDate: day("2026-09-05"), Won: true, Type: "new_business"})
 	for i := range in.People {
 		if in.People[i].ID == lena {
 			in.People[i].Managers = []ManagerSpan{{ManagerID: sam, From: day("2023-08-21"), To: day("2026-08-31")}, {ManagerID: maria, From: day("2026-09-01")}}

@@ -436,7 +436,7 @@ func (e *engine) indexOpps(rows []Opportunity, ids []string) int {
 // opportunity adds one kept, indexed row (Id copied, names interned) to
 // the table.
 func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
-	x := opp{id: id, class: e.cfg.class(o.Type), owner: names[0], account: names[1],
+	x := opp{id: id, class: e.cfg.Class(o.Type), owner: names[0], account: names[1],
 		source: names[2], campaign: names[3], created: o.CreatedDate, closeDay: o.CloseDate,
 		histAt: -1, leadSQL: -1}
 	if x.class == "" {

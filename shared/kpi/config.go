@@ -45,6 +45,10 @@ const (
 
 var classes = []string{ClassNewBusiness, ClassExpansion, ClassRenewal}
 
+// Classes lists the opportunity classes, the values comp plans filter deals
+// by (deal_types).
+func Classes() []string { return slices.Clone(classes) }
+
 // Lead columns a funnel stage may be dated by.
 var stageDateFields = []string{"mql_date", "sql_date"}
 
@@ -445,8 +449,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	return ks
 }
 
-// class returns the class of an Opportunity Type.
-func (c *Config) class(oppType string) string {
+// Class returns the class of an Opportunity Type (ClassNewBusiness,
+// ClassExpansion, ClassRenewal): the untyped class for a blank Type, "" for a
+// Type the configuration does not map. It is the one home of deal classes:
+// the KPI engine and comp (through the pipeline) both read it.
+func (c *Config) Class(oppType string) string {
 	if oppType == "" {
 		return c.Untyped
 	}

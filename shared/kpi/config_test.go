@@ -13,10 +13,10 @@ func TestDefaultConfigLoads(t *testing.T) {
 	if c.Version != 1 || c.Currency != "USD" || len(c.Attribution) != len(Models) || c.Hash == "" {
 		t.Fatalf("default config: %+v", c)
 	}
-	if got := c.class("Renewal"); got != ClassRenewal {
+	if got := c.Class("Renewal"); got != ClassRenewal {
 		t.Errorf("class(Renewal) = %q", got)
 	}
-	if got := c.class(""); got != ClassNewBusiness {
+	if got := c.Class(""); got != ClassNewBusiness {
 		t.Errorf("untyped class = %q", got)
 	}
 	if c.LeadCreation != (LeadCreation{Pick: LCFirst, Grace: time.Minute}) {

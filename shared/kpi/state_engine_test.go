@@ -46,7 +46,7 @@ func TestStateAtAgreesWithEngine(t *testing.T) {
 		for i := range opps {
 			s, ok := cfg.StateAt(&opps[i], hist[opps[i].ID], p.AsOf.UnixMicro())
 			closeAt := int64(s.CloseDay) * 86_400_000_000
-			if ok && s.Won && closeAt >= start && closeAt < end && slices.Contains(cfg.FunnelClasses, kpi.ClassOf(cfg, opps[i].Type)) {
+			if ok && s.Won && closeAt >= start && closeAt < end && slices.Contains(cfg.FunnelClasses, cfg.Class(opps[i].Type)) {
 				n++
 				cents += s.Amount
 			}

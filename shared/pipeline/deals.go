@@ -88,7 +88,7 @@ func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
 			continue
 		}
 		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(s.CloseDay)),
-			Won: s.Won, Type: o.Type, Splits: b.splits[id], Amount: money.FromCents(s.Amount)}
+			Won: s.Won, Type: cfg.Class(o.Type), Splits: b.splits[id], Amount: money.FromCents(s.Amount)}
 		if d.Currency == "" {
 			d.Currency = cfg.Currency
 		}
