@@ -674,9 +674,10 @@ func versionsByID(plans []*Plan) (map[string][]*Plan, []string) {
 // opportunity classes (kpi.Classes), the one classification of deals that
 // the KPIs and comp share.
 func checkDealTypes(e *errs, at string, types []string) {
+	classes := kpi.Classes()
 	for i, t := range types {
-		if !slices.Contains(kpi.Classes(), t) {
-			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "%q is not an opportunity class; want one of %s (the KPI configuration maps Opportunity Types to them)", t, strings.Join(kpi.Classes(), ", "))
+		if !slices.Contains(classes, t) {
+			e.add(fmt.Sprintf("%s.deal_types[%d]", at, i), "%q is not an opportunity class; want one of %s (the KPI configuration maps Opportunity Types to them)", t, strings.Join(classes, ", "))
 		}
 	}
 }

@@ -2,7 +2,6 @@ package kpicheck
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"testing"
 
@@ -39,18 +38,7 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 		}
 		files[o.Name] = m.Files
 	}
-	paths, err := LocalPaths(b, files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := CreateViews(db, paths); err != nil {
-		t.Fatal(err)
-	}
+	db := openViews(t, b, files)
 	res := r.ClosedKPIs.Result
 	cfg := kpi.DefaultConfig()
 	if res.ConfigHash != cfg.Hash {

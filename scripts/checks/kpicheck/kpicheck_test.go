@@ -37,18 +37,7 @@ func TestEngineAgreesWithDuckDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths, err := LocalPaths(b, files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := CreateViews(db, paths); err != nil {
-		t.Fatal(err)
-	}
+	db := openViews(t, b, files)
 	cfg := kpi.DefaultConfig()
 	for _, p := range []kpi.Period{
 		{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
@@ -303,4 +292,24 @@ func TestBorrowedScanKeepsNoString(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openViews opens an in-memory DuckDB with one view per object over the
+// lake files, for the tests that compare the engine with SQL; the database
+// closes when the test ends.
+func openViews(t *testing.T, b *fsblob.Blob, files Files) *sql.DB {
+	t.Helper()
+	paths, err := LocalPaths(b, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := CreateViews(db, paths); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
