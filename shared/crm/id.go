@@ -2,7 +2,6 @@ package crm
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -61,8 +60,9 @@ const checksumAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 // idChecksum computes the 3-character suffix of a 15-character Id: for each
 // 5-character chunk, bit i is set when character i of the chunk is an
-// uppercase letter A-Z.
-func idChecksum(id15 string) string {
+// uppercase letter A-Z. An array, not a string: NormalizeID runs on every Id
+// of every record and compares without allocating.
+func idChecksum(id15 string) [3]byte {
 	var out [3]byte
 	for chunk := 0; chunk < 3; chunk++ {
 		v := 0
@@ -73,7 +73,7 @@ func idChecksum(id15 string) string {
 		}
 		out[chunk] = checksumAlphabet[v]
 	}
-	return string(out[:])
+	return out
 }
 
 func isIDChar(c byte) bool {
@@ -94,10 +94,10 @@ func NormalizeID(s string) (string, error) {
 	}
 	sum := idChecksum(s[:15])
 	if len(s) == 15 {
-		return s + sum, nil
+		return s + string(sum[:]), nil
 	}
-	if s[15:] != sum {
-		return "", fmt.Errorf("%q has a bad checksum (%s, want %s)", s, s[15:], sum)
+	if s[15] != sum[0] || s[16] != sum[1] || s[17] != sum[2] {
+		return "", fmt.Errorf("%q has a bad checksum (%s, want %s)", s, s[15:], string(sum[:]))
 	}
 	return s, nil
 }
@@ -107,18 +107,33 @@ func NormalizeID(s string) (string, error) {
 // key prefix; a reference with a fixed target must carry one of its
 // targets' prefixes. Objects and fields without a known prefix pass.
 func CheckIDPrefix(object, field, id string) error {
-	targets := refTargets[field]
 	if field == "Id" {
-		targets = []string{object}
+		// The record's own Id: one target, checked without a slice.
+		if p, ok := keyPrefixes[object]; ok && p != id[:3] {
+			return fmt.Errorf("%q is not a %s Id (key prefix %s, want %s)", id, object, id[:3], p)
+		}
+		return nil
+	}
+	targets := refTargets[field]
+	// The common case, a matching prefix, is decided without building
+	// the list of wanted prefixes (this runs on every Id of every record).
+	known := false
+	for _, t := range targets {
+		if p, ok := keyPrefixes[t]; ok {
+			if p == id[:3] {
+				return nil
+			}
+			known = true
+		}
+	}
+	if !known {
+		return nil
 	}
 	var want []string
 	for _, t := range targets {
 		if p, ok := keyPrefixes[t]; ok {
 			want = append(want, p)
 		}
-	}
-	if len(want) == 0 || slices.Contains(want, id[:3]) {
-		return nil
 	}
 	return fmt.Errorf("%q is not a %s Id (key prefix %s, want %s)", id, strings.Join(targets, " or "), id[:3], strings.Join(want, " or "))
 }

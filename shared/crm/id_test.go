@@ -220,3 +220,24 @@ func TestDecodeValidation(t *testing.T) {
 		t.Errorf("USD outside the active currencies: %v", err)
 	}
 }
+
+// A valid 18-character Id of the right object is checked without
+// allocating: both checks run on every Id field of every pulled record.
+func TestValidIDChecksAllocateNothing(t *testing.T) {
+	const lead = "00Q5g00000AbCdEEAV" // checksum worked in TestNormalizeID
+	allocs := testing.AllocsPerRun(100, func() {
+		n, err := NormalizeID(lead)
+		if err != nil || n != lead {
+			t.Fatalf("NormalizeID(%s) = %s, %v", lead, n, err)
+		}
+		if err := CheckIDPrefix("Lead", "Id", n); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckIDPrefix("Opportunity", "ConvertedOpportunityId", "006ABCDEFGHIJKLY55"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per valid Id check, want 0", allocs)
+	}
+}
