@@ -16,4 +16,32 @@
 // Memory is bounded by the opportunities and the join maps attribution
 // needs, never by the lead, campaign-member or task tables, which are
 // streamed once.
+//
+// # The engine, by step
+//
+// Compute (compute.go) reads each input once, in steps, one file each:
+// step_opportunities.go (opportunities, stage history, contact roles),
+// step_leads.go, step_members.go (campaign members → touches),
+// step_tasks.go (meetings, lead response). Rows add to additive counters
+// (tally.go) of a group of dimension keys; emit.go adds the groups up to
+// every configured dimension key and evaluates the catalog (catalog.go) on
+// the sums; attribution.go splits credit per model; result.go turns Values
+// into gold rows.
+//
+// # Adding a KPI: the checklist
+//
+//  1. One entry in specs (catalog.go): name, unit, side of the Venn (Owner),
+//     basis, dimensions, the CRM fields read, a one-line definition, and
+//     eval, the formula over a tally. That list is the only registration:
+//     results, gold rows, the scorecard and the Glue table follow it.
+//  2. If it needs a counter the tally lacks, add the field to tally and sum
+//     it in tally.add; TestTallyAddSumsEveryCounter fails until add sums
+//     it, and TestDimensionsPartition checks additive KPIs partition.
+//  3. Count it in the step that reads its rows, under the window rules of
+//     window.go (events in [start, end), state known before the as-of).
+//  4. A hand-worked fixture in testdata/ (small-org.yaml and its
+//     .expect.yaml) with the window boundaries, and its SQL in
+//     scripts/checks/kpicheck so DuckDB recomputes it independently.
+//  5. Its definition, unit, side, worked example and anchor choices in
+//     docs/kpis.md.
 package kpi

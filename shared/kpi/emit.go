@@ -1,0 +1,186 @@
+package kpi
+
+import (
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
+
+func (e *engine) oppTallies() {
+	w := &e.w
+	renewalAccounts := map[uint32]bool{}
+	for i := range e.opps.n {
+		if o := e.opps.at(i); o.class == ClassRenewal && w.inDay(o.closeDay) {
+			renewalAccounts[o.account] = true
+		}
+	}
+	var keys []dimKey
+	for i := range e.opps.n {
+		o := e.opps.at(i)
+		if o.class == "" {
+			continue
+		}
+		var t tally
+		e.oppCounters(o, &t, renewalAccounts)
+		if t.oppsCreated+t.won+t.lost+t.renewUp == 0 && t.expansionCents == 0 && t.openPipeline == 0 {
+			continue // nothing in this period
+		}
+		acc := e.accounts[e.names.str(o.account)]
+		keys = e.dimKeys(group{owner: e.names.str(o.owner), segment: acc[0], region: acc[1],
+			channel: e.names.str(o.source), campaign: e.names.str(o.campaign), dims: gOpp}, keys[:0])
+		for _, dk := range keys {
+			dt := e.oppDims[dk]
+			if dt == nil {
+				dt = &tally{}
+				e.oppDims[dk] = dt
+			}
+			dt.add(&t)
+		}
+	}
+}
+
+// oppCounters is one opportunity's contribution to the counters.
+func (e *engine) oppCounters(o *opp, t *tally, renewalAccounts map[uint32]bool) {
+	w := &e.w
+	switch {
+	case o.class == ClassRenewal:
+		if w.inDay(o.closeDay) {
+			t.renewUp++
+			t.renewUpCents += o.amount
+			if o.won {
+				t.renewWon++
+				t.renewWonCents += o.amount
+			}
+		}
+	case o.class == ClassExpansion && o.won && w.inDay(o.closeDay) && renewalAccounts[o.account]:
+		t.expansionCents += o.amount
+	}
+	if !e.inFunnel(o) {
+		return
+	}
+	source := o.source
+	if source == 0 && o.hasLead {
+		source = o.leadSource
+	}
+	sourced := source != 0 && slices.Contains(e.cfg.MarketingLeadSources, e.names.str(source))
+	if w.in(o.created) {
+		t.oppsCreated++
+		t.pipelineCreated += o.amount
+		if sourced {
+			t.srcOpps++
+			t.srcPipeline += o.amount
+		}
+		if o.hasLead && o.leadSQL >= 0 && o.leadSQL <= o.created {
+			t.sqlOppMicros += o.created - o.leadSQL
+			t.sqlOppN++
+		}
+	}
+	if o.closed && w.inDay(o.closeDay) {
+		days := int64(o.closeDay) - floorDay(o.created)
+		t.closedDays += days
+		if o.won {
+			t.won++
+			t.bookings += o.amount
+			t.wonDays += days
+			if sourced {
+				t.srcBookings += o.amount
+			}
+		} else {
+			t.lost++
+		}
+	}
+	if !o.closed {
+		cd := int64(o.closeDay) * dayMicros
+		if cd >= w.start && cd < w.qEnd {
+			t.openPipeline += o.amount
+		}
+	}
+}
+
+// dimKeys lists the dimension keys a group contributes to.
+func (e *engine) dimKeys(g group, out []dimKey) []dimKey {
+	out = append(out, dimKey{DimOrg, KeyAll}, dimKey{DimTeam, orNone(e.team[g.owner])}, dimKey{DimOwner, orNone(g.owner)})
+	if g.dims&(gLead|gOpp) != 0 {
+		out = append(out, dimKey{DimSegment, orNone(g.segment)}, dimKey{DimRegion, orNone(g.region)}, dimKey{DimChannel, orNone(g.channel)})
+	}
+	if g.dims&gOpp != 0 {
+		out = append(out, dimKey{DimCampaign, orNone(g.campaign)})
+	}
+	return out
+}
+
+// emit expands the group counters to every configured dimension key and
+// evaluates the catalog on them.
+func (e *engine) emit() []Value {
+	dims := map[dimKey]*tally{{DimOrg, KeyAll}: {}}
+	for dk, t := range e.oppDims {
+		if slices.Contains(e.cfg.Dimensions, dk.dim) {
+			dims[dk] = t
+		}
+	}
+	for g, gt := range e.groups {
+		for _, dk := range e.dimKeys(g, nil) {
+			if !slices.Contains(e.cfg.Dimensions, dk.dim) {
+				continue
+			}
+			t := dims[dk]
+			if t == nil {
+				t = &tally{}
+				dims[dk] = t
+			}
+			t.add(gt)
+		}
+	}
+	for _, tg := range e.cfg.Targets {
+		dk := dimKey{tg.Dimension, tg.Key}
+		if tg.Quarter == e.w.q && slices.Contains(e.cfg.Dimensions, dk.dim) && dims[dk] == nil {
+			dims[dk] = &tally{}
+		}
+	}
+	var out []Value
+	for dk, t := range dims {
+		for _, s := range specs {
+			if !slices.Contains(s.Dimensions, dk.dim) {
+				continue
+			}
+			if s.eval != nil {
+				out = append(out, e.value(s.Definition, dk, "", s.eval(t)))
+			}
+		}
+		out = append(out, e.targetValues(dk, t)...)
+	}
+	return out
+}
+
+func (e *engine) value(d Definition, dk dimKey, model string, m measure) Value {
+	v := Value{KPI: d.Name, Dimension: dk.dim, Key: dk.key, Model: model, Unit: d.Unit,
+		Value: m.value, Numerator: m.num, Denominator: m.den, Quotient: m.isRatio, Defined: m.defined}
+	if !m.defined {
+		v.Value = decimal.Zero
+	}
+	if d.Unit == UnitCurrency {
+		v.Currency = e.cfg.Currency
+	}
+	return v
+}
+
+func (e *engine) targetValues(dk dimKey, t *tally) []Value {
+	tg, ok := e.cfg.target(e.w.q, dk.dim, dk.key)
+	if !ok {
+		return nil
+	}
+	def := func(name string) Definition { d, _ := Lookup(name); return d }
+	bt := tg.Bookings
+	pt := tg.Pipeline
+	remaining := tg.Bookings.Sub(decimal.New(t.bookings, -2))
+	if remaining.IsNegative() {
+		remaining = decimal.Zero
+	}
+	return []Value{
+		e.value(def("bookings_target"), dk, "", measure{value: bt, defined: true}),
+		e.value(def("bookings_attainment"), dk, "", ratioDec(decimal.New(t.bookings, -2), bt)),
+		e.value(def("pipeline_target"), dk, "", measure{value: pt, defined: true}),
+		e.value(def("pipeline_attainment"), dk, "", ratioDec(decimal.New(t.pipelineCreated, -2), pt)),
+		e.value(def("pipeline_coverage"), dk, "", ratioDec(decimal.New(t.openPipeline, -2), remaining)),
+	}
+}

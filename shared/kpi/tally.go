@@ -1,0 +1,67 @@
+package kpi
+
+// group is the set of dimension keys one row contributes to.
+type group struct {
+	owner, segment, region, channel, campaign string
+	dims                                      uint8
+}
+
+const (
+	gLead uint8 = 1 << iota // lead dims
+	gOpp                    // opportunity dims (adds campaign)
+	gUser                   // org, team, owner only
+)
+
+// tally holds the additive counters of one dimension key.
+type tally struct {
+	leads, mqls, sqls                                  int64
+	mqlSQLMicros, mqlSQLN                              int64
+	cohort, cohortMQL, cohortSQL, cohortOpp, cohortWon int64
+	oppsCreated, won, lost                             int64
+	pipelineCreated, bookings, openPipeline            int64
+	wonDays, closedDays                                int64
+	sqlOppMicros, sqlOppN                              int64
+	srcPipeline, srcBookings, srcOpps                  int64
+	renewUp, renewWon, renewUpCents, renewWonCents     int64
+	expansionCents                                     int64
+	meetings                                           int64
+	slaDue, slaMet                                     int64
+	responseMicros                                     []int64
+}
+
+func (t *tally) add(o *tally) {
+	t.leads += o.leads
+	t.mqls += o.mqls
+	t.sqls += o.sqls
+	t.mqlSQLMicros += o.mqlSQLMicros
+	t.mqlSQLN += o.mqlSQLN
+	t.cohort += o.cohort
+	t.cohortMQL += o.cohortMQL
+	t.cohortSQL += o.cohortSQL
+	t.cohortOpp += o.cohortOpp
+	t.cohortWon += o.cohortWon
+	t.oppsCreated += o.oppsCreated
+	t.won += o.won
+	t.lost += o.lost
+	t.pipelineCreated += o.pipelineCreated
+	t.bookings += o.bookings
+	t.openPipeline += o.openPipeline
+	t.wonDays += o.wonDays
+	t.closedDays += o.closedDays
+	t.sqlOppMicros += o.sqlOppMicros
+	t.sqlOppN += o.sqlOppN
+	t.srcPipeline += o.srcPipeline
+	t.srcBookings += o.srcBookings
+	t.srcOpps += o.srcOpps
+	t.renewUp += o.renewUp
+	t.renewWon += o.renewWon
+	t.renewUpCents += o.renewUpCents
+	t.renewWonCents += o.renewWonCents
+	t.expansionCents += o.expansionCents
+	t.meetings += o.meetings
+	t.slaDue += o.slaDue
+	t.slaMet += o.slaMet
+	t.responseMicros = append(t.responseMicros, o.responseMicros...)
+}
+
+type dimKey struct{ dim, key string }
