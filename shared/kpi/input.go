@@ -114,6 +114,48 @@ type Task struct {
 	ActivityDate *int32 `parquet:"activity_date,optional,date"`
 }
 
+// Contract is the projection of the Contract snapshot (an optional object:
+// an org without contracts has no rows, and renewals and retention are
+// then read from renewal opportunities). StatusCode is the status category
+// Salesforce fixes (Draft, InApproval, Activated, Terminated, Expired);
+// Status is the org's own picklist label. RecurringAmount is the lake
+// column the extract configuration maps to the org's recurring-value field
+// (ARR__c in the demo org); null when the org has none.
+type Contract struct {
+	ID              string `parquet:"id"`
+	CreatedDate     int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted       bool   `parquet:"is_deleted,optional"`
+	AccountID       string `parquet:"account_id,optional"`
+	OwnerID         string `parquet:"owner_id,optional"`
+	Status          string `parquet:"status,optional"`
+	StatusCode      string `parquet:"status_code,optional"`
+	StartDate       *int32 `parquet:"start_date,optional,date"`
+	EndDate         *int32 `parquet:"end_date,optional,date"`
+	ContractTerm    *int64 `parquet:"contract_term,optional"` // months
+	ActivatedDate   *int64 `parquet:"activated_date,optional,timestamp(microsecond)"`
+	RecurringAmount *int64 `parquet:"recurring_amount,optional,decimal(2:18)"`
+}
+
+// LineItem is the projection of OpportunityLineItem (optional object).
+type LineItem struct {
+	ID            string `parquet:"id"`
+	CreatedDate   int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted     bool   `parquet:"is_deleted,optional"`
+	OpportunityID string `parquet:"opportunity_id,optional"`
+	Product2ID    string `parquet:"product2_id,optional"`
+	TotalPrice    *int64 `parquet:"total_price,optional,decimal(2:18)"`
+	ServiceDate   *int32 `parquet:"service_date,optional,date"`
+}
+
+// Product is the projection of Product2 (optional object). Family is the
+// standard picklist a KPI configuration may name recurring families by.
+type Product struct {
+	ID        string `parquet:"id"`
+	IsDeleted bool   `parquet:"is_deleted,optional"`
+	Name      string `parquet:"name,optional"`
+	Family    string `parquet:"family,optional"`
+}
+
 // Source streams one object's rows in batches: it calls fn once per batch
 // and returns fn's first error. lake.ScanFilesBorrowed fits it directly:
 //
@@ -166,6 +208,10 @@ type Inputs struct {
 	Leads              Source[Lead]
 	CampaignMembers    Source[CampaignMember]
 	Tasks              Source[Task]
+	// Optional objects (nil when the org does not use them).
+	Contracts Source[Contract]
+	LineItems Source[LineItem]
+	Products  Source[Product]
 }
 
 // each calls fn on every row of s and returns the number of rows read.
