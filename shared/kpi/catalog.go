@@ -227,21 +227,26 @@ func meanDays(micros, n int64) measure {
 	return m
 }
 
-// medianHours: the median of the response times (the mean of the two middle
-// ones for an even count), in hours rounded to RatioPlaces. Numerator is the
-// median, Denominator the number of touched MQLs.
-func medianHours(t *tally) measure {
-	n := len(t.responseMicros)
+// median is the median of xs (the mean of the two middle values for an
+// even count) in units of unit (microseconds per hour, per day), rounded
+// to RatioPlaces; numerator the median, denominator the count. It sorts xs
+// in place, once per KPI and key: evaluation owns the tally's lists, so
+// there is no copy.
+func median(xs []int64, unit decimal.Decimal) measure {
+	n := len(xs)
 	m := measure{den: decimal.NewFromInt(int64(n)), isRatio: true}
 	if n == 0 {
 		return m
 	}
-	slices.Sort(t.responseMicros)
-	mid := decimal.NewFromInt(t.responseMicros[n/2])
+	slices.Sort(xs)
+	mid := decimal.NewFromInt(xs[n/2])
 	if n%2 == 0 {
-		mid = mid.Add(decimal.NewFromInt(t.responseMicros[n/2-1])).Div(decimal.NewFromInt(2))
+		mid = mid.Add(decimal.NewFromInt(xs[n/2-1])).Div(decimal.NewFromInt(2))
 	}
-	m.value = mid.DivRound(microsPerHour, RatioPlaces)
+	m.value = mid.DivRound(unit, RatioPlaces)
 	m.num, m.defined = m.value, true
 	return m
 }
+
+// medianHours is the median response time of the touched MQLs, in hours.
+func medianHours(t *tally) measure { return median(t.responseMicros, microsPerHour) }
