@@ -33,6 +33,8 @@ type creditKey struct {
 const (
 	creditPipeline uint8 = iota
 	creditBookings
+	creditInfluencedOpps // deal counts (countDeals)
+	creditFirstTouchOpps
 )
 
 const (
@@ -46,7 +48,8 @@ const (
 // index fits creditKey.model.)
 const unattributed = ^uint32(0)
 
-var creditKPIs = [...]string{creditPipeline: "mktg_influenced_pipeline", creditBookings: "mktg_influenced_bookings"}
+var creditKPIs = [...]string{creditPipeline: "mktg_influenced_pipeline", creditBookings: "mktg_influenced_bookings",
+	creditInfluencedOpps: "opps_influenced", creditFirstTouchOpps: "opps_first_touch"}
 
 func (e *engine) attrKeyOf(ck creditKey) attrKey {
 	ak := attrKey{kpi: creditKPIs[ck.kpi], model: e.cfg.Attribution[ck.model].Name}
@@ -279,6 +282,8 @@ type splitScratch struct {
 	weights []uint64
 	rem     []uint64
 	parts   []int64
+	camps   []dealFirst // countDeals
+	chans   []dealFirst
 }
 
 // attributeRange attributes opportunities [lo, hi) into sums (and credit
@@ -288,22 +293,40 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64, windows []
 	// touch) and turned into attrKeys once at the end; the sums are integer
 	// cents, so the grouping cannot change a figure.
 	credits := map[creditKey]int64{}
+	// Deal counts depend on the window only: counted once per window
+	// (creditKey.model is the window's code) and copied to each model.
+	deals := map[creditKey]int64{}
 	defer func() {
 		for ck, c := range credits {
 			sums[e.attrKeyOf(ck)] += c
 		}
+		for mi, m := range e.cfg.Attribution {
+			for ck, c := range deals {
+				if ck.model == windowCode(m.Window) {
+					ck.model = uint8(mi)
+					sums[e.attrKeyOf(ck)] += c
+				}
+			}
+		}
 	}()
+	var usedWindows [2]bool // the windows some model uses
+	for _, m := range e.cfg.Attribution {
+		usedWindows[windowCode(m.Window)] = true
+	}
 	posCache := map[posKey]posWeights{}
 	var sc splitScratch
 	wantCampaign := slices.Contains(e.cfg.Dimensions, DimCampaign)
 	wantChannel := slices.Contains(e.cfg.Dimensions, DimChannel)
 	for i := lo; i < hi; i++ {
 		o := e.opps.at(i)
-		if !o.needTouches || o.amount == 0 {
+		if !o.needTouches {
 			continue
 		}
-		var kpis []uint8
 		inPipeline, inBookings := e.w.in(o.created), o.won && e.w.inDay(o.closeDay)
+		if o.amount == 0 && !inPipeline {
+			continue // nothing to split and no deal to count
+		}
+		var kpis []uint8
 		if inPipeline {
 			kpis = append(kpis, creditPipeline)
 		}
@@ -321,6 +344,12 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64, windows []
 			}
 			return 1
 		})
+		if inPipeline {
+			e.countDeals(o.touches, nCreated, usedWindows, deals, &sc, wantCampaign, wantChannel)
+		}
+		if o.amount == 0 {
+			continue
+		}
 		for mi := range e.cfg.Attribution {
 			m := &e.cfg.Attribution[mi]
 			model := uint8(mi)
@@ -403,6 +432,81 @@ func (e *engine) attributeRange(lo, hi int32, sums map[attrKey]int64, windows []
 	return nil
 }
 
+// windowCode is a window's index in the deal counts of attributeRange.
+func windowCode(w Window) uint8 {
+	if w == WindowClose {
+		return 1
+	}
+	return 0
+}
+
+// dealFirst is a campaign (or, for a channel, its first campaign) among an
+// opportunity's touches and the index of its first touch.
+type dealFirst struct {
+	campaign uint32
+	at       int
+	channel  string
+}
+
+// countDeals counts an opportunity created in the period in
+// opps_influenced (every campaign and channel with a touch the window
+// admits, once however many touches it has; org: the opportunity has one)
+// and opps_first_touch (the campaign and channel of the first admitted
+// touch), per window used: ts are its touches sorted by instant, the first
+// nCreated at or before its creation (window opp_creation), all of them
+// for window close. No admitted touch counts it as unattributed.
+func (e *engine) countDeals(ts []touch, nCreated int, used [2]bool, deals map[creditKey]int64, sc *splitScratch, wantCampaign, wantChannel bool) {
+	// Distinct campaigns and channels in order of their first touch: the
+	// ones a window admits are a prefix.
+	sc.camps, sc.chans = sc.camps[:0], sc.chans[:0]
+	for j, t := range ts {
+		if slices.ContainsFunc(sc.camps, func(f dealFirst) bool { return f.campaign == t.campaign }) {
+			continue
+		}
+		ch := e.campType[e.names.str(t.campaign)]
+		sc.camps = append(sc.camps, dealFirst{t.campaign, j, ch})
+		if !slices.ContainsFunc(sc.chans, func(f dealFirst) bool { return f.channel == ch }) {
+			sc.chans = append(sc.chans, dealFirst{t.campaign, j, ch})
+		}
+	}
+	for w, n := range [2]int{nCreated, len(ts)} {
+		if !used[w] {
+			continue
+		}
+		model := uint8(w)
+		if n == 0 {
+			for _, k := range [...]uint8{creditInfluencedOpps, creditFirstTouchOpps} {
+				if wantCampaign {
+					deals[creditKey{k, model, creditCampaign, unattributed}]++
+				}
+				if wantChannel {
+					deals[creditKey{k, model, creditChannel, unattributed}]++
+				}
+			}
+			continue
+		}
+		deals[creditKey{creditInfluencedOpps, model, creditOrg, 0}]++
+		deals[creditKey{creditFirstTouchOpps, model, creditOrg, 0}]++
+		for _, d := range []struct {
+			want   bool
+			dim    uint8
+			firsts []dealFirst
+		}{{wantCampaign, creditCampaign, sc.camps}, {wantChannel, creditChannel, sc.chans}} {
+			if !d.want {
+				continue
+			}
+			// The channel key is found from a campaign (attrKeyOf).
+			deals[creditKey{creditFirstTouchOpps, model, d.dim, ts[0].campaign}]++
+			for _, f := range d.firsts {
+				if f.at >= n {
+					break
+				}
+				deals[creditKey{creditInfluencedOpps, model, d.dim, f.campaign}]++
+			}
+		}
+	}
+}
+
 // attributionValues turns the credit sums into Values; the org value of
 // every model exists even when nothing is attributed.
 func (e *engine) attributionValues(sums map[attrKey]int64) []Value {
@@ -415,7 +519,11 @@ func (e *engine) attributionValues(sums map[attrKey]int64) []Value {
 	out := make([]Value, 0, len(sums))
 	for ak, c := range sums {
 		d, _ := Lookup(ak.kpi)
-		out = append(out, e.value(d, ak.dk, ak.model, cents(c)))
+		m := cents(c)
+		if d.Unit == UnitCount {
+			m = count(c)
+		}
+		out = append(out, e.value(d, ak.dk, ak.model, m))
 	}
 	return out
 }

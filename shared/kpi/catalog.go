@@ -74,7 +74,7 @@ type kpiSpec struct {
 func cat(fs ...[]string) []string { return slices.Concat(fs...) }
 
 // specs is the catalog, in the order results are sorted. The marketing
-// influenced KPIs are computed by the attribution pass, not from tallies,
+// influenced KPIs and deal counts are computed by the attribution pass, not from tallies,
 // and the target KPIs need the configured targets (eval is nil for both).
 var specs = []kpiSpec{
 	{Definition{"leads", UnitCount, OwnerMarketing, BasisPeriod, false, leadDims, leadFields, "Leads created in the period."},
@@ -121,6 +121,14 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return meanDays(t.mqlSQLMicros, t.mqlSQLN) }},
 	{Definition{"velocity_sql_opp_days", UnitDays, OwnerShared, BasisPeriod, false, oppDims, cat(oppFields, stageFields, convertField), "Mean days from the converted lead's SQL to opportunity creation over opportunities created in the period."},
 		func(t *tally) measure { return meanDays(t.sqlOppMicros, t.sqlOppN) }},
+	{Definition{"velocity_lead_mql_days", UnitDays, OwnerMarketing, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Mean days from lead creation to MQL over leads that became MQL in the period."},
+		func(t *tally) measure { return meanDays(t.leadMQLMicros, t.leadMQLN) }},
+	{Definition{"velocity_lead_mql_days_median", UnitDays, OwnerMarketing, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Median days from lead creation to MQL over leads that became MQL in the period."},
+		func(t *tally) measure { return median(t.leadMQLTimes, microsPerDay) }},
+	{Definition{"velocity_mql_sql_days_median", UnitDays, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Median days from MQL to SQL over leads that became SQL in the period."},
+		func(t *tally) measure { return median(t.mqlSQLTimes, microsPerDay) }},
+	{Definition{"velocity_sql_opp_days_median", UnitDays, OwnerShared, BasisPeriod, false, oppDims, cat(oppFields, stageFields, convertField), "Median days from the converted lead's SQL to opportunity creation over opportunities created in the period."},
+		func(t *tally) measure { return median(t.sqlOppTimes, microsPerDay) }},
 	{Definition{"velocity_opp_won_days", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Mean whole days from creation (UTC day) to close date over opportunities won in the period."},
 		func(t *tally) measure { return ratio(t.wonDays, t.won) }},
 	{Definition{"bookings_target", UnitCurrency, OwnerShared, BasisPeriod, false, userDims, nil, "The configured bookings target of the quarter."}, nil},
@@ -136,6 +144,8 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return count(t.srcOpps) }},
 	{Definition{"mktg_influenced_pipeline", UnitCurrency, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, stateFields, touchFields), "pipeline_created credited to campaigns by each attribution model; the campaign and channel keys include \"unattributed\"."}, nil},
 	{Definition{"mktg_influenced_bookings", UnitCurrency, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, stateFields, touchFields), "bookings credited to campaigns by each attribution model; the campaign and channel keys include \"unattributed\"."}, nil},
+	{Definition{"opps_influenced", UnitCount, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, touchFields), "Opportunities created in the period with at least one touch the model's window admits; by campaign (channel): the opportunities a touch of the campaign (channel) reached, each once; \"unattributed\": those with none."}, nil},
+	{Definition{"opps_first_touch", UnitCount, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, touchFields), "Opportunities created in the period by the campaign (channel) of their first touch the model's window admits; \"unattributed\": those with no touch."}, nil},
 	{Definition{"lead_response_hours_median", UnitHours, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, taskFields), "Median hours from MQL to the first sales touch, over the period's MQLs touched by the as-of instant."},
 		medianHours},
 	{Definition{"lead_sla_compliance", UnitRatio, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, taskFields), "Share of the period's MQLs whose SLA deadline has passed that were touched within the SLA."},

@@ -61,6 +61,7 @@ type Config struct {
 	Currency string
 
 	MQL, SQL Stage
+	Cohort   CohortRule // which cohort leads count at a stage they skipped
 
 	WonStages, LostStages []string
 	TypeClass             map[string]string // Opportunity Type → class
@@ -84,6 +85,24 @@ type Config struct {
 	Targets    []Target
 	Dimensions []string // in Dimensions order
 }
+
+// CohortRule says which leads of a cohort count as having reached a stage
+// (funnel.cohort; docs/kpis.md §1 "Cohort conversion").
+type CohortRule string
+
+const (
+	// CohortNonNested: a lead reached a stage when it reached that stage or
+	// any later one (MQL, SQL, an opportunity converted from it, won), as
+	// the demand waterfall and Marketo Measure infer skipped stages: a
+	// sales-sourced SQL that never was an MQL counts at MQL too.
+	CohortNonNested CohortRule = "non_nested"
+	// CohortNested: a lead counts at a stage only when it reached that
+	// stage and every earlier one; a lead that skipped MQL drops out of
+	// the SQL and later steps.
+	CohortNested CohortRule = "nested"
+)
+
+var cohortRules = []string{string(CohortNonNested), string(CohortNested)}
 
 // Stage says how a lead reaches a funnel stage.
 type Stage struct {
@@ -116,8 +135,9 @@ type rawConfig struct {
 }
 
 type rawFunnel struct {
-	MQL rawStage `yaml:"mql"`
-	SQL rawStage `yaml:"sql"`
+	MQL    rawStage `yaml:"mql"`
+	SQL    rawStage `yaml:"sql"`
+	Cohort string   `yaml:"cohort"`
 }
 
 type rawStage struct {
@@ -294,6 +314,10 @@ func (c *Config) fill(r *rawConfig) error {
 	if c.SQL, err = stage("funnel.sql", r.Funnel.SQL); err != nil {
 		return err
 	}
+	if !slices.Contains(cohortRules, r.Funnel.Cohort) {
+		return bad("funnel.cohort", "want one of %s, got %q", strings.Join(cohortRules, ", "), r.Funnel.Cohort)
+	}
+	c.Cohort = CohortRule(r.Funnel.Cohort)
 
 	o := r.Opps
 	if err := nonEmptyList("opportunities.won_stages", o.WonStages); err != nil {

@@ -48,6 +48,8 @@ func TestConfigRejects(t *testing.T) {
 		{"wrong version", edit("version: 1", "version: 2"), "version: must be 1, got 2"},
 		{"bad currency", edit("currency: USD", "currency: usd"), "currency: want an ISO 4217 code"},
 		{"bad stage date field", edit("date_field: mql_date", "date_field: created"), "funnel.mql.date_field: want one of"},
+		{"cohort rule unknown", edit("cohort: non_nested", "cohort: flat"), `funnel.cohort: want one of non_nested, nested, got "flat"`},
+		{"cohort rule missing", edit("  cohort: non_nested\n", ""), `funnel.cohort: want one of non_nested, nested, got ""`},
 		{"won stage also lost", edit("lost_stages: [Closed Lost]", "lost_stages: [Closed Lost, Closed Won]"), "also a won stage"},
 		{"unknown class", edit("    renewal: [Renewal", "    churn: [Churned]\n    renewal: [Renewal"), "opportunities.types.churn: unknown class"},
 		{"type in two classes", edit("renewal: [Renewal,", "renewal: [Upsell, Renewal,"), "already in class"},

@@ -53,12 +53,41 @@ func checkCreditsAddUp(t *testing.T, res *kpi.Result) {
 	amount := map[oppModel]int64{}
 	sums := map[[4]string]int64{} // kpi, model, dim, key
 	touched := 0
+	// Deal counts from the rows of the opportunities created in the period
+	// (rows come in touch order, so an opportunity's first touched row is
+	// its first touch).
+	deals := map[[4]string]map[string]bool{}
+	deal := func(k [4]string, opp string) {
+		if deals[k] == nil {
+			deals[k] = map[string]bool{}
+		}
+		deals[k][opp] = true
+	}
+	firstSeen := map[oppModel]bool{}
 	for _, c := range res.Credits {
 		k := oppModel{c.Opportunity, c.Model}
 		perOpp[k] += c.Cents
 		amount[k] = c.Amount
 		if c.Touch != "" {
 			touched++
+		}
+		if c.Pipeline {
+			if c.Touch == "" {
+				for _, n := range []string{"opps_influenced", "opps_first_touch"} {
+					deal([4]string{n, c.Model, kpi.DimCampaign, kpi.KeyUnattributed}, c.Opportunity)
+					deal([4]string{n, c.Model, kpi.DimChannel, kpi.KeyUnattributed}, c.Opportunity)
+				}
+			} else {
+				deal([4]string{"opps_influenced", c.Model, kpi.DimOrg, kpi.KeyAll}, c.Opportunity)
+				deal([4]string{"opps_influenced", c.Model, kpi.DimCampaign, c.Campaign}, c.Opportunity)
+				deal([4]string{"opps_influenced", c.Model, kpi.DimChannel, c.Channel}, c.Opportunity)
+				if !firstSeen[k] {
+					firstSeen[k] = true
+					deal([4]string{"opps_first_touch", c.Model, kpi.DimOrg, kpi.KeyAll}, c.Opportunity)
+					deal([4]string{"opps_first_touch", c.Model, kpi.DimCampaign, c.Campaign}, c.Opportunity)
+					deal([4]string{"opps_first_touch", c.Model, kpi.DimChannel, c.Channel}, c.Opportunity)
+				}
+			}
 		}
 		for _, k := range []struct {
 			name string
@@ -85,6 +114,15 @@ func checkCreditsAddUp(t *testing.T, res *kpi.Result) {
 	checked := 0
 	for _, v := range res.Values {
 		if v.Model == "" || (v.Dimension != kpi.DimOrg && v.Dimension != kpi.DimCampaign && v.Dimension != kpi.DimChannel) {
+			continue
+		}
+		if v.Unit == kpi.UnitCount {
+			// The rows cover the opportunities with an amount: the
+			// generated org has no zero-amount one in the period.
+			if got := len(deals[[4]string{v.KPI, v.Model, v.Dimension, v.Key}]); int64(got) != v.Value.IntPart() {
+				t.Errorf("%s %s %s=%s: %d opportunities in the rows, value %s", v.KPI, v.Model, v.Dimension, v.Key, got, v.Value)
+			}
+			checked++
 			continue
 		}
 		got := sums[[4]string{v.KPI, v.Model, v.Dimension, v.Key}]

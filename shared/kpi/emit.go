@@ -73,6 +73,7 @@ func (e *engine) oppCounters(o *opp, t *tally, renewalAccounts map[uint32]bool) 
 		if o.hasLead && o.leadSQL >= 0 && o.leadSQL <= o.created {
 			t.sqlOppMicros += o.created - o.leadSQL
 			t.sqlOppN++
+			t.sqlOppTimes = append(t.sqlOppTimes, o.created-o.leadSQL)
 		}
 	}
 	if o.closed && w.inDay(o.closeDay) {

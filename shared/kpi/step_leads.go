@@ -27,15 +27,16 @@ func stageAt(s Stage, l *Lead) int64 {
 // leads is the lead step. Each batch's two costly parts run at once, as
 // in opportunities: the join into the opportunity index on this goroutine
 // (leadConversion) and the group tallies and MQLs on the sidecar
-// (leadCounters); they share no state. The counters that need both (a
-// cohort lead that became an opportunity) are added after the join.
+// (leadCounters); they share no state. The cohort stages, which need both
+// (a lead converted into an opportunity reached that stage, and under
+// non_nested every earlier one), are counted after the join.
 func (e *engine) leads(src Source[Lead]) (int64, error) {
 	if src == nil {
 		return 0, nil
 	}
 	var n int64
-	var conv []int32    // per row: the converted opportunity's index, or -1
-	var cohort []*tally // per row: the tally that counted it as a cohort SQL, or nil
+	var conv []int32        // per row: the converted opportunity's index, or -1
+	var cohort []cohortLead // per row
 	err := src(func(rows []Lead) error {
 		n += int64(len(rows))
 		conv = slices.Grow(conv[:0], len(rows))[:len(rows)]
@@ -49,12 +50,9 @@ func (e *engine) leads(src Source[Lead]) (int64, error) {
 				conv[i] = e.leadConversion(&rows[i])
 			}
 		})
-		for i, t := range cohort {
-			if t != nil && conv[i] >= 0 {
-				t.cohortOpp++
-				if e.opps.at(conv[i]).won {
-					t.cohortWon++
-				}
+		for i, c := range cohort {
+			if c.t != nil {
+				e.cohortStages(c, conv[i])
 			}
 		}
 		return nil
@@ -105,38 +103,70 @@ func (e *engine) leadConversion(l *Lead) int32 {
 	return i
 }
 
+// cohortLead is a lead of the period's cohort: its group's tally and the
+// stages its own dates reached by the as-of instant (t nil: not in the
+// cohort).
+type cohortLead struct {
+	t        *tally
+	mql, sql bool
+}
+
+// cohortStages counts a cohort lead (conv: its converted opportunity's
+// index, or -1) at the stages it reached, under funnel.cohort: nested
+// needs every earlier stage too; non_nested counts a stage reached when
+// any later one was (a converted lead reached SQL and MQL).
+func (e *engine) cohortStages(c cohortLead, conv int32) {
+	mql, sql, opp := c.mql, c.sql, conv >= 0
+	if e.cfg.Cohort == CohortNested {
+		sql = mql && sql
+		opp = sql && opp
+	} else {
+		sql = sql || opp
+		mql = mql || sql
+	}
+	won := opp && e.opps.at(conv).won
+	for _, s := range [...]struct {
+		reached bool
+		n       *int64
+	}{{mql, &c.t.cohortMQL}, {sql, &c.t.cohortSQL}, {opp, &c.t.cohortOpp}, {won, &c.t.cohortWon}} {
+		if s.reached {
+			*s.n++
+		}
+	}
+}
+
 // leadCounters adds a lead to its group's counters and the period's MQLs.
-// It returns the group's tally when the lead is a cohort SQL (its
-// cohortOpp and cohortWon wait for the conversion join), else nil.
-func (e *engine) leadCounters(l *Lead) *tally {
+// For a cohort lead it returns the group's tally and the stages its dates
+// reached (cohortStages counts them after the conversion join).
+func (e *engine) leadCounters(l *Lead) cohortLead {
 	mql, sql, ok := e.leadStages(l)
 	if !ok {
-		return nil
+		return cohortLead{}
 	}
 	w := &e.w
-	var cohortSQL *tally
+	var c cohortLead
 	t := e.tally(group{owner: l.OwnerID, segment: l.Segment, region: l.Region, channel: l.LeadSource, dims: gLead})
 	if w.in(l.CreatedDate) {
 		t.leads++
 		t.cohort++
-		if mql >= 0 {
-			t.cohortMQL++
-			if sql >= 0 {
-				t.cohortSQL++
-				cohortSQL = t
-			}
-		}
+		c = cohortLead{t: t, mql: mql >= 0, sql: sql >= 0}
 	}
 	if mql >= 0 && w.in(mql) {
 		t.mqls++
 		e.mqlLeads[strings.Clone(l.ID)] = &mqlLead{at: mql, first: -1, g: t}
+		if mql >= l.CreatedDate {
+			t.leadMQLMicros += mql - l.CreatedDate
+			t.leadMQLN++
+			t.leadMQLTimes = append(t.leadMQLTimes, mql-l.CreatedDate)
+		}
 	}
 	if sql >= 0 && w.in(sql) {
 		t.sqls++
 		if mql >= 0 && mql <= sql {
 			t.mqlSQLMicros += sql - mql
 			t.mqlSQLN++
+			t.mqlSQLTimes = append(t.mqlSQLTimes, sql-mql)
 		}
 	}
-	return cohortSQL
+	return c
 }

@@ -27,6 +27,10 @@ type tally struct {
 	meetings                                           int64
 	slaDue, slaMet                                     int64
 	responseMicros                                     []int64
+	leadMQLMicros, leadMQLN                            int64
+	// Each counted lead's or opportunity's interval in microseconds, for
+	// the velocity medians (mean beside: the *Micros, *N counters).
+	leadMQLTimes, mqlSQLTimes, sqlOppTimes []int64
 }
 
 func (t *tally) add(o *tally) {
@@ -62,6 +66,11 @@ func (t *tally) add(o *tally) {
 	t.slaDue += o.slaDue
 	t.slaMet += o.slaMet
 	t.responseMicros = append(t.responseMicros, o.responseMicros...)
+	t.leadMQLMicros += o.leadMQLMicros
+	t.leadMQLN += o.leadMQLN
+	t.leadMQLTimes = append(t.leadMQLTimes, o.leadMQLTimes...)
+	t.mqlSQLTimes = append(t.mqlSQLTimes, o.mqlSQLTimes...)
+	t.sqlOppTimes = append(t.sqlOppTimes, o.sqlOppTimes...)
 }
 
 type dimKey struct{ dim, key string }
