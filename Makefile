@@ -24,8 +24,8 @@ help: ## List the targets
 demo: ## Run the whole job end to end on the embedded demo org (no AWS, no network)
 	$(GO) run ./scripts/venn demo --out $(OUT)
 
-approve: ## Approve or finalize the demo quarter locally (QUARTER=2026Q3 APPROVER=you@corp ACTION=approve|finalize)
-	$(GO) run ./scripts/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local) --action $(or $(ACTION),approve)
+approve: ## Finalize (default; make demo leaves 2026Q3 approved) or approve the demo quarter locally (QUARTER=2026Q3 APPROVER=you@corp ACTION=finalize|approve)
+	$(GO) run ./scripts/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local) --action $(or $(ACTION),finalize)
 
 deps: ## Install the local test servers and tools (dynalite, asl-validator) from npm
 	@if command -v npm >/dev/null 2>&1; then \

@@ -92,11 +92,17 @@ func approve(args []string) error {
 	if _, err := pipeline.ParseEvent([]byte(raw), "approve"); err != nil {
 		return err
 	}
+	// A typo in --out must not create an empty lake and then report that
+	// no statement exists: the demo's results file has to be there.
+	resultsPath := filepath.Join(*out, "results.json")
+	if _, err := os.Stat(resultsPath); err != nil {
+		return fmt.Errorf("approve: --out %s: no demo results there (%s: %w); run make demo first or pass the folder it wrote", *out, resultsPath, err)
+	}
 	blob, err := fsblob.New(filepath.Join(*out, "lake"))
 	if err != nil {
 		return err
 	}
-	store, err := localstore.Open(filepath.Join(*out, "results.json"))
+	store, err := localstore.Open(resultsPath)
 	if err != nil {
 		return err
 	}
