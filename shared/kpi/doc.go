@@ -39,9 +39,11 @@
 //     it, and TestDimensionsPartition checks additive KPIs partition.
 //  3. Count it in the step that reads its rows, under the window rules of
 //     window.go (events in [start, end), state known before the as-of).
-//  4. A hand-worked fixture in testdata/ (small-org.yaml and its
-//     .expect.yaml) with the window boundaries, and its SQL in
-//     scripts/checks/kpicheck so DuckDB recomputes it independently.
+//  4. A hand-worked fixture in testdata/ (an <area>-org.yaml and its
+//     .expect.yaml, checked by its own test; TestEveryKPIHasAFixture
+//     fails until some .expect.yaml covers the KPI) with the window
+//     boundaries, and its SQL in scripts/checks/kpicheck so DuckDB
+//     recomputes it independently.
 //  5. Its definition, unit, side, worked example and anchor choices in
 //     docs/kpis.md.
 package kpi
