@@ -221,3 +221,39 @@ func TestCreditRowsOptOut(t *testing.T) {
 		t.Errorf("time_decay C4: %s", v.Value)
 	}
 }
+
+// TestBoundaries checks every catalog KPI of the engine before issue 12's
+// new KPIs, and every model, on the window boundaries of
+// boundaries-org.yaml (worked by hand in boundaries-org.expect.yaml).
+func TestBoundaries(t *testing.T) {
+	covered := checkExpect(t, loadTestConfig(t), "boundaries-org.yaml", "boundaries-org.expect.yaml")
+	for _, k := range boundaryKPIs {
+		if _, ok := Lookup(k); !ok {
+			t.Errorf("%s is no longer in the catalog: update boundaryKPIs and the fixture", k)
+		}
+		if !covered[k] {
+			t.Errorf("boundaries-org.expect.yaml has no expectation for %s", k)
+		}
+	}
+}
+
+// boundaryKPIs are the catalog KPIs boundaries-org.yaml must cover: every
+// KPI the engine had before issue 12's new ones (those come with their own
+// fixtures; TestEveryKPIHasAFixture covers the whole catalog).
+var boundaryKPIs = []string{
+	"leads", "mqls", "sqls", "opps_created", "opps_won", "opps_lost", "bookings", "pipeline_created",
+	"open_pipeline", "win_rate", "avg_deal_size", "sales_cycle_days", "conv_lead_mql", "conv_mql_sql",
+	"conv_sql_opp", "conv_opp_won", "conv_lead_mql_cohort", "conv_mql_sql_cohort", "conv_sql_opp_cohort",
+	"conv_opp_won_cohort", "velocity_mql_sql_days", "velocity_sql_opp_days", "velocity_opp_won_days",
+	"bookings_target", "bookings_attainment", "pipeline_target", "pipeline_attainment", "pipeline_coverage",
+	"mktg_sourced_pipeline", "mktg_sourced_bookings", "mktg_sourced_opps", "mktg_influenced_pipeline",
+	"mktg_influenced_bookings", "lead_response_hours_median", "lead_sla_compliance", "meetings",
+	"renewal_rate", "nrr",
+}
+
+// TestBoundariesHalfUp: the same org under rounding half_up_largest_share
+// (boundaries-org.half-up.expect.yaml, worked by hand).
+func TestBoundariesHalfUp(t *testing.T) {
+	cfg := testConfigWith(t, "rounding: largest_remainder", "rounding: half_up_largest_share")
+	checkExpect(t, cfg, "boundaries-org.yaml", "boundaries-org.half-up.expect.yaml")
+}

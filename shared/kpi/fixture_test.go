@@ -39,6 +39,7 @@ type fixture struct {
 		ID, Campaign, Lead, Contact string
 		Responded                   bool
 		FirstResponded              string `yaml:"first_responded"`
+		TouchDate                   string `yaml:"touch_date"`
 		Created                     string
 	}
 	Tasks []struct {
@@ -139,7 +140,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 	}
 	for _, m := range f.Members {
 		in.members = append(in.members, CampaignMember{ID: m.ID, CreatedDate: ts(t, m.Created), CampaignID: m.Campaign,
-			LeadID: m.Lead, ContactID: m.Contact, HasResponded: m.Responded, FirstRespondedDate: dayp(t, m.FirstResponded)})
+			LeadID: m.Lead, ContactID: m.Contact, HasResponded: m.Responded, FirstRespondedDate: dayp(t, m.FirstResponded), TouchDate: tsp(t, m.TouchDate)})
 	}
 	for _, k := range f.Tasks {
 		in.tasks = append(in.tasks, Task{ID: k.ID, CreatedDate: ts(t, k.Created), WhoID: k.Who, OwnerID: k.Owner, Type: k.Type,
