@@ -15,7 +15,7 @@ import (
 // extract, KPI job) and recomputes the closed quarter's credit rows and
 // influenced values with DuckDB over the very snapshot files the KPI job
 // read: the engine's rows (as the job wrote them to gold) must match to
-// the cent.
+// the cent; and the whole catalog, value by value.
 func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 	ctx := context.Background()
 	r, err := demo.Run(ctx, demo.Options{Out: t.TempDir()}, io.Discard)
@@ -49,4 +49,13 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCredits(t, db, cfg, res, 10)
+	// The whole catalog, every dimension key and model, from the same files.
+	rep, err := CheckCatalog(db, cfg, p, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("demo %s: %d values compared, %d mismatches", p.Quarter, rep.Values, len(rep.Mismatches))
+	if len(rep.Mismatches) > 0 {
+		t.Errorf("demo %s: %d of %d values differ:\n%s", p.Quarter, len(rep.Mismatches), rep.Values, rep.Summary(30))
+	}
 }

@@ -3,6 +3,7 @@ package kpicheck
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -58,11 +59,14 @@ func FromResult(r *kpi.Result) (Sample, error) {
 	return s, err
 }
 
+// lit renders a string as a SQL literal.
+func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // list renders strings as a SQL list literal.
 func list(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
-		q[i] = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		q[i] = lit(s)
 	}
 	if len(q) == 0 {
 		return "(NULL)"
@@ -90,25 +94,19 @@ func CreateViews(db *sql.DB, paths map[string][]string) error {
 
 func view(o *crm.Object) string { return "v_" + strings.ToLower(o.Name) }
 
-// DuckSample computes the sample in SQL, independently of the engine but
-// under the rules docs/kpis.md states: state as of the as-of instant from
-// the latest history row, periods half-open in UTC microseconds, dates as
-// their midnight, first touch by (touch instant, member Id).
-func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
+// baseTables are the temp tables the SQL checks share, built under the
+// rules docs/kpis.md states: o, every opportunity known at the as-of
+// instant with its as-of state and class; w, the funnel ones with their
+// period flags; lk, the known leads converted into known opportunities;
+// t, the touches of the influenced population in the widest window
+// (lookback to the end of the close day, or the as-of instant).
+func baseTables(cfg *kpi.Config, p kpi.Period) []string {
 	start := p.Quarter.Start().UnixMicro()
 	asOf := p.AsOf.UnixMicro()
 	end := min(p.Quarter.End().UnixMicro(), asOf)
-	var funnelTypes []string
-	for t, c := range cfg.TypeClass {
-		if slices.Contains(cfg.FunnelClasses, c) {
-			funnelTypes = append(funnelTypes, t)
-		}
-	}
-	slices.Sort(funnelTypes)
-	untypedFunnel := slices.Contains(cfg.FunnelClasses, cfg.Untyped)
 	closing := append(slices.Clone(cfg.WonStages), cfg.LostStages...)
 	const day = "86400000000"
-	stmts := []string{
+	return []string{
 		`CREATE OR REPLACE TEMP TABLE o AS
 		WITH h AS (
 			SELECT opportunity_id, stage_name, amount, close_date,
@@ -124,9 +122,10 @@ func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
 			WHERE NOT coalesce(o.is_deleted, false) AND epoch_us(o.created_date) < ` + fmt.Sprint(asOf) + `
 		)
 		SELECT id, epoch_us(created_date) AS created, lead_source, CAST(amt * 100 AS BIGINT) AS cents, close_day,
+			owner_id, account_id, campaign_id, ` + classSQL(cfg) + ` AS class,
 			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(cfg.WonStages) + ` ELSE is_won END AS won,
 			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(closing) + ` ELSE is_closed OR is_won END AS closed,
-			CASE WHEN coalesce(type, '') = '' THEN ` + fmt.Sprint(untypedFunnel) + ` ELSE type IN ` + list(funnelTypes) + ` END AS funnel
+			` + classSQL(cfg) + ` IN ` + list(cfg.FunnelClasses) + ` AS funnel
 		FROM s`,
 		`CREATE OR REPLACE TEMP TABLE w AS SELECT *,
 			created >= ` + fmt.Sprint(start) + ` AND created < ` + fmt.Sprint(end) + ` AS created_in,
@@ -158,6 +157,32 @@ func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
 			AND link.at >= pop.created - ` + fmt.Sprint(cfg.LookbackDays) + ` * ` + day + `
 			AND (NOT pop.closed OR link.at < (pop.close_day + 1) * ` + day + `)`,
 	}
+}
+
+// classSQL is the class of an opportunity row's type: the untyped class
+// for a blank type, NULL for a type listed in no class.
+func classSQL(cfg *kpi.Config) string {
+	byClass := map[string][]string{}
+	for t, c := range cfg.TypeClass {
+		byClass[c] = append(byClass[c], t)
+	}
+	q := "CASE WHEN coalesce(type, '') = '' THEN " + lit(cfg.Untyped)
+	for _, c := range slices.Sorted(maps.Keys(byClass)) {
+		slices.Sort(byClass[c])
+		q += " WHEN type IN " + list(byClass[c]) + " THEN " + lit(c)
+	}
+	return q + " END"
+}
+
+// DuckSample computes the sample in SQL, independently of the engine but
+// under the rules docs/kpis.md states: state as of the as-of instant from
+// the latest history row, periods half-open in UTC microseconds, dates as
+// their midnight, first touch by (touch instant, member Id).
+func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
+	start := p.Quarter.Start().UnixMicro()
+	asOf := p.AsOf.UnixMicro()
+	end := min(p.Quarter.End().UnixMicro(), asOf)
+	stmts := baseTables(cfg, p)
 	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {
 			return Sample{}, fmt.Errorf("duckdb: %w\n%s", err, q)
