@@ -3,6 +3,8 @@ package kpicheck
 import (
 	"fmt"
 	"strings"
+
+	"github.com/venn-revops/venn/shared/kpi"
 )
 
 // The queries of the catalog as it stood before issue 12's new KPIs
@@ -43,6 +45,18 @@ func init() {
 	// §2.5 velocity.
 	tally("velocity_mql_sql_days", Mean("mql_sql_us", "mql_sql_n", dayMicros))
 	tally("velocity_sql_opp_days", Mean("sql_opp_us", "sql_opp_n", dayMicros))
+	// Lead to MQL (issue 12): over leads that became MQL in the period at or
+	// after their creation.
+	tally("velocity_lead_mql_days", Mean("lead_mql_us", "lead_mql_n", dayMicros))
+	register("velocity_lead_mql_days_median", func(q *Q) string {
+		return q.MedianOver("lc WHERE c_mql AND mql >= created", leadDimCols, "mql - created", dayMicros)
+	})
+	register("velocity_mql_sql_days_median", func(q *Q) string {
+		return q.MedianOver("lc WHERE c_sql AND mql <= sql_at", leadDimCols, "sql_at - mql", dayMicros)
+	})
+	register("velocity_sql_opp_days_median", func(q *Q) string {
+		return q.MedianOver("opf WHERE sql_opp_us IS NOT NULL", oppDimCols, "sql_opp_us", dayMicros)
+	})
 	// §2.7 marketing-sourced.
 	tally("mktg_sourced_pipeline", Amount("src_pipeline"))
 	tally("mktg_sourced_bookings", Amount("src_bookings"))
@@ -50,10 +64,7 @@ func init() {
 	// §2.9 lead response.
 	tally("lead_sla_compliance", Ratio("sla_met", "sla_due", 1000000))
 	register("lead_response_hours_median", func(q *Q) string {
-		return fmt.Sprintf(`SELECT dimension, key, '' AS model,
-			rdiv(CAST(mid2 AS HUGEINT) * 1000000, 2 * %[1]d) AS value, rdiv(CAST(mid2 AS HUGEINT) * 1000000, 2 * %[1]d) AS num,
-			CAST(n AS HUGEINT) * 1000000 AS den, TRUE AS defined
-			FROM resp_med WHERE dimension IN %[2]s`, int64(hourMicros), q.Dims())
+		return q.MedianOver("rs WHERE resp IS NOT NULL", leadDimCols, "resp", hourMicros)
 	})
 	// §2.10 activity, §2.11 renewals.
 	tally("meetings", Count("meetings"))
@@ -87,6 +98,47 @@ func init() {
 	}
 	influenced("mktg_influenced_pipeline", "in_pipeline")
 	influenced("mktg_influenced_bookings", "in_bookings")
+	// Deal counts per model over the opportunities created in the period
+	// (zero amounts included): org, those with a touch the model's window
+	// admits; by campaign (channel), those a touch of it reached
+	// (opps_influenced) or whose first admitted touch is of it
+	// (opps_first_touch); unattributed, those with none.
+	deals := func(name, pick string) {
+		register(name, func(q *Q) string {
+			return `WITH pop AS (SELECT id, created FROM w WHERE created_in),
+			ms AS (` + modelsSQL(q) + `),
+			adm AS (
+				SELECT ms.model, t.opp_id AS opp, t.campaign_id AS campaign, ` + kn("cmp.type") + ` AS channel,
+					row_number() OVER (PARTITION BY ms.model, t.opp_id ORDER BY t.at, t.id) AS i
+				FROM t JOIN pop ON pop.id = t.opp_id CROSS JOIN ms LEFT JOIN cmp ON cmp.id = t.campaign_id
+				WHERE NOT ms.creation OR t.at <= pop.created
+			),
+			picked AS (SELECT * FROM adm WHERE ` + pick + `),
+			none AS (SELECT ms.model, count(*) AS n FROM pop CROSS JOIN ms WHERE NOT EXISTS (SELECT 1 FROM adm WHERE adm.model = ms.model AND adm.opp = pop.id) GROUP BY ALL)
+			SELECT * FROM (
+				SELECT 'org' AS dimension, 'all' AS key, ms.model, ` + Count("(SELECT count(DISTINCT opp) FROM adm WHERE adm.model = ms.model)") + ` FROM ms
+				UNION ALL SELECT 'campaign', campaign, model, ` + Count("count(DISTINCT opp)") + ` FROM picked GROUP BY 1, 2, 3
+				UNION ALL SELECT 'channel', channel, model, ` + Count("count(DISTINCT opp)") + ` FROM picked GROUP BY 1, 2, 3
+				UNION ALL SELECT 'campaign', 'unattributed', model, ` + Count("n") + ` FROM none
+				UNION ALL SELECT 'channel', 'unattributed', model, ` + Count("n") + ` FROM none
+			) WHERE dimension IN ` + q.Dims()
+		})
+	}
+	deals("opps_influenced", "TRUE")
+	deals("opps_first_touch", "i = 1")
+}
+
+// modelsSQL is the configured models: model, creation (its window ends at
+// the opportunity's creation).
+func modelsSQL(q *Q) string {
+	var rows []string
+	for _, m := range q.Cfg.Attribution {
+		rows = append(rows, fmt.Sprintf("SELECT %s AS model, %v AS creation", lit(m.Name), m.Window == kpi.WindowOppCreation))
+	}
+	if len(rows) == 0 {
+		return "SELECT '' AS model, false AS creation WHERE false"
+	}
+	return strings.Join(rows, " UNION ALL ")
 }
 
 // targetsSQL is the configured targets of the period's quarter: dimension,

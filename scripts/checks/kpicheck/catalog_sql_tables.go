@@ -3,6 +3,8 @@ package kpicheck
 import (
 	"fmt"
 	"strings"
+
+	"github.com/venn-revops/venn/shared/kpi"
 )
 
 // The shared temp tables of the catalog queries, on top of baseTables (o,
@@ -17,7 +19,10 @@ import (
 //	opf   opportunities of a class, known at the as-of instant, with the
 //	      per-opportunity flags of the period (c_created, c_won, …) and
 //	      k_* opportunity dimension keys
+//	lc    ld with the lead's counts of the period (c_lead, c_mql, c_sql)
+//	      and its cohort stages under funnel.cohort (c_cmql … c_cwon)
 //	mq    the period's MQLs with their first response task (first)
+//	rs    mq with resp (first − mql), met and due (the SLA)
 //	cr    every model's credit rows (creditSQL): model, opp, touch
 //	      ('' when unattributed), campaign, cents, in_pipeline, in_bookings
 //	tl    the additive tallies by (dimension, key), every column summed
@@ -52,6 +57,31 @@ func fanOutRows(from string, dims []dimCol, cols string) string {
 		parts[i] = "SELECT '" + d.dim + "' AS dimension, " + d.col + " AS key, " + cols + " FROM " + from
 	}
 	return strings.Join(parts, "\nUNION ALL ")
+}
+
+// MedianOver is the median of x (microseconds) over the rows of from
+// (a table, optionally with a WHERE), by dimension key of the KPI's
+// dimensions among dims, in units of unitMicros rounded to six places: the
+// middle value of an odd count, the mean of the two middle ones of an even
+// count. The numerator is the median, the denominator the count.
+func (q *Q) MedianOver(from string, dims []dimCol, x string, unitMicros int64) string {
+	var ds []dimCol
+	for _, d := range dims {
+		if strings.Contains(q.Dims(), "'"+d.dim+"'") {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return "SELECT '' AS dimension, '' AS key, '' AS model, 0 AS value, 0 AS num, 0 AS den, false AS defined WHERE false"
+	}
+	return fmt.Sprintf(`WITH r AS (%[1]s),
+		n AS (SELECT *, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n FROM r),
+		m AS (SELECT dimension, key, any_value(n) AS n,
+			sum(CASE WHEN n %% 2 = 1 AND rn = (n + 1) // 2 THEN 2 * x WHEN n %% 2 = 0 AND (rn = n // 2 OR rn = n // 2 + 1) THEN x ELSE 0 END) AS mid2
+			FROM n GROUP BY ALL)
+		SELECT dimension, key, '' AS model, rdiv(CAST(mid2 AS HUGEINT) * 1000000, 2 * %[2]d) AS value,
+			rdiv(CAST(mid2 AS HUGEINT) * 1000000, 2 * %[2]d) AS num, CAST(n AS HUGEINT) * 1000000 AS den, TRUE AS defined
+		FROM m`, fanOutRows(from, ds, x+" AS x"), unitMicros)
 }
 
 // kn is a dimension key: the value, or (none) when empty.
@@ -144,30 +174,41 @@ func tallyTables(q *Q) []string {
 	asOf := fmt.Sprint(q.AsOf)
 	sla := fmt.Sprint(int64(cfg.SLAHours) * hourMicros)
 	in := q.In
-	leads := `(SELECT ld.*,
+	// Under funnel.cohort nested a lead counts at a stage only after every
+	// earlier one; non_nested counts a stage reached when a later one was
+	// (a converted lead reached SQL and MQL).
+	cmql, csql, copp := "mql IS NOT NULL", "mql IS NOT NULL AND sql_at IS NOT NULL", "mql IS NOT NULL AND sql_at IS NOT NULL AND conv_known"
+	if cfg.Cohort != kpi.CohortNested {
+		cmql, csql, copp = "(mql IS NOT NULL OR sql_at IS NOT NULL OR conv_known)", "(sql_at IS NOT NULL OR conv_known)", "conv_known"
+	}
+	leads := `CREATE OR REPLACE TEMP TABLE lc AS SELECT *,
+			c_lead AND ` + cmql + ` AS c_cmql, c_lead AND ` + csql + ` AS c_csql,
+			c_lead AND ` + copp + ` AS c_copp, c_lead AND ` + copp + ` AND conv_won AS c_cwon
+		FROM (SELECT ld.*,
 			` + in("ld.created") + ` AS c_lead,
 			ld.mql IS NOT NULL AND ` + in("ld.mql") + ` AS c_mql,
 			ld.sql_at IS NOT NULL AND ` + in("ld.sql_at") + ` AS c_sql,
-			` + in("ld.created") + ` AND ld.mql IS NOT NULL AS c_cmql,
-			` + in("ld.created") + ` AND ld.mql IS NOT NULL AND ld.sql_at IS NOT NULL AS c_csql,
 			o.id IS NOT NULL AS conv_known, coalesce(o.won, false) AS conv_won
 		FROM ld LEFT JOIN o ON o.id = ld.conv)`
 	opps := "opf"
-	resp := `(SELECT *, first - mql AS resp,
+	resp := `CREATE OR REPLACE TEMP TABLE rs AS SELECT *, first - mql AS resp,
 			first IS NOT NULL AND first - mql <= ` + sla + ` AS met,
 			(first IS NOT NULL AND first - mql <= ` + sla + `) OR mql + ` + sla + ` < ` + asOf + ` AS due
-		FROM mq)`
+		FROM mq`
 	meetings := `(SELECT ` + kn("u.team") + ` AS k_team, ` + kn("k.owner_id") + ` AS k_owner
 		FROM v_task k LEFT JOIN usr u ON u.id = k.owner_id
 		WHERE NOT coalesce(k.is_deleted, false) AND k.type IN ` + list(cfg.MeetingTaskTypes) + ` AND epoch_us(k.created_date) < ` + asOf + `
 			AND ` + q.InDay("coalesce(datediff('day', DATE '1970-01-01', k.activity_date), fdiv(epoch_us(k.created_date), 86400000000))") + `)`
 	return []string{
-		`CREATE OR REPLACE TEMP TABLE lead_t AS ` + fanOut(leads, leadDimCols, `
+		leads, resp,
+		`CREATE OR REPLACE TEMP TABLE lead_t AS ` + fanOut("lc", leadDimCols, `
 			count_if(c_lead) AS leads, count_if(c_mql) AS mqls, count_if(c_sql) AS sqls,
 			coalesce(sum(sql_at - mql) FILTER (WHERE c_sql AND mql <= sql_at), 0) AS mql_sql_us,
 			count_if(c_sql AND mql <= sql_at) AS mql_sql_n,
+			coalesce(sum(mql - created) FILTER (WHERE c_mql AND mql >= created), 0) AS lead_mql_us,
+			count_if(c_mql AND mql >= created) AS lead_mql_n,
 			count_if(c_lead) AS cohort, count_if(c_cmql) AS cohort_mql, count_if(c_csql) AS cohort_sql,
-			count_if(c_csql AND conv_known) AS cohort_opp, count_if(c_csql AND conv_known AND conv_won) AS cohort_won`),
+			count_if(c_copp) AS cohort_opp, count_if(c_cwon) AS cohort_won`),
 		`CREATE OR REPLACE TEMP TABLE opp_t AS ` + fanOut(opps, oppDimCols, `
 			count_if(c_created) AS opps_created, coalesce(sum(cents) FILTER (WHERE c_created), 0) AS pipeline,
 			count_if(c_created AND sourced) AS src_opps, coalesce(sum(cents) FILTER (WHERE c_created AND sourced), 0) AS src_pipeline,
@@ -179,17 +220,9 @@ func tallyTables(q *Q) []string {
 			count_if(c_renew) AS renew_up, count_if(c_renew AND won) AS renew_won,
 			coalesce(sum(cents) FILTER (WHERE c_renew), 0) AS renew_up_cents, coalesce(sum(cents) FILTER (WHERE c_renew AND won), 0) AS renew_won_cents,
 			coalesce(sum(cents) FILTER (WHERE c_exp), 0) AS expansion_cents`),
-		`CREATE OR REPLACE TEMP TABLE resp_t AS ` + fanOut(resp, leadDimCols, `
+		`CREATE OR REPLACE TEMP TABLE resp_t AS ` + fanOut("rs", leadDimCols, `
 			count_if(due) AS sla_due, count_if(met) AS sla_met`),
 		`CREATE OR REPLACE TEMP TABLE meet_t AS ` + fanOut(meetings, userDimCols, `count(*) AS meetings`),
-		// The median response: the middle one of an odd count, the two
-		// middle ones of an even count, as twice the median (mid2).
-		`CREATE OR REPLACE TEMP TABLE resp_med AS
-		WITH r AS (` + fanOutRows(resp+" WHERE resp IS NOT NULL", leadDimCols, "resp") + `),
-		n AS (SELECT *, row_number() OVER (PARTITION BY dimension, key ORDER BY resp) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n FROM r)
-		SELECT dimension, key, any_value(n) AS n,
-			sum(CASE WHEN n % 2 = 1 AND rn = (n + 1) // 2 THEN 2 * resp WHEN n % 2 = 0 AND (rn = n // 2 OR rn = n // 2 + 1) THEN resp ELSE 0 END) AS mid2
-		FROM n GROUP BY ALL`,
 		`CREATE OR REPLACE TEMP TABLE tl AS
 		SELECT dimension, key, coalesce(sum(COLUMNS(* EXCLUDE (dimension, key))), 0)
 		FROM (SELECT * FROM lead_t UNION ALL BY NAME SELECT * FROM opp_t UNION ALL BY NAME SELECT * FROM resp_t UNION ALL BY NAME SELECT * FROM meet_t)
