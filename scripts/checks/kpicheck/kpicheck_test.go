@@ -159,7 +159,7 @@ func checkCredits(t *testing.T, db *sql.DB, cfg *kpi.Config, res *kpi.Result, th
 	}
 	n := 0
 	for _, v := range res.Values {
-		if v.Model == "" || v.Dimension != kpi.DimCampaign {
+		if (v.KPI != "mktg_influenced_pipeline" && v.KPI != "mktg_influenced_bookings") || v.Dimension != kpi.DimCampaign {
 			continue
 		}
 		n++
