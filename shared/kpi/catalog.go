@@ -63,6 +63,7 @@ var (
 	touchFields  = []string{"CampaignMember.campaign_id", "CampaignMember.lead_id", "CampaignMember.contact_id", "CampaignMember.has_responded", "CampaignMember.first_responded_date", "CampaignMember.created_date", "Campaign.type", "OpportunityContactRole.opportunity_id", "OpportunityContactRole.contact_id", "Lead.converted_opportunity_id", "Lead.created_date"}
 	taskFields   = []string{"Task.type", "Task.owner_id", "Task.who_id", "Task.created_date", "Task.activity_date"}
 	convertField = []string{"Lead.converted_opportunity_id"}
+	histFields   = []string{"Opportunity.type", "OpportunityHistory.id", "OpportunityHistory.opportunity_id", "OpportunityHistory.created_date", "OpportunityHistory.stage_name"}
 )
 
 // kpiSpec is a catalog entry with its formula over a tally.
@@ -131,6 +132,23 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return median(t.sqlOppTimes, microsPerDay) }},
 	{Definition{"velocity_opp_won_days", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Mean whole days from creation (UTC day) to close date over opportunities won in the period."},
 		func(t *tally) measure { return ratio(t.wonDays, t.won) }},
+	// Opportunity KPIs of issue 12 (docs/kpis.md §2, "Lost amount" on).
+	{Definition{"lost_amount", UnitCurrency, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Amount of funnel opportunities lost with a close date in the period."},
+		func(t *tally) measure { return cents(t.lostCents) }},
+	{Definition{"win_rate_amount", UnitRatio, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "bookings ÷ (bookings + lost_amount): win rate by amount."},
+		func(t *tally) measure { return ratioCents(t.bookings, t.bookings+t.lostCents) }},
+	{Definition{"opps_open", UnitCount, OwnerSales, BasisSnapshot, false, oppDims, cat(oppFields, stateFields), "Funnel opportunities open at the as-of instant with a close date in the quarter (open_pipeline's opportunities)."},
+		func(t *tally) measure { return count(t.oppsOpen) }},
+	{Definition{"sales_cycle_days_median", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Median of sales_cycle_days' whole days (won or lost in the period); an even count takes the mean of the two middle values."},
+		func(t *tally) measure { return median(t.closedDayList, decimal.NewFromInt(1)) }},
+	{Definition{"velocity_opp_won_days_median", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Median of velocity_opp_won_days' whole days (won in the period); an even count takes the mean of the two middle values."},
+		func(t *tally) measure { return median(t.wonDayList, decimal.NewFromInt(1)) }},
+	{Definition{"deal_size_median", UnitCurrency, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Median amount of the opportunities won in the period; an even count takes the mean of the two middle amounts, rounded to the cent half away from zero."},
+		func(t *tally) measure { return medianScaled(t.wonCentsList, decimal.NewFromInt(100), 2) }},
+	{Definition{"stage_days", UnitDays, OwnerSales, BasisPeriod, false, []string{DimStage}, histFields, "Mean days a funnel opportunity spent in a stage (key: stage name), over the visits to it that ended in the period."}, nil},
+	{Definition{"stage_days_median", UnitDays, OwnerSales, BasisPeriod, false, []string{DimStage}, histFields, "Median of stage_days' visits; an even count takes the mean of the two middle values."}, nil},
+	{Definition{"pipeline_coverage_start", UnitRatio, OwnerSales, BasisSnapshot, false, userDims, cat(oppFields, stateFields), "open_pipeline as known at the quarter's first instant (close date in the quarter) ÷ bookings_target."}, nil},
+	{Definition{"pipeline_coverage_next_quarter", UnitRatio, OwnerSales, BasisSnapshot, false, userDims, cat(oppFields, stateFields), "Open pipeline at the as-of instant with a close date in the next quarter ÷ the next quarter's bookings target."}, nil},
 	{Definition{"bookings_target", UnitCurrency, OwnerShared, BasisPeriod, false, userDims, nil, "The configured bookings target of the quarter."}, nil},
 	{Definition{"bookings_attainment", UnitRatio, OwnerShared, BasisPeriod, false, userDims, cat(oppFields, stateFields), "bookings ÷ bookings_target."}, nil},
 	{Definition{"pipeline_target", UnitCurrency, OwnerShared, BasisPeriod, false, userDims, nil, "The configured pipeline-created target of the quarter."}, nil},
@@ -242,18 +260,25 @@ func meanDays(micros, n int64) measure {
 // to RatioPlaces; numerator the median, denominator the count. It sorts xs
 // in place, once per KPI and key: evaluation owns the tally's lists, so
 // there is no copy.
-func median(xs []int64, unit decimal.Decimal) measure {
-	n := len(xs)
+func median(xs []int64, unit decimal.Decimal) measure { return medianScaled(xs, unit, RatioPlaces) }
+
+// medianScaled is the median of vs (sorted in place, once, at evaluation:
+// the tallies keep unsorted lists) divided by unit and rounded to places,
+// half away from zero. For an even count it is the exact mean of the two
+// middle values before that rounding. Numerator is the median,
+// Denominator the count; undefined for no values.
+func medianScaled(vs []int64, unit decimal.Decimal, places int32) measure {
+	n := len(vs)
 	m := measure{den: decimal.NewFromInt(int64(n)), isRatio: true}
 	if n == 0 {
 		return m
 	}
-	slices.Sort(xs)
-	mid := decimal.NewFromInt(xs[n/2])
+	slices.Sort(vs)
+	mid := decimal.NewFromInt(vs[n/2])
 	if n%2 == 0 {
-		mid = mid.Add(decimal.NewFromInt(xs[n/2-1])).Div(decimal.NewFromInt(2))
+		mid = mid.Add(decimal.NewFromInt(vs[n/2-1])).Div(decimal.NewFromInt(2))
 	}
-	m.value = mid.DivRound(unit, RatioPlaces)
+	m.value = mid.DivRound(unit, places)
 	m.num, m.defined = m.value, true
 	return m
 }

@@ -3,6 +3,7 @@ package kpi
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type engine struct {
 	side   *sidecar // runs half of a step's per-batch work beside it
 
 	credits bool // build credit rows (WithCredits)
+
+	stageDays bool       // the stage dimension is configured
+	stageRows []stageRow // history rows for the time in each stage
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -108,7 +112,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string]*[]int32{}, leadOpp: map[string]int32{},
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: valSet{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
-		side:  newSidecar(),
+		side:  newSidecar(), stageDays: slices.Contains(cfg.Dimensions, DimStage),
 	}
 	for _, opt := range opts {
 		opt(e)

@@ -31,10 +31,13 @@ const (
 	DimOwner    = "owner"
 	DimCampaign = "campaign"
 	DimChannel  = "channel"
+	// DimStage keys the time in each stage by stage name (org-wide only:
+	// a result has one dimension, and a stage is no key of the others).
+	DimStage = "stage"
 )
 
 // Dimensions lists every dimension the engine can compute, in sort order.
-var Dimensions = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner, DimCampaign, DimChannel}
+var Dimensions = []string{DimOrg, DimTeam, DimSegment, DimRegion, DimOwner, DimCampaign, DimChannel, DimStage}
 
 // Opportunity classes.
 const (

@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,14 +135,16 @@ func TestCatalogNames(t *testing.T) {
 		"velocity_mql_sql_days", "velocity_sql_opp_days", "velocity_opp_won_days", "bookings_target", "bookings_attainment",
 		"pipeline_target", "pipeline_coverage", "mktg_sourced_pipeline", "mktg_sourced_bookings", "mktg_sourced_opps",
 		"mktg_influenced_pipeline", "mktg_influenced_bookings", "lead_response_hours_median", "lead_sla_compliance",
-		"meetings", "renewal_rate", "nrr"}
+		"meetings", "renewal_rate", "nrr",
+		"lost_amount", "win_rate_amount", "opps_open", "sales_cycle_days_median", "velocity_opp_won_days_median",
+		"deal_size_median", "stage_days", "stage_days_median", "pipeline_coverage_start", "pipeline_coverage_next_quarter"}
 	seen := map[string]bool{}
 	for _, d := range Catalog() {
 		if seen[d.Name] {
 			t.Errorf("duplicate %s", d.Name)
 		}
 		seen[d.Name] = true
-		if d.Unit == "" || d.Owner == "" || d.Basis == "" || d.Description == "" || len(d.Dimensions) == 0 || d.Dimensions[0] != DimOrg {
+		if d.Unit == "" || d.Owner == "" || d.Basis == "" || d.Description == "" || len(d.Dimensions) == 0 || (d.Dimensions[0] != DimOrg && !slices.Equal(d.Dimensions, []string{DimStage})) {
 			t.Errorf("%s: incomplete definition %+v", d.Name, d)
 		}
 	}

@@ -15,14 +15,15 @@ func (e *engine) oppTallies() {
 		}
 	}
 	var keys []dimKey
+	var t tally
 	for i := range e.opps.n {
 		o := e.opps.at(i)
 		if o.class == "" {
 			continue
 		}
-		var t tally
+		t.resetOpp()
 		e.oppCounters(o, &t, renewalAccounts)
-		if t.oppsCreated+t.won+t.lost+t.renewUp == 0 && t.expansionCents == 0 && t.openPipeline == 0 {
+		if t.oppsCreated+t.won+t.lost+t.renewUp+t.oppsOpen == 0 && t.expansionCents == 0 && t.openPipelineStart == 0 && t.openPipelineNext == 0 {
 			continue // nothing in this period
 		}
 		acc := e.accounts[e.names.str(o.account)]
@@ -86,15 +87,25 @@ func (e *engine) oppCounters(o *opp, t *tally, renewalAccounts map[uint32]bool) 
 			if sourced {
 				t.srcBookings += o.amount
 			}
+			t.wonDayList = append(t.wonDayList, days)
+			t.wonCentsList = append(t.wonCentsList, o.amount)
 		} else {
 			t.lost++
+			t.lostCents += o.amount
 		}
+		t.closedDayList = append(t.closedDayList, days)
 	}
 	if !o.closed {
-		cd := int64(o.closeDay) * dayMicros
-		if cd >= w.start && cd < w.qEnd {
+		switch cd := int64(o.closeDay) * dayMicros; {
+		case w.inQuarterDay(o.closeDay):
 			t.openPipeline += o.amount
+			t.oppsOpen++
+		case cd >= w.qEnd && cd < w.nextEnd:
+			t.openPipelineNext += o.amount
 		}
+	}
+	if s := &o.start; s.existed && !s.closed && w.inQuarterDay(s.closeDay) {
+		t.openPipelineStart += s.amount
 	}
 }
 
@@ -134,7 +145,7 @@ func (e *engine) emit() []Value {
 	}
 	for _, tg := range e.cfg.Targets {
 		dk := dimKey{tg.Dimension, tg.Key}
-		if tg.Quarter == e.w.q && slices.Contains(e.cfg.Dimensions, dk.dim) && dims[dk] == nil {
+		if (tg.Quarter == e.w.q || tg.Quarter == e.w.q.Next()) && slices.Contains(e.cfg.Dimensions, dk.dim) && dims[dk] == nil {
 			dims[dk] = &tally{}
 		}
 	}
@@ -150,7 +161,7 @@ func (e *engine) emit() []Value {
 		}
 		out = append(out, e.targetValues(dk, t)...)
 	}
-	return out
+	return append(out, e.stageValues()...)
 }
 
 func (e *engine) value(d Definition, dk dimKey, model string, m measure) Value {
@@ -166,22 +177,27 @@ func (e *engine) value(d Definition, dk dimKey, model string, m measure) Value {
 }
 
 func (e *engine) targetValues(dk dimKey, t *tally) []Value {
+	def := func(name string) Definition { d, _ := Lookup(name); return d }
+	var out []Value
+	if next, ok := e.cfg.target(e.w.q.Next(), dk.dim, dk.key); ok {
+		out = append(out, e.value(def("pipeline_coverage_next_quarter"), dk, "", ratioDec(decimal.New(t.openPipelineNext, -2), next.Bookings)))
+	}
 	tg, ok := e.cfg.target(e.w.q, dk.dim, dk.key)
 	if !ok {
-		return nil
+		return out
 	}
-	def := func(name string) Definition { d, _ := Lookup(name); return d }
 	bt := tg.Bookings
 	pt := tg.Pipeline
 	remaining := tg.Bookings.Sub(decimal.New(t.bookings, -2))
 	if remaining.IsNegative() {
 		remaining = decimal.Zero
 	}
-	return []Value{
+	return append(out,
+		e.value(def("pipeline_coverage_start"), dk, "", ratioDec(decimal.New(t.openPipelineStart, -2), bt)),
 		e.value(def("bookings_target"), dk, "", measure{value: bt, defined: true}),
 		e.value(def("bookings_attainment"), dk, "", ratioDec(decimal.New(t.bookings, -2), bt)),
 		e.value(def("pipeline_target"), dk, "", measure{value: pt, defined: true}),
 		e.value(def("pipeline_attainment"), dk, "", ratioDec(decimal.New(t.pipelineCreated, -2), pt)),
 		e.value(def("pipeline_coverage"), dk, "", ratioDec(decimal.New(t.openPipeline, -2), remaining)),
-	}
+	)
 }

@@ -212,6 +212,18 @@ func TestEveryKPIHasAFixture(t *testing.T) {
 			t.Errorf("catalog KPI %s has no hand-computed expectation in testdata/*.expect.yaml", d.Name)
 		}
 	}
+	for _, d := range Catalog() {
+		if !covered[d.Name] {
+			t.Errorf("catalog KPI %s has no hand-computed expectation in testdata/*.expect.yaml", d.Name)
+		}
+	}
+}
+
+// TestOppKPIsOrg checks opp-kpis-org.expect.yaml: the opportunity KPIs of
+// issue 12 (lost amount, win rate by amount, open count, medians, time in
+// stage, coverage at the quarter start and for the next quarter).
+func TestOppKPIsOrg(t *testing.T) {
+	checkExpect(t, loadTestConfig(t), "opp-kpis-org.yaml", "opp-kpis-org.expect.yaml")
 }
 
 // checkExpect computes every case of testdata/<expect> over

@@ -127,7 +127,7 @@ func TestRatesAndCohorts(t *testing.T) {
 func TestDimensionsPartition(t *testing.T) {
 	res := compute(t, kpigen.New(11, genSize(t)), q4QTD)
 	for _, d := range kpi.Catalog() {
-		if d.Modeled || (d.Unit != kpi.UnitCount && d.Unit != kpi.UnitCurrency) || d.Name == "bookings_target" || d.Name == "pipeline_target" || d.Name == "avg_deal_size" {
+		if d.Modeled || (d.Unit != kpi.UnitCount && d.Unit != kpi.UnitCurrency) || d.Name == "bookings_target" || d.Name == "pipeline_target" || d.Name == "avg_deal_size" || strings.HasSuffix(d.Name, "_median") {
 			continue
 		}
 		want := org(t, res, d.Name, "")
@@ -171,7 +171,7 @@ func TestComputeRejectsBadPeriods(t *testing.T) {
 	for name, p := range map[string]kpi.Period{
 		"no quarter":           {AsOf: q.End()},
 		"no as-of":             {Quarter: q},
-		"as-of before start":   {Quarter: q, AsOf: q.Start()},
+		"as-of before start":   {Quarter: q, AsOf: q.Start().Add(-time.Microsecond)},
 		"final before the end": {Quarter: q, AsOf: q.End().Add(-time.Second), Final: true},
 	} {
 		if _, err := kpi.Compute(cfg, kpi.Inputs{}, p); err == nil {

@@ -29,6 +29,22 @@ type opp struct {
 	hasLead            bool
 	needTouches        bool
 	touches            []touch
+	start              startState // as known at the quarter's first instant
+}
+
+// startState is the second as-of state the history step keeps: the
+// opportunity as known strictly before the quarter's first instant (the
+// latest history row before it, else the snapshot row), for the coverage
+// at the quarter start. Its tie key stands in for the history Id.
+type startState struct {
+	at                  int64
+	tie                 histKey
+	amount              int64
+	closeDay            int32
+	existed             bool // created before the quarter start
+	fromHistory         bool
+	stageWon, stageLost bool
+	closed              bool // settled
 }
 
 type touch struct {
@@ -120,6 +136,7 @@ func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
 	if o.Amount != nil {
 		x.amount = *o.Amount
 	}
+	x.start = startState{amount: x.amount, closeDay: x.closeDay, existed: o.CreatedDate < e.w.start, stageWon: x.stageWon, stageLost: x.stageLost}
 	if o.IsWon != nil && o.IsClosed != nil {
 		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed, true // the snapshot's flags, until settleOpps
 	}
@@ -140,6 +157,7 @@ func (e *engine) history(h *OpportunityHistory, i int32) error {
 		return nil
 	}
 	o := e.opps.at(i)
+	e.historyRow(o, i, h)
 	if o.fromHistory && !supersedes(h.CreatedDate, h.ID, o.histAt, o.histID) {
 		return nil
 	}
@@ -161,6 +179,8 @@ func (e *engine) history(h *OpportunityHistory, i int32) error {
 func (e *engine) settleOpps() error {
 	for i := range e.opps.n {
 		o := e.opps.at(i)
+		s := &o.start
+		_, s.closed = settle(s.stageWon, s.stageLost, s.fromHistory, o.flagsKnown, o.won, o.closed)
 		o.won, o.closed = settle(o.stageWon, o.stageLost, o.fromHistory, o.flagsKnown, o.won, o.closed)
 		if o.class != "" && e.inFunnel(o) && (e.w.in(o.created) || (o.won && e.w.inDay(o.closeDay))) {
 			o.needTouches = true

@@ -31,6 +31,12 @@ type tally struct {
 	// Each counted lead's or opportunity's interval in microseconds, for
 	// the velocity medians (mean beside: the *Micros, *N counters).
 	leadMQLTimes, mqlSQLTimes, sqlOppTimes []int64
+	// Opportunity counters (oppkpis): lost amount, open count, the
+	// pipeline open at the quarter start and closing next quarter, and the
+	// value lists of the medians (sorted once, at evaluation).
+	lostCents, oppsOpen                     int64
+	openPipelineStart, openPipelineNext     int64
+	closedDayList, wonDayList, wonCentsList []int64
 }
 
 func (t *tally) add(o *tally) {
@@ -71,6 +77,19 @@ func (t *tally) add(o *tally) {
 	t.leadMQLTimes = append(t.leadMQLTimes, o.leadMQLTimes...)
 	t.mqlSQLTimes = append(t.mqlSQLTimes, o.mqlSQLTimes...)
 	t.sqlOppTimes = append(t.sqlOppTimes, o.sqlOppTimes...)
+	t.lostCents += o.lostCents
+	t.oppsOpen += o.oppsOpen
+	t.openPipelineStart += o.openPipelineStart
+	t.openPipelineNext += o.openPipelineNext
+	t.closedDayList = append(t.closedDayList, o.closedDayList...)
+	t.wonDayList = append(t.wonDayList, o.wonDayList...)
+	t.wonCentsList = append(t.wonCentsList, o.wonCentsList...)
+}
+
+// resetOpp empties a per-opportunity tally for the next one, keeping the
+// lists' arrays (one allocation for the whole step, not one per row).
+func (t *tally) resetOpp() {
+	*t = tally{sqlOppTimes: t.sqlOppTimes[:0], closedDayList: t.closedDayList[:0], wonDayList: t.wonDayList[:0], wonCentsList: t.wonCentsList[:0]}
 }
 
 type dimKey struct{ dim, key string }
