@@ -23,6 +23,7 @@ var keyPrefixes = map[string]string{
 	"Group":                  "00G",
 	"OpportunityContactRole": "00K",
 	"Lead":                   "00Q",
+	"Profile":                "00e",
 	"Task":                   "00T",
 	"CampaignMember":         "00v",
 	"OpportunitySplit":       "149",
@@ -38,6 +39,8 @@ var keyPrefixes = map[string]string{
 var refTargets = map[string][]string{
 	"OwnerId":                {"User", "Group"},
 	"ManagerId":              {"User"},
+	"CreatedById":            {"User"},
+	"ProfileId":              {"Profile"},
 	"SplitOwnerId":           {"User"},
 	"AccountId":              {"Account"},
 	"ConvertedAccountId":     {"Account"},

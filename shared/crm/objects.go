@@ -217,6 +217,9 @@ var (
 		f("EmployeeNumber", "employee_number", Text),
 		f("CostCenter__c", "cost_center", Picklist),
 		f("IsActive", "is_active", Bool),
+		// The lead-response KPIs tell people from automation by these.
+		ref("ProfileId", "profile_id"),
+		f("UserType", "user_type", Picklist),
 	)
 	Account = object("Account", true,
 		req(f("Name", "name", Text)),
@@ -316,6 +319,9 @@ var (
 		f("Type", "type", Picklist),
 		req(f("Status", "status", Picklist)),
 		f("ActivityDate", "activity_date", Date),
+		// Who made the task (automation often creates tasks owned by the
+		// lead's owner): the lead-response KPIs' responder by default.
+		ref("CreatedById", "created_by_id"),
 	))
 )
 

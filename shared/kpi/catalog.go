@@ -64,6 +64,7 @@ var (
 	taskFields   = []string{"Task.type", "Task.owner_id", "Task.who_id", "Task.created_date", "Task.activity_date"}
 	convertField = []string{"Lead.converted_opportunity_id"}
 	histFields   = []string{"Opportunity.type", "OpportunityHistory.id", "OpportunityHistory.opportunity_id", "OpportunityHistory.created_date", "OpportunityHistory.stage_name"}
+	respFields   = cat(leadFields, stageFields, taskFields, []string{"Task.created_by_id", "User.profile_id", "User.user_type"})
 )
 
 // kpiSpec is a catalog entry with its formula over a tally.
@@ -164,10 +165,16 @@ var specs = []kpiSpec{
 	{Definition{"mktg_influenced_bookings", UnitCurrency, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, stateFields, touchFields), "bookings credited to campaigns by each attribution model; the campaign and channel keys include \"unattributed\"."}, nil},
 	{Definition{"opps_influenced", UnitCount, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, touchFields), "Opportunities created in the period with at least one touch the model's window admits; by campaign (channel): the opportunities a touch of the campaign (channel) reached, each once; \"unattributed\": those with none."}, nil},
 	{Definition{"opps_first_touch", UnitCount, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, touchFields), "Opportunities created in the period by the campaign (channel) of their first touch the model's window admits; \"unattributed\": those with no touch."}, nil},
-	{Definition{"lead_response_hours_median", UnitHours, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, taskFields), "Median hours from MQL to the first sales touch, over the period's MQLs touched by the as-of instant."},
+	{Definition{"lead_response_hours_mean", UnitHours, OwnerShared, BasisPeriod, false, leadDims, respFields, "Mean hours from MQL (lead_response.clock_start) to the first human response, over the period's MQLs answered by the as-of instant."},
+		meanHours},
+	{Definition{"lead_response_hours_median", UnitHours, OwnerShared, BasisPeriod, false, leadDims, respFields, "Median hours from MQL (lead_response.clock_start) to the first human response, over the period's MQLs answered by the as-of instant."},
 		medianHours},
-	{Definition{"lead_sla_compliance", UnitRatio, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields, taskFields), "Share of the period's MQLs whose SLA deadline has passed that were touched within the SLA."},
+	{Definition{"lead_sla_compliance", UnitRatio, OwnerShared, BasisPeriod, false, leadDims, respFields, "Share answered by a person within the SLA, of the period's MQLs answered or past their SLA deadline at the as-of instant."},
 		func(t *tally) measure { return ratio(t.slaMet, t.slaDue) }},
+	{Definition{"leads_awaiting_response", UnitCount, OwnerShared, BasisPeriod, false, leadDims, respFields, "The period's MQLs with no human response at the as-of instant (queue-owned leads included)."},
+		func(t *tally) measure { return count(t.awaiting) }},
+	{Definition{"leads_past_sla_unanswered", UnitCount, OwnerShared, BasisPeriod, false, leadDims, respFields, "The period's MQLs with no human response whose SLA deadline has passed at the as-of instant."},
+		func(t *tally) measure { return count(t.pastSLA) }},
 	{Definition{"meetings", UnitCount, OwnerSales, BasisPeriod, false, userDims, taskFields, "Tasks of a meeting type dated in the period, by task owner."},
 		func(t *tally) measure { return count(t.meetings) }},
 	{Definition{"renewal_rate", UnitRatio, OwnerSales, BasisPeriod, false, renewalDims, cat(oppFields, stateFields), "Renewal opportunities won ÷ renewal opportunities with a close date in the period, by count."},
@@ -251,6 +258,21 @@ var microsPerHour = decimal.NewFromInt(3_600_000_000)
 func meanDays(micros, n int64) measure {
 	m := ratioDec(decimal.NewFromInt(micros), decimal.NewFromInt(n).Mul(microsPerDay))
 	m.num = decimal.NewFromInt(micros).DivRound(microsPerDay, RatioPlaces)
+	m.den = decimal.NewFromInt(n)
+	return m
+}
+
+// meanHours is the mean of the response times in hours rounded to
+// RatioPlaces; Numerator is their sum in hours (rounded alike),
+// Denominator the number of answered MQLs.
+func meanHours(t *tally) measure {
+	var sum int64
+	for _, m := range t.responseMicros {
+		sum += m
+	}
+	n := int64(len(t.responseMicros))
+	m := ratioDec(decimal.NewFromInt(sum), decimal.NewFromInt(n).Mul(microsPerHour))
+	m.num = decimal.NewFromInt(sum).DivRound(microsPerHour, RatioPlaces)
 	m.den = decimal.NewFromInt(n)
 	return m
 }

@@ -40,6 +40,10 @@ type engine struct {
 
 	stageDays bool       // the stage dimension is configured
 	stageRows []stageRow // history rows for the time in each stage
+
+	bots      map[string]bool // users lead_response excludes as responders
+	responses bool            // build response rows (WithResponses)
+	respVals  valSet          // lead owners of the response rows (leads sidecar)
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -113,6 +117,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: valSet{},
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 		side:  newSidecar(), stageDays: slices.Contains(cfg.Dimensions, DimStage),
+		bots: map[string]bool{}, respVals: valSet{},
 	}
 	for _, opt := range opts {
 		opt(e)
@@ -126,7 +131,11 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		run        func() error
 	}{
 		{"users", "users", func() error {
-			return count(each(in.Users, func(u *User) error { e.team[strings.Clone(u.ID)] = e.vals.keep(u.Team); return nil }))
+			return count(each(in.Users, func(u *User) error {
+				e.team[strings.Clone(u.ID)] = e.vals.keep(u.Team)
+				e.responseUser(u)
+				return nil
+			}))
 		}},
 		{"campaigns", "campaigns", func() error {
 			return count(each(in.Campaigns, func(c *Campaign) error {
@@ -191,7 +200,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		return nil, fmt.Errorf("kpi %s as of %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), err)
 	}
 	e.oppTallies()
-	e.responseTallies()
+	responses := e.responseTallies()
 	attr, credits, err := e.attribute()
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: attribution: %w", p.Quarter, err)
@@ -205,6 +214,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		Stats:         e.stats,
 		Currency:      cfg.Currency,
 		Credits:       credits,
+		Responses:     responses,
 	}
 	res.Values = append(e.emit(), attr...)
 	sortValues(res.Values)

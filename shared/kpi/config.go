@@ -81,9 +81,8 @@ type Config struct {
 	LeadCreation  LeadCreation // which touch is the lead-creation position
 	Attribution   []Model      // in Models order
 
-	SLAHours          int
-	ResponseTaskTypes []string
-	MeetingTaskTypes  []string
+	Response         ResponseRule // lead_response
+	MeetingTaskTypes []string
 
 	Targets    []Target
 	Dimensions []string // in Dimensions order
@@ -159,11 +158,6 @@ type rawOpps struct {
 type rawMarketing struct {
 	LeadSources   []string `yaml:"lead_sources"`
 	CampaignTypes []string `yaml:"campaign_types"`
-}
-
-type rawResponse struct {
-	SLAHours  *int     `yaml:"sla_hours"`
-	TaskTypes []string `yaml:"task_types"`
 }
 
 type rawMeetings struct {
@@ -374,18 +368,9 @@ func (c *Config) fill(r *rawConfig) error {
 		return err
 	}
 
-	lr := r.LeadResponse
-	if lr.SLAHours == nil {
-		return bad("lead_response.sla_hours", "required")
-	}
-	if *lr.SLAHours <= 0 {
-		return bad("lead_response.sla_hours", "must be positive, got %d", *lr.SLAHours)
-	}
-	c.SLAHours = *lr.SLAHours
-	if err := nonEmptyList("lead_response.task_types", lr.TaskTypes); err != nil {
+	if err := c.fillResponse(r.LeadResponse); err != nil {
 		return err
 	}
-	c.ResponseTaskTypes = lr.TaskTypes
 	if err := nonEmptyList("meetings.task_types", r.Meetings.TaskTypes); err != nil {
 		return err
 	}

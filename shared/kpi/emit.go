@@ -6,6 +6,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// oppTallies adds every opportunity's counters to each of its dimension
+// keys (opportunity groups would multiply by campaigns, so they are added
+// straight to the few hundred dimension keys instead).
 func (e *engine) oppTallies() {
 	w := &e.w
 	renewalAccounts := map[uint32]bool{}

@@ -15,7 +15,7 @@ import (
 // fixture is the hand-readable org of testdata/*.yaml: times as RFC 3339,
 // dates as YYYY-MM-DD, amounts as decimal strings.
 type fixture struct {
-	Users    []struct{ ID, Team string }
+	Users    []struct{ ID, Team, Profile, Type string }
 	Accounts []struct {
 		ID, Segment, Region string
 	}
@@ -44,6 +44,7 @@ type fixture struct {
 	}
 	Tasks []struct {
 		ID, Who, Owner, Type, Created, Activity string
+		CreatedBy                               string `yaml:"created_by"`
 	}
 }
 
@@ -113,7 +114,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 		tasks    []Task
 	}
 	for _, u := range f.Users {
-		in.users = append(in.users, User{ID: u.ID, Team: u.Team})
+		in.users = append(in.users, User{ID: u.ID, Team: u.Team, ProfileID: u.Profile, UserType: u.Type})
 	}
 	for _, a := range f.Accounts {
 		in.accounts = append(in.accounts, Account{ID: a.ID, Segment: a.Segment, Region: a.Region})
@@ -144,7 +145,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 	}
 	for _, k := range f.Tasks {
 		in.tasks = append(in.tasks, Task{ID: k.ID, CreatedDate: ts(t, k.Created), WhoID: k.Who, OwnerID: k.Owner, Type: k.Type,
-			ActivityDate: dayp(t, k.Activity)})
+			ActivityDate: dayp(t, k.Activity), CreatedByID: k.CreatedBy})
 	}
 	return Inputs{Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
 		Opportunities: Rows(in.opps), OpportunityHistory: Rows(in.hist), ContactRoles: Rows(in.roles),

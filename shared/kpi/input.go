@@ -17,8 +17,10 @@ package kpi
 
 // User is the projection of the User snapshot.
 type User struct {
-	ID   string `parquet:"id"`
-	Team string `parquet:"team,optional"`
+	ID        string `parquet:"id"`
+	Team      string `parquet:"team,optional"`
+	ProfileID string `parquet:"profile_id,optional"` // lead response: who is a person
+	UserType  string `parquet:"user_type,optional"`
 }
 
 // Account is the projection of the Account snapshot.
@@ -112,6 +114,7 @@ type Task struct {
 	OwnerID      string `parquet:"owner_id,optional"`
 	Type         string `parquet:"type,optional"`
 	ActivityDate *int32 `parquet:"activity_date,optional,date"`
+	CreatedByID  string `parquet:"created_by_id,optional"` // null in lake files older than the column
 }
 
 // Contract is the projection of the Contract snapshot (an optional object:

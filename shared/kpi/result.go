@@ -54,6 +54,9 @@ type Result struct {
 	// Credits are the attribution credit rows, only with WithCredits
 	// (see credits.go).
 	Credits []Credit
+	// Responses are the period's MQLs and their first human response,
+	// only with WithResponses (see step_response.go).
+	Responses []Response
 }
 
 // Stats counts what Compute read. UnclassifiedTypes deserves an alarm: an
@@ -63,6 +66,9 @@ type Stats struct {
 	Rows              map[string]int64 // rows read per input: "leads", "campaign_members", …
 	UnclassifiedTypes map[string]int64 // Opportunity Type → opportunities excluded for it
 	Touches           int64            // eligible (touch, opportunity) pairs attributed
+	// ResponderByOwner counts responses judged by the task's owner because
+	// its CreatedById was null (lake files older than that column).
+	ResponderByOwner int64
 }
 
 // Get returns the value of a KPI for a dimension key and model ("" for

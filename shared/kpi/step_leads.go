@@ -153,7 +153,7 @@ func (e *engine) leadCounters(l *Lead) cohortLead {
 	}
 	if mql >= 0 && w.in(mql) {
 		t.mqls++
-		e.mqlLeads[strings.Clone(l.ID)] = &mqlLead{at: mql, first: -1, g: t}
+		e.newMQLLead(l, mql, t)
 		if mql >= l.CreatedDate {
 			t.leadMQLMicros += mql - l.CreatedDate
 			t.leadMQLN++

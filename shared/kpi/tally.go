@@ -25,7 +25,7 @@ type tally struct {
 	renewUp, renewWon, renewUpCents, renewWonCents     int64
 	expansionCents                                     int64
 	meetings                                           int64
-	slaDue, slaMet                                     int64
+	slaDue, slaMet, awaiting, pastSLA                  int64
 	responseMicros                                     []int64
 	leadMQLMicros, leadMQLN                            int64
 	// Each counted lead's or opportunity's interval in microseconds, for
@@ -71,6 +71,8 @@ func (t *tally) add(o *tally) {
 	t.meetings += o.meetings
 	t.slaDue += o.slaDue
 	t.slaMet += o.slaMet
+	t.awaiting += o.awaiting
+	t.pastSLA += o.pastSLA
 	t.responseMicros = append(t.responseMicros, o.responseMicros...)
 	t.leadMQLMicros += o.leadMQLMicros
 	t.leadMQLN += o.leadMQLN
