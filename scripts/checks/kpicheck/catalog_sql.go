@@ -166,6 +166,7 @@ func (m Mismatch) String() string {
 type CatalogReport struct {
 	Values     int            // values compared (the union of both sides)
 	PerKPI     map[string]int // values compared per KPI
+	NonZero    map[string]int // engine values defined and not zero, per KPI
 	Mismatches []Mismatch     // sorted by KPI, dimension, key, model
 }
 
@@ -301,7 +302,7 @@ func CheckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (C
 }
 
 func compareCatalog(venn, duck map[valueKey]figure) CatalogReport {
-	rep := CatalogReport{PerKPI: map[string]int{}}
+	rep := CatalogReport{PerKPI: map[string]int{}, NonZero: map[string]int{}}
 	keys := map[valueKey]bool{}
 	for k := range venn {
 		keys[k] = true
@@ -320,6 +321,9 @@ func compareCatalog(venn, duck map[valueKey]figure) CatalogReport {
 		}
 		rep.Values++
 		rep.PerKPI[k.kpi]++
+		if v.defined && !v.value.IsZero() {
+			rep.NonZero[k.kpi]++
+		}
 		if !v.equal(d) {
 			venn, duck := v.String(), d.String()
 			if !vok {

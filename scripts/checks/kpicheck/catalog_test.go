@@ -2,6 +2,8 @@ package kpicheck
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -30,14 +32,26 @@ func TestEveryCatalogKPIHasSQL(t *testing.T) {
 
 // TestCatalogAgreesWithDuckDB computes the whole catalog with the engine
 // and with DuckDB SQL over the same lake files of a generated org, for
-// several seeds and periods (final, quarter to date) and two
-// configurations, and compares every value.
+// several seeds and periods (final, quarter to date, hours into a
+// quarter) and two configurations (the default, and testdata/variant.yaml:
+// other windows, weights, touch instant, rounding, lead-creation pick,
+// cohort rule, SLA, task types, classes and dimensions), and compares
+// every value.
 func TestCatalogAgreesWithDuckDB(t *testing.T) {
 	n := 30000
 	if testing.Short() {
 		n = 6000
 	}
 	ctx := context.Background()
+	data, err := os.ReadFile("testdata/variant.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant, err := kpi.LoadConfig("variant.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonZero := map[string]int{}
 	for _, seed := range []uint64{42, 7} {
 		b, err := fsblob.New(t.TempDir())
 		if err != nil {
@@ -51,20 +65,37 @@ func TestCatalogAgreesWithDuckDB(t *testing.T) {
 		for _, p := range []kpi.Period{
 			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
 			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 13, 30, 0, 0, time.UTC)},
+			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC)},
 		} {
-			cfg := kpi.DefaultConfig()
-			res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 2), p)
-			if err != nil {
-				t.Fatal(err)
+			for _, cfg := range []*kpi.Config{kpi.DefaultConfig(), variant} {
+				res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 2), p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep, err := CheckCatalog(db, cfg, p, res)
+				if err != nil {
+					t.Fatal(err)
+				}
+				what := fmt.Sprintf("seed %d, %s, %s as of %s", seed, cfg.Name, p.Quarter, p.AsOf.Format(time.RFC3339))
+				t.Logf("%s: %d values compared, %d mismatches", what, rep.Values, len(rep.Mismatches))
+				if len(rep.Mismatches) > 0 {
+					t.Errorf("%s: %d of %d values differ:\n%s", what, len(rep.Mismatches), rep.Values, rep.Summary(30))
+				}
+				for k, n := range rep.NonZero {
+					nonZero[k] += n
+				}
+				if rep.Values < 1000 {
+					t.Errorf("%s: only %d values: too thin to prove anything", what, rep.Values)
+				}
 			}
-			rep, err := CheckCatalog(db, cfg, p, res)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("seed %d %s as of %s: %d values compared, %d mismatches", seed, p.Quarter, p.AsOf.Format(time.DateOnly), rep.Values, len(rep.Mismatches))
-			if len(rep.Mismatches) > 0 {
-				t.Errorf("seed %d %s: %d of %d values differ:\n%s", seed, p.Quarter, len(rep.Mismatches), rep.Values, rep.Summary(30))
-			}
+		}
+	}
+	// A KPI that is zero or undefined everywhere proves nothing: the
+	// generated org (shared/kpi/kpigen) must give it data.
+	for _, d := range kpi.Catalog() {
+		if nonZero[d.Name] == 0 {
+			t.Errorf("%s is zero or undefined in every run: the generated org gives the check nothing to compare", d.Name)
 		}
 	}
 }
