@@ -83,7 +83,7 @@ func TestDemoLakeRegistersAtCommittedFolders(t *testing.T) {
 		}
 	}
 	t.Logf("%d manifests registered as %d partitions: %v", n, len(fake.parts), tables)
-	for _, table := range []string{"crm_snapshot_opportunity", "crm_changes_opportunity", "kpi_gold", "kpi_credit", "comp_statement_lines", "exports_payroll"} {
+	for _, table := range []string{"crm_snapshot_opportunity", "crm_changes_opportunity", "kpi_gold", "kpi_credit", "kpi_response", "comp_statement_lines", "exports_payroll"} {
 		if tables[table] == 0 {
 			t.Errorf("no %s partition registered from the demo lake (%v)", table, tables)
 		}

@@ -313,6 +313,7 @@ func TestMappingMatchesGlueYAML(t *testing.T) {
 	ms = append(ms,
 		&lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
 		&lake.Manifest{Table: "kpi/credit", Partition: "kpi/credit/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "kpi/response", Partition: "kpi/response/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
 		&lake.Manifest{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "r"},
 		&lake.Manifest{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"})
 	reached := map[string]bool{}
@@ -346,8 +347,8 @@ func TestMappingMatchesGlueYAML(t *testing.T) {
 			t.Errorf("%s: registered by the jobs %v (projection.enabled %q), reached by the mapping %v", name, registered, tb.Parameters["projection.enabled"], reached[name])
 		}
 	}
-	if len(reached) != 2*len(crm.Objects)+4 {
-		t.Errorf("%d tables reached, want %d", len(reached), 2*len(crm.Objects)+4)
+	if len(reached) != 2*len(crm.Objects)+5 {
+		t.Errorf("%d tables reached, want %d", len(reached), 2*len(crm.Objects)+5)
 	}
 }
 

@@ -50,6 +50,7 @@ func (t Target) Spec() string {
 var goldTables = map[string]struct{ glue, root string }{
 	"kpi":                  {"kpi_gold", "kpi/"},
 	"kpi/credit":           {"kpi_credit", "kpi/credit/"},
+	"kpi/response":         {"kpi_response", "kpi/response/"},
 	"comp/statement_lines": {"comp_statement_lines", "comp/"},
 	"exports/payroll":      {"exports_payroll", "exports/payroll/"},
 }

@@ -23,6 +23,9 @@ type KPIRun struct {
 	// Credits is the committed manifest of the attribution credit rows,
 	// kpi/credit/quarter=…/asof=…/ (kpi.CreditRow).
 	Credits *lake.Manifest
+	// Responses is the committed manifest of the per-MQL response rows,
+	// kpi/response/quarter=…/asof=…/ (kpi.ResponseRow).
+	Responses *lake.Manifest
 	// Inputs are the snapshot manifests read, by object.
 	Inputs map[string]string
 }
@@ -145,7 +148,7 @@ func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 // kpiFor is KPIFor over snapshots already resolved (by the run's plan, so
 // the inputs hashed are the inputs read).
 func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest) (*KPIRun, error) {
-	res, err := e.computeKPIs(ctx, q, asOf, final, snaps, kpi.WithCredits())
+	res, err := e.computeKPIs(ctx, q, asOf, final, snaps, kpi.WithCredits(), kpi.WithResponses())
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +172,20 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: gold credit table: %w", q, err)
 	}
-	if err := e.register(ctx, gold, credits); err != nil {
+	// One row per MQL of the period: when a person first answered it.
+	responsePartition := fmt.Sprintf("kpi/response/quarter=%s/asof=%s", q, asOfDate(asOf, final))
+	responses, err := lake.WriteTable(ctx, e.Blob, responsePartition, res.ResponseRows(), lake.TableOptions{Table: "kpi/response", RunID: runID(e.now()), Meta: meta, Now: e.Now})
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: gold response table: %w", q, err)
+	}
+	if err := e.register(ctx, gold, credits, responses); err != nil {
 		return nil, err
 	}
 	if err := e.storeKPIs(ctx, res, gold.Key()); err != nil {
 		return nil, err
 	}
-	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "gold", gold.Key(), "credits", credits.Key())
-	return &KPIRun{Result: res, Gold: gold, Credits: credits, Inputs: inputs}, nil
+	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "response_rows", len(res.Responses), "gold", gold.Key(), "credits", credits.Key(), "responses", responses.Key())
+	return &KPIRun{Result: res, Gold: gold, Credits: credits, Responses: responses, Inputs: inputs}, nil
 }
 
 // kpiRunRecord heads a stored KPI set: which gold commit and definitions it
