@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,5 +38,40 @@ func TestAnchorConfigs(t *testing.T) {
 			}
 			checkExpect(t, cfg, "boundaries-org.yaml", expect)
 		})
+	}
+}
+
+// TestEveryExpectFileIsChecked: TestEveryKPIHasAFixture counts a KPI as
+// covered by any testdata/*.expect.yaml, so each of those files must be
+// checked by a test: named in a _test.go file of the package, or an anchor
+// file's expectations (TestAnchorConfigs).
+func TestEveryExpectFileIsChecked(t *testing.T) {
+	srcs, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code strings.Builder
+	for _, f := range srcs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code.Write(b)
+	}
+	files, err := filepath.Glob("testdata/*.expect.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no expect files: %v", err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		if strings.Contains(code.String(), `"`+name+`"`) {
+			continue
+		}
+		if a, ok := strings.CutPrefix(name, "boundaries-org."); ok {
+			if _, err := fs.Stat(kpiconfig.Anchors, "anchors/"+strings.TrimSuffix(a, ".expect.yaml")+".yaml"); err == nil {
+				continue
+			}
+		}
+		t.Errorf("testdata/%s is checked by no test: call checkExpect on it", name)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
 
 	"github.com/venn-revops/venn/shared/period"
 )
@@ -233,6 +234,25 @@ func TestBoundaries(t *testing.T) {
 		}
 		if !covered[k] {
 			t.Errorf("boundaries-org.expect.yaml has no expectation for %s", k)
+		}
+	}
+	data, err := os.ReadFile("testdata/boundaries-org.expect.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ef expectFile
+	if err := yaml.Unmarshal(data, &ef); err != nil {
+		t.Fatal(err)
+	}
+	models := map[string]bool{}
+	for _, c := range ef.Cases {
+		for _, x := range c.Expect {
+			models[x.Model] = true
+		}
+	}
+	for _, m := range Models {
+		if !models[m] {
+			t.Errorf("boundaries-org.expect.yaml has no expectation under model %s", m)
 		}
 	}
 }
