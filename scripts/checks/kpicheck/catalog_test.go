@@ -67,6 +67,9 @@ func TestCatalogAgreesWithDuckDB(t *testing.T) {
 			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
 			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 13, 30, 0, 0, time.UTC)},
 			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC)},
+			// As of the quarter's first instant: an empty period, the
+			// snapshots as known before it (coverage at the start).
+			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)},
 		} {
 			for _, cfg := range []*kpi.Config{kpi.DefaultConfig(), variant} {
 				res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 2), p)

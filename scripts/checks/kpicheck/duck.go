@@ -104,29 +104,9 @@ func baseTables(cfg *kpi.Config, p kpi.Period) []string {
 	start := p.Quarter.Start().UnixMicro()
 	asOf := p.AsOf.UnixMicro()
 	end := min(p.Quarter.End().UnixMicro(), asOf)
-	closing := append(slices.Clone(cfg.WonStages), cfg.LostStages...)
 	const day = "86400000000"
 	return []string{
-		`CREATE OR REPLACE TEMP TABLE o AS
-		WITH h AS (
-			SELECT opportunity_id, stage_name, amount, close_date,
-				row_number() OVER (PARTITION BY opportunity_id ORDER BY epoch_us(created_date) DESC, id DESC) AS rn
-			FROM v_opportunityhistory
-			WHERE NOT coalesce(is_deleted, false) AND epoch_us(created_date) < ` + fmt.Sprint(asOf) + `
-		), s AS (
-			SELECT o.*, h.opportunity_id IS NOT NULL AS from_hist,
-				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END AS stage,
-				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.amount, 0) ELSE coalesce(o.amount, 0) END AS amt,
-				datediff('day', DATE '1970-01-01', CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END) AS close_day
-			FROM v_opportunity o LEFT JOIN h ON h.opportunity_id = o.id AND h.rn = 1
-			WHERE NOT coalesce(o.is_deleted, false) AND epoch_us(o.created_date) < ` + fmt.Sprint(asOf) + `
-		)
-		SELECT id, epoch_us(created_date) AS created, lead_source, CAST(amt * 100 AS BIGINT) AS cents, close_day,
-			owner_id, account_id, campaign_id, ` + classSQL(cfg) + ` AS class,
-			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(cfg.WonStages) + ` ELSE is_won END AS won,
-			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(closing) + ` ELSE is_closed OR is_won END AS closed,
-			` + classSQL(cfg) + ` IN ` + list(cfg.FunnelClasses) + ` AS funnel
-		FROM s`,
+		`CREATE OR REPLACE TEMP TABLE o AS ` + oppStateSQL(cfg, asOf),
 		`CREATE OR REPLACE TEMP TABLE w AS SELECT *,
 			created >= ` + fmt.Sprint(start) + ` AND created < ` + fmt.Sprint(end) + ` AS created_in,
 			won AND close_day * ` + day + ` >= ` + fmt.Sprint(start) + ` AND close_day * ` + day + ` < ` + fmt.Sprint(end) + ` AS won_in,
@@ -157,6 +137,33 @@ func baseTables(cfg *kpi.Config, p kpi.Period) []string {
 			AND link.at >= pop.created - ` + fmt.Sprint(cfg.LookbackDays) + ` * ` + day + `
 			AND (NOT pop.closed OR link.at < (pop.close_day + 1) * ` + day + `)`,
 	}
+}
+
+// oppStateSQL is every opportunity as known strictly before asOf
+// (docs/kpis.md §1, As-of state): the latest history row before it, else
+// the snapshot row; won and closed from the stage name when the state
+// comes from history or the snapshot's flags are null.
+func oppStateSQL(cfg *kpi.Config, asOf int64) string {
+	closing := append(slices.Clone(cfg.WonStages), cfg.LostStages...)
+	return `WITH h AS (
+			SELECT opportunity_id, stage_name, amount, close_date,
+				row_number() OVER (PARTITION BY opportunity_id ORDER BY epoch_us(created_date) DESC, id DESC) AS rn
+			FROM v_opportunityhistory
+			WHERE NOT coalesce(is_deleted, false) AND epoch_us(created_date) < ` + fmt.Sprint(asOf) + `
+		), s AS (
+			SELECT o.*, h.opportunity_id IS NOT NULL AS from_hist,
+				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END AS stage,
+				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.amount, 0) ELSE coalesce(o.amount, 0) END AS amt,
+				datediff('day', DATE '1970-01-01', CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END) AS close_day
+			FROM v_opportunity o LEFT JOIN h ON h.opportunity_id = o.id AND h.rn = 1
+			WHERE NOT coalesce(o.is_deleted, false) AND epoch_us(o.created_date) < ` + fmt.Sprint(asOf) + `
+		)
+		SELECT id, epoch_us(created_date) AS created, lead_source, CAST(amt * 100 AS BIGINT) AS cents, close_day,
+			owner_id, account_id, campaign_id, ` + classSQL(cfg) + ` AS class,
+			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(cfg.WonStages) + ` ELSE is_won END AS won,
+			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(closing) + ` ELSE is_closed OR is_won END AS closed,
+			` + classSQL(cfg) + ` IN ` + list(cfg.FunnelClasses) + ` AS funnel
+		FROM s`
 }
 
 // classSQL is the class of an opportunity row's type: the untyped class
