@@ -277,3 +277,10 @@ func TestBoundariesHalfUp(t *testing.T) {
 	cfg := testConfigWith(t, "rounding: largest_remainder", "rounding: half_up_largest_share")
 	checkExpect(t, cfg, "boundaries-org.yaml", "boundaries-org.half-up.expect.yaml")
 }
+
+// TestBoundariesHalfLife: time decay reads its configured half-life
+// (boundaries-org.half-life-14.expect.yaml, worked by hand at 14 days).
+func TestBoundariesHalfLife(t *testing.T) {
+	cfg := testConfigWith(t, "half_life_days: 7", "half_life_days: 14")
+	checkExpect(t, cfg, "boundaries-org.yaml", "boundaries-org.half-life-14.expect.yaml")
+}
