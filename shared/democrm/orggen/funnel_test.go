@@ -46,7 +46,7 @@ func TestFunnelSanity(t *testing.T) {
 
 	// Leads: MQLs ⊂ leads, SQLs ⊂ MQLs, conversions ⊂ SQLs, in date order,
 	// owned by someone who was an SDR throughout.
-	var mqls, sqls, converted, marketing int
+	var mqls, sqls, converted, marketing, queued int
 	for id, r := range s["Lead"] {
 		L := func(f string) crm.Value { return val(crm.Lead, r, f) }
 		created, mql, sql := L("CreatedDate").I, L("MQL_Date__c"), L("SQL_Date__c")
@@ -82,6 +82,13 @@ func TestFunnelSanity(t *testing.T) {
 			if L("LeadSource").S == src {
 				marketing++
 			}
+		}
+		if L("OwnerId").S == QueueID {
+			if L("MQL_Date__c").Null {
+				t.Fatalf("lead %s in the queue is no MQL", id)
+			}
+			queued++
+			continue
 		}
 		owner := personByID(t, L("OwnerId").S)
 		if !holdsRole(owner, roleSDR, created, r.Modstamp()) {
@@ -226,11 +233,25 @@ func TestFunnelSanity(t *testing.T) {
 	}
 
 	// Lead response time: first sales touch after MQL, some beyond the 24 h
-	// SLA, some never; every task owner held the right role that day.
+	// SLA, some never; every task owner held the right role that day. The
+	// routing flow's e-mails (created by the Automated Process user, within
+	// 90 s of the MQL) are no sales touch; people create their own tasks.
 	first := map[string]int64{}
+	var auto int
 	for id, r := range s["Task"] {
 		T := func(f string) crm.Value { return val(crm.Task, r, f) }
 		at := r.Values[2].I
+		if T("CreatedById").S == AutomatedProcessID {
+			mql := val(crm.Lead, s["Lead"][T("WhoId").S], "MQL_Date__c")
+			if T("Type").S != "Email" || mql.Null || at < mql.I || at > mql.I+90*usSecond {
+				t.Fatalf("automated task %s: %s at %v, MQL %v", id, T("Type").S, crm.TimeOfMicros(at), mql)
+			}
+			auto++
+			continue
+		}
+		if T("CreatedById").S != T("OwnerId").S {
+			t.Fatalf("task %s created by %s, owned by %s", id, T("CreatedById").S, T("OwnerId").S)
+		}
 		owner := personByID(t, T("OwnerId").S)
 		want := roleSDR
 		if T("Type").S == "Meeting" {
@@ -263,9 +284,12 @@ func TestFunnelSanity(t *testing.T) {
 			late++
 		}
 	}
-	t.Logf("first response: %d within 24h, %d later, %d never", within, late, never)
+	t.Logf("first response: %d within 24h, %d later, %d never (%d in the queue); %d automated e-mails", within, late, never, queued, auto)
 	if within < mqls/3 || late < mqls/10 || never < mqls/20 {
 		t.Errorf("response times not realistic: %d within 24h, %d late, %d never of %d MQLs", within, late, never, mqls)
+	}
+	if auto < mqls*9/10 || queued == 0 || queued >= never {
+		t.Errorf("%d automated e-mails for %d MQLs, %d of %d unanswered MQLs in the queue", auto, mqls, queued, never)
 	}
 
 	// The roster's events: nothing for Hana before her hire or Chris after he
@@ -277,6 +301,9 @@ func TestFunnelSanity(t *testing.T) {
 			continue
 		}
 		for id, r := range s[obj.Name] {
+			if r.Values[ownerCol].S == QueueID {
+				continue
+			}
 			p := personByID(t, r.Values[ownerCol].S)
 			created := r.Values[2].I
 			switch {

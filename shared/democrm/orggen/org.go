@@ -180,6 +180,11 @@ func Generate(cfg Config) *Org {
 		t.refs = append(t.refs, r)
 		t.stamps = append(t.stamps, wholeSecond(stamp))
 	}
+	type autoEmail struct {
+		r  ref
+		at int64
+	}
+	var autoEmails []autoEmail
 	var p leadPlan
 	for i := int64(0); i < leads.n; i++ {
 		g.plan(i, &p)
@@ -207,6 +212,13 @@ func Generate(cfg Config) *Org {
 		for k := 0; k < p.nTasks; k++ {
 			add(tsk, ref{lead: l, a: uint8(k)}, p.tasks[k].at)
 		}
+		if p.autoEmail != 0 {
+			autoEmails = append(autoEmails, autoEmail{ref{lead: l, a: autoEmailRef}, p.autoEmail})
+		}
+	}
+	// The routing flow's e-mails after every other task (see autoEmailRef).
+	for _, a := range autoEmails {
+		add(tsk, a.r, a.at)
 	}
 	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk} {
 		t.n = int64(len(t.refs))

@@ -16,6 +16,37 @@ type Person struct {
 	CostCenter     string
 	Hired          time.Time  // first day active
 	Left           *time.Time // last day active, nil while employed
+	ProfileID      string     // "" for the Automated Process user
+	UserType       string     // Salesforce User.UserType; "" reads as Standard
+}
+
+// Profiles of the demo org (Profile Ids are per org).
+const (
+	ProfileSales       = "00e000000000001AAA" // "Sales User"
+	ProfileMarketing   = "00e000000000002AAA" // "Marketing User"
+	ProfileIntegration = "00e000000000003AAA" // "Salesforce API Only System Integrations"
+)
+
+// AutomatedProcessID is the platform's Automated Process user, which the
+// lead-routing flow runs as: it creates an e-mail Task on every new MQL,
+// owned by the lead's owner (UserType AutomatedProcess, so the default KPI
+// configuration does not count it as a response).
+const AutomatedProcessID = "005000000000100AAA"
+
+// QueueID is the SDR queue (a Group) that holds unassigned MQLs.
+const QueueID = "00G000000000001EAA"
+
+// profileOf is a person's profile: by department.
+func (p Person) profileOf() string {
+	switch {
+	case p.ProfileID != "" || p.UserType == "AutomatedProcess":
+		return p.ProfileID
+	case p.Department == "Marketing":
+		return ProfileMarketing
+	case p.Department == "Operations":
+		return ProfileIntegration
+	}
+	return ProfileSales
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -53,6 +84,8 @@ var People = []Person{
 	{ID: "005000000000014AAA", Name: "Emma Novak", Title: "Marketing Ops", Department: "Marketing", Team: "Marketing", ManagerID: "005000000000012AAA", EmployeeNumber: "E2003", CostCenter: "CC-MKTG", Hired: day(2023, 3, 20)},
 	// The integration user that owns system records; never paid.
 	{ID: "005000000000099AAA", Name: "Integration User", Title: "Integration", Department: "Operations", Team: "Operations", EmployeeNumber: "", CostCenter: "", Hired: day(2020, 1, 1)},
+	// The platform's automated-process user: the lead-routing flow's tasks.
+	{ID: AutomatedProcessID, Name: "Automated Process", Title: "", Department: "", Team: "", Hired: day(2020, 1, 1), UserType: "AutomatedProcess"},
 }
 
 // JordanPromoted is the day Jordan Lee moved from SDR to Account Executive.

@@ -133,6 +133,8 @@ type leadPlan struct {
 	nOpps           int
 	modstamp        int64
 	firstResponse   int64 // first sales touch after MQL, 0 if none
+	autoEmail       int64 // the routing flow's e-mail on the MQL, 0 if none
+	queued          bool  // owned by the SDR queue (an unanswered MQL)
 	accountIndustry int
 	customer        bool // the account has a won deal
 	contactModstamp int64
@@ -306,6 +308,16 @@ func (g *generator) plan(i int64, p *leadPlan) {
 		}
 	}
 	p.modstamp = last
+	// The lead-routing flow e-mails every MQL a minute or so after it
+	// qualifies (a Task created by the Automated Process user), and one
+	// unanswered MQL in four still sits in the SDR queue. Neither draws
+	// from r, so every other figure of the org stays as it was.
+	if p.mql != 0 {
+		if at := p.mql + 30*usSecond + p.i%60*usSecond; at < g.asOf {
+			p.autoEmail = at
+		}
+		p.queued = p.firstResponse == 0 && p.i%4 == 0
+	}
 
 	switch {
 	case p.conv != 0:

@@ -117,6 +117,12 @@ func renderUser(rc *renderCtx, i int64, row *crm.Row) {
 	w.str("EmployeeNumber", p.EmployeeNumber)
 	w.str("CostCenter__c", p.CostCenter)
 	w.boolean("IsActive", p.Left == nil || p.Left.UnixMicro() >= rc.g.asOf)
+	w.str("ProfileId", p.profileOf())
+	userType := p.UserType
+	if userType == "" {
+		userType = "Standard"
+	}
+	w.str("UserType", userType)
 }
 
 // campaignPlan is one campaign: a channel in a quarter.
@@ -240,7 +246,7 @@ func renderLead(rc *renderCtx, i int64, row *crm.Row) {
 	w.str("Phone", phone(i))
 	w.str("Status", p.status)
 	w.str("LeadSource", leadSources[p.source])
-	w.str("OwnerId", People[p.owner].ID)
+	w.str("OwnerId", leadOwner(p))
 	w.str("Segment__c", segments[p.segment])
 	w.str("Region__c", regions[p.region])
 	w.dateTimeOpt("MQL_Date__c", p.mql)
@@ -391,12 +397,42 @@ func renderCampaignMember(rc *renderCtx, i int64, row *crm.Row) {
 	w.boolean("HasResponded", tc.responded)
 }
 
+// leadOwner is the lead's OwnerId: its SDR, or the queue.
+func leadOwner(p *leadPlan) string {
+	if p.queued {
+		return QueueID
+	}
+	return People[p.owner].ID
+}
+
+// autoEmailRef marks, in a Task ref, the routing flow's e-mail on the MQL
+// (those tasks follow every other, so the others keep their Ids).
+const autoEmailRef = 255
+
 func renderTask(rc *renderCtx, i int64, row *crm.Row) {
 	p, r := rc.leadOf(rc.g.tab("Task"), i)
-	tk := p.tasks[r.a]
 	w := rowWriter{crm.Task, row}
+	if r.a == autoEmailRef {
+		// Owned by the lead's owner (the flow itself while a queue holds it:
+		// a queue cannot own a task).
+		w.common(makeID(keyPrefix["Task"], i), p.autoEmail, p.autoEmail)
+		owner := leadOwner(p)
+		if p.queued {
+			owner = AutomatedProcessID
+		}
+		w.str("OwnerId", owner)
+		w.str("CreatedById", AutomatedProcessID)
+		w.str("WhoId", makeID(keyPrefix["Lead"], int64(r.lead)))
+		w.str("Type", "Email")
+		w.str("Subject", "Email: thanks for your interest")
+		w.str("Status", "Completed")
+		w.date("ActivityDate", dayOf(p.autoEmail))
+		return
+	}
+	tk := p.tasks[r.a]
 	w.common(makeID(keyPrefix["Task"], i), tk.at, tk.at)
 	w.str("OwnerId", People[tk.owner].ID)
+	w.str("CreatedById", People[tk.owner].ID)
 	var typ, subject string
 	switch {
 	case tk.opp >= 0:
