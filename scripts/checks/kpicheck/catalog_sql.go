@@ -2,6 +2,7 @@ package kpicheck
 
 import (
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"slices"
 	"strings"
@@ -221,15 +222,18 @@ func prepareCatalog(db *sql.DB, q *Q) error {
 	return nil
 }
 
+// Figures are the catalog's values as DuckCatalog computes them.
+type Figures map[valueKey]figure
+
 // DuckCatalog computes every catalog KPI's values in SQL over the views
-// CreateViews made. A KPI without a query is left out (CheckCatalog
+// CreateViews made. A KPI without a query is left out (CompareCatalog
 // reports it in Unchecked).
-func DuckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period) (map[valueKey]figure, error) {
+func DuckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Figures, error) {
 	q := newQ(cfg, p)
 	if err := prepareCatalog(db, q); err != nil {
 		return nil, err
 	}
-	out := map[valueKey]figure{}
+	out := Figures{}
 	for _, d := range kpi.Catalog() {
 		query, ok := catalogSQL[d.Name]
 		if !ok {
@@ -280,9 +284,9 @@ func DuckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period) (map[valueKey]figure
 }
 
 // engineFigures indexes the engine's values in millionths.
-func engineFigures(r *kpi.Result) map[valueKey]figure {
-	out := make(map[valueKey]figure, len(r.Values))
-	for _, v := range r.Values {
+func engineFigures(values []kpi.Value) map[valueKey]figure {
+	out := make(map[valueKey]figure, len(values))
+	for _, v := range values {
 		out[valueKey{v.KPI, v.Dimension, v.Key, v.Model}] = figure{
 			value: v.Value.Shift(6), num: v.Numerator.Shift(6), den: v.Denominator.Shift(6),
 			quotient: v.Quotient, defined: v.Defined,
@@ -291,16 +295,22 @@ func engineFigures(r *kpi.Result) map[valueKey]figure {
 	return out
 }
 
-// CheckCatalog computes the whole catalog in SQL and compares every value
-// of the union of both sides with the engine's result for the same
-// configuration and period: value, numerator and denominator exactly,
-// defined or not.
+// CheckCatalog computes the whole catalog in SQL and compares it with
+// the engine's result for the same configuration and period
+// (CompareCatalog).
 func CheckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (CatalogReport, error) {
 	duck, err := DuckCatalog(db, cfg, p)
 	if err != nil {
 		return CatalogReport{}, err
 	}
-	venn := engineFigures(res)
+	return CompareCatalog(res.Values, duck), nil
+}
+
+// CompareCatalog compares every value of the union of both sides: value,
+// numerator and denominator exactly, defined or not. The KPIs without a
+// query are left out and listed in Unchecked.
+func CompareCatalog(values []kpi.Value, duck Figures) CatalogReport {
+	venn := engineFigures(values)
 	var unchecked []string
 	for _, d := range kpi.Catalog() {
 		if _, ok := catalogSQL[d.Name]; !ok {
@@ -314,7 +324,7 @@ func CheckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (C
 	}
 	rep := compareCatalog(venn, duck)
 	rep.Unchecked = unchecked
-	return rep, nil
+	return rep
 }
 
 func compareCatalog(venn, duck map[valueKey]figure) CatalogReport {
@@ -377,3 +387,12 @@ func (r CatalogReport) Summary(max int) string {
 	}
 	return b.String()
 }
+
+//go:embed testdata/variant.yaml
+var variantYAML []byte
+
+// VariantConfig is testdata/variant.yaml: the default definitions with
+// every choice changed that the catalog check should cover (windows,
+// weights, touch instant, rounding, lead-creation pick, cohort rule, SLA,
+// task types, classes, dimensions).
+func VariantConfig() (*kpi.Config, error) { return kpi.LoadConfig("variant.yaml", variantYAML) }

@@ -63,6 +63,9 @@ func init() {
 	tally("mktg_sourced_opps", Count("src_opps"))
 	// §2.9 lead response.
 	tally("lead_sla_compliance", Ratio("sla_met", "sla_due", 1000000))
+	tally("lead_response_hours_mean", Mean("resp_us", "resp_n", hourMicros))
+	tally("leads_awaiting_response", Count("awaiting"))
+	tally("leads_past_sla_unanswered", Count("past_sla"))
 	register("lead_response_hours_median", func(q *Q) string {
 		return q.MedianOver("rs WHERE resp IS NOT NULL", leadDimCols, "resp", hourMicros)
 	})

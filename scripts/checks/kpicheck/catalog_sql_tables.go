@@ -2,6 +2,8 @@ package kpicheck
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/venn-revops/venn/shared/kpi"
@@ -21,8 +23,9 @@ import (
 //	      k_* opportunity dimension keys
 //	lc    ld with the lead's counts of the period (c_lead, c_mql, c_sql)
 //	      and its cohort stages under funnel.cohort (c_cmql … c_cwon)
-//	mq    the period's MQLs with their first response task (first)
-//	rs    mq with resp (first − mql), met and due (the SLA)
+//	mq    the period's MQLs with the clock's start (start) and their first
+//	      human response (first)
+//	rs    mq with resp (first − start), met and due (the SLA)
 //	cr    every model's credit rows (creditSQL): model, opp, touch
 //	      ('' when unattributed), campaign, cents, in_pipeline, in_bookings
 //	tl    the additive tallies by (dimension, key), every column summed
@@ -98,6 +101,16 @@ func catalogTables(q *Q) []string {
 	cfg := q.Cfg
 	asOf := fmt.Sprint(q.AsOf)
 	cur := func(col string) string { return "CASE WHEN " + col + " < " + asOf + " THEN " + col + " END" }
+	r := cfg.Response
+	clock := "ld.mql"
+	if r.ClockStart == kpi.ClockLeadCreated {
+		clock = "ld.created"
+	}
+	responder := "owner_id"
+	if r.Responder == kpi.ResponderCreatedBy {
+		responder = "coalesce(nullif(created_by_id, ''), owner_id)"
+	}
+	excludeUsers, excludeProfiles := slices.Sorted(maps.Keys(r.ExcludeUsers)), slices.Sorted(maps.Keys(r.ExcludeProfiles))
 	stmts := []string{
 		// Integer division rounded half away from zero, and floor division.
 		`CREATE OR REPLACE MACRO rdiv(a, b) AS CASE WHEN b = 0 THEN NULL ELSE sign(a) * sign(b) * ((2 * abs(a) + abs(b)) // (2 * abs(b))) END`,
@@ -143,12 +156,28 @@ func catalogTables(q *Q) []string {
 			class = 'renewal' AND ` + q.InDay("close_day") + ` AS c_renew,
 			class = 'expansion' AND won AND ` + q.InDay("close_day") + ` AND coalesce(renewal_account, false) AS c_exp
 		FROM x`,
+		// The period's MQLs and their first human response (lead_response):
+		// a live task on the lead of a response type, made at or after the
+		// clock's start and before the as-of instant by a responder (the
+		// creator, else the owner) who is a person: not blank, not a queue
+		// (00G), not excluded by Id, profile or user type. A lead owned by a
+		// queue has nobody to answer it and waits.
 		`CREATE OR REPLACE TEMP TABLE mq AS
-		SELECT ld.id, ld.mql, ld.k_team, ld.k_owner, ld.k_segment, ld.k_region, ld.k_channel,
-			min(epoch_us(t.created_date)) AS first
-		FROM ld LEFT JOIN v_task t ON t.who_id = ld.id AND NOT coalesce(t.is_deleted, false) AND t.type IN ` + list(cfg.ResponseTaskTypes) + `
-			AND epoch_us(t.created_date) >= ld.mql AND epoch_us(t.created_date) < ` + asOf + `
-		WHERE ld.mql IS NOT NULL AND ` + q.In("ld.mql") + `
+		WITH lead AS (
+			SELECT ld.*, ` + clock + ` AS start, starts_with(coalesce(l.owner_id, ''), '00G') AS queued
+			FROM ld JOIN v_lead l ON l.id = ld.id
+			WHERE ld.mql IS NOT NULL AND ` + q.In("ld.mql") + `
+		), task AS (
+			SELECT who_id, epoch_us(created_date) AS at, ` + responder + ` AS who
+			FROM v_task WHERE NOT coalesce(is_deleted, false) AND type IN ` + list(r.TaskTypes) + ` AND epoch_us(created_date) < ` + asOf + `
+		), human AS (
+			SELECT task.* FROM task LEFT JOIN v_user u ON u.id = task.who
+			WHERE coalesce(task.who, '') <> '' AND NOT starts_with(task.who, '00G') AND NOT coalesce(task.who IN ` + list(excludeUsers) + `, false)
+				AND NOT coalesce(u.profile_id IN ` + list(excludeProfiles) + `, false) AND NOT coalesce(u.user_type IN ` + list(r.ExcludeUserTypes) + `, false)
+		)
+		SELECT lead.id, lead.mql, lead.start, lead.k_team, lead.k_owner, lead.k_segment, lead.k_region, lead.k_channel,
+			min(human.at) AS first
+		FROM lead LEFT JOIN human ON human.who_id = lead.id AND NOT lead.queued AND human.at >= lead.start
 		GROUP BY ALL`,
 		`CREATE OR REPLACE TEMP TABLE cr AS ` + creditTable(q),
 	}
@@ -172,7 +201,7 @@ func creditTable(q *Q) string {
 func tallyTables(q *Q) []string {
 	cfg := q.Cfg
 	asOf := fmt.Sprint(q.AsOf)
-	sla := fmt.Sprint(int64(cfg.SLAHours) * hourMicros)
+	sla := fmt.Sprint(int64(cfg.Response.SLAHours) * hourMicros)
 	in := q.In
 	// Under funnel.cohort nested a lead counts at a stage only after every
 	// earlier one; non_nested counts a stage reached when a later one was
@@ -191,9 +220,10 @@ func tallyTables(q *Q) []string {
 			o.id IS NOT NULL AS conv_known, coalesce(o.won, false) AS conv_won
 		FROM ld LEFT JOIN o ON o.id = ld.conv)`
 	opps := "opf"
-	resp := `CREATE OR REPLACE TEMP TABLE rs AS SELECT *, first - mql AS resp,
-			first IS NOT NULL AND first - mql <= ` + sla + ` AS met,
-			(first IS NOT NULL AND first - mql <= ` + sla + `) OR mql + ` + sla + ` < ` + asOf + ` AS due
+	// A deadline passes when the as-of instant is after it.
+	resp := `CREATE OR REPLACE TEMP TABLE rs AS SELECT *, first - start AS resp,
+			first IS NOT NULL AND first <= start + ` + sla + ` AS met,
+			first IS NOT NULL OR start + ` + sla + ` < ` + asOf + ` AS due
 		FROM mq`
 	meetings := `(SELECT ` + kn("u.team") + ` AS k_team, ` + kn("k.owner_id") + ` AS k_owner
 		FROM v_task k LEFT JOIN usr u ON u.id = k.owner_id
@@ -221,7 +251,9 @@ func tallyTables(q *Q) []string {
 			coalesce(sum(cents) FILTER (WHERE c_renew), 0) AS renew_up_cents, coalesce(sum(cents) FILTER (WHERE c_renew AND won), 0) AS renew_won_cents,
 			coalesce(sum(cents) FILTER (WHERE c_exp), 0) AS expansion_cents`),
 		`CREATE OR REPLACE TEMP TABLE resp_t AS ` + fanOut("rs", leadDimCols, `
-			count_if(due) AS sla_due, count_if(met) AS sla_met`),
+			count_if(due) AS sla_due, count_if(met) AS sla_met,
+			coalesce(sum(resp), 0) AS resp_us, count(resp) AS resp_n,
+			count_if(first IS NULL) AS awaiting, count_if(first IS NULL AND due) AS past_sla`),
 		`CREATE OR REPLACE TEMP TABLE meet_t AS ` + fanOut(meetings, userDimCols, `count(*) AS meetings`),
 		`CREATE OR REPLACE TEMP TABLE tl AS
 		SELECT dimension, key, coalesce(sum(COLUMNS(* EXCLUDE (dimension, key))), 0)

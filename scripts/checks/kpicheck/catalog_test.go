@@ -3,7 +3,6 @@ package kpicheck
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -43,11 +42,7 @@ func TestCatalogAgreesWithDuckDB(t *testing.T) {
 		n = 6000
 	}
 	ctx := context.Background()
-	data, err := os.ReadFile("testdata/variant.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	variant, err := kpi.LoadConfig("variant.yaml", data)
+	variant, err := VariantConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
