@@ -41,9 +41,11 @@
 //     window.go (events in [start, end), state known before the as-of).
 //  4. A hand-worked fixture in testdata/ (an <area>-org.yaml and its
 //     .expect.yaml, checked by its own test; TestEveryKPIHasAFixture
-//     fails until some .expect.yaml covers the KPI) with the window
-//     boundaries, and its SQL in scripts/checks/kpicheck so DuckDB
-//     recomputes it independently.
+//     fails until some .expect.yaml covers the KPI, and
+//     TestEveryExpectFileIsChecked until a test checks the file) with the
+//     window boundaries (boundaries-org.yaml shows them), and its SQL in
+//     scripts/checks/kpicheck so DuckDB recomputes it independently.
 //  5. Its definition, unit, side, worked example and anchor choices in
-//     docs/kpis.md.
+//     docs/kpis.md (what each anchor does and which configuration
+//     reproduces it; section 6 for the KPIs before issue 12).
 package kpi
