@@ -162,15 +162,22 @@ func (e *engine) history(h *OpportunityHistory, i int32) error {
 		return nil
 	}
 	o.histAt, o.histID, o.fromHistory = h.CreatedDate, strings.Clone(h.ID), true
-	o.stageWon, o.stageLost = e.cfg.stage(h.StageName)
-	o.amount = 0
+	e.takeRow(h, &o.stageWon, &o.stageLost, &o.amount, &o.closeDay)
+	return nil
+}
+
+// takeRow sets the state a history row says (the as-of rule): its stage
+// read against the closing stages, its amount (null: 0) and its close date
+// (null: the one held so far).
+func (e *engine) takeRow(h *OpportunityHistory, won, lost *bool, amount *int64, closeDay *int32) {
+	*won, *lost = e.cfg.stage(h.StageName)
+	*amount = 0
 	if h.Amount != nil {
-		o.amount = *h.Amount
+		*amount = *h.Amount
 	}
 	if h.CloseDate != nil {
-		o.closeDay = *h.CloseDate
+		*closeDay = *h.CloseDate
 	}
-	return nil
 }
 
 // settleOpps fixes won/closed: from the configured stage names when the

@@ -35,14 +35,7 @@ func (e *engine) historyRow(o *opp, i int32, h *OpportunityHistory) {
 		k := keyOf(h.ID)
 		if !s.fromHistory || supersedes(h.CreatedDate, string(k[:]), s.at, string(s.tie[:])) {
 			s.at, s.tie, s.fromHistory = h.CreatedDate, k, true
-			s.stageWon, s.stageLost = e.cfg.stage(h.StageName)
-			s.amount = 0
-			if h.Amount != nil {
-				s.amount = *h.Amount
-			}
-			if h.CloseDate != nil {
-				s.closeDay = *h.CloseDate
-			}
+			e.takeRow(h, &s.stageWon, &s.stageLost, &s.amount, &s.closeDay)
 		}
 	}
 	if e.stageDays && h.CreatedDate < e.w.end && o.class != "" && e.inFunnel(o) {
