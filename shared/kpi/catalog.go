@@ -65,6 +65,8 @@ var (
 	convertField = []string{"Lead.converted_opportunity_id"}
 	histFields   = []string{"Opportunity.type", "OpportunityHistory.id", "OpportunityHistory.opportunity_id", "OpportunityHistory.created_date", "OpportunityHistory.stage_name"}
 	respFields   = cat(leadFields, stageFields, taskFields, []string{"Task.created_by_id", "User.profile_id", "User.user_type"})
+	costFields   = []string{"Campaign.actual_cost", "Campaign.start_date", "Campaign.end_date", "Campaign.type", "Campaign.is_deleted"}
+	costDims     = []string{DimOrg, DimChannel}
 )
 
 // kpiSpec is a catalog entry with its formula over a tally.
@@ -77,7 +79,8 @@ func cat(fs ...[]string) []string { return slices.Concat(fs...) }
 
 // specs is the catalog, in the order results are sorted. The marketing
 // influenced KPIs and deal counts are computed by the attribution pass, not from tallies,
-// and the target KPIs need the configured targets (eval is nil for both).
+// the target KPIs need the configured targets, and the cost KPIs the
+// campaigns' cost (cost.go) (eval is nil for all three).
 var specs = []kpiSpec{
 	{Definition{"leads", UnitCount, OwnerMarketing, BasisPeriod, false, leadDims, leadFields, "Leads created in the period."},
 		func(t *tally) measure { return count(t.leads) }},
@@ -155,6 +158,12 @@ var specs = []kpiSpec{
 	{Definition{"pipeline_target", UnitCurrency, OwnerShared, BasisPeriod, false, userDims, nil, "The configured pipeline-created target of the quarter."}, nil},
 	{Definition{"pipeline_attainment", UnitRatio, OwnerShared, BasisPeriod, false, userDims, cat(oppFields, stateFields), "pipeline_created ÷ pipeline_target."}, nil},
 	{Definition{"pipeline_coverage", UnitRatio, OwnerSales, BasisSnapshot, false, userDims, cat(oppFields, stateFields), "open_pipeline ÷ remaining bookings target (bookings_target − bookings); undefined once the target is met."}, nil},
+	{Definition{"mqls_target", UnitCount, OwnerMarketing, BasisPeriod, false, userDims, nil, "The configured MQL target of the quarter (n/a when the target row sets none)."}, nil},
+	{Definition{"mqls_attainment", UnitRatio, OwnerMarketing, BasisPeriod, false, userDims, cat(leadFields, stageFields), "mqls ÷ mqls_target."}, nil},
+	{Definition{"sourced_pipeline_target", UnitCurrency, OwnerMarketing, BasisPeriod, false, userDims, nil, "The configured marketing-sourced pipeline target of the quarter (n/a when the target row sets none)."}, nil},
+	{Definition{"sourced_pipeline_attainment", UnitRatio, OwnerMarketing, BasisPeriod, false, userDims, cat(oppFields, stateFields, []string{"Lead.lead_source"}), "mktg_sourced_pipeline ÷ sourced_pipeline_target."}, nil},
+	{Definition{"sourced_bookings_target", UnitCurrency, OwnerMarketing, BasisPeriod, false, userDims, nil, "The configured marketing-sourced bookings target of the quarter (n/a when the target row sets none)."}, nil},
+	{Definition{"sourced_bookings_attainment", UnitRatio, OwnerMarketing, BasisPeriod, false, userDims, cat(oppFields, stateFields, []string{"Lead.lead_source"}), "mktg_sourced_bookings ÷ sourced_bookings_target."}, nil},
 	{Definition{"mktg_sourced_pipeline", UnitCurrency, OwnerMarketing, BasisPeriod, false, oppDims, cat(oppFields, stateFields, []string{"Lead.lead_source"}), "pipeline_created of marketing-sourced opportunities."},
 		func(t *tally) measure { return cents(t.srcPipeline) }},
 	{Definition{"mktg_sourced_bookings", UnitCurrency, OwnerMarketing, BasisPeriod, false, oppDims, cat(oppFields, stateFields, []string{"Lead.lead_source"}), "bookings of marketing-sourced opportunities."},
@@ -165,6 +174,13 @@ var specs = []kpiSpec{
 	{Definition{"mktg_influenced_bookings", UnitCurrency, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, stateFields, touchFields), "bookings credited to campaigns by each attribution model; the campaign and channel keys include \"unattributed\"."}, nil},
 	{Definition{"opps_influenced", UnitCount, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, touchFields), "Opportunities created in the period with at least one touch the model's window admits; by campaign (channel): the opportunities a touch of the campaign (channel) reached, each once; \"unattributed\": those with none."}, nil},
 	{Definition{"opps_first_touch", UnitCount, OwnerMarketing, BasisPeriod, true, touchDims, cat(oppFields, touchFields), "Opportunities created in the period by the campaign (channel) of their first touch the model's window admits; \"unattributed\": those with no touch."}, nil},
+	{Definition{"marketing_spend", UnitCurrency, OwnerMarketing, BasisPeriod, false, touchDims, costFields, "ActualCost of the marketing campaigns landing in the period by cost.spread, to the cent; n/a when no campaign of the key has a known cost."}, nil},
+	{Definition{"campaigns_cost_unknown", UnitCount, OwnerMarketing, BasisPeriod, false, costDims, costFields, "Marketing campaigns with spend days in the period and a null ActualCost: missing from marketing_spend."}, nil},
+	{Definition{"cost_per_lead", UnitCurrency, OwnerMarketing, BasisPeriod, false, touchDims, cat(costFields, leadFields, touchFields), "marketing_spend ÷ leads created in the period (org: every lead; campaign, channel: leads whose lead-creation touch is the key's), to the cent."}, nil},
+	{Definition{"cost_per_mql", UnitCurrency, OwnerMarketing, BasisPeriod, false, touchDims, cat(costFields, leadFields, stageFields, touchFields), "marketing_spend ÷ MQLs of the period (org: every MQL; campaign, channel: by the lead's lead-creation touch), to the cent."}, nil},
+	{Definition{"cac", UnitCurrency, OwnerMarketing, BasisPeriod, false, costDims, cat(costFields, oppFields, stateFields, convertField, touchFields), "marketing_spend ÷ new-business opportunities won in the period (org: every one; channel: by the converted lead's lead-creation touch), to the cent."}, nil},
+	{Definition{"pipeline_per_spend", UnitRatio, OwnerMarketing, BasisPeriod, true, touchDims, cat(costFields, oppFields, stateFields, touchFields), "mktg_influenced_pipeline ÷ marketing_spend of the key, per attribution model."}, nil},
+	{Definition{"bookings_per_spend", UnitRatio, OwnerMarketing, BasisPeriod, true, touchDims, cat(costFields, oppFields, stateFields, touchFields), "mktg_influenced_bookings ÷ marketing_spend of the key, per attribution model (Marketo Measure's simple ROI; HubSpot's ROI is this − 1)."}, nil},
 	{Definition{"lead_response_hours_mean", UnitHours, OwnerShared, BasisPeriod, false, leadDims, respFields, "Mean hours from MQL (lead_response.clock_start) to the first human response, over the period's MQLs answered by the as-of instant."},
 		meanHours},
 	{Definition{"lead_response_hours_median", UnitHours, OwnerShared, BasisPeriod, false, leadDims, respFields, "Median hours from MQL (lead_response.clock_start) to the first human response, over the period's MQLs answered by the as-of instant."},

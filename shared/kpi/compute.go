@@ -44,6 +44,7 @@ type engine struct {
 	bots      map[string]bool // users lead_response excludes as responders
 	responses bool            // build response rows (WithResponses)
 	respVals  valSet          // lead owners of the response rows (leads sidecar)
+	cost      costState       // campaign spend and lead-creation touches (cost.go)
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -118,6 +119,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 		side:  newSidecar(), stageDays: slices.Contains(cfg.Dimensions, DimStage),
 		bots: map[string]bool{}, respVals: valSet{},
+		cost: costState{idx: map[string]int32{}},
 	}
 	for _, opt := range opts {
 		opt(e)
@@ -142,6 +144,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 				if !c.IsDeleted {
 					e.campType[strings.Clone(c.ID)] = e.vals.keep(c.Type)
 				}
+				e.campaignCost(c)
 				return nil
 			}))
 		}},
@@ -156,6 +159,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		// contactOpps, which the leads never touch: they are read beside
 		// the leads (without the sidecar, which the leads use).
 		{"leads", "leads", func() error {
+			e.markCostDeals()
 			return e.beside("contact roles", "contact_roles",
 				func() (int64, error) { return eachJoined(nil, in.ContactRoles, joinOpp(e, roleOpp), e.contactRole) },
 				func() error { return count(e.leads(in.Leads)) })
@@ -166,6 +170,9 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		// decoding.
 		{"campaign members", "campaign_members", func() error {
 			e.leadFilter, e.contactFilter = filterOf(e.leadOpp), filterOf(e.contactOpps)
+			if len(e.cost.idx) > 0 {
+				e.cost.filter = filterOf(e.cost.idx)
+			}
 			return e.beside("tasks", "tasks",
 				func() (int64, error) { return eachJoined(e.side, in.Tasks, e.taskMQL, e.task) },
 				func() error { return count(each(in.CampaignMembers, e.member)) })
@@ -216,7 +223,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		Credits:       credits,
 		Responses:     responses,
 	}
-	res.Values = append(e.emit(), attr...)
+	res.Values = append(append(e.emit(), attr...), e.costValues(attr)...)
 	sortValues(res.Values)
 	return res, nil
 }

@@ -84,6 +84,8 @@ type Config struct {
 	Response         ResponseRule // lead_response
 	MeetingTaskTypes []string
 
+	CostSpread string // how a campaign's cost lands in periods: CostSpreadDays or CostSpreadStart
+
 	Targets    []Target
 	Dimensions []string // in Dimensions order
 }
@@ -119,6 +121,11 @@ type Target struct {
 	Key       string
 	Bookings  decimal.Decimal
 	Pipeline  decimal.Decimal
+	// Marketing targets; nil when the target row does not set them (their
+	// KPIs are then n/a, never a target of 0).
+	MQLs            *decimal.Decimal // a whole count
+	SourcedPipeline *decimal.Decimal
+	SourcedBookings *decimal.Decimal
 }
 
 // The YAML shape. Every field is required unless its validation says
@@ -132,6 +139,7 @@ type rawConfig struct {
 	Attribution  rawAttribution `yaml:"attribution"`
 	LeadResponse rawResponse    `yaml:"lead_response"`
 	Meetings     rawMeetings    `yaml:"meetings"`
+	Cost         *rawCost       `yaml:"cost"`
 	Targets      []rawTarget    `yaml:"targets"`
 	Dimensions   []string       `yaml:"dimensions"`
 }
@@ -164,12 +172,19 @@ type rawMeetings struct {
 	TaskTypes []string `yaml:"task_types"`
 }
 
+type rawCost struct {
+	Spread string `yaml:"spread"`
+}
+
 type rawTarget struct {
-	Quarter   string       `yaml:"quarter"`
-	Dimension string       `yaml:"dimension"`
-	Key       string       `yaml:"key"`
-	Bookings  *yamlDecimal `yaml:"bookings"`
-	Pipeline  *yamlDecimal `yaml:"pipeline"`
+	Quarter         string       `yaml:"quarter"`
+	Dimension       string       `yaml:"dimension"`
+	Key             string       `yaml:"key"`
+	Bookings        *yamlDecimal `yaml:"bookings"`
+	Pipeline        *yamlDecimal `yaml:"pipeline"`
+	MQLs            *yamlDecimal `yaml:"mqls"`
+	SourcedPipeline *yamlDecimal `yaml:"sourced_pipeline"`
+	SourcedBookings *yamlDecimal `yaml:"sourced_bookings"`
 }
 
 // yamlDecimal reads a scalar's text as an exact decimal, so 0.1 is 0.1 and
@@ -376,6 +391,14 @@ func (c *Config) fill(r *rawConfig) error {
 	}
 	c.MeetingTaskTypes = r.Meetings.TaskTypes
 
+	c.CostSpread = CostSpreadDays
+	if r.Cost != nil {
+		if !slices.Contains(costSpreads, r.Cost.Spread) {
+			return bad("cost.spread", "want one of %s, got %q", strings.Join(costSpreads, ", "), r.Cost.Spread)
+		}
+		c.CostSpread = r.Cost.Spread
+	}
+
 	seen := map[string]bool{}
 	for i, rt := range r.Targets {
 		p := fmt.Sprintf("targets[%d]", i)
@@ -395,8 +418,11 @@ func (c *Config) fill(r *rawConfig) error {
 		}
 		seen[id] = true
 		t := Target{Quarter: q, Dimension: rt.Dimension, Key: rt.Key}
-		if rt.Bookings == nil && rt.Pipeline == nil {
-			return bad(p, "needs bookings, pipeline or both")
+		if rt.Bookings == nil && rt.Pipeline == nil && rt.MQLs == nil && rt.SourcedPipeline == nil && rt.SourcedBookings == nil {
+			return bad(p, "needs at least one of bookings, pipeline, mqls, sourced_pipeline, sourced_bookings")
+		}
+		if err := t.fillMarketing(p, &rt); err != nil {
+			return err
 		}
 		for _, amt := range []struct {
 			name string
@@ -483,4 +509,30 @@ func (c *Config) target(q period.Quarter, dim, key string) (Target, bool) {
 		}
 	}
 	return Target{}, false
+}
+
+// fillMarketing validates and sets a target row's marketing targets.
+func (t *Target) fillMarketing(p string, rt *rawTarget) error {
+	if rt.MQLs != nil {
+		if rt.MQLs.d.IsNegative() || !rt.MQLs.d.IsInteger() {
+			return bad(p+".mqls", "must be a non-negative whole number, got %s", rt.MQLs.d)
+		}
+		d := rt.MQLs.d
+		t.MQLs = &d
+	}
+	for _, amt := range []struct {
+		name string
+		v    *yamlDecimal
+		dst  **decimal.Decimal
+	}{{"sourced_pipeline", rt.SourcedPipeline, &t.SourcedPipeline}, {"sourced_bookings", rt.SourcedBookings, &t.SourcedBookings}} {
+		if amt.v == nil {
+			continue
+		}
+		if amt.v.d.IsNegative() || !amt.v.d.Equal(money.Round(amt.v.d)) {
+			return bad(p+"."+amt.name, "must be a non-negative amount with at most 2 decimals, got %s", amt.v.d)
+		}
+		d := amt.v.d
+		*amt.dst = &d
+	}
+	return nil
 }

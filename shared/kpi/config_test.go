@@ -7,6 +7,7 @@ import (
 	"time"
 
 	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
+	"github.com/venn-revops/venn/shared/period"
 )
 
 func TestDefaultConfigLoads(t *testing.T) {
@@ -99,7 +100,14 @@ func TestConfigRejects(t *testing.T) {
 		{"target sub-cent", edit("bookings: \"1500000.00\"", "bookings: \"1500000.001\""), "targets[0].bookings: must be a non-negative amount with at most 2 decimals"},
 		{"target negative", edit("bookings: \"1500000.00\"", "bookings: \"-1\""), "targets[0].bookings: must be a non-negative"},
 		{"unknown target field", edit("bookings: \"1500000.00\", pipeline: \"4500000.00\"", "extra: \"1\""), "field extra not found"},
-		{"target without amounts", edit(", bookings: \"1500000.00\", pipeline: \"4500000.00\"", ""), "targets[0]: needs bookings, pipeline or both"},
+		{"target without amounts", edit(", bookings: \"1500000.00\", pipeline: \"4500000.00\", mqls: \"250\", sourced_pipeline: \"3500000.00\", sourced_bookings: \"1800000.00\"", ""), "targets[0]: needs at least one of bookings, pipeline, mqls, sourced_pipeline, sourced_bookings"},
+		{"mqls target fractional", edit("mqls: \"250\", sourced_pipeline: \"3500000.00\", sourced_bookings: \"1800000.00\"", "mqls: \"10.5\""), "targets[0].mqls: must be a non-negative whole number, got 10.5"},
+		{"mqls target negative", edit("mqls: \"250\", sourced_pipeline: \"3500000.00\", sourced_bookings: \"1800000.00\"", "mqls: \"-3\""), "targets[0].mqls: must be a non-negative whole number"},
+		{"sourced pipeline sub-cent", edit("mqls: \"250\", sourced_pipeline: \"3500000.00\", sourced_bookings: \"1800000.00\"", "sourced_pipeline: \"10.001\""), "targets[0].sourced_pipeline: must be a non-negative amount with at most 2 decimals"},
+		{"sourced bookings negative", edit("mqls: \"250\", sourced_pipeline: \"3500000.00\", sourced_bookings: \"1800000.00\"", "sourced_bookings: \"-1\""), "targets[0].sourced_bookings: must be a non-negative amount"},
+		{"cost spread unknown", edit("spread: days", "spread: monthly"), `cost.spread: want one of days, start_date, got "monthly"`},
+		{"cost spread empty", edit("spread: days", "spread: \"\""), `cost.spread: want one of days, start_date, got ""`},
+		{"cost unknown key", edit("spread: days", "spread: days\n  field: budgeted_cost"), "field field not found"},
 		{"unknown dimension", edit("dimensions: [org,", "dimensions: [country, org,"), "dimensions: unknown dimension \"country\""},
 		{"dimensions without org", edit("dimensions: [org, ", "dimensions: ["), "dimensions: must include org"},
 		{"too deep", edit("version: 1", "version: 1\nx: [[[[[[[[[[[[[[1]]]]]]]]]]]]]]"), "nested deeper than"},
@@ -152,5 +160,34 @@ func TestCatalogNames(t *testing.T) {
 		if !seen[n] {
 			t.Errorf("catalog lacks %s", n)
 		}
+	}
+}
+
+// TestConfigCostAndMarketingTargets: cost.spread is optional (days, the
+// Marketo Measure rule, when the section is absent) and a target row may
+// set only marketing targets.
+func TestConfigCostAndMarketingTargets(t *testing.T) {
+	base := string(kpiconfig.Default)
+	noCost := strings.Replace(base, "cost:\n  spread: days\n", "", 1)
+	if noCost == base {
+		t.Fatal("default.yaml has no cost section to remove")
+	}
+	c, err := LoadConfig("x.yaml", []byte(noCost))
+	if err != nil || c.CostSpread != CostSpreadDays {
+		t.Fatalf("without cost: spread %q, err %v; want days", c.CostSpread, err)
+	}
+	data := strings.Replace(strings.Replace(base, "spread: days", "spread: start_date", 1),
+		`{quarter: 2026Q4, dimension: org, key: all, bookings: "1600000.00", pipeline: "4800000.00", mqls: "290", sourced_pipeline: "3800000.00", sourced_bookings: "2000000.00"}`,
+		`{quarter: 2026Q4, dimension: org, key: all, mqls: "120", sourced_pipeline: "0.10"}`, 1)
+	c, err = LoadConfig("x.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CostSpread != CostSpreadStart {
+		t.Errorf("spread %q, want start_date", c.CostSpread)
+	}
+	tg, ok := c.target(period.MustParse("2026Q4"), DimOrg, KeyAll)
+	if !ok || tg.MQLs == nil || tg.MQLs.String() != "120" || tg.SourcedPipeline == nil || tg.SourcedPipeline.String() != "0.1" || tg.SourcedBookings != nil {
+		t.Errorf("2026Q4 org target %+v; want mqls 120, sourced_pipeline 0.10, no sourced_bookings", tg)
 	}
 }

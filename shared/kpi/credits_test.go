@@ -113,7 +113,7 @@ func checkCreditsAddUp(t *testing.T, res *kpi.Result) {
 	}
 	checked := 0
 	for _, v := range res.Values {
-		if v.Model == "" || (v.Dimension != kpi.DimOrg && v.Dimension != kpi.DimCampaign && v.Dimension != kpi.DimChannel) {
+		if v.Model == "" || !strings.HasPrefix(v.KPI, "mktg_influenced_") || (v.Dimension != kpi.DimOrg && v.Dimension != kpi.DimCampaign && v.Dimension != kpi.DimChannel) {
 			continue
 		}
 		if v.Unit == kpi.UnitCount {

@@ -195,7 +195,7 @@ func (e *engine) targetValues(dk dimKey, t *tally) []Value {
 	if remaining.IsNegative() {
 		remaining = decimal.Zero
 	}
-	return append(out,
+	out = append(out,
 		e.value(def("pipeline_coverage_start"), dk, "", ratioDec(decimal.New(t.openPipelineStart, -2), bt)),
 		e.value(def("bookings_target"), dk, "", measure{value: bt, defined: true}),
 		e.value(def("bookings_attainment"), dk, "", ratioDec(decimal.New(t.bookings, -2), bt)),
@@ -203,4 +203,5 @@ func (e *engine) targetValues(dk dimKey, t *tally) []Value {
 		e.value(def("pipeline_attainment"), dk, "", ratioDec(decimal.New(t.pipelineCreated, -2), pt)),
 		e.value(def("pipeline_coverage"), dk, "", ratioDec(decimal.New(t.openPipeline, -2), remaining)),
 	)
+	return append(out, e.marketingTargetValues(tg, dk, t)...)
 }

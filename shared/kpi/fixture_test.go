@@ -19,7 +19,7 @@ type fixture struct {
 	Accounts []struct {
 		ID, Segment, Region string
 	}
-	Campaigns []struct{ ID, Type string }
+	Campaigns []struct{ ID, Type, Start, End, Cost string }
 	Leads     []struct {
 		ID, Source, Owner, Segment, Region, Status, Opp string
 		Created, MQL, SQL                               string
@@ -120,7 +120,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 		in.accounts = append(in.accounts, Account{ID: a.ID, Segment: a.Segment, Region: a.Region})
 	}
 	for _, c := range f.Campaigns {
-		in.camps = append(in.camps, Campaign{ID: c.ID, Type: c.Type})
+		in.camps = append(in.camps, Campaign{ID: c.ID, Type: c.Type, StartDate: dayp(t, c.Start), EndDate: dayp(t, c.End), ActualCost: centsp(t, c.Cost)})
 	}
 	for _, l := range f.Leads {
 		in.leads = append(in.leads, Lead{ID: l.ID, CreatedDate: ts(t, l.Created), IsDeleted: l.Deleted, Status: l.Status,

@@ -47,11 +47,17 @@ type Lead struct {
 	ConvertedOpportunityID string `parquet:"converted_opportunity_id,optional"`
 }
 
-// Campaign is the projection of the Campaign snapshot.
+// Campaign is the projection of the Campaign snapshot. StartDate, EndDate
+// and ActualCost place the campaign's spend in quarters (cost.go); a null
+// ActualCost is an unknown cost, never 0. Lake files written before these
+// columns were read have none of them: they read as null.
 type Campaign struct {
-	ID        string `parquet:"id"`
-	Type      string `parquet:"type,optional"`
-	IsDeleted bool   `parquet:"is_deleted,optional"`
+	ID         string `parquet:"id"`
+	Type       string `parquet:"type,optional"`
+	IsDeleted  bool   `parquet:"is_deleted,optional"`
+	StartDate  *int32 `parquet:"start_date,optional,date"`
+	EndDate    *int32 `parquet:"end_date,optional,date"`
+	ActualCost *int64 `parquet:"actual_cost,optional,decimal(2:18)"`
 }
 
 // CampaignMember is the projection of the CampaignMember snapshot (no soft

@@ -69,6 +69,10 @@ type Stats struct {
 	// ResponderByOwner counts responses judged by the task's owner because
 	// its CreatedById was null (lake files older than that column).
 	ResponderByOwner int64
+	// UnplacedCampaignCosts counts marketing campaigns with an ActualCost
+	// but without the dates cost.spread needs (StartDate; EndDate, not
+	// before it, for days): their cost lands in no period.
+	UnplacedCampaignCosts int64
 }
 
 // Get returns the value of a KPI for a dimension key and model ("" for

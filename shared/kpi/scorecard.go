@@ -139,7 +139,7 @@ func format(kpi, unit string, d decimal.Decimal, signed bool) string {
 	case UnitCurrency:
 		return sign + money.Format(d)
 	case UnitRatio:
-		if strings.HasPrefix(kpi, "pipeline_coverage") {
+		if strings.HasPrefix(kpi, "pipeline_coverage") || strings.HasSuffix(kpi, "_per_spend") {
 			return sign + d.StringFixed(2) + "x"
 		}
 		if signed {

@@ -143,6 +143,7 @@ func (e *engine) leadCounters(l *Lead) cohortLead {
 	if !ok {
 		return cohortLead{}
 	}
+	e.costLead(l, mql)
 	w := &e.w
 	var c cohortLead
 	t := e.tally(group{owner: l.OwnerID, segment: l.Segment, region: l.Region, channel: l.LeadSource, dims: gLead})

@@ -13,6 +13,7 @@ func (e *engine) member(m *CampaignMember) error {
 	if !ok || !e.w.known(at) {
 		return nil
 	}
+	e.costTouch(m, at)
 	// The opportunities this member touches: via its converted lead and via
 	// its contact's roles, each opportunity once.
 	targets := e.targets[:0]

@@ -208,6 +208,7 @@ func (o *Org) Inputs() kpi.Inputs {
 		}),
 		Campaigns: source(o, o.Campaigns, func(c int, r *kpi.Campaign) {
 			*r = kpi.Campaign{ID: o.campID(c), Type: campaignTypes[o.pick(tCamp, c, 1, len(campaignTypes))]}
+			o.campaignCost(c, r)
 		}),
 		Leads: source(o, o.Leads, func(i int, r *kpi.Lead) {
 			f := o.lead(i)
@@ -280,5 +281,25 @@ func (o *Org) Inputs() kpi.Inputs {
 			*r = kpi.Task{ID: ID("00T", k), CreatedDate: at, WhoID: o.leadID(2 * k),
 				OwnerID: o.userID(l.owner), Type: taskTypes[o.pick(tTask, k, 2, len(taskTypes))], ActivityDate: ptr(int32(at / day))}
 		}),
+	}
+}
+
+// campaignCost dates a campaign (a start in the org's history, 1 to 120
+// days long) and prices it: 2,000.00 to 60,000.00, with about 5% null
+// (unknown) and 2% zero costs, and about 2% without an end date.
+func (o *Org) campaignCost(c int, r *kpi.Campaign) {
+	days := int(o.span() / day)
+	start := int32(o.From.UnixMicro()/day) + int32(o.pick(tCamp, c, 2, days))
+	r.StartDate = &start
+	if !o.chance(tCamp, c, 3, 2) {
+		end := start + int32(o.pick(tCamp, c, 4, 120))
+		r.EndDate = &end
+	}
+	switch p := o.pick(tCamp, c, 5, 100); {
+	case p < 5:
+	case p < 7:
+		r.ActualCost = ptr(int64(0))
+	default:
+		r.ActualCost = ptr(200_000 + int64(o.pick(tCamp, c, 6, 5_800_000)))
 	}
 }
