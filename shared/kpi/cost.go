@@ -12,7 +12,7 @@ import (
 	"github.com/venn-revops/venn/shared/period"
 )
 
-// Marketing cost and return (docs/kpis.md §7). A campaign's ActualCost
+// Marketing cost and return (docs/kpis.md §2.13). A campaign's ActualCost
 // lands in periods by the configured spread; the leads, MQLs and customers
 // a campaign "gets" are those whose lead-creation touch (the rule of
 // attribution.lead_creation, on the lead alone) is one of its members; the

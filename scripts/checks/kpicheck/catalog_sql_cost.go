@@ -7,7 +7,7 @@ import (
 	"github.com/venn-revops/venn/shared/kpi"
 )
 
-// SQL of the cost KPIs and the marketing targets (docs/kpis.md §7),
+// SQL of the cost KPIs and the marketing targets (docs/kpis.md §2.13),
 // written from the docs:
 //
 //	csp  the marketing campaigns (live, of a marketing type, with the
