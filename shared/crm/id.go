@@ -26,7 +26,9 @@ var keyPrefixes = map[string]string{
 	"Profile":                "00e",
 	"Task":                   "00T",
 	"CampaignMember":         "00v",
+	"OpportunityLineItem":    "00k",
 	"OpportunitySplit":       "149",
+	"Product2":               "01t",
 	"Campaign":               "701",
 	"Contract":               "800",
 }
@@ -50,6 +52,8 @@ var refTargets = map[string][]string{
 	"OpportunityId":          {"Opportunity"},
 	"ConvertedOpportunityId": {"Opportunity"},
 	"CampaignId":             {"Campaign"},
+	"ContractId":             {"Contract"},
+	"Product2Id":             {"Product2"},
 }
 
 // KeyPrefix returns the key prefix of a standard object's Ids.

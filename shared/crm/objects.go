@@ -205,7 +205,10 @@ func ref(name, col string) Field { return Field{Name: name, Column: col, Type: I
 // feature or an edition: OpportunitySplit (Splits enabled),
 // OpportunityHistory (stage history; the stage-history KPIs stay empty),
 // OpportunityContactRole (contact-role attribution falls back to the lead),
-// Task (response-time KPIs stay empty).
+// Task (response-time KPIs stay empty), Contract (renewals and recurring
+// revenue are then read from renewal opportunities), OpportunityLineItem
+// and Product2 (products are an edition's or an org's choice: the
+// contracts' recurring value does not need them).
 var (
 	User = object("User", false,
 		req(f("Name", "name", Text)),
@@ -290,6 +293,10 @@ var (
 		f("LeadSource", "lead_source", Picklist),
 		ref("CampaignId", "campaign_id"),
 		f("Probability", "probability", Percent),
+		// ContractId is the contract the opportunity belongs to: the one a
+		// renewal renews (CPQ orgs keep theirs in SBQQ__RenewedContract__c
+		// and map it here). Last, so earlier columns keep their place.
+		f("ContractId", "contract_id", ID),
 	)
 	OpportunityContactRole = optional(object("OpportunityContactRole", true,
 		req(f("OpportunityId", "opportunity_id", ID)),
@@ -323,7 +330,48 @@ var (
 		// lead's owner): the lead-response KPIs' responder by default.
 		ref("CreatedById", "created_by_id"),
 	))
+	// Product2 is the product catalogue; Family names what kind of revenue
+	// a line item is (the KPI configuration names the recurring families).
+	Product2 = optional(object("Product2", true,
+		req(f("Name", "name", Text)),
+		f("ProductCode", "product_code", Text),
+		f("Family", "family", Picklist),
+		f("IsActive", "is_active", Bool),
+	))
+	// Contract: renewals and recurring revenue. StatusCode is the category
+	// Salesforce fixes (Draft, InApproval, Activated, Terminated, Expired)
+	// behind the org's own Status labels. EndDate is calculated by
+	// Salesforce from StartDate and ContractTerm (months). ARR__c is the
+	// demo org's recurring-value field; an org maps its own (a CPQ org its
+	// own ARR or MRR field) under fields: Contract: recurring_amount, and
+	// an org without one gets a null column.
+	Contract = optional(object("Contract", true,
+		req(f("AccountId", "account_id", ID)),
+		req(ref("OwnerId", "owner_id")),
+		req(f("Status", "status", Picklist)),
+		f("StatusCode", "status_code", Picklist),
+		f("ContractNumber", "contract_number", Text),
+		f("StartDate", "start_date", Date),
+		f("EndDate", "end_date", Date),
+		f("ContractTerm", "contract_term", Int),
+		f("ActivatedDate", "activated_date", DateTime),
+		f("ARR__c", "recurring_amount", Currency),
+		currencyField,
+	))
+	// OpportunityLineItem: the products of an opportunity; TotalPrice is
+	// the line's amount, and the lines of an opportunity sum to its Amount.
+	OpportunityLineItem = optional(object("OpportunityLineItem", true,
+		req(f("OpportunityId", "opportunity_id", ID)),
+		ref("Product2Id", "product2_id"),
+		f("TotalPrice", "total_price", Currency),
+		f("ServiceDate", "service_date", Date),
+		currencyField,
+	))
 )
 
 // Objects lists every extracted object in dependency order.
-var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task}
+// Contract, Product2 and OpportunityLineItem come last although
+// Opportunity refers to Contract: the order is the extract's and the
+// summaries', and objects added later go at the end so earlier ones keep
+// their place.
+var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task, Product2, Contract, OpportunityLineItem}

@@ -50,7 +50,7 @@ type Mapping struct {
 }
 
 // ObjectSpec is an object added by configuration: a custom object
-// (Invoice__c) or a standard one the registry lacks (Contract).
+// (Invoice__c) or a standard one the registry lacks (Order).
 type ObjectSpec struct {
 	Name       string
 	SoftDelete bool   // has IsDeleted (custom objects do)

@@ -51,7 +51,7 @@ all_fields:
 objects:
   - name: Invoice__c
     fields: [{ name: Amount__c, type: currency }]
-  - name: Contract
+  - name: Order
     soft_delete: true
     cursor: LastModifiedDate
     required: true
@@ -88,9 +88,9 @@ deletes:
 	if err != nil || !inv.Custom || !inv.Optional || !inv.SoftDelete || inv.CursorField() != "SystemModstamp" || len(inv.Fields) != 4 {
 		t.Errorf("Invoice__c = %+v, %v", inv, err)
 	}
-	con, _ := c.Registry.Lookup("Contract")
-	if con.Optional || con.CursorField() != "LastModifiedDate" || !con.AllFields {
-		t.Errorf("Contract = %+v", con)
+	ord, _ := c.Registry.Lookup("Order")
+	if ord.Optional || ord.CursorField() != "LastModifiedDate" || !ord.AllFields {
+		t.Errorf("Order = %+v", ord)
 	}
 	if c.Deletes.RecycleBin != 10*24*time.Hour || c.Deletes.ReconcileEvery != 24*time.Hour {
 		t.Errorf("deletes %+v", c.Deletes)

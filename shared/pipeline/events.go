@@ -105,7 +105,7 @@ func (e Event) validate() error {
 		}
 		for _, o := range e.Objects {
 			// An object the registry lacks (a custom object, or a standard
-			// one like Contract) may come from the extract configuration,
+			// one like Order) may come from the extract configuration,
 			// which only the running job knows: it refuses an object the
 			// configuration does not list before anything is pulled.
 			if _, err := crm.Lookup(o); err != nil && !apiName.MatchString(o) {

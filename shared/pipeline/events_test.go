@@ -19,7 +19,7 @@ func TestParseEvent(t *testing.T) {
 		{"extract", `{"mode":"backfill","from":"2026-02-01","to":"2026-01-01"}`, "from must be before to"},
 		{"extract", `{"mode":"backfill"}`, "backfill needs from and to"},
 		{"extract", `{"objects":["Lead s"]}`, `"Lead s" is not a Salesforce object API name`},
-		{"extract", `{"objects":["Contract"]}`, ""},        // a standard object the configuration may add: checked when run
+		{"extract", `{"objects":["Order"]}`, ""},           // a standard object the configuration may add: checked when run
 		{"extract", `{"objects":["Subscription__c"]}`, ""}, // checked against the extract configuration when run
 		{"extract", `{"mode":"nightly","obejcts":["Lead"]}`, "unknown object member"},
 		{"kpi", `{"mode":"rerun","quarter":"2026Q3","quarter":"2025Q1"}`, "duplicate object member"},

@@ -22,7 +22,7 @@ version: 1
 objects:
   - name: Subscription__c
     fields: [{name: Status__c}]
-  - name: Contract
+  - name: Order
     all_fields: true
 `))
 	if err != nil {
@@ -40,7 +40,7 @@ objects:
 	for _, o := range crm.Objects {
 		want = append(want, fmt.Sprintf(`{"job":"extract","mode":"nightly","objects":[%q]}`, o.Name))
 	}
-	want = append(want, `{"job":"extract","mode":"nightly","objects":["Subscription__c"]}`, `{"job":"extract","mode":"nightly","objects":["Contract"]}`)
+	want = append(want, `{"job":"extract","mode":"nightly","objects":["Subscription__c"]}`, `{"job":"extract","mode":"nightly","objects":["Order"]}`)
 	if got, w := string(out), `{"extract":[`+strings.Join(want, ",")+`]}`; got != w {
 		t.Fatalf("plan\n%s\nwant\n%s", got, w)
 	}

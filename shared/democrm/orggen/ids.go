@@ -18,6 +18,9 @@ var keyPrefix = map[string]string{
 	"OpportunityHistory":     "008",
 	"OpportunitySplit":       "149",
 	"Task":                   "00T",
+	"Product2":               "01t",
+	"Contract":               "800",
+	"OpportunityLineItem":    "00k",
 }
 
 // The base62 alphabet in ASCII order, so fixed-width Ids sort (as strings)

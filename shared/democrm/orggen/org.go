@@ -158,6 +158,12 @@ func Generate(cfg Config) *Org {
 		ct.stamps = append(ct.stamps, wholeSecond(c.modstamp))
 	}
 	g.accounts, g.opps, g.tables = all["Account"], all["Opportunity"], all
+	pt := all["Product2"]
+	pt.n = int64(len(products))
+	pt.render = renderProduct
+	for i := range products {
+		pt.stamps = append(pt.stamps, wholeSecond(g.start-180*usDay+int64(i)*usHour))
+	}
 
 	leads := all["Lead"]
 	leads.n = int64(cfg.Leads)
@@ -176,6 +182,8 @@ func Generate(cfg Config) *Org {
 	hist := derived("OpportunityHistory", renderHistory)
 	split := derived("OpportunitySplit", renderSplit)
 	tsk := derived("Task", renderTask)
+	con2 := derived("Contract", renderContract)
+	oli := derived("OpportunityLineItem", renderLineItem)
 	add := func(t *table, r ref, stamp int64) {
 		t.refs = append(t.refs, r)
 		t.stamps = append(t.stamps, wholeSecond(stamp))
@@ -204,6 +212,9 @@ func Generate(cfg Config) *Org {
 			for s := 0; s < op.nStages; s++ {
 				add(hist, ref{lead: l, a: uint8(k), b: uint8(s)}, op.stages[s].at)
 			}
+			for n := 0; n < p.nLines[k]; n++ {
+				add(oli, ref{lead: l, a: uint8(k), b: uint8(n)}, op.created)
+			}
 			if op.split {
 				add(split, ref{lead: l, a: uint8(k), b: 0}, op.created)
 				add(split, ref{lead: l, a: uint8(k), b: 1}, op.created)
@@ -215,12 +226,15 @@ func Generate(cfg Config) *Org {
 		if p.autoEmail != 0 {
 			autoEmails = append(autoEmails, autoEmail{ref{lead: l, a: autoEmailRef}, p.autoEmail})
 		}
+		for k := 0; k < p.nContracts; k++ {
+			add(con2, ref{lead: l, a: uint8(k)}, p.contracts[k].modstamp)
+		}
 	}
 	// The routing flow's e-mails after every other task (see autoEmailRef).
 	for _, a := range autoEmails {
 		add(tsk, a.r, a.at)
 	}
-	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk} {
+	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk, con2, oli} {
 		t.n = int64(len(t.refs))
 	}
 	o.applyShape(all)

@@ -131,6 +131,10 @@ type leadPlan struct {
 	nTasks          int
 	opps            [maxOpps]oppPlan
 	nOpps           int
+	lines           [maxOpps][maxLines]lineItem // line items of each deal
+	nLines          [maxOpps]int
+	contracts       [maxContracts]contractPlan
+	nContracts      int
 	modstamp        int64
 	firstResponse   int64 // first sales touch after MQL, 0 if none
 	autoEmail       int64 // the routing flow's e-mail on the MQL, 0 if none
@@ -290,6 +294,7 @@ func (g *generator) plan(i int64, p *leadPlan) {
 
 	if p.conv != 0 {
 		g.planOpportunities(&r, p, sc, scripted)
+		g.planContracts(p)
 	}
 
 	last := p.created

@@ -330,6 +330,9 @@ func renderOpportunity(rc *renderCtx, i int64, row *crm.Row) {
 		w.str("CampaignId", makeID(keyPrefix["Campaign"], int64(o.campaign)))
 	}
 	w.hundredths("Probability", stageProbability[st]*100)
+	if c := p.renewedContract(int(r.a)); c >= 0 {
+		w.str("ContractId", makeID(keyPrefix["Contract"], rc.g.tab("Contract").indexOf(int64(r.lead), uint8(c))))
+	}
 }
 
 func renderContactRole(rc *renderCtx, i int64, row *crm.Row) {

@@ -54,19 +54,22 @@ type CustomObject struct {
 // CustomFieldNames are the registry's custom fields, by object: the fields
 // an org may lack or name differently.
 var CustomFieldNames = map[string][]string{
-	"User":    {"Team__c", "CostCenter__c"},
-	"Account": {"Segment__c", "Region__c"},
-	"Lead":    {"Segment__c", "Region__c", "MQL_Date__c", "SQL_Date__c"},
+	"User":     {"Team__c", "CostCenter__c"},
+	"Account":  {"Segment__c", "Region__c"},
+	"Lead":     {"Segment__c", "Region__c", "MQL_Date__c", "SQL_Date__c"},
+	"Contract": {"ARR__c"},
 }
 
 // RenamedCustomFields names the registry's custom fields as another org
 // might: Team__c is Sales_Team__c, Segment__c Market_Segment__c, Region__c
 // Sales_Region__c, CostCenter__c Cost_Centre__c, MQL_Date__c
-// MQL_Timestamp__c, SQL_Date__c SQL_Timestamp__c. For Shape.Fields.
+// MQL_Timestamp__c, SQL_Date__c SQL_Timestamp__c, ARR__c
+// Annual_Recurring_Revenue__c. For Shape.Fields.
 func RenamedCustomFields() map[string]map[string]string {
 	to := map[string]string{
 		"Team__c": "Sales_Team__c", "Segment__c": "Market_Segment__c", "Region__c": "Sales_Region__c",
 		"CostCenter__c": "Cost_Centre__c", "MQL_Date__c": "MQL_Timestamp__c", "SQL_Date__c": "SQL_Timestamp__c",
+		"ARR__c": "Annual_Recurring_Revenue__c",
 	}
 	out := map[string]map[string]string{}
 	for obj, names := range CustomFieldNames {
@@ -89,6 +92,17 @@ func MissingCustomFields() map[string]map[string]string {
 		}
 	}
 	return out
+}
+
+// ContractObjects are the objects of an org that sells with products and
+// contracts; an org without them omits all three (Shape.Omit) and has no
+// Opportunity.ContractId (WithoutContracts).
+var ContractObjects = []string{"Product2", "Contract", "OpportunityLineItem"}
+
+// WithoutContracts is an org without contracts, products and line items:
+// the three objects omitted and Opportunity.ContractId missing.
+func WithoutContracts() Shape {
+	return Shape{Omit: ContractObjects, Fields: map[string]map[string]string{"Opportunity": {"ContractId": ""}}}
 }
 
 // ExampleExtraFields are fields a real org has beyond the registry:

@@ -63,6 +63,8 @@ var referenceTargets = map[string][]string{
 	"ConvertedOpportunityId": {"Opportunity"},
 	"CampaignId":             {"Campaign"},
 	"SplitTypeId":            {"OpportunitySplitType"},
+	"ContractId":             {"Contract"},
+	"Product2Id":             {"Product2"},
 	"WhoId":                  {"Contact", "Lead"},
 	"WhatId":                 {"Account", "Campaign", "Opportunity"},
 }
