@@ -19,7 +19,7 @@ import (
 type Org struct {
 	Seed      uint64
 	Leads     int
-	Users     int // default 20
+	Users     int // default 20, plus one automated-process user
 	Campaigns int // default 200
 	From, To  time.Time
 	BatchSize int // rows per Source batch, default 65536
@@ -199,8 +199,13 @@ var stages = [...]string{"Prospecting", "Closed Won", "Closed Lost"}
 // Inputs returns streaming sources over the whole org.
 func (o *Org) Inputs() kpi.Inputs {
 	return kpi.Inputs{
-		Users: source(o, o.Users, func(i int, u *kpi.User) {
-			*u = kpi.User{ID: o.userID(i), Team: teams[i%len(teams)]}
+		// The users, then one automated-process user (o.Users), which
+		// creates one task in eight: not a human response.
+		Users: source(o, o.Users+1, func(i int, u *kpi.User) {
+			*u = kpi.User{ID: o.userID(i), Team: teams[i%len(teams)], ProfileID: "00e000000000001AAA", UserType: "Standard"}
+			if i == o.Users {
+				*u = kpi.User{ID: o.userID(i), UserType: "AutomatedProcess"}
+			}
 		}),
 		Accounts: source(o, o.Accounts(), func(a int, r *kpi.Account) {
 			*r = kpi.Account{ID: o.acctID(a), Segment: segments[o.pick(tAcct, a, 1, len(segments))],
@@ -279,7 +284,11 @@ func (o *Org) Inputs() kpi.Inputs {
 			}
 			at += int64(o.r(tTask, k, 1) % uint64(72*hour))
 			*r = kpi.Task{ID: ID("00T", k), CreatedDate: at, WhoID: o.leadID(2 * k),
-				OwnerID: o.userID(l.owner), Type: taskTypes[o.pick(tTask, k, 2, len(taskTypes))], ActivityDate: ptr(int32(at / day))}
+				OwnerID: o.userID(l.owner), Type: taskTypes[o.pick(tTask, k, 2, len(taskTypes))], ActivityDate: ptr(int32(at / day)),
+				CreatedByID: o.userID(l.owner)}
+			if o.pick(tTask, k, 3, 8) == 0 {
+				r.CreatedByID = o.userID(o.Users)
+			}
 		}),
 	}
 }
