@@ -16,7 +16,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # alone can pass go test's default 10 minutes.
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help demo test test-short build bench bench-extract bench-kpi lint clean deps approve
+.PHONY: help demo test test-short build bench bench-extract bench-kpi check-kpi lint clean deps approve
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ bench-extract: ## Extract: pipeline vs bare JSON-decode+Parquet-encode bound (BE
 
 bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_LEADS=200000; target 5000000)
 	cd scripts/checks && $(GO) run ./kpibench
+
+check-kpi: ## Whole-catalog DuckDB cross-check of every KPI, key and model at scale (CHECK_LEADS=1000000)
+	cd scripts/checks && $(GO) run ./kpibench -check -leads $(or $(CHECK_LEADS),1000000)
 
 lint: ## gofmt, go vet, and staticcheck when it installs
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

@@ -29,7 +29,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -78,24 +77,27 @@ type dataset struct {
 }
 
 type childReport struct {
-	Seconds float64         `json:"seconds"`
-	Values  int             `json:"values"`
-	Sample  kpicheck.Sample `json:"sample"`
+	Seconds float64     `json:"seconds"`
+	Values  []kpi.Value `json:"values"`
 }
 
 func main() {
 	leads := flag.Int("leads", envInt("KPIBENCH_LEADS", envInt("BENCH_LEADS", 200000)), "leads in the generated org (env KPIBENCH_LEADS or BENCH_LEADS)")
 	dir := flag.String("dir", os.Getenv("KPIBENCH_DIR"), "data directory (default: a folder per scale under the temp dir)")
 	child := flag.Bool("child", false, "internal: run the engine and report JSON on stdout")
-	scope := flag.String("scope", "catalog", "internal: catalog (the whole catalog) or sample (only DuckDB's figures' dimensions and model)")
+	scope := flag.String("scope", "catalog", "internal: catalog (the whole catalog) or sample (dimensions org and campaign, the first-touch model)")
+	check := flag.Bool("check", false, "cross-check the whole catalog with DuckDB (final and quarter-to-date periods, default and variant configurations) and fail on any difference, instead of timing")
 	flag.Parse()
 	if *dir == "" {
 		*dir = filepath.Join(os.TempDir(), "venn-kpibench-"+strconv.Itoa(*leads))
 	}
 	var err error
-	if *child {
+	switch {
+	case *child:
 		err = runChild(*dir, *scope)
-	} else {
+	case *check:
+		err = runCheck(*dir, *leads)
+	default:
 		err = run(*dir, *leads)
 	}
 	if err != nil {
@@ -154,8 +156,18 @@ func generate(dir string, leads int) (*dataset, *fsblob.Blob, error) {
 	return ds, b, nil
 }
 
-// sampleConfig is the default configuration cut down to what DuckDB
-// computes: the org and campaign dimensions and the first-touch model.
+// scopeConfig is the configuration of a scope: the default for the whole
+// catalog, sampleConfig for the sample.
+func scopeConfig(scope string) *kpi.Config {
+	if scope == "sample" {
+		return sampleConfig()
+	}
+	return kpi.DefaultConfig()
+}
+
+// sampleConfig is the default configuration cut down to the org and
+// campaign dimensions and the first-touch model: the scope of the
+// benchmark's earlier SQL sample, kept as a second like-for-like pair.
 func sampleConfig() *kpi.Config {
 	cfg := kpi.DefaultConfig()
 	cfg.Dimensions = []string{kpi.DimOrg, kpi.DimCampaign}
@@ -185,10 +197,7 @@ func runChild(dir, scope string) error {
 		defer pprof.StopCPUProfile()
 	}
 	t0 := time.Now()
-	cfg := kpi.DefaultConfig()
-	if scope == "sample" {
-		cfg = sampleConfig()
-	}
+	cfg := scopeConfig(scope)
 	in := ds.Files.Inputs(context.Background(), b, workers)
 	if os.Getenv("KPIBENCH_PHASES") != "" {
 		in = timedInputs(in)
@@ -211,11 +220,7 @@ func runChild(dir, scope string) error {
 			return err
 		}
 	}
-	s, err := kpicheck.FromResult(res)
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(os.Stdout).Encode(childReport{Seconds: secs, Values: len(res.Values), Sample: s})
+	return json.NewEncoder(os.Stdout).Encode(childReport{Seconds: secs, Values: res.Values})
 }
 
 func run(dir string, leads int) error {
@@ -233,44 +238,113 @@ func run(dir string, leads int) error {
 		runs = append(runs, r)
 	}
 
-	paths, err := kpicheck.LocalPaths(b, ds.Files)
-	if err != nil {
-		return err
-	}
-	db, err := sql.Open("duckdb", "")
+	db, err := openDuck(b, ds)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	cpu0 := selfCPU()
-	t0 := time.Now()
-	if err := kpicheck.CreateViews(db, paths); err != nil {
-		return err
-	}
-	duck, err := kpicheck.DuckSample(db, kpi.DefaultConfig(), benchPeriod)
-	if err != nil {
-		return err
-	}
-	duckSecs := time.Since(t0).Seconds()
-	duckCPU := selfCPU() - cpu0
-	fmt.Printf("org: %d leads, %d opportunities, %d campaign members; period %s final; %d decoding goroutines; load average %s before, %s after\n",
-		leads, (leads+4)/5, 4*leads, benchPeriod.Quarter, workers, load0, loadAvg())
+	fmt.Printf("org: %d leads, %d opportunities, %d campaign members; period %s final; %d decoding goroutines; load average %s before\n",
+		leads, (leads+4)/5, 4*leads, benchPeriod.Quarter, workers, load0)
+	// DuckDB computes each scope's catalog with the same configuration, in
+	// this process (all cores); every value of both sides must be equal.
 	for _, r := range runs {
+		cpu0 := selfCPU()
+		t0 := time.Now()
+		duck, err := kpicheck.DuckCatalog(db, scopeConfig(r.scope), benchPeriod)
+		if err != nil {
+			return err
+		}
+		duckSecs, duckCPU := time.Since(t0).Seconds(), selfCPU()-cpu0
+		rep := kpicheck.CompareCatalog(r.Values, duck)
 		what := "whole catalog"
 		if r.scope == "sample" {
 			what = "org+campaign, first touch"
 		}
-		fmt.Printf("venn %-25s (%5d values, incl. Parquet scan): %8.2fs  cpu %6.2fs  peak RSS %5d MiB  ratio %.2f (cpu %.2f)\n",
-			what, r.Values, r.Seconds, r.cpu, r.rssKiB/1024, r.Seconds/duckSecs, r.cpu/duckCPU)
+		fmt.Printf("%s: venn %6d values %8.2fs cpu %6.2fs peak RSS %5d MiB | duckdb %6d values %8.2fs cpu %6.2fs | ratio %.2f (cpu %.2f) | load %s\n",
+			what, len(r.Values), r.Seconds, r.cpu, r.rssKiB/1024, len(duck), duckSecs, duckCPU, r.Seconds/duckSecs, r.cpu/duckCPU, loadAvg())
+		if len(rep.Unchecked) > 0 {
+			return fmt.Errorf("%s: KPIs without SQL, not compared: %s", what, strings.Join(rep.Unchecked, ", "))
+		}
+		if len(rep.Mismatches) > 0 {
+			return fmt.Errorf("%s: %d of %d values differ:\n%s", what, len(rep.Mismatches), rep.Values, rep.Summary(30))
+		}
+		fmt.Printf("%s: all %d values equal\n", what, rep.Values)
 	}
-	fmt.Printf("duckdb %-23s (%5d values, in-process, all cores): %8.2fs  cpu %6.2fs\n", "sample SQL", duck.Len(), duckSecs, duckCPU)
-	for _, r := range runs {
-		if !reflect.DeepEqual(r.Sample, duck) {
-			return fmt.Errorf("figures differ (%s):\nvenn %+v\nduck %+v", r.scope, r.Sample, duck)
+	return nil
+}
+
+// checkPeriod is the quarter-to-date period of the check, beside benchPeriod.
+var checkPeriod = kpi.Period{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)}
+
+// runCheck is make check-kpi: the engine (in this process, the production
+// read path) and the whole-catalog SQL over the same files, compared value
+// by value for each period and configuration.
+func runCheck(dir string, leads int) error {
+	ds, b, err := generate(dir, leads)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	db, err := openDuck(b, ds)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	variant, err := kpicheck.VariantConfig()
+	if err != nil {
+		return err
+	}
+	t00 := time.Now()
+	failed := 0
+	for _, c := range []struct {
+		cfg *kpi.Config
+		p   kpi.Period
+	}{{kpi.DefaultConfig(), benchPeriod}, {kpi.DefaultConfig(), checkPeriod}, {variant, benchPeriod}} {
+		t0 := time.Now()
+		res, err := kpi.Compute(c.cfg, ds.Files.Inputs(context.Background(), b, workers), c.p)
+		if err != nil {
+			return err
+		}
+		vennSecs := time.Since(t0).Seconds()
+		t0 = time.Now()
+		duck, err := kpicheck.DuckCatalog(db, c.cfg, c.p)
+		if err != nil {
+			return err
+		}
+		duckSecs := time.Since(t0).Seconds()
+		rep := kpicheck.CompareCatalog(res.Values, duck)
+		fmt.Printf("%d leads, %s, %s as of %s: %d values compared (%d KPIs), %d differ; venn %.1fs, duckdb %.1fs, load %s\n",
+			leads, c.cfg.Name, c.p.Quarter, c.p.AsOf.Format(time.RFC3339), rep.Values, len(rep.PerKPI), len(rep.Mismatches), vennSecs, duckSecs, loadAvg())
+		if len(rep.Unchecked) > 0 {
+			return fmt.Errorf("KPIs without SQL, not compared: %s", strings.Join(rep.Unchecked, ", "))
+		}
+		if len(rep.Mismatches) > 0 {
+			failed++
+			fmt.Print(rep.Summary(30))
 		}
 	}
-	fmt.Println("shared figures equal: true (both Venn runs)")
+	fmt.Printf("check-kpi: %.0fs in all\n", time.Since(t00).Seconds())
+	if failed > 0 {
+		return fmt.Errorf("the engine and DuckDB differ in %d of 3 runs", failed)
+	}
 	return nil
+}
+
+// openDuck opens an in-memory DuckDB with one view per object over the
+// dataset's files.
+func openDuck(b *fsblob.Blob, ds *dataset) (*sql.DB, error) {
+	paths, err := kpicheck.LocalPaths(b, ds.Files)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, err
+	}
+	if err := kpicheck.CreateViews(db, paths); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // loadAvg is the 1-minute load average: the machine is shared, and wall

@@ -30,7 +30,7 @@ func EngineCredits(r *kpi.Result) map[CreditKey]CreditRow {
 }
 
 // DuckCredits computes every model's credit rows in SQL over the temp
-// tables DuckSample leaves (w: the population, lk: converted leads, t:
+// tables baseTables builds (w: the population, lk: converted leads, t:
 // touches in the widest window), independently of the engine but under
 // the rules docs/kpis.md §3 states: each model's window, the positions
 // (first touch; lead creation = the last touch at or before the
@@ -39,7 +39,7 @@ func EngineCredits(r *kpi.Result) map[CreditKey]CreditRow {
 // = the last of a close window), middle touches strictly between the
 // outermost present positions, time decay 2^(−Δ/half-life) in units of
 // 2⁻⁴⁰, and exact integer shares with the configured leftover-cent rule.
-// Call it after DuckSample with the same cfg and period.
+// Call it after PrepareBase with the same cfg and period.
 func DuckCredits(db *sql.DB, cfg *kpi.Config) (map[CreditKey]CreditRow, error) {
 	out := map[CreditKey]CreditRow{}
 	for _, m := range cfg.Attribution {

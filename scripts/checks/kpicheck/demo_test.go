@@ -45,7 +45,7 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 		t.Fatalf("the demo ran definitions %s, not the default", res.ConfigVersion)
 	}
 	p := kpi.Period{Quarter: r.Closed, AsOf: res.AsOf, Final: res.Final}
-	if _, err := DuckSample(db, cfg, p); err != nil {
+	if err := PrepareBase(db, cfg, p); err != nil {
 		t.Fatal(err)
 	}
 	checkCredits(t, db, cfg, res, 10)

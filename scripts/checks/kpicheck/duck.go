@@ -11,54 +11,6 @@ import (
 	"github.com/venn-revops/venn/shared/kpi"
 )
 
-// Sample is the subset of the catalog computed both ways. Money is in
-// cents, compared as integers.
-type Sample struct {
-	OppsCreated, OppsWon, OppsLost int64
-	Bookings, PipelineCreated      int64
-	MktgSourcedBookings            int64
-	Leads, MQLs                    int64
-	// First-touch credit by campaign Id (and "unattributed"); zero credits
-	// are left out.
-	FirstTouchPipeline, FirstTouchBookings map[string]int64
-}
-
-// Len is the number of figures in the sample: the eight org figures and
-// the first-touch credits.
-func (s Sample) Len() int { return 8 + len(s.FirstTouchPipeline) + len(s.FirstTouchBookings) }
-
-// FromResult extracts the sample from the engine's result.
-func FromResult(r *kpi.Result) (Sample, error) {
-	var s Sample
-	var err error
-	get := func(name string) int64 {
-		v, ok := r.Get(name, kpi.DimOrg, kpi.KeyAll, "")
-		if !ok {
-			err = fmt.Errorf("result has no org %s", name)
-		}
-		if v.Unit == kpi.UnitCurrency {
-			return v.Value.Shift(2).IntPart()
-		}
-		return v.Value.IntPart()
-	}
-	s.OppsCreated, s.OppsWon, s.OppsLost = get("opps_created"), get("opps_won"), get("opps_lost")
-	s.Bookings, s.PipelineCreated, s.MktgSourcedBookings = get("bookings"), get("pipeline_created"), get("mktg_sourced_bookings")
-	s.Leads, s.MQLs = get("leads"), get("mqls")
-	s.FirstTouchPipeline, s.FirstTouchBookings = map[string]int64{}, map[string]int64{}
-	for _, v := range r.Values {
-		if v.Model != kpi.ModelFirstTouch || v.Dimension != kpi.DimCampaign || v.Value.IsZero() {
-			continue
-		}
-		switch v.KPI {
-		case "mktg_influenced_pipeline":
-			s.FirstTouchPipeline[v.Key] = v.Value.Shift(2).IntPart()
-		case "mktg_influenced_bookings":
-			s.FirstTouchBookings[v.Key] = v.Value.Shift(2).IntPart()
-		}
-	}
-	return s, err
-}
-
 // lit renders a string as a SQL literal.
 func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
@@ -181,51 +133,14 @@ func classSQL(cfg *kpi.Config) string {
 	return q + " END"
 }
 
-// DuckSample computes the sample in SQL, independently of the engine but
-// under the rules docs/kpis.md states: state as of the as-of instant from
-// the latest history row, periods half-open in UTC microseconds, dates as
-// their midnight, first touch by (touch instant, member Id).
-func DuckSample(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Sample, error) {
-	start := p.Quarter.Start().UnixMicro()
-	asOf := p.AsOf.UnixMicro()
-	end := min(p.Quarter.End().UnixMicro(), asOf)
-	stmts := baseTables(cfg, p)
-	for _, q := range stmts {
+// PrepareBase creates baseTables for cfg and p (DuckCredits reads them).
+func PrepareBase(db *sql.DB, cfg *kpi.Config, p kpi.Period) error {
+	for _, q := range baseTables(cfg, p) {
 		if _, err := db.Exec(q); err != nil {
-			return Sample{}, fmt.Errorf("duckdb: %w\n%s", err, q)
+			return fmt.Errorf("duckdb: %w\n%s", err, q)
 		}
 	}
-	var s Sample
-	err := db.QueryRow(`SELECT
-			count(*) FILTER (WHERE created_in), count(*) FILTER (WHERE won_in), count(*) FILTER (WHERE lost_in),
-			coalesce(sum(cents) FILTER (WHERE won_in), 0), coalesce(sum(cents) FILTER (WHERE created_in), 0),
-			coalesce(sum(cents) FILTER (WHERE won_in AND (CASE WHEN coalesce(w.lead_source, '') <> '' THEN w.lead_source ELSE lk.lead_source END) IN `+list(cfg.MarketingLeadSources)+`), 0)
-		FROM w LEFT JOIN lk ON lk.opp_id = w.id`).Scan(&s.OppsCreated, &s.OppsWon, &s.OppsLost, &s.Bookings, &s.PipelineCreated, &s.MktgSourcedBookings)
-	if err != nil {
-		return s, fmt.Errorf("duckdb opportunities: %w", err)
-	}
-	mqlCol := cfg.MQL.DateField
-	err = db.QueryRow(`SELECT
-			count(*) FILTER (WHERE epoch_us(created_date) >= `+fmt.Sprint(start)+` AND epoch_us(created_date) < `+fmt.Sprint(end)+`),
-			count(*) FILTER (WHERE mql >= `+fmt.Sprint(start)+` AND mql < `+fmt.Sprint(end)+`)
-		FROM (SELECT *, CASE WHEN `+mqlCol+` IS NOT NULL THEN epoch_us(`+mqlCol+`)
-				WHEN status IN `+list(cfg.MQL.Statuses)+` THEN epoch_us(created_date) END AS mql
-			FROM v_lead WHERE NOT coalesce(is_deleted, false) AND epoch_us(created_date) < `+fmt.Sprint(asOf)+`)`).Scan(&s.Leads, &s.MQLs)
-	if err != nil {
-		return s, fmt.Errorf("duckdb leads: %w", err)
-	}
-	window := ""
-	for _, m := range cfg.Attribution {
-		if m.Name == kpi.ModelFirstTouch && m.Window == kpi.WindowOppCreation {
-			window = " AND t.at <= w.created"
-		}
-	}
-	s.FirstTouchPipeline, err = credits(db, "created_in", window)
-	if err != nil {
-		return s, err
-	}
-	s.FirstTouchBookings, err = credits(db, "won_in", window)
-	return s, err
+	return nil
 }
 
 // touchAt is the SQL touch instant of member m: the first non-null field
@@ -243,29 +158,4 @@ func touchAt(cfg *kpi.Config) string {
 		}
 	}
 	return "coalesce(" + strings.Join(fs, ", ") + ")"
-}
-
-// credits is the first-touch credit by campaign of the population rows
-// selected by flag, with untouched amounts under "unattributed"; window
-// ends the model's window (opportunity creation) or is empty (close).
-func credits(db *sql.DB, flag, window string) (map[string]int64, error) {
-	rows, err := db.Query(`SELECT coalesce(t.campaign_id, '` + kpi.KeyUnattributed + `') AS k, CAST(sum(w.cents) AS BIGINT)
-		FROM w LEFT JOIN t ON t.opp_id = w.id AND t.pos = 1` + window + `
-		WHERE w.` + flag + ` AND w.cents <> 0 GROUP BY k`)
-	if err != nil {
-		return nil, fmt.Errorf("duckdb first touch: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var c int64
-		if err := rows.Scan(&k, &c); err != nil {
-			return nil, err
-		}
-		if c != 0 {
-			out[k] = c
-		}
-	}
-	return out, rows.Err()
 }
