@@ -72,6 +72,10 @@ func Generate(cfg Config) *Org { return orggen.Generate(cfg) }
 // RenamedCustomFields is orggen.RenamedCustomFields.
 func RenamedCustomFields() map[string]map[string]string { return orggen.RenamedCustomFields() }
 
+// WithoutContracts is orggen.WithoutContracts: an org without Contract,
+// OpportunityLineItem and Product2.
+func WithoutContracts() Shape { return orggen.WithoutContracts() }
+
 // MissingCustomFields is orggen.MissingCustomFields.
 func MissingCustomFields() map[string]map[string]string { return orggen.MissingCustomFields() }
 

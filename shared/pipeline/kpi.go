@@ -3,12 +3,14 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/period"
@@ -63,6 +65,44 @@ func kpiSK(prefix string, v kpi.Value) string {
 // kpiInputs are the objects the KPI engine reads.
 var kpiInputs = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task}
 
+// kpiOptionalInputs are the optional objects the KPI engine reads when the
+// org has them: contracts (renewals and retention) and the products sold.
+var kpiOptionalInputs = []*crm.Object{crm.Contract, crm.OpportunityLineItem, crm.Product2}
+
+// kpiSnapshots resolves the KPI engine's inputs: every required object's
+// newest snapshot, and each optional object's when the lake has one that
+// is not the empty snapshot of an org without it (extract.ModeSkipped).
+// An optional object without one is left out, so the engine reads it as
+// absent (a nil Source) rather than as an org with no rows.
+func (e *Env) kpiSnapshots(ctx context.Context) (map[string]*lake.Manifest, error) {
+	snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range kpiOptionalInputs {
+		m, err := lake.LatestSnapshot(ctx, e.Blob, o.Name, e.now())
+		switch {
+		case errors.Is(err, lake.ErrNoSnapshot):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("snapshot of %s as of %s: %w", o.Name, e.now().Format(time.DateOnly), err)
+		case m.Mode == string(extract.ModeSkipped):
+			continue
+		}
+		snaps[o.Name] = m
+	}
+	return snaps, nil
+}
+
+// scanOptional is scan over an optional object's snapshot, nil when there
+// is none.
+func scanOptional[T any](ctx context.Context, b lake.Blob, m *lake.Manifest) kpi.Source[T] {
+	if m == nil {
+		return nil
+	}
+	return scan[T](ctx, b, m)
+}
+
 // snapshots resolves, for each object, the newest committed snapshot on or
 // before asOf. Every object the KPI engine reads must have one.
 func (e *Env) snapshots(ctx context.Context, asOf time.Time, objects ...*crm.Object) (map[string]*lake.Manifest, error) {
@@ -109,7 +149,7 @@ func manifestKeys(snaps map[string]*lake.Manifest) []string {
 // committed snapshots, without writing anything (the scorecard's comparison
 // with the same point of the previous quarter uses it as well).
 func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*kpi.Result, error) {
-	snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
+	snaps, err := e.kpiSnapshots(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +167,9 @@ func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 		Leads:              scan[kpi.Lead](ctx, e.Blob, snaps["Lead"]),
 		CampaignMembers:    scan[kpi.CampaignMember](ctx, e.Blob, snaps["CampaignMember"]),
 		Tasks:              scan[kpi.Task](ctx, e.Blob, snaps["Task"]),
+		Contracts:          scanOptional[kpi.Contract](ctx, e.Blob, snaps["Contract"]),
+		LineItems:          scanOptional[kpi.LineItem](ctx, e.Blob, snaps["OpportunityLineItem"]),
+		Products:           scanOptional[kpi.Product](ctx, e.Blob, snaps["Product2"]),
 	}
 	res, err := kpi.Compute(e.KPIConfig, in, kpi.Period{Quarter: q, AsOf: asOf, Final: final}, opts...)
 	if err != nil {
@@ -138,7 +181,7 @@ func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 // KPIFor computes the catalog for quarter q as of asOf, writes the gold
 // Parquet partition and the results items, and returns what it computed.
 func (e *Env) KPIFor(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*KPIRun, error) {
-	snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
+	snaps, err := e.kpiSnapshots(ctx)
 	if err != nil {
 		return nil, err
 	}

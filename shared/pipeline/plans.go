@@ -42,7 +42,7 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 func (e *Env) PlanKPI() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
 		q, asOf, final := ev.Quarters(e.now())
-		snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
+		snaps, err := e.kpiSnapshots(ctx)
 		if err != nil {
 			return Run{}, err
 		}
