@@ -219,3 +219,38 @@ func TestUnclassifiedTypeIsExcludedAndReported(t *testing.T) {
 		t.Errorf("stats %+v", res.Stats)
 	}
 }
+
+// TestCoverageStartIsTheStartSnapshot: the quarter-start state the history
+// step keeps beside the as-of state is the as-of state of a run as of the
+// quarter's first instant. So pipeline_coverage_start, at any as-of of the
+// quarter, equals that run's pipeline_coverage (nothing is booked yet, so
+// the remaining target is the whole one), key by key; and that run's
+// period is empty.
+func TestCoverageStartIsTheStartSnapshot(t *testing.T) {
+	o := kpigen.New(13, genSize(t))
+	start := compute(t, o, kpi.Period{Quarter: q4QTD.Quarter, AsOf: q4QTD.Quarter.Start()})
+	later := compute(t, o, q4QTD)
+	checked := 0
+	for _, v := range start.Values {
+		switch v.KPI {
+		case "opps_created", "opps_won", "opps_lost", "bookings", "lost_amount", "leads", "mqls":
+			if !v.Value.IsZero() {
+				t.Errorf("as of the quarter start, %s %s=%s is %s: the period is empty", v.KPI, v.Dimension, v.Key, v.Value)
+			}
+		case "pipeline_coverage":
+			for _, r := range []*kpi.Result{start, later} {
+				s, ok := r.Get("pipeline_coverage_start", v.Dimension, v.Key, "")
+				if !ok || !s.Value.Equal(v.Value) || !s.Numerator.Equal(v.Numerator) || s.Defined != v.Defined {
+					t.Errorf("as of %s, pipeline_coverage_start %s=%s is %s (%s), want the start's pipeline_coverage %s (%s)",
+						r.AsOf.Format(time.RFC3339), v.Dimension, v.Key, s.Value, s.Numerator, v.Value, v.Numerator)
+				}
+			}
+			if v.Numerator.IsPositive() {
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no key with open pipeline at the quarter start: the generator must produce some")
+	}
+}
