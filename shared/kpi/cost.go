@@ -56,12 +56,14 @@ type lcLead struct {
 // costState is the engine's cost bookkeeping.
 type costState struct {
 	campaigns []campaignCost
-	anyKnown  bool             // some campaign of the period has a known cost
-	deals     map[int32]bool   // new-business opportunities won in the period
-	idx       map[string]int32 // lead Id → leads
-	leads     []lcLead
-	filter    *idFilter // of idx's keys, built before the members
-	latest    int64     // the latest created + grace of leads: no later touch is a lead-creation touch
+	// The org's leads, MQLs and customers of the period, counted whether
+	// or not a campaign spends in it (the org's denominators).
+	newN, mqlN, dealN int64
+	deals             map[int32]bool   // customers, kept when some campaign spends in the period
+	idx               map[string]int32 // lead Id → leads
+	leads             []lcLead
+	filter            *idFilter // of idx's keys, built before the members
+	latest            int64     // the latest created + grace of leads: no later touch is a lead-creation touch
 }
 
 // marketingType reports whether members of a campaign type are marketing
@@ -112,7 +114,6 @@ func (e *engine) campaignCost(c *Campaign) {
 	cc := campaignCost{camp: e.names.id(c.ID), channel: orNone(e.vals.keep(c.Type))}
 	if c.ActualCost != nil {
 		cc.known, cc.cents = true, spendIn(*c.ActualCost, first, last, w.q, wLast)
-		e.cost.anyKnown = true
 	}
 	e.cost.campaigns = append(e.cost.campaigns, cc)
 }
@@ -161,25 +162,35 @@ func allocCents(cents int64, weights []decimal.Decimal) []int64 {
 // once the opportunities are settled, for the leads step to find their
 // converted leads.
 func (e *engine) markCostDeals() {
-	if !e.cost.anyKnown {
-		return
+	c := &e.cost
+	if len(c.campaigns) > 0 {
+		c.deals = map[int32]bool{}
 	}
-	e.cost.deals = map[int32]bool{}
 	for i := range e.opps.n {
 		if o := e.opps.at(i); o.class == ClassNewBusiness && o.won && e.w.inDay(o.closeDay) {
-			e.cost.deals[i] = true
+			c.dealN++
+			if c.deals != nil {
+				c.deals[i] = true
+			}
 		}
 	}
 }
 
-// costLead keeps a lead the cost KPIs count (leads step; mql as
-// leadStages gives it). Nothing is kept when no campaign of the period
-// has a known cost: every cost KPI is then n/a.
+// costLead counts a lead for the org and keeps it when a campaign's cost
+// KPIs may count it (leads step; mql as leadStages gives it). Nothing is
+// kept when no marketing campaign spends in the period: only the org then
+// has cost KPIs.
 func (e *engine) costLead(l *Lead, mql int64) {
-	if !e.cost.anyKnown {
+	isNew, isMQL := e.w.in(l.CreatedDate), mql >= 0 && e.w.in(mql)
+	if isNew {
+		e.cost.newN++
+	}
+	if isMQL {
+		e.cost.mqlN++
+	}
+	if len(e.cost.campaigns) == 0 {
 		return
 	}
-	isNew, isMQL := e.w.in(l.CreatedDate), mql >= 0 && e.w.in(mql)
 	deal := false
 	if l.ConvertedOpportunityID != "" && len(e.cost.deals) > 0 {
 		i, ok := e.oppIdx[l.ConvertedOpportunityID]
@@ -292,8 +303,8 @@ func (e *engine) costValues(attr []Value) []Value {
 		}
 		n[k]++
 	}
+	org.leads, org.mqls, org.deals = c.newN, c.mqlN, c.dealN
 	for i := range c.deals {
-		org.deals++
 		if o := e.opps.at(i); o.hasLead {
 			if j, ok := c.idx[o.leadID]; ok {
 				tally(&c.leads[j], 2)
@@ -303,11 +314,9 @@ func (e *engine) costValues(attr []Value) []Value {
 	for j := range c.leads {
 		l := &c.leads[j]
 		if l.isNew {
-			org.leads++
 			tally(l, 0)
 		}
 		if l.isMQL {
-			org.mqls++
 			tally(l, 1)
 		}
 	}
