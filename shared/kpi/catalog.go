@@ -31,6 +31,9 @@ const (
 	BasisCohort = "cohort"
 	// BasisSnapshot measures state at the as-of instant (open pipeline).
 	BasisSnapshot = "snapshot"
+	// BasisTrailingYear compares recurring revenue at the start and end of
+	// the twelve months ending at the window's end (ARR, NRR, GRR).
+	BasisTrailingYear = "trailing_12_months"
 )
 
 // Definition describes one catalog KPI. docs/kpis.md holds the full formula
@@ -67,6 +70,12 @@ var (
 	respFields   = cat(leadFields, stageFields, taskFields, []string{"Task.created_by_id", "User.profile_id", "User.user_type"})
 	costFields   = []string{"Campaign.actual_cost", "Campaign.start_date", "Campaign.end_date", "Campaign.type", "Campaign.is_deleted"}
 	costDims     = []string{DimOrg, DimChannel}
+
+	// The contract reading of the retention KPIs; renewal_rate and nrr read
+	// renewal opportunities instead under retention.source
+	// renewal_opportunities (step_contracts.go).
+	contractFields = []string{"Contract.account_id", "Contract.owner_id", "Contract.status_code", "Contract.start_date", "Contract.end_date", "Contract.created_date", "Account.segment", "Account.region", "User.team"}
+	arrFields      = cat(contractFields, []string{"Contract.recurring_amount", "Contract.contract_term"})
 )
 
 // kpiSpec is a catalog entry with its formula over a tally.
@@ -193,10 +202,30 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return count(t.pastSLA) }},
 	{Definition{"meetings", UnitCount, OwnerSales, BasisPeriod, false, userDims, taskFields, "Tasks of a meeting type dated in the period, by task owner."},
 		func(t *tally) measure { return count(t.meetings) }},
-	{Definition{"renewal_rate", UnitRatio, OwnerSales, BasisPeriod, false, renewalDims, cat(oppFields, stateFields), "Renewal opportunities won ÷ renewal opportunities with a close date in the period, by count."},
-		func(t *tally) measure { return ratio(t.renewWon, t.renewUp) }},
-	{Definition{"nrr", UnitRatio, OwnerShared, BasisPeriod, false, renewalDims, cat(oppFields, stateFields), "(won renewal amount + won expansion amount of the accounts up for renewal) ÷ amount up for renewal, in the period."},
-		func(t *tally) measure { return ratioCents(t.renewWonCents+t.expansionCents, t.renewUpCents) }},
+	{Definition{"renewal_rate", UnitRatio, OwnerSales, BasisPeriod, false, renewalDims, cat(contractFields, oppFields, stateFields), "contracts_renewed ÷ contracts_up_for_renewal, by count. Renewal-opportunity reading: renewal opportunities won ÷ renewal opportunities with a close date in the period."},
+		func(t *tally) measure { return ratio(t.ctrRenewed, t.ctrUp) }},
+	{Definition{"contracts_up_for_renewal", UnitCount, OwnerSales, BasisPeriod, false, renewalDims, contractFields, "Counted contracts whose end date is in the period, by contract owner."},
+		func(t *tally) measure { return count(t.ctrUp) }},
+	{Definition{"contracts_renewed", UnitCount, OwnerSales, BasisPeriod, false, renewalDims, contractFields, "Contracts up for renewal in the period with a counted successor contract of the account starting from the day after the end up to retention.renewal_grace_days later."},
+		func(t *tally) measure { return count(t.ctrRenewed) }},
+	{Definition{"nrr", UnitRatio, OwnerShared, BasisTrailingYear, false, renewalDims, cat(arrFields, oppFields, stateFields), "(arr_start + expansion_arr − contraction_arr − churned_arr) ÷ arr_start, per account over the trailing twelve months; new accounts excluded. Renewal-opportunity reading: (won renewal + won expansion amount of the accounts up for renewal) ÷ amount up for renewal, in the period."},
+		func(t *tally) measure {
+			return ratioCents(t.arrStart+t.arrExpansion-t.arrContraction-t.arrChurn, t.arrStart)
+		}},
+	{Definition{"grr", UnitRatio, OwnerShared, BasisTrailingYear, false, renewalDims, arrFields, "(arr_start − contraction_arr − churned_arr) ÷ arr_start over the trailing twelve months; undefined under the renewal-opportunity reading."},
+		func(t *tally) measure { return ratioCents(t.arrStart-t.arrContraction-t.arrChurn, t.arrStart) }},
+	{Definition{"arr_start", UnitCurrency, OwnerSales, BasisTrailingYear, false, renewalDims, arrFields, "Annual recurring value of the contracts in force twelve months before the window's end, of the accounts that had some."},
+		func(t *tally) measure { return cents(t.arrStart) }},
+	{Definition{"arr_end", UnitCurrency, OwnerSales, BasisTrailingYear, false, renewalDims, arrFields, "Annual recurring value of the contracts in force at the window's end, every account: arr_start + new_arr + expansion_arr − contraction_arr − churned_arr."},
+		func(t *tally) measure { return cents(t.arrEnd) }},
+	{Definition{"new_arr", UnitCurrency, OwnerSales, BasisTrailingYear, false, renewalDims, arrFields, "arr_end of the accounts with no ARR at the start (new or returning): outside NRR and GRR."},
+		func(t *tally) measure { return cents(t.arrNew) }},
+	{Definition{"expansion_arr", UnitCurrency, OwnerSales, BasisTrailingYear, false, renewalDims, arrFields, "Sum of end − start ARR over the accounts whose ARR grew over the trailing twelve months."},
+		func(t *tally) measure { return cents(t.arrExpansion) }},
+	{Definition{"contraction_arr", UnitCurrency, OwnerSales, BasisTrailingYear, false, renewalDims, arrFields, "Sum of start − end ARR over the accounts whose ARR shrank but did not reach 0."},
+		func(t *tally) measure { return cents(t.arrContraction) }},
+	{Definition{"churned_arr", UnitCurrency, OwnerSales, BasisTrailingYear, false, renewalDims, arrFields, "Start ARR of the accounts with none at the end."},
+		func(t *tally) measure { return cents(t.arrChurn) }},
 }
 
 // Catalog lists every KPI the engine computes, in result order.

@@ -45,6 +45,8 @@ type engine struct {
 	responses bool            // build response rows (WithResponses)
 	respVals  valSet          // lead owners of the response rows (leads sidecar)
 	cost      costState       // campaign spend and lead-creation touches (cost.go)
+	ret       retention       // the contracts step (step_contracts.go)
+	source    RetentionSource // where this run reads renewals and retention
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -183,6 +185,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 	// their own valSet): their map inserts fill the cores the steps leave
 	// idle.
 	vals := valSet{}
+	contractsRead := e.startContracts(in.Contracts)
 	err = e.beside("accounts", "accounts",
 		func() (int64, error) {
 			return each(in.Accounts, func(a *Account) error {
@@ -203,25 +206,27 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 			}
 			return nil
 		})
-	if err != nil {
+	if err = errors.Join(err, contractsRead()); err != nil {
 		return nil, fmt.Errorf("kpi %s as of %s: %w", p.Quarter, p.AsOf.UTC().Format(time.RFC3339), err)
 	}
 	e.oppTallies()
 	responses := e.responseTallies()
+	e.retentionTallies()
 	attr, credits, err := e.attribute()
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: attribution: %w", p.Quarter, err)
 	}
 	res := &Result{
-		Quarter:       p.Quarter.String(),
-		AsOf:          p.AsOf.UTC(),
-		Final:         p.Final,
-		ConfigVersion: cfg.Name + "@v" + strconv.Itoa(cfg.Version),
-		ConfigHash:    cfg.Hash,
-		Stats:         e.stats,
-		Currency:      cfg.Currency,
-		Credits:       credits,
-		Responses:     responses,
+		Quarter:         p.Quarter.String(),
+		AsOf:            p.AsOf.UTC(),
+		Final:           p.Final,
+		ConfigVersion:   cfg.Name + "@v" + strconv.Itoa(cfg.Version),
+		ConfigHash:      cfg.Hash,
+		Stats:           e.stats,
+		Currency:        cfg.Currency,
+		Credits:         credits,
+		Responses:       responses,
+		RetentionSource: e.source,
 	}
 	res.Values = append(append(e.emit(), attr...), e.costValues(attr)...)
 	sortValues(res.Values)

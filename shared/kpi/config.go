@@ -84,7 +84,8 @@ type Config struct {
 	Response         ResponseRule // lead_response
 	MeetingTaskTypes []string
 
-	CostSpread string // how a campaign's cost lands in periods: CostSpreadDays or CostSpreadStart
+	CostSpread string    // how a campaign's cost lands in periods: CostSpreadDays or CostSpreadStart
+	Retention  Retention // renewals and retention (retentionconfig.go)
 
 	Targets    []Target
 	Dimensions []string // in Dimensions order
@@ -140,6 +141,7 @@ type rawConfig struct {
 	LeadResponse rawResponse    `yaml:"lead_response"`
 	Meetings     rawMeetings    `yaml:"meetings"`
 	Cost         *rawCost       `yaml:"cost"`
+	Retention    rawRetention   `yaml:"retention"`
 	Targets      []rawTarget    `yaml:"targets"`
 	Dimensions   []string       `yaml:"dimensions"`
 }
@@ -390,6 +392,9 @@ func (c *Config) fill(r *rawConfig) error {
 		return err
 	}
 	c.MeetingTaskTypes = r.Meetings.TaskTypes
+	if err := c.fillRetention(r.Retention); err != nil {
+		return err
+	}
 
 	c.CostSpread = CostSpreadDays
 	if r.Cost != nil {

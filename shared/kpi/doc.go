@@ -22,7 +22,9 @@
 // Compute (compute.go) reads each input once, in steps, one file each:
 // step_opportunities.go (opportunities, stage history, contact roles),
 // step_leads.go, step_members.go (campaign members → touches),
-// step_tasks.go (meetings, lead response). Rows add to additive counters
+// step_tasks.go (meetings, lead response), and beside them all
+// step_contracts.go (renewals and ARR, only when the org has contracts).
+// Rows add to additive counters
 // (tally.go) of a group of dimension keys; emit.go adds the groups up to
 // every configured dimension key and evaluates the catalog (catalog.go) on
 // the sums; attribution.go splits credit per model; result.go turns Values

@@ -115,8 +115,11 @@ func (e *engine) oppCounters(o *opp, t *tally, renewalAccounts map[uint32]bool) 
 // dimKeys lists the dimension keys a group contributes to.
 func (e *engine) dimKeys(g group, out []dimKey) []dimKey {
 	out = append(out, dimKey{DimOrg, KeyAll}, dimKey{DimTeam, orNone(e.team[g.owner])}, dimKey{DimOwner, orNone(g.owner)})
+	if g.dims&(gLead|gOpp|gAccount) != 0 {
+		out = append(out, dimKey{DimSegment, orNone(g.segment)}, dimKey{DimRegion, orNone(g.region)})
+	}
 	if g.dims&(gLead|gOpp) != 0 {
-		out = append(out, dimKey{DimSegment, orNone(g.segment)}, dimKey{DimRegion, orNone(g.region)}, dimKey{DimChannel, orNone(g.channel)})
+		out = append(out, dimKey{DimChannel, orNone(g.channel)})
 	}
 	if g.dims&gOpp != 0 {
 		out = append(out, dimKey{DimCampaign, orNone(g.campaign)})
@@ -159,7 +162,9 @@ func (e *engine) emit() []Value {
 				continue
 			}
 			if s.eval != nil {
-				out = append(out, e.value(s.Definition, dk, "", s.eval(t)))
+				if m, ok := e.eval(&s, t); ok {
+					out = append(out, e.value(s.Definition, dk, "", m))
+				}
 			}
 		}
 		out = append(out, e.targetValues(dk, t)...)

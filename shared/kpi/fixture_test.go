@@ -46,6 +46,11 @@ type fixture struct {
 		ID, Who, Owner, Type, Created, Activity string
 		CreatedBy                               string `yaml:"created_by"`
 	}
+	Contracts []struct {
+		ID, Account, Owner, Status, Created, Start, End, Amount string
+		Term                                                    *int64
+		Deleted                                                 bool
+	}
 }
 
 func ts(t testing.TB, s string) int64 {
@@ -112,6 +117,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 		roles    []ContactRole
 		members  []CampaignMember
 		tasks    []Task
+		contract []Contract
 	}
 	for _, u := range f.Users {
 		in.users = append(in.users, User{ID: u.ID, Team: u.Team, ProfileID: u.Profile, UserType: u.Type})
@@ -147,7 +153,16 @@ func loadFixture(t testing.TB, name string) Inputs {
 		in.tasks = append(in.tasks, Task{ID: k.ID, CreatedDate: ts(t, k.Created), WhoID: k.Who, OwnerID: k.Owner, Type: k.Type,
 			ActivityDate: dayp(t, k.Activity), CreatedByID: k.CreatedBy})
 	}
-	return Inputs{Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
+	for _, c := range f.Contracts {
+		in.contract = append(in.contract, Contract{ID: c.ID, CreatedDate: ts(t, c.Created), IsDeleted: c.Deleted, AccountID: c.Account,
+			OwnerID: c.Owner, Status: c.Status, StatusCode: c.Status, StartDate: dayp(t, c.Start), EndDate: dayp(t, c.End),
+			ContractTerm: c.Term, RecurringAmount: centsp(t, c.Amount)})
+	}
+	var contracts Source[Contract]
+	if len(in.contract) > 0 {
+		contracts = Rows(in.contract) // an org without contracts has no Contracts source
+	}
+	return Inputs{Contracts: contracts, Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
 		Opportunities: Rows(in.opps), OpportunityHistory: Rows(in.hist), ContactRoles: Rows(in.roles),
 		CampaignMembers: Rows(in.members), Tasks: Rows(in.tasks)}
 }

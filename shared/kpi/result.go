@@ -57,6 +57,11 @@ type Result struct {
 	// Responses are the period's MQLs and their first human response,
 	// only with WithResponses (see step_response.go).
 	Responses []Response
+	// RetentionSource is where renewal_rate, nrr, grr and the ARR figures
+	// were read from: contracts or renewal_opportunities (retention.source;
+	// auto resolved). Under renewal_opportunities only renewal_rate and nrr
+	// are defined.
+	RetentionSource RetentionSource
 }
 
 // Stats counts what Compute read. UnclassifiedTypes deserves an alarm: an
@@ -73,6 +78,10 @@ type Stats struct {
 	// but without the dates cost.spread needs (StartDate; EndDate, not
 	// before it, for days): their cost lands in no period.
 	UnplacedCampaignCosts int64
+	// Counted contracts whose recurring value reads as 0 (null, or per
+	// term without a ContractTerm), and those without a start date (in no
+	// figure).
+	ContractsUnvalued, ContractsUndated int64
 }
 
 // Get returns the value of a KPI for a dimension key and model ("" for

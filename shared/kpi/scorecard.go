@@ -40,6 +40,9 @@ func WriteScorecard(w io.Writer, cur, prev *Result, dims ...string) error {
 		fmt.Fprintf(w, " vs %s as of %s", prev.Quarter, prev.AsOf.Format("2006-01-02 15:04 UTC"))
 	}
 	fmt.Fprintf(w, "\ndefinitions %s (sha256 %.12s)\n", cur.ConfigVersion, cur.ConfigHash)
+	if cur.RetentionSource != "" {
+		fmt.Fprintf(w, "renewals and retention read from %s\n", strings.ReplaceAll(string(cur.RetentionSource), "_", " "))
+	}
 	for _, dim := range dims {
 		var keys []string
 		for _, v := range cur.Values {

@@ -7,9 +7,10 @@ type group struct {
 }
 
 const (
-	gLead uint8 = 1 << iota // lead dims
-	gOpp                    // opportunity dims (adds campaign)
-	gUser                   // org, team, owner only
+	gLead    uint8 = 1 << iota // lead dims
+	gOpp                       // opportunity dims (adds campaign)
+	gUser                      // org, team, owner only
+	gAccount                   // org, team, owner, segment, region (contracts)
 )
 
 // tally holds the additive counters of one dimension key.
@@ -26,6 +27,9 @@ type tally struct {
 	expansionCents                                     int64
 	meetings                                           int64
 	slaDue, slaMet, awaiting, pastSLA                  int64
+	ctrUp, ctrRenewed                                  int64
+	arrStart, arrEnd, arrNew                           int64
+	arrExpansion, arrContraction, arrChurn             int64
 	responseMicros                                     []int64
 	leadMQLMicros, leadMQLN                            int64
 	// Each counted lead's or opportunity's interval in microseconds, for
@@ -73,6 +77,14 @@ func (t *tally) add(o *tally) {
 	t.slaMet += o.slaMet
 	t.awaiting += o.awaiting
 	t.pastSLA += o.pastSLA
+	t.ctrUp += o.ctrUp
+	t.ctrRenewed += o.ctrRenewed
+	t.arrStart += o.arrStart
+	t.arrEnd += o.arrEnd
+	t.arrNew += o.arrNew
+	t.arrExpansion += o.arrExpansion
+	t.arrContraction += o.arrContraction
+	t.arrChurn += o.arrChurn
 	t.responseMicros = append(t.responseMicros, o.responseMicros...)
 	t.leadMQLMicros += o.leadMQLMicros
 	t.leadMQLN += o.leadMQLN

@@ -199,7 +199,7 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	for name, m := range snaps {
 		inputs[name] = m.Key()
 	}
-	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final), "gold_schema": kpi.GoldSchema}
+	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final), "gold_schema": kpi.GoldSchema, "retention_source": string(res.RetentionSource)}
 	for name, key := range inputs {
 		meta["input."+name] = key
 	}
@@ -241,6 +241,9 @@ type kpiRunRecord struct {
 	ConfigHash string    `json:"config_hash"`
 	Gold       string    `json:"gold_manifest"`
 	Values     int       `json:"values"`
+	// RetentionSource: contracts or renewal_opportunities, the reading of
+	// renewal_rate, nrr and grr (docs/kpis.md 2.11).
+	RetentionSource kpi.RetentionSource `json:"retention_source"`
 }
 
 func (e *Env) storeKPIs(ctx context.Context, res *kpi.Result, goldKey string) error {
@@ -259,7 +262,7 @@ func (e *Env) storeKPIs(ctx context.Context, res *kpi.Result, goldKey string) er
 		}
 		items = append(items, results.Item{PK: kpiPK(res.Quarter), SK: kpiSK(prefix, v), Kind: "kpi", Version: 1, Expires: expires, Body: body})
 	}
-	head, _ := json.Marshal(kpiRunRecord{Quarter: res.Quarter, AsOf: res.AsOf, Final: res.Final, Config: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: goldKey, Values: len(res.Values)})
+	head, _ := json.Marshal(kpiRunRecord{Quarter: res.Quarter, AsOf: res.AsOf, Final: res.Final, Config: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: goldKey, Values: len(res.Values), RetentionSource: res.RetentionSource})
 	// The head goes last: a reader that finds it knows every value is in.
 	if err := e.Store.BatchPut(ctx, items); err != nil {
 		return fmt.Errorf("kpi %s: store values: %w", res.Quarter, err)

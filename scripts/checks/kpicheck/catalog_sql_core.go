@@ -71,8 +71,8 @@ func init() {
 	})
 	// §2.10 activity, §2.11 renewals.
 	tally("meetings", Count("meetings"))
-	tally("renewal_rate", Ratio("renew_won", "renew_up", 1000000))
-	tally("nrr", Ratio("renew_won_cents + expansion_cents", "renew_up_cents", 10000))
+	// renewal_rate and nrr: catalog_sql_retention.go (their reading
+	// depends on retention.source).
 	// §2.6 targets: the configured targets of the quarter (config, not
 	// lake), against the tallies of their key.
 	target := func(name, cols string) {

@@ -23,6 +23,9 @@ type Org struct {
 	Campaigns int // default 200
 	From, To  time.Time
 	BatchSize int // rows per Source batch, default 65536
+	// Contracts adds two Contract rows per account (Inputs.Contracts); off
+	// by default, so the org reads renewals from renewal opportunities.
+	Contracts bool
 }
 
 // New returns an org of n leads over the demo history (2025-07-01 to
@@ -199,6 +202,7 @@ var stages = [...]string{"Prospecting", "Closed Won", "Closed Lost"}
 // Inputs returns streaming sources over the whole org.
 func (o *Org) Inputs() kpi.Inputs {
 	return kpi.Inputs{
+		Contracts: o.contracts(),
 		// The users, then one automated-process user (o.Users), which
 		// creates one task in eight: not a human response.
 		Users: source(o, o.Users+1, func(i int, u *kpi.User) {

@@ -1,0 +1,92 @@
+package kpicheck
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpi/kpigen"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+// TestRetentionAgreesWithDuckDB: the whole catalog over a generated org
+// with contracts (the lake writer has no Contract object yet, so the
+// contracts go to a Parquet file of kpi.Contract's columns), under the
+// default retention settings, annualised per term with no grace and
+// Terminated counted, and forced to the renewal-opportunity reading.
+func TestRetentionAgreesWithDuckDB(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		n = 6000
+	}
+	ctx := context.Background()
+	b, err := fsblob.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := kpigen.New(5, n)
+	org.Contracts = true
+	files, err := WriteOrg(ctx, b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var contracts []kpi.Contract
+	if err := org.Inputs().Contracts(func(rows []kpi.Contract) error { contracts = append(contracts, rows...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "contract.parquet")
+	if err := parquet.WriteFile(path, contracts); err != nil {
+		t.Fatal(err)
+	}
+	db := openViews(t, b, files)
+	if _, err := db.Exec("CREATE OR REPLACE VIEW v_contract AS SELECT * FROM read_parquet(" + lit(path) + ")"); err != nil {
+		t.Fatal(err)
+	}
+	configs := map[string]func(c *kpi.Config){
+		"default": func(*kpi.Config) {},
+		"per term, no grace, terminated": func(c *kpi.Config) {
+			c.Retention.ValuePer, c.Retention.GraceDays = kpi.PerTerm, 0
+			c.Retention.Statuses = []string{kpi.ContractActivated, kpi.ContractExpired, kpi.ContractTerminated}
+		},
+		"renewal opportunities": func(c *kpi.Config) { c.Retention.Source = kpi.SourceRenewalOpportunities },
+	}
+	for name, edit := range configs {
+		for _, p := range []kpi.Period{
+			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
+			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+		} {
+			cfg := kpi.DefaultConfig()
+			edit(cfg)
+			in := files.Inputs(ctx, b, 2)
+			in.Contracts = kpi.Rows(contracts)
+			res, err := kpi.Compute(cfg, in, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := kpi.SourceContracts
+			if name == "renewal opportunities" {
+				want = kpi.SourceRenewalOpportunities
+			}
+			if res.RetentionSource != want {
+				t.Fatalf("%s: source %s, want %s", name, res.RetentionSource, want)
+			}
+			rep, err := CheckCatalog(db, cfg, p, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == kpi.SourceContracts && (rep.PerKPI["arr_start"] < 5 || rep.PerKPI["contracts_renewed"] < 5) {
+				t.Fatalf("%s %s: too few retention values to prove anything: %v", name, p.Quarter, rep.PerKPI)
+			}
+			t.Logf("%s %s: %d values compared (%d renewal_rate, %d nrr), %d mismatches", name, p.Quarter, rep.Values, rep.PerKPI["renewal_rate"], rep.PerKPI["nrr"], len(rep.Mismatches))
+			if len(rep.Mismatches) > 0 {
+				t.Errorf("%s %s: %d of %d values differ:\n%s", name, p.Quarter, len(rep.Mismatches), rep.Values, rep.Summary(30))
+			}
+		}
+	}
+}
