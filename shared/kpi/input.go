@@ -143,6 +143,7 @@ type Contract struct {
 	ContractTerm    *int64 `parquet:"contract_term,optional"` // months
 	ActivatedDate   *int64 `parquet:"activated_date,optional,timestamp(microsecond)"`
 	RecurringAmount *int64 `parquet:"recurring_amount,optional,decimal(2:18)"`
+	CurrencyIsoCode string `parquet:"currency_iso_code,optional"`
 }
 
 // LineItem is the projection of OpportunityLineItem (optional object).

@@ -166,7 +166,8 @@ func TestAnnualValue(t *testing.T) {
 	}
 }
 
-// A duplicate contract Id fails the run, naming it; a source error stops
+// A duplicate contract Id or a counted contract in a foreign currency
+// fails the run, naming it; a source error stops
 // Compute under the contracts step's name.
 func TestContractsStepErrors(t *testing.T) {
 	q := period.MustParse("2026Q3")
@@ -175,6 +176,14 @@ func TestContractsStepErrors(t *testing.T) {
 	_, err := Compute(DefaultConfig(), Inputs{Contracts: Rows([]Contract{c, c})}, p)
 	if err == nil || !strings.Contains(err.Error(), "contracts: contract 800A: duplicate Id in snapshot") {
 		t.Errorf("duplicate: got %v", err)
+	}
+	eur := c
+	eur.ID, eur.CurrencyIsoCode = "800E", "EUR"
+	draft := eur
+	draft.ID, draft.StatusCode = "800D", ContractDraft // not counted: its currency does not matter
+	_, err = Compute(DefaultConfig(), Inputs{Contracts: Rows([]Contract{draft, eur})}, p)
+	if err == nil || !strings.Contains(err.Error(), "contracts: contract 800E: currency EUR: only USD is configured") {
+		t.Errorf("foreign currency: got %v", err)
 	}
 	boom := errors.New("boom")
 	_, err = Compute(DefaultConfig(), Inputs{Contracts: batches(boom, []Contract{c})}, p)

@@ -61,7 +61,8 @@ func (e *engine) startContracts(src Source[Contract]) (wait func() error) {
 
 // readContracts keeps the counted contracts: not deleted, created before
 // the as-of instant, of a configured status code. It fails on a duplicate
-// Id, naming it.
+// Id or a counted contract in another currency than the configured one
+// (blank reads as it), naming the contract.
 func (e *engine) readContracts(src Source[Contract]) (int64, error) {
 	r := &e.ret
 	r.ids = map[string]struct{}{}
@@ -72,6 +73,9 @@ func (e *engine) readContracts(src Source[Contract]) (int64, error) {
 		}
 		if _, dup := r.ids[c.ID]; dup {
 			return fmt.Errorf("contract %s: duplicate Id in snapshot", c.ID)
+		}
+		if c.CurrencyIsoCode != "" && c.CurrencyIsoCode != e.cfg.Currency {
+			return fmt.Errorf("contract %s: currency %s: only %s is configured and Venn has no exchange rates", c.ID, c.CurrencyIsoCode, e.cfg.Currency)
 		}
 		id := strings.Clone(c.ID)
 		r.ids[id] = struct{}{}
