@@ -13,7 +13,9 @@ func (e *engine) oppTallies() {
 	w := &e.w
 	renewalAccounts := map[uint32]bool{}
 	for i := range e.opps.n {
-		if o := e.opps.at(i); o.class == ClassRenewal && w.inDay(o.closeDay) {
+		// An opportunity without an account (interned "", 0) is on no
+		// account: it shares none with another accountless one.
+		if o := e.opps.at(i); o.class == ClassRenewal && o.account != 0 && w.inDay(o.closeDay) {
 			renewalAccounts[o.account] = true
 		}
 	}
