@@ -135,12 +135,13 @@ type Proxy struct {
 	mu       sync.Mutex
 	drop     map[string]int // operation → responses still to drop
 	unproc   int            // BatchWriteItem calls still to half-process
+	cut      map[string]int // operation → responses still to cut off mid-body
 	calls    map[string]int
 }
 
 // NewProxy starts a proxy in front of s, closed when the test ends.
 func NewProxy(t testing.TB, s *Server) *Proxy {
-	p := &Proxy{upstream: s.Endpoint, drop: map[string]int{}, calls: map[string]int{}}
+	p := &Proxy{upstream: s.Endpoint, drop: map[string]int{}, cut: map[string]int{}, calls: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(srv.Close)
 	p.Endpoint = srv.URL
@@ -154,6 +155,16 @@ func (p *Proxy) DropResponses(op string, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.drop[op] += n
+}
+
+// CutOffResponses makes the next n calls of op reach the server and take
+// effect, then send their response headers (with the full Content-Length and
+// checksum) and only half the body before the connection closes: the client
+// reads "unexpected EOF" mid-body.
+func (p *Proxy) CutOffResponses(op string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut[op] += n
 }
 
 // Unprocess makes the next n BatchWriteItem calls write only the first half
@@ -185,6 +196,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	drop := p.drop[op] > 0
 	if drop {
 		p.drop[op]--
+	}
+	cut := p.cut[op] > 0
+	if cut {
+		p.cut[op]--
 	}
 	unproc := op == "BatchWriteItem" && p.unproc > 0
 	if unproc {
@@ -236,6 +251,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(out)), 10))
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(resp.StatusCode)
+	if cut {
+		_, _ = w.Write(out[:len(out)/2])
+		_ = http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler) // closes the connection short of Content-Length
+	}
 	_, _ = w.Write(out)
 }
 
