@@ -31,6 +31,7 @@ import (
 	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/pipeline"
 	"github.com/venn-revops/venn/shared/runledger"
 	"github.com/venn-revops/venn/shared/s3store"
@@ -76,6 +77,9 @@ type Config struct {
 	// advances with the wall clock, so run IDs stay unique per run. Zero:
 	// the wall clock. The run ledger's lock always uses the wall clock.
 	Now time.Time
+	// EarliestQuarter (EARLIEST_QUARTER, YYYYQn) is the first quarter an
+	// event may name: the org's first quarter of data. Zero: 2000Q1.
+	EarliestQuarter period.Quarter
 	// LockMargin (VENN_LOCK_MARGIN, a Go duration) is added to the
 	// invocation's deadline to get the run ledger's lock expiry. Zero: the
 	// ledger's default (1 minute), which covers clock skew in AWS; tests
@@ -133,6 +137,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("VENN_NOW %q: want an RFC 3339 instant such as 2026-11-20T02:00:00Z", v))
 		}
 		c.Now = t.UTC()
+	}
+	if v := getenv("EARLIEST_QUARTER"); v != "" {
+		q, err := period.Parse(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("EARLIEST_QUARTER: %w", err))
+		}
+		c.EarliestQuarter = q
 	}
 	margin, err := lockMargin(getenv)
 	if err != nil {
@@ -192,6 +203,8 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		CompConfig:     compconfig.FS(),
 		TempDir:        os.TempDir(),
 		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies},
+		// Events naming a quarter before it are refused.
+		EarliestQuarter: c.EarliestQuarter,
 	}
 	if c.ExtractConfig != "" {
 		// Bad configuration is rejected before anything is computed.

@@ -12,6 +12,7 @@ import (
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/results"
 )
 
@@ -37,6 +38,9 @@ type Env struct {
 	ExtractOptions ExtractOptions
 	// Catalog registers committed partitions for Athena (nil: none).
 	Catalog Catalog
+	// EarliestQuarter is the first quarter an event may name (the org's
+	// first data; zero: DefaultEarliestQuarter).
+	EarliestQuarter period.Quarter
 	// TempDir stages Parquet files before upload ("" = os.TempDir()).
 	TempDir string
 }

@@ -83,8 +83,22 @@ func ParseEvent(raw []byte, job string) (Event, error) {
 
 func (e Event) validate() error {
 	bad := func(field, why string) error { return fmt.Errorf("%s event: %s: %s", e.Job, field, why) }
+	if err := e.unused(); err != nil {
+		return err
+	}
 	switch e.Job {
 	case "extract":
+		if e.Quarter != "" {
+			if e.Mode != ModeBackfill {
+				return bad("quarter", "only a backfill pulls by date; nightly, full_resync and plan pull as of now (use mode backfill with quarter, or from and to)")
+			}
+			if e.From != "" || e.To != "" {
+				return bad("quarter", "give the backfill either a quarter or from and to, not both")
+			}
+			if _, err := period.Parse(e.Quarter); err != nil {
+				return bad("quarter", err.Error())
+			}
+		}
 		switch e.Mode {
 		case "", ModeNightly, ModeFullResync:
 		case ModePlan:
@@ -92,6 +106,9 @@ func (e Event) validate() error {
 				return bad("mode", "plan lists every object of the configuration: it takes no objects, from or to")
 			}
 		case ModeBackfill:
+			if e.Quarter != "" {
+				break // the quarter's dates, checked against the clock when run
+			}
 			from, err1 := time.Parse(time.DateOnly, e.From)
 			to, err2 := time.Parse(time.DateOnly, e.To)
 			if err1 != nil || err2 != nil {
@@ -120,11 +137,22 @@ func (e Event) validate() error {
 				return bad("mode", "payouts run at quarter close or as a rerun, not quarter to date")
 			}
 		case ModeRerun:
-			if _, err := period.Parse(e.Quarter); err != nil {
-				return bad("quarter", err.Error())
+			if e.Quarter == "" {
+				return bad("quarter", "required: rerun recomputes a named quarter")
+			}
+			if e.AsOf != "" {
+				return bad("asof", "a rerun recomputes the quarter's final figures as of its end; asof applies to qtd and close")
 			}
 		default:
 			return bad("mode", fmt.Sprintf("%q is not qtd, close or rerun", e.Mode))
+		}
+		if e.Quarter != "" {
+			if _, err := period.Parse(e.Quarter); err != nil {
+				return bad("quarter", err.Error())
+			}
+			if e.AsOf != "" && e.Mode != ModeQTD {
+				return bad("asof", "close takes the quarter or an asof day inside the following quarter, not both")
+			}
 		}
 		if e.AsOf != "" {
 			if _, err := time.Parse(time.DateOnly, e.AsOf); err != nil {
@@ -147,26 +175,123 @@ func (e Event) validate() error {
 	return nil
 }
 
-// Quarters resolves the quarter a kpi or payouts event is about, given the
-// time the function runs: close means the quarter that just ended, as of its
-// (exclusive) end; qtd means the current quarter as of now (or the end of the
-// event's asof day).
+// unused refuses a field the event's job does not read: a field that is
+// silently ignored makes the event mean something else than it says.
+func (e Event) unused() error {
+	set := map[string]bool{
+		"mode": e.Mode != "", "objects": len(e.Objects) > 0, "from": e.From != "", "to": e.To != "",
+		"asof": e.AsOf != "", "action": e.Action != "", "approver": e.Approver != "", "people": len(e.People) > 0,
+	}
+	takes := map[string][]string{
+		"extract": {"mode", "objects", "from", "to"},
+		"kpi":     {"mode", "asof"},
+		"payouts": {"mode", "asof"},
+		"approve": {"action", "approver", "people"},
+	}
+	for _, f := range takes[e.Job] {
+		delete(set, f)
+	}
+	if _, known := takes[e.Job]; !known {
+		return nil // validate names the unknown job
+	}
+	for _, f := range []string{"mode", "objects", "from", "to", "asof", "action", "approver", "people"} {
+		if set[f] {
+			return fmt.Errorf("%s event: %s: the %s job does not use it (it would be ignored)", e.Job, f, e.Job)
+		}
+	}
+	return nil
+}
+
+// DefaultEarliestQuarter is the earliest quarter an event may name when the
+// deployment configures none (EARLIEST_QUARTER): before it, no org has data
+// Venn could read, so a quarter like 1999Q1 is a typo.
+var DefaultEarliestQuarter = period.Quarter{Year: 2000, Q: 1}
+
+// Target is what a kpi or payouts event resolves to at the time it runs:
+// the quarter, the instant its figures are as of, and whether they are the
+// final (closed-quarter) figures. The run ledger compares targets, not the
+// event's words, so {"mode":"close"} and {"mode":"rerun","quarter":…} of
+// the same closed quarter are the same request.
+type Target struct {
+	Quarter period.Quarter `json:"quarter"`
+	AsOf    time.Time      `json:"asof"`
+	Final   bool           `json:"final"`
+}
+
+// Resolve resolves a kpi or payouts event at now: close means the quarter
+// that just ended (or the named one), as of its (exclusive) end; rerun the
+// named quarter likewise; qtd the current quarter as of now or the end of
+// the event's asof day. A quarter before earliest (zero: the default), a
+// final quarter that has not ended, a qtd quarter other than the one asof
+// falls in, and an asof after today are refused, naming the field.
 //
 // The event was validated by ParseEvent, so its dates and quarter parse.
-func (e Event) Quarters(now time.Time) (q period.Quarter, asOf time.Time, final bool) {
-	asOf = now.UTC()
+func (e Event) Resolve(now time.Time, earliest period.Quarter) (Target, error) {
+	bad := func(field, why string) error { return fmt.Errorf("%s event: %s: %s", e.Job, field, why) }
+	if earliest.IsZero() {
+		earliest = DefaultEarliestQuarter
+	}
+	now = now.UTC()
+	asOf := now
 	if e.AsOf != "" {
 		d, _ := time.Parse(time.DateOnly, e.AsOf)
+		if d.After(period.Day(now)) {
+			return Target{}, bad("asof", fmt.Sprintf("%s is after today (%s)", e.AsOf, now.Format(time.DateOnly)))
+		}
 		asOf = d.Add(24*time.Hour - time.Microsecond)
 	}
+	var t Target
 	switch e.Mode {
 	case ModeQTD:
-		return period.Of(asOf), asOf, false
-	case ModeRerun:
-		q, _ = period.Parse(e.Quarter)
-		return q, q.End(), true
-	default: // close
-		q = period.Of(asOf).Prev()
-		return q, q.End(), true
+		t = Target{Quarter: period.Of(asOf), AsOf: asOf}
+	default: // close, rerun
+		t.Quarter, t.Final = period.Of(asOf).Prev(), true
+		if e.Quarter != "" {
+			t.Quarter, _ = period.Parse(e.Quarter)
+		}
+		t.AsOf = t.Quarter.End()
 	}
+	if e.Quarter != "" {
+		q, _ := period.Parse(e.Quarter)
+		switch {
+		case q.Before(earliest):
+			return Target{}, bad("quarter", fmt.Sprintf("%s is before the earliest quarter configured (%s, EARLIEST_QUARTER)", q, earliest))
+		case e.Mode == ModeQTD && q != t.Quarter:
+			return Target{}, bad("quarter", fmt.Sprintf("qtd computes the quarter to date of %s (%s), not %s: use mode rerun for a closed quarter", asOf.Format(time.DateOnly), t.Quarter, q))
+		case t.Final && !q.Before(period.Of(now)):
+			return Target{}, bad("quarter", fmt.Sprintf("%s has not closed yet (today is %s): final figures exist only after its end; use mode qtd", q, now.Format(time.DateOnly)))
+		}
+	}
+	return t, nil
+}
+
+// CheckBackfillQuarter refuses an extract backfill of a quarter outside the
+// configured range (before earliest, or after the current quarter).
+func (e Event) CheckBackfillQuarter(now time.Time, earliest period.Quarter) error {
+	if e.Quarter == "" {
+		return nil
+	}
+	if earliest.IsZero() {
+		earliest = DefaultEarliestQuarter
+	}
+	q, _ := period.Parse(e.Quarter)
+	switch {
+	case q.Before(earliest):
+		return fmt.Errorf("%s event: quarter: %s is before the earliest quarter configured (%s, EARLIEST_QUARTER)", e.Job, q, earliest)
+	case period.Of(now).Before(q):
+		return fmt.Errorf("%s event: quarter: %s is after the current quarter (%s)", e.Job, q, period.Of(now))
+	}
+	return nil
+}
+
+// Backfill is the date range of a backfill event: from and to, or the named
+// quarter's first day and the first day of the next.
+func (e Event) Backfill() (from, to time.Time) {
+	if e.Quarter != "" {
+		q, _ := period.Parse(e.Quarter)
+		return q.Start(), q.End()
+	}
+	from, _ = time.Parse(time.DateOnly, e.From)
+	to, _ = time.Parse(time.DateOnly, e.To)
+	return from, to
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/venn-revops/venn/shared/period"
 )
 
 func TestParseEvent(t *testing.T) {
@@ -34,6 +36,29 @@ func TestParseEvent(t *testing.T) {
 		{"approve", `{"quarter":"2026Q3","action":"approve"}`, "approver: required"},
 		{"approve", `{"quarter":"2026Q3","action":"delete","approver":"x"}`, "not approve or finalize"},
 		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"x"} {}`, "trailing data"},
+		// quarter: honoured or refused, never ignored
+		{"kpi", `{"quarter":"2026Q2"}`, ""},                    // close of the named quarter
+		{"payouts", `{"mode":"close","quarter":"2026Q2"}`, ""}, // likewise
+		{"kpi", `{"mode":"qtd","quarter":"2026Q4"}`, ""},       // checked against asof when run
+		{"kpi", `{"mode":"rerun"}`, "quarter: required"},
+		{"payouts", `{"mode":"rerun","quarter":"2026Q0"}`, "quarter must be 1 to 4"},
+		{"kpi", `{"quarter":"2026Q5"}`, "quarter: quarter \"2026Q5\": quarter must be 1 to 4"},
+		{"kpi", `{"quarter":"26Q1"}`, "want YYYYQn"},
+		{"kpi", `{"mode":"qtd","quarter":"2026-Q4"}`, "want YYYYQn"},
+		{"kpi", `{"mode":"rerun","quarter":"2026Q3","asof":"2026-09-01"}`, "asof: a rerun recomputes"},
+		{"kpi", `{"mode":"close","quarter":"2026Q3","asof":"2026-10-02"}`, "asof: close takes the quarter or an asof"},
+		{"extract", `{"quarter":"2026Q2"}`, "quarter: only a backfill pulls by date"},
+		{"extract", `{"mode":"full_resync","quarter":"2026Q2"}`, "quarter: only a backfill"},
+		{"extract", `{"mode":"plan","quarter":"2026Q2"}`, "quarter: only a backfill"},
+		{"extract", `{"mode":"backfill","quarter":"2026Q2"}`, ""},
+		{"extract", `{"mode":"backfill","quarter":"2026Q2","from":"2026-01-01"}`, "either a quarter or from and to"},
+		{"extract", `{"mode":"backfill","quarter":"2026Q9"}`, "quarter must be 1 to 4"},
+		// a field the job does not read is refused, not ignored
+		{"extract", `{"asof":"2026-01-01"}`, "asof: the extract job does not use it"},
+		{"kpi", `{"objects":["Lead"]}`, "objects: the kpi job does not use it"},
+		{"payouts", `{"approver":"jane@corp"}`, "approver: the payouts job does not use it"},
+		{"approve", `{"mode":"close","quarter":"2026Q3","action":"approve","approver":"x"}`, "mode: the approve job does not use it"},
+		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"x","people":[]}`, ""},
 	}
 	for _, tt := range tests {
 		_, err := ParseEvent([]byte(tt.raw), tt.job)
@@ -46,21 +71,88 @@ func TestParseEvent(t *testing.T) {
 	}
 }
 
-func TestEventQuarters(t *testing.T) {
-	now := time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC) // the quarterly close schedule fires
-	e, _ := ParseEvent([]byte(`{"mode":"close"}`), "kpi")
-	q, asOf, final := e.Quarters(now)
-	if q.String() != "2026Q3" || !final || !asOf.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("close: %v %v %v", q, asOf, final)
+func TestEventResolve(t *testing.T) {
+	close := time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC) // the quarterly close schedule fires
+	night := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	end := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		job, raw string
+		now      time.Time
+		earliest string // "" = the default
+		wantQ    string
+		wantAsOf time.Time
+		final    bool
+		wantErr  string
+	}{
+		{"kpi", `{"mode":"close"}`, close, "", "2026Q3", end(2026, 10, 1), true, ""},
+		{"kpi", `{}`, close, "", "2026Q3", end(2026, 10, 1), true, ""},
+		{"kpi", `{"mode":"close","asof":"2026-07-15"}`, close, "", "2026Q2", end(2026, 7, 1), true, ""},
+		{"kpi", `{"mode":"qtd"}`, night, "", "2026Q4", end(2026, 11, 20).Add(2 * time.Hour), false, ""},
+		{"kpi", `{"mode":"qtd","asof":"2026-11-19"}`, night, "", "2026Q4", end(2026, 11, 20).Add(-time.Microsecond), false, ""},
+		{"kpi", `{"mode":"qtd","asof":"2026-11-21"}`, night, "", "", time.Time{}, false, "asof: 2026-11-21 is after today (2026-11-20)"},
+		{"kpi", `{"mode":"qtd","quarter":"2026Q4"}`, night, "", "2026Q4", end(2026, 11, 20).Add(2 * time.Hour), false, ""},
+		{"kpi", `{"mode":"qtd","quarter":"2026Q2"}`, night, "", "", time.Time{}, false, "quarter: qtd computes the quarter to date of 2026-11-20 (2026Q4), not 2026Q2"},
+		{"kpi", `{"mode":"rerun","quarter":"2025Q4"}`, close, "", "2025Q4", end(2026, 1, 1), true, ""},
+		// the issue's case: a quarter without mode is that quarter's close, not the current one
+		{"kpi", `{"quarter":"2026Q2"}`, night, "", "2026Q2", end(2026, 7, 1), true, ""},
+		{"payouts", `{"quarter":"2026Q2"}`, night, "", "2026Q2", end(2026, 7, 1), true, ""},
+		{"payouts", `{"mode":"rerun","quarter":"2026Q4"}`, night, "", "", time.Time{}, false, "quarter: 2026Q4 has not closed yet"},
+		{"kpi", `{"mode":"rerun","quarter":"9999Q4"}`, night, "", "", time.Time{}, false, "quarter: 9999Q4 has not closed yet"},
+		{"kpi", `{"mode":"rerun","quarter":"1999Q1"}`, night, "", "", time.Time{}, false, "quarter: 1999Q1 is before the earliest quarter configured (2000Q1"},
+		{"kpi", `{"mode":"rerun","quarter":"2024Q4"}`, night, "2025Q1", "", time.Time{}, false, "quarter: 2024Q4 is before the earliest quarter configured (2025Q1"},
+		{"kpi", `{"mode":"rerun","quarter":"2025Q1"}`, night, "2025Q1", "2025Q1", end(2025, 4, 1), true, ""},
 	}
-	e, _ = ParseEvent([]byte(`{"mode":"qtd"}`), "kpi")
-	q, asOf, final = e.Quarters(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
-	if q.String() != "2026Q4" || final || asOf.Day() != 20 {
-		t.Errorf("qtd: %v %v %v", q, asOf, final)
+	for _, tt := range tests {
+		ev, err := ParseEvent([]byte(tt.raw), tt.job)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.raw, err)
+		}
+		var earliest period.Quarter
+		if tt.earliest != "" {
+			earliest = period.MustParse(tt.earliest)
+		}
+		got, err := ev.Resolve(tt.now, earliest)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), tt.job+" event: ") {
+				t.Errorf("%s at %s: want error %q, got %v (%+v)", tt.raw, tt.now, tt.wantErr, err, got)
+			}
+			continue
+		}
+		if err != nil || got.Quarter.String() != tt.wantQ || !got.AsOf.Equal(tt.wantAsOf) || got.Final != tt.final {
+			t.Errorf("%s at %s: got %v %v %v (%v), want %s %v %v", tt.raw, tt.now, got.Quarter, got.AsOf, got.Final, err, tt.wantQ, tt.wantAsOf, tt.final)
+		}
 	}
-	e, _ = ParseEvent([]byte(`{"mode":"rerun","quarter":"2025Q4"}`), "payouts")
-	if q, _, final = e.Quarters(now); q.String() != "2025Q4" || !final {
-		t.Errorf("rerun: %v", q)
+}
+
+func TestBackfillQuarter(t *testing.T) {
+	night := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		raw      string
+		from, to string
+		wantErr  string
+	}{
+		{`{"mode":"backfill","quarter":"2026Q2"}`, "2026-04-01", "2026-07-01", ""},
+		{`{"mode":"backfill","quarter":"2026Q4"}`, "2026-10-01", "2027-01-01", ""},
+		{`{"mode":"backfill","from":"2026-01-05","to":"2026-02-01"}`, "2026-01-05", "2026-02-01", ""},
+		{`{"mode":"backfill","quarter":"2027Q1"}`, "", "", "quarter: 2027Q1 is after the current quarter (2026Q4)"},
+		{`{"mode":"backfill","quarter":"1999Q4"}`, "", "", "quarter: 1999Q4 is before the earliest quarter configured"},
+	}
+	for _, tt := range tests {
+		ev, err := ParseEvent([]byte(tt.raw), "extract")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.raw, err)
+		}
+		err = ev.CheckBackfillQuarter(night, period.Quarter{})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: want %q, got %v", tt.raw, tt.wantErr, err)
+			}
+			continue
+		}
+		from, to := ev.Backfill()
+		if err != nil || from.Format(time.DateOnly) != tt.from || to.Format(time.DateOnly) != tt.to {
+			t.Errorf("%s: %s..%s (%v), want %s..%s", tt.raw, from, to, err, tt.from, tt.to)
+		}
 	}
 }
 

@@ -38,8 +38,7 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		cfg.Objects = append(cfg.Objects, o)
 	}
 	if ev.Mode == ModeBackfill {
-		from, _ := time.Parse(time.DateOnly, ev.From)
-		to, _ := time.Parse(time.DateOnly, ev.To)
+		from, to := ev.Backfill()
 		cfg.Backfill = &extract.Backfill{From: from, To: to}
 	}
 	sum, err := extract.Run(ctx, extract.Deps{Source: src, Blob: e.Blob, Store: e.Store, Logger: e.log(), Now: e.Now}, cfg)

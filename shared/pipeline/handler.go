@@ -23,6 +23,10 @@ type Run struct {
 	// configuration, the event's own parameters): a duplicate delivery over
 	// the same inputs replays the stored result; changed inputs run anew.
 	InputHash string
+	// Request is what the run does, as the ledger compares duplicates (nil:
+	// the event itself). Set it when different events mean the same run,
+	// like a close and a rerun of the same closed quarter.
+	Request any
 	// Do performs the job and returns a small JSON-able summary, plus the
 	// metrics to emit.
 	Do func(ctx context.Context) (any, Metrics, error)
@@ -55,7 +59,11 @@ func (e *Env) Handler(job string, ledger *runledger.Ledger, plan Planner) func(c
 		log := e.log().With("job", job, "period", r.Period, "run_id", requestID, "input_hash", r.InputHash)
 		key := runledger.Key{Job: job, Period: r.Period, InputHash: r.InputHash}
 		var metrics Metrics
-		out, replayed, err := ledger.Do(ctx, key, canonical(ev), func(ctx context.Context) ([]byte, error) {
+		payload := canonical(ev)
+		if r.Request != nil {
+			payload, _ = json.Marshal(r.Request)
+		}
+		out, replayed, err := ledger.Do(ctx, key, payload, func(ctx context.Context) ([]byte, error) {
 			summary, m, err := r.Do(ctx)
 			metrics = m
 			if err != nil {

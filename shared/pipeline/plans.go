@@ -30,6 +30,9 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 				return plan, Metrics{Values: map[string]float64{"PlannedObjects": float64(len(names))}}, nil
 			}}, nil
 		}
+		if err := ev.CheckBackfillQuarter(e.now(), e.EarliestQuarter); err != nil {
+			return Run{}, err
+		}
 		return Run{Period: night, InputHash: hashOf(string(canonical(ev))), Do: func(ctx context.Context) (any, Metrics, error) {
 			sum, err := e.Extract(ctx, src, ev)
 			return sum, ExtractMetrics(sum, e.now()), err
@@ -41,13 +44,17 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 // read and the KPI definitions.
 func (e *Env) PlanKPI() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
-		q, asOf, final := ev.Quarters(e.now())
+		t, err := ev.Resolve(e.now(), e.EarliestQuarter)
+		if err != nil {
+			return Run{}, err
+		}
+		q, asOf, final := t.Quarter, t.AsOf, t.Final
 		snaps, err := e.kpiSnapshots(ctx)
 		if err != nil {
 			return Run{}, err
 		}
 		keys := append(manifestKeys(snaps), e.KPIConfig.Hash, fmt.Sprint(final))
-		return Run{Period: q.String() + "@" + asOfDate(asOf, final), InputHash: hashOf(keys...), Do: func(ctx context.Context) (any, Metrics, error) {
+		return Run{Period: q.String() + "@" + asOfDate(asOf, final), InputHash: hashOf(keys...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
 			run, err := e.kpiFor(ctx, q, asOf, final, snaps)
 			if err != nil {
 				return nil, Metrics{}, err
@@ -62,7 +69,11 @@ func (e *Env) PlanKPI() Planner {
 // set, the snapshots of users and deals, and the comp configuration files.
 func (e *Env) PlanPayouts() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
-		q, _, _ := ev.Quarters(e.now())
+		t, err := ev.Resolve(e.now(), e.EarliestQuarter)
+		if err != nil {
+			return Run{}, err
+		}
+		q := t.Quarter
 		head, err := e.Store.Get(ctx, kpiPK(q.String()), "FINAL#_run")
 		if err != nil {
 			return Run{}, fmt.Errorf("payouts %s: final KPIs: %w (run the kpi job for the quarter first)", q, err)
@@ -77,7 +88,7 @@ func (e *Env) PlanPayouts() Planner {
 			return Run{}, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
 		}
 		parts = append(parts, cfgHash)
-		return Run{Period: q.String(), InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
+		return Run{Period: q.String(), InputHash: hashOf(parts...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
 			run, err := e.payoutsFor(ctx, q, snaps)
 			if err != nil {
 				return nil, Metrics{}, err
