@@ -1,0 +1,219 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/comp/statementstore"
+	compconfig "github.com/venn-revops/venn/shared/config/comp"
+	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/dynamo"
+	"github.com/venn-revops/venn/shared/dynamo/dynamotest"
+	"github.com/venn-revops/venn/shared/extract"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/pipeline"
+	"github.com/venn-revops/venn/shared/results"
+	"github.com/venn-revops/venn/shared/results/localstore"
+	"github.com/venn-revops/venn/shared/runledger"
+	"github.com/venn-revops/venn/shared/salesforce"
+)
+
+// TestCloseThenRerun is the runbook's quarter close followed by its "rerun a
+// quarter", through the jobs' real handlers (event parsing, planning, run
+// ledger) over the demo CRM, on the local store and on DynamoDB (dynalite):
+// the shipped rerun events sent after the close replay it; a quarter
+// without a mode is that quarter's close; quarters out of range are refused
+// before anything runs; after finalizing, a rerun over changed inputs is a
+// new run that leaves the final statements as they are and books the
+// difference as a correction for the next quarter.
+func TestCloseThenRerun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts the demo org")
+	}
+	stores := []struct {
+		name string
+		open func(t *testing.T) results.Store
+	}{
+		{"local", func(t *testing.T) results.Store {
+			s, err := localstore.Open("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+		{"dynalite", func(t *testing.T) results.Store {
+			srv := dynamotest.Start(t)
+			return dynamo.New(srv.Client(), srv.NewTable(t), dynamo.WithBatchRetry(10, time.Millisecond, 5*time.Millisecond))
+		}},
+	}
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { closeThenRerun(t, s.open(t)) })
+	}
+}
+
+func closeThenRerun(t *testing.T, store results.Store) {
+	ctx := context.Background()
+	org := democrm.Generate(democrm.Config{})
+	asOf := democrm.DefaultAsOf // 2026-11-20: 2026Q3 is the closed quarter
+	org.SetClock(asOf)
+	base, stop := democrm.NewServer(org, democrm.WithClientCredentials("id", "secret")).Start()
+	t.Cleanup(stop)
+	client, err := salesforce.New(salesforce.Config{LoginURL: base, ClientID: "id", ClientSecret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := fsblob.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	env := &pipeline.Env{Blob: blob, Store: store, Now: func() time.Time { return asOf.Add(time.Since(began)) },
+		CodeVersion: "test", KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS(),
+		PII: lake.PII{Key: []byte("lifecycle test key")}, TempDir: t.TempDir()}
+	if _, err := env.Extract(ctx, extract.FromSalesforce(client), pipeline.Event{Job: "extract", Mode: pipeline.ModeNightly}); err != nil {
+		t.Fatal(err)
+	}
+	ledger := runledger.New(store)
+	handlers := map[string]func(context.Context, json.RawMessage) (json.RawMessage, error){
+		"kpi":     env.Handler("kpi", ledger, env.PlanKPI()),
+		"payouts": env.Handler("payouts", ledger, env.PlanPayouts()),
+		"approve": env.Handler("approve", ledger, env.PlanApprove()),
+	}
+	send := func(job, raw string) (json.RawMessage, error) {
+		if strings.HasSuffix(raw, ".json") {
+			b, err := os.ReadFile("../../functions/" + job + "/" + raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = string(b)
+		}
+		return handlers[job](ctx, json.RawMessage(raw))
+	}
+	must := func(job, raw string) json.RawMessage {
+		t.Helper()
+		out, err := send(job, raw)
+		if err != nil {
+			t.Fatalf("%s %s: %v", job, raw, err)
+		}
+		return out
+	}
+
+	// The close, as the quarterly schedule sends it.
+	kpiClose := must("kpi", "event-close.json")
+	payClose := must("payouts", "event.json")
+	// The runbook's rerun of the closed quarter over unchanged inputs, and
+	// a quarter without a mode (the close of that quarter): replays.
+	for _, ev := range []struct{ job, raw string }{
+		{"kpi", "event-rerun.json"}, {"kpi", `{"quarter":"2026Q3"}`},
+		{"payouts", "event-rerun.json"}, {"payouts", `{"job":"payouts","quarter":"2026Q3"}`},
+	} {
+		want := kpiClose
+		if ev.job == "payouts" {
+			want = payClose
+		}
+		if got := must(ev.job, ev.raw); !bytes.Equal(got, want) {
+			t.Errorf("%s %s after the close: answered %s, want the close's stored result %s", ev.job, ev.raw, got, want)
+		}
+	}
+	stmts, err := statementstore.List(ctx, store, "2026Q3")
+	if err != nil || len(stmts) == 0 {
+		t.Fatalf("statements after the close: %d, %v", len(stmts), err)
+	}
+	for _, s := range stmts {
+		if s.Version != 1 || s.Status != "draft" {
+			t.Errorf("%s: v%d %s after replays, want the close's first draft", s.Statement.PersonID, s.Version, s.Status)
+		}
+	}
+
+	// Out of range or meaningless: refused, naming the field, before any work.
+	for _, ev := range []struct{ job, raw, want string }{
+		{"payouts", `{"mode":"rerun","quarter":"2026Q4"}`, "payouts event: quarter: 2026Q4 has not closed yet"},
+		{"kpi", `{"mode":"rerun","quarter":"1999Q1"}`, "kpi event: quarter: 1999Q1 is before the earliest quarter"},
+		{"kpi", `{"mode":"rerun","quarter":"2026Q5"}`, "kpi event: quarter: quarter \"2026Q5\": quarter must be 1 to 4"},
+		{"kpi", `{"mode":"qtd","quarter":"2026Q3"}`, "kpi event: quarter: qtd computes the quarter to date of 2026-11-20 (2026Q4), not 2026Q3"},
+	} {
+		if _, err := send(ev.job, ev.raw); err == nil || !strings.Contains(err.Error(), ev.want) {
+			t.Errorf("%s %s: want %q, got %v", ev.job, ev.raw, ev.want, err)
+		}
+	}
+
+	for _, action := range []string{"approve", "finalize"} {
+		must("approve", `{"quarter":"2026Q3","action":"`+action+`","approver":"finance@corp"}`)
+	}
+	final, err := statementstore.List(ctx, store, "2026Q3")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Changed inputs: a 100.00 adjustment added for one person. The rerun is
+	// a new run; the final statements stay as they were; the 100.00 is a
+	// correction paid in the next quarter (2026Q4).
+	const person = "005000000000007AAA"
+	env.CompConfig = withAdjustment(t, compconfig.FS(), `
+  - id: ADJ-2026Q3-LIFECYCLE
+    person: `+person+`
+    quarter: 2026Q3
+    amount: 100.00
+    currency: USD
+    reason: "late SPIF, booked after the close"
+    author: finance.ops@example.com
+`)
+	rerun := must("payouts", "event-rerun.json")
+	if bytes.Equal(rerun, payClose) {
+		t.Fatalf("a rerun over changed inputs replayed the close: %s", rerun)
+	}
+	var sum struct{ Corrections int }
+	if err := json.Unmarshal(rerun, &sum); err != nil || sum.Corrections != 1 {
+		t.Fatalf("rerun answered %s (%v), want one correction", rerun, err)
+	}
+	after, err := statementstore.List(ctx, store, "2026Q3")
+	if err != nil || len(after) != len(final) {
+		t.Fatalf("statements after the rerun: %d of %d, %v", len(after), len(final), err)
+	}
+	for i := range final {
+		a, b := final[i], after[i]
+		if b.Status != "final" || b.Version != a.Version || !b.Statement.Total.Decimal.Equal(a.Statement.Total.Decimal) {
+			t.Errorf("final statement %s: %s v%d total %s after the rerun, was v%d total %s", a.Statement.PersonID, b.Status, b.Version, b.Statement.Total.Decimal, a.Version, a.Statement.Total.Decimal)
+		}
+	}
+	corr, err := statementstore.Corrections(ctx, store, "2026Q4")
+	if err != nil || len(corr) != 1 || corr[0].PersonID != person || corr[0].FromQuarter != "2026Q3" || !corr[0].Delta.Decimal.Equal(decimal.RequireFromString("100.00")) {
+		t.Fatalf("corrections for 2026Q4: %+v, %v; want %s +100.00 from 2026Q3", corr, err, person)
+	}
+	// The same rerun sent again replays the new run.
+	if again := must("payouts", "event-rerun.json"); !bytes.Equal(again, rerun) {
+		t.Errorf("the changed-input rerun sent again answered %s, want %s", again, rerun)
+	}
+}
+
+// withAdjustment is the comp configuration with one more adjustment.
+func withAdjustment(t *testing.T, base fs.FS, entry string) fs.FS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(base, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(base, path)
+		if path == "adjustments.yaml" {
+			b = append(bytes.TrimRight(b, "\n"), []byte("\n"+strings.TrimLeft(entry, "\n"))...)
+		}
+		out[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
