@@ -205,6 +205,7 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies},
 		// Events naming a quarter before it are refused.
 		EarliestQuarter: c.EarliestQuarter,
+		Stage:           os.Getenv("VENN_STAGE"),
 	}
 	if c.ExtractConfig != "" {
 		// Bad configuration is rejected before anything is computed.

@@ -38,6 +38,9 @@ type Env struct {
 	ExtractOptions ExtractOptions
 	// Catalog registers committed partitions for Athena (nil: none).
 	Catalog Catalog
+	// Stage is the deployment's name (VENN_STAGE), the first dimension of
+	// the jobs' metrics ("": none, local runs).
+	Stage string
 	// EarliestQuarter is the first quarter an event may name (the org's
 	// first data; zero: DefaultEarliestQuarter).
 	EarliestQuarter period.Quarter

@@ -71,7 +71,7 @@ func (e *Env) Handler(job string, ledger *runledger.Ledger, plan Planner) func(c
 			}
 			return json.Marshal(summary)
 		})
-		metrics.Job, metrics.Period, metrics.Duration = job, r.Period, time.Since(start)
+		metrics.Stage, metrics.Job, metrics.Period, metrics.Duration = e.Stage, job, r.Period, time.Since(start)
 		if err != nil {
 			log.Error("run failed", "error", err.Error(), "duration_ms", metrics.Duration.Milliseconds())
 			_ = metrics.WriteEMF(os.Stdout, time.Now())

@@ -15,6 +15,10 @@ import (
 // Embedded Metric Format line on stdout, which CloudWatch Logs turns into
 // metrics without any API call from the function.
 type Metrics struct {
+	// Stage is the deployment (VENN_STAGE: prod, staging), the first
+	// dimension of every line when set, so two stacks in one account keep
+	// their metrics and alarms apart.
+	Stage    string
 	Job      string
 	Period   string
 	Values   map[string]float64 // name → value; names below
@@ -22,7 +26,7 @@ type Metrics struct {
 	Duration time.Duration
 	// Objects are per-object values (the extract's accounting and stuck
 	// rejects), emitted as one more EMF line per object with the
-	// dimensions Job and Object.
+	// dimensions (Stage,) Job and Object.
 	Objects map[string]map[string]float64
 }
 
@@ -48,7 +52,29 @@ const (
 	MetricRecovered      = "StuckRecovered"
 	MetricWatermarkHeld  = "WatermarkHeld"
 	MetricObjectFailures = "ObjectFailures"
+	// MetricEmptySnapshots counts the objects of the run that committed a
+	// snapshot with no rows although the org must have some (not an
+	// optional object, not skipped): an extract that "succeeded" with
+	// nothing in it (a lost permission, a broken mapping).
+	MetricEmptySnapshots = "EmptySnapshots"
 )
+
+// MetricDuration is the run's wall time, on every job line.
+const MetricDuration = "Duration"
+
+// MetricKPIsLanded is 1 on each successful quarter-to-date KPI run: the
+// freshness alarm fires when no night's KPIs landed for a configured time.
+const MetricKPIsLanded = "KpisLanded"
+
+// KPIMetrics are a kpi run's metrics: the values written, and for a
+// quarter-to-date run the landing the freshness alarm watches.
+func KPIMetrics(values int, final bool) Metrics {
+	m := Metrics{Values: map[string]float64{MetricRows: float64(values)}}
+	if !final {
+		m.Values[MetricKPIsLanded] = 1
+	}
+	return m
+}
 
 // ExtractMetrics are an extract run's metrics: totals on the job line and
 // the accounting and stuck rejects of each object.
@@ -70,14 +96,20 @@ func ExtractMetrics(sum extract.Summary, night time.Time) Metrics {
 		return v
 	}
 	m := Metrics{Values: values(sum.Totals()), Objects: map[string]map[string]float64{}}
-	failures := 0
+	failures, empty := 0, 0
 	for _, o := range sum.Objects {
 		m.Objects[o.Object] = values(o)
 		if !o.Committed && o.Err != "" {
 			failures++
 		}
+		// Objects outside the registry (custom ones) may legitimately be
+		// empty; so may optional ones.
+		if reg, err := crm.Lookup(o.Object); err == nil && !reg.Optional && o.Committed && o.Mode != extract.ModeSkipped && o.SnapshotRows == 0 {
+			empty++
+		}
 	}
 	m.Values[MetricObjectFailures] = float64(failures)
+	m.Values[MetricEmptySnapshots] = float64(empty)
 	m.Values["ReconcileDeletes"] = float64(sum.Totals().ReconcileDeletes)
 	m.Values["SkippedObjects"] = float64(sum.Skipped())
 	return m
@@ -125,10 +157,14 @@ func (m Metrics) writeLine(w io.Writer, now time.Time, dims []string, object str
 	}
 	if dims == nil {
 		dims = []string{"Job"}
-		defs = append(defs, map[string]string{"Name": "Duration", "Unit": "Milliseconds"})
-		doc["Duration"] = m.Duration.Milliseconds()
+		defs = append(defs, map[string]string{"Name": MetricDuration, "Unit": "Milliseconds"})
+		doc[MetricDuration] = m.Duration.Milliseconds()
 	} else {
 		doc["Object"] = object
+	}
+	if m.Stage != "" {
+		dims = append([]string{"Stage"}, dims...)
+		doc["Stage"] = m.Stage
 	}
 	doc["_aws"] = map[string]any{
 		"Timestamp": now.UnixMilli(),

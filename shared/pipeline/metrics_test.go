@@ -102,3 +102,51 @@ func TestExtractMetricsPerObject(t *testing.T) {
 		t.Errorf("Opportunity line %+v", opp)
 	}
 }
+
+// With a stage, every line carries it as the first dimension; an empty
+// snapshot of a required object counts, one of an optional, skipped, failed
+// or custom object does not; a quarter-to-date KPI run lands, a final one
+// does not.
+func TestMetricsStageEmptyAndLanded(t *testing.T) {
+	sum := extract.Summary{Objects: []extract.ObjectSummary{
+		{Object: "Lead", Committed: true, SnapshotRows: 0},              // required, empty: counts
+		{Object: "Account", Committed: true, SnapshotRows: 40},          // required, rows
+		{Object: "OpportunitySplit", Committed: true, SnapshotRows: 0},  // optional
+		{Object: "Contact", Mode: extract.ModeSkipped, SnapshotRows: 0}, // skipped
+		{Object: "Opportunity", Err: "HTTP 500"},                        // failed, not committed
+		{Object: "Subscription__c", Committed: true, SnapshotRows: 0},   // custom: may be empty
+	}}
+	m := ExtractMetrics(sum, time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
+	if m.Values[MetricEmptySnapshots] != 1 {
+		t.Errorf("EmptySnapshots = %v, want 1 (Lead)", m.Values[MetricEmptySnapshots])
+	}
+	m.Stage, m.Job = "prod", "extract"
+	var buf bytes.Buffer
+	if err := m.WriteEMF(&buf, time.UnixMilli(1763604000000)); err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var d struct {
+			AWS struct {
+				CloudWatchMetrics []struct{ Dimensions [][]string }
+			} `json:"_aws"`
+			Stage string
+		}
+		if err := json.Unmarshal(line, &d); err != nil {
+			t.Fatal(err)
+		}
+		want := "[[Stage Job Object]]"
+		if i == 0 {
+			want = "[[Stage Job]]"
+		}
+		if got := fmt.Sprint(d.AWS.CloudWatchMetrics[0].Dimensions); got != want || d.Stage != "prod" {
+			t.Errorf("line %d: dimensions %s stage %q, want %s prod", i, got, d.Stage, want)
+		}
+	}
+	if v, ok := KPIMetrics(12, false).Values[MetricKPIsLanded]; !ok || v != 1 {
+		t.Error("a quarter-to-date KPI run does not report its landing")
+	}
+	if _, ok := KPIMetrics(12, true).Values[MetricKPIsLanded]; ok {
+		t.Error("a final KPI run reports a nightly landing")
+	}
+}

@@ -60,7 +60,7 @@ func (e *Env) PlanKPI() Planner {
 				return nil, Metrics{}, err
 			}
 			return map[string]any{"quarter": q.String(), "asof": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "credits": run.Credits.Key(), "credit_rows": len(run.Result.Credits), "responses": run.Responses.Key(), "response_rows": len(run.Result.Responses), "config": run.Result.ConfigVersion},
-				Metrics{Values: map[string]float64{MetricRows: float64(len(run.Result.Values))}}, nil
+				KPIMetrics(len(run.Result.Values), final), nil
 		}}, nil
 	}
 }
