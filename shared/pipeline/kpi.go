@@ -227,6 +227,11 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	if err := e.storeKPIs(ctx, res, gold.Key()); err != nil {
 		return nil, err
 	}
+	if n := res.Stats.ResponderByOwner; n > 0 {
+		// The snapshot's tasks predate Task.created_by_id: automation that
+		// owns nothing is still excluded, automation owned by a rep is not.
+		e.log().Warn("lead response: tasks without CreatedById judged by their owner", "quarter", q.String(), "tasks", n)
+	}
 	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "response_rows", len(res.Responses), "gold", gold.Key(), "credits", credits.Key(), "responses", responses.Key())
 	return &KPIRun{Result: res, Gold: gold, Credits: credits, Responses: responses, Inputs: inputs}, nil
 }
