@@ -879,8 +879,10 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	// deadline stays above the extract's 30s stop margin (extract.Config
 	// DeadlineMargin) so the run would start under the wall clock too: under
 	// VENN_NOW the extract compares its pinned clock with the Lambda
-	// deadline, which this test must not depend on.
-	const deadline = 35 * time.Second
+	// deadline, which this test must not depend on. It leaves the run 35s
+	// before the margin stops it: at 35s (5s of work) a loaded 2-core
+	// machine sometimes stopped the run before its slow page.
+	const deadline = 65 * time.Second
 	first := w.start(t, "extract", deadline)
 	ctx, kill := context.WithCancel(context.Background())
 	defer kill()
