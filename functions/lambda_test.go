@@ -938,7 +938,9 @@ func TestLambdaExtractCrashMidRun(t *testing.T) {
 	t.Logf("killed run %s after committing %d objects, inside %s", deadRun, len(committed), inFlight.Name)
 
 	// The redelivery, in a fresh process (a cold start).
-	retry := w.start(t, "extract", 2*time.Minute)
+	// Its deadline covers the wait for the dead lock (up to a minute) and a
+	// whole extract under load.
+	retry := w.start(t, "extract", 4*time.Minute)
 	sum := w.checkExtract(t, invoke(t, retry, ev))
 	if sum.RunID == deadRun {
 		t.Fatalf("the retry reused the dead run's id %s", deadRun)
