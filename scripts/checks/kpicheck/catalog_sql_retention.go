@@ -3,8 +3,10 @@ package kpicheck
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/kpi"
 )
 
@@ -21,10 +23,15 @@ import (
 //	       val, the annual value in cents
 //	rtl    the retention tallies by (dimension, key)
 
-// emptyContractView stands in for the Contract view when the lake has no
-// Contract files (an org without contracts): same columns, no rows.
-func emptyContractView(db *sql.DB) error {
-	_, err := db.Exec(`CREATE VIEW IF NOT EXISTS v_contract AS SELECT NULL::VARCHAR AS id, NULL::TIMESTAMPTZ AS created_date,
+// contractView points v_contract at the snapshot's Contract files, or,
+// when the lake has none (an org without contracts), at no rows with the
+// same columns.
+func contractView(db *sql.DB, paths map[string][]string) error {
+	if ps := paths[crm.Contract.Name]; len(ps) > 0 {
+		_, err := db.Exec("CREATE OR REPLACE VIEW v_contract AS SELECT * FROM read_parquet([" + strings.Trim(list(ps), "()") + "])")
+		return err
+	}
+	_, err := db.Exec(`CREATE OR REPLACE VIEW v_contract AS SELECT NULL::VARCHAR AS id, NULL::TIMESTAMPTZ AS created_date,
 		NULL::BOOLEAN AS is_deleted, NULL::VARCHAR AS account_id, NULL::VARCHAR AS owner_id, NULL::VARCHAR AS status_code,
 		NULL::DATE AS start_date, NULL::DATE AS end_date, NULL::BIGINT AS contract_term, NULL::DECIMAL(18,2) AS recurring_amount
 		WHERE false`)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
@@ -37,6 +38,14 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 			t.Fatal(err)
 		}
 		files[o.Name] = m.Files
+	}
+	// The demo org has contracts: the renewal and retention KPIs read them.
+	if key, ok := r.ClosedKPIs.Inputs[crm.Contract.Name]; ok {
+		m, err := lake.ReadManifest(ctx, b, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[crm.Contract.Name] = m.Files
 	}
 	db := openViews(t, b, files)
 	res := r.ClosedKPIs.Result

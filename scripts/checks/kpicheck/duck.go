@@ -41,7 +41,7 @@ func CreateViews(db *sql.DB, paths map[string][]string) error {
 			return fmt.Errorf("view %s: %w", o.Name, err)
 		}
 	}
-	return emptyContractView(db)
+	return contractView(db, paths)
 }
 
 func view(o *crm.Object) string { return "v_" + strings.ToLower(o.Name) }
