@@ -77,6 +77,9 @@ type Config struct {
 	// advances with the wall clock, so run IDs stay unique per run. Zero:
 	// the wall clock. The run ledger's lock always uses the wall clock.
 	Now time.Time
+	// Stage (VENN_STAGE) names the deployment (the template's Stage): the
+	// first dimension of every metric. "": none (local runs).
+	Stage string
 	// EarliestQuarter (EARLIEST_QUARTER, YYYYQn) is the first quarter an
 	// event may name: the org's first quarter of data. Zero: 2000Q1.
 	EarliestQuarter period.Quarter
@@ -94,7 +97,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LakeBucket: getenv("LAKE_BUCKET"), LakePrefix: getenv("LAKE_PREFIX"), ResultsTable: getenv("RESULTS_TABLE"),
 		KMSKeyID: getenv("KMS_KEY_ID"), CRMSecretARN: getenv("CRM_SECRET_ARN"), PIISecretARN: getenv("PII_SECRET_ARN"),
 		S3PathStyle: getenv("S3_PATH_STYLE") == "true", GlueDatabase: getenv("GLUE_DATABASE"),
-		ExtractConfig: getenv("EXTRACT_CONFIG"),
+		ExtractConfig: getenv("EXTRACT_CONFIG"), Stage: getenv("VENN_STAGE"),
 	}
 	var errs []error
 	if c.LakeBucket == "" {
@@ -205,7 +208,7 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies},
 		// Events naming a quarter before it are refused.
 		EarliestQuarter: c.EarliestQuarter,
-		Stage:           os.Getenv("VENN_STAGE"),
+		Stage:           c.Stage,
 	}
 	if c.ExtractConfig != "" {
 		// Bad configuration is rejected before anything is computed.

@@ -145,6 +145,9 @@ func TestConfigFromEnvValidation(t *testing.T) {
 		{name: "zero threshold", env: map[string]string{"BULK_THRESHOLD": "0"}, wantErr: []string{"BULK_THRESHOLD"}},
 		{name: "active currencies", env: map[string]string{"CRM_CURRENCIES": "USD,EUR"},
 			check: func(c Config) bool { return len(c.Currencies) == 2 && c.Currencies[1] == "EUR" }},
+		{name: "earliest quarter and stage", env: map[string]string{"EARLIEST_QUARTER": "2024Q1", "VENN_STAGE": "prod"},
+			check: func(c Config) bool { return c.EarliestQuarter.String() == "2024Q1" && c.Stage == "prod" }},
+		{name: "bad earliest quarter", env: map[string]string{"EARLIEST_QUARTER": "2024Q5"}, wantErr: []string{`EARLIEST_QUARTER: quarter "2024Q5": quarter must be 1 to 4`}},
 		{name: "not a currency", env: map[string]string{"CRM_CURRENCIES": "USD,XYZ"}, wantErr: []string{`CRM_CURRENCIES "USD,XYZ": active currency "XYZ" is not an ISO 4217 code`}},
 	}
 	for _, tt := range tests {
