@@ -4,8 +4,10 @@ import (
 	"database/sql"
 	_ "embed"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -209,21 +211,35 @@ type valueKey struct{ kpi, dim, key, model string }
 // tables.
 func prepareCatalog(db *sql.DB, q *Q) error {
 	for _, s := range append(baseTables(q.Cfg, q.P), catalogTables(q)...) {
+		t0 := time.Now()
 		if _, err := db.Exec(s); err != nil {
 			return fmt.Errorf("duckdb: %w\n%s", err, s)
 		}
+		timing(s, t0)
 	}
 	for _, t := range extraTables {
 		s := "CREATE OR REPLACE TEMP TABLE " + t.name + " AS " + t.query(q)
+		t0 := time.Now()
 		if _, err := db.Exec(s); err != nil {
 			return fmt.Errorf("duckdb table %s: %w\n%s", t.name, err, s)
 		}
+		timing(s, t0)
 	}
 	return nil
 }
 
 // Figures are the catalog's values as DuckCatalog computes them.
 type Figures map[valueKey]figure
+
+// timing logs a statement's wall time when KPICHECK_TIMING is set: the
+// catalog SQL is many statements, and one slow join hides among them.
+func timing(stmt string, t0 time.Time) {
+	if os.Getenv("KPICHECK_TIMING") == "" {
+		return
+	}
+	head, _, _ := strings.Cut(strings.TrimSpace(stmt), "\n")
+	fmt.Fprintf(os.Stderr, "%7.2fs  %.90s\n", time.Since(t0).Seconds(), head)
+}
 
 // DuckCatalog computes every catalog KPI's values in SQL over the views
 // CreateViews made. A KPI without a query is left out (CompareCatalog
@@ -241,6 +257,7 @@ func DuckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Figures, error) {
 		}
 		q.KPI = d
 		text := query(q)
+		t0 := time.Now()
 		rows, err := db.Query(`SELECT dimension, key, coalesce(model, ''), CAST(value AS VARCHAR), CAST(num AS VARCHAR), CAST(den AS VARCHAR), defined FROM (` + text + `)`)
 		if err != nil {
 			return nil, fmt.Errorf("duckdb %s: %w\n%s", d.Name, err, text)
@@ -279,6 +296,7 @@ func DuckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period) (Figures, error) {
 		if err != nil {
 			return nil, fmt.Errorf("duckdb %s: %w", d.Name, err)
 		}
+		timing("KPI "+d.Name, t0)
 	}
 	return out, nil
 }

@@ -164,21 +164,27 @@ func catalogTables(q *Q) []string {
 		// queue has nobody to answer it and waits.
 		`CREATE OR REPLACE TEMP TABLE mq AS
 		WITH lead AS (
-			SELECT ld.*, ` + clock + ` AS start, starts_with(coalesce(l.owner_id, ''), '00G') AS queued
-			FROM ld JOIN v_lead l ON l.id = ld.id
-			WHERE ld.mql IS NOT NULL AND ` + q.In("ld.mql") + `
+			SELECT ld.*, ` + clock + ` AS start, starts_with(ld.k_owner, '00G') AS queued
+			FROM ld WHERE ld.mql IS NOT NULL AND ` + q.In("ld.mql") + `
 		), task AS (
 			SELECT who_id, epoch_us(created_date) AS at, ` + responder + ` AS who
 			FROM v_task WHERE NOT coalesce(is_deleted, false) AND type IN ` + list(r.TaskTypes) + ` AND epoch_us(created_date) < ` + asOf + `
+				AND who_id IN (SELECT id FROM lead WHERE NOT queued)
 		), human AS (
 			SELECT task.* FROM task LEFT JOIN v_user u ON u.id = task.who
 			WHERE coalesce(task.who, '') <> '' AND NOT starts_with(task.who, '00G') AND NOT coalesce(task.who IN ` + list(excludeUsers) + `, false)
 				AND NOT coalesce(u.profile_id IN ` + list(excludeProfiles) + `, false) AND NOT coalesce(u.user_type IN ` + list(r.ExcludeUserTypes) + `, false)
+		), answered AS (
+			-- An equality join, then the inequality as a filter: DuckDB
+			-- plans a LEFT JOIN with the inequality in its condition as
+			-- a range join, minutes at 1M leads.
+			SELECT lead.id, min(human.at) AS first
+			FROM lead JOIN human ON human.who_id = lead.id
+			WHERE NOT lead.queued AND human.at >= lead.start
+			GROUP BY lead.id
 		)
-		SELECT lead.id, lead.mql, lead.start, lead.k_team, lead.k_owner, lead.k_segment, lead.k_region, lead.k_channel,
-			min(human.at) AS first
-		FROM lead LEFT JOIN human ON human.who_id = lead.id AND NOT lead.queued AND human.at >= lead.start
-		GROUP BY ALL`,
+		SELECT lead.id, lead.mql, lead.start, lead.k_team, lead.k_owner, lead.k_segment, lead.k_region, lead.k_channel, answered.first
+		FROM lead LEFT JOIN answered ON answered.id = lead.id`,
 		`CREATE OR REPLACE TEMP TABLE cr AS ` + creditTable(q),
 	}
 	return append(stmts, tallyTables(q)...)
