@@ -2,12 +2,10 @@ package kpicheck
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
-
+	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpi/kpigen"
 	"github.com/venn-revops/venn/shared/lake"
@@ -16,9 +14,8 @@ import (
 )
 
 // TestRetentionAgreesWithDuckDB: the whole catalog over a generated org
-// with contracts (the lake writer has no Contract object yet, so the
-// contracts go to a Parquet file of kpi.Contract's columns), under the
-// default retention settings, annualised per term with no grace and
+// with contracts (written by the lake writer, read back by the lake scan),
+// under the default retention settings, annualised per term with no grace and
 // Terminated counted, and forced to the renewal-opportunity reading.
 func TestRetentionAgreesWithDuckDB(t *testing.T) {
 	n := 20000
@@ -36,17 +33,9 @@ func TestRetentionAgreesWithDuckDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var contracts []kpi.Contract
-	if err := org.Inputs().Contracts(func(rows []kpi.Contract) error { contracts = append(contracts, rows...); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "contract.parquet")
-	if err := parquet.WriteFile(path, contracts); err != nil {
-		t.Fatal(err)
-	}
 	db := openViews(t, b, files)
-	if _, err := db.Exec("CREATE OR REPLACE VIEW v_contract AS SELECT * FROM read_parquet(" + lit(path) + ")"); err != nil {
-		t.Fatal(err)
+	if len(files[crm.Contract.Name]) == 0 {
+		t.Fatal("the lake has no Contract files")
 	}
 	configs := map[string]func(c *kpi.Config){
 		"default": func(*kpi.Config) {},
@@ -63,9 +52,7 @@ func TestRetentionAgreesWithDuckDB(t *testing.T) {
 		} {
 			cfg := kpi.DefaultConfig()
 			edit(cfg)
-			in := files.Inputs(ctx, b, 2)
-			in.Contracts = kpi.Rows(contracts)
-			res, err := kpi.Compute(cfg, in, p)
+			res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 2), p)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -54,6 +54,9 @@ func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 	write(crm.OpportunityContactRole, func(w *lake.RowWriter) error { return writeAll(w, crm.OpportunityContactRole, in.ContactRoles) })
 	write(crm.CampaignMember, func(w *lake.RowWriter) error { return writeAll(w, crm.CampaignMember, in.CampaignMembers) })
 	write(crm.Task, func(w *lake.RowWriter) error { return writeAll(w, crm.Task, in.Tasks) })
+	if in.Contracts != nil { // an org with contracts (kpigen Org.Contracts)
+		write(crm.Contract, func(w *lake.RowWriter) error { return writeAll(w, crm.Contract, in.Contracts) })
+	}
 	return files, err
 }
 
@@ -61,7 +64,7 @@ func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 // projections, the path the nightly job takes: one source per part file,
 // merged by kpi.Concurrent with the given number of decoding goroutines.
 func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs {
-	return kpi.Inputs{
+	in := kpi.Inputs{
 		Users:              scan[kpi.User](ctx, b, f[crm.User.Name], workers),
 		Accounts:           scan[kpi.Account](ctx, b, f[crm.Account.Name], workers),
 		Campaigns:          scan[kpi.Campaign](ctx, b, f[crm.Campaign.Name], workers),
@@ -72,6 +75,10 @@ func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs 
 		CampaignMembers:    scan[kpi.CampaignMember](ctx, b, f[crm.CampaignMember.Name], workers),
 		Tasks:              scan[kpi.Task](ctx, b, f[crm.Task.Name], workers),
 	}
+	if fs := f[crm.Contract.Name]; len(fs) > 0 { // an org without contracts has no Contracts source
+		in.Contracts = scan[kpi.Contract](ctx, b, fs, workers)
+	}
+	return in
 }
 
 func scan[T any](ctx context.Context, b lake.Blob, files []lake.File, workers int) kpi.Source[T] {
