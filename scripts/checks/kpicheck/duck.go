@@ -36,12 +36,28 @@ func CreateViews(db *sql.DB, paths map[string][]string) error {
 		if len(ps) == 0 {
 			return fmt.Errorf("no files for %s", o.Name)
 		}
-		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)", view(o), "["+strings.Trim(list(ps), "()")+"]")
-		if _, err := db.Exec(q); err != nil {
-			return fmt.Errorf("view %s: %w", o.Name, err)
+		if err := createView(db, o, ps); err != nil {
+			return err
+		}
+	}
+	// Optional objects get a view when they were written with rows;
+	// v_contract always has one (contractView: empty without contracts).
+	for _, o := range OptionalObjects {
+		if ps := paths[o.Name]; len(ps) > 0 && o != crm.Contract {
+			if err := createView(db, o, ps); err != nil {
+				return err
+			}
 		}
 	}
 	return contractView(db, paths)
+}
+
+func createView(db *sql.DB, o *crm.Object, ps []string) error {
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)", view(o), "["+strings.Trim(list(ps), "()")+"]")
+	if _, err := db.Exec(q); err != nil {
+		return fmt.Errorf("view %s: %w", o.Name, err)
+	}
+	return nil
 }
 
 func view(o *crm.Object) string { return "v_" + strings.ToLower(o.Name) }

@@ -22,6 +22,10 @@ type Files map[string][]lake.File
 // Objects in the order the org is written.
 var Objects = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Lead, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.CampaignMember, crm.Task}
 
+// OptionalObjects are written when the org has them (a non-nil source:
+// kpigen's Org.Contracts and Org.Products) and read back when written.
+var OptionalObjects = []*crm.Object{crm.Product2, crm.Contract, crm.OpportunityLineItem}
+
 // WriteOrg writes every object of org with the lake's RowWriter (the real
 // snapshot schema: all registry columns, unset ones null) under
 // root/object=<Name>/ and returns the files.
@@ -54,8 +58,14 @@ func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 	write(crm.OpportunityContactRole, func(w *lake.RowWriter) error { return writeAll(w, crm.OpportunityContactRole, in.ContactRoles) })
 	write(crm.CampaignMember, func(w *lake.RowWriter) error { return writeAll(w, crm.CampaignMember, in.CampaignMembers) })
 	write(crm.Task, func(w *lake.RowWriter) error { return writeAll(w, crm.Task, in.Tasks) })
-	if in.Contracts != nil { // an org with contracts (kpigen Org.Contracts)
+	if in.Products != nil {
+		write(crm.Product2, func(w *lake.RowWriter) error { return writeAll(w, crm.Product2, in.Products) })
+	}
+	if in.Contracts != nil {
 		write(crm.Contract, func(w *lake.RowWriter) error { return writeAll(w, crm.Contract, in.Contracts) })
+	}
+	if in.LineItems != nil {
+		write(crm.OpportunityLineItem, func(w *lake.RowWriter) error { return writeAll(w, crm.OpportunityLineItem, in.LineItems) })
 	}
 	return files, err
 }
@@ -64,7 +74,7 @@ func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 // projections, the path the nightly job takes: one source per part file,
 // merged by kpi.Concurrent with the given number of decoding goroutines.
 func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs {
-	in := kpi.Inputs{
+	return kpi.Inputs{
 		Users:              scan[kpi.User](ctx, b, f[crm.User.Name], workers),
 		Accounts:           scan[kpi.Account](ctx, b, f[crm.Account.Name], workers),
 		Campaigns:          scan[kpi.Campaign](ctx, b, f[crm.Campaign.Name], workers),
@@ -74,11 +84,20 @@ func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs 
 		ContactRoles:       scan[kpi.ContactRole](ctx, b, f[crm.OpportunityContactRole.Name], workers),
 		CampaignMembers:    scan[kpi.CampaignMember](ctx, b, f[crm.CampaignMember.Name], workers),
 		Tasks:              scan[kpi.Task](ctx, b, f[crm.Task.Name], workers),
+		Contracts:          scanOptional[kpi.Contract](ctx, b, f, crm.Contract, workers),
+		LineItems:          scanOptional[kpi.LineItem](ctx, b, f, crm.OpportunityLineItem, workers),
+		Products:           scanOptional[kpi.Product](ctx, b, f, crm.Product2, workers),
 	}
-	if fs := f[crm.Contract.Name]; len(fs) > 0 { // an org without contracts has no Contracts source
-		in.Contracts = scan[kpi.Contract](ctx, b, fs, workers)
+}
+
+// scanOptional is scan over an optional object's files, nil when none
+// were written (the org does not have it).
+func scanOptional[T any](ctx context.Context, b lake.Blob, f Files, o *crm.Object, workers int) kpi.Source[T] {
+	files := f[o.Name]
+	if len(files) == 0 {
+		return nil
 	}
-	return in
+	return scan[T](ctx, b, files, workers)
 }
 
 func scan[T any](ctx context.Context, b lake.Blob, files []lake.File, workers int) kpi.Source[T] {

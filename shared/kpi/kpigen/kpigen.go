@@ -17,6 +17,11 @@ import (
 // B2B funnel: one opportunity per 5 leads, 4 campaign members per lead, two
 // contact roles per opportunity, one sales task per 2 leads.
 type Org struct {
+	// Products adds a product catalogue and two line items per
+	// opportunity (Inputs.Products, Inputs.LineItems; lineitems.go); off
+	// by default, as in an org that sells without products.
+	Products bool
+
 	Seed      uint64
 	Leads     int
 	Users     int // default 20, plus one automated-process user
@@ -294,6 +299,8 @@ func (o *Org) Inputs() kpi.Inputs {
 				r.CreatedByID = o.userID(o.Users)
 			}
 		}),
+		LineItems: o.lineItems(),
+		Products:  o.products(),
 	}
 }
 
