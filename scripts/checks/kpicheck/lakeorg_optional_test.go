@@ -38,7 +38,7 @@ func TestOptionalObjectsRoundTrip(t *testing.T) {
 	}
 
 	org := kpigen.New(9, 2000)
-	org.Products = true
+	org.Products, org.Contracts = true, true
 	files, err := WriteOrg(ctx, b, "products", org, opts())
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +46,10 @@ func TestOptionalObjectsRoundTrip(t *testing.T) {
 	lk, mem := files.Inputs(ctx, b, 1), org.Inputs()
 	check(t, b, "line items", lk.LineItems, files["OpportunityLineItem"])
 	check(t, b, "products", lk.Products, files["Product2"])
+	check(t, b, "contracts", lk.Contracts, files["Contract"])
+	if got, want := collect(t, lk.Contracts), collect(t, mem.Contracts); !reflect.DeepEqual(got, want) {
+		t.Errorf("contracts read back differ from those generated (%d rows, want %d)", len(got), len(want))
+	}
 	if got, want := collect(t, lk.LineItems), collect(t, mem.LineItems); !reflect.DeepEqual(got, want) {
 		t.Errorf("line items read back differ from those generated (%d rows, want %d)", len(got), len(want))
 	}
@@ -72,5 +76,12 @@ func TestOptionalObjectsRoundTrip(t *testing.T) {
 	}
 	if bad != 0 || withLines != int64(org.Opportunities()) {
 		t.Errorf("DuckDB: %d opportunities whose lines miss the amount, %d with lines of %d", bad, withLines, org.Opportunities())
+	}
+	var contracts int64
+	if err := db.QueryRow(`SELECT count(*) FROM v_contract`).Scan(&contracts); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(collect(t, mem.Contracts))); contracts != want || want == 0 {
+		t.Errorf("DuckDB: %d contracts, generated %d", contracts, want)
 	}
 }
