@@ -52,7 +52,9 @@ func TestCatalogAgreesWithDuckDB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := WriteOrg(ctx, b, "crm/snapshot", kpigen.New(seed, n), lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
+		org := kpigen.New(seed, n)
+		org.Contracts = true // the retention KPIs need contracts to be non-zero
+		files, err := WriteOrg(ctx, b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
