@@ -46,7 +46,11 @@ type engine struct {
 	respVals  valSet          // lead owners of the response rows (leads sidecar)
 	cost      costState       // campaign spend and lead-creation touches (cost.go)
 	ret       retention       // the contracts step (step_contracts.go)
-	source    RetentionSource // where this run reads renewals and retention
+	// oppContract: opportunity index → Opportunity.ContractId, kept only
+	// for linked opportunities and only when retention reads the links
+	// (Retention.linksOpps); nil otherwise.
+	oppContract map[int32]string
+	source      RetentionSource // where this run reads renewals and retention
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -125,6 +129,9 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 	}
 	for _, opt := range opts {
 		opt(e)
+	}
+	if in.Contracts != nil && cfg.Retention.Source != SourceRenewalOpportunities && cfg.Retention.linksOpps() {
+		e.oppContract = map[int32]string{}
 	}
 	defer e.side.stop()
 	// Each step reads one input; rows are counted by each() for Stats.
@@ -211,7 +218,9 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 	}
 	e.oppTallies()
 	responses := e.responseTallies()
-	e.retentionTallies()
+	if err := e.retentionTallies(in); err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", p.Quarter, err)
+	}
 	attr, credits, err := e.attribute()
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: attribution: %w", p.Quarter, err)

@@ -28,7 +28,7 @@ type fixture struct {
 	}
 	Opportunities []struct {
 		ID, Account, Owner, Source, Campaign, Type, Stage, Currency string
-		Created, Close, Amount                                      string
+		Created, Close, Amount, Contract                            string
 		Won, Closed                                                 *bool
 	}
 	History []struct {
@@ -50,6 +50,14 @@ type fixture struct {
 		ID, Account, Owner, Status, Created, Start, End, Amount string
 		Term                                                    *int64
 		Deleted                                                 bool
+	}
+	LineItems []struct {
+		ID, Opp, Product, Created, Price string
+		Deleted                          bool
+	} `yaml:"line_items"`
+	Products []struct {
+		ID, Family string
+		Deleted    bool
 	}
 }
 
@@ -136,7 +144,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 	for _, o := range f.Opportunities {
 		in.opps = append(in.opps, Opportunity{ID: o.ID, CreatedDate: ts(t, o.Created), AccountID: o.Account, OwnerID: o.Owner,
 			StageName: o.Stage, Amount: centsp(t, o.Amount), CurrencyIsoCode: o.Currency, CloseDate: *dayp(t, o.Close),
-			IsClosed: o.Closed, IsWon: o.Won, Type: o.Type, LeadSource: o.Source, CampaignID: o.Campaign})
+			IsClosed: o.Closed, IsWon: o.Won, Type: o.Type, LeadSource: o.Source, CampaignID: o.Campaign, ContractID: o.Contract})
 	}
 	for _, h := range f.History {
 		in.hist = append(in.hist, OpportunityHistory{ID: h.ID, CreatedDate: ts(t, h.Created), OpportunityID: h.Opp,
@@ -162,7 +170,21 @@ func loadFixture(t testing.TB, name string) Inputs {
 	if len(in.contract) > 0 {
 		contracts = Rows(in.contract) // an org without contracts has no Contracts source
 	}
-	return Inputs{Contracts: contracts, Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
+	var lines Source[LineItem]
+	var products Source[Product]
+	if len(f.LineItems) > 0 || len(f.Products) > 0 {
+		var ls []LineItem
+		for _, l := range f.LineItems {
+			ls = append(ls, LineItem{ID: l.ID, CreatedDate: ts(t, l.Created), IsDeleted: l.Deleted, OpportunityID: l.Opp,
+				Product2ID: l.Product, TotalPrice: centsp(t, l.Price)})
+		}
+		var ps []Product
+		for _, p := range f.Products {
+			ps = append(ps, Product{ID: p.ID, IsDeleted: p.Deleted, Family: p.Family})
+		}
+		lines, products = Rows(ls), Rows(ps)
+	}
+	return Inputs{Contracts: contracts, LineItems: lines, Products: products, Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
 		Opportunities: Rows(in.opps), OpportunityHistory: Rows(in.hist), ContactRoles: Rows(in.roles),
 		CampaignMembers: Rows(in.members), Tasks: Rows(in.tasks)}
 }

@@ -89,6 +89,9 @@ type Opportunity struct {
 	Type            string `parquet:"type,optional"`
 	LeadSource      string `parquet:"lead_source,optional"`
 	CampaignID      string `parquet:"campaign_id,optional"`
+	// ContractID links the opportunity to a contract (retention: line-item
+	// values, renewal by opportunity). "" in lake files older than the column.
+	ContractID string `parquet:"contract_id,optional"`
 }
 
 // OpportunityHistory is the projection of the stage history: each row is

@@ -115,7 +115,13 @@ func TestRetentionConfigRejects(t *testing.T) {
 		{"in approval counted", edit("contract_statuses: [Activated, Expired]", "contract_statuses: [InApproval]"), "retention.contract_statuses[0]: InApproval contracts were never in force"},
 		{"status label", edit("contract_statuses: [Activated, Expired]", "contract_statuses: [Active]"), `retention.contract_statuses[0]: want a Contract status code (Activated, Expired, Terminated), got "Active"`},
 		{"status twice", edit("contract_statuses: [Activated, Expired]", "contract_statuses: [Activated, Activated]"), "retention.contract_statuses[1]: Activated listed twice"},
-		{"unknown value column", edit("from: recurring_amount", "from: amount"), `retention.recurring_value.from: want one of recurring_amount, got "amount"`},
+		{"unknown value column", edit("from: recurring_amount", "from: amount"), `retention.recurring_value.from: want one of recurring_amount, line_items, got "amount"`},
+		{"line items without families", edit("from: recurring_amount", "from: line_items"), "retention.recurring_value.families: required"},
+		{"family twice", edit("from: recurring_amount", "from: line_items, families: [Subscription, Subscription]"), "retention.recurring_value.families[1]: Subscription listed twice"},
+		{"families unread", edit("from: recurring_amount", "from: recurring_amount, families: [Subscription]"), "retention.recurring_value.families: only read with from: line_items"},
+		{"no renewal rule", edit("renewed_by: [successor_contract]", "renewed_by: []"), "retention.renewed_by: want at least one of successor_contract, renewal_opportunity"},
+		{"unknown renewal rule", edit("renewed_by: [successor_contract]", "renewed_by: [successor_contract, quote]"), `retention.renewed_by[1]: want one of successor_contract, renewal_opportunity, got "quote"`},
+		{"renewal rule twice", edit("renewed_by: [successor_contract]", "renewed_by: [renewal_opportunity, renewal_opportunity]"), "retention.renewed_by[1]: renewal_opportunity listed twice"},
 		{"unknown value span", edit("per: year", "per: month"), `retention.recurring_value.per: want one of year, term, got "month"`},
 		{"grace missing", edit("  renewal_grace_days: 30\n", ""), "retention.renewal_grace_days: required"},
 		{"grace negative", edit("renewal_grace_days: 30", "renewal_grace_days: -1"), "retention.renewal_grace_days: want 0 to 365 days, got -1"},
@@ -131,7 +137,8 @@ func TestRetentionConfigRejects(t *testing.T) {
 		})
 	}
 	c := DefaultConfig().Retention
-	if c.Source != SourceAuto || !slices.Equal(c.Statuses, []string{ContractActivated, ContractExpired}) || c.ValueFrom != ValueRecurringAmount || c.ValuePer != PerYear || c.GraceDays != 30 {
+	if c.Source != SourceAuto || !slices.Equal(c.Statuses, []string{ContractActivated, ContractExpired}) || c.ValueFrom != ValueRecurringAmount || c.ValuePer != PerYear || c.GraceDays != 30 ||
+		!slices.Equal(c.RenewedBy, []RenewalRule{RenewBySuccessor}) || c.Families != nil {
 		t.Errorf("default retention %+v", c)
 	}
 }
@@ -159,7 +166,11 @@ func TestAnnualValue(t *testing.T) {
 		{"zero term", p(100), p(0), PerTerm, 0, false},
 	}
 	for _, c := range cases {
-		got, ok := annualValue(&Contract{RecurringAmount: c.amount, ContractTerm: c.term}, c.per)
+		var term int64
+		if c.term != nil {
+			term = *c.term
+		}
+		got, ok := annualValue(c.amount, term, c.per)
 		if got != c.want || ok != c.ok {
 			t.Errorf("%s: got %d %v, want %d %v", c.name, got, ok, c.want, c.ok)
 		}
@@ -189,5 +200,49 @@ func TestContractsStepErrors(t *testing.T) {
 	_, err = Compute(DefaultConfig(), Inputs{Contracts: batches(boom, []Contract{c})}, p)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), ": contracts: boom") {
 		t.Errorf("source error: got %v", err)
+	}
+}
+
+// lineItemsConfig is the test configuration with recurring values read
+// from line items and both renewal rules on (lineitems-org.yaml).
+func lineItemsConfig(t *testing.T) *Config {
+	cfg := loadTestConfig(t)
+	cfg.Retention.ValueFrom = ValueLineItems
+	cfg.Retention.Families = []string{"Subscription", "Support"}
+	cfg.Retention.RenewedBy = []RenewalRule{RenewBySuccessor, RenewByOpportunity}
+	return cfg
+}
+
+// TestLineItemsOrg checks lineitems-org.expect.yaml: values from recurring
+// line items of linked won opportunities, renewal by a linked won renewal
+// opportunity; and that each rule alone gives what it should.
+func TestLineItemsOrg(t *testing.T) {
+	checkExpect(t, lineItemsConfig(t), "lineitems-org.yaml", "lineitems-org.expect.yaml")
+	res := computeFixture(t, lineItemsConfig(t), "lineitems-org.yaml", "2026Q3", "2026-10-01T00:00:00Z", true)
+	// L2 has no value; 10 line items and 4 products read.
+	if s := res.Stats; s.ContractsUnvalued != 1 || s.Rows["line_items"] != 10 || s.Rows["products"] != 4 {
+		t.Errorf("stats: unvalued %d, line items %d, products %d; want 1, 10, 4", s.ContractsUnvalued, s.Rows["line_items"], s.Rows["products"])
+	}
+	renewedUnder := func(rules ...RenewalRule) string {
+		cfg := lineItemsConfig(t)
+		cfg.Retention.RenewedBy = rules
+		res := computeFixture(t, cfg, "lineitems-org.yaml", "2026Q3", "2026-10-01T00:00:00Z", true)
+		v, _ := res.Get("contracts_renewed", DimOrg, KeyAll, "")
+		return v.Value.String()
+	}
+	// Successor alone: L1 only. Renewal opportunity alone: L3 only.
+	if got := renewedUnder(RenewBySuccessor); got != "1" {
+		t.Errorf("successor_contract alone renews %s, want 1 (L1)", got)
+	}
+	if got := renewedUnder(RenewByOpportunity); got != "1" {
+		t.Errorf("renewal_opportunity alone renews %s, want 1 (L3)", got)
+	}
+	// Under the successor rule alone O3R's 6600 line is L3's value too: arr_start
+	// 16000 + 6600 = 22600.
+	cfg := lineItemsConfig(t)
+	cfg.Retention.RenewedBy = []RenewalRule{RenewBySuccessor}
+	res = computeFixture(t, cfg, "lineitems-org.yaml", "2026Q3", "2026-10-01T00:00:00Z", true)
+	if v, _ := res.Get("arr_start", DimOrg, KeyAll, ""); v.Value.String() != "22600" {
+		t.Errorf("arr_start under successor_contract alone %s, want 22600", v.Value)
 	}
 }

@@ -33,12 +33,32 @@ var retentionSources = []RetentionSource{SourceContracts, SourceRenewalOpportuni
 // ValueFrom says which lake column holds a contract's recurring value.
 type ValueFrom string
 
-// ValueRecurringAmount is the contract's recurring_amount column: the
-// org's recurring-value field (ARR__c in the demo org) mapped by the
-// extract configuration.
-const ValueRecurringAmount ValueFrom = "recurring_amount"
+const (
+	// ValueRecurringAmount is the contract's recurring_amount column: the
+	// org's recurring-value field (ARR__c in the demo org) mapped by the
+	// extract configuration.
+	ValueRecurringAmount ValueFrom = "recurring_amount"
+	// ValueLineItems is the sum of TotalPrice of the recurring-family
+	// OpportunityLineItems of the won opportunities linked to the
+	// contract by Opportunity.ContractId (docs/kpis.md 2.11.1).
+	ValueLineItems ValueFrom = "line_items"
+)
 
-var valueFroms = []ValueFrom{ValueRecurringAmount}
+var valueFroms = []ValueFrom{ValueRecurringAmount, ValueLineItems}
+
+// RenewalRule is one way a contract up for renewal counts as renewed.
+type RenewalRule string
+
+const (
+	// RenewBySuccessor: a counted contract of the same account starts
+	// from the day after the end date up to renewal_grace_days later.
+	RenewBySuccessor RenewalRule = "successor_contract"
+	// RenewByOpportunity: a renewal-class opportunity linked to the
+	// contract by Opportunity.ContractId is won as known at the as-of.
+	RenewByOpportunity RenewalRule = "renewal_opportunity"
+)
+
+var renewalRules = []RenewalRule{RenewBySuccessor, RenewByOpportunity}
 
 // ValuePer says what span the recurring value covers.
 type ValuePer string
@@ -77,6 +97,11 @@ type Retention struct {
 	Statuses  []string // Contract.status_code values that count
 	ValueFrom ValueFrom
 	ValuePer  ValuePer
+	// Families are the Product2 families whose line items are recurring
+	// (ValueLineItems only).
+	Families []string
+	// RenewedBy: a contract is renewed when any of these rules holds.
+	RenewedBy []RenewalRule
 	// GraceDays: a contract is renewed when a counted contract of the same
 	// account starts from the day after its end date up to GraceDays later.
 	GraceDays int
@@ -87,11 +112,13 @@ type rawRetention struct {
 	Statuses       []string        `yaml:"contract_statuses"`
 	RecurringValue rawRecurringVal `yaml:"recurring_value"`
 	GraceDays      *int            `yaml:"renewal_grace_days"`
+	RenewedBy      []string        `yaml:"renewed_by"`
 }
 
 type rawRecurringVal struct {
-	From string `yaml:"from"`
-	Per  string `yaml:"per"`
+	From     string   `yaml:"from"`
+	Per      string   `yaml:"per"`
+	Families []string `yaml:"families"`
 }
 
 func joinKinds[K ~string](ks []K) string {
@@ -129,12 +156,52 @@ func (c *Config) fillRetention(r rawRetention) error {
 	if !slices.Contains(valuePers, per) {
 		return bad("retention.recurring_value.per", "want one of %s, got %q", joinKinds(valuePers), r.RecurringValue.Per)
 	}
+	if from == ValueLineItems {
+		if err := nonEmptyList("retention.recurring_value.families", r.RecurringValue.Families); err != nil {
+			return err
+		}
+		for i, f := range r.RecurringValue.Families {
+			if slices.Index(r.RecurringValue.Families, f) != i {
+				return bad(fmt.Sprintf("retention.recurring_value.families[%d]", i), "%s listed twice", f)
+			}
+		}
+	} else if len(r.RecurringValue.Families) > 0 {
+		return bad("retention.recurring_value.families", "only read with from: %s (from is %s)", ValueLineItems, from)
+	}
+	rules := []RenewalRule{RenewBySuccessor} // the default: the successor-contract rule alone
+	if r.RenewedBy != nil {
+		if len(r.RenewedBy) == 0 {
+			return bad("retention.renewed_by", "want at least one of %s", joinKinds(renewalRules))
+		}
+		rules = nil
+		for i, s := range r.RenewedBy {
+			p := fmt.Sprintf("retention.renewed_by[%d]", i)
+			if !slices.Contains(renewalRules, RenewalRule(s)) {
+				return bad(p, "want one of %s, got %q", joinKinds(renewalRules), s)
+			}
+			if slices.Contains(rules, RenewalRule(s)) {
+				return bad(p, "%s listed twice", s)
+			}
+			rules = append(rules, RenewalRule(s))
+		}
+	}
 	if r.GraceDays == nil {
 		return bad("retention.renewal_grace_days", "required: days after a contract's end within which a successor contract renews it")
 	}
 	if g := *r.GraceDays; g < 0 || g > maxGraceDays {
 		return bad("retention.renewal_grace_days", "want 0 to %d days, got %d", maxGraceDays, g)
 	}
-	c.Retention = Retention{Source: src, Statuses: r.Statuses, ValueFrom: from, ValuePer: per, GraceDays: *r.GraceDays}
+	c.Retention = Retention{Source: src, Statuses: r.Statuses, ValueFrom: from, ValuePer: per,
+		Families: r.RecurringValue.Families, RenewedBy: rules, GraceDays: *r.GraceDays}
 	return nil
+}
+
+// renewsBy reports whether rule is one of the configured renewal rules.
+func (r *Retention) renewsBy(rule RenewalRule) bool { return slices.Contains(r.RenewedBy, rule) }
+
+// linksOpps reports whether the engine must keep Opportunity.ContractId:
+// for line-item values or the renewal-opportunity rule. Otherwise the
+// opportunity step ignores the column.
+func (r *Retention) linksOpps() bool {
+	return r.ValueFrom == ValueLineItems || r.renewsBy(RenewByOpportunity)
 }

@@ -20,6 +20,8 @@ type contract struct {
 	id, account, owner string
 	start, end         int32 // days since 1970-01-01; end is openEnd without an end date
 	value              int64 // annual recurring value, cents
+	term               int64 // ContractTerm, months (0 when null): line-item values per term
+	byOpp              bool  // renewed by a won renewal opportunity linked to it
 }
 
 // openEnd stands for a null EndDate (an evergreen contract): in force from
@@ -87,32 +89,37 @@ func (e *engine) readContracts(src Source[Contract]) (int64, error) {
 		if c.EndDate != nil {
 			k.end = *c.EndDate
 		}
-		v, ok := annualValue(c, e.cfg.Retention.ValuePer)
-		if !ok {
-			r.unvalued++
+		if c.ContractTerm != nil {
+			k.term = *c.ContractTerm
 		}
-		k.value = v
+		if e.cfg.Retention.ValueFrom == ValueRecurringAmount {
+			v, ok := annualValue(c.RecurringAmount, k.term, e.cfg.Retention.ValuePer)
+			if !ok {
+				r.unvalued++
+			}
+			k.value = v
+		} // else valued from line items after the steps (lineItemValues)
 		r.contracts = append(r.contracts, k)
 		return nil
 	})
 }
 
-// annualValue is a contract's annual recurring value in cents, and false
-// when it reads as 0 for want of a value (null) or of a term to annualise
-// by. Per term: value × 12 ÷ ContractTerm, rounded once to the cent, half
-// away from zero.
-func annualValue(c *Contract, per ValuePer) (int64, bool) {
-	if c.RecurringAmount == nil {
+// annualValue is a contract's annual recurring value in cents from its
+// value (cents, nil when unknown) and term (months), and false when it
+// reads as 0 for want of a value or of a term to annualise by. Per term:
+// value × 12 ÷ term, rounded once to the cent, half away from zero.
+func annualValue(value *int64, term int64, per ValuePer) (int64, bool) {
+	if value == nil {
 		return 0, false
 	}
-	v := *c.RecurringAmount
+	v := *value
 	if per == PerYear {
 		return v, true
 	}
-	if c.ContractTerm == nil || *c.ContractTerm <= 0 {
+	if term <= 0 {
 		return 0, false
 	}
-	return divRoundHalfAway(v*12, *c.ContractTerm), true
+	return divRoundHalfAway(v*12, term), true
 }
 
 // divRoundHalfAway is n ÷ d (d > 0) rounded half away from zero.
@@ -156,13 +163,107 @@ func (w *window) ttm() (startDay, endDay int32) {
 }
 
 // retentionTallies settles the run's retention source and, when it is
-// contracts, adds the contracts' counters.
-func (e *engine) retentionTallies() {
+// contracts, reads what the opportunity links give (renewals by
+// opportunity, line-item values) and adds the contracts' counters.
+func (e *engine) retentionTallies(in Inputs) error {
 	e.source = e.retentionSource()
+	if e.source == SourceContracts && e.oppContract != nil {
+		if err := e.linkedOpps(in); err != nil {
+			return err
+		}
+	}
 	e.stats.ContractsUnvalued, e.stats.ContractsUndated = e.ret.unvalued, e.ret.undated
 	if e.source == SourceContracts {
 		e.contractTallies()
 	}
+	return nil
+}
+
+// linkedOpps applies the opportunities linked to counted contracts by
+// Opportunity.ContractId, as known at the as-of (won and class settled
+// by the opportunity steps):
+//   - renewed_by renewal_opportunity: a won renewal-class opportunity
+//     renews the contract it links to. Its lines price the next term, so
+//     they are not that contract's value.
+//   - recurring_value.from line_items: a contract's value is the sum of
+//     TotalPrice of the line items (not deleted, created by the as-of) of
+//     recurring-family products of the other won opportunities linked to
+//     it, annualised by recurring_value.per. A contract with no such line
+//     reads as 0 and is counted in Stats.ContractsUnvalued.
+//
+// Memory: the recurring product Ids and one sum per valued contract; the
+// line items are streamed and only those of linked opportunities kept.
+func (e *engine) linkedOpps(in Inputs) error {
+	ret := &e.cfg.Retention
+	byOpp := ret.renewsBy(RenewByOpportunity)
+	renewedBy := map[string]bool{}
+	valued := map[int32]string{} // opportunity index → contract, for the lines
+	for i, cid := range e.oppContract {
+		if _, counted := e.ret.ids[cid]; !counted {
+			continue
+		}
+		o := e.opps.at(i)
+		if !o.won {
+			continue
+		}
+		if byOpp && o.class == ClassRenewal {
+			renewedBy[cid] = true
+			continue
+		}
+		valued[i] = cid
+	}
+	sums := map[string]int64{}
+	if ret.ValueFrom == ValueLineItems {
+		recurring := map[string]struct{}{}
+		n, err := each(in.Products, func(p *Product) error {
+			if !p.IsDeleted && slices.Contains(ret.Families, p.Family) {
+				recurring[strings.Clone(p.ID)] = struct{}{}
+			}
+			return nil
+		})
+		e.stats.Rows["products"] = n
+		if err != nil {
+			return fmt.Errorf("products: %w", err)
+		}
+		n, err = each(in.LineItems, func(l *LineItem) error {
+			if l.IsDeleted || !e.w.known(l.CreatedDate) || l.TotalPrice == nil {
+				return nil
+			}
+			i, ok := e.oppIdx[l.OpportunityID]
+			if !ok {
+				return nil
+			}
+			cid, ok := valued[i]
+			if !ok {
+				return nil
+			}
+			if _, ok := recurring[l.Product2ID]; ok {
+				sums[cid] += *l.TotalPrice
+			}
+			return nil
+		})
+		e.stats.Rows["line_items"] = n
+		if err != nil {
+			return fmt.Errorf("line items: %w", err)
+		}
+	}
+	for k := range e.ret.contracts {
+		c := &e.ret.contracts[k]
+		c.byOpp = renewedBy[c.id]
+		if ret.ValueFrom != ValueLineItems {
+			continue
+		}
+		var v *int64
+		if s, ok := sums[c.id]; ok {
+			v = &s
+		}
+		val, ok := annualValue(v, c.term, ret.ValuePer)
+		if !ok {
+			e.ret.unvalued++
+		}
+		c.value = val
+	}
+	return nil
 }
 
 // contractTallies adds the contracts' counters to groups of the account
@@ -177,6 +278,7 @@ func (e *engine) contractTallies() {
 	})
 	d0, d1 := e.w.ttm()
 	grace := int32(e.cfg.Retention.GraceDays)
+	bySuccessor := e.cfg.Retention.renewsBy(RenewBySuccessor)
 	grp := func(owner, account string) *tally {
 		acc := e.accounts[account]
 		return e.tally(group{owner: owner, segment: acc[0], region: acc[1], dims: gAccount})
@@ -203,7 +305,7 @@ func (e *engine) contractTallies() {
 			if c.end != openEnd && e.w.inDay(c.end) {
 				t := grp(c.owner, c.account)
 				t.ctrUp++
-				if renewed(acct, c.end, grace) {
+				if (bySuccessor && renewed(acct, c.end, grace)) || c.byOpp {
 					t.ctrRenewed++
 				}
 			}

@@ -140,7 +140,10 @@ func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
 	if o.IsWon != nil && o.IsClosed != nil {
 		x.won, x.closed, x.flagsKnown = *o.IsWon, *o.IsClosed, true // the snapshot's flags, until settleOpps
 	}
-	e.opps.add(x)
+	i := e.opps.add(x)
+	if e.oppContract != nil && o.ContractID != "" {
+		e.oppContract[i] = strings.Clone(o.ContractID)
+	}
 	return nil
 }
 
