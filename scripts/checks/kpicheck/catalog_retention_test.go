@@ -28,7 +28,7 @@ func TestRetentionAgreesWithDuckDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	org := kpigen.New(5, n)
-	org.Contracts = true
+	org.Contracts, org.Products = true, true // products: the line-item values
 	files, err := WriteOrg(ctx, b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +44,15 @@ func TestRetentionAgreesWithDuckDB(t *testing.T) {
 			c.Retention.Statuses = []string{kpi.ContractActivated, kpi.ContractExpired, kpi.ContractTerminated}
 		},
 		"renewal opportunities": func(c *kpi.Config) { c.Retention.Source = kpi.SourceRenewalOpportunities },
+		"line items per term, renewed by successor or opportunity": func(c *kpi.Config) {
+			c.Retention.ValueFrom, c.Retention.ValuePer = kpi.ValueLineItems, kpi.PerTerm
+			c.Retention.Families = []string{"Subscription", "Support"}
+			c.Retention.RenewedBy = []kpi.RenewalRule{kpi.RenewBySuccessor, kpi.RenewByOpportunity}
+		},
+		"line items, renewed by opportunity only": func(c *kpi.Config) {
+			c.Retention.ValueFrom, c.Retention.Families = kpi.ValueLineItems, []string{"Subscription"}
+			c.Retention.RenewedBy = []kpi.RenewalRule{kpi.RenewByOpportunity}
+		},
 	}
 	for name, edit := range configs {
 		for _, p := range []kpi.Period{
@@ -62,6 +71,9 @@ func TestRetentionAgreesWithDuckDB(t *testing.T) {
 			}
 			if res.RetentionSource != want {
 				t.Fatalf("%s: source %s, want %s", name, res.RetentionSource, want)
+			}
+			if cfg.Retention.ValueFrom == kpi.ValueLineItems && res.Stats.Rows["line_items"] == 0 {
+				t.Fatalf("%s: no line items read: the values were not taken from them", name)
 			}
 			rep, err := CheckCatalog(db, cfg, p, res)
 			if err != nil {

@@ -3,6 +3,7 @@ package kpicheck
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,12 @@ import (
 //	rcall  counted contracts: not deleted, created before the as-of,
 //	       status code configured (undated ones included)
 //	rsrc   one row: contracts, whether the contract reading applies
+//	rlk    won opportunities (as of the as-of, table o) linked to a
+//	       counted contract by contract_id: cid, id, class (only when
+//	       line_items or renewed_by renewal_opportunity is configured)
+//	rren   contracts a linked won renewal opportunity renews
+//	rval   per contract, the cents of its recurring-family line items
+//	       (line_items only)
 //	rc     rcall with a start day: sd, ed (end day, NULL: evergreen) and
 //	       val, the annual value in cents
 //	rtl    the retention tallies by (dimension, key)
@@ -56,8 +63,41 @@ func init() {
 		src := lit(string(q.Cfg.Retention.Source))
 		return `SELECT ` + src + ` = 'contracts' OR (` + src + ` = 'auto' AND EXISTS (SELECT 1 FROM rcall)) AS contracts`
 	})
+	byOpp := func(q *Q) bool { return slices.Contains(q.Cfg.Retention.RenewedBy, kpi.RenewByOpportunity) }
+	links := func(q *Q) bool { return q.Cfg.Retention.ValueFrom == kpi.ValueLineItems || byOpp(q) }
+	registerTable("rlk", func(q *Q) string {
+		if !links(q) {
+			return `SELECT NULL::VARCHAR AS cid, NULL::VARCHAR AS id, NULL::VARCHAR AS class WHERE false`
+		}
+		return `SELECT v.contract_id AS cid, o.id, o.class FROM o JOIN v_opportunity v ON v.id = o.id
+			WHERE o.won AND v.contract_id IN (SELECT id FROM rcall)`
+	})
+	registerTable("rren", func(q *Q) string {
+		if !byOpp(q) {
+			return `SELECT NULL::VARCHAR AS cid WHERE false`
+		}
+		return `SELECT DISTINCT cid FROM rlk WHERE class = 'renewal'`
+	})
+	registerTable("rval", func(q *Q) string {
+		if q.Cfg.Retention.ValueFrom != kpi.ValueLineItems {
+			return `SELECT NULL::VARCHAR AS cid, NULL::BIGINT AS v WHERE false`
+		}
+		notRenewing := "true"
+		if byOpp(q) {
+			notRenewing = "l.class IS DISTINCT FROM 'renewal'" // a renewing opportunity prices the next term
+		}
+		return fmt.Sprintf(`SELECT l.cid, sum(CAST(li.total_price * 100 AS BIGINT)) AS v
+			FROM rlk l JOIN v_opportunitylineitem li ON li.opportunity_id = l.id
+			JOIN v_product2 p ON p.id = li.product2_id
+			WHERE %s AND NOT coalesce(li.is_deleted, false) AND epoch_us(li.created_date) < %d AND li.total_price IS NOT NULL
+				AND NOT coalesce(p.is_deleted, false) AND p.family IN %s
+			GROUP BY l.cid`, notRenewing, q.AsOf, list(q.Cfg.Retention.Families))
+	})
 	registerTable("rc", func(q *Q) string {
 		cents := "CAST(recurring_amount * 100 AS BIGINT)"
+		if q.Cfg.Retention.ValueFrom == kpi.ValueLineItems {
+			cents = "(SELECT v FROM rval WHERE rval.cid = rcall.id)"
+		}
 		val := cents
 		if q.Cfg.Retention.ValuePer == kpi.PerTerm {
 			// value × 12 ÷ term, half away from zero, in integers.
@@ -75,7 +115,8 @@ func init() {
 		grace := q.Cfg.Retention.GraceDays
 		return fmt.Sprintf(`WITH up AS (
 			SELECT c.account_id, c.owner_id, 1 AS up,
-				CASE WHEN EXISTS (SELECT 1 FROM rc s WHERE s.account_id = c.account_id AND s.sd BETWEEN c.ed + 1 AND c.ed + 1 + %[3]d) THEN 1 ELSE 0 END AS renewed,
+				CASE WHEN (%[6]t AND EXISTS (SELECT 1 FROM rc s WHERE s.account_id = c.account_id AND s.sd BETWEEN c.ed + 1 AND c.ed + 1 + %[3]d))
+					OR c.id IN (SELECT cid FROM rren) THEN 1 ELSE 0 END AS renewed,
 				0 AS s, 0 AS e
 			FROM rc c WHERE c.ed IS NOT NULL AND %[4]s
 		), acc AS (
@@ -104,7 +145,8 @@ func init() {
 		)
 		%[5]s`, d0, d1, grace, q.InDay("c.ed"), fanOut("x", retentionDimCols,
 			`sum(up) AS up, sum(renewed) AS renewed, sum(c_start) AS arr_start, sum(e) AS arr_end, sum(c_new) AS arr_new,
-			sum(c_exp) AS arr_exp, sum(c_con) AS arr_con, sum(c_churn) AS arr_churn`))
+			sum(c_exp) AS arr_exp, sum(c_con) AS arr_con, sum(c_churn) AS arr_churn`),
+			slices.Contains(q.Cfg.Retention.RenewedBy, kpi.RenewBySuccessor))
 	})
 	// contracts is a query of the contract reading: cols over rtl, only
 	// when it applies.

@@ -80,3 +80,19 @@ func (o *Org) contracts() kpi.Source[kpi.Contract] {
 		}
 	})
 }
+
+// oppContract is the contract opportunity j links to (Opportunity.ContractId,
+// only with Org.Contracts), without a random draw: a renewal links to its
+// account's first contract (the one it renews); one other opportunity in
+// five links to none, the rest alternate between the account's two
+// contract rows (which may not exist: a dangling link reads as none).
+func (o *Org) oppContract(j, account int, typ string) string {
+	switch {
+	case typ == "Renewal":
+		return ID("800", 2*account)
+	case j%5 == 0:
+		return ""
+	default:
+		return ID("800", 2*account+j%2)
+	}
+}

@@ -247,6 +247,9 @@ func (o *Org) Inputs() kpi.Inputs {
 				OwnerID: o.userID(f.ownerUser), StageName: stages[f.outcome], Amount: ptr(f.amount), CurrencyIsoCode: "USD",
 				CloseDate: f.closeDay, IsClosed: ptr(f.outcome != 0), IsWon: ptr(f.outcome == 1), Type: f.typ,
 				LeadSource: f.source, CampaignID: f.camp}
+			if o.Contracts {
+				r.ContractID = o.oppContract(j, f.account, f.typ)
+			}
 		}),
 		// Two history rows per opportunity: creation, and the close (which
 		// for an open one is a later re-forecast of the amount).
