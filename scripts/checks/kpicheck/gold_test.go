@@ -26,29 +26,8 @@ func TestGoldRowsReadByDuckDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "gold.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[kpi.GoldRow](f)
-	if _, err := w.Write(res.Rows()); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("SET TimeZone='UTC'"); err != nil {
-		t.Fatal(err)
-	}
+	path := writeRows(t, "gold.parquet", res.Rows())
+	db := openDuckUTC(t)
 	var n int
 	var cents int64
 	var value, rate string
@@ -80,4 +59,40 @@ func TestGoldRowsReadByDuckDB(t *testing.T) {
 			t.Errorf("%s: numerator null %v, denominator null %v, side %q; want null %v, side %q", c.kpi, numNull, denNull, side, !c.quotient, c.side)
 		}
 	}
+}
+
+// writeRows writes rows to a Parquet file under t's temp dir with the
+// writer the gold files use, and returns its path.
+func writeRows[T any](t *testing.T, name string, rows []T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[T](f)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// openDuckUTC opens an in-memory DuckDB reading timestamps in UTC.
+func openDuckUTC(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec("SET TimeZone='UTC'"); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -1,13 +1,9 @@
 package kpicheck
 
 import (
-	"database/sql"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/shopspring/decimal"
 
 	"github.com/venn-revops/venn/shared/kpi"
@@ -31,29 +27,8 @@ func TestResponseRowsReadByDuckDB(t *testing.T) {
 	if len(rows) < 100 {
 		t.Fatalf("only %d response rows: too thin", len(rows))
 	}
-	path := filepath.Join(t.TempDir(), "response.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[kpi.ResponseRow](f)
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("SET TimeZone='UTC'"); err != nil {
-		t.Fatal(err)
-	}
+	path := writeRows(t, "response.parquet", rows)
+	db := openDuckUTC(t)
 	var n, waiting, nullAt, nullBy, nullHours, pending, due, met, past, badHours, badDeadline int64
 	var asof, median string
 	err = db.QueryRow(`SELECT count(*), count_if(waiting), count_if(responded_at IS NULL), count_if(responder_id IS NULL),
