@@ -1,7 +1,6 @@
 package lake_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/venn-revops/venn/shared/crm"
@@ -14,21 +13,9 @@ import (
 // read as null (an unknown cost, never 0) and the other columns as
 // written.
 func TestCampaignWithoutCostColumns(t *testing.T) {
-	old := *crm.Campaign
-	old.Fields = slices.DeleteFunc(slices.Clone(old.Fields), func(f crm.Field) bool {
-		return f.Column == "start_date" || f.Column == "end_date" || f.Column == "actual_cost"
-	})
-	if len(old.Fields) != len(crm.Campaign.Fields)-3 {
-		t.Fatalf("the registry's Campaign lacks a cost column: %d fields of %d", len(old.Fields), len(crm.Campaign.Fields))
-	}
-	rows := randomRows(&old, 500, 9)
-	b := newBlob(t)
-	fast, generic := readBoth[kpi.Campaign](t, b, lakeFiles(t, b, &old, rows))
-	if len(fast) != 2*len(rows) || len(generic) != len(fast) {
-		t.Fatalf("read %d and %d rows, want %d", len(fast), len(generic), 2*len(rows))
-	}
+	old, rows, both := readWithout[kpi.Campaign](t, crm.Campaign, 500, 9, "start_date", "end_date", "actual_cost")
 	id, typ := old.Column("id"), old.Column("type")
-	for i, got := range [][]kpi.Campaign{fast, generic} {
+	for i, got := range both {
 		for j, c := range got {
 			r := rows[j%len(rows)]
 			if c.StartDate != nil || c.EndDate != nil || c.ActualCost != nil {
