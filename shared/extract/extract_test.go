@@ -589,22 +589,10 @@ func TestSortOrder(t *testing.T) {
 	s.add(mk("C", 1), opDelete)
 	s.add(mk("C", 1), opUpsert) // later arrival, same stamp: the delete still wins
 	s.add(mk("A", 3), opUpsert)
-	it, err := s.iterate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rows, ops := drainSorter(t, s)
 	var got []string
-	for {
-		e, err := it.next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e == nil {
-			break
-		}
-		var r crm.Row
-		decodeEntry(e, &r)
-		got = append(got, fmt.Sprintf("%s@%d/%d", r.ID(), r.Modstamp(), entryOp(e)))
+	for i, r := range rows {
+		got = append(got, fmt.Sprintf("%s@%d/%d", r.ID(), r.Modstamp(), ops[i]))
 	}
 	if want := "[A@3/0 B@5/1 C@1/1]"; fmt.Sprint(got) != want {
 		t.Errorf("got %v, want %s", got, want)
@@ -632,21 +620,9 @@ func TestDuplicateRule(t *testing.T) {
 		s.add(mk("D", 7, "true record"), opUpsert) // same stamp, later: wins, a conflict
 		s.add(mk("E", 4, "older"), opUpsert)       // older stamp, later: loses
 		s.add(mk("F", 2, "same"), opUpsert)        // identical: a duplicate only
-		it, err := s.iterate()
-		if err != nil {
-			t.Fatal(err)
-		}
+		it, rows, _ := drainSorter(t, s)
 		var got []string
-		for {
-			e, err := it.next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e == nil {
-				break
-			}
-			var r crm.Row
-			decodeEntry(e, &r)
+		for _, r := range rows {
 			got = append(got, r.ID()+"="+r.Values[3].S)
 		}
 		s.close()
@@ -722,5 +698,31 @@ func TestIdlessRejectHoldsTheWatermark(t *testing.T) {
 	if _, ok := snap["00Q000000000007EAA"]; !ok || got.WatermarkHeld || got.Stuck != 1 || // 005 stays bad, by Id
 		!m3.Watermark.Equal(time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC)) {
 		t.Fatalf("night 3: %+v, watermark %v, 007 in snapshot: %v", got, m3.Watermark, ok)
+	}
+}
+
+// drainSorter iterates s to the end and returns the iterator (for its
+// duplicate counts), the rows in order and each row's op.
+func drainSorter(t *testing.T, s *sorter) (*iterator, []crm.Row, []byte) {
+	t.Helper()
+	it, err := s.iterate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []crm.Row
+	var ops []byte
+	for {
+		e, err := it.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e == nil {
+			return it, rows, ops
+		}
+		var r crm.Row
+		if err := decodeEntry(e, &r); err != nil {
+			t.Fatal(err)
+		}
+		rows, ops = append(rows, r), append(ops, entryOp(e))
 	}
 }
