@@ -403,7 +403,7 @@ func (w *world) checkExtract(t *testing.T, raw []byte) extract.Summary {
 
 type kpiResponse struct {
 	Quarter string    `json:"quarter"`
-	AsOf    time.Time `json:"asof"`
+	AsOf    time.Time `json:"as_of"`
 	Final   bool      `json:"final"`
 	Values  int       `json:"values"`
 	Gold    string    `json:"gold"`

@@ -35,9 +35,9 @@ func committed() map[string][]*lake.Manifest {
 	return map[string][]*lake.Manifest{
 		"ExtractFunction": snapshots,
 		"KpiFunction": {
-			{Table: "kpi", Partition: "kpi/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
-			{Table: "kpi/credit", Partition: "kpi/credit/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
-			{Table: "kpi/response", Partition: "kpi/response/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
+			{Table: "kpi", Partition: "kpi/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
+			{Table: "kpi/credit", Partition: "kpi/credit/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
+			{Table: "kpi/response", Partition: "kpi/response/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
 		},
 		"PayoutsFunction": {{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "r"}},
 		"ApproveFunction": {{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"}},

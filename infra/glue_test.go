@@ -147,7 +147,7 @@ func catalog(t *testing.T) []glueTable {
 	for _, o := range crm.Objects {
 		objects = append(objects, o.Name)
 	}
-	kpiParts := []glueColumn{{"quarter", "string"}, {"asof", "date"}}
+	kpiParts := []glueColumn{{"quarter", "string"}, {"as_of", "date"}}
 	tables = append(tables,
 		glueTable{
 			name:    "crm_rejects",

@@ -199,7 +199,7 @@ func TestRerunMovesPartitionAndIsIdempotent(t *testing.T) {
 
 func TestRegisterErrorsNameTablePartitionLocation(t *testing.T) {
 	ctx := context.Background()
-	kpi := &lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/asof=2026-11-20", Sequence: 1, RunID: "20261120T020000.000000Z"}
+	kpi := &lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/as_of=2026-11-20", Sequence: 1, RunID: "20261120T020000.000000Z"}
 	tests := []struct {
 		name     string
 		database string
@@ -211,13 +211,13 @@ func TestRegisterErrorsNameTablePartitionLocation(t *testing.T) {
 			m:    &lake.Manifest{Table: "crm/snapshot", Partition: lake.SnapshotPartition("Widget", "2026-11-20"), Object: "Widget", Dt: "2026-11-20", Sequence: 1, RunID: "r1"},
 			want: []string{"glue table venn_test.crm_snapshot_widget partition dt=2026-11-20", "does not exist", "EntityNotFoundException"}},
 		{name: "wrong database", database: "venn_prod", bucket: testBucket, m: kpi,
-			want: []string{"glue table venn_prod.kpi_gold partition quarter=2026Q4/asof=2026-11-20", "GLUE_DATABASE"}},
+			want: []string{"glue table venn_prod.kpi_gold partition quarter=2026Q4/as_of=2026-11-20", "GLUE_DATABASE"}},
 		{name: "catalog over another bucket than the job writes", database: testDatabase, bucket: "venn-lake-prod", m: kpi,
-			want: []string{"kpi_gold partition quarter=2026Q4/asof=2026-11-20", `table location "s3://venn-lake-test/lake/kpi/"`,
-				"s3://venn-lake-prod/lake/kpi/quarter=2026Q4/asof=2026-11-20/run=20261120T020000.000000Z/"}},
+			want: []string{"kpi_gold partition quarter=2026Q4/as_of=2026-11-20", `table location "s3://venn-lake-test/lake/kpi/"`,
+				"s3://venn-lake-prod/lake/kpi/quarter=2026Q4/as_of=2026-11-20/run=20261120T020000.000000Z/"}},
 		{name: "partition keys differ from the table's", database: testDatabase, bucket: testBucket,
 			m:    &lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4", Sequence: 1, RunID: "r1"},
-			want: []string{"kpi_gold partition quarter=2026Q4", "partition keys are [quarter asof], the lake path has [quarter]"}},
+			want: []string{"kpi_gold partition quarter=2026Q4", "partition keys are [quarter as_of], the lake path has [quarter]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -311,9 +311,9 @@ func TestMappingMatchesGlueYAML(t *testing.T) {
 		ms = append(ms, &lake.Manifest{Table: snapshotTable, Partition: lake.SnapshotPartition(o.Name, "2026-11-20"), Object: o.Name, Dt: "2026-11-20", RunID: "r"})
 	}
 	ms = append(ms,
-		&lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
-		&lake.Manifest{Table: "kpi/credit", Partition: "kpi/credit/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
-		&lake.Manifest{Table: "kpi/response", Partition: "kpi/response/quarter=2026Q4/asof=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "kpi/credit", Partition: "kpi/credit/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "kpi/response", Partition: "kpi/response/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
 		&lake.Manifest{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "r"},
 		&lake.Manifest{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"})
 	reached := map[string]bool{}

@@ -35,7 +35,7 @@ func TestSyncRegistersEachPartitionsHead(t *testing.T) {
 	commit(lead("2026-11-19", "20261119T020000.000000Z"), 0)
 	commit(lead("2026-11-20", "20261120T020000.000000Z"), 0)
 	commit(lead("2026-11-20", "20261120T093000.000000Z"), 1) // the rerun is the head
-	commit(&lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/asof=2026-11-20", RunID: "20261120T030000.000000Z"}, 0)
+	commit(&lake.Manifest{Table: "kpi", Partition: "kpi/quarter=2026Q4/as_of=2026-11-20", RunID: "20261120T030000.000000Z"}, 0)
 	commit(&lake.Manifest{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "20261001T060000.000000Z"}, 0)
 	commit(&lake.Manifest{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "20261002T100000.000000Z"}, 0)
 	// Statement files beside the run folders are not manifests.
@@ -54,7 +54,7 @@ func TestSyncRegistersEachPartitionsHead(t *testing.T) {
 		"crm_changes_lead 2026-11-19":  "crm/changes/object=Lead/dt=2026-11-19/run=20261119T020000.000000Z/",
 		"crm_snapshot_lead 2026-11-20": "crm/snapshot/object=Lead/dt=2026-11-20/run=20261120T093000.000000Z/",
 		"crm_changes_lead 2026-11-20":  "crm/changes/object=Lead/dt=2026-11-20/run=20261120T093000.000000Z/",
-		"kpi_gold 2026Q4 2026-11-20":   "kpi/quarter=2026Q4/asof=2026-11-20/run=20261120T030000.000000Z/",
+		"kpi_gold 2026Q4 2026-11-20":   "kpi/quarter=2026Q4/as_of=2026-11-20/run=20261120T030000.000000Z/",
 		"comp_statement_lines 2026Q3":  "comp/quarter=2026Q3/run=20261001T060000.000000Z/",
 		"exports_payroll 2026Q3":       "exports/payroll/quarter=2026Q3/run=20261002T100000.000000Z/",
 	}
@@ -82,7 +82,7 @@ func TestManifestKey(t *testing.T) {
 		key, partition string
 		seq            int
 	}{
-		{"kpi/quarter=2026Q4/asof=2026-11-20/_manifest-000002.json", "kpi/quarter=2026Q4/asof=2026-11-20", 2},
+		{"kpi/quarter=2026Q4/as_of=2026-11-20/_manifest-000002.json", "kpi/quarter=2026Q4/as_of=2026-11-20", 2},
 		{"comp/quarter=2026Q3/_manifest-000010.json", "comp/quarter=2026Q3", 10},
 		{"comp/quarter=2026Q3/run=r/part-00000.parquet", "", 0},
 		{"comp/quarter=2026Q3/_manifest-000000.json", "", 0},

@@ -207,7 +207,7 @@ func NewTableInput(t Target, object, lakeRoot string) *types.TableInput {
 // partitionKeyType is the Glue type of a lake partition key.
 func partitionKeyType(key string) string {
 	switch key {
-	case "dt", "asof":
+	case "dt", lake.AsOfKey:
 		return "date"
 	}
 	return "string"

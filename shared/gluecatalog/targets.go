@@ -25,18 +25,18 @@ type Target struct {
 	// ends with ("crm/snapshot/object=Lead/", "kpi/").
 	Root string
 	// Keys and Values are the partition keys and values, in the order of
-	// the partition path ("quarter", "asof" → "2026Q4", "2026-11-20").
+	// the partition path ("quarter", "as_of" → "2026Q4", "2026-11-20").
 	Keys   []string
 	Values []string
 	// Folder is the committed run folder, relative to the lake prefix, with
-	// no trailing slash ("kpi/quarter=2026Q4/asof=2026-11-20/run=…").
+	// no trailing slash ("kpi/quarter=2026Q4/as_of=2026-11-20/run=…").
 	Folder string
 	// Columns (snapshot and change tables) are the Glue columns of the
 	// manifest's schema: the table must hold each of them (see ensureTable).
 	Columns []types.Column
 }
 
-// Spec is the partition as Hive writes it: "quarter=2026Q4/asof=2026-11-20".
+// Spec is the partition as Hive writes it: "quarter=2026Q4/as_of=2026-11-20".
 func (t Target) Spec() string {
 	parts := make([]string, len(t.Keys))
 	for i, k := range t.Keys {
@@ -129,7 +129,10 @@ func target(table, root, partition, runID string) (Target, error) {
 		if !ok || k == "" || v == "" {
 			return Target{}, fmt.Errorf("gluecatalog: partition %s of %s: segment %q is not key=value", partition, table, seg)
 		}
-		t.Keys = append(t.Keys, k)
+		// A legacy key (asof= of lakes written before the rename) is
+		// registered under the table's current name: Glue matches
+		// partition values by position, the folder keeps its path.
+		t.Keys = append(t.Keys, lake.PartitionKey(k))
 		t.Values = append(t.Values, v)
 	}
 	return t, nil

@@ -97,11 +97,11 @@ func (c *creditRun) row(e *engine, t *touch, position string, w, sum uint64, cen
 }
 
 // CreditRow is one Credit as a row of the gold credit table
-// (kpi_credit/quarter=YYYYQn/asof=YYYY-MM-DD/): credit and amount are
+// (kpi_credit/quarter=YYYYQn/as_of=YYYY-MM-DD/): credit and amount are
 // DECIMAL(18,2), weight DECIMAL(18,12).
 type CreditRow struct {
 	Quarter     string `parquet:"quarter,dict"`
-	AsOf        int32  `parquet:"asof,date"`
+	AsOf        int32  `parquet:"as_of,date"`
 	Final       bool   `parquet:"final"`
 	Model       string `parquet:"model,dict"`
 	Opportunity string `parquet:"opportunity_id"`

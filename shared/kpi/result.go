@@ -110,17 +110,19 @@ func sortValues(vs []Value) {
 // GoldSchema is the version of the gold KPI table's columns, written in
 // each file's metadata. 2: value_cents (which held currency units, not
 // cents) is now amount; numerator and denominator are NULL for KPIs that
-// are no quotient; side added.
-const GoldSchema = "2"
+// are no quotient; side added. 3: the asof column and partition key are
+// as_of (asof is a DuckDB keyword); the gold credit and response tables
+// changed the same way.
+const GoldSchema = "3"
 
 // GoldRow is one Value as a row of the gold KPI table
-// (kpi/quarter=YYYYQn/asof=YYYY-MM-DD/). Decimals are int64-backed:
+// (kpi/quarter=YYYYQn/as_of=YYYY-MM-DD/). Decimals are int64-backed:
 // value, numerator and denominator are DECIMAL(18,6) (units of 10⁻⁶),
 // amount is DECIMAL(18,2) (the value in currency units, two places) and
 // set only for currency units.
 type GoldRow struct {
 	Quarter   string `parquet:"quarter,dict"`
-	AsOf      int32  `parquet:"asof,date"`
+	AsOf      int32  `parquet:"as_of,date"`
 	Final     bool   `parquet:"final"`
 	KPI       string `parquet:"kpi,dict"`
 	Side      string `parquet:"side,dict"` // marketing, shared or sales: the scorecard section

@@ -163,13 +163,13 @@ func (e *engine) responseTallies() []Response {
 }
 
 // ResponseRow is one Response as a row of the gold response table
-// (kpi_response/quarter=YYYYQn/asof=YYYY-MM-DD/): response_hours is
+// (kpi_response/quarter=YYYYQn/as_of=YYYY-MM-DD/): response_hours is
 // DECIMAL(18,6), rounded half up. responded_at, responder_id and
 // response_hours are NULL while the lead waits; within_sla is NULL until
 // the lead is answered or its deadline has passed.
 type ResponseRow struct {
 	Quarter     string `parquet:"quarter,dict"`
-	AsOf        int32  `parquet:"asof,date"`
+	AsOf        int32  `parquet:"as_of,date"`
 	Final       bool   `parquet:"final"`
 	Lead        string `parquet:"lead_id"`
 	MQLAt       int64  `parquet:"mql_at,timestamp(microsecond)"`

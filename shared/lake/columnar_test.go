@@ -374,7 +374,7 @@ func TestColumnarGoldTable(t *testing.T) {
 			r.Amount = &c
 		}
 	}
-	m, err := lake.WriteTable(context.Background(), b, "kpi/quarter=2026Q3/asof=2026-09-30", rows, lake.TableOptions{Table: "kpi", RunID: "r1", WriterOptions: lake.WriterOptions{RowGroupRows: 700, FileRows: 2100}})
+	m, err := lake.WriteTable(context.Background(), b, "kpi/quarter=2026Q3/as_of=2026-09-30", rows, lake.TableOptions{Table: "kpi", RunID: "r1", WriterOptions: lake.WriterOptions{RowGroupRows: 700, FileRows: 2100}})
 	if err != nil {
 		t.Fatal(err)
 	}

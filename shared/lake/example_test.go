@@ -26,7 +26,7 @@ func ExampleWriteTable() {
 		Team  string `parquet:"team,dict"`
 		Cents int64  `parquet:"bookings,decimal(2:18)"`
 	}
-	partition := "kpi/quarter=2026Q3/asof=2026-10-01"
+	partition := "kpi/quarter=2026Q3/as_of=2026-10-01"
 	m, err := lake.WriteTable(ctx, blob, partition, []bookings{{"Sales East", 125_000_00}, {"Sales West", 98_500_50}},
 		lake.TableOptions{Table: "kpi", RunID: "20261001T020000Z"})
 	if err != nil {
@@ -51,7 +51,7 @@ func ExampleWriteTable() {
 		log.Fatal(err)
 	}
 	// Output:
-	// kpi/quarter=2026Q3/asof=2026-10-01/_manifest-000001.json 2 rows
+	// kpi/quarter=2026Q3/as_of=2026-10-01/_manifest-000001.json 2 rows
 	// Sales East
 	// Sales West
 }

@@ -374,7 +374,7 @@ func (l lostResponse) PutIfAbsent(ctx context.Context, key string, body []byte) 
 
 func TestCommitLostResponseIsSuccess(t *testing.T) {
 	b := lostResponse{newBlob(t)}
-	if _, err := commitPartition(t, b, "kpi/quarter=2026Q4/asof=2026-11-20", "r1", 0); err != nil {
+	if _, err := commitPartition(t, b, "kpi/quarter=2026Q4/as_of=2026-11-20", "r1", 0); err != nil {
 		t.Fatalf("own manifest read back as conflict: %v", err)
 	}
 }
@@ -489,7 +489,7 @@ func TestWriteTable(t *testing.T) {
 	b := newBlob(t)
 	ctx := context.Background()
 	rows := []kpiRow{{"bookings", "org", 1250025}, {"bookings", "team:Sales East", 750000}, {"pipeline", "org", -5}}
-	p := "kpi/quarter=2026Q4/asof=2026-11-20"
+	p := "kpi/quarter=2026Q4/as_of=2026-11-20"
 	m, err := lake.WriteTable(ctx, b, p, rows, lake.TableOptions{Table: "kpi", RunID: "r1", WriterOptions: lake.WriterOptions{FileRows: 2}})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ type TableWriter[T any] struct {
 	schema    *parquet.Schema
 }
 
-// NewTableWriter starts a run of partition (e.g. "kpi/quarter=2026Q4/asof=2026-11-20").
+// NewTableWriter starts a run of partition (e.g. "kpi/quarter=2026Q4/as_of=2026-11-20").
 // It records the partition's current head so Commit detects a concurrent
 // commit.
 func NewTableWriter[T any](ctx context.Context, b Blob, partition string, opts TableOptions) (*TableWriter[T], error) {

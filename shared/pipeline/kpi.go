@@ -20,13 +20,13 @@ import (
 // KPIRun is one computed catalog and where it went.
 type KPIRun struct {
 	Result *kpi.Result
-	// Gold is the committed manifest of kpi/quarter=…/asof=…/.
+	// Gold is the committed manifest of kpi/quarter=…/as_of=…/.
 	Gold *lake.Manifest
 	// Credits is the committed manifest of the attribution credit rows,
-	// kpi/credit/quarter=…/asof=…/ (kpi.CreditRow).
+	// kpi/credit/quarter=…/as_of=…/ (kpi.CreditRow).
 	Credits *lake.Manifest
 	// Responses is the committed manifest of the per-MQL response rows,
-	// kpi/response/quarter=…/asof=…/ (kpi.ResponseRow).
+	// kpi/response/quarter=…/as_of=…/ (kpi.ResponseRow).
 	Responses *lake.Manifest
 	// Inputs are the snapshot manifests read, by object.
 	Inputs map[string]string
@@ -203,20 +203,20 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	for name, key := range inputs {
 		meta["input."+name] = key
 	}
-	partition := fmt.Sprintf("kpi/quarter=%s/asof=%s", q, asOfDate(asOf, final))
+	partition := fmt.Sprintf("kpi/quarter=%s/as_of=%s", q, asOfDate(asOf, final))
 	gold, err := lake.WriteTable(ctx, e.Blob, partition, res.Rows(), lake.TableOptions{Table: "kpi", RunID: runID(e.now()), Meta: meta, Now: e.Now})
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: gold table: %w", q, err)
 	}
 	// The credit rows beside the aggregates, same partition keys: BI and
 	// finance audit every cent of the influenced KPIs.
-	creditPartition := fmt.Sprintf("kpi/credit/quarter=%s/asof=%s", q, asOfDate(asOf, final))
+	creditPartition := fmt.Sprintf("kpi/credit/quarter=%s/as_of=%s", q, asOfDate(asOf, final))
 	credits, err := lake.WriteTable(ctx, e.Blob, creditPartition, res.CreditRows(), lake.TableOptions{Table: "kpi/credit", RunID: runID(e.now()), Meta: meta, Now: e.Now})
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: gold credit table: %w", q, err)
 	}
 	// One row per MQL of the period: when a person first answered it.
-	responsePartition := fmt.Sprintf("kpi/response/quarter=%s/asof=%s", q, asOfDate(asOf, final))
+	responsePartition := fmt.Sprintf("kpi/response/quarter=%s/as_of=%s", q, asOfDate(asOf, final))
 	responses, err := lake.WriteTable(ctx, e.Blob, responsePartition, res.ResponseRows(), lake.TableOptions{Table: "kpi/response", RunID: runID(e.now()), Meta: meta, Now: e.Now})
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: gold response table: %w", q, err)
@@ -232,7 +232,7 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 		// owns nothing is still excluded, automation owned by a rep is not.
 		e.log().Warn("lead response: tasks without CreatedById judged by their owner", "quarter", q.String(), "tasks", n)
 	}
-	e.log().Info("kpi computed", "quarter", q.String(), "asof", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "response_rows", len(res.Responses), "gold", gold.Key(), "credits", credits.Key(), "responses", responses.Key())
+	e.log().Info("kpi computed", "quarter", q.String(), "as_of", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "response_rows", len(res.Responses), "gold", gold.Key(), "credits", credits.Key(), "responses", responses.Key())
 	return &KPIRun{Result: res, Gold: gold, Credits: credits, Responses: responses, Inputs: inputs}, nil
 }
 

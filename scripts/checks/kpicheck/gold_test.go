@@ -17,7 +17,7 @@ import (
 // TestGoldRowsReadByDuckDB writes Result.Rows with parquet-go and reads the
 // file back with DuckDB: the decimal, date and dictionary tags must mean
 // what the catalog says (value DECIMAL(18,6), amount DECIMAL(18,2) in
-// currency units, asof DATE); counts and amounts have NULL numerator and
+// currency units, as_of DATE); counts and amounts have NULL numerator and
 // denominator; every row carries the KPI's side of the Venn.
 func TestGoldRowsReadByDuckDB(t *testing.T) {
 	q := period.MustParse("2026Q4")
@@ -32,7 +32,7 @@ func TestGoldRowsReadByDuckDB(t *testing.T) {
 	var cents int64
 	var value, rate string
 	var asof string
-	err = db.QueryRow(`SELECT count(*) OVER (), CAST(amount * 100 AS BIGINT), CAST(value AS VARCHAR), CAST("asof" AS VARCHAR),
+	err = db.QueryRow(`SELECT count(*) OVER (), CAST(amount * 100 AS BIGINT), CAST(value AS VARCHAR), CAST(as_of AS VARCHAR),
 			(SELECT CAST(value AS VARCHAR) FROM read_parquet(?) WHERE kpi = 'win_rate' AND dimension = 'org')
 		FROM read_parquet(?) WHERE kpi = 'bookings' AND dimension = 'org'`, path, path).Scan(&n, &cents, &value, &asof, &rate)
 	if err != nil {

@@ -36,7 +36,7 @@ func TestResponseRowsReadByDuckDB(t *testing.T) {
 			count_if(waiting AND within_sla IS NOT NULL),
 			count_if(abs(response_hours - (epoch_us(responded_at) - epoch_us(clock_start_at)) / 3600000000.0) > 0.0000005),
 			count_if(epoch_us(sla_deadline) - epoch_us(clock_start_at) <> sla_hours * 3600000000),
-			CAST(min("asof") AS VARCHAR),
+			CAST(min(as_of) AS VARCHAR),
 			CAST(CAST(quantile_cont(response_hours, 0.5) AS DECIMAL(18,6)) AS VARCHAR)
 		FROM read_parquet(?)`, path).Scan(&n, &waiting, &nullAt, &nullBy, &nullHours, &pending, &due, &met, &past, &badHours, &badDeadline, &asof, &median)
 	if err != nil {
