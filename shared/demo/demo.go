@@ -198,6 +198,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(tw, "Attribution credits\t%s/%s (per opportunity, touch and model)\n", r.Lake, r.ClosedKPIs.Credits.Partition)
 	fmt.Fprintf(tw, "Statements (JSON + text)\t%s/%s\n", r.Lake, r.Payouts.Lines.Meta["statements"])
 	fmt.Fprintf(tw, "Statement lines (Parquet)\t%s/%s\n", r.Lake, r.Payouts.Lines.Partition)
+	fmt.Fprintf(tw, "Payroll export (current)\t%s/%s/ (payroll.csv; current.json names the run and its hash)\n", r.Lake, pipeline.CurrentFolder(r.Approval.Quarter))
 	fmt.Fprintf(tw, "Payroll export (CSV)\t%s/%s\n", r.Lake, r.Approval.Export.Meta["csv"])
 	fmt.Fprintf(tw, "Payroll export (Parquet)\t%s/%s\n", r.Lake, r.Approval.Export.Partition)
 	fmt.Fprintf(tw, "Results store\t%s\n", r.Results)

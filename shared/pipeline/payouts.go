@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -192,8 +191,9 @@ type Approval struct {
 	Quarter  period.Quarter
 	Action   string
 	Outcomes []statementstore.Outcome
-	// Export is the committed payroll export written after the approval.
-	Export *lake.Manifest
+	// Export is the quarter's payroll export after the approval: a new
+	// run, or the current one when its content did not change.
+	Export *PayrollExport
 }
 
 // Approve runs an approve event: approve or finalize the quarter's
@@ -223,39 +223,4 @@ func (e *Env) Approve(ctx context.Context, ev Event) (*Approval, error) {
 	}
 	e.log().Info("statements "+ev.Action+"d", "quarter", q.String(), "approver", ev.Approver, "statements", len(outs), "export", a.Export.Key())
 	return a, nil
-}
-
-// ErrNothingToExport means no statement of the quarter is approved yet.
-var ErrNothingToExport = errors.New("no approved or final statements")
-
-// Export writes the payroll export of quarter q: approved and final
-// statements only, as CSV (RFC 4180, formula-safe) and Parquet, in one
-// committed run folder under exports/payroll/quarter=…/.
-func (e *Env) Export(ctx context.Context, q period.Quarter) (*lake.Manifest, error) {
-	recs, err := statementstore.Exportable(ctx, e.Store, q.String())
-	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", q, err)
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("export %s: %w", q, ErrNothingToExport)
-	}
-	rows, err := comp.ExportRows(recs)
-	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", q, err)
-	}
-	partition := fmt.Sprintf("exports/payroll/quarter=%s", q)
-	id := runID(e.now())
-	var csv bytes.Buffer
-	if err := comp.WriteCSV(&csv, recs); err != nil {
-		return nil, fmt.Errorf("export %s: csv: %w", q, err)
-	}
-	csvKey := lake.RunFolder(partition+"/csv", id) + "/payroll.csv" // outside the Parquet run folder, as above
-	if err := e.Blob.Put(ctx, csvKey, &csv); err != nil {
-		return nil, fmt.Errorf("export %s: %w", q, err)
-	}
-	m, err := lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "exports/payroll", RunID: id, Meta: map[string]string{"csv": csvKey, "statements": fmt.Sprint(len(recs))}, Now: e.Now})
-	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", q, err)
-	}
-	return m, e.register(ctx, m)
 }

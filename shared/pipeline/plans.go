@@ -131,7 +131,7 @@ func (e *Env) PlanApprove() Planner {
 			for i, o := range a.Outcomes {
 				outs[i] = map[string]any{"person": o.PersonID, "action": o.Action, "version": o.Version}
 			}
-			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "outcomes": outs, "export": a.Export.Key()},
+			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "outcomes": outs, "export": a.Export.Key(), "export_status": a.Export.Status()},
 				Metrics{Values: map[string]float64{MetricRows: float64(len(a.Outcomes))}}, nil
 		}}, nil
 	}
