@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -40,8 +41,15 @@ func main() {
 		err = approve(os.Args[2:])
 	case "catalog-sync":
 		err = catalogSync()
+	case "config":
+		err = runConfig(os.Args[2:])
 	default:
 		usage()
+	}
+	var usageErr *usageError
+	if errors.As(err, &usageErr) {
+		fmt.Fprintln(os.Stderr, "venn:", err)
+		os.Exit(2)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "venn:", err)

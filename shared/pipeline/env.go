@@ -32,6 +32,13 @@ type Env struct {
 	// CompConfig is the comp configuration folder: plans/*.yaml,
 	// assignments.yaml, adjustments.yaml.
 	CompConfig fs.FS
+	// Config, when set, is read before each run is planned and replaces
+	// KPIConfig, CompConfig and ExtractOptions.Org (LoadConfig).
+	Config ConfigSource
+	// ConfigVersion names the business configuration in force: recorded on
+	// statements and manifests and part of every run's input hash ("":
+	// none recorded).
+	ConfigVersion string
 	// PII says how emails and phones enter the lake.
 	PII lake.PII
 	// ExtractOptions tune the extract (zero values: its defaults).
