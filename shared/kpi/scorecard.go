@@ -156,6 +156,15 @@ func format(kpi, unit string, d decimal.Decimal, signed bool) string {
 	}
 }
 
+// Display formats a value as every scorecard shows it: money with
+// money.Format, ratios as percentages (coverage and return as multiples),
+// days and hours to one place, n/a when undefined.
+func Display(v Value) string { return show(v) }
+
+// Change formats cur − prev as the scorecards show it (percentage points
+// for ratios), n/a without a defined baseline (ok false: none stored).
+func Change(cur, prev Value, ok bool) string { return delta(cur, prev, ok) }
+
 func show(v Value) string {
 	if !v.Defined {
 		return "n/a"

@@ -30,6 +30,8 @@ type KPIRun struct {
 	Responses *lake.Manifest
 	// Inputs are the snapshot manifests read, by object.
 	Inputs map[string]string
+	// Scorecard are the run's page and weekly digest (lake keys).
+	Scorecard *ScorecardFiles
 }
 
 // qtdRetention is how long a night's quarter-to-date KPI items stay in the
@@ -227,13 +229,18 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	if err := e.storeKPIs(ctx, res, gold.Key()); err != nil {
 		return nil, err
 	}
+	run := &KPIRun{Result: res, Gold: gold, Credits: credits, Responses: responses, Inputs: inputs}
+	// The shared page and the weekly digest, beside the gold partition.
+	if run.Scorecard, err = e.writeScorecard(ctx, run, snaps); err != nil {
+		return nil, err
+	}
 	if n := res.Stats.ResponderByOwner; n > 0 {
 		// The snapshot's tasks predate Task.created_by_id: automation that
 		// owns nothing is still excluded, automation owned by a rep is not.
 		e.log().Warn("lead response: tasks without CreatedById judged by their owner", "quarter", q.String(), "tasks", n)
 	}
-	e.log().Info("kpi computed", "quarter", q.String(), "as_of", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "response_rows", len(res.Responses), "gold", gold.Key(), "credits", credits.Key(), "responses", responses.Key())
-	return &KPIRun{Result: res, Gold: gold, Credits: credits, Responses: responses, Inputs: inputs}, nil
+	e.log().Info("kpi computed", "quarter", q.String(), "as_of", asOf.Format(time.RFC3339), "final", final, "values", len(res.Values), "credit_rows", len(res.Credits), "response_rows", len(res.Responses), "gold", gold.Key(), "credits", credits.Key(), "responses", responses.Key(), "scorecard", run.Scorecard.Page)
+	return run, nil
 }
 
 // kpiRunRecord heads a stored KPI set: which gold commit and definitions it
@@ -283,9 +290,15 @@ func (e *Env) FinalKPIs(ctx context.Context, q period.Quarter) ([]kpi.Value, err
 	if _, err := e.Store.Get(ctx, kpiPK(q.String()), "FINAL#_run"); err != nil {
 		return nil, fmt.Errorf("final KPIs of %s: %w (run the kpi job with mode close or rerun first)", q, err)
 	}
-	items, err := e.Store.Query(ctx, kpiPK(q.String()), "FINAL#")
+	return e.storedValues(ctx, q, "FINAL#")
+}
+
+// storedValues reads the KPI values stored under one set's sort-key
+// prefix (kpiSKPrefix).
+func (e *Env) storedValues(ctx context.Context, q period.Quarter, prefix string) ([]kpi.Value, error) {
+	items, err := e.Store.Query(ctx, kpiPK(q.String()), prefix)
 	if err != nil {
-		return nil, fmt.Errorf("final KPIs of %s: %w", q, err)
+		return nil, fmt.Errorf("KPIs of %s (%s): %w", q, prefix, err)
 	}
 	out := make([]kpi.Value, 0, len(items))
 	for _, it := range items {
@@ -294,7 +307,7 @@ func (e *Env) FinalKPIs(ctx context.Context, q period.Quarter) ([]kpi.Value, err
 		}
 		var v kpi.Value
 		if err := json.Unmarshal(it.Body, &v); err != nil {
-			return nil, fmt.Errorf("final KPIs of %s: item %s: %w", q, it.SK, err)
+			return nil, fmt.Errorf("KPIs of %s: item %s: %w", q, it.SK, err)
 		}
 		out = append(out, v)
 	}

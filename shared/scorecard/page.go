@@ -1,0 +1,62 @@
+package scorecard
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"time"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"add":  func(a, b int) int { return a + b },
+}).ParseFS(templateFS, "templates/*.tmpl"))
+
+// pageData is what the page template reads.
+type pageData struct {
+	*Page
+	CompareLabel string
+	Panels       []panel
+	Nav          []navGroup
+	Venn         []vennLabel
+	Attribution  attribution
+	Digest       digest
+	DigestFile   string
+}
+
+func (p *Page) data() pageData {
+	cur, prev := indexOf(&p.Run), indexOf(p.Compare)
+	d := pageData{Page: p, CompareLabel: "no comparison", Venn: p.venn(cur), Attribution: p.attribution(cur), Digest: p.digest(cur)}
+	if p.Compare != nil {
+		d.CompareLabel = p.Compare.Label()
+	}
+	d.Panels, d.Nav = p.panels(cur, prev)
+	return d
+}
+
+// WritePage writes the scorecard page: one self-contained HTML document.
+func WritePage(w io.Writer, p *Page) error {
+	if p == nil || len(p.Run.Values) == 0 {
+		return fmt.Errorf("scorecard page: no KPI values")
+	}
+	if err := templates.ExecuteTemplate(w, "page.html.tmpl", p.data()); err != nil {
+		return fmt.Errorf("scorecard page %s: %w", p.Run.Label(), err)
+	}
+	return nil
+}
+
+// WriteDigestHTML writes the weekly digest as one HTML document, ready to
+// mail (inline style only).
+func WriteDigestHTML(w io.Writer, p *Page) error {
+	if p == nil || len(p.Run.Values) == 0 {
+		return fmt.Errorf("scorecard digest: no KPI values")
+	}
+	if err := templates.ExecuteTemplate(w, "digest.html.tmpl", p.data()); err != nil {
+		return fmt.Errorf("scorecard digest %s: %w", p.Run.Label(), err)
+	}
+	return nil
+}

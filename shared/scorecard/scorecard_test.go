@@ -1,0 +1,254 @@
+package scorecard
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/kpi"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// val builds one gold value by hand; ratio values are given as decimals.
+func val(name, dim, key, model, v string) kpi.Value {
+	d, ok := kpi.Lookup(name)
+	if !ok {
+		panic("not in catalog: " + name)
+	}
+	out := kpi.Value{KPI: name, Dimension: dim, Key: key, Model: model, Unit: d.Unit, Defined: v != "", Currency: ""}
+	if d.Unit == kpi.UnitCurrency {
+		out.Currency = "USD"
+	}
+	if v != "" {
+		out.Value = decimal.RequireFromString(v)
+	}
+	return out
+}
+
+// smallPage is a hand-made run: an org of two teams, East and West, in
+// 2026Q4 to date, with a comparison, one earlier final and a week-earlier
+// set. The figures are invented and mutually consistent enough to read.
+func smallPage() *Page {
+	asOf := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	org, team := kpi.DimOrg, kpi.DimTeam
+	all := kpi.KeyAll
+	run := []kpi.Value{
+		val("leads", org, all, "", "120"), val("leads", team, "East", "", "70"), val("leads", team, "West", "", "50"),
+		val("mqls", org, all, "", "40"), val("mqls", team, "East", "", "25"), val("mqls", team, "West", "", "15"),
+		val("sqls", org, all, "", "20"), val("sqls", team, "East", "", "12"), val("sqls", team, "West", "", "8"),
+		val("opps_created", org, all, "", "10"), val("opps_created", team, "East", "", "6"), val("opps_created", team, "West", "", "4"),
+		val("opps_won", org, all, "", "4"), val("opps_won", team, "East", "", "3"), val("opps_won", team, "West", "", "1"),
+		val("opps_lost", org, all, "", "2"),
+		val("bookings", org, all, "", "40000.00"), val("bookings", team, "East", "", "30000.00"), val("bookings", team, "West", "", "10000.00"),
+		val("bookings_target", org, all, "", "100000.00"), val("bookings_attainment", org, all, "", "0.4"),
+		val("win_rate", org, all, "", "0.666667"), val("win_rate", team, "West", "", ""),
+		val("conv_lead_mql", org, all, "", "0.333333"), val("conv_mql_sql", org, all, "", "0.5"),
+		val("conv_sql_opp", org, all, "", "0.5"), val("conv_opp_won", org, all, "", "0.4"),
+		val("velocity_mql_sql_days_median", org, all, "", "2.5"),
+		val("lead_sla_compliance", org, all, "", "0.75"), val("lead_sla_compliance", team, "East", "", "0.8"), val("lead_sla_compliance", team, "West", "", "0.666667"),
+		val("leads_past_sla_unanswered", org, all, "", "3"), val("leads_past_sla_unanswered", team, "East", "", "1"), val("leads_past_sla_unanswered", team, "West", "", "2"),
+		val("mktg_influenced_bookings", org, all, kpi.ModelFirstTouch, "40000.00"), val("mktg_influenced_bookings", org, all, kpi.ModelEven, "40000.00"),
+		val("mktg_influenced_bookings", kpi.DimChannel, "Webinar", kpi.ModelFirstTouch, "30000.00"), val("mktg_influenced_bookings", kpi.DimChannel, "Webinar", kpi.ModelEven, "25000.00"),
+		val("mktg_influenced_bookings", kpi.DimChannel, kpi.KeyUnattributed, kpi.ModelFirstTouch, "10000.00"), val("mktg_influenced_bookings", kpi.DimChannel, kpi.KeyUnattributed, kpi.ModelEven, "15000.00"),
+		val("marketing_spend", kpi.DimChannel, "Webinar", "", "5000.00"),
+		val("bookings_per_spend", kpi.DimChannel, "Webinar", kpi.ModelFirstTouch, "6"), val("bookings_per_spend", kpi.DimChannel, "Webinar", kpi.ModelEven, "5"),
+	}
+	prev := []kpi.Value{
+		val("leads", org, all, "", "100"), val("mqls", org, all, "", "44"), val("bookings", org, all, "", "30000.00"),
+		val("win_rate", org, all, "", "0.5"), val("leads", team, "East", "", "60"),
+	}
+	q3 := []kpi.Value{val("leads", org, all, "", "150"), val("bookings", org, all, "", "90000.00"), val("leads", team, "East", "", "90")}
+	q2 := []kpi.Value{val("leads", org, all, "", "130"), val("bookings", org, all, "", "70000.00")}
+	week := []kpi.Value{val("leads", org, all, "", "110"), val("mqls", org, all, "", "40"), val("bookings", org, all, "", "30000.00")}
+	micros := func(s string) int64 { return time.Date(2026, 11, 0, 0, 0, 0, 0, time.UTC).Add(mustDur(s)).UnixMicro() }
+	return &Page{
+		Run:           Set{Quarter: "2026Q4", AsOf: asOf, Values: run},
+		RunID:         "20261120T010000Z-abc",
+		ConfigVersion: "default@v1",
+		ConfigHash:    "0123456789abcdef0123456789abcdef",
+		Gold:          "kpi/quarter=2026Q4/as_of=2026-11-20/_manifest-000001.json",
+		Compare:       &Set{Quarter: "2026Q3", AsOf: time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC), Values: prev},
+		History: []Set{
+			{Quarter: "2026Q2", AsOf: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), Final: true, Values: q2},
+			{Quarter: "2026Q3", AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true, Values: q3},
+		},
+		Week: &Set{Quarter: "2026Q4", AsOf: asOf.AddDate(0, 0, -7), Values: week},
+		Responses: []kpi.Response{
+			{Lead: "L2", Deadline: micros("400h"), RespondedAt: -1, Due: true, Owner: "U2", Team: "West"},
+			{Lead: "L1", Deadline: micros("300h"), RespondedAt: micros("310h"), Micros: 34 * 3_600_000_000, Due: true, Owner: "U1", Team: "East"},
+			{Lead: "L3", Deadline: micros("300h"), RespondedAt: micros("200h"), Due: true, WithinSLA: true, Owner: "U1", Team: "East"},
+		},
+		Credits: []kpi.Credit{
+			{Model: kpi.ModelFirstTouch, Opportunity: "O1", Campaign: "C1", Cents: 3000000, Amount: 3000000, Bookings: true},
+			{Model: kpi.ModelEven, Opportunity: "O1", Campaign: "C2", Cents: 1500000, Amount: 3000000, Bookings: true},
+			{Model: kpi.ModelEven, Opportunity: "O1", Campaign: "C1", Cents: 1500000, Amount: 3000000, Bookings: true},
+			{Model: kpi.ModelFirstTouch, Opportunity: "O9", Campaign: kpi.KeyUnattributed, Cents: 1000000, Amount: 1000000, Bookings: true},
+			{Model: kpi.ModelFirstTouch, Opportunity: "O4", Campaign: "C2", Cents: 500000, Amount: 500000, Pipeline: true},
+		},
+		WeekCredits: []kpi.Credit{},
+		SLAHours:    24,
+		DocsURL:     "docs/kpis.md",
+	}
+}
+
+func mustDur(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./shared/scorecard -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, rerun with -update and review the diff", path)
+	}
+}
+
+// The page and the digest of the hand-made run, byte for byte.
+func TestGolden(t *testing.T) {
+	p := smallPage()
+	for _, c := range []struct {
+		file  string
+		write func(*bytes.Buffer, *Page) error
+	}{
+		{"small.html", func(b *bytes.Buffer, p *Page) error { return WritePage(b, p) }},
+		{"small-digest.txt", func(b *bytes.Buffer, p *Page) error { return WriteDigestText(b, p) }},
+		{"small-digest.html", func(b *bytes.Buffer, p *Page) error { return WriteDigestHTML(b, p) }},
+	} {
+		var b bytes.Buffer
+		if err := c.write(&b, p); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, c.file, b.Bytes())
+	}
+}
+
+var cellAttrs = regexp.MustCompile(`<td class="num[^"]*" data-set="([a-z]+)" data-kpi="([^"]*)" data-dim="([^"]*)" data-key="([^"]*)" data-model="([^"]*)"(?: data-value="([^"]*)")?>([^<]*)</td>`)
+
+// Every figure on the page is a value of the run (or of the comparison)
+// for exactly the KPI, dimension, key and model its cell names: the page
+// computes nothing.
+func TestEveryFigureIsAGoldValue(t *testing.T) {
+	p := smallPage()
+	var b bytes.Buffer
+	if err := WritePage(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	sets := map[string]index{"run": indexOf(&p.Run), "compare": indexOf(p.Compare)}
+	cells := cellAttrs.FindAllStringSubmatch(b.String(), -1)
+	if len(cells) < 50 {
+		t.Fatalf("only %d figure cells found; the cell markup changed?", len(cells))
+	}
+	seen := map[string]bool{}
+	for _, c := range cells {
+		set, name, dim, key, model, exact, text := c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+		v, ok := sets[set].get(name, dim, key, model)
+		switch {
+		case !ok:
+			if exact != "" || (text != "n/a" && text != "not in catalog") {
+				t.Errorf("%s %s/%s/%s/%s: shows %q (%s) but the set has no such value", set, name, dim, key, model, text, exact)
+			}
+		case !v.Defined:
+			if exact != "" || text != "n/a" {
+				t.Errorf("%s %s/%s/%s: undefined but shows %q", set, name, dim, key, text)
+			}
+		default:
+			if !decimal.RequireFromString(exact).Equal(v.Value) || text != kpi.Display(v) {
+				t.Errorf("%s %s/%s/%s/%s: shows %q (%s), gold %s", set, name, dim, key, model, text, exact, v.Value)
+			}
+			seen[set+" "+name+" "+dim+" "+key+" "+model] = true
+		}
+	}
+	// Spot checks by hand: the org's bookings against target, a team's
+	// leads, a channel's credit under even.
+	for _, want := range []string{"run bookings org all ", "run bookings_attainment org all ", "run leads team East ", "compare leads team East ", "run mktg_influenced_bookings channel Webinar even"} {
+		if !seen[want] {
+			t.Errorf("no figure for %q on the page", want)
+		}
+	}
+	for _, want := range []string{`data-kpi="bookings_attainment" data-dim="org" data-key="all" data-model="" data-value="0.4">40.0%<`,
+		`data-kpi="velocity_mql_sql_days_p90" data-dim="org" data-key="all" data-model="">not in catalog<`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
+
+// Self-contained: no script, no stylesheet or image fetched from
+// anywhere; the only links are to the catalog and within the page.
+func TestSelfContained(t *testing.T) {
+	var b bytes.Buffer
+	if err := WritePage(&b, smallPage()); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, bad := range []string{"<script", "<link", "<img", "@import", "url("} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?:href|src)="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		if !strings.HasPrefix(m[1], "#") && !strings.HasPrefix(m[1], "docs/kpis.md#") {
+			t.Errorf("link to %q", m[1])
+		}
+	}
+}
+
+// The digest names what moved since the week-earlier set, the late leads
+// (not the one answered in time) and the influenced won deal (not the
+// unattributed one, not the pipeline-only one).
+func TestDigestText(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteDigestText(&b, smallPage()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"leads", "110", "→ 120", "bookings", "+10,000.00", "lead L1", "answered after 34.0 h", "lead L2", "no response yet", "O1", "30,000.00", "campaigns C1, C2", "new this week"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("digest lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"lead L3", "O9", "O4", "  mqls"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("digest has %q:\n%s", bad, out)
+		}
+	}
+	// L1's deadline comes first.
+	if strings.Index(out, "lead L1") > strings.Index(out, "lead L2") {
+		t.Errorf("breaches not ordered by deadline:\n%s", out)
+	}
+}
+
+// Every KPI name the page links to has its anchor in docs/kpis.md, where
+// the KPI is defined.
+func TestEveryKPIHasADocsAnchor(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/kpis.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range kpi.Catalog() {
+		if !bytes.Contains(doc, []byte(`<a id="`+KPIAnchor(d.Name)+`"></a>`)) {
+			t.Errorf("docs/kpis.md has no anchor <a id=%q></a> where %s is defined", KPIAnchor(d.Name), d.Name)
+		}
+	}
+}
