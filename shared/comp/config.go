@@ -8,12 +8,15 @@ import (
 
 // Config is the comp configuration folder loaded in one call: the layout of
 // shared/config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml,
-// quotas.yaml).
+// quotas.yaml, payroll.yaml).
 type Config struct {
 	Plans       []*Plan
 	Assignments *Assignments
 	Adjustments []Adjustment
 	Quotas      []Quota
+	// Payroll is payroll.yaml, the payroll export's codes, pay date and
+	// entities; nil when the folder has none (no long format).
+	Payroll *PayrollConfig
 }
 
 // LoadConfig reads plans/, assignments.yaml, adjustments.yaml (optional)
@@ -57,6 +60,15 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	}
 	if _, statErr := fs.Stat(fsys, "quotas.yaml"); statErr == nil {
 		cfg.Quotas, err = LoadQuotas(fsys, "quotas.yaml")
+		if err != nil {
+			if !isValidation(err) {
+				return nil, err
+			}
+			asValidation(&all, err)
+		}
+	}
+	if _, statErr := fs.Stat(fsys, PayrollFile); statErr == nil {
+		cfg.Payroll, err = LoadPayroll(fsys, PayrollFile)
 		if err != nil {
 			if !isValidation(err) {
 				return nil, err

@@ -107,6 +107,22 @@ func WriteCSV(w io.Writer, recs []ExportRecord) error {
 	if err != nil {
 		return err
 	}
+	cells := make([][]string, len(rows))
+	amt := func(c int64) string { return money.FromCents(c).StringFixed(money.Scale) }
+	for i, r := range rows {
+		cells[i] = []string{
+			textCell(r.EmployeeID), textCell(r.Name), textCell(r.Period), dayString(r.PeriodStart),
+			amt(r.AttainmentBonus), amt(r.Commission), amt(r.Clawback), amt(r.Adjustment), amt(r.Amount),
+			textCell(r.Currency), textCell(r.CostCenter), textCell(r.StatementID),
+			strconv.FormatInt(r.StatementVersion, 10), textCell(r.Status),
+		}
+	}
+	return writeCSVRecords(w, CSVHeader, cells)
+}
+
+// writeCSVRecords writes the header and the cells (already neutralised by
+// textCell where they are text) as CRLF-terminated records.
+func writeCSVRecords(w io.Writer, header []string, rows [][]string) error {
 	var b strings.Builder
 	writeRecord := func(cells []string) {
 		for i, c := range cells {
@@ -117,20 +133,13 @@ func WriteCSV(w io.Writer, recs []ExportRecord) error {
 		}
 		b.WriteString("\r\n")
 	}
-	header := make([]string, len(CSVHeader))
-	for i, h := range CSVHeader {
-		header[i] = textCell(h)
+	head := make([]string, len(header))
+	for i, h := range header {
+		head[i] = textCell(h)
 	}
-	writeRecord(header)
-	amt := func(c int64) string { return money.FromCents(c).StringFixed(money.Scale) }
+	writeRecord(head)
 	for _, r := range rows {
-		writeRecord([]string{
-			textCell(r.EmployeeID), textCell(r.Name), textCell(r.Period),
-			period.Date(1970, 1, 1).AddDate(0, 0, int(r.PeriodStart)).Format("2006-01-02"),
-			amt(r.AttainmentBonus), amt(r.Commission), amt(r.Clawback), amt(r.Adjustment), amt(r.Amount),
-			textCell(r.Currency), textCell(r.CostCenter), textCell(r.StatementID),
-			strconv.FormatInt(r.StatementVersion, 10), textCell(r.Status),
-		})
+		writeRecord(r)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("export csv: %w", err)

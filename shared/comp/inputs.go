@@ -104,6 +104,9 @@ type Adjustment struct {
 	Currency string `yaml:"currency"`
 	Reason   string `yaml:"reason"`
 	Author   string `yaml:"author"`
+	// Earnings is how the payroll export books it (payroll.yaml):
+	// adjustment (the default) or draw.
+	Earnings EarningsKind `yaml:"earnings,omitempty"`
 }
 
 type adjustmentsFile struct {

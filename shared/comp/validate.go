@@ -71,6 +71,7 @@ func ValidateConfig(cfg *Config, known func(name string) bool) error {
 		all = append(all, validateQuotaPeople(cfg.Quotas, cfg.Assignments)...)
 	}
 	all = append(all, ValidateQuotas(cfg.Quotas, cfg.Plans)...)
+	all = append(all, validateDraws(cfg.Adjustments, cfg.Payroll)...)
 	if len(all) > 0 {
 		return all
 	}

@@ -81,6 +81,12 @@ func exportPartition(q period.Quarter) string { return fmt.Sprintf("exports/payr
 // it writes nothing (Unchanged), beyond repairing current/ if a crash left
 // it behind that run.
 func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, error) {
+	// The configuration first: a bad payroll.yaml is rejected before
+	// anything is read or written.
+	cfg, err := comp.CheckConfig(e.CompConfig, knownKPI)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: comp configuration: %w", q, err)
+	}
 	recs, err := statementstore.Exportable(ctx, e.Store, q.String())
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", q, err)
@@ -98,6 +104,17 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, err
 		return nil, fmt.Errorf("export %s: csv: %w", q, err)
 	}
 	files[payrollCSV] = wide.Bytes()
+	if cfg.Payroll != nil && cfg.Payroll.LongFormat {
+		long, err := comp.LongRows(recs, cfg.Payroll, cfg.Adjustments)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", q, err)
+		}
+		var b bytes.Buffer
+		if err := comp.WriteLongCSV(&b, long); err != nil {
+			return nil, fmt.Errorf("export %s: long csv: %w", q, err)
+		}
+		files[payrollLongCSV] = b.Bytes()
+	}
 	hash := exportHash(files)
 	partition := exportPartition(q)
 

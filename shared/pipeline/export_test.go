@@ -58,7 +58,7 @@ func exportEnv(t *testing.T) (*pipeline.Env, string) {
 	env := &pipeline.Env{Blob: blob, Store: store, CodeVersion: "test", KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS(),
 		// Every call a microsecond later: each run gets its own run id.
 		Now: func() time.Time { clock = clock.Add(time.Second); return clock }}
-	stmts := []comp.Statement{handStatement("P1", "Ada Lovelace", "CC-US"), handStatement("P2", "Grace Hopper", "CC-UK")}
+	stmts := []comp.Statement{handStatement("P1", "Ada Lovelace", "CC-US"), handStatement("P2", "Grace Hopper", "CC-SALES-WEST")}
 	if _, _, err := statementstore.SaveDrafts(context.Background(), store, stmts); err != nil {
 		t.Fatal(err)
 	}
@@ -155,19 +155,35 @@ func TestExportWrittenOncePerContent(t *testing.T) {
 			newRun = append(newRun, k)
 		}
 	}
-	if len(newRun) != 3 {
-		t.Errorf("new run files %v, want the CSV, one Parquet part and the manifest", newRun)
+	if len(newRun) != 4 {
+		t.Errorf("new run files %v, want the wide and long CSV, one Parquet part and the manifest", newRun)
 	}
 	for _, k := range newRun {
 		if !strings.Contains(k, second.RunID) && !strings.Contains(k, "_manifest") {
 			t.Errorf("file %s is not in run %s", k, second.RunID)
 		}
 	}
-	if strings.Join(newCurrent, ",") != "current.json,payroll.csv" {
+	if strings.Join(newCurrent, ",") != "current.json,payroll.csv,payroll_long.csv" {
 		t.Errorf("current/ files rewritten: %v", newCurrent)
 	}
 	if after[cur+"payroll.csv"] != after[second.Meta["csv"]] || strings.Count(after[cur+"payroll.csv"], "\r\n") != 3 {
 		t.Errorf("current/payroll.csv is not run %s's CSV", second.RunID)
+	}
+	// The long format of the embedded payroll.yaml, worked by hand: codes
+	// sorted, the clawback a negative deduction, pay date 2026-10-15 from
+	// the calendar, P2's entity from its cost center, P1's the default.
+	const long = "employee_id,person_id,name,entity,earnings_code,earnings_type,amount,currency,pay_date,period_start,period_end,quarter,statement_id,statement_version,status\r\n"
+	const p1 = "E-P1,P1,Ada Lovelace,Venn Revops Inc.,%s,2026-10-15,2026-07-01,2026-09-30,2026Q3,2026Q3/P1,2,approved\r\n"
+	const p2 = "E-P2,P2,Grace Hopper,Venn Revops West LLC,%s,2026-10-15,2026-07-01,2026-09-30,2026Q3,2026Q3/P2,2,approved\r\n"
+	var want strings.Builder
+	want.WriteString(long)
+	for _, p := range []string{p1, p2} {
+		for _, c := range []string{"ADJ,earning,120.50,USD", "BONUS,earning,1000.00,USD", "CLAWBK,deduction,-250.50,USD", "COMM,earning,2500.00,USD"} {
+			want.WriteString(strings.Replace(p, "%s", c, 1))
+		}
+	}
+	if got := after[cur+"payroll_long.csv"]; got != want.String() || got != after[second.Meta["csv_long"]] {
+		t.Errorf("current/payroll_long.csv:\n%s\nwant:\n%s", got, want.String())
 	}
 	var cj pipeline.CurrentExport
 	if err := json.Unmarshal([]byte(after[cur+"current.json"]), &cj); err != nil {
