@@ -24,14 +24,14 @@ type EarningsKind string
 
 // The earnings kinds payroll.yaml maps to codes.
 const (
-	EarnBonus        EarningsKind = "bonus"                   // attainment bonus lines
-	EarnCommission   EarningsKind = "commission"              // commission and commission-cap lines
-	EarnClawback     EarningsKind = "clawback"                // clawback lines (negative)
-	EarnAdjustment   EarningsKind = "adjustment"              // manual adjustments
-	EarnPriorPeriod  EarningsKind = "prior_period_adjustment" // corrections to final statements; optional, else adjustment's code
-	EarnDraw         EarningsKind = "draw"                    // adjustments marked `earnings: draw`; required only then
-	EarningTypeEarn               = "earning"
-	EarningTypeDeduct             = "deduction"
+	EarnBonus         EarningsKind = "bonus"                   // attainment bonus lines
+	EarnCommission    EarningsKind = "commission"              // commission and commission-cap lines
+	EarnClawback      EarningsKind = "clawback"                // clawback lines (negative)
+	EarnAdjustment    EarningsKind = "adjustment"              // manual adjustments
+	EarnPriorPeriod   EarningsKind = "prior_period_adjustment" // corrections to final statements; optional, else adjustment's code
+	EarnDraw          EarningsKind = "draw"                    // adjustments marked `earnings: draw`; required only then
+	EarningTypeEarn                = "earning"
+	EarningTypeDeduct              = "deduction"
 )
 
 // requiredKinds must be mapped whenever payroll.yaml exists.
