@@ -331,3 +331,36 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return int(want), nil
 }
+
+var _ lake.Deleter = (*Store)(nil)
+
+// maxDeleteKeys is the most keys one DeleteObjects request takes.
+const maxDeleteKeys = 1000
+
+// Delete implements lake.Deleter with DeleteObjects, up to 1,000 keys a
+// request. In the versioned lake bucket a delete adds a delete marker; the
+// data stays restorable until the noncurrent-version lifecycle expires it.
+// A key that fails (the response lists it) fails the call, naming it.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	for len(keys) > 0 {
+		n := min(len(keys), maxDeleteKeys)
+		ids := make([]types.ObjectIdentifier, n)
+		for i, key := range keys[:n] {
+			full, err := s.fullKey(key)
+			if err != nil {
+				return err
+			}
+			ids[i] = types.ObjectIdentifier{Key: aws.String(full)}
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &s.bucket, Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("s3store: delete %d keys from %s (first %s): %w", n, s.where(""), keys[0], err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("s3store: delete %s: %s: %s (%d keys failed)", s.where(strings.TrimPrefix(aws.ToString(e.Key), s.prefix)), aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors))
+		}
+		keys = keys[n:]
+	}
+	return nil
+}

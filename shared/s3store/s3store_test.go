@@ -192,6 +192,16 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// The retention sweep against the S3 server, with a pinned clock: the
+// deletes go through DeleteObjects.
+func TestSweep(t *testing.T) {
+	client, f := newS3(t)
+	blobtest.RunSweep(t, s3store.New(client, bucket, "venn"))
+	if n := f.count(http.MethodPost, "delete"); n == 0 {
+		t.Error("no DeleteObjects request")
+	}
+}
+
 func TestSSEKMSHeaders(t *testing.T) {
 	client, f := newS3(t)
 	s := s3store.New(client, bucket, "", s3store.WithKMSKey("alias/venn-lake"), s3store.WithUpload(5<<20, 2))

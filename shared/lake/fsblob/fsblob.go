@@ -220,3 +220,30 @@ func (b *Blob) List(ctx context.Context, prefix string) ([]string, error) {
 	sort.Strings(keys)
 	return keys, nil
 }
+
+var _ lake.Deleter = (*Blob)(nil)
+
+// Delete implements lake.Deleter: each file is removed (a missing one is no
+// error), then the folders the removals emptied, up to the first that still
+// holds something, so a swept run leaves no empty run=<id>/ folder behind.
+func (b *Blob) Delete(ctx context.Context, keys ...string) error {
+	root := filepath.Clean(b.root)
+	for _, key := range keys {
+		path, err := b.Path(key)
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("fsblob: delete %s: %w", key, err)
+		}
+		for dir := filepath.Dir(path); strings.HasPrefix(dir, root+string(filepath.Separator)); dir = filepath.Dir(dir) {
+			if os.Remove(dir) != nil { // not empty (or gone): stop
+				break
+			}
+		}
+	}
+	return nil
+}

@@ -15,3 +15,12 @@ func TestFSBlobConformance(t *testing.T) {
 	}
 	blobtest.Run(t, b)
 }
+
+// The retention sweep on the local folder, with a pinned clock.
+func TestFSBlobSweep(t *testing.T) {
+	b, err := fsblob.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobtest.RunSweep(t, b)
+}
