@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-FUNCTIONS := extract kpi payouts approve
+FUNCTIONS := extract kpi payouts approve score
 BIN       := bin
 OUT       ?= out
 # Lambda bootstraps: Graviton, static, no RPC shim, reproducible paths, stripped.
@@ -51,6 +51,7 @@ build-ExtractFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACT
 build-KpiFunction:     ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/kpi
 build-PayoutsFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/payouts
 build-ApproveFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/approve
+build-ScoreFunction:   ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/score
 
 bench: bench-extract bench-kpi ## Run the benchmarks (ratios against a reference in the same run)
 

@@ -83,7 +83,7 @@ func TestStateMachines(t *testing.T) {
 	// The extract function is invoked twice in the nightly chain: once to
 	// plan the night's objects ($.plan), then per object (the Map item, $).
 	want := map[string]map[string]string{
-		"NightlyStateMachine": {"${ExtractFunctionArn}": "$, $.plan", "${KpiFunctionArn}": "$.kpi"},
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score"},
 		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
 	}
 	if len(machines) != len(want) {

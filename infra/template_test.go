@@ -141,7 +141,7 @@ func TestFunctionRuntimeAndEnvironment(t *testing.T) {
 }
 
 func TestReservedConcurrency(t *testing.T) {
-	want := map[string]string{"ExtractFunction": "", "KpiFunction": "1", "PayoutsFunction": "1", "ApproveFunction": "1"}
+	want := map[string]string{"ExtractFunction": "", "KpiFunction": "1", "PayoutsFunction": "1", "ApproveFunction": "1", "ScoreFunction": "1"}
 	for id, p := range functionProps(t, loadTemplate(t, templatePath)) {
 		if got := str(p["ReservedConcurrentExecutions"]); got != want[id] {
 			t.Errorf("%s: ReservedConcurrentExecutions %q, want %q", id, got, want[id])
@@ -214,6 +214,7 @@ func TestLeastPrivilege(t *testing.T) {
 		"KpiFunction":     {write: []string{"kpi/"}, read: []string{"crm/", "kpi/"}},
 		"PayoutsFunction": {write: []string{"comp/", "exports/"}, read: []string{"comp/", "crm/", "exports/", "kpi/"}},
 		"ApproveFunction": {write: []string{"exports/"}, read: []string{"exports/"}},
+		"ScoreFunction":   {write: []string{"score/"}, read: []string{"crm/", "score/"}},
 	}
 	got := map[string]*access{}
 	for id := range want {
@@ -382,8 +383,9 @@ func TestSchedules(t *testing.T) {
 	// nightly event per configured object, shared/pipeline NightlyPlan),
 	// each exactly what the extract handler accepts; then the kpi event.
 	var in struct {
-		Plan json.RawMessage `json:"plan"`
-		KPI  json.RawMessage `json:"kpi"`
+		Plan  json.RawMessage `json:"plan"`
+		KPI   json.RawMessage `json:"kpi"`
+		Score json.RawMessage `json:"score"`
 	}
 	decodeStrict(t, str(get(nightly, "Properties", "Target", "Input")), &in)
 	if compact(t, in.Plan) != `{"job":"extract","mode":"plan"}` {
@@ -394,6 +396,10 @@ func TestSchedules(t *testing.T) {
 		t.Errorf("nightly kpi event %s", in.KPI)
 	}
 	mustParse(t, in.KPI, "kpi")
+	if compact(t, in.Score) != `{"job":"score"}` {
+		t.Errorf("nightly score event %s", in.Score)
+	}
+	mustParse(t, in.Score, "score")
 
 	var cl struct {
 		KPI     json.RawMessage `json:"kpi"`

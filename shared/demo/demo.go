@@ -29,6 +29,7 @@ import (
 	"github.com/venn-revops/venn/shared/pipeline"
 	"github.com/venn-revops/venn/shared/results/localstore"
 	"github.com/venn-revops/venn/shared/salesforce"
+	"github.com/venn-revops/venn/shared/score"
 )
 
 // Options configure the demo run.
@@ -58,6 +59,7 @@ type Report struct {
 	PrevPayouts *pipeline.PayoutRun
 	Payouts     *pipeline.PayoutRun
 	Approval    *pipeline.Approval
+	Score       *pipeline.ScoreRun // lead scoring over the same lake
 	Lake        string
 	Results     string
 }
@@ -190,6 +192,18 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if err := WritePayoutTable(w, r.Payouts.Statements); err != nil {
 		return r, err
 	}
+	if r.Score, err = env.Score(ctx); err != nil {
+		return r, err
+	}
+	fmt.Fprintf(w, "\n== Lead scoring, measured on the most recent leads (docs/scoring.md) ==\n")
+	if r.Score.Published {
+		err = score.WriteReport(w, r.Score.Result)
+	} else {
+		_, err = fmt.Fprintf(w, "Not published: %s\n", r.Score.Refused)
+	}
+	if err != nil {
+		return r, err
+	}
 	fmt.Fprintf(w, "\n== Files ==\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "CRM snapshots\t%s/crm/snapshot/object=<Object>/dt=<night>/ (committed by its _manifest-NNNNNN.json; readers go through it)\n", r.Lake)
@@ -204,6 +218,9 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(tw, "Payroll export (current)\t%s/%s/ (payroll.csv; current.json names the run and its hash)\n", r.Lake, pipeline.CurrentFolder(r.Approval.Quarter))
 	fmt.Fprintf(tw, "Payroll export (CSV)\t%s/%s\n", r.Lake, r.Approval.Export.Meta["csv"])
 	fmt.Fprintf(tw, "Payroll export (Parquet)\t%s/%s\n", r.Lake, r.Approval.Export.Partition)
+	if r.Score.Published {
+		fmt.Fprintf(tw, "Lead scores\t%s/%s (by score band: %s)\n", r.Lake, r.Score.Scores.Partition, r.Score.Bands.Partition)
+	}
 	fmt.Fprintf(tw, "Results store\t%s\n", r.Results)
 	fmt.Fprintf(tw, "Finalize the quarter\tmake approve ACTION=finalize QUARTER=%s\n", r.Closed)
 	return r, tw.Flush()

@@ -14,6 +14,7 @@ import (
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/results"
+	"github.com/venn-revops/venn/shared/score"
 )
 
 // Env is what every job needs. main builds it; jobs never reach for globals.
@@ -29,6 +30,9 @@ type Env struct {
 	// KPIConfig is the validated KPI definitions (kpi.DefaultConfig unless a
 	// reviewed file is configured).
 	KPIConfig *kpi.Config
+	// ScoreConfig is the validated lead-scoring configuration (nil:
+	// score.DefaultConfig, shared/config/score/default.yaml).
+	ScoreConfig *score.Config
 	// CompConfig is the comp configuration folder: plans/*.yaml,
 	// assignments.yaml, adjustments.yaml.
 	CompConfig fs.FS

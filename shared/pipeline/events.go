@@ -25,6 +25,7 @@ import (
 //	         {"job":"extract","mode":"plan"} (lists the nightly events, one per object; extracts nothing)
 //	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
 //	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
+//	score    {"job":"score"} | {"job":"score","mode":"nightly"}
 //	approve  {"job":"approve","quarter":"2026Q3","action":"approve","approver":"jane@corp","people":[]}
 type Event struct {
 	Job      string   `json:"job"`
@@ -159,6 +160,13 @@ func (e Event) validate() error {
 				return bad("asof", "want YYYY-MM-DD")
 			}
 		}
+	case "score":
+		if e.Mode != "" && e.Mode != ModeNightly {
+			return bad("mode", fmt.Sprintf("%q is not nightly: score learns from and scores the newest snapshots", e.Mode))
+		}
+		if e.Quarter != "" {
+			return bad("quarter", "score runs over the newest snapshots, not a quarter")
+		}
 	case "approve":
 		if _, err := period.Parse(e.Quarter); err != nil {
 			return bad("quarter", err.Error())
@@ -187,6 +195,7 @@ func (e Event) unused() error {
 		"kpi":     {"mode", "asof"},
 		"payouts": {"mode", "asof"},
 		"approve": {"action", "approver", "people"},
+		"score":   {"mode"},
 	}
 	for _, f := range takes[e.Job] {
 		delete(set, f)

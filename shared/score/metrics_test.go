@@ -78,3 +78,20 @@ func TestCalibrationAndLiftByHand(t *testing.T) {
 		t.Error("nine leads gave deciles")
 	}
 }
+
+func TestBandsByHand(t *testing.T) {
+	// scores 5, 10, 11, 55, 99 (probabilities ×100, rounded): bands 1–10
+	// holds two (one converted), 11–20 one, 51–60 one (converted), 91–99
+	// one.
+	b := bands([]float64{0.05, 0.10, 0.11, 0.55, 0.995}, []bool{true, false, false, true, false})
+	want := map[int][2]int{0: {2, 1}, 1: {1, 0}, 5: {1, 1}, 9: {1, 0}}
+	for i, band := range b {
+		w := want[i]
+		if band.Leads != w[0] || band.Converted != w[1] || band.Lo != i*10+1 {
+			t.Errorf("band %d = %+v, want %d leads, %d converted", i, band, w[0], w[1])
+		}
+	}
+	if b[9].Hi != 99 || !near(b[0].Rate, 0.5) {
+		t.Errorf("last band %+v, first rate %v", b[9], b[0].Rate)
+	}
+}

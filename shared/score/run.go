@@ -3,11 +3,13 @@ package score
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -64,8 +66,42 @@ type Result struct {
 	Metrics    Metrics     `json:"metrics"`
 	// Skipped counts leads neither trained on nor scored: converted
 	// within the feature window (their outcome was known at the cut).
-	Skipped int         `json:"skipped"`
-	Scores  []LeadScore `json:"-"`
+	Skipped int `json:"skipped"`
+	// Bands are the test leads' conversion by score band: what a score
+	// of 70 has meant on leads the model never saw.
+	Bands  []Band      `json:"bands"`
+	Scores []LeadScore `json:"-"`
+}
+
+// Band is the test leads whose score fell in Lo–Hi, and how many of them
+// converted.
+type Band struct {
+	Lo        int     `json:"lo"`
+	Hi        int     `json:"hi"`
+	Leads     int     `json:"leads"`
+	Converted int     `json:"converted"`
+	Rate      float64 `json:"rate"` // 0 for an empty band
+}
+
+// bands groups scores into 1–10, 11–20, …, 91–99.
+func bands(p []float64, y []bool) []Band {
+	out := make([]Band, 10)
+	for b := range out {
+		out[b].Lo, out[b].Hi = b*10+1, min(99, b*10+10)
+	}
+	for i, v := range p {
+		b := &out[(scoreOf(v)-1)/10]
+		b.Leads++
+		if y[i] {
+			b.Converted++
+		}
+	}
+	for b := range out {
+		if out[b].Leads > 0 {
+			out[b].Rate = float64(out[b].Converted) / float64(out[b].Leads)
+		}
+	}
+	return out
 }
 
 // example is a lead prepared for the model.
@@ -269,6 +305,7 @@ func Train(cfg *Config, data *Data, asOf int64) (*Result, error) {
 		pTest[r] = sigmoid(xTest.dot(r, w))
 	}
 	res.Metrics = Measure(pTest, yTest)
+	res.Bands = bands(pTest, yTest)
 
 	xOpen, _ := enc.encode(open)
 	res.Scores = make([]LeadScore, len(open))
@@ -472,4 +509,49 @@ func FactorsText(fs []Factor) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// WriteReport prints what a run measured: the split, AUC, Brier score,
+// top-decile lift, calibration by decile and conversion by score band on
+// the held-out leads, what the leakage guard excluded, and the strongest
+// weights.
+func WriteReport(w io.Writer, r *Result) error {
+	m := r.Metrics
+	day := func(us int64) string { return time.UnixMicro(us).UTC().Format(time.DateOnly) }
+	fmt.Fprintf(w, "Target %s within %d days. Trained on %d leads created %s to %s (%d converted), tested on the %d most recent, %s to %s (%d converted).\n",
+		r.Target, r.HorizonDays, r.Train.Leads, day(r.Train.From), day(r.Train.To), r.Train.Conversions, r.Test.Leads, day(r.Test.From), day(r.Test.To), r.Test.Conversions)
+	fmt.Fprintf(w, "AUC %.3f   Brier %.4f   base rate %.3f   top-decile lift %.2f   %d open leads scored\n", m.AUC, m.Brier, m.BaseRate, m.TopDecileLift, len(r.Scores))
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "Decile\tLeads\tPredicted\tObserved\t\tScore band\tLeads\tConverted\tRate\t")
+	for i := 0; i < max(len(m.Calibration), len(r.Bands)); i++ {
+		if i < len(m.Calibration) {
+			d := m.Calibration[i]
+			fmt.Fprintf(tw, "%d\t%d\t%.3f\t%.3f\t\t", d.Decile, d.Leads, d.Predicted, d.Observed)
+		} else {
+			fmt.Fprint(tw, "\t\t\t\t\t")
+		}
+		if i < len(r.Bands) {
+			b := r.Bands[i]
+			fmt.Fprintf(tw, "%d–%d\t%d\t%d\t%.3f\t\n", b.Lo, b.Hi, b.Leads, b.Converted, b.Rate)
+		} else {
+			fmt.Fprint(tw, "\t\t\t\t\n")
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, x := range r.Excluded {
+		fmt.Fprintf(w, "Excluded by the leakage guard: %s (%s)\n", x.Field, x.Reason)
+	}
+	idx := make([]int, 0, len(r.Features))
+	for j := 1; j < len(r.Features); j++ {
+		idx = append(idx, j)
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return math.Abs(r.Weights[idx[a]]) > math.Abs(r.Weights[idx[b]]) })
+	var parts []string
+	for _, j := range idx[:min(6, len(idx))] {
+		parts = append(parts, fmt.Sprintf("%s %+.2f", r.Features[j], r.Weights[j]))
+	}
+	_, err := fmt.Fprintf(w, "Strongest weights (log-odds): %s\n", strings.Join(parts, ", "))
+	return err
 }

@@ -1,0 +1,157 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/extract"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/results"
+	"github.com/venn-revops/venn/shared/results/localstore"
+	"github.com/venn-revops/venn/shared/runledger"
+	"github.com/venn-revops/venn/shared/salesforce"
+	"github.com/venn-revops/venn/shared/score"
+)
+
+// extractOrg extracts org over HTTP (the demo CRM and the real Salesforce
+// client) into a fresh lake, and returns the job environment over it.
+func extractOrg(t *testing.T, org *democrm.Org) *Env {
+	t.Helper()
+	ctx := context.Background()
+	url, stop := democrm.NewServer(org).Start()
+	t.Cleanup(stop)
+	client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fsblob.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := localstore.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := org.Clock().Add(time.Minute)
+	clock := func() time.Time { return now }
+	if sum, err := extract.Run(ctx, extract.Deps{Source: extract.FromSalesforce(client), Blob: b, Store: store, Now: clock},
+		extract.Config{PII: lake.PII{Key: []byte("test-pii-key-0123456789abcdef")}}); err != nil {
+		t.Fatalf("extract: %v\n%s", err, sum)
+	}
+	return &Env{Blob: b, Store: store, Now: clock, KPIConfig: kpi.DefaultConfig()}
+}
+
+// The score job over the demo org: through the handler and the run ledger
+// (a duplicate delivery replays), gold tables read back through their
+// manifests, the run record in the results table, a warning when the AUC
+// falls by more than the configured amount, and a refusal to publish
+// below the configured minimum of conversions.
+func TestScoreJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts the demo org")
+	}
+	ctx := context.Background()
+	e := extractOrg(t, democrm.Generate(democrm.Config{Seed: 3, Leads: 4000}))
+	cfg := *score.DefaultConfig()
+	cfg.MinConversions, cfg.MinTestConversions = 60, 20
+	e.ScoreConfig = &cfg
+
+	// A previous night's run with a far better AUC: this run must warn.
+	night := e.now().Format(time.DateOnly)
+	prev, _ := json.Marshal(scoreRunRecord{Published: true, Metrics: score.Metrics{AUC: 0.99}})
+	if err := e.Store.Put(ctx, results.Item{PK: scorePK, SK: "RUN#2000-01-01", Kind: "score-run", Body: prev}, results.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+
+	h := e.Handler("score", runledger.New(e.Store), e.PlanScore())
+	out, err := h(ctx, json.RawMessage(`{"job":"score"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum map[string]any
+	if err := json.Unmarshal(out, &sum); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("summary: %s", out)
+	if sum["published"] != true || !strings.Contains(sum["warning"].(string), "AUC dropped from 0.9900") {
+		t.Fatalf("summary %v: want published with an AUC warning", sum)
+	}
+	auc := sum["auc"].(float64)
+	if !(auc > 0.5 && auc < 1) {
+		t.Errorf("AUC %v", auc)
+	}
+	again, err := h(ctx, json.RawMessage(`{"job":"score","mode":"nightly"}`))
+	if err != nil || string(again) != string(out) {
+		t.Fatalf("the same night again: %s, %v; want the stored result", again, err)
+	}
+
+	// The gold tables, read back through their manifests.
+	m, err := lake.Latest(ctx, e.Blob, "score/lead/asof="+night)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scored []ScoreRow
+	if err := lake.Scan(ctx, e.Blob, m, func(rows []ScoreRow) error { scored = append(scored, rows...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(scored) == 0 || float64(len(scored)) != sum["scored"].(float64) {
+		t.Fatalf("%d gold scores, summary says %v", len(scored), sum["scored"])
+	}
+	for _, r := range scored {
+		if r.Score < 1 || r.Score > 99 || r.Factors == "" || !strings.HasPrefix(r.LeadID, "00Q") {
+			t.Fatalf("score row %+v", r)
+		}
+	}
+	bm, err := lake.Latest(ctx, e.Blob, "score/band/asof="+night)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bands []ScoreBandRow
+	if err := lake.Scan(ctx, e.Blob, bm, func(rows []ScoreBandRow) error { bands = append(bands, rows...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var inBands int64
+	for _, b := range bands {
+		inBands += b.Leads
+	}
+	if len(bands) != 10 || inBands != int64(sum["test_leads"].(float64)) {
+		t.Errorf("bands %+v hold %d leads, the test set %v", bands, inBands, sum["test_leads"])
+	}
+	it, err := e.Store.Get(ctx, scorePK, "RUN#"+night)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head scoreRunRecord
+	if err := json.Unmarshal(it.Body, &head); err != nil || !head.Published || math.Abs(head.Metrics.AUC-auc) > 1e-12 || head.Warning == "" {
+		t.Fatalf("run record %s (%v)", it.Body, err)
+	}
+	lead, err := e.Store.Get(ctx, scorePK+"#"+night, "LEAD#"+scored[0].LeadID)
+	if err != nil || !strings.Contains(string(lead.Body), `"factors":[{"feature"`) {
+		t.Fatalf("stored score %s (%v)", lead.Body, err)
+	}
+
+	// Too few conversions: stated, recorded, nothing published.
+	cfg.MinConversions = 1_000_000
+	run, err := e.Score(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Published || !strings.Contains(run.Refused, "at least 1000000") {
+		t.Fatalf("published %v, refused %q: want a refusal stating the minimum", run.Published, run.Refused)
+	}
+}
+
+func TestScoreRefusesAnUnreadColumn(t *testing.T) {
+	cfg := *score.DefaultConfig()
+	cfg.Fields = []string{"lead_source", "rating"}
+	if err := checkScoreColumns(&cfg); err == nil || !strings.Contains(err.Error(), `"rating"`) {
+		t.Fatalf("err %v, want the column named", err)
+	}
+}
