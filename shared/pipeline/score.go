@@ -61,9 +61,9 @@ type scoreOpportunity struct {
 }
 
 // Gold rows of the score job, one partition per night:
-// score/lead/asof=…/ (every open lead's score), score/factor/asof=…/ (their
-// top factors), score/metric/asof=…/ (the model's measures, calibration and
-// weights) and score/band/asof=…/ (held-out conversion by score band, which
+// score/lead/as_of=…/ (every open lead's score), score/factor/as_of=…/ (their
+// top factors), score/metric/as_of=…/ (the model's measures, calibration and
+// weights) and score/band/as_of=…/ (held-out conversion by score band, which
 // the scorecard shows).
 
 // ScoreRow is an open lead's score.
@@ -400,20 +400,20 @@ func (e *Env) scoreFor(ctx context.Context, cfg *score.Config, snaps map[string]
 			factors = append(factors, ScoreFactorRow{LeadID: s.LeadID, Rank: int32(k + 1), Feature: f.Feature, Contribution: f.Contribution})
 		}
 	}
-	if run.Scores, err = lake.WriteTable(ctx, e.Blob, "score/lead/asof="+night, rows, opts("score/lead")); err != nil {
+	if run.Scores, err = lake.WriteTable(ctx, e.Blob, "score/lead/as_of="+night, rows, opts("score/lead")); err != nil {
 		return nil, fmt.Errorf("score: gold scores: %w", err)
 	}
-	if run.Factors, err = lake.WriteTable(ctx, e.Blob, "score/factor/asof="+night, factors, opts("score/factor")); err != nil {
+	if run.Factors, err = lake.WriteTable(ctx, e.Blob, "score/factor/as_of="+night, factors, opts("score/factor")); err != nil {
 		return nil, fmt.Errorf("score: gold factors: %w", err)
 	}
-	if run.Metrics, err = lake.WriteTable(ctx, e.Blob, "score/metric/asof="+night, metricRows(res), opts("score/metric")); err != nil {
+	if run.Metrics, err = lake.WriteTable(ctx, e.Blob, "score/metric/as_of="+night, metricRows(res), opts("score/metric")); err != nil {
 		return nil, fmt.Errorf("score: gold metrics: %w", err)
 	}
 	bandRows := make([]ScoreBandRow, len(res.Bands))
 	for i, b := range res.Bands {
 		bandRows[i] = ScoreBandRow{Lo: int32(b.Lo), Hi: int32(b.Hi), Leads: int64(b.Leads), Converted: int64(b.Converted), Rate: b.Rate}
 	}
-	if run.Bands, err = lake.WriteTable(ctx, e.Blob, "score/band/asof="+night, bandRows, opts("score/band")); err != nil {
+	if run.Bands, err = lake.WriteTable(ctx, e.Blob, "score/band/as_of="+night, bandRows, opts("score/band")); err != nil {
 		return nil, fmt.Errorf("score: gold bands: %w", err)
 	}
 

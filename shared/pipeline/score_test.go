@@ -93,7 +93,7 @@ func TestScoreJob(t *testing.T) {
 	}
 
 	// The gold tables, read back through their manifests.
-	m, err := lake.Latest(ctx, e.Blob, "score/lead/asof="+night)
+	m, err := lake.Latest(ctx, e.Blob, "score/lead/as_of="+night)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestScoreJob(t *testing.T) {
 			t.Fatalf("score row %+v", r)
 		}
 	}
-	bm, err := lake.Latest(ctx, e.Blob, "score/band/asof="+night)
+	bm, err := lake.Latest(ctx, e.Blob, "score/band/as_of="+night)
 	if err != nil {
 		t.Fatal(err)
 	}
