@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -13,7 +14,10 @@ var templateFS embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"add":  func(a, b int) int { return a + b },
+	// name lets a long KPI name wrap after its underscores only.
+	"name": func(s string) template.HTML {
+		return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), "_", "_<wbr>"))
+	},
 }).ParseFS(templateFS, "templates/*.tmpl"))
 
 // pageData is what the page template reads.

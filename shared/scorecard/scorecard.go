@@ -118,16 +118,18 @@ func modelsOf(s *Set) []string {
 // viewDims are the dimensions a page has views for, in tab order.
 var viewDims = []string{kpi.DimOrg, kpi.DimTeam, kpi.DimSegment, kpi.DimRegion, kpi.DimOwner, kpi.DimChannel}
 
-// panelID is the anchor of one dimension key's view.
+// panelID is the anchor of one dimension key's view: "v-team-Sales_20_East".
 func panelID(dim, key string) string {
 	var b strings.Builder
 	b.WriteString("v-" + dim + "-")
 	for _, r := range key {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-':
 			b.WriteRune(r)
 		default:
-			fmt.Fprintf(&b, ".%x", r)
+			// _hex_ keeps the id a plain CSS identifier (no escaping in
+			// selectors) and distinct keys distinct ids.
+			fmt.Fprintf(&b, "_%x_", r)
 		}
 	}
 	return b.String()

@@ -55,7 +55,7 @@ type row struct {
 	KPI, Href, Title     string
 	Cur, Prev            cell
 	Change               string
-	Target, Attainment   *cell
+	Sub                  bool // a target or attainment line beneath its actual
 	Spark                template.HTML
 	SparkAlt, SparkTitle string
 }
@@ -111,6 +111,17 @@ func (p *Page) regions(cur, prev index, dim, key string) []region {
 				continue
 			}
 			r.Rows = append(r.Rows, p.row(cur, prev, d, dim, key))
+			// Its target and attainment, one line each beneath it.
+			if g, ok := kpi.GoalOf(d.Name); ok {
+				for _, name := range []string{g.Target, g.Attainment} {
+					if _, ok := cur.get(name, dim, key, ""); ok {
+						gd, _ := kpi.Lookup(name)
+						sub := p.row(cur, prev, gd, dim, key)
+						sub.Sub = true
+						r.Rows = append(r.Rows, sub)
+					}
+				}
+			}
 		}
 		out = append(out, r)
 	}
@@ -124,10 +135,6 @@ func (p *Page) row(cur, prev index, d kpi.Definition, dim, key string) row {
 	c, _ := cur.get(d.Name, dim, key, "")
 	pv, ok := prev.get(d.Name, dim, key, "")
 	r.Change = kpi.Change(c, pv, ok)
-	if g, ok := kpi.GoalOf(d.Name); ok {
-		t, a := cellOf(cur, g.Target, dim, key, ""), cellOf(cur, g.Attainment, dim, key, "")
-		r.Target, r.Attainment = &t, &a
-	}
 	r.Spark, r.SparkAlt = p.sparkline(d, dim, key, c)
 	return r
 }
