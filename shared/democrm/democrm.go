@@ -69,6 +69,12 @@ var (
 // Generate builds the org described by cfg (orggen.Generate).
 func Generate(cfg Config) *Org { return orggen.Generate(cfg) }
 
+// PlantedConversion is the conversion probability of a lead in an org
+// generated with PlantedSignal (orggen.PlantedConversion).
+func PlantedConversion(source, segment, region string) float64 {
+	return orggen.PlantedConversion(source, segment, region)
+}
+
 // RenamedCustomFields is orggen.RenamedCustomFields.
 func RenamedCustomFields() map[string]map[string]string { return orggen.RenamedCustomFields() }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
@@ -155,3 +156,64 @@ func TestScoreRefusesAnUnreadColumn(t *testing.T) {
 		t.Fatalf("err %v, want the column named", err)
 	}
 }
+
+// The demo org with its planted signal (democrm.Config.PlantedSignal):
+// conversion is drawn from a known function of source, segment and region.
+// The best AUC any model can reach on the test leads is that function's
+// own (Bayes-optimal), computed here from the lead rows read back from the
+// lake, not from the model. A learned AUC clearly above it means the model
+// sees something it should not (leakage); far below, it misses the signal.
+func TestScoreFindsThePlantedSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts a 12,000-lead demo org")
+	}
+	ctx := context.Background()
+	e := extractOrg(t, democrm.Generate(democrm.Config{Seed: 17, Leads: 12000, PlantedSignal: true}))
+	run, err := e.Score(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Published {
+		t.Fatalf("not published: %s", run.Refused)
+	}
+	res := run.Result
+	type leadRow struct {
+		ID            string `parquet:"id"`
+		CreatedDate   int64  `parquet:"created_date,timestamp(microsecond)"`
+		IsDeleted     bool   `parquet:"is_deleted,optional"`
+		LeadSource    string `parquet:"lead_source,optional"`
+		Segment       string `parquet:"segment,optional"`
+		Region        string `parquet:"region,optional"`
+		ConvertedDate *int32 `parquet:"converted_date,optional,date"`
+	}
+	snaps, err := e.snapshots(ctx, e.now(), crm.Lead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p []float64
+	var y []bool
+	horizon := int64(res.HorizonDays) * usPerDay
+	err = lake.Scan(ctx, e.Blob, snaps["Lead"], func(rows []leadRow) error {
+		for _, l := range rows {
+			if l.IsDeleted || l.CreatedDate < res.Test.From || l.CreatedDate > res.Test.To || l.CreatedDate+horizon > res.AsOf {
+				continue
+			}
+			p = append(p, democrm.PlantedConversion(l.LeadSource, l.Segment, l.Region))
+			y = append(y, l.ConvertedDate != nil && int64(*l.ConvertedDate)*usPerDay-l.CreatedDate <= horizon)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := score.AUC(p, y)
+	t.Logf("learned AUC %.4f on %d test leads (%d converted); Bayes-optimal AUC of the planted function %.4f on %d leads", res.Metrics.AUC, res.Test.Leads, res.Test.Conversions, best, len(p))
+	if res.Metrics.AUC > best+0.03 {
+		t.Errorf("learned AUC %.4f is clearly above the best the planted signal allows (%.4f): leakage", res.Metrics.AUC, best)
+	}
+	if res.Metrics.AUC < best-0.04 {
+		t.Errorf("learned AUC %.4f is far below the best the planted signal allows (%.4f): the model misses signal", res.Metrics.AUC, best)
+	}
+}
+
+const usPerDay = int64(24 * time.Hour / time.Microsecond)

@@ -39,6 +39,12 @@ type Config struct {
 	// Malformed is the number of deliberately bad records served on the wire
 	// besides the valid org (default 3; negative for none).
 	Malformed int
+	// PlantedSignal draws each unscripted lead's conversion from a known
+	// function of what it is at creation (PlantedConversion of its source,
+	// segment and region), so a lead-scoring test can compare what a model
+	// learns with the best the signal allows. Off by default: the demo org's
+	// other figures (and every test that pins them) stay as they are.
+	PlantedSignal bool
 	// Shape makes the org differ from the registry's standard org: objects
 	// it lacks, fields named differently or missing, extra fields, custom
 	// objects. The zero value is the standard org. Generate panics on a
@@ -81,6 +87,7 @@ type Org struct {
 // Generate.
 type generator struct {
 	seed           int64
+	planted        bool  // Config.PlantedSignal
 	start, asOf    int64 // micros
 	quarterStarts  []int64
 	campaigns      []campaignPlan
@@ -139,6 +146,7 @@ func Generate(cfg Config) *Org {
 	all := map[string]*table{} // every generated table, before the Shape
 	g := &o.gen
 	g.seed = cfg.Seed
+	g.planted = cfg.PlantedSignal
 	g.start = cfg.HistoryStart.UnixMicro()
 	g.asOf = cfg.AsOf.UnixMicro()
 	g.planCampaigns(cfg.HistoryStart, cfg.AsOf)

@@ -1,6 +1,9 @@
 package orggen
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // The demo org is lead-driven: every Account, Contact, Opportunity and the
 // records hanging off them descend from one lead. A leadPlan is everything
@@ -216,6 +219,8 @@ func (g *generator) plan(i int64, p *leadPlan) {
 		p.sql = p.mql + 5*usDay
 		p.conv = conv
 		p.firstResponse = p.mql + 2*usHour
+	} else if g.planted {
+		g.planPlanted(&r, p)
 	} else {
 		p.source = r.weighted(leadSourceWeights)
 		p.created = r.between(g.start, g.asOf)
@@ -544,3 +549,55 @@ func (g *generator) addMeetings(r *rng, p *leadPlan, k int) {
 }
 
 var industries = []string{"Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics", "Education", "Media"}
+
+// The planted signal (Config.PlantedSignal): log-odds of conversion by
+// lead source, segment and region, added to plantedIntercept.
+var (
+	plantedIntercept = -2.0
+	plantedSource    = map[string]float64{"Web": 0, "Paid Search": -0.3, "Webinar": 0.9, "Event": 0.6, "Content Syndication": -0.6, "Outbound": -1.0, "Partner": 0.4, "Referral": 1.2}
+	plantedSegment   = map[string]float64{"SMB": 0, "Mid-Market": 0.5, "Enterprise": 1.0}
+	plantedRegion    = map[string]float64{"NA": 0, "EMEA": -0.2, "APAC": -0.5}
+)
+
+// PlantedConversion is the probability that a lead of this source, segment
+// and region converts in an org generated with PlantedSignal: it converts
+// within about three weeks of its creation or never. Unknown values read
+// as the baseline (Web, SMB, NA).
+func PlantedConversion(source, segment, region string) float64 {
+	z := plantedIntercept + plantedSource[source] + plantedSegment[segment] + plantedRegion[region]
+	return 1 / (1 + math.Exp(-z))
+}
+
+// planPlanted draws lead p's funnel under the planted signal: conversion
+// with probability PlantedConversion, through MQL, first response and SQL
+// within 22 days of creation; a lead that does not convert may still
+// qualify as an MQL and be answered, and goes no further.
+func (g *generator) planPlanted(r *rng, p *leadPlan) {
+	p.source = r.weighted(leadSourceWeights)
+	p.created = r.between(g.start, g.asOf)
+	at := func(t int64) int64 {
+		if t < g.asOf {
+			return t
+		}
+		return 0
+	}
+	if r.chance(PlantedConversion(leadSources[p.source], segments[p.segment], regions[p.region])) {
+		p.mql = at(p.created + r.between(2*usHour, 3*usDay))
+		if p.mql != 0 {
+			p.firstResponse = at(p.mql + r.between(5*usMinute, 12*usHour))
+		}
+		if p.firstResponse != 0 {
+			p.sql = at(p.firstResponse + r.between(usDay, 8*usDay))
+		}
+		if p.sql != 0 {
+			p.conv = at(p.sql + r.between(usHour, 10*usDay))
+		}
+		return
+	}
+	if r.chance(0.25) {
+		p.mql = at(p.created + r.between(2*usHour, 14*usDay))
+		if p.mql != 0 && r.chance(0.7) {
+			p.firstResponse = at(p.mql + r.between(5*usMinute, 2*usDay))
+		}
+	}
+}
