@@ -149,12 +149,13 @@ const (
 	RouteVersions                         // GET /services/data/ (no session needed)
 	RouteDescribeGlobal                   // GET sobjects/ (the org's objects)
 	RouteBulkAbort                        // PATCH jobs/query/<id> {"state":"Aborted"}
+	RouteCompositeUpdate                  // PATCH composite/sobjects (sObject Collections update)
 
 	// RoutePages is every REST query page, first or next.
 	RoutePages = RouteQuery | RouteQueryMore
 	// RouteAPI is every authenticated API request.
 	RouteAPI = RoutePages | RouteDescribe | RouteLimits | RouteBulkCreate | RouteBulkPoll | RouteBulkResults |
-		RouteGetDeleted | RouteGetUpdated | RouteBulkDelete | RouteDescribeGlobal | RouteBulkAbort
+		RouteGetDeleted | RouteGetUpdated | RouteBulkDelete | RouteDescribeGlobal | RouteBulkAbort | RouteCompositeUpdate
 	// RouteAny is every request.
 	RouteAny = RouteAPI | RouteToken
 )
@@ -261,6 +262,9 @@ type Counts struct {
 	// DescribeGlobal counts GET sobjects/ (the object list).
 	DescribeGlobal int
 	BulkAbort      int
+	// CompositeUpdate counts sObject Collections updates (PATCH
+	// composite/sobjects), as lead-score write-back sends them.
+	CompositeUpdate int
 	Faults         int // requests a fault answered with an error or a broken body
 	MaxInFlight    int // the most requests served at the same time
 }
@@ -398,6 +402,8 @@ func (s *Server) count(route Route) {
 		s.counts.DescribeGlobal++
 	case RouteBulkAbort:
 		s.counts.BulkAbort++
+	case RouteCompositeUpdate:
+		s.counts.CompositeUpdate++
 	}
 }
 
@@ -412,6 +418,8 @@ func (s *Server) route(method, version, rest string) (Route, http.HandlerFunc) {
 		return RouteDescribe, func(w http.ResponseWriter, r *http.Request) { s.describe(w, version, parts[1]) }
 	case method == http.MethodGet && (rest == "sobjects" || rest == "sobjects/"):
 		return RouteDescribeGlobal, func(w http.ResponseWriter, r *http.Request) { s.describeGlobal(w, version) }
+	case method == http.MethodPatch && rest == "composite/sobjects":
+		return RouteCompositeUpdate, s.compositeUpdate
 	case method == http.MethodGet && rest == "limits":
 		return RouteLimits, s.limits
 	case method == http.MethodPost && rest == "jobs/query":
