@@ -48,11 +48,12 @@ func (t Target) Spec() string {
 // goldTables maps the gold lake tables (lake.TableOptions.Table, as the
 // pipeline writes them) to their Glue table and lake path.
 var goldTables = map[string]struct{ glue, root string }{
-	"kpi":                  {"kpi_gold", "kpi/"},
-	"kpi/credit":           {"kpi_credit", "kpi/credit/"},
-	"kpi/response":         {"kpi_response", "kpi/response/"},
-	"comp/statement_lines": {"comp_statement_lines", "comp/"},
-	"exports/payroll":      {"exports_payroll", "exports/payroll/"},
+	"kpi":                   {"kpi_gold", "kpi/"},
+	"kpi/credit":            {"kpi_credit", "kpi/credit/"},
+	"kpi/response":          {"kpi_response", "kpi/response/"},
+	"comp/statement_lines":  {"comp_statement_lines", "comp/"},
+	"comp/statement_status": {"comp_statement_status", "comp/statement_status/"},
+	"exports/payroll":       {"exports_payroll", "exports/payroll/"},
 }
 
 // snapshotTable is the lake table of the extract's snapshot manifests; the

@@ -42,6 +42,8 @@ type PayrollExport struct {
 	Hash string
 	// Current is the stable location of the quarter's current files.
 	Current CurrentExport
+	// StatusTable is the quarter's current statement-status table commit.
+	StatusTable *lake.Manifest
 }
 
 // CurrentExport is current.json: which run exports/payroll/quarter=Q/current/
@@ -72,7 +74,9 @@ func CurrentFolder(q period.Quarter) string { return exportPartition(q) + "/curr
 
 func exportPartition(q period.Quarter) string { return fmt.Sprintf("exports/payroll/quarter=%s", q) }
 
-// Export writes the payroll export of quarter q once per change of content:
+// Export commits the quarter's statement-status table when it changed
+// (writeStatus), then writes the payroll export of quarter q once per
+// change of content:
 // approved and final statements only, as CSV (RFC 4180, formula-safe; the
 // long format too when comp/payroll.yaml asks for it) and Parquet, in one
 // committed run folder under exports/payroll/quarter=…/, then copies the
@@ -86,6 +90,12 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, err
 	cfg, err := comp.CheckConfig(e.CompConfig, knownKPI)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: comp configuration: %w", q, err)
+	}
+	// The status table first: it holds drafts too, and Athena joins the
+	// statement lines to it.
+	status, err := e.writeStatus(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", q, err)
 	}
 	recs, err := statementstore.Exportable(ctx, e.Store, q.String())
 	if err != nil {
@@ -128,7 +138,7 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, err
 			return nil, fmt.Errorf("export %s: %w", q, err)
 		}
 		e.log().Info("payroll export unchanged", "quarter", q.String(), "hash", hash, "run", latest.RunID)
-		return &PayrollExport{Manifest: latest, Unchanged: true, Hash: hash, Current: *cur}, nil
+		return &PayrollExport{Manifest: latest, Unchanged: true, Hash: hash, Current: *cur, StatusTable: status}, nil
 	}
 
 	id := runID(e.now())
@@ -152,7 +162,7 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, err
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", q, err)
 	}
-	return &PayrollExport{Manifest: m, Hash: hash, Current: *cur}, nil
+	return &PayrollExport{Manifest: m, Hash: hash, Current: *cur, StatusTable: status}, nil
 }
 
 // fileRole is the manifest meta key of an export file: "csv", "csv_long".
@@ -253,4 +263,44 @@ func (x *PayrollExport) Status() string {
 		return "export unchanged"
 	}
 	return "export written"
+}
+
+// statusPartition is the partition of quarter q's statement-status table.
+func statusPartition(q period.Quarter) string {
+	return fmt.Sprintf("comp/statement_status/quarter=%s", q)
+}
+
+// writeStatus commits the quarter's statement-status table (one row per
+// stored statement: status, version, approver and times) when it differs
+// from the latest commit, and returns the commit that is current. Like the
+// export, an approval that changed nothing writes nothing.
+func (e *Env) writeStatus(ctx context.Context, q period.Quarter) (*lake.Manifest, error) {
+	stored, err := statementstore.List(ctx, e.Store, q.String())
+	if err != nil {
+		return nil, fmt.Errorf("statement status: %w", err)
+	}
+	rows, err := statementstore.StatusRows(stored)
+	if err != nil {
+		return nil, fmt.Errorf("statement status: %w", err)
+	}
+	js, err := json.Marshal(rows)
+	if err != nil {
+		return nil, fmt.Errorf("statement status: %w", err)
+	}
+	sum := sha256.Sum256(js)
+	hash := "sha256:" + hex.EncodeToString(sum[:])
+	partition := statusPartition(q)
+	latest, err := lake.Latest(ctx, e.Blob, partition)
+	if err != nil && !errors.Is(err, lake.ErrNoSnapshot) {
+		return nil, fmt.Errorf("statement status: %w", err)
+	}
+	if latest != nil && latest.Meta["content_hash"] == hash {
+		return latest, nil
+	}
+	m, err := lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "comp/statement_status", RunID: runID(e.now()),
+		Meta: map[string]string{"content_hash": hash, "statements": fmt.Sprint(len(rows))}, Now: e.Now})
+	if err != nil {
+		return nil, fmt.Errorf("statement status: %w", err)
+	}
+	return m, e.register(ctx, m)
 }

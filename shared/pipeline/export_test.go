@@ -18,6 +18,7 @@ import (
 	"github.com/venn-revops/venn/shared/comp/statementstore"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/pipeline"
@@ -147,12 +148,32 @@ func TestExportWrittenOncePerContent(t *testing.T) {
 		t.Fatalf("a status change did not write a new run: %s %s", second.Status(), second.RunID)
 	}
 	after := lakeFiles(t, dir)
-	var newRun, newCurrent []string
+	var newRun, newCurrent, newStatus []string
 	for _, k := range added(files, after) {
-		if strings.HasPrefix(k, cur) {
+		switch {
+		case strings.HasPrefix(k, cur):
 			newCurrent = append(newCurrent, strings.TrimPrefix(k, cur))
-		} else {
+		case strings.HasPrefix(k, "comp/statement_status/quarter=2026Q3/"):
+			newStatus = append(newStatus, k)
+		default:
 			newRun = append(newRun, k)
+		}
+	}
+	if len(newStatus) != 2 || second.StatusTable == nil || !strings.Contains(newStatus[1], second.StatusTable.RunID) {
+		t.Errorf("status table files %v, want one commit (manifest and part)", newStatus)
+	}
+	// The status table: both statements approved, v2, by finance@corp.
+	var status []comp.StatusRow
+	if err := lake.Scan(ctx, env.Blob, second.StatusTable, func(rows []comp.StatusRow) error { status = append(status, rows...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(status) != 2 {
+		t.Fatalf("status rows %+v", status)
+	}
+	for i, r := range status {
+		if r.StatementID != "2026Q3/P"+string(rune('1'+i)) || r.Status != comp.StatusApproved || r.Version != 2 || r.ApprovedBy != "finance@corp" ||
+			r.ApprovedAt == nil || !r.ApprovedAt.Equal(time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)) || r.FinalAt != nil || r.Total != 337000 {
+			t.Errorf("status row %+v", r)
 		}
 	}
 	if len(newRun) != 4 {

@@ -24,6 +24,8 @@ type PayoutRun struct {
 	Corrections []comp.Correction
 	// Lines is the committed comp/quarter=…/ statement-lines table.
 	Lines *lake.Manifest
+	// Status is the quarter's committed statement-status table.
+	Status *lake.Manifest
 }
 
 // userRow is the projection of the User snapshot that pay needs.
@@ -119,6 +121,9 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 	if err != nil {
 		return run, fmt.Errorf("payouts %s: save drafts: %w", q, err)
 	}
+	if run.Status, err = e.writeStatus(ctx, q); err != nil {
+		return run, fmt.Errorf("payouts %s: %w", q, err)
+	}
 	e.log().Info("payouts computed", "quarter", q.String(), "statements", len(out.Statements), "corrections", len(run.Corrections), "lines", run.Lines.Key())
 	return run, nil
 }
@@ -183,7 +188,11 @@ func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []com
 	for name, m := range inputs {
 		meta["input."+name] = m.Key()
 	}
-	return lake.WriteTable(ctx, e.Blob, partition, comp.LineRows(stmts), lake.TableOptions{Table: "comp/statement_lines", RunID: id, Meta: meta, Now: e.Now})
+	rows, err := comp.LineRows(stmts)
+	if err != nil {
+		return nil, err
+	}
+	return lake.WriteTable(ctx, e.Blob, partition, rows, lake.TableOptions{Table: "comp/statement_lines", RunID: id, Meta: meta, Now: e.Now})
 }
 
 // Approval is what an approve event did.
