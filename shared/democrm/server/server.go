@@ -135,21 +135,21 @@ type Route uint
 
 // Routes.
 const (
-	RouteToken          Route = 1 << iota // POST /services/oauth2/token
-	RouteQuery                            // first page of query, queryAll and COUNT()
-	RouteQueryMore                        // a nextRecordsUrl page
-	RouteDescribe                         // sobjects/<Obj>/describe
-	RouteLimits                           // limits
-	RouteBulkCreate                       // POST jobs/query
-	RouteBulkPoll                         // GET jobs/query/<id>
-	RouteBulkResults                      // GET jobs/query/<id>/results
-	RouteGetDeleted                       // GET sobjects/<Obj>/deleted/?start=&end=
-	RouteGetUpdated                       // GET sobjects/<Obj>/updated/?start=&end=
-	RouteBulkDelete                       // DELETE jobs/query/<id>
-	RouteVersions                         // GET /services/data/ (no session needed)
-	RouteDescribeGlobal                   // GET sobjects/ (the org's objects)
-	RouteBulkAbort                        // PATCH jobs/query/<id> {"state":"Aborted"}
-	RouteCompositeUpdate                  // PATCH composite/sobjects (sObject Collections update)
+	RouteToken           Route = 1 << iota // POST /services/oauth2/token
+	RouteQuery                             // first page of query, queryAll and COUNT()
+	RouteQueryMore                         // a nextRecordsUrl page
+	RouteDescribe                          // sobjects/<Obj>/describe
+	RouteLimits                            // limits
+	RouteBulkCreate                        // POST jobs/query
+	RouteBulkPoll                          // GET jobs/query/<id>
+	RouteBulkResults                       // GET jobs/query/<id>/results
+	RouteGetDeleted                        // GET sobjects/<Obj>/deleted/?start=&end=
+	RouteGetUpdated                        // GET sobjects/<Obj>/updated/?start=&end=
+	RouteBulkDelete                        // DELETE jobs/query/<id>
+	RouteVersions                          // GET /services/data/ (no session needed)
+	RouteDescribeGlobal                    // GET sobjects/ (the org's objects)
+	RouteBulkAbort                         // PATCH jobs/query/<id> {"state":"Aborted"}
+	RouteCompositeUpdate                   // PATCH composite/sobjects (sObject Collections update)
 
 	// RoutePages is every REST query page, first or next.
 	RoutePages = RouteQuery | RouteQueryMore
@@ -265,8 +265,8 @@ type Counts struct {
 	// CompositeUpdate counts sObject Collections updates (PATCH
 	// composite/sobjects), as lead-score write-back sends them.
 	CompositeUpdate int
-	Faults         int // requests a fault answered with an error or a broken body
-	MaxInFlight    int // the most requests served at the same time
+	Faults          int // requests a fault answered with an error or a broken body
+	MaxInFlight     int // the most requests served at the same time
 }
 
 // Counts returns the request counters.
