@@ -249,6 +249,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 
+	checkScorecards(t, r)
+
 	// Running it again gives the same numbers, byte for byte.
 	out2 := filepath.Join(t.TempDir(), "again")
 	r2, err := Run(ctx, Options{Out: out2}, io.Discard)

@@ -145,6 +145,14 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return median(t.sqlOppTimes, microsPerDay) }},
 	{Definition{"velocity_opp_won_days", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Mean whole days from creation (UTC day) to close date over opportunities won in the period."},
 		func(t *tally) measure { return ratio(t.wonDays, t.won) }},
+	// The 90th percentiles of the hand-offs (issue 16's hand-off map): how
+	// long the slowest tenth waits, beside the medians.
+	{Definition{"velocity_lead_mql_days_p90", UnitDays, OwnerMarketing, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "90th percentile (nearest rank) of the days from lead creation to MQL over leads that became MQL in the period."},
+		func(t *tally) measure { return p90(t.leadMQLTimes, microsPerDay) }},
+	{Definition{"velocity_mql_sql_days_p90", UnitDays, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "90th percentile (nearest rank) of the days from MQL to SQL over leads that became SQL in the period."},
+		func(t *tally) measure { return p90(t.mqlSQLTimes, microsPerDay) }},
+	{Definition{"velocity_sql_opp_days_p90", UnitDays, OwnerShared, BasisPeriod, false, oppDims, cat(oppFields, stageFields, convertField), "90th percentile (nearest rank) of the days from the converted lead's SQL to opportunity creation over opportunities created in the period."},
+		func(t *tally) measure { return p90(t.sqlOppTimes, microsPerDay) }},
 	// Opportunity KPIs of issue 12 (docs/kpis.md §2, "Lost amount" on).
 	{Definition{"lost_amount", UnitCurrency, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Amount of funnel opportunities lost with a close date in the period."},
 		func(t *tally) measure { return cents(t.lostCents) }},
@@ -156,6 +164,8 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return median(t.closedDayList, decimal.NewFromInt(1)) }},
 	{Definition{"velocity_opp_won_days_median", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Median of velocity_opp_won_days' whole days (won in the period); an even count takes the mean of the two middle values."},
 		func(t *tally) measure { return median(t.wonDayList, decimal.NewFromInt(1)) }},
+	{Definition{"velocity_opp_won_days_p90", UnitDays, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "90th percentile (nearest rank) of velocity_opp_won_days' whole days (won in the period)."},
+		func(t *tally) measure { return p90(t.wonDayList, decimal.NewFromInt(1)) }},
 	{Definition{"deal_size_median", UnitCurrency, OwnerSales, BasisPeriod, false, oppDims, cat(oppFields, stateFields), "Median amount of the opportunities won in the period; an even count takes the mean of the two middle amounts, rounded to the cent half away from zero."},
 		func(t *tally) measure { return medianScaled(t.wonCentsList, decimal.NewFromInt(100), 2) }},
 	{Definition{"stage_days", UnitDays, OwnerSales, BasisPeriod, false, []string{DimStage}, histFields, "Mean days a funnel opportunity spent in a stage (key: stage name), over the visits to it that ended in the period."}, nil},
@@ -390,6 +400,23 @@ func nth(vs []int64, k int) int64 {
 		}
 	}
 	return vs[k]
+}
+
+// p90 is the 90th percentile of xs by nearest rank, the value of rank
+// ⌈0.9·n⌉ in ascending order (an observed value, no interpolation), in
+// units of unit rounded to RatioPlaces; numerator the percentile,
+// denominator the count; undefined for no values. It reorders xs, as
+// median does.
+func p90(xs []int64, unit decimal.Decimal) measure {
+	n := len(xs)
+	m := measure{den: decimal.NewFromInt(int64(n)), isRatio: true}
+	if n == 0 {
+		return m
+	}
+	rank := (9*n + 9) / 10 // ⌈9n/10⌉
+	m.value = decimal.NewFromInt(nth(xs, rank-1)).DivRound(unit, RatioPlaces)
+	m.num, m.defined = m.value, true
+	return m
 }
 
 // medianHours is the median response time of the touched MQLs, in hours.

@@ -187,7 +187,8 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`data-kpi="bookings_attainment" data-dim="org" data-key="all" data-model="" data-value="0.4">40.0%<`,
-		`data-kpi="velocity_mql_sql_days_p90" data-dim="org" data-key="all" data-model="">not in catalog<`} {
+		`data-kpi="leads_recycled" data-dim="org" data-key="all" data-model="">not in catalog<`,
+		`data-kpi="velocity_mql_sql_days_p90" data-dim="org" data-key="all" data-model="">n/a<`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("page lacks %s", want)
 		}

@@ -57,6 +57,16 @@ func init() {
 	register("velocity_sql_opp_days_median", func(q *Q) string {
 		return q.MedianOver("opf WHERE sql_opp_us IS NOT NULL", oppDimCols, "sql_opp_us", dayMicros)
 	})
+	// The hand-offs' 90th percentiles, over the same rows as the medians.
+	register("velocity_lead_mql_days_p90", func(q *Q) string {
+		return q.P90Over("lc WHERE c_mql AND mql >= created", leadDimCols, "mql - created", dayMicros)
+	})
+	register("velocity_mql_sql_days_p90", func(q *Q) string {
+		return q.P90Over("lc WHERE c_sql AND mql <= sql_at", leadDimCols, "sql_at - mql", dayMicros)
+	})
+	register("velocity_sql_opp_days_p90", func(q *Q) string {
+		return q.P90Over("opf WHERE sql_opp_us IS NOT NULL", oppDimCols, "sql_opp_us", dayMicros)
+	})
 	// §2.7 marketing-sourced.
 	tally("mktg_sourced_pipeline", Amount("src_pipeline"))
 	tally("mktg_sourced_bookings", Amount("src_bookings"))

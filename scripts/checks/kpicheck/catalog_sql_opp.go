@@ -27,6 +27,9 @@ func init() {
 	register("velocity_opp_won_days_median", func(q *Q) string {
 		return q.MedianOver("opf WHERE c_won", oppDimCols, "days * 86400000000", dayMicros)
 	})
+	register("velocity_opp_won_days_p90", func(q *Q) string {
+		return q.P90Over("opf WHERE c_won", oppDimCols, "days * 86400000000", dayMicros)
+	})
 	// The median amount in cents (an even count's mean may end in half a
 	// cent, exact in millionths), then rounded to the cent half away from
 	// zero.

@@ -62,20 +62,29 @@ func fanOutRows(from string, dims []dimCol, cols string) string {
 	return strings.Join(parts, "\nUNION ALL ")
 }
 
-// MedianOver is the median of x (microseconds) over the rows of from
-// (a table, optionally with a WHERE), by dimension key of the KPI's
-// dimensions among dims, in units of unitMicros rounded to six places: the
-// middle value of an odd count, the mean of the two middle ones of an even
-// count. The numerator is the median, the denominator the count.
-func (q *Q) MedianOver(from string, dims []dimCol, x string, unitMicros int64) string {
+// noRows is a KPI query without rows (the KPI has none of the dimensions).
+const noRows = "SELECT '' AS dimension, '' AS key, '' AS model, 0 AS value, 0 AS num, 0 AS den, false AS defined WHERE false"
+
+// ownDims keeps the dimensions among dims that the KPI is computed for.
+func (q *Q) ownDims(dims []dimCol) []dimCol {
 	var ds []dimCol
 	for _, d := range dims {
 		if strings.Contains(q.Dims(), "'"+d.dim+"'") {
 			ds = append(ds, d)
 		}
 	}
+	return ds
+}
+
+// MedianOver is the median of x (microseconds) over the rows of from
+// (a table, optionally with a WHERE), by dimension key of the KPI's
+// dimensions among dims, in units of unitMicros rounded to six places: the
+// middle value of an odd count, the mean of the two middle ones of an even
+// count. The numerator is the median, the denominator the count.
+func (q *Q) MedianOver(from string, dims []dimCol, x string, unitMicros int64) string {
+	ds := q.ownDims(dims)
 	if len(ds) == 0 {
-		return "SELECT '' AS dimension, '' AS key, '' AS model, 0 AS value, 0 AS num, 0 AS den, false AS defined WHERE false"
+		return noRows
 	}
 	return fmt.Sprintf(`WITH r AS (%[1]s),
 		n AS (SELECT *, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n FROM r),
@@ -85,6 +94,22 @@ func (q *Q) MedianOver(from string, dims []dimCol, x string, unitMicros int64) s
 		SELECT dimension, key, '' AS model, rdiv(CAST(mid2 AS HUGEINT) * 1000000, 2 * %[2]d) AS value,
 			rdiv(CAST(mid2 AS HUGEINT) * 1000000, 2 * %[2]d) AS num, CAST(n AS HUGEINT) * 1000000 AS den, TRUE AS defined
 		FROM m`, fanOutRows(from, ds, x+" AS x"), unitMicros)
+}
+
+// P90Over is the 90th percentile of x by nearest rank over the rows of
+// from, by dimension key as MedianOver: the value whose rank in ascending
+// order is ⌈0.9·n⌉ = (9n + 9) // 10, in units of unitMicros rounded to
+// six places; numerator the percentile, denominator the count.
+func (q *Q) P90Over(from string, dims []dimCol, x string, unitMicros int64) string {
+	ds := q.ownDims(dims)
+	if len(ds) == 0 {
+		return noRows
+	}
+	return fmt.Sprintf(`WITH r AS (%[1]s),
+		n AS (SELECT *, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n FROM r)
+		SELECT dimension, key, '' AS model, rdiv(CAST(x AS HUGEINT) * 1000000, %[2]d) AS value,
+			rdiv(CAST(x AS HUGEINT) * 1000000, %[2]d) AS num, CAST(n AS HUGEINT) * 1000000 AS den, TRUE AS defined
+		FROM n WHERE rn = (9 * n + 9) // 10`, fanOutRows(from, ds, x+" AS x"), unitMicros)
 }
 
 // kn is a dimension key: the value, or (none) when empty.
