@@ -22,10 +22,14 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## Run the whole job end to end on the embedded demo org (no AWS, no network)
-	$(GO) run ./scripts/venn demo --out $(OUT)
+	@echo "make demo: building $(BIN)/venn (go build -v lists each package as it compiles; the first build compiles every dependency and takes minutes, later ones seconds)"
+	$(GO) build -v -o $(BIN)/venn ./scripts/venn
+	@echo "make demo: running $(BIN)/venn demo --out $(OUT) (then try $(BIN)/venn --help)"
+	$(BIN)/venn demo --out $(OUT)
 
 approve: ## Finalize (default; make demo leaves 2026Q3 approved) or approve the demo quarter locally (QUARTER=2026Q3 APPROVER=you@corp ACTION=finalize|approve)
-	$(GO) run ./scripts/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local) --action $(or $(ACTION),finalize)
+	@$(GO) build -o $(BIN)/venn ./scripts/venn
+	$(BIN)/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local) --action $(or $(ACTION),finalize)
 
 deps: ## Install the local test servers and tools (dynalite, asl-validator) from npm
 	@if command -v npm >/dev/null 2>&1; then \

@@ -1,10 +1,12 @@
-// Command venn runs Venn's jobs locally: the end-to-end demo on the embedded
-// demo org, and finance's approve step on the demo's results store.
+// Command venn runs Venn's jobs from a terminal: the end-to-end demo, and
+// every job the Lambda functions run (extract, kpi, payouts, approve), plus
+// the payroll export, the stored scorecard, a configuration and connectivity
+// check and the Glue catalog catch-up. Storage is a local folder (--out, the
+// default) or the deployment's S3 lake and DynamoDB table (--lake, --results).
+// `venn help` lists the commands; `venn <command> --help` explains one.
 //
-//	venn demo    [--out out] [--leads N] [--seed S] [-v]
-//	venn approve [--out out] --quarter 2026Q3 --approver you@corp [--action approve|finalize] [--people id,id]
-//	venn catalog-sync    (AWS: registers every committed lake partition in Glue; reads the
-//	                      functions' variables LAKE_BUCKET, LAKE_PREFIX, RESULTS_TABLE, GLUE_DATABASE)
+// Exit codes: 0 done, 1 the job failed (the error names what to fix),
+// 2 bad usage (unknown command, bad flag or event).
 package main
 
 import (
@@ -12,142 +14,225 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
-	"path/filepath"
+	"os/signal"
 	"strings"
-	"time"
-
-	"github.com/venn-revops/venn/shared/awsenv"
-	compconfig "github.com/venn-revops/venn/shared/config/comp"
-	"github.com/venn-revops/venn/shared/demo"
-	"github.com/venn-revops/venn/shared/democrm"
-	"github.com/venn-revops/venn/shared/gluecatalog"
-	"github.com/venn-revops/venn/shared/kpi"
-	"github.com/venn-revops/venn/shared/lake/fsblob"
-	"github.com/venn-revops/venn/shared/pipeline"
-	"github.com/venn-revops/venn/shared/results/localstore"
+	"syscall"
+	"text/tabwriter"
 )
 
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+// command is one `venn <name>`.
+type command struct {
+	name    string
+	summary string
+	// synopsis is the usage line(s) after "venn ".
+	synopsis string
+	// about is a paragraph on what the command does, for --help.
+	about    string
+	examples []string
+	// setup declares the command's flags on fs and returns what runs after
+	// parsing (with the positional arguments). Nil for a command that
+	// parses its own arguments (raw).
+	setup func(fs *flag.FlagSet) func(ctx context.Context, args []string) error
+	// raw hands the arguments to run unparsed (config has subcommands).
+	raw func(args []string) error
+}
+
+// commands is the table `venn help` prints, in this order.
+func commands() []*command {
+	return []*command{
+		demoCommand(),
+		extractCommand(),
+		kpiCommand(),
+		payoutsCommand(),
+		approveCommand(),
+		exportCommand(),
+		scorecardCommand(),
+		validateCommand(),
+		configStoreCommand(),
+		catalogSyncCommand(),
+	}
+}
+
+// badUsage is bad usage: exit 2, and the command's usage is shown.
+type badUsage struct{ err error }
+
+func (u badUsage) Error() string { return u.err.Error() }
+func (u badUsage) Unwrap() error { return u.err }
+
+// usagef is a usage error with a message.
+func usagef(format string, args ...any) error { return badUsage{fmt.Errorf(format, args...)} }
+
 func main() {
-	if len(os.Args) < 2 {
-		usage()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run is the command line without the process: it returns the exit code.
+func run(ctx context.Context, args []string) int {
+	cmds := commands()
+	if len(args) == 0 {
+		writeUsage(stderr, cmds)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 {
+			writeUsage(stdout, cmds)
+			return exitOK
+		}
+		if c := lookup(cmds, rest[0]); c != nil {
+			writeCommandHelp(stdout, c, nil)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "venn help: unknown command %q\n\n", rest[0])
+		writeUsage(stderr, cmds)
+		return exitUsage
+	}
+	c := lookup(cmds, name)
+	if c == nil {
+		fmt.Fprintf(stderr, "venn: unknown command %q\n\n", name)
+		writeUsage(stderr, cmds)
+		return exitUsage
 	}
 	var err error
-	switch os.Args[1] {
-	case "demo":
-		err = runDemo(os.Args[2:])
-	case "approve":
-		err = approve(os.Args[2:])
-	case "catalog-sync":
-		err = catalogSync()
-	case "config":
-		err = runConfig(os.Args[2:])
-	default:
-		usage()
-	}
-	var usageErr *usageError
-	if errors.As(err, &usageErr) {
-		fmt.Fprintln(os.Stderr, "venn:", err)
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "venn:", err)
-		os.Exit(1)
-	}
-}
-
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: venn demo [--out out] [--leads N] [--seed S] [-v]\n       venn approve [--out out] --quarter YYYYQn --approver who [--action approve|finalize] [--people id,...]\n       venn catalog-sync")
-	os.Exit(2)
-}
-
-func logger(verbose bool) *slog.Logger {
-	if !verbose {
-		return nil
-	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
-func runDemo(args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ExitOnError)
-	out := fs.String("out", "out", "output folder (reset on every demo run)")
-	leads := fs.Int("leads", 0, "leads in the demo org (0: the default)")
-	seed := fs.Int64("seed", 0, "generator seed (0: the default)")
-	verbose := fs.Bool("v", false, "JSON logs of the jobs on stderr")
-	_ = fs.Parse(args)
-	start := time.Now()
-	_, err := demo.Run(context.Background(), demo.Options{Out: *out, Org: democrm.Config{Seed: *seed, Leads: *leads}, Logger: logger(*verbose)}, os.Stdout)
-	if err == nil {
-		fmt.Printf("\nDemo finished in %s.\n", time.Since(start).Round(time.Millisecond))
-	}
-	return err
-}
-
-func approve(args []string) error {
-	fs := flag.NewFlagSet("approve", flag.ExitOnError)
-	out := fs.String("out", "out", "the demo's output folder")
-	quarter := fs.String("quarter", "", "quarter, e.g. 2026Q3")
-	approver := fs.String("approver", "", "who approves (recorded on each statement)")
-	action := fs.String("action", "approve", "approve or finalize")
-	people := fs.String("people", "", "comma-separated person Ids (default: everyone)")
-	_ = fs.Parse(args)
-	ev := pipeline.Event{Job: "approve", Quarter: *quarter, Action: *action, Approver: *approver}
-	if *people != "" {
-		ev.People = strings.Split(*people, ",")
-	}
-	raw := fmt.Sprintf(`{"job":"approve","quarter":%q,"action":%q,"approver":%q}`, ev.Quarter, ev.Action, ev.Approver)
-	if _, err := pipeline.ParseEvent([]byte(raw), "approve"); err != nil {
-		return err
-	}
-	// A typo in --out must not create an empty lake and then report that
-	// no statement exists: the demo's results file has to be there.
-	resultsPath := filepath.Join(*out, "results.json")
-	if _, err := os.Stat(resultsPath); err != nil {
-		return fmt.Errorf("approve: --out %s: no demo results there (%s: %w); run make demo first or pass the folder it wrote", *out, resultsPath, err)
-	}
-	blob, err := fsblob.New(filepath.Join(*out, "lake"))
-	if err != nil {
-		return err
-	}
-	store, err := localstore.Open(resultsPath)
-	if err != nil {
-		return err
-	}
-	env := &pipeline.Env{Blob: blob, Store: store, Logger: logger(false), CodeVersion: pipeline.CodeVersion(), KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS()}
-	a, err := env.Approve(context.Background(), ev)
-	if a != nil {
-		for _, o := range a.Outcomes {
-			status := o.Action
-			if o.Err != nil {
-				status = o.Err.Error()
+	if c.raw != nil {
+		err = c.raw(rest)
+	} else {
+		fs := flag.NewFlagSet("venn "+c.name, flag.ContinueOnError)
+		fs.SetOutput(io.Discard) // errors and usage are printed here, once
+		act := c.setup(fs)
+		if perr := fs.Parse(rest); perr != nil {
+			if errors.Is(perr, flag.ErrHelp) {
+				writeCommandHelp(stdout, c, fs)
+				return exitOK
 			}
-			fmt.Printf("%s  %s  v%d  %s\n", a.Quarter, o.PersonID, o.Version, status)
+			fmt.Fprintf(stderr, "venn %s: %v\n\n", c.name, perr)
+			writeCommandHelp(stderr, c, fs)
+			return exitUsage
 		}
-		if a.Export != nil {
-			fmt.Printf("payroll export: %s\n", filepath.Join(*out, "lake", a.Export.Meta["csv"]))
+		err = act(ctx, fs.Args())
+		if u := (badUsage{}); errors.As(err, &u) {
+			fmt.Fprintf(stderr, "venn %s: %v\n\n", c.name, u.err)
+			writeCommandHelp(stderr, c, fs)
+			return exitUsage
 		}
 	}
-	return err
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, new(badUsage)), errors.As(err, new(*usageError)):
+		// usageError: venn config's (config.go), its usage in the message.
+		fmt.Fprintf(stderr, "venn %s: %v\n", c.name, err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "venn %s: %v\n", c.name, err)
+	return exitFailed
 }
 
-// catalogSync points every Glue partition at its committed run folder: the
-// catch-up for partitions committed before GLUE_DATABASE was set, or after a
-// registration failed.
-func catalogSync() error {
-	ctx := context.Background()
-	cfg, err := awsenv.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return err
+func lookup(cmds []*command, name string) *command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
 	}
-	if cfg.GlueDatabase == "" {
-		return fmt.Errorf("catalog-sync: GLUE_DATABASE is not set")
+	return nil
+}
+
+func writeUsage(w io.Writer, cmds []*command) {
+	fmt.Fprint(w, `venn runs Venn's jobs from a terminal, on a local folder or on the
+deployment's S3 lake and DynamoDB table.
+
+Usage:
+  venn <command> [flags]
+  venn help <command>        (or venn <command> --help)
+
+Commands:
+`)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, c := range cmds {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
-	env, clients, err := awsenv.New(ctx, cfg)
-	if err != nil {
-		return err
+	_ = tw.Flush()
+	fmt.Fprint(w, `
+Storage (job commands):
+  --out DIR                                   a local lake DIR/lake and results DIR/results.json (default out)
+  --lake s3://bucket/prefix --results dynamodb://table
+                                              the deployment's; AWS credentials and region from the SDK's
+                                              default chain, endpoints from AWS_ENDPOINT_URL_S3/_DYNAMODB
+
+Environment:
+  VENN_SF_LOGIN_URL, VENN_SF_CLIENT_ID, VENN_SF_CLIENT_SECRET
+                 Salesforce connected app (client credentials; JWT: VENN_SF_USERNAME,
+                 VENN_SF_PRIVATE_KEY or VENN_SF_PRIVATE_KEY_FILE), or extract --credentials FILE
+  VENN_PII_KEY   the HMAC key for emails and phones (extract refuses to run without it)
+  VENN_NOW       pins the job clock (RFC 3339), as in Lambda
+
+Exit codes: 0 done, 1 the job failed, 2 bad usage.
+Start with: make demo, then venn scorecard --quarter 2026Q3 --final.
+`)
+}
+
+func writeCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "venn %s: %s\n\nUsage:\n", c.name, c.summary)
+	for _, line := range strings.Split(c.synopsis, "\n") {
+		fmt.Fprintf(w, "  venn %s\n", line)
 	}
-	n, err := gluecatalog.New(clients.Glue, cfg.GlueDatabase, gluecatalog.WithLake(cfg.LakeBucket, cfg.LakePrefix)).Sync(ctx, env.Blob)
-	fmt.Printf("registered %d partitions in %s\n", n, cfg.GlueDatabase)
-	return err
+	if c.about != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.about))
+	}
+	if fs == nil && c.setup != nil {
+		fs = flag.NewFlagSet("venn "+c.name, flag.ContinueOnError)
+		c.setup(fs)
+	}
+	if fs != nil {
+		fmt.Fprint(w, "\nFlags:\n")
+		writeFlags(w, fs)
+	}
+	if len(c.examples) > 0 {
+		fmt.Fprint(w, "\nExamples:\n")
+		for _, e := range c.examples {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
+}
+
+// noArgs refuses positional arguments: a flag typed without its dashes
+// would otherwise be ignored.
+func noArgs(args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q (flags start with --)", args[0])
+	}
+	return nil
+}
+
+// writeFlags is flag.PrintDefaults with the two dashes users type.
+func writeFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if len(f.Name) == 1 {
+			line = "  -" + f.Name
+		}
+		if name != "" {
+			line += " " + name
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+	})
 }

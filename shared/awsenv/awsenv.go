@@ -33,6 +33,7 @@ import (
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/pipeline"
+	"github.com/venn-revops/venn/shared/results"
 	"github.com/venn-revops/venn/shared/runledger"
 	"github.com/venn-revops/venn/shared/s3store"
 	"github.com/venn-revops/venn/shared/salesforce"
@@ -93,6 +94,17 @@ type Config struct {
 // ConfigFromEnv reads and validates the configuration; the error names every
 // missing or bad variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	return configFrom(getenv, true)
+}
+
+// JobConfigFromEnv is ConfigFromEnv for a run whose storage is not AWS (the
+// venn command's --out folder): every variable but LAKE_BUCKET and
+// RESULTS_TABLE, which are neither required nor read.
+func JobConfigFromEnv(getenv func(string) string) (Config, error) {
+	return configFrom(getenv, false)
+}
+
+func configFrom(getenv func(string) string, awsStorage bool) (Config, error) {
 	c := Config{
 		LakeBucket: getenv("LAKE_BUCKET"), LakePrefix: getenv("LAKE_PREFIX"), ResultsTable: getenv("RESULTS_TABLE"),
 		KMSKeyID: getenv("KMS_KEY_ID"), CRMSecretARN: getenv("CRM_SECRET_ARN"), PIISecretARN: getenv("PII_SECRET_ARN"),
@@ -100,12 +112,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		ExtractConfig: getenv("EXTRACT_CONFIG"), Stage: getenv("VENN_STAGE"),
 	}
 	var errs []error
-	if c.LakeBucket == "" {
+	if !awsStorage {
+		c.LakeBucket, c.LakePrefix, c.ResultsTable = "", "", ""
+	} else if c.LakeBucket == "" {
 		errs = append(errs, errors.New("LAKE_BUCKET is required"))
 	}
-	if c.ResultsTable == "" {
+	if awsStorage && c.ResultsTable == "" {
 		errs = append(errs, errors.New("RESULTS_TABLE is required"))
-	} else if len(c.ResultsTable) < 3 {
+	} else if awsStorage && len(c.ResultsTable) < 3 {
 		errs = append(errs, fmt.Errorf("RESULTS_TABLE %q: DynamoDB table names have at least 3 characters", c.ResultsTable))
 	}
 	if c.GlueDatabase != "" && !glueDatabaseName.MatchString(c.GlueDatabase) {
@@ -196,10 +210,25 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 	if c.KMSKeyID != "" {
 		blobOpts = append(blobOpts, s3store.WithKMSKey(c.KMSKeyID))
 	}
+	env, err := NewEnv(c, s3store.New(cl.S3, c.LakeBucket, c.LakePrefix, blobOpts...), dynamo.New(cl.Dynamo, c.ResultsTable))
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.GlueDatabase != "" {
+		cl.Glue = glue.NewFromConfig(awsCfg, func(o *glue.Options) { o.Retryer = gluecatalog.Retryer() })
+		env.Catalog = gluecatalog.New(cl.Glue, c.GlueDatabase, gluecatalog.WithLake(c.LakeBucket, c.LakePrefix), gluecatalog.WithLogger(env.Logger))
+	}
+	return env, cl, nil
+}
+
+// NewEnv builds the job environment over the given lake and results store:
+// the S3 lake and DynamoDB table in Lambda (New), a local folder for the
+// venn command's --out. Everything else comes from c, the same for both.
+func NewEnv(c Config, blob lake.Blob, store results.Store) (*pipeline.Env, error) {
 	env := &pipeline.Env{
 		Now:            pinnedClock(c.Now),
-		Blob:           s3store.New(cl.S3, c.LakeBucket, c.LakePrefix, blobOpts...),
-		Store:          dynamo.New(cl.Dynamo, c.ResultsTable),
+		Blob:           blob,
+		Store:          store,
 		Logger:         slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})),
 		CodeVersion:    pipeline.CodeVersion(),
 		KPIConfig:      kpi.DefaultConfig(),
@@ -214,17 +243,13 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 		// Bad configuration is rejected before anything is computed.
 		data, err := os.ReadFile(c.ExtractConfig)
 		if err != nil {
-			return nil, nil, fmt.Errorf("EXTRACT_CONFIG: %w", err)
+			return nil, fmt.Errorf("EXTRACT_CONFIG: %w", err)
 		}
 		if env.ExtractOptions.Org, err = extract.LoadOrgConfig(c.ExtractConfig, data); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	if c.GlueDatabase != "" {
-		cl.Glue = glue.NewFromConfig(awsCfg, func(o *glue.Options) { o.Retryer = gluecatalog.Retryer() })
-		env.Catalog = gluecatalog.New(cl.Glue, c.GlueDatabase, gluecatalog.WithLake(c.LakeBucket, c.LakePrefix), gluecatalog.WithLogger(env.Logger))
-	}
-	return env, cl, nil
+	return env, nil
 }
 
 // glueDatabaseName is a Glue database name as the template makes it
@@ -294,8 +319,18 @@ func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, g
 			return nil, fmt.Errorf("PII key: %w", err)
 		}
 	}
-	env.PII = lake.PII{Key: []byte(key), Clear: c.PIIClear}
+	return SalesforceSource(c, env, creds, key)
+}
+
+// SalesforceSource sets the PII key into env and builds the extract's
+// source from creds: the one home of both for Lambda (Salesforce) and the
+// venn command, which reads its credentials itself.
+func SalesforceSource(c Config, env *pipeline.Env, creds salesforce.Credentials, piiKey string) (extract.Source, error) {
+	env.PII = lake.PII{Key: []byte(piiKey), Clear: c.PIIClear}
 	if err := env.PII.Validate(crm.Objects); err != nil {
+		if piiKey == "" {
+			return nil, fmt.Errorf("PII configuration: %w: set VENN_PII_KEY (PII_SECRET_ARN in Lambda) to a secret key of at least 16 bytes, or list the field in PII_CLEAR", err)
+		}
 		return nil, fmt.Errorf("PII configuration: %w", err)
 	}
 	sfCfg := salesforce.Config{Logger: env.Logger}

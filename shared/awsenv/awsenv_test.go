@@ -175,3 +175,22 @@ func envWith(base, over map[string]string) func(string) string {
 		return base[k]
 	}
 }
+
+// JobConfigFromEnv (the venn command's local runs) needs no storage
+// variables and ignores them, but reads and checks every other one as
+// ConfigFromEnv does.
+func TestJobConfigFromEnv(t *testing.T) {
+	c, err := JobConfigFromEnv(envWith(map[string]string{"LAKE_BUCKET": "stray", "RESULTS_TABLE": "x"}, map[string]string{"VENN_NOW": "2026-11-20T02:00:00Z"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LakeBucket != "" || c.ResultsTable != "" || !c.Now.Equal(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)) {
+		t.Errorf("config %+v: want no storage and the pinned clock", c)
+	}
+	if _, err := JobConfigFromEnv(envWith(nil, map[string]string{"EARLIEST_QUARTER": "2026Q5"})); err == nil || !strings.Contains(err.Error(), "EARLIEST_QUARTER") {
+		t.Errorf("bad EARLIEST_QUARTER: %v", err)
+	}
+	if _, err := ConfigFromEnv(envWith(nil, nil)); err == nil || !strings.Contains(err.Error(), "LAKE_BUCKET is required") {
+		t.Errorf("ConfigFromEnv without storage: %v", err)
+	}
+}

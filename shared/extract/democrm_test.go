@@ -190,3 +190,54 @@ func TestDemoCRMFailedBulkJobKeepsWatermark(t *testing.T) {
 		t.Fatalf("retry: %+v %v", sum.Objects, err)
 	}
 }
+
+// TestProgress follows a first night's pull through Deps.Progress with the
+// demo CRM serving 100 records a page: every object reports each new page
+// in order (the first record of page p is record 100(p-1)+1 of a single
+// pull) and ends with one Done report of every record the org served (its
+// live records plus the malformed ones) over the pages the client counted.
+func TestProgress(t *testing.T) {
+	ctx := context.Background()
+	org := democrm.Generate(democrm.Config{Seed: 7, Leads: 300})
+	baseURL, stop := democrm.NewServer(org, democrm.WithPageSize(100)).Start()
+	defer stop()
+	client, err := salesforce.New(salesforce.Config{LoginURL: baseURL, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := fsblob.New(t.TempDir())
+	store, _ := localstore.Open("")
+	reports := map[string][]Progress{}
+	night := org.Clock().Add(time.Minute)
+	sum, err := Run(ctx, Deps{Source: FromSalesforce(client), Blob: b, Store: store, Now: func() time.Time { return night },
+		Progress: func(p Progress) { reports[p.Object] = append(reports[p.Object], p) }}, Config{PII: lake.PII{Key: testKey}})
+	if err != nil {
+		t.Fatalf("extract: %v\n%s", err, sum)
+	}
+	malformed := map[string]int64{}
+	for _, m := range org.Malformed() {
+		malformed[m.Object]++
+	}
+	for _, o := range sum.Objects {
+		obj, _ := crm.Lookup(o.Object)
+		served := int64(org.Count(obj)) + malformed[o.Object]
+		rs := reports[o.Object]
+		if len(rs) == 0 {
+			t.Errorf("%s: no progress reported", o.Object)
+			continue
+		}
+		last := rs[len(rs)-1]
+		if !last.Done || last.Rows != served || last.Pages != o.Pages {
+			t.Errorf("%s: last report %+v, want done with %d rows (org) over %d pages (client)", o.Object, last, served, o.Pages)
+		}
+		pages := rs[:len(rs)-1]
+		if served > 0 && len(pages) == 0 {
+			t.Errorf("%s: %d rows served and no page reported", o.Object, served)
+		}
+		for i, p := range pages {
+			if p.Done || p.Pages != i+1 || p.Rows != int64(100*i+1) {
+				t.Errorf("%s: report %d is %+v, want page %d at row %d", o.Object, i, p, i+1, 100*i+1)
+			}
+		}
+	}
+}

@@ -90,6 +90,18 @@ type Deps struct {
 	// (default time.Now). It is separate from Now because a Lambda deadline
 	// is wall time even when the job clock replays a past night.
 	Wall func() time.Time
+	// Progress, when set, is called as an object's pull goes on: at each
+	// new results page and once when the object is done. It must be quick;
+	// the caller keeps its own clock (rows/s) and throttles its printing.
+	Progress func(Progress)
+}
+
+// Progress is an object's pull so far.
+type Progress struct {
+	Object string
+	Rows   int64 // records received so far, every pull of the object
+	Pages  int   // results pages received so far
+	Done   bool  // the object is finished (committed, skipped or failed)
 }
 
 // Backfill re-pulls the records whose SystemModstamp is in [From, To),

@@ -51,6 +51,10 @@ type objectRun struct {
 	maxStamp int64
 	stats    Stats
 	sum      ObjectSummary
+	// For Deps.Progress: records received so far, and the current
+	// pull's page (pages before it are in stats).
+	progRows int64
+	progPage int
 
 	stuck     stuckState
 	rereading bool // the stuck re-read pull is running
@@ -69,6 +73,9 @@ func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
 	}
 	err := r.extract(ctx)
 	r.sum.Pages, r.sum.Retries, r.sum.Requests = r.stats.Pages, r.stats.Retries, r.stats.Requests
+	if r.d.Progress != nil {
+		r.d.Progress(Progress{Object: r.o.Name, Rows: r.progRows, Pages: r.stats.Pages, Done: true})
+	}
 	if counted {
 		after := totals.Totals()
 		r.sum.Retries, r.sum.Requests = after.Retries-before.Retries, after.Requests-before.Requests
@@ -332,8 +339,10 @@ func (r *objectRun) pullUpserts(ctx context.Context, win window, bulk bool) erro
 func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool, dec *crm.Decoder, into *crm.Row, row func() *crm.Row, op byte) (Stats, error) {
 	var st Stats
 	var err error
+	r.progPage = 0
 	if bulk {
 		st, err = r.d.Source.BulkQuery(ctx, soql, all, func(header []string, rec Record) error {
+			r.progress(rec)
 			var derr error
 			if rec.Err == nil {
 				derr = dec.DecodeCSV(header, rec.Cells, into)
@@ -342,6 +351,7 @@ func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool
 		})
 	} else {
 		st, err = r.d.Source.QueryRecords(ctx, soql+" ORDER BY SystemModstamp, Id", all, func(rec Record) error {
+			r.progress(rec)
 			var derr error
 			if rec.Err == nil {
 				derr = dec.DecodeJSON(rec.Raw, into)
@@ -351,6 +361,17 @@ func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool
 	}
 	r.stats.add(st)
 	return st, err
+}
+
+// progress counts a received record and reports the pull at each new
+// page (Record.Page counts a pull's pages from 1).
+func (r *objectRun) progress(rec Record) {
+	r.progRows++
+	if r.d.Progress == nil || rec.Page == r.progPage {
+		return
+	}
+	r.progPage = rec.Page
+	r.d.Progress(Progress{Object: r.o.Name, Rows: r.progRows, Pages: r.stats.Pages + rec.Page})
 }
 
 // tombstone widens a decoded deletion (Id, stamps) to a full row.

@@ -5,8 +5,10 @@
 package pipeline
 
 import (
+	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/venn-revops/venn/shared/extract"
@@ -57,6 +59,17 @@ type Env struct {
 	EarliestQuarter period.Quarter
 	// TempDir stages Parquet files before upload ("" = os.TempDir()).
 	TempDir string
+	// Metrics receives the handler's EMF metric records (nil: stdout, where
+	// Lambda hands them to CloudWatch; the venn command keeps its stdout for
+	// the operator).
+	Metrics io.Writer
+}
+
+func (e *Env) metricsOut() io.Writer {
+	if e.Metrics != nil {
+		return e.Metrics
+	}
+	return os.Stdout
 }
 
 func (e *Env) now() time.Time {
@@ -86,4 +99,7 @@ type ExtractOptions struct {
 	// default, shared/config/extract/default.yaml).
 	Org        *extract.OrgConfig
 	Currencies []string // the org's active currencies (empty: any ISO 4217 code)
+	// Progress receives each object's pull as it goes (the venn command
+	// prints it; nil in Lambda, whose logs have the per-object summary).
+	Progress func(extract.Progress)
 }

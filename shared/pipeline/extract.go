@@ -41,7 +41,7 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		from, to := ev.Backfill()
 		cfg.Backfill = &extract.Backfill{From: from, To: to}
 	}
-	sum, err := extract.Run(ctx, extract.Deps{Source: src, Blob: e.Blob, Store: e.Store, Logger: e.log(), Now: e.Now}, cfg)
+	sum, err := extract.Run(ctx, extract.Deps{Source: src, Blob: e.Blob, Store: e.Store, Logger: e.log(), Now: e.Now, Progress: e.ExtractOptions.Progress}, cfg)
 	// Register what committed, even when a later object failed. The
 	// catalog follows each snapshot's schema: extra columns are added to
 	// the tables, a configured object's tables are created.

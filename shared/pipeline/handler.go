@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"time"
 
@@ -35,6 +34,10 @@ type Run struct {
 // Planner turns an event into a Run. It may read manifests to hash inputs
 // but must not write anything.
 type Planner func(ctx context.Context, ev Event) (Run, error)
+
+// LogReplayed is the handler's log message when a duplicate delivery
+// returns the stored result instead of running the job again.
+const LogReplayed = "duplicate delivery: returning the stored result"
 
 // Handler is the Lambda handler of one job: it parses the event strictly,
 // takes the run's idempotency lock in the ledger, runs the job once, logs in
@@ -74,11 +77,11 @@ func (e *Env) Handler(job string, ledger *runledger.Ledger, plan Planner) func(c
 		metrics.Stage, metrics.Job, metrics.Period, metrics.Duration = e.Stage, job, r.Period, time.Since(start)
 		if err != nil {
 			log.Error("run failed", "error", err.Error(), "duration_ms", metrics.Duration.Milliseconds())
-			_ = metrics.WriteEMF(os.Stdout, time.Now())
+			_ = metrics.WriteEMF(e.metricsOut(), time.Now())
 			return nil, err
 		}
 		if replayed {
-			log.Info("duplicate delivery: returning the stored result", "duration_ms", metrics.Duration.Milliseconds())
+			log.Info(LogReplayed, "duration_ms", metrics.Duration.Milliseconds())
 			return out, nil
 		}
 		attrs := []any{"duration_ms", metrics.Duration.Milliseconds()}
@@ -91,7 +94,7 @@ func (e *Env) Handler(job string, ledger *runledger.Ledger, plan Planner) func(c
 			attrs = append(attrs, slog.Float64(k, metrics.Values[k]))
 		}
 		log.Info("run finished", attrs...)
-		_ = metrics.WriteEMF(os.Stdout, time.Now())
+		_ = metrics.WriteEMF(e.metricsOut(), time.Now())
 		return out, nil
 	}
 }

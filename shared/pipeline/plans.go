@@ -59,7 +59,7 @@ func (e *Env) PlanKPI() Planner {
 			if err != nil {
 				return nil, Metrics{}, err
 			}
-			return map[string]any{"quarter": q.String(), "as_of": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "credits": run.Credits.Key(), "credit_rows": len(run.Result.Credits), "responses": run.Responses.Key(), "response_rows": len(run.Result.Responses), "config": run.Result.ConfigVersion},
+			return map[string]any{"quarter": q.String(), "as_of": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "credits": run.Credits.Key(), "credit_rows": len(run.Result.Credits), "responses": run.Responses.Key(), "response_rows": len(run.Result.Responses), "config": run.Result.ConfigVersion, "scorecard": run.Scorecard.Page},
 				KPIMetrics(len(run.Result.Values), final), nil
 		}}, nil
 	}

@@ -1,0 +1,452 @@
+package main
+
+// The end-to-end tests build the venn binary once and run it as a user
+// would, against the demo CRM over HTTP (VENN_SF_*), first on a local
+// folder, then on a real S3-protocol server (gofakes3) and a real
+// DynamoDB-protocol server (dynalite). What they check comes from the demo
+// org itself (record counts, leads created in the quarter) and from the
+// stores read back directly, not from what venn prints.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/comp/statementstore"
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/dynamo"
+	"github.com/venn-revops/venn/shared/dynamo/dynamotest"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/results"
+	"github.com/venn-revops/venn/shared/results/localstore"
+	"github.com/venn-revops/venn/shared/s3store"
+)
+
+const (
+	sfClientID = "venn-cli-test"
+	sfSecret   = "venn-cli-test-secret"
+	quarter    = "2026Q3" // the demo org's last closed quarter
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	vennBin   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// binary builds venn once per test binary, on first use (-short builds
+// nothing).
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the venn binary against local servers; skipped with -short")
+	}
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "venn-cli-test"); buildErr != nil {
+			return
+		}
+		vennBin = filepath.Join(binDir, "venn")
+		out, err := exec.Command("go", "build", "-o", vennBin, "github.com/venn-revops/venn/scripts/venn").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return vennBin
+}
+
+// cli runs the binary with a clean environment plus env.
+type cli struct {
+	t   *testing.T
+	bin string
+	env map[string]string
+}
+
+// newCLI starts the demo CRM and returns a cli whose VENN_SF_* point at it.
+func newCLI(t *testing.T) (*cli, *democrm.Org) {
+	t.Helper()
+	c := &cli{t: t, bin: binary(t)}
+	org := democrm.Generate(democrm.Config{})
+	url, stop := democrm.NewServer(org, democrm.WithClientCredentials(sfClientID, sfSecret)).Start()
+	t.Cleanup(stop)
+	c.env = map[string]string{
+		"VENN_SF_LOGIN_URL":     url,
+		"VENN_SF_CLIENT_ID":     sfClientID,
+		"VENN_SF_CLIENT_SECRET": sfSecret,
+		"VENN_PII_KEY":          "venn-cli-test-pii-key: test only",
+		"VENN_NOW":              democrm.DefaultAsOf.Format(time.RFC3339),
+		"TMPDIR":                t.TempDir(),
+		"HOME":                  t.TempDir(), // no AWS config of this machine
+	}
+	return c, org
+}
+
+// run runs venn and returns its exit code and output.
+func (c *cli) run(args ...string) (int, string, string) {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "VENN_") || strings.HasPrefix(k, "AWS_") || k == "HOME" || k == "TMPDIR" {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	for k, v := range c.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		c.t.Fatalf("venn %v: %v", args, err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// must runs venn and fails the test unless it exits 0.
+func (c *cli) must(args ...string) (string, string) {
+	c.t.Helper()
+	code, out, errOut := c.run(args...)
+	if code != exitOK {
+		c.t.Fatalf("venn %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out, errOut
+}
+
+// stores are the lake and results a run wrote, read back directly.
+type stores struct {
+	blob  lake.Blob
+	store func() results.Store // reopened after each run (the local file changes)
+	// where maps a location venn printed back to its lake key.
+	keyOf func(printed string) string
+}
+
+// leadsCreatedIn counts the org's leads created in [start, end): the
+// leads KPI, computed here from the org.
+func leadsCreatedIn(t *testing.T, org *democrm.Org, start, end time.Time) int {
+	t.Helper()
+	n := 0
+	if err := org.Each(crm.Lead, func(r *crm.Row) error {
+		if c := crm.TimeOfMicros(r.Values[crm.Lead.Column("created_date")].I); !c.Before(start) && c.Before(end) {
+			n++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// jobs runs every job command in order on one storage and checks each
+// against the org and the stores.
+func jobs(t *testing.T, c *cli, org *democrm.Org, storage []string, st stores) {
+	ctx := context.Background()
+	with := func(args ...string) []string { return append(args, storage...) }
+	night := lake.DateString(democrm.DefaultAsOf)
+
+	// extract: one snapshot per object holding exactly the org's records,
+	// and a progress line per object counting every record served.
+	out, errOut := c.must(with("extract")...)
+	if !strings.Contains(out, "Extract of night "+night) {
+		t.Errorf("extract report:\n%s", out)
+	}
+	malformed := map[string]int{}
+	for _, m := range org.Malformed() {
+		malformed[m.Object]++
+	}
+	for _, obj := range crm.Objects {
+		m, err := lake.Snapshot(ctx, st.blob, obj.Name, night)
+		if err != nil {
+			t.Fatalf("%s: %v", obj.Name, err)
+		}
+		ids := map[string]bool{}
+		if err := lake.Scan(ctx, st.blob, m, func(rows []struct {
+			ID string `parquet:"id"`
+		}) error {
+			for _, r := range rows {
+				ids[r.ID] = true
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: scan: %v", obj.Name, err)
+		}
+		if m.Rows != int64(org.Count(obj)) || len(ids) != org.Count(obj) {
+			t.Errorf("%s: snapshot of %d rows, %d distinct Ids; the org has %d records", obj.Name, m.Rows, len(ids), org.Count(obj))
+		}
+		served := org.Count(obj) + malformed[obj.Name]
+		if want := fmt.Sprintf("extract %s: done, %d rows, ", obj.Name, served); !strings.Contains(errOut, want) {
+			t.Errorf("progress lacks %q:\n%s", want, errOut)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// The same night again: the ledger replays, nothing is committed.
+	before, err := st.blob.List(ctx, "crm/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut := c.must(with("extract", "--quiet")...); !strings.Contains(errOut, "already done") || strings.Contains(errOut, "extract Lead:") {
+		t.Errorf("second extract of the night, stderr:\n%s", errOut)
+	}
+	if after, _ := st.blob.List(ctx, "crm/"); !slices.Equal(after, before) {
+		t.Errorf("a rerun of the night wrote to the lake: %d keys, then %d", len(before), len(after))
+	}
+
+	// kpi: the final figures of the closed quarter; leads recomputed here.
+	start, end := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	leads := leadsCreatedIn(t, org, start, end)
+	out, _ = c.must(with("kpi", "--mode", "rerun", "--quarter", quarter, "--json")...)
+	var kr struct {
+		Gold string `json:"gold"`
+	}
+	if err := json.Unmarshal([]byte(out), &kr); err != nil {
+		t.Fatalf("kpi --json: %v\n%s", err, out)
+	}
+	gold, err := lake.ReadManifest(ctx, st.blob, kr.Gold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	if err := lake.Scan(ctx, st.blob, gold, func(rows []kpi.GoldRow) error {
+		for _, r := range rows {
+			if r.KPI == "leads" && r.Dimension == "org" && r.Key == "all" {
+				got = append(got, r.Value)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != int64(leads)*1_000_000 {
+		t.Errorf("gold leads/org/all %v; the org created %d leads in %s", got, leads, quarter)
+	}
+
+	// scorecard: the stored final figures, leads among them.
+	out, _ = c.must(with("scorecard", "--quarter", quarter, "--final")...)
+	if !regexp.MustCompile(fmt.Sprintf(`(?m)^  leads +%d( |$)`, leads)).MatchString(out) {
+		t.Errorf("scorecard lacks the line leads %d:\n%s", leads, out)
+	}
+	if m := regexp.MustCompile(`(?m)^scorecard page: (.+)$`).FindStringSubmatch(out); m == nil || !bytes.Contains(readKey(t, st.blob, st.keyOf(m[1])), []byte("<html")) {
+		t.Errorf("scorecard names no HTML page in the lake:\n%s", out)
+	}
+	if code, _, errOut := c.run(with("scorecard", "--quarter", "2026Q2", "--final")...); code != exitFailed || !strings.Contains(errOut, "final KPIs of 2026Q2: none stored") {
+		t.Errorf("scorecard of a quarter never closed: exit %d, %s", code, errOut)
+	}
+
+	// payouts: draft statements stored; the report names each person.
+	out, _ = c.must(with("payouts", "--mode", "rerun", "--quarter", quarter)...)
+	stmts, err := statementstore.List(ctx, st.store(), quarter)
+	if err != nil || len(stmts) == 0 {
+		t.Fatalf("statements after payouts: %d, %v", len(stmts), err)
+	}
+	for _, s := range stmts {
+		if s.Status != comp.StatusDraft || !strings.Contains(out, s.Statement.Name) {
+			t.Errorf("statement %s: status %s; in the report: %v", s.Statement.ID, s.Status, strings.Contains(out, s.Statement.Name))
+		}
+	}
+
+	// approve, then the payroll CSV it names against the stored statements.
+	out, _ = c.must(with("approve", "--quarter", quarter, "--approver", "finance@example.com")...)
+	stmts, _ = statementstore.List(ctx, st.store(), quarter)
+	m := regexp.MustCompile(`(?m)^payroll export: (.+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("approve names no payroll export:\n%s", out)
+	}
+	checkPayroll(t, readKey(t, st.blob, st.keyOf(m[1])), stmts, comp.StatusApproved)
+
+	// export: the same rows again, printed.
+	out, _ = c.must(with("export", "--quarter", quarter, "--print")...)
+	checkPayroll(t, []byte(out), stmts, comp.StatusApproved)
+
+	// validate: configuration, storage and the CRM all answer.
+	out, _ = c.must(with("validate")...)
+	for _, want := range []string{"ok    KPI definitions and comp configuration", "ok    storage", "ok    salesforce connection and PII key"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate lacks %q:\n%s", want, out)
+		}
+	}
+	// With a wrong secret the CRM check fails, naming the login URL.
+	bad := &cli{t: t, bin: c.bin, env: map[string]string{}}
+	for k, v := range c.env {
+		bad.env[k] = v
+	}
+	bad.env["VENN_SF_CLIENT_SECRET"] = "wrong"
+	if code, out, _ := bad.run(with("validate")...); code != exitFailed || !strings.Contains(out, "FAIL  salesforce connection and PII key: salesforce "+c.env["VENN_SF_LOGIN_URL"]) {
+		t.Errorf("validate with a wrong secret: exit %d\n%s", code, out)
+	}
+}
+
+func readKey(t *testing.T, b lake.Blob, key string) []byte {
+	t.Helper()
+	rc, err := b.Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(rc); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// checkPayroll compares a payroll CSV with the stored statements: one row
+// each, the stored total and status.
+func checkPayroll(t *testing.T, data []byte, stmts []statementstore.Stored, status string) {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("payroll csv: %v\n%s", err, data)
+	}
+	if !slices.Equal(recs[0], comp.CSVHeader) || len(recs) != len(stmts)+1 {
+		t.Fatalf("payroll csv: header %v and %d rows; %d statements", recs[0], len(recs)-1, len(stmts))
+	}
+	col := func(name string) int { return slices.Index(comp.CSVHeader, name) }
+	byID := map[string]statementstore.Stored{}
+	for _, s := range stmts {
+		byID[s.Statement.ID] = s
+	}
+	for _, r := range recs[1:] {
+		s, ok := byID[r[col("statement_id")]]
+		if !ok {
+			t.Errorf("payroll row for unknown statement %q", r[col("statement_id")])
+			continue
+		}
+		if r[col("amount")] != s.Statement.Total.Decimal.StringFixed(2) || r[col("status")] != status {
+			t.Errorf("payroll row %s: amount %s status %s; stored %s %s", s.Statement.ID, r[col("amount")], r[col("status")], s.Statement.Total.Decimal.StringFixed(2), status)
+		}
+	}
+}
+
+// TestLocalJobs runs every job on a local folder.
+func TestLocalJobs(t *testing.T) {
+	t.Parallel()
+	c, org := newCLI(t)
+	out := filepath.Join(t.TempDir(), "mylake")
+	root := filepath.Join(out, "lake")
+	blob, err := fsblob.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stores{
+		blob: blob,
+		store: func() results.Store {
+			s, err := localstore.Open(filepath.Join(out, "results.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		keyOf: func(p string) string { return filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator))) },
+	}
+	jobs(t, c, org, []string{"--out", out}, st)
+
+	// config is h-config's; catalog-sync needs Glue, refused on a folder.
+	if code, _, errOut := c.run("catalog-sync", "--out", out); code != exitUsage || !strings.Contains(errOut, "not --out") {
+		t.Errorf("catalog-sync --out: exit %d %s", code, errOut)
+	}
+}
+
+// TestAWSJobs runs every job on an S3 lake and a DynamoDB results table.
+func TestAWSJobs(t *testing.T) {
+	t.Parallel()
+	c, org := newCLI(t)
+	ctx := context.Background()
+	ddb := dynamotest.Start(t) // skips without dynalite; fails under CI=true
+	table := ddb.NewTable(t)
+	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(s3srv.Close)
+	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	const bucket = "venn-cli-lake"
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddb.Endpoint, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		c.env[k] = v
+	}
+	store := dynamo.New(ddb.Client(), table)
+	prefix := "s3://" + bucket + "/lake/"
+	st := stores{
+		blob:  s3store.New(client, bucket, "lake"),
+		store: func() results.Store { return store },
+		keyOf: func(p string) string { return strings.TrimPrefix(p, prefix) },
+	}
+	storage := []string{"--lake", "s3://" + bucket + "/lake", "--results", "dynamodb://" + table, "--s3-path-style"}
+	jobs(t, c, org, storage, st)
+
+	// catalog-sync needs a Glue database: none here, so it says which.
+	if code, _, errOut := c.run(append([]string{"catalog-sync"}, storage[:4]...)...); code != exitUsage || !strings.Contains(errOut, "--glue-database") {
+		t.Errorf("catalog-sync without a Glue database: exit %d %s", code, errOut)
+	}
+	// A table that does not exist fails validate, naming it.
+	if code, out, _ := c.run("validate", "--lake", "s3://"+bucket+"/lake", "--results", "dynamodb://no-such-table", "--s3-path-style"); code != exitFailed || !strings.Contains(out, "DynamoDB table no-such-table") {
+		t.Errorf("validate with a missing table: exit %d\n%s", code, out)
+	}
+}
+
+// TestDemoThenApprove is make demo then make approve: the demo's folder is
+// ready for finance's finalize.
+func TestDemoThenApprove(t *testing.T) {
+	t.Parallel()
+	c := &cli{t: t, bin: binary(t), env: map[string]string{"TMPDIR": t.TempDir()}}
+	out := filepath.Join(t.TempDir(), "out")
+	c.must("demo", "--out", out, "--leads", "3000")
+	c.must("approve", "--out", out, "--quarter", quarter, "--approver", "me@local", "--action", "finalize")
+	s, err := localstore.Open(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts, err := statementstore.List(context.Background(), s, quarter)
+	if err != nil || len(stmts) == 0 {
+		t.Fatalf("statements: %d, %v", len(stmts), err)
+	}
+	for _, st := range stmts {
+		if st.Status != comp.StatusFinal {
+			t.Errorf("%s: %s after finalize", st.Statement.ID, st.Status)
+		}
+	}
+}
