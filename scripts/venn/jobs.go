@@ -86,6 +86,31 @@ func (e *eventFlags) raw(job string, build func() pipeline.Event) ([]byte, pipel
 	return raw, ev, nil
 }
 
+// jobAction is the action of a job command over an existing lake: the
+// event from the flags (or --event), validated before anything is opened,
+// run through the handler and run ledger, then reported.
+func jobAction(job string, st *storageFlags, ef *eventFlags, build func() pipeline.Event, plan func(*backend) pipeline.Planner,
+	report func(ctx context.Context, b *backend, out []byte) error) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		raw, _, err := ef.raw(job, build)
+		if err != nil {
+			return err
+		}
+		b, err := st.open(ctx, existing)
+		if err != nil {
+			return err
+		}
+		out, err := b.run(ctx, job, raw, plan(b))
+		if err != nil {
+			return err
+		}
+		return b.done(job, ef, out, func() error { return report(ctx, b, out) })
+	}
+}
+
 func splitList(s string) []string {
 	if s == "" {
 		return nil
@@ -271,43 +296,26 @@ The same quarter over the same snapshots and definitions replays the stored resu
 			st := addStorage(fs)
 			ef := addEventFlags(fs)
 			build := quarterModeFlags(ef, "kpi")
-			return func(ctx context.Context, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
+			return jobAction("kpi", st, ef, build, func(b *backend) pipeline.Planner { return b.env.PlanKPI() }, func(ctx context.Context, b *backend, out []byte) error {
+				var r struct {
+					Quarter string    `json:"quarter"`
+					AsOf    time.Time `json:"as_of"`
+					Final   bool      `json:"final"`
+					Values  int       `json:"values"`
+					Gold    string    `json:"gold"`
+					Page    string    `json:"scorecard"`
 				}
-				raw, _, err := ef.raw("kpi", build)
-				if err != nil {
-					return err
+				if err := json.Unmarshal(out, &r); err != nil {
+					return fmt.Errorf("kpi response: %w", err)
 				}
-				b, err := st.open(ctx, existing)
-				if err != nil {
-					return err
+				kind, flag := "to date", ""
+				if r.Final {
+					kind, flag = "final", " --final"
 				}
-				out, err := b.run(ctx, "kpi", raw, b.env.PlanKPI())
-				if err != nil {
-					return err
-				}
-				return b.done("kpi", ef, out, func() error {
-					var r struct {
-						Quarter string    `json:"quarter"`
-						AsOf    time.Time `json:"as_of"`
-						Final   bool      `json:"final"`
-						Values  int       `json:"values"`
-						Gold    string    `json:"gold"`
-						Page    string    `json:"scorecard"`
-					}
-					if err := json.Unmarshal(out, &r); err != nil {
-						return fmt.Errorf("kpi response: %w", err)
-					}
-					kind, flag := "to date", ""
-					if r.Final {
-						kind, flag = "final", " --final"
-					}
-					fmt.Fprintf(stdout, "KPIs %s (%s, as of %s): %d values\ngold table:     %s\nscorecard page: %s\nscorecard:      venn scorecard --quarter %s%s %s\n",
-						r.Quarter, kind, r.AsOf.Format(time.RFC3339), r.Values, b.where(r.Gold), b.where(r.Page), r.Quarter, flag, st.flagsText())
-					return nil
-				})
-			}
+				fmt.Fprintf(stdout, "KPIs %s (%s, as of %s): %d values\ngold table:     %s\nscorecard page: %s\nscorecard:      venn scorecard --quarter %s%s %s\n",
+					r.Quarter, kind, r.AsOf.Format(time.RFC3339), r.Values, b.where(r.Gold), b.where(r.Page), r.Quarter, flag, st.flagsText())
+				return nil
+			})
 		},
 	}
 }
@@ -334,46 +342,29 @@ person's payout; the statements go to the lake and the results store as drafts, 
 			st := addStorage(fs)
 			ef := addEventFlags(fs)
 			build := quarterModeFlags(ef, "payouts")
-			return func(ctx context.Context, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
+			return jobAction("payouts", st, ef, build, func(b *backend) pipeline.Planner { return b.env.PlanPayouts() }, func(ctx context.Context, b *backend, out []byte) error {
+				var r struct {
+					Quarter string `json:"quarter"`
+					Lines   string `json:"lines"`
 				}
-				raw, _, err := ef.raw("payouts", build)
+				if err := json.Unmarshal(out, &r); err != nil {
+					return fmt.Errorf("payouts response: %w", err)
+				}
+				stored, err := statementstore.List(ctx, b.env.Store, r.Quarter)
 				if err != nil {
 					return err
 				}
-				b, err := st.open(ctx, existing)
-				if err != nil {
+				stmts := make([]comp.Statement, 0, len(stored))
+				for _, s := range stored {
+					stmts = append(stmts, *s.Statement)
+				}
+				fmt.Fprintf(stdout, "Payouts %s: %d statements\n", r.Quarter, len(stmts))
+				if err := demo.WritePayoutTable(stdout, stmts); err != nil {
 					return err
 				}
-				out, err := b.run(ctx, "payouts", raw, b.env.PlanPayouts())
-				if err != nil {
-					return err
-				}
-				return b.done("payouts", ef, out, func() error {
-					var r struct {
-						Quarter string `json:"quarter"`
-						Lines   string `json:"lines"`
-					}
-					if err := json.Unmarshal(out, &r); err != nil {
-						return fmt.Errorf("payouts response: %w", err)
-					}
-					stored, err := statementstore.List(ctx, b.env.Store, r.Quarter)
-					if err != nil {
-						return err
-					}
-					stmts := make([]comp.Statement, 0, len(stored))
-					for _, s := range stored {
-						stmts = append(stmts, *s.Statement)
-					}
-					fmt.Fprintf(stdout, "Payouts %s: %d statements\n", r.Quarter, len(stmts))
-					if err := demo.WritePayoutTable(stdout, stmts); err != nil {
-						return err
-					}
-					fmt.Fprintf(stdout, "statement lines: %s\napprove: venn approve --quarter %s %s\n", b.where(r.Lines), r.Quarter, st.flagsText())
-					return nil
-				})
-			}
+				fmt.Fprintf(stdout, "statement lines: %s\napprove: venn approve --quarter %s %s\n", b.where(r.Lines), r.Quarter, st.flagsText())
+				return nil
+			})
 		},
 	}
 }
@@ -393,43 +384,27 @@ func approveCommand() *command {
 			action := ef.str("action", "approve", "approve or finalize")
 			approver := ef.str("approver", "", "who approves (recorded on each statement; required)")
 			people := ef.str("people", "", "comma-separated person Ids (default: everyone)")
-			return func(ctx context.Context, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				raw, _, err := ef.raw("approve", func() pipeline.Event {
-					return pipeline.Event{Quarter: *quarter, Action: *action, Approver: *approver, People: splitList(*people)}
-				})
-				if err != nil {
-					return err
-				}
-				b, err := st.open(ctx, existing)
-				if err != nil {
-					return err
-				}
-				out, err := b.run(ctx, "approve", raw, b.env.PlanApprove())
-				if err != nil {
-					return err
-				}
-				return b.done("approve", ef, out, func() error {
-					var r struct {
-						Quarter  string `json:"quarter"`
-						Outcomes []struct {
-							Person  string `json:"person"`
-							Action  string `json:"action"`
-							Version int64  `json:"version"`
-						} `json:"outcomes"`
-						Export string `json:"export"`
-					}
-					if err := json.Unmarshal(out, &r); err != nil {
-						return fmt.Errorf("approve response: %w", err)
-					}
-					for _, o := range r.Outcomes {
-						fmt.Fprintf(stdout, "%s  %s  v%d  %s\n", r.Quarter, o.Person, o.Version, o.Action)
-					}
-					return printExport(ctx, b, r.Export)
-				})
+			build := func() pipeline.Event {
+				return pipeline.Event{Quarter: *quarter, Action: *action, Approver: *approver, People: splitList(*people)}
 			}
+			return jobAction("approve", st, ef, build, func(b *backend) pipeline.Planner { return b.env.PlanApprove() }, func(ctx context.Context, b *backend, out []byte) error {
+				var r struct {
+					Quarter  string `json:"quarter"`
+					Outcomes []struct {
+						Person  string `json:"person"`
+						Action  string `json:"action"`
+						Version int64  `json:"version"`
+					} `json:"outcomes"`
+					Export string `json:"export"`
+				}
+				if err := json.Unmarshal(out, &r); err != nil {
+					return fmt.Errorf("approve response: %w", err)
+				}
+				for _, o := range r.Outcomes {
+					fmt.Fprintf(stdout, "%s  %s  v%d  %s\n", r.Quarter, o.Person, o.Version, o.Action)
+				}
+				return printExport(ctx, b, r.Export)
+			})
 		},
 	}
 }
