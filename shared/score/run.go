@@ -261,6 +261,10 @@ func Train(cfg *Config, data *Data, asOf int64) (*Result, error) {
 		return nil, err
 	}
 	res.Train, res.Test = counts(train, data), counts(test, data)
+	if res.Test.Conversions == res.Test.Leads || res.Train.Conversions == res.Train.Leads {
+		// Nothing to rank a converted lead against: no AUC to publish.
+		return res, fmt.Errorf("%w: every lead of the training (%d) or test (%d) set converted; there is nothing to tell apart", ErrTooFewConversions, res.Train.Leads, res.Test.Leads)
+	}
 	if res.Train.Conversions < cfg.MinConversions || res.Test.Conversions < cfg.MinTestConversions {
 		return res, fmt.Errorf("%w: the %d training leads (created %s) hold %d conversions and the %d test leads %d; the configuration asks for at least %d and %d (publish.min_conversions, publish.min_test_conversions)",
 			ErrTooFewConversions, res.Train.Leads, span(res.Train), res.Train.Conversions, res.Test.Leads, res.Test.Conversions, cfg.MinConversions, cfg.MinTestConversions)

@@ -311,3 +311,17 @@ func TestScoreOf(t *testing.T) {
 		}
 	}
 }
+
+// When every lead converted there is nothing to rank against (no AUC):
+// the run refuses instead of publishing NaN.
+func TestTrainRefusesWhenEveryLeadConverted(t *testing.T) {
+	data, _, asOf := synth(2_000, 6)
+	for i := range data.Leads {
+		data.Leads[i].ConvertedAt = data.Leads[i].Created + usDay
+	}
+	cfg := testConfig(t)
+	cfg.MinConversions, cfg.MinTestConversions = 1, 1
+	if _, err := Train(cfg, data, asOf); !errors.Is(err, ErrTooFewConversions) || !strings.Contains(err.Error(), "nothing to tell apart") {
+		t.Fatalf("err %v, want a refusal", err)
+	}
+}
