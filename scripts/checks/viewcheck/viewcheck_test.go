@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
@@ -97,7 +98,7 @@ func build() demoLake {
 	}
 	start := time.Now()
 	asOf := d.rep.QTD.Result.AsOf
-	env := &pipeline.Env{Blob: d.blob, Store: store, CodeVersion: pipeline.CodeVersion(), KPIConfig: kpi.DefaultConfig(),
+	env := &pipeline.Env{Blob: d.blob, Store: store, CodeVersion: pipeline.CodeVersion(), KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS(),
 		Now: func() time.Time { return asOf.Add(time.Hour + time.Since(start)) }}
 	// The night's KPI job rerun: a new run of the same partitions.
 	if _, d.err = env.KPIFor(ctx, period.Of(asOf), asOf, false); d.err != nil {
