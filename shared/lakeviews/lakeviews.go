@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,6 +44,9 @@ const RootVariable = "venn_lake"
 type Table struct {
 	Name string   // the Glue table name: crm_snapshot_lead, kpi_gold, …
 	Keys []string // partition keys, current names (as_of, not asof)
+	// Unregistered: Glue has no table for it (yet), so the Athena file
+	// leaves it out; the DuckDB view is named after the lake path.
+	Unregistered bool
 	// Partitions are the committed partitions, sorted by path.
 	Partitions []Partition
 }
@@ -86,34 +90,37 @@ type Lake struct {
 // no manifests of its own.
 const changesPrefix = "crm/changes/"
 
-// Collect reads the head manifest of every partition of the tables
-// Athena has (gluecatalog.LakePrefixes) and groups them by table. A data
-// file a head manifest names that the lake does not hold is an error
-// (naming both), except a change file the lifecycle expired.
+// Collect lists the lake once, reads the head manifest of every partition
+// and groups them by table. A data file a head manifest names that the
+// lake does not hold is an error (naming both), except a change file the
+// lifecycle expired.
 func Collect(ctx context.Context, b lake.Blob) (*Lake, error) {
-	exists := map[string]bool{}
-	var heads []string
-	for _, prefix := range append(gluecatalog.LakePrefixes(), changesPrefix) {
-		l, err := lake.ListPartitions(ctx, b, prefix)
-		if err != nil {
-			return nil, fmt.Errorf("lakeviews: %w", err)
-		}
-		for _, k := range l.Keys {
-			exists[k] = true
-		}
-		heads = append(heads, l.Heads()...)
+	l, err := lake.ListPartitions(ctx, b, "")
+	if err != nil {
+		return nil, fmt.Errorf("lakeviews: %w", err)
+	}
+	exists := make(map[string]bool, len(l.Keys))
+	for _, k := range l.Keys {
+		exists[k] = true
 	}
 	tables := map[string]*Table{}
 	out := &Lake{}
-	for _, key := range heads {
+	for _, key := range l.Heads() {
 		m, err := lake.ReadManifest(ctx, b, key)
 		if err != nil {
 			return nil, fmt.Errorf("lakeviews: %w", err)
 		}
 		targets, err := gluecatalog.Targets(m)
-		if errors.Is(err, gluecatalog.ErrUnknownTable) {
-			out.Skipped = append(out.Skipped, key)
-			continue
+		unknown := errors.Is(err, gluecatalog.ErrUnknownTable)
+		if unknown {
+			// A table Glue does not know yet (a new gold table): named
+			// after its lake path, partitioned by its folders.
+			var t gluecatalog.Target
+			if t, err = unregistered(m); err != nil {
+				out.Skipped = append(out.Skipped, key)
+				continue
+			}
+			targets = []gluecatalog.Target{t}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("lakeviews: %s: %w", key, err)
@@ -137,7 +144,7 @@ func Collect(ctx context.Context, b lake.Blob) (*Lake, error) {
 			p.Files = kept
 			tb := tables[t.Table]
 			if tb == nil {
-				tb = &Table{Name: t.Table, Keys: t.Keys}
+				tb = &Table{Name: t.Table, Keys: t.Keys, Unregistered: unknown}
 				tables[t.Table] = tb
 			} else if !equal(tb.Keys, t.Keys) {
 				return nil, fmt.Errorf("lakeviews: %s: table %s has partition keys %v here and %v elsewhere", key, t.Table, t.Keys, tb.Keys)
@@ -151,6 +158,26 @@ func Collect(ctx context.Context, b lake.Blob) (*Lake, error) {
 	}
 	sort.Slice(out.Tables, func(i, j int) bool { return out.Tables[i].Name < out.Tables[j].Name })
 	return out, nil
+}
+
+// unregistered is the target of a manifest of a table Glue has no table
+// for: score/lead (partition score/lead/as_of=…) is the view score_lead.
+func unregistered(m *lake.Manifest) (gluecatalog.Target, error) {
+	segs := strings.Split(m.Partition, "/")
+	i := slices.IndexFunc(segs, func(s string) bool { return strings.Contains(s, "=") })
+	if i <= 0 || m.Table == "" || m.RunID == "" {
+		return gluecatalog.Target{}, fmt.Errorf("partition %s: no table path", m.Partition)
+	}
+	t := gluecatalog.Target{Table: strings.ReplaceAll(m.Table, "/", "_"), Root: strings.Join(segs[:i], "/") + "/", Folder: lake.RunFolder(m.Partition, m.RunID)}
+	for _, seg := range segs[i:] {
+		k, v, ok := strings.Cut(seg, "=")
+		if !ok || k == "" {
+			return gluecatalog.Target{}, fmt.Errorf("partition %s: segment %q is not key=value", m.Partition, seg)
+		}
+		t.Keys = append(t.Keys, lake.PartitionKey(k))
+		t.Values = append(t.Values, v)
+	}
+	return t, nil
 }
 
 // partitionOf is the committed run of target t of manifest m: the files of

@@ -150,7 +150,10 @@ func (g *layout) selectSQL(t Table) string {
 		}
 		fmt.Fprintf(&b, "  %s%s\n", lit(f), sep)
 	}
-	fmt.Fprintf(&b, "], f -> getvariable(%s) || '/' || f), hive_partitioning = true, hive_types = {%s}", lit(RootVariable), strings.Join(types, ", "))
+	fmt.Fprintf(&b, "], f -> getvariable(%s) || '/' || f), hive_partitioning = true", lit(RootVariable))
+	if len(types) > 0 {
+		fmt.Fprintf(&b, ", hive_types = {%s}", strings.Join(types, ", "))
+	}
 	if g.mixed {
 		b.WriteString(", union_by_name = true")
 	}
@@ -212,7 +215,7 @@ func Athena(l *Lake) []byte {
 -- Run each statement in the Venn Glue database (the console runs one at a time).
 `)
 	for _, t := range l.Tables {
-		if len(layouts(t)) == 0 || !hasLatest(t) {
+		if len(layouts(t)) == 0 || !hasLatest(t) || t.Unregistered {
 			continue
 		}
 		name := "latest_" + t.Name

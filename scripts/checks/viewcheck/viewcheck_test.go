@@ -65,6 +65,15 @@ const (
 	legacyRows    = 3
 )
 
+// TestMain removes the shared demo lake after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.rep != nil {
+		os.RemoveAll(filepath.Dir(shared.rep.Lake))
+	}
+	os.Exit(code)
+}
+
 func theLake(t *testing.T) *demoLake {
 	t.Helper()
 	once.Do(func() { shared = build() })
@@ -206,16 +215,19 @@ func readCommitted(t *testing.T, root string) committed {
 				continue
 			}
 			name, ok := glueName[m.Table]
-			if !ok {
-				t.Logf("%s: table %s has no Glue table here", p, m.Table)
-				continue
+			if !ok { // no Glue table yet: the view is named after the lake path
+				name = strings.ReplaceAll(m.Table, "/", "_")
 			}
 			var rows int64
 			for _, f := range m.Files {
 				rows += f.Rows
 			}
-			sub := m.Partition[strings.Index(m.Partition, "quarter="):]
-			add(name, rows, sub)
+			segs := strings.Split(m.Partition, "/")
+			first := 0
+			for first < len(segs) && !strings.Contains(segs[first], "=") {
+				first++
+			}
+			add(name, rows, strings.Join(segs[first:], "/"))
 		}
 	}
 	return c
@@ -381,6 +393,9 @@ func checkLatest(t *testing.T, db *sql.DB, want committed, athena string) {
 	}
 	readFile(t, db, athena)
 	for table := range latest {
+		if strings.HasPrefix(table, "score_") {
+			continue // no Glue table yet: not in the Athena file
+		}
 		if n := count(t, db, "SELECT count(*) FROM latest_"+table); n != got[table] {
 			t.Errorf("latest_%s: the Athena view counts %d rows in DuckDB, the DuckDB view %d", table, n, got[table])
 		}
