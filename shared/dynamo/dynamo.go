@@ -1,6 +1,8 @@
 // Package dynamo is the DynamoDB adapter of the results store: one table, the
 // attribute names pk, sk, gsi1pk, gsi1sk, kind, version (N), expires (N, also
-// the TTL attribute) and body (B), and the person-history index GSI1.
+// the TTL attribute) and body (B) or doc (M: the body of a statement or
+// correction as native attributes, readable in the console), and the
+// person-history index GSI1.
 //
 // Conditional single-item writes carry every invariant (locks, final
 // statements, watermarks); see docs/dynamodb.md for why there are no
@@ -330,9 +332,28 @@ func encode(it results.Item) map[string]types.AttributeValue {
 		av[AttrExpires] = num(it.Expires)
 	}
 	if len(it.Body) > 0 {
-		av[AttrBody] = &types.AttributeValueMemberB{Value: it.Body}
+		if doc, ok := readableDoc(it); ok {
+			av[AttrDoc] = doc
+		} else {
+			av[AttrBody] = &types.AttributeValueMemberB{Value: it.Body}
+		}
 	}
 	return av
+}
+
+// readableDoc is the body of a readable item (ReadableKinds) as a native
+// map, when it is a JSON object DynamoDB can hold exactly and the map fits
+// the same item budget as the bytes; otherwise the bytes are stored (the
+// code reads both alike; the console shows base64 for those).
+func readableDoc(it results.Item) (types.AttributeValue, bool) {
+	if !ReadableKinds[it.Kind] {
+		return nil, false
+	}
+	doc, size, ok := toDoc(it.Body)
+	if !ok || len(AttrDoc)+size > maxBody {
+		return nil, false
+	}
+	return doc, true
 }
 
 func decode(av map[string]types.AttributeValue) (results.Item, error) {
@@ -367,6 +388,13 @@ func decode(av map[string]types.AttributeValue) (results.Item, error) {
 	getS(AttrKind, &it.Kind)
 	getN(AttrVersion, &it.Version)
 	getN(AttrExpires, &it.Expires)
+	if doc, ok := av[AttrDoc]; ok {
+		body, derr := fromDoc(doc)
+		if derr != nil {
+			err = errors.Join(err, fmt.Errorf("attribute %s: %w", AttrDoc, derr))
+		}
+		it.Body = body
+	}
 	switch v := av[AttrBody].(type) {
 	case nil:
 	case *types.AttributeValueMemberB:
@@ -391,7 +419,7 @@ func sameItem(stored, mine results.Item) bool {
 	return stored.PK == mine.PK && stored.SK == mine.SK && stored.Kind == mine.Kind &&
 		stored.Version == mine.Version && stored.Expires == mine.Expires &&
 		stored.GSI1PK == mine.GSI1PK && stored.GSI1SK == mine.GSI1SK &&
-		string(stored.Body) == string(mine.Body)
+		results.SameBody(stored.Body, mine.Body)
 }
 
 func validate(it results.Item) error {

@@ -37,9 +37,24 @@ func TestStoredAttributes(t *testing.T) {
 		want map[string]string // attribute → "S:value" / "N:value" / "B:value"; others must be absent
 	}{
 		{
-			name: "statement with index keys",
-			item: results.Item{PK: "STMT#2026Q3", SK: "005A1", GSI1PK: "PERSON#005A1", GSI1SK: "2026Q3", Kind: "statement", Version: 3, Body: []byte(`{"total":"1.00"}`)},
-			want: map[string]string{"pk": "S:STMT#2026Q3", "sk": "S:005A1", "gsi1pk": "S:PERSON#005A1", "gsi1sk": "S:2026Q3", "kind": "S:statement", "version": "N:3", "body": `B:{"total":"1.00"}`},
+			name: "statement with index keys: body as a native map",
+			item: results.Item{PK: "STMT#2026Q3", SK: "005A1", GSI1PK: "PERSON#005A1", GSI1SK: "2026Q3", Kind: "statement", Version: 3, Body: []byte(`{"total":"1.00","n":2}`)},
+			want: map[string]string{"pk": "S:STMT#2026Q3", "sk": "S:005A1", "gsi1pk": "S:PERSON#005A1", "gsi1sk": "S:2026Q3", "kind": "S:statement", "version": "N:3", "doc": `M:[n:N:2 total:S:1.00]`},
+		},
+		{
+			name: "other kinds keep the binary body",
+			item: results.Item{PK: "KPI#2026Q3", SK: "x", Kind: "kpi", Version: 1, Body: []byte(`{"total":"1.00"}`)},
+			want: map[string]string{"pk": "S:KPI#2026Q3", "sk": "S:x", "kind": "S:kpi", "version": "N:1", "body": `B:{"total":"1.00"}`},
+		},
+		{
+			name: "a statement body that is no JSON object stays bytes",
+			item: results.Item{PK: "STMT#2026Q3", SK: "005A2", Kind: "statement", Version: 1, Body: []byte(`[1]`)},
+			want: map[string]string{"pk": "S:STMT#2026Q3", "sk": "S:005A2", "kind": "S:statement", "version": "N:1", "body": `B:[1]`},
+		},
+		{
+			name: "a number DynamoDB cannot hold exactly (39 digits) keeps the bytes",
+			item: results.Item{PK: "STMT#2026Q3", SK: "005A3", Kind: "statement", Version: 1, Body: []byte(`{"n":123456789012345678901234567890123456789}`)},
+			want: map[string]string{"pk": "S:STMT#2026Q3", "sk": "S:005A3", "kind": "S:statement", "version": "N:1", "body": `B:{"n":123456789012345678901234567890123456789}`},
 		},
 		{
 			name: "lock with expiry, no index, no body",
@@ -64,21 +79,69 @@ func TestStoredAttributes(t *testing.T) {
 			}
 			got := map[string]string{}
 			for k, v := range out.Item {
-				switch v := v.(type) {
-				case *types.AttributeValueMemberS:
-					got[k] = "S:" + v.Value
-				case *types.AttributeValueMemberN:
-					got[k] = "N:" + v.Value
-				case *types.AttributeValueMemberB:
-					got[k] = "B:" + string(v.Value)
-				default:
-					got[k] = fmt.Sprintf("%T", v)
-				}
+				got[k] = rawAttr(v)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("stored attributes\n got %v\nwant %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// rawAttr renders a stored attribute with its type: "S:x", "N:1",
+// "B:bytes", "M:[k:S:v …]" (keys sorted), "L:[…]".
+func rawAttr(v types.AttributeValue) string {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return "S:" + v.Value
+	case *types.AttributeValueMemberN:
+		return "N:" + v.Value
+	case *types.AttributeValueMemberB:
+		return "B:" + string(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return fmt.Sprint("BOOL:", v.Value)
+	case *types.AttributeValueMemberNULL:
+		return "NULL"
+	case *types.AttributeValueMemberL:
+		parts := make([]string, len(v.Value))
+		for i, e := range v.Value {
+			parts[i] = rawAttr(e)
+		}
+		return "L:[" + strings.Join(parts, " ") + "]"
+	case *types.AttributeValueMemberM:
+		m := map[string]string{}
+		for k, e := range v.Value {
+			m[k] = rawAttr(e)
+		}
+		return "M:" + strings.TrimPrefix(fmt.Sprint(m), "map")
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// A statement whose native map would outgrow the item budget although its
+// JSON fits (a long list of small numbers: 2 bytes each in JSON, 3 in a
+// map) is stored as bytes and read back the same.
+func TestReadableBodyOverBudgetKeepsBytes(t *testing.T) {
+	srv := dynamotest.Start(t)
+	client, table := srv.Client(), srv.NewTable(t)
+	s := dynamo.New(client, table, fast)
+	ctx := context.Background()
+	body := []byte(`{"n":[` + strings.Repeat("1,", 150_000) + `1]}`)
+	it := results.Item{PK: "STMT#2026Q3", SK: "big", Kind: "statement", Version: 1, Body: body}
+	if err := s.Put(ctx, it, results.Condition{IfAbsent: true}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: it.PK}, "sk": &types.AttributeValueMemberS{Value: it.SK}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := out.Item["body"].(*types.AttributeValueMemberB); !ok || out.Item["doc"] != nil {
+		t.Fatalf("over-budget statement stored as %T / %T, want the bytes", out.Item["body"], out.Item["doc"])
+	}
+	got, err := s.Get(ctx, it.PK, it.SK)
+	if err != nil || string(got.Body) != string(body) {
+		t.Fatalf("read back %d bytes, %v", len(got.Body), err)
 	}
 }
 

@@ -18,7 +18,9 @@ var ErrNotFound = errors.New("results: item not found")
 var ErrConditionFailed = errors.New("results: condition failed")
 
 // Item is one record in the table. Body is the domain record as JSON; the
-// store never interprets it.
+// store never interprets its meaning. A store may keep a JSON object body
+// in native attributes and hand it back re-encoded (keys sorted, numbers
+// normalized): the same value, not necessarily the same bytes (SameBody).
 type Item struct {
 	PK string // partition key, e.g. "KPI#2025Q3"
 	SK string // sort key, e.g. "ASOF#2025-08-10#win_rate#org#all"

@@ -298,7 +298,7 @@ func put(ctx context.Context, store results.Store, rec Record, version int64, co
 		return false, err
 	}
 	got, gerr := store.Get(ctx, it.PK, it.SK)
-	if gerr == nil && got.Version == it.Version && bytes.Equal(got.Body, it.Body) {
+	if gerr == nil && got.Version == it.Version && results.SameBody(got.Body, it.Body) {
 		return true, nil
 	}
 	return false, nil
