@@ -381,7 +381,17 @@ func TestLocalJobs(t *testing.T) {
 	}
 	jobs(t, c, org, []string{"--out", out}, st)
 
-	// config is h-config's; catalog-sync needs Glue, refused on a folder.
+	// config (h-config's): the embedded configuration exported to a
+	// folder validates as is.
+	cfgDir := t.TempDir()
+	c.must("config", "export", cfgDir)
+	if out, _ := c.must("config", "validate", cfgDir); !strings.Contains(out, cfgDir+": valid, version ") {
+		t.Errorf("config validate of the exported default:\n%s", out)
+	}
+	if code, _, errOut := c.run("config", "valdate", cfgDir); code != exitUsage || !strings.Contains(errOut, `unknown subcommand "valdate"`) {
+		t.Errorf("config with a typo: exit %d %s", code, errOut)
+	}
+	// catalog-sync needs Glue, refused on a folder.
 	if code, _, errOut := c.run("catalog-sync", "--out", out); code != exitUsage || !strings.Contains(errOut, "not --out") {
 		t.Errorf("catalog-sync --out: exit %d %s", code, errOut)
 	}
