@@ -177,6 +177,33 @@ func TestScoreFindsThePlantedSignal(t *testing.T) {
 		t.Fatalf("not published: %s", run.Refused)
 	}
 	res := run.Result
+	// Same lake, same configuration: the same model and scores, byte for
+	// byte, and the same gold score rows.
+	again, err := e.Score(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal([]any{res, res.Scores})
+	b, _ := json.Marshal([]any{again.Result, again.Result.Scores})
+	if string(a) != string(b) {
+		t.Fatal("a second run over the same lake gave another model or other scores")
+	}
+	readScores := func(m *lake.Manifest) []ScoreRow {
+		var rows []ScoreRow
+		if err := lake.Scan(ctx, e.Blob, m, func(r []ScoreRow) error { rows = append(rows, r...); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	ra, rb := readScores(run.Scores), readScores(again.Scores)
+	if len(ra) == 0 || len(ra) != len(rb) {
+		t.Fatalf("gold score rows: %d, then %d", len(ra), len(rb))
+	}
+	for i := range ra {
+		if ra[i] != rb[i] {
+			t.Fatalf("gold score row %d: %+v, then %+v", i, ra[i], rb[i])
+		}
+	}
 	type leadRow struct {
 		ID            string `parquet:"id"`
 		CreatedDate   int64  `parquet:"created_date,timestamp(microsecond)"`
