@@ -208,13 +208,15 @@ func TestLeastPrivilege(t *testing.T) {
 	// What each function may write and read in the lake (brief: extract
 	// writes crm/, kpi reads crm/ writes kpi/, payouts reads kpi/ and crm/
 	// writes comp/ and exports/; approve refreshes the payroll export).
+	// Every function reads the business configuration store, config/,
+	// before each run; only `venn config push` (an operator) writes it.
 	type access struct{ write, read []string }
 	want := map[string]access{
-		"ExtractFunction": {write: []string{"crm/"}, read: []string{"crm/"}},
-		"KpiFunction":     {write: []string{"kpi/"}, read: []string{"crm/", "kpi/"}},
-		"PayoutsFunction": {write: []string{"comp/", "exports/"}, read: []string{"comp/", "crm/", "exports/", "kpi/"}},
-		"ApproveFunction": {write: []string{"exports/"}, read: []string{"exports/"}},
-		"ScoreFunction":   {write: []string{"score/"}, read: []string{"crm/", "score/"}},
+		"ExtractFunction": {write: []string{"crm/"}, read: []string{"config/", "crm/"}},
+		"KpiFunction":     {write: []string{"kpi/"}, read: []string{"config/", "crm/", "kpi/"}},
+		"PayoutsFunction": {write: []string{"comp/", "exports/"}, read: []string{"comp/", "config/", "crm/", "exports/", "kpi/"}},
+		"ApproveFunction": {write: []string{"exports/"}, read: []string{"config/", "exports/"}},
+		"ScoreFunction":   {write: []string{"score/"}, read: []string{"config/", "crm/", "score/"}},
 	}
 	got := map[string]*access{}
 	for id := range want {

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
+	"github.com/venn-revops/venn/shared/configstore"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/dynamo"
 	"github.com/venn-revops/venn/shared/extract"
@@ -67,6 +68,12 @@ type Config struct {
 	// configuration file (field mapping, extra fields and objects, delete
 	// reconciliation; docs/org-setup.md); "" = the embedded default.
 	ExtractConfig string
+	// ConfigURI (CONFIG_URI, s3://bucket/prefix, or a store folder for
+	// local runs) is the business
+	// configuration store (shared/configstore), read before each run so a
+	// `venn config push` applies to the next run without a redeploy; ""
+	// = the embedded configuration.
+	ConfigURI string
 	// Currencies (CRM_CURRENCIES, comma-separated ISO 4217 codes) are the
 	// org's active currencies: a record in another is rejected. Empty: any
 	// ISO 4217 code.
@@ -109,7 +116,7 @@ func configFrom(getenv func(string) string, awsStorage bool) (Config, error) {
 		LakeBucket: getenv("LAKE_BUCKET"), LakePrefix: getenv("LAKE_PREFIX"), ResultsTable: getenv("RESULTS_TABLE"),
 		KMSKeyID: getenv("KMS_KEY_ID"), CRMSecretARN: getenv("CRM_SECRET_ARN"), PIISecretARN: getenv("PII_SECRET_ARN"),
 		S3PathStyle: getenv("S3_PATH_STYLE") == "true", GlueDatabase: getenv("GLUE_DATABASE"),
-		ExtractConfig: getenv("EXTRACT_CONFIG"), Stage: getenv("VENN_STAGE"),
+		ExtractConfig: getenv("EXTRACT_CONFIG"), Stage: getenv("VENN_STAGE"), ConfigURI: getenv("CONFIG_URI"),
 	}
 	var errs []error
 	if !awsStorage {
@@ -124,6 +131,12 @@ func configFrom(getenv func(string) string, awsStorage bool) (Config, error) {
 	}
 	if c.GlueDatabase != "" && !glueDatabaseName.MatchString(c.GlueDatabase) {
 		errs = append(errs, fmt.Errorf("GLUE_DATABASE %q: want a Glue database name (lower case letters, digits, _ and -, as the template makes venn_<stage>)", c.GlueDatabase))
+	}
+	if strings.Contains(c.ConfigURI, "://") && !strings.HasPrefix(c.ConfigURI, "s3://") {
+		errs = append(errs, fmt.Errorf("CONFIG_URI %q: want s3://bucket/prefix or a store folder (unset: the embedded configuration)", c.ConfigURI))
+	}
+	if c.ConfigURI != "" && c.ExtractConfig != "" {
+		errs = append(errs, errors.New("EXTRACT_CONFIG and CONFIG_URI are both set: put the extract configuration in the store as extract.yaml and unset EXTRACT_CONFIG"))
 	}
 	if v := getenv("PII_CLEAR"); v != "" {
 		c.PIIClear = strings.Split(v, ",")
@@ -248,6 +261,15 @@ func NewEnv(c Config, blob lake.Blob, store results.Store) (*pipeline.Env, error
 		if env.ExtractOptions.Org, err = extract.LoadOrgConfig(c.ExtractConfig, data); err != nil {
 			return nil, err
 		}
+	}
+	// Read per run (pipeline.Env.LoadConfig), not here: a push applies to
+	// the next invocation of a warm function.
+	var err error
+	if env.Config, err = configstore.Open(context.Background(), c.ConfigURI); err != nil {
+		return nil, err
+	}
+	if c.ConfigURI == "" && c.ExtractConfig != "" {
+		env.Config = nil // EXTRACT_CONFIG's file, read at start, stands
 	}
 	return env, nil
 }

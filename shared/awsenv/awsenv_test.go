@@ -148,6 +148,11 @@ func TestConfigFromEnvValidation(t *testing.T) {
 		{name: "earliest quarter and stage", env: map[string]string{"EARLIEST_QUARTER": "2024Q1", "VENN_STAGE": "prod"},
 			check: func(c Config) bool { return c.EarliestQuarter.String() == "2024Q1" && c.Stage == "prod" }},
 		{name: "bad earliest quarter", env: map[string]string{"EARLIEST_QUARTER": "2024Q5"}, wantErr: []string{`EARLIEST_QUARTER: quarter "2024Q5": quarter must be 1 to 4`}},
+		{name: "configuration store", env: map[string]string{"CONFIG_URI": "s3://venn-lake/config/"},
+			check: func(c Config) bool { return c.ConfigURI == "s3://venn-lake/config/" }},
+		{name: "configuration store on another scheme", env: map[string]string{"CONFIG_URI": "gs://venn/config"}, wantErr: []string{`CONFIG_URI "gs://venn/config": want s3://bucket/prefix or a store folder`}},
+		{name: "configuration store and EXTRACT_CONFIG", env: map[string]string{"CONFIG_URI": "s3://venn-lake/config/", "EXTRACT_CONFIG": "/var/task/extract.yaml"},
+			wantErr: []string{"EXTRACT_CONFIG and CONFIG_URI are both set: put the extract configuration in the store as extract.yaml"}},
 		{name: "not a currency", env: map[string]string{"CRM_CURRENCIES": "USD,XYZ"}, wantErr: []string{`CRM_CURRENCIES "USD,XYZ": active currency "XYZ" is not an ISO 4217 code`}},
 	}
 	for _, tt := range tests {

@@ -41,6 +41,9 @@ type RunInput struct {
 	// CodeVersion is recorded on every statement (for example the git
 	// commit of the build).
 	CodeVersion string
+	// ConfigVersion is recorded on every statement: the business
+	// configuration's version (shared/configstore) the run used.
+	ConfigVersion string
 }
 
 // RunOutput is the quarter's statements, sorted by person Id.
@@ -451,7 +454,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	st := &Statement{
 		ID: r.q.String() + "/" + p.ID, Quarter: r.q.String(), PersonID: p.ID, EmployeeID: p.EmployeeID,
 		Name: p.Name, Team: p.Team, CostCenter: p.CostCenter, Currency: r.currency(p),
-		Plans: []PlanUse{}, Lines: []Line{}, Credits: []DealCredit{}, CodeVersion: r.in.CodeVersion,
+		Plans: []PlanUse{}, Lines: []Line{}, Credits: []DealCredit{}, CodeVersion: r.in.CodeVersion, ConfigVersion: r.in.ConfigVersion,
 	}
 	ps := &personRun{p: p, credits: append([]DealCredit(nil), r.credits[p.ID]...)}
 	ps.paid = make([]bool, len(ps.credits))

@@ -133,9 +133,13 @@ func demoInput(t *testing.T) RunInput {
 		Quarter: period.MustParse("2026Q3"), People: demoPeople(), Plans: cfg.Plans, Assignments: cfg.Assignments, Adjustments: cfg.Adjustments,
 		Quotas: cfg.Quotas, Metrics: m, Activities: acts, KnownKPI: knownKPIs, Deals: deals,
 		Cancellations: []Cancellation{{"006A09", day("2026-08-15")}, {"006Z01", day("2026-08-01")}},
-		Previous:      []Statement{prev}, CodeVersion: "test-1",
+		Previous:      []Statement{prev}, CodeVersion: "test-1", ConfigVersion: goldenConfigVersion,
 	}
 }
+
+// goldenConfigVersion is the configuration version the golden statements
+// record, shaped as configstore writes one (content hash prefix @ push id).
+const goldenConfigVersion = "0123456789abcdef@20261001T090000.000000Z"
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

@@ -203,6 +203,11 @@ type Statement struct {
 	Inputs      Inputs       `json:"inputs"`
 	InputHash   string       `json:"input_hash"` // Inputs.Hash()
 	CodeVersion string       `json:"code_version"`
+	// ConfigVersion is the business configuration's version the run used
+	// (shared/configstore); like CodeVersion, beside the inputs, not hashed:
+	// the inputs already hold what the configuration decided for this
+	// person (plan files' SHA-256, quotas, adjustments).
+	ConfigVersion string `json:"config_version,omitempty"`
 }
 
 // Inputs is everything a statement was computed from, kept on the statement

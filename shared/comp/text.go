@@ -103,6 +103,9 @@ func (s *Statement) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nTotal (sum of the rounded lines): %s\n", fmtMoney(s.Total.Decimal, cur))
 	fmt.Fprintf(&b, "Input hash: %s\nCode version: %s\n", s.InputHash, s.CodeVersion)
+	if s.ConfigVersion != "" {
+		fmt.Fprintf(&b, "Configuration version: %s\n", s.ConfigVersion)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

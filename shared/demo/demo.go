@@ -19,6 +19,7 @@ import (
 
 	"github.com/venn-revops/venn/shared/comp"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
+	"github.com/venn-revops/venn/shared/configstore"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
@@ -112,6 +113,16 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	now := func() time.Time { return clock.Add(time.Since(began)) }
 	env := &pipeline.Env{Blob: blob, Store: store, Logger: opt.Logger, Now: now, CodeVersion: pipeline.CodeVersion(),
 		KPIConfig: kpi.DefaultConfig(), CompConfig: compFS, PII: lake.PII{Key: []byte("venn-demo-pii-key: not a secret, demo only")}, TempDir: filepath.Join(opt.Out, "tmp")}
+	if opt.CompConfig == nil {
+		// The embedded configuration through the store, as a deployment
+		// without CONFIG_URI runs it: its version is on every output.
+		if env.Config, err = configstore.Open(ctx, ""); err != nil {
+			return nil, err
+		}
+		if err := env.LoadConfig(ctx); err != nil {
+			return nil, err
+		}
+	}
 	src := extract.FromSalesforce(client)
 
 	// Night 1: the first extract pulls everything.

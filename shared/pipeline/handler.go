@@ -54,6 +54,12 @@ func (e *Env) Handler(job string, ledger *runledger.Ledger, plan Planner) func(c
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
 			requestID = lc.AwsRequestID
 		}
+		// The configuration in force now, before planning: a push applies
+		// to the next run, and its version is part of the run's key.
+		if err := e.LoadConfig(ctx); err != nil {
+			e.log().Error("configuration failed", "job", job, "run_id", requestID, "error", err.Error())
+			return nil, err
+		}
 		r, err := plan(ctx, ev)
 		if err != nil {
 			e.log().Error("plan failed", "job", job, "run_id", requestID, "error", err.Error())

@@ -201,7 +201,7 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	for name, m := range snaps {
 		inputs[name] = m.Key()
 	}
-	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final), "gold_schema": kpi.GoldSchema, "retention_source": string(res.RetentionSource)}
+	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final), "gold_schema": kpi.GoldSchema, "retention_source": string(res.RetentionSource), "config_version": e.ConfigVersion}
 	for name, key := range inputs {
 		meta["input."+name] = key
 	}

@@ -104,6 +104,7 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		Previous:      previous,
 		Corrections:   corrections,
 		CodeVersion:   e.CodeVersion,
+		ConfigVersion: e.ConfigVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
@@ -184,7 +185,7 @@ func (e *Env) writeStatements(ctx context.Context, q period.Quarter, stmts []com
 			return nil, err
 		}
 	}
-	meta := map[string]string{"statements": folder, "code_version": e.CodeVersion}
+	meta := map[string]string{"statements": folder, "code_version": e.CodeVersion, "config_version": e.ConfigVersion}
 	for name, m := range inputs {
 		meta["input."+name] = m.Key()
 	}

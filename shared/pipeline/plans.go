@@ -53,13 +53,13 @@ func (e *Env) PlanKPI() Planner {
 		if err != nil {
 			return Run{}, err
 		}
-		keys := append(manifestKeys(snaps), e.KPIConfig.Hash, fmt.Sprint(final))
+		keys := append(append(manifestKeys(snaps), e.KPIConfig.Hash, fmt.Sprint(final)), e.configParts()...)
 		return Run{Period: q.String() + "@" + asOfDate(asOf, final), InputHash: hashOf(keys...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
 			run, err := e.kpiFor(ctx, q, asOf, final, snaps)
 			if err != nil {
 				return nil, Metrics{}, err
 			}
-			return map[string]any{"quarter": q.String(), "as_of": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "credits": run.Credits.Key(), "credit_rows": len(run.Result.Credits), "responses": run.Responses.Key(), "response_rows": len(run.Result.Responses), "config": run.Result.ConfigVersion, "scorecard": run.Scorecard.Page},
+			return map[string]any{"quarter": q.String(), "as_of": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "credits": run.Credits.Key(), "credit_rows": len(run.Result.Credits), "responses": run.Responses.Key(), "response_rows": len(run.Result.Responses), "config": run.Result.ConfigVersion, "config_version": e.ConfigVersion, "scorecard": run.Scorecard.Page},
 				KPIMetrics(len(run.Result.Values), final), nil
 		}}, nil
 	}
@@ -87,7 +87,7 @@ func (e *Env) PlanPayouts() Planner {
 		if err != nil {
 			return Run{}, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
 		}
-		parts = append(parts, cfgHash)
+		parts = append(append(parts, cfgHash), e.configParts()...)
 		return Run{Period: q.String(), InputHash: hashOf(parts...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
 			run, err := e.payoutsFor(ctx, q, snaps)
 			if err != nil {
@@ -98,7 +98,7 @@ func (e *Env) PlanPayouts() Planner {
 				f, _ := s.Total.Float64() // a metric only; statements keep exact decimals
 				total += f
 			}
-			return map[string]any{"quarter": q.String(), "statements": len(run.Statements), "corrections": len(run.Corrections), "lines": run.Lines.Key()},
+			return map[string]any{"quarter": q.String(), "statements": len(run.Statements), "corrections": len(run.Corrections), "lines": run.Lines.Key(), "config_version": e.ConfigVersion},
 				Metrics{Values: map[string]float64{MetricRows: float64(len(run.Statements)), "PayoutTotal": total}, Units: map[string]string{"PayoutTotal": "None"}}, nil
 		}}, nil
 	}

@@ -155,6 +155,7 @@ func decodeAll(items []results.Item) ([]Stored, error) {
 func sameStatement(a, b *comp.Statement) (bool, error) {
 	x, y := *a, *b
 	x.CodeVersion, y.CodeVersion = "", ""
+	x.ConfigVersion, y.ConfigVersion = "", "" // recorded, not compared: see comp.Statement
 	ja, err := x.JSON()
 	if err != nil {
 		return false, err
