@@ -26,8 +26,9 @@ import (
 )
 
 // opsSpiff is a plan added with the assignment: a flat 3,000.00 for a full
-// quarter while the org books anything (target 1, payout 1 from attainment
-// 0 up to the cap), so what it pays is worked out by hand from this file.
+// quarter while the org books anything (payout 1 from attainment 0 up to
+// the cap; a target of 1,000, which any quarter of the demo org passes many
+// times over), so what it pays is worked out by hand from this file.
 const opsSpiff = `# Marketing ops SPIFF: a flat 3,000 a quarter while the org books anything.
 id: ops_spiff
 version: 1
@@ -40,7 +41,7 @@ components:
     kind: attainment_bonus
     weight: 1
     metric: {kpi: bookings, scope: org}
-    target: 1
+    target: 1000
     curve:
       threshold: 0
       cap: 1
@@ -64,7 +65,7 @@ const emma = "005000000000014AAA" // Emma Novak, marketing ops: no plan in the d
 //     kpi.RatioPlaces half up.
 //   - Emma Novak is put on ops_spiff from 2026-08-17: 45 of 2026Q3's 92
 //     days (Aug 17–31: 15, September: 30). The org booked far more than the
-//     prorated target of 1 × 45/92, so attainment is at the cap, 1, which
+//     prorated target of 1,000 × 45/92, so attainment is over the cap, 1, which
 //     pays 1: 3,000.00 × 1 (weight) × 1 × 45/92 = 1,467.3913… → 1,467.39
 //     (half up, to the cent). Before the push she has no statement.
 func TestConfigPushAppliesToNextRun(t *testing.T) {
