@@ -49,6 +49,9 @@ func (e *Env) writeScorecard(ctx context.Context, run *KPIRun, snaps map[string]
 		RunID: run.Gold.RunID, ConfigVersion: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: run.Gold.Key(),
 		Responses: res.Responses, Credits: res.Credits, SLAHours: e.KPIConfig.Response.SLAHours,
 	}
+	if p.Names, err = e.userNames(ctx, snaps["User"]); err != nil {
+		return nil, err
+	}
 	// The comparison: last quarter's final for a final, the same point of
 	// last quarter for a quarter to date.
 	cmpAsOf := q.SamePointIn(res.AsOf, q.Prev())
@@ -176,4 +179,30 @@ func (e *Env) storedCredits(ctx context.Context, credits *lake.Manifest, day str
 		return nil, fmt.Errorf("scorecard: credits of %s: %w", day, err)
 	}
 	return out, nil
+}
+
+// userName is the User snapshot's projection for the owner views' labels.
+type userName struct {
+	ID   string `parquet:"id"`
+	Name string `parquet:"name,optional"`
+}
+
+// userNames maps user Ids to names from the User snapshot the run read.
+func (e *Env) userNames(ctx context.Context, users *lake.Manifest) (map[string]string, error) {
+	names := map[string]string{}
+	if users == nil {
+		return names, nil
+	}
+	err := lake.Scan(ctx, e.Blob, users, func(rows []userName) error {
+		for _, u := range rows {
+			if u.Name != "" {
+				names[u.ID] = u.Name
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scorecard: user names: %w", err)
+	}
+	return names, nil
 }

@@ -55,6 +55,9 @@ type Page struct {
 	// Credits are the run's attribution credit rows (influenced deals);
 	// WeekCredits the week-earlier run's, when known, to mark new deals.
 	Credits, WeekCredits []kpi.Credit
+	// Names labels the owner views: user Id → the person's name (names,
+	// not pay; the figures stay keyed by Id as in gold).
+	Names map[string]string
 	// SLAHours is the lead response SLA, for the digest's wording.
 	SLAHours int
 	// DocsURL is where docs/kpis.md is published; KPI names link to its

@@ -46,7 +46,7 @@ func smallPage() *Page {
 		val("sqls", org, all, "", "20"), val("sqls", team, "East", "", "12"), val("sqls", team, "West", "", "8"),
 		val("opps_created", org, all, "", "10"), val("opps_created", team, "East", "", "6"), val("opps_created", team, "West", "", "4"),
 		val("opps_won", org, all, "", "4"), val("opps_won", team, "East", "", "3"), val("opps_won", team, "West", "", "1"),
-		val("opps_lost", org, all, "", "2"),
+		val("opps_lost", org, all, "", "2"), val("opps_won", kpi.DimOwner, "U1", "", "3"),
 		val("bookings", org, all, "", "40000.00"), val("bookings", team, "East", "", "30000.00"), val("bookings", team, "West", "", "10000.00"),
 		val("bookings_target", org, all, "", "100000.00"), val("bookings_attainment", org, all, "", "0.4"),
 		val("win_rate", org, all, "", "0.666667"), val("win_rate", team, "West", "", ""),
@@ -94,6 +94,7 @@ func smallPage() *Page {
 			{Model: kpi.ModelFirstTouch, Opportunity: "O4", Campaign: "C2", Cents: 500000, Amount: 500000, Pipeline: true},
 		},
 		WeekCredits: []kpi.Credit{},
+		Names:       map[string]string{"U1": "Ada Byron"},
 		SLAHours:    24,
 		DocsURL:     "docs/kpis.md",
 	}
@@ -186,7 +187,8 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 			t.Errorf("no figure for %q on the page", want)
 		}
 	}
-	for _, want := range []string{`data-kpi="bookings_attainment" data-dim="org" data-key="all" data-model="" data-value="0.4">40.0%<`,
+	for _, want := range []string{`<a href="#v-owner-U1">Ada Byron</a>`, `<h2 id="v-owner-U1-h">owner: Ada Byron (U1)</h2>`,
+		`data-kpi="bookings_attainment" data-dim="org" data-key="all" data-model="" data-value="0.4">40.0%<`,
 		`data-kpi="leads_recycled" data-dim="org" data-key="all" data-model="">not in catalog<`,
 		`data-kpi="velocity_mql_sql_days_p90" data-dim="org" data-key="all" data-model="">n/a<`} {
 		if !strings.Contains(b.String(), want) {

@@ -148,13 +148,20 @@ func (p *Page) panels(cur, prev index) ([]panel, []navGroup) {
 	for _, dim := range viewDims {
 		g := navGroup{Dim: dim}
 		for _, key := range keysOf(&p.Run, dim) {
-			pn := panel{ID: panelID(dim, key), Dim: dim, Key: key, Title: dim + ": " + key}
-			if dim == kpi.DimOrg {
+			label := key
+			if name, ok := p.Names[key]; ok && dim == kpi.DimOwner {
+				label = name
+			}
+			pn := panel{ID: panelID(dim, key), Dim: dim, Key: key, Title: dim + ": " + label}
+			switch {
+			case dim == kpi.DimOrg:
 				pn.Title, pn.Default = "Org", true
+			case label != key:
+				pn.Title += " (" + key + ")"
 			}
 			pn.Regions = p.regions(cur, prev, dim, key)
 			pn.Handoff = p.handoff(cur, dim, key)
-			g.Links = append(g.Links, navLink{pn.ID, key})
+			g.Links = append(g.Links, navLink{pn.ID, label})
 			if pn.Default {
 				org = &pn
 				continue
