@@ -546,7 +546,7 @@ compared with the previous quarter's final figures when they are stored.`,
 				if err != nil {
 					return err
 				}
-				page := pipeline.ScorecardFolder(gold) + "/scorecard.html"
+				page := pipeline.ScorecardFilesOf(gold).Page
 				if rc, err := b.env.Blob.Get(ctx, page); err == nil {
 					rc.Close()
 					fmt.Fprintf(stdout, "scorecard page: %s\n", b.where(page))

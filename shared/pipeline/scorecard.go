@@ -33,6 +33,13 @@ func ScorecardFolder(gold *lake.Manifest) string {
 	return lake.RunFolder(gold.Partition+"/scorecard", gold.RunID)
 }
 
+// ScorecardFilesOf names the page and digest files of the KPI run that
+// committed gold.
+func ScorecardFilesOf(gold *lake.Manifest) *ScorecardFiles {
+	folder := ScorecardFolder(gold)
+	return &ScorecardFiles{Page: folder + "/scorecard.html", DigestText: folder + "/digest.txt", DigestHTML: folder + "/digest.html"}
+}
+
 // writeScorecard renders the run's page and digest from its values, the
 // comparison, earlier finals and the set of a week before, and writes them
 // beside the gold partition. Sets the results store does not hold (the
@@ -86,8 +93,7 @@ func (e *Env) writeScorecard(ctx context.Context, run *KPIRun, snaps map[string]
 			}
 		}
 	}
-	folder := ScorecardFolder(run.Gold)
-	files := &ScorecardFiles{Page: folder + "/scorecard.html", DigestText: folder + "/digest.txt", DigestHTML: folder + "/digest.html"}
+	files := ScorecardFilesOf(run.Gold)
 	for _, f := range []struct {
 		key   string
 		write func(*bytes.Buffer) error
