@@ -59,6 +59,8 @@ func commands() []*command {
 		validateCommand(),
 		configStoreCommand(),
 		catalogSyncCommand(),
+		viewsCommand(),
+		gcCommand(),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -40,6 +41,7 @@ import (
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/lakeviews"
 	"github.com/venn-revops/venn/shared/results"
 	"github.com/venn-revops/venn/shared/results/localstore"
 	"github.com/venn-revops/venn/shared/s3store"
@@ -381,6 +383,8 @@ func TestLocalJobs(t *testing.T) {
 	}
 	jobs(t, c, org, []string{"--out", out}, st)
 
+	lakeCommands(t, c, []string{"--out", out}, st, root)
+
 	// config (h-config's): the embedded configuration exported to a
 	// folder validates as is.
 	cfgDir := t.TempDir()
@@ -428,6 +432,8 @@ func TestAWSJobs(t *testing.T) {
 	storage := []string{"--lake", "s3://" + bucket + "/lake", "--results", "dynamodb://" + table, "--s3-path-style"}
 	jobs(t, c, org, storage, st)
 
+	lakeCommands(t, c, storage, st, "s3://"+bucket+"/lake")
+
 	// catalog-sync needs a Glue database: none here, so it says which.
 	if code, _, errOut := c.run(append([]string{"catalog-sync"}, storage[:4]...)...); code != exitUsage || !strings.Contains(errOut, "--glue-database") {
 		t.Errorf("catalog-sync without a Glue database: exit %d %s", code, errOut)
@@ -435,6 +441,42 @@ func TestAWSJobs(t *testing.T) {
 	// A table that does not exist fails validate, naming it.
 	if code, out, _ := c.run("validate", "--lake", "s3://"+bucket+"/lake", "--results", "dynamodb://no-such-table", "--s3-path-style"); code != exitFailed || !strings.Contains(out, "DynamoDB table no-such-table") {
 		t.Errorf("validate with a missing table: exit %d\n%s", code, out)
+	}
+}
+
+// lakeCommands runs views and gc on a lake the jobs wrote: the views file
+// lands in the lake and reads the files from root; gc with the default
+// retention keeps the runs superseded minutes ago; a retention under an
+// hour is bad usage.
+func lakeCommands(t *testing.T, c *cli, storage []string, st stores, root string) {
+	t.Helper()
+	c.must(append([]string{"views"}, storage...)...)
+	rc, err := st.blob.Get(context.Background(), lakeviews.DuckDBKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CREATE OR REPLACE VIEW kpi_gold AS", "CREATE OR REPLACE VIEW latest_kpi_gold AS", "'" + root + "'"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("views: %s has no %q", lakeviews.DuckDBKey, want)
+		}
+	}
+	before, err := st.blob.List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := c.must(append([]string{"gc", "--dry-run"}, storage...)...); !strings.Contains(out, "would delete 0 files") {
+		t.Errorf("gc --dry-run right after the jobs:\n%s", out)
+	}
+	if code, _, errOut := c.run(append([]string{"gc", "--retention", "10m"}, storage...)...); code != exitUsage || !strings.Contains(errOut, "at least 1h") {
+		t.Errorf("gc --retention 10m: exit %d %s", code, errOut)
+	}
+	if after, _ := st.blob.List(context.Background(), ""); len(after) != len(before) {
+		t.Errorf("gc deleted %d keys; the retention had not passed", len(before)-len(after))
 	}
 }
 

@@ -62,7 +62,8 @@ type Partition struct {
 	RootKeys      []string
 	SchemaVersion string
 	Files         []string // data file keys, as the manifest lists them
-	Rows          int64
+	Rows          int64    // the rows of Files
+	committed     []lake.File
 }
 
 // Rows is the table's committed row count, summed from the manifests.
@@ -130,18 +131,18 @@ func Collect(ctx context.Context, b lake.Blob) (*Lake, error) {
 			if err != nil {
 				return nil, fmt.Errorf("lakeviews: %s: %w", key, err)
 			}
-			kept := p.Files[:0]
-			for _, f := range p.Files {
+			for _, f := range p.committed {
 				switch {
-				case exists[f]:
-					kept = append(kept, f)
-				case strings.HasPrefix(f, changesPrefix):
-					out.Expired = append(out.Expired, f)
+				case exists[f.Key]:
+					p.Files = append(p.Files, f.Key)
+					p.Rows += f.Rows
+				case strings.HasPrefix(f.Key, changesPrefix):
+					out.Expired = append(out.Expired, f.Key)
 				default:
-					return nil, fmt.Errorf("lakeviews: %s names %s, which the lake does not hold", key, f)
+					return nil, fmt.Errorf("lakeviews: %s names %s, which the lake does not hold", key, f.Key)
 				}
 			}
-			p.Files = kept
+			p.committed = nil
 			tb := tables[t.Table]
 			if tb == nil {
 				tb = &Table{Name: t.Table, Keys: t.Keys, Unregistered: unknown}
@@ -200,8 +201,7 @@ func partitionOf(m *lake.Manifest, t gluecatalog.Target) (Partition, error) {
 	for _, files := range [][]lake.File{m.Files, m.Changes} {
 		for _, f := range files {
 			if strings.HasPrefix(f.Key, t.Folder+"/") {
-				p.Files = append(p.Files, f.Key)
-				p.Rows += f.Rows
+				p.committed = append(p.committed, f)
 			}
 		}
 	}
