@@ -4,6 +4,12 @@
 -- amount (18,2) exact cents; actual and target (18,6); attainment, rate and
 -- proration (18,12), 1 = 100%, rounded half away from zero from the
 -- statement's exact values.
+--
+-- Parameters: 1. quarter
+-- Example parameters: '2026Q3'
+-- Athena: PREPARE statement_lines_with_status FROM <this query>;
+--         EXECUTE statement_lines_with_status USING '2026Q3';
+-- DuckDB (over the generated views): PREPARE q AS <this query>; EXECUTE q('2026Q3');
 SELECT l.quarter,
        l.person_id,
        s.status,
@@ -20,5 +26,5 @@ SELECT l.quarter,
 FROM comp_statement_lines l
 JOIN comp_statement_status s
   ON s.statement_id = l.statement_id AND s.quarter = l.quarter
-WHERE l.quarter = '2026Q3'
+WHERE l.quarter = ?
 ORDER BY l.person_id, l.seq;
