@@ -417,17 +417,19 @@ func (e *Env) scoreFor(ctx context.Context, cfg *score.Config, snaps map[string]
 		return nil, fmt.Errorf("score: gold bands: %w", err)
 	}
 
-	items := make([]results.Item, 0, len(res.Scores))
-	expires := asOf.Add(scoreRetention).Unix()
-	for i, s := range res.Scores {
-		body, err := json.Marshal(s)
-		if err != nil {
-			return nil, fmt.Errorf("score: lead %s: %w", s.LeadID, err)
+	if cfg.LeadItems {
+		items := make([]results.Item, 0, len(res.Scores))
+		expires := asOf.Add(scoreRetention).Unix()
+		for i, s := range res.Scores {
+			body, err := json.Marshal(s)
+			if err != nil {
+				return nil, fmt.Errorf("score: lead %s: %w", s.LeadID, err)
+			}
+			items = append(items, results.Item{PK: scorePK + "#" + night, SK: "LEAD#" + rows[i].LeadID, Kind: "score", Version: 1, Expires: expires, Body: body})
 		}
-		items = append(items, results.Item{PK: scorePK + "#" + night, SK: "LEAD#" + rows[i].LeadID, Kind: "score", Version: 1, Expires: expires, Body: body})
-	}
-	if err := e.Store.BatchPut(ctx, items); err != nil {
-		return nil, fmt.Errorf("score: store scores: %w", err)
+		if err := e.Store.BatchPut(ctx, items); err != nil {
+			return nil, fmt.Errorf("score: store scores: %w", err)
+		}
 	}
 	run.Published = true
 	head.Published, head.Train, head.Test, head.Metrics, head.Bands, head.Excluded = true, res.Train, res.Test, res.Metrics, res.Bands, res.Excluded

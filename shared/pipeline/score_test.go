@@ -138,6 +138,19 @@ func TestScoreJob(t *testing.T) {
 		t.Fatalf("stored score %s (%v)", lead.Body, err)
 	}
 
+	// Without lead items: the gold tables only.
+	cfg.LeadItems = false
+	tomorrow := e.now().Add(24 * time.Hour)
+	e.Now = func() time.Time { return tomorrow }
+	next, err := e.Score(ctx)
+	if err != nil || !next.Published {
+		t.Fatalf("next night: %v", err)
+	}
+	nextNight := e.now().Format(time.DateOnly)
+	if items, err := e.Store.Query(ctx, scorePK+"#"+nextNight, "LEAD#"); err != nil || len(items) != 0 {
+		t.Fatalf("lead_items false: %d lead items stored (%v)", len(items), err)
+	}
+
 	// Too few conversions: stated, recorded, nothing published.
 	cfg.MinConversions = 1_000_000
 	run, err := e.Score(ctx)

@@ -51,6 +51,7 @@ type Config struct {
 	MinTestConversions int
 	MaxAUCDrop         float64
 	TopFactors         int
+	LeadItems          bool // each open lead's score in the results table too
 	ClosedStatuses     []string
 
 	Writeback Writeback
@@ -88,6 +89,7 @@ type rawConfig struct {
 		MinTestConversions *int     `yaml:"min_test_conversions"`
 		MaxAUCDrop         *float64 `yaml:"max_auc_drop"`
 		TopFactors         *int     `yaml:"top_factors"`
+		LeadItems          *bool    `yaml:"lead_items"`
 		ClosedStatuses     []string `yaml:"closed_statuses"`
 	} `yaml:"publish"`
 	Writeback *struct {
@@ -233,6 +235,8 @@ func (c *Config) fill(r *rawConfig) (path, why string) {
 		return missing("publish.max_auc_drop")
 	case r.Publish.TopFactors == nil:
 		return missing("publish.top_factors")
+	case r.Publish.LeadItems == nil:
+		return missing("publish.lead_items")
 	case r.Publish.ClosedStatuses == nil:
 		return missing("publish.closed_statuses")
 	case r.Writeback == nil:
@@ -319,6 +323,7 @@ func (c *Config) fill(r *rawConfig) (path, why string) {
 	if c.TopFactors < 1 || c.TopFactors > 10 {
 		return "publish.top_factors", fmt.Sprintf("must be 1–10, got %d", c.TopFactors)
 	}
+	c.LeadItems = *r.Publish.LeadItems
 	for i, s := range r.Publish.ClosedStatuses {
 		if strings.TrimSpace(s) == "" {
 			return fmt.Sprintf("publish.closed_statuses[%d]", i), "empty status"

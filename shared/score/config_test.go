@@ -9,7 +9,7 @@ import (
 
 func TestDefaultConfigLoads(t *testing.T) {
 	c := DefaultConfig()
-	if c.Target != TargetConverted || c.HorizonDays != 90 || c.MinConversions != 120 || c.Writeback.Enabled || !c.Writeback.DryRun {
+	if c.Target != TargetConverted || c.HorizonDays != 90 || c.MinConversions != 120 || c.Writeback.Enabled || !c.Writeback.DryRun || !c.LeadItems {
 		t.Errorf("default configuration read as %+v", c)
 	}
 }
@@ -40,6 +40,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"test share too large", edit("test_fraction: 0.25", "test_fraction: 0.9"), "split.test_fraction: must be 0.05–0.5"},
 		{"no conversions asked", edit("min_conversions: 120", "min_conversions: 0"), "publish.min_conversions: must be at least 1"},
 		{"auc drop", edit("max_auc_drop: 0.05", "max_auc_drop: 2"), "publish.max_auc_drop"},
+		{"lead_items missing", edit("  lead_items: true\n", ""), "publish.lead_items: required"},
 		{"write-back field", edit("score_field: Venn_Score__c", "score_field: Rating"), "writeback.score_field"},
 		{"alias", edit("horizon_days: 90", "horizon_days: &h 90\n  x: *h"), "aliases"},
 	}
