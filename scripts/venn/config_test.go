@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/venn-revops/venn/shared/configstore/configtest"
 )
 
 // copyDefault exports the embedded configuration into a new folder with
@@ -21,21 +23,7 @@ func copyDefault(t *testing.T) string {
 	return dir
 }
 
-// replaceIn edits a file of dir; old must occur exactly once.
-func replaceIn(t *testing.T, dir, p, old, new string) {
-	t.Helper()
-	full := filepath.Join(dir, filepath.FromSlash(p))
-	b, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := bytes.Count(b, []byte(old)); n != 1 {
-		t.Fatalf("%s: %q occurs %d times, want once", p, old, n)
-	}
-	if err := os.WriteFile(full, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+func replaceIn(t *testing.T, dir, p, old, new string) { configtest.Edit(t, dir, p, old, new) }
 
 func config(t *testing.T, args ...string) (string, error) {
 	t.Helper()

@@ -1,39 +1,19 @@
 package configstore_test
 
 import (
-	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	compconfig "github.com/venn-revops/venn/shared/config/comp"
-	extractconfig "github.com/venn-revops/venn/shared/config/extract"
-	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
 	"github.com/venn-revops/venn/shared/configstore"
+	"github.com/venn-revops/venn/shared/configstore/configtest"
 )
 
 // writeDefault copies the embedded configuration into dir in the layout,
 // as a user starting from the demo's default would.
-func writeDefault(t *testing.T, dir string) {
-	t.Helper()
-	write(t, dir, "kpi.yaml", kpiconfig.Default)
-	write(t, dir, "extract.yaml", extractconfig.Default)
-	cfs := compconfig.FS()
-	err := fs.WalkDir(cfs, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(cfs, p)
-		write(t, dir, "comp/"+p, b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func writeDefault(t *testing.T, dir string) { configtest.CopyDefault(t, dir) }
 
 func write(t *testing.T, dir, p string, b []byte) {
 	t.Helper()
@@ -46,21 +26,7 @@ func write(t *testing.T, dir, p string, b []byte) {
 	}
 }
 
-// edit replaces old by new in dir's file p; old must occur exactly once, so
-// a fixture that drifts from the default fails loudly instead of testing
-// nothing.
-func edit(t *testing.T, dir, p, old, new string) {
-	t.Helper()
-	full := filepath.Join(dir, filepath.FromSlash(p))
-	b, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := bytes.Count(b, []byte(old)); n != 1 {
-		t.Fatalf("%s: %q occurs %d times, want once", p, old, n)
-	}
-	write(t, dir, p, bytes.Replace(b, []byte(old), []byte(new), 1))
-}
+func edit(t *testing.T, dir, p, old, new string) { configtest.Edit(t, dir, p, old, new) }
 
 // TestValidate changes one thing in a copy of the default configuration
 // and checks the error names the file, the key and the reason.
