@@ -207,7 +207,8 @@ func TestLeastPrivilege(t *testing.T) {
 
 	// What each function may write and read in the lake (brief: extract
 	// writes crm/, kpi reads crm/ writes kpi/, payouts reads kpi/ and crm/
-	// writes comp/ and exports/; approve refreshes the payroll export).
+	// writes comp/ and exports/; approve refreshes the payroll export and
+	// the statement status table).
 	// Every function reads the business configuration store, config/,
 	// before each run; only `venn config push` (an operator) writes it.
 	type access struct{ write, read []string }
@@ -215,7 +216,7 @@ func TestLeastPrivilege(t *testing.T) {
 		"ExtractFunction": {write: []string{"crm/"}, read: []string{"config/", "crm/"}},
 		"KpiFunction":     {write: []string{"kpi/"}, read: []string{"config/", "crm/", "kpi/"}},
 		"PayoutsFunction": {write: []string{"comp/", "exports/"}, read: []string{"comp/", "config/", "crm/", "exports/", "kpi/"}},
-		"ApproveFunction": {write: []string{"exports/"}, read: []string{"config/", "exports/"}},
+		"ApproveFunction": {write: []string{"comp/statement_status/", "exports/"}, read: []string{"comp/statement_status/", "config/", "exports/"}},
 		"ScoreFunction":   {write: []string{"score/"}, read: []string{"config/", "crm/", "score/"}},
 	}
 	got := map[string]*access{}
