@@ -1,4 +1,4 @@
-package gluecatalog
+package gluecatalog_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/venn-revops/venn/shared/demo"
+	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
 )
@@ -30,8 +31,8 @@ func TestDemoLakeRegistersAtCommittedFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, client := newGlueFake(t)
-	n, err := New(client, testDatabase, WithLake(testBucket, testPrefix)).Sync(ctx, b)
+	partitions, client := gluecatalog.NewGlueFake(t)
+	n, err := gluecatalog.New(client, gluecatalog.TestDatabase, gluecatalog.WithLake(gluecatalog.TestBucket, gluecatalog.TestPrefix)).Sync(ctx, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,15 +40,16 @@ func TestDemoLakeRegistersAtCommittedFolders(t *testing.T) {
 		t.Fatalf("only %d partitions committed by the demo", n)
 	}
 	tables := map[string]int{} // partitions per table
-	for key, p := range fake.parts {
-		table, _, _ := strings.Cut(key, "\x00")
+	registered := partitions()
+	for _, p := range registered {
+		table := p.Table
 		tables[table]++
-		folder, ok := strings.CutPrefix(p.StorageDescriptor.Location, lakeRoot)
+		folder, ok := strings.CutPrefix(p.Location, gluecatalog.LakeRoot)
 		if !ok || !strings.HasSuffix(folder, "/") {
-			t.Fatalf("%s at %s", table, p.StorageDescriptor.Location)
+			t.Fatalf("%s at %s", table, p.Location)
 		}
 		// The location is the run folder of the partition's head manifest.
-		m, err := lake.ReadManifest(ctx, b, p.Parameters[ParamManifest])
+		m, err := lake.ReadManifest(ctx, b, p.Manifest)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +84,7 @@ func TestDemoLakeRegistersAtCommittedFolders(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d manifests registered as %d partitions: %v", n, len(fake.parts), tables)
+	t.Logf("%d manifests registered as %d partitions: %v", n, len(registered), tables)
 	for _, table := range []string{"crm_snapshot_opportunity", "crm_changes_opportunity", "kpi_gold", "kpi_credit", "kpi_response", "comp_statement_lines", "exports_payroll"} {
 		if tables[table] == 0 {
 			t.Errorf("no %s partition registered from the demo lake (%v)", table, tables)
