@@ -56,6 +56,7 @@ func commands() []*command {
 		approveCommand(),
 		exportCommand(),
 		scorecardCommand(),
+		scoreCommand(),
 		validateCommand(),
 		configStoreCommand(),
 		catalogSyncCommand(),
