@@ -28,6 +28,7 @@ type storageFlags struct {
 	results   string
 	pathStyle bool
 	verbose   bool
+	config    string
 }
 
 func addStorage(fs *flag.FlagSet) *storageFlags {
@@ -37,7 +38,23 @@ func addStorage(fs *flag.FlagSet) *storageFlags {
 	fs.StringVar(&s.results, "results", "", "AWS storage: the DynamoDB results table, `dynamodb://table` (with --lake)")
 	fs.BoolVar(&s.pathStyle, "s3-path-style", false, "S3 path-style addressing, for S3-compatible local servers (AWS_ENDPOINT_URL_S3)")
 	fs.BoolVar(&s.verbose, "v", false, "the jobs' JSON logs and metrics on stderr")
+	fs.StringVar(&s.config, "config", os.Getenv("CONFIG_URI"), "the business configuration store, `s3://bucket/prefix or a store folder` (venn config push); unset: the embedded configuration")
 	return s
+}
+
+// getenv is the process environment with the flags in place of the
+// function variables they stand for, so awsenv reads both the same way.
+func (s *storageFlags) getenv(over map[string]string) func(string) string {
+	if over == nil {
+		over = map[string]string{}
+	}
+	over["CONFIG_URI"] = s.config
+	return func(k string) string {
+		if v, ok := over[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
 }
 
 // access is what a command needs of a local folder.
@@ -100,8 +117,7 @@ func (s *storageFlags) aws() (bool, error) {
 	return true, nil
 }
 
-// awsGetenv is the process environment with the storage flags in place of
-// the Lambda variables, so awsenv reads both the same way.
+// awsGetenv is getenv with the AWS storage flags.
 func (s *storageFlags) awsGetenv() (func(string) string, error) {
 	bucket, prefix, err := parseS3(s.lake)
 	if err != nil {
@@ -115,12 +131,7 @@ func (s *storageFlags) awsGetenv() (func(string) string, error) {
 	if s.pathStyle {
 		over["S3_PATH_STYLE"] = "true"
 	}
-	return func(k string) string {
-		if v, ok := over[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}, nil
+	return s.getenv(over), nil
 }
 
 // check validates the flags, and a local folder for access a, without
@@ -161,7 +172,7 @@ func (s *storageFlags) open(ctx context.Context, a access) (*backend, error) {
 		if err := checkLocal(s.out, a); err != nil {
 			return nil, err
 		}
-		if b.cfg, err = awsenv.JobConfigFromEnv(os.Getenv); err != nil {
+		if b.cfg, err = awsenv.JobConfigFromEnv(s.getenv(nil)); err != nil {
 			return nil, err
 		}
 		blob, err := fsblob.New(filepath.Join(s.out, "lake"))
@@ -198,7 +209,7 @@ func (b *backend) quiet(verbose bool) {
 func (s *storageFlags) configOnly() (*backend, error) {
 	b := &backend{local: s.out}
 	var err error
-	if b.cfg, err = awsenv.JobConfigFromEnv(os.Getenv); err != nil {
+	if b.cfg, err = awsenv.JobConfigFromEnv(s.getenv(nil)); err != nil {
 		return nil, err
 	}
 	if b.env, err = awsenv.NewEnv(b.cfg, nil, nil); err != nil {

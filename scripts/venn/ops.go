@@ -87,13 +87,17 @@ and the PII key is usable. Exit 1 when any check fails.`,
 				if err != nil {
 					return errors.New("validation failed")
 				}
-				// The configuration in force (CONFIG_URI, else the embedded
-				// default), as the next run will read it.
-				if err := b.env.LoadConfig(ctx); err != nil {
-					report("business configuration", err)
-				} else {
-					report("KPI definitions and comp configuration "+b.env.ConfigVersion, b.env.CheckConfig())
+				// The configuration in force (--config, CONFIG_URI, else the
+				// embedded one), as the next run would read it.
+				cerr := b.env.LoadConfig(ctx)
+				if cerr == nil {
+					cerr = b.env.CheckConfig()
 				}
+				version := b.env.ConfigVersion
+				if version == "" {
+					version = "embedded"
+				}
+				report("KPI definitions and comp configuration ("+version+")", cerr)
 				if fresh {
 					fmt.Fprintf(stdout, "skip  storage %s: no Venn lake there yet (venn extract --out %s starts one)\n", st.out, st.out)
 				} else {

@@ -302,7 +302,7 @@ func jobs(t *testing.T, c *cli, org *democrm.Org, storage []string, st stores) {
 
 	// validate: configuration, storage and the CRM all answer.
 	out, _ = c.must(with("validate")...)
-	for _, want := range []string{"ok    KPI definitions and comp configuration", "ok    storage", "ok    salesforce connection and PII key"} {
+	for _, want := range []string{"ok    KPI definitions and comp configuration (", "ok    storage", "ok    salesforce connection and PII key"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("validate lacks %q:\n%s", want, out)
 		}
@@ -394,6 +394,38 @@ func TestLocalJobs(t *testing.T) {
 	}
 	if code, _, errOut := c.run("config", "valdate", cfgDir); code != exitUsage || !strings.Contains(errOut, `unknown subcommand "valdate"`) {
 		t.Errorf("config with a typo: exit %d %s", code, errOut)
+	}
+	// A target changed and pushed to a store is what the next kpi run
+	// with --config uses: 2026Q3's org bookings target 1,500,000.00 becomes
+	// 1,200,000.00.
+	kpiYAML := filepath.Join(cfgDir, "kpi.yaml")
+	body, err := os.ReadFile(kpiYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const was = `{quarter: 2026Q3, dimension: org, key: all, bookings: "1500000.00"`
+	if !bytes.Contains(body, []byte(was)) {
+		t.Fatalf("%s has no %s", kpiYAML, was)
+	}
+	body = bytes.Replace(body, []byte(was), []byte(`{quarter: 2026Q3, dimension: org, key: all, bookings: "1200000.00"`), 1)
+	if err := os.WriteFile(kpiYAML, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	storeDir := t.TempDir()
+	pushed, _ := c.must("config", "push", cfgDir, "--to", storeDir)
+	pm := regexp.MustCompile(`: version (\S+)`).FindStringSubmatch(pushed)
+	if pm == nil {
+		t.Fatalf("config push names no version:\n%s", pushed)
+	}
+	if _, errOut := c.must("kpi", "--out", out, "--mode", "rerun", "--quarter", quarter, "--config", storeDir); strings.Contains(errOut, "already done") {
+		t.Errorf("kpi with a pushed configuration replayed the run made with the embedded one")
+	}
+	sc, _ := c.must("scorecard", "--out", out, "--quarter", quarter, "--final")
+	if !regexp.MustCompile(`(?m)^  bookings_target +1,200,000\.00( |$)`).MatchString(sc) {
+		t.Errorf("scorecard after the push lacks bookings_target 1,200,000.00:\n%s", sc)
+	}
+	if vout, _ := c.must("validate", "--out", out, "--config", storeDir); !strings.Contains(vout, "ok    KPI definitions and comp configuration ("+pm[1]+")") {
+		t.Errorf("validate --config does not name the pushed version %s:\n%s", pm[1], vout)
 	}
 	// catalog-sync needs Glue, refused on a folder.
 	if code, _, errOut := c.run("catalog-sync", "--out", out); code != exitUsage || !strings.Contains(errOut, "not --out") {
