@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -131,26 +130,17 @@ func (e *Env) kpiSet(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	return setOf(res), res.Credits, nil
 }
 
-// storedSet reads the KPI set stored for q as of asOf (final: the final
-// set) from the results store; nil when none is stored.
+// storedSet is the KPI set stored for q as of asOf (final: the final
+// set), as StoredKPIs reads it; nil when none is stored.
 func (e *Env) storedSet(ctx context.Context, q period.Quarter, asOf time.Time, final bool) (*scorecard.Set, error) {
-	prefix := kpiSKPrefix(asOf, final)
-	it, err := e.Store.Get(ctx, kpiPK(q.String()), prefix+"_run")
+	st, err := e.StoredKPIs(ctx, q, final, asOfDate(asOf, final))
 	if errors.Is(err, results.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("KPIs of %s as of %s: %w", q, asOfDate(asOf, final), err)
-	}
-	var head kpiRunRecord
-	if err := json.Unmarshal(it.Body, &head); err != nil {
-		return nil, fmt.Errorf("KPIs of %s as of %s: run record: %w", q, asOfDate(asOf, final), err)
-	}
-	vs, err := e.storedValues(ctx, q, prefix)
-	if err != nil {
 		return nil, err
 	}
-	return &scorecard.Set{Quarter: head.Quarter, AsOf: head.AsOf, Final: head.Final, Values: vs}, nil
+	return setOf(st.Result), nil
 }
 
 // storedCredits reads the committed credit rows of the run dated day in

@@ -43,7 +43,7 @@ func (e *Env) StoredKPIs(ctx context.Context, q period.Quarter, final bool, asOf
 		if !final {
 			mode = "qtd"
 		}
-		return nil, fmt.Errorf("%s: none stored (run the kpi job with mode %s first)", what, mode)
+		return nil, fmt.Errorf("%s: none stored (run the kpi job with mode %s first): %w", what, mode, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
