@@ -648,12 +648,18 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 			t.Errorf("EMF metrics %+v; want one payouts record, %d statements totalling %s", emf, len(st), total)
 		}
 		before := versions(st)
+		// The run's commits under comp/: the statement lines and the
+		// statement status table.
+		committed := w.manifests(t, "comp/")
+		if len(committed) != 2 || !slices.Contains(committed, "comp/statement_status/quarter="+quarter+"/_manifest-000001.json") {
+			t.Fatalf("comp/ commits %v, want the lines and the status table", committed)
+		}
 
 		again := invoke(t, hs[0], ev)
 		if !bytes.Equal(again, outs[0]) {
 			t.Fatalf("redelivery answered %s, the run answered %s", again, outs[0])
 		}
-		if got := w.manifests(t, "comp/"); !slices.Equal(got, lines) {
+		if got := w.manifests(t, "comp/"); !slices.Equal(got, committed) {
 			t.Fatalf("a redelivery committed again: %v", got)
 		}
 		if after := versions(w.statements(t)); !maps.Equal(after, before) {
