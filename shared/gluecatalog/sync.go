@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,10 +13,6 @@ import (
 
 // syncPrefixes are the lake prefixes whose partitions are registered.
 var syncPrefixes = []string{"crm/snapshot/", "kpi/", "comp/", "exports/payroll/"}
-
-// LakePrefixes are the lake prefixes holding the manifests of every table
-// Targets maps (the generated views read the same tables as Athena).
-func LakePrefixes() []string { return slices.Clone(syncPrefixes) }
 
 // Sync registers the latest commit of every partition in the lake, for a lake
 // whose partitions were committed before registration was enabled (a stack
