@@ -18,6 +18,8 @@ import (
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/lake/fsblob"
+	"github.com/venn-revops/venn/shared/pipeline"
 )
 
 func runDemo(ctx context.Context, out string, leads int, seed int64, verbose bool) error {
@@ -26,7 +28,20 @@ func runDemo(ctx context.Context, out string, leads int, seed int64, verbose boo
 	if verbose {
 		opt.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	if _, err := demo.Run(ctx, opt, stdout); err != nil {
+	r, err := demo.Run(ctx, opt, stdout)
+	if err != nil {
+		return err
+	}
+	// SQL views over the committed runs, for DuckDB without Athena. (Here,
+	// not in shared/demo: lakeviews imports gluecatalog, whose tests run
+	// the demo.)
+	blob, err := fsblob.New(r.Lake)
+	if err != nil {
+		return err
+	}
+	b := &backend{env: &pipeline.Env{Blob: blob}, local: out}
+	fmt.Fprintln(stdout)
+	if err := b.writeViews(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nDemo finished in %s.\n", time.Since(start).Round(time.Millisecond))

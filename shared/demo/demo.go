@@ -25,7 +25,6 @@ import (
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
-	"github.com/venn-revops/venn/shared/lakeviews"
 	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/pipeline"
@@ -216,14 +215,6 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if err != nil {
 		return r, err
 	}
-	// SQL views over the committed runs, for DuckDB without Athena.
-	root, err := filepath.Abs(r.Lake)
-	if err != nil {
-		return r, err
-	}
-	if _, err := lakeviews.Write(ctx, blob, root); err != nil {
-		return r, err
-	}
 	fmt.Fprintf(w, "\n== Files ==\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "CRM snapshots\t%s/crm/snapshot/object=<Object>/dt=<night>/ (committed by its _manifest-NNNNNN.json; readers go through it)\n", r.Lake)
@@ -241,7 +232,6 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if r.Score.Published {
 		fmt.Fprintf(tw, "Lead scores\t%s/%s (by score band: %s)\n", r.Lake, r.Score.Scores.Partition, r.Score.Bands.Partition)
 	}
-	fmt.Fprintf(tw, "SQL views (committed runs only)\t%s/%s (duckdb -c \".read %s/%s\" -c \"FROM latest_kpi_gold LIMIT 5\")\n", r.Lake, lakeviews.DuckDBKey, r.Lake, lakeviews.DuckDBKey)
 	fmt.Fprintf(tw, "Results store\t%s\n", r.Results)
 	fmt.Fprintf(tw, "Finalize the quarter\tmake approve ACTION=finalize QUARTER=%s\n", r.Closed)
 	return r, tw.Flush()
