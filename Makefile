@@ -27,9 +27,9 @@ demo: ## Run the whole job end to end on the embedded demo org (no AWS, no netwo
 	@echo "make demo: running $(BIN)/venn demo --out $(OUT) (then try $(BIN)/venn --help)"
 	$(BIN)/venn demo --out $(OUT)
 
-approve: ## Finalize (default; make demo leaves 2026Q3 approved) or approve the demo quarter locally (QUARTER=2026Q3 APPROVER=you@corp ACTION=finalize|approve)
+approve: ## Finalize (default; make demo leaves 2026Q3 approved) or approve the demo quarter locally, as you (the OS user; VENN_LOCAL_USER=name plays another) (QUARTER=2026Q3 ACTION=finalize|approve)
 	@$(GO) build -o $(BIN)/venn ./scripts/venn
-	$(BIN)/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --approver $(or $(APPROVER),$(USER)@local) --action $(or $(ACTION),finalize)
+	$(BIN)/venn approve --out $(OUT) --quarter $(or $(QUARTER),2026Q3) --action $(or $(ACTION),finalize)
 
 deps: ## Install the local test servers and tools (dynalite, asl-validator) from npm
 	@if command -v npm >/dev/null 2>&1; then \

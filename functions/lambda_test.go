@@ -31,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -62,7 +63,10 @@ const (
 	sfClientID = "venn-e2e"
 	sfSecret   = "venn-e2e-secret"
 	quarter    = "2026Q3" // the demo org's last closed quarter
-	approver   = "jane.doe@example.com"
+	// approverARN signs the approvals: a session of the approver role, as
+	// Lambda puts it in a Function URL request's requestContext.
+	approverARN = "arn:aws:sts::123456789012:assumed-role/VennFinanceApprover/jane.doe@example.com"
+	approver    = "aws:123456789012:role/VennFinanceApprover/jane.doe@example.com" // its identity id
 )
 
 // night is the demo org's "now" (VENN_NOW): the extract's partition date.
@@ -194,6 +198,36 @@ func event(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// urlRequest is ev as the body of a Function URL request (AuthType
+// AWS_IAM) signed by callerARN ("" = no IAM authorizer, as with AuthType
+// NONE): the payload Lambda hands the approve function.
+func urlRequest(t *testing.T, callerARN string, ev []byte) []byte {
+	t.Helper()
+	req := events.LambdaFunctionURLRequest{Version: "2.0", RawPath: "/", Headers: map[string]string{"content-type": "application/json"}, Body: string(ev),
+		RequestContext: events.LambdaFunctionURLRequestContext{AccountID: "123456789012", RequestID: "req-1", APIID: "url1",
+			HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: "POST", Path: "/", Protocol: "HTTP/1.1", SourceIP: "203.0.113.7"}}}
+	if callerARN != "" {
+		acct := strings.Split(callerARN, ":")[4]
+		req.RequestContext.Authorizer = &events.LambdaFunctionURLRequestContextAuthorizerDescription{IAM: &events.LambdaFunctionURLRequestContextAuthorizerIAMDescription{
+			AccessKey: "ASIAEXAMPLE", AccountID: acct, CallerID: "AROAEXAMPLE:session", UserARN: callerARN, UserID: "AROAEXAMPLE:session"}}
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// urlAnswer decodes a Function URL response: the status and the body.
+func urlAnswer(t *testing.T, out []byte) (int, []byte) {
+	t.Helper()
+	var r events.LambdaFunctionURLResponse
+	if err := json.Unmarshal(out, &r); err != nil || r.StatusCode == 0 {
+		t.Fatalf("not a Function URL response: %s (%v)", out, err)
+	}
+	return r.StatusCode, []byte(r.Body)
 }
 
 func invoke(t *testing.T, h *lambdaruntime.Harness, ev []byte) []byte {
@@ -672,14 +706,18 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 	}
 
 	t.Run("approve delivered twice at once, then again", func(t *testing.T) {
-		ev := event(t, "approve/event.json")
+		ev := urlRequest(t, approverARN, event(t, "approve/event.json"))
 		hs := []*lambdaruntime.Harness{w.start(t, "approve", time.Minute), w.start(t, "approve", time.Minute)}
 		outs := invokeAtOnce(t, hs, ev)
 		if !bytes.Equal(outs[0], outs[1]) {
 			t.Fatalf("concurrent deliveries answered differently:\n%s\n%s", outs[0], outs[1])
 		}
 		oneRunOneReplay(t, hs)
-		a := decode[approveResponse](t, outs[0])
+		status, body := urlAnswer(t, outs[0])
+		if status != 200 {
+			t.Fatalf("approve answered %d: %s", status, body)
+		}
+		a := decode[approveResponse](t, body)
 		st := w.statements(t)
 		if a.Quarter != quarter || a.Action != "approve" || len(a.Outcomes) != len(st) || len(st) != pay.Statements {
 			t.Fatalf("approve response: %s %s, %d outcomes; %d statements stored, payouts made %d", a.Quarter, a.Action, len(a.Outcomes), len(st), pay.Statements)
@@ -687,8 +725,10 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		stored := map[string]statementstore.Stored{}
 		for _, s := range st {
 			stored[s.Statement.PersonID] = s
-			if s.Status != "approved" || s.ApprovedBy != approver {
-				t.Errorf("statement %s: %s by %q, want approved by %s", s.Statement.ID, s.Status, s.ApprovedBy, approver)
+			// The approver is the IAM principal that signed the request.
+			if s.Status != "approved" || s.ApprovedBy != approver || s.ApprovedIdentity == nil || s.ApprovedIdentity.Principal != approverARN ||
+				s.History[len(s.History)-1].By != approver {
+				t.Errorf("statement %s: %s by %q (%+v), want approved by %s", s.Statement.ID, s.Status, s.ApprovedBy, s.ApprovedIdentity, approver)
 			}
 		}
 		for _, o := range a.Outcomes {
@@ -719,7 +759,49 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		return
 	}
 
+	t.Run("finalize: who may, and who may not", func(t *testing.T) { w.checkFinalizeRules(t) })
+	if t.Failed() {
+		return
+	}
+
 	t.Run("bad events", func(t *testing.T) { w.checkBadEvents(t) })
+}
+
+// checkFinalizeRules sends signed finalize requests after jane's approval:
+// without an IAM principal, by the person paid (matched by the HMAC of the
+// session's email against the User snapshot), by the approver under
+// another role (four eyes), then by a controller, who finalizes.
+func (w *world) checkFinalizeRules(t *testing.T) {
+	h := w.start(t, "approve", time.Minute)
+	finalize := event(t, "approve/event-finalize.json")
+	before := versions(w.statements(t))
+	for _, tt := range []struct{ name, arn, want string }{
+		{"no IAM principal (AuthType NONE)", "", "no authenticated caller"},
+		{"the approver role may not finalize", approverARN, "rule not_allowed"},
+		// Alex Romero is 005000000000002AAA, alex.romero@venn-demo.example.
+		{"the person paid", "arn:aws:sts::123456789012:assumed-role/VennFinanceController/alex.romero@venn-demo.example",
+			"may not finalize statement 2026Q3/005000000000002AAA of Alex Romero (005000000000002AAA): the caller is the person paid"},
+		{"the approver, as controller", "arn:aws:sts::123456789012:assumed-role/VennFinanceController/jane.doe@example.com", "rule four_eyes"},
+	} {
+		status, body := urlAnswer(t, invoke(t, h, urlRequest(t, tt.arn, finalize)))
+		if status != 403 || !strings.Contains(string(body), tt.want) {
+			t.Errorf("%s: %d %s, want 403 with %q", tt.name, status, body, tt.want)
+		}
+	}
+	if after := versions(w.statements(t)); !maps.Equal(after, before) {
+		t.Fatalf("refused requests moved statements: %v -> %v", before, after)
+	}
+	const ctrlARN = "arn:aws:sts::123456789012:assumed-role/VennFinanceController/ole.berg@example.com"
+	status, body := urlAnswer(t, invoke(t, h, urlRequest(t, ctrlARN, finalize)))
+	if status != 200 {
+		t.Fatalf("finalize by the controller: %d %s", status, body)
+	}
+	for _, s := range w.statements(t) {
+		if s.Status != "final" || s.ApprovedBy != approver || s.FinalBy != "aws:123456789012:role/VennFinanceController/ole.berg@example.com" ||
+			s.FinalIdentity == nil || s.FinalIdentity.Principal != ctrlARN {
+			t.Errorf("statement %s: %s, approved by %s, final by %s", s.Statement.ID, s.Status, s.ApprovedBy, s.FinalBy)
+		}
+	}
 }
 
 type statementLine struct {
@@ -814,11 +896,11 @@ func (w *world) checkBadEvents(t *testing.T) {
 		{"kpi", `{"job":"payouts","mode":"close"}`, `kpi event: job is "payouts", this function runs "kpi"`},
 		{"payouts", `{"job":"payouts","mode":"qtd"}`, `payouts event: mode: payouts run at quarter close or as a rerun, not quarter to date`},
 		{"payouts", `{"job":"payouts","mode":"rerun","quarter":"2025Q1"}`, `payouts 2025Q1: final KPIs: `},
-		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve"}`, `approve event: approver: required: who approves is recorded on every statement`},
-		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x","peple":["005"]}`, `approve event: json: cannot unmarshal JSON string into Go pipeline.Event: unknown object member name "peple"`},
-		// aws-lambda-go alone would drop what follows the first JSON value
-		// and run the approval; awsenv hands the handler the payload as sent.
-		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"x"} {}`, `approve event: trailing data after the JSON object`},
+		// A direct invoke carries no caller: the approver is the caller.
+		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve"}`, `approve: no authenticated caller`},
+		// aws-lambda-go alone would drop what follows the first JSON value;
+		// awsenv hands the handler the payload as sent.
+		{"approve", string(urlRequest(t, approverARN, nil)) + ` {}`, `approve: no authenticated caller`},
 	}
 	before := w.manifests(t, "")
 	harness := map[string]*lambdaruntime.Harness{}
@@ -841,9 +923,27 @@ func (w *world) checkBadEvents(t *testing.T) {
 	if after := w.manifests(t, ""); !slices.Equal(after, before) {
 		t.Errorf("refused events committed something: %d manifests before, %d after", len(before), len(after))
 	}
+	// Bad bodies of signed Function URL requests: 400, naming the field.
+	for _, tt := range []struct{ body, want string }{
+		{`{"job":"approve","quarter":"2026Q3","action":"approve","approver":"ceo@example.com"}`, `approve event: approver: not accepted: the approver is the authenticated caller`},
+		{`{"job":"approve","quarter":"2026Q3","action":"approve","peple":["005"]}`, `unknown object member name \"peple\"`},
+		{`{"job":"approve","quarter":"2026Q3","action":"approve"} {}`, `approve event: trailing data after the JSON object`},
+	} {
+		out, err := harness["approve"].Invoke(context.Background(), urlRequest(t, approverARN, []byte(tt.body)))
+		if err != nil {
+			t.Errorf("%s: %v", tt.body, err)
+			continue
+		}
+		if status, body := urlAnswer(t, out); status != 400 || !strings.Contains(string(body), tt.want) {
+			t.Errorf("%s: %d %s, want 400 with %q", tt.body, status, body, tt.want)
+		}
+	}
 	// Still serving after the errors: a replayed good event answers.
-	if _, err := harness["approve"].Invoke(context.Background(), event(t, "approve/event.json")); err != nil {
+	out, err := harness["approve"].Invoke(context.Background(), urlRequest(t, approverARN, event(t, "approve/event.json")))
+	if err != nil {
 		t.Errorf("approve after refused events: %v", err)
+	} else if status, body := urlAnswer(t, out); status != 200 {
+		t.Errorf("approve after refused events: %d %s", status, body)
 	}
 
 	// A missing required variable fails the function's init, with the
@@ -855,7 +955,7 @@ func (w *world) checkBadEvents(t *testing.T) {
 		}
 	}
 	h := lambdaruntime.Start(t, bootstrap(t, "kpi"), env, lambdaruntime.Options{Timeout: 10 * time.Second})
-	_, err := h.Invoke(context.Background(), event(t, "kpi/event.json"))
+	_, err = h.Invoke(context.Background(), event(t, "kpi/event.json"))
 	var ie *lambdaruntime.InitError
 	if !errors.As(err, &ie) || !strings.Contains(ie.Message+"\n"+ie.Logs, "RESULTS_TABLE is required") {
 		t.Errorf("kpi without RESULTS_TABLE: got %v, want an init error naming RESULTS_TABLE", err)

@@ -208,7 +208,8 @@ func TestLeastPrivilege(t *testing.T) {
 	// What each function may write and read in the lake (brief: extract
 	// writes crm/, kpi reads crm/ writes kpi/, payouts reads kpi/ and crm/
 	// writes comp/ and exports/; approve refreshes the payroll export and
-	// the statement status table).
+	// the statement status table, and reads the User snapshot, whose hashed
+	// emails tell whether the caller is paid by a statement).
 	// Every function reads the business configuration store, config/,
 	// before each run; only `venn config push` (an operator) writes it.
 	type access struct{ write, read []string }
@@ -216,7 +217,7 @@ func TestLeastPrivilege(t *testing.T) {
 		"ExtractFunction": {write: []string{"crm/"}, read: []string{"config/", "crm/"}},
 		"KpiFunction":     {write: []string{"kpi/"}, read: []string{"config/", "crm/", "kpi/"}},
 		"PayoutsFunction": {write: []string{"comp/", "exports/"}, read: []string{"comp/", "config/", "crm/", "exports/", "kpi/"}},
-		"ApproveFunction": {write: []string{"comp/statement_status/", "exports/"}, read: []string{"comp/statement_status/", "config/", "exports/"}},
+		"ApproveFunction": {write: []string{"comp/statement_status/", "exports/"}, read: []string{"comp/statement_status/", "config/", "crm/snapshot/object=User/", "exports/"}},
 		"ScoreFunction":   {write: []string{"score/"}, read: []string{"config/", "crm/", "score/"}},
 	}
 	got := map[string]*access{}
@@ -246,7 +247,9 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 
-	// Only the extract reads secrets, and only the CRM and PII ones.
+	// Only the extract reads secrets, the CRM and PII ones; approve reads
+	// the PII key alone (to hash the caller's email).
+	secrets := map[string][]string{"ExtractFunction": {"CrmSecretArn", "PiiKeySecret"}, "ApproveFunction": {"PiiKeySecret"}}
 	for _, st := range stmts {
 		if slices.Contains(st.actions, "secretsmanager:GetSecretValue") {
 			var names []string
@@ -254,7 +257,7 @@ func TestLeastPrivilege(t *testing.T) {
 				names = append(names, ref(r))
 			}
 			sort.Strings(names)
-			if st.where != "ExtractFunction" || !slices.Equal(names, []string{"CrmSecretArn", "PiiKeySecret"}) {
+			if want, ok := secrets[st.where]; !ok || !slices.Equal(names, want) {
 				t.Errorf("%s reads secrets %v", st.where, names)
 			}
 		}
@@ -416,9 +419,10 @@ func TestSchedules(t *testing.T) {
 	mustParse(t, cl.Payouts, "payouts")
 
 	// The approve example shown in the Outputs is a valid approve event.
-	desc := str(get(tmpl, "Outputs", "ApproveFunctionName", "Description"))
-	ev, _ := strings.CutPrefix(desc, "Invoke with ")
-	if compact(t, json.RawMessage(ev)) != `{"job":"approve","quarter":"2026Q3","action":"approve","approver":"jane@corp","people":[]}` {
+	desc := str(get(tmpl, "Outputs", "ApproveFunctionUrl", "Description"))
+	ev, _ := strings.CutPrefix(desc, "POST ")
+	ev, _, _ = strings.Cut(ev, " signed")
+	if compact(t, json.RawMessage(ev)) != `{"job":"approve","quarter":"2026Q3","action":"approve"}` {
 		t.Errorf("approve example %q", ev)
 	}
 	mustParse(t, json.RawMessage(ev), "approve")

@@ -369,6 +369,9 @@ type Setup struct {
 	Config  Config
 	Env     *pipeline.Env
 	Clients *Clients
+	// Serve, when plan sets it, wraps the job's handler: the approve
+	// function serves its Function URL through it (callerid.FunctionURL).
+	Serve func(h func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error)) func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error)
 }
 
 // Start is every function's main: it reads the configuration, builds the
@@ -389,11 +392,16 @@ func Start(job string, plan func(ctx context.Context, s *Setup) (pipeline.Planne
 	if err != nil {
 		fail(err)
 	}
-	planner, err := plan(ctx, &Setup{Config: cfg, Env: env, Clients: clients})
+	s := &Setup{Config: cfg, Env: env, Clients: clients}
+	planner, err := plan(ctx, s)
 	if err != nil {
 		fail(err)
 	}
-	lambda.Start(rawPayload(env.Handler(job, Ledger(env), planner)))
+	h := env.Handler(job, Ledger(env), planner)
+	if s.Serve != nil {
+		h = s.Serve(h)
+	}
+	lambda.Start(rawPayload(h))
 }
 
 // rawPayload hands Lambda's payload to the job's handler byte for byte.

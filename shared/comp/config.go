@@ -8,7 +8,7 @@ import (
 
 // Config is the comp configuration folder loaded in one call: the layout of
 // shared/config/comp (plans/*.yaml, assignments.yaml, adjustments.yaml,
-// quotas.yaml, payroll.yaml).
+// quotas.yaml, payroll.yaml, approvals.yaml).
 type Config struct {
 	Plans       []*Plan
 	Assignments *Assignments
@@ -17,10 +17,13 @@ type Config struct {
 	// Payroll is payroll.yaml, the payroll export's codes, pay date and
 	// entities; nil when the folder has none (no long format).
 	Payroll *PayrollConfig
+	// Approvals is approvals.yaml (nil when the folder has none: payouts
+	// run without it; the approve job refuses to).
+	Approvals *ApprovalPolicy
 }
 
-// LoadConfig reads plans/, assignments.yaml, adjustments.yaml (optional)
-// and quotas.yaml (optional) from fsys, for example
+// LoadConfig reads plans/, assignments.yaml, adjustments.yaml (optional),
+// quotas.yaml (optional), payroll.yaml (optional) and approvals.yaml (optional) from fsys, for example
 // os.DirFS("shared/config/comp"), and returns the decoding errors of all of
 // them together, with what did decode (so CheckConfig can validate the
 // rest and report everything at once). Plans are checked against the KPI
@@ -69,6 +72,15 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	}
 	if _, statErr := fs.Stat(fsys, PayrollFile); statErr == nil {
 		cfg.Payroll, err = LoadPayroll(fsys, PayrollFile)
+		if err != nil {
+			if !isValidation(err) {
+				return nil, err
+			}
+			asValidation(&all, err)
+		}
+	}
+	if _, statErr := fs.Stat(fsys, ApprovalsFile); statErr == nil {
+		cfg.Approvals, err = LoadApprovals(fsys)
 		if err != nil {
 			if !isValidation(err) {
 				return nil, err

@@ -71,8 +71,26 @@ const demoMarker = ".venn-demo"
 const (
 	demoClientID     = "venn-demo"
 	demoClientSecret = "venn-demo-secret"
-	demoApprover     = "finance@venn.demo"
+	// The local identities the demo acts as (approvals.yaml lets local runs
+	// approve and finalize): two people, since four_eyes is on. make
+	// approve then finalizes as the OS user, a third.
+	demoApprover   = "finance.demo"
+	demoController = "controller.demo"
 )
+
+// PII is the demo's PII configuration: a fixed key, not a secret, so the
+// demo's lake can be matched against again (venn approve on the demo's
+// folder).
+func PII() lake.PII { return lake.PII{Key: []byte("venn-demo-pii-key: not a secret, demo only")} }
+
+// demoCaller is ctx acting as the demo's local identity user.
+func demoCaller(ctx context.Context, user string) context.Context {
+	id, err := comp.LocalIdentity(user)
+	if err != nil {
+		panic(err) // the constants above are valid user names
+	}
+	return pipeline.WithCaller(ctx, id)
+}
 
 // RunDemo runs the whole job on the embedded demo org and prints what a
 // newcomer should see to w: two nightly extracts (initial, then incremental
@@ -111,7 +129,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	clock, began := night1, time.Now()
 	now := func() time.Time { return clock.Add(time.Since(began)) }
 	env := &pipeline.Env{Blob: blob, Store: store, Logger: opt.Logger, Now: now, CodeVersion: pipeline.CodeVersion(),
-		KPIConfig: kpi.DefaultConfig(), CompConfig: compFS, PII: lake.PII{Key: []byte("venn-demo-pii-key: not a secret, demo only")}, TempDir: filepath.Join(opt.Out, "tmp")}
+		KPIConfig: kpi.DefaultConfig(), CompConfig: compFS, PII: PII(), TempDir: filepath.Join(opt.Out, "tmp")}
 	if opt.CompConfig == nil {
 		// The embedded configuration through the store, as a deployment
 		// without CONFIG_URI runs it: its version is on every output.
@@ -167,8 +185,8 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if r.PrevPayouts, err = env.PayoutsFor(ctx, prev); err != nil {
 		return r, err
 	}
-	for _, action := range []string{"approve", "finalize"} {
-		if _, err := env.Approve(ctx, pipeline.Event{Job: "approve", Quarter: prev.String(), Action: action, Approver: demoApprover}); err != nil {
+	for _, step := range []struct{ action, who string }{{"approve", demoApprover}, {"finalize", demoController}} {
+		if _, err := env.Approve(demoCaller(ctx, step.who), pipeline.Event{Job: "approve", Quarter: prev.String(), Action: step.action}); err != nil {
 			return r, err
 		}
 	}
@@ -178,7 +196,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if r.Payouts, err = env.PayoutsFor(ctx, r.Closed); err != nil {
 		return r, err
 	}
-	if r.Approval, err = env.Approve(ctx, pipeline.Event{Job: "approve", Quarter: r.Closed.String(), Action: "approve", Approver: demoApprover}); err != nil {
+	if r.Approval, err = env.Approve(demoCaller(ctx, demoApprover), pipeline.Event{Job: "approve", Quarter: r.Closed.String(), Action: "approve"}); err != nil {
 		return r, err
 	}
 
@@ -199,7 +217,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if err := kpi.WriteScorecard(w, r.QTD.Result, r.QTDPrev); err != nil {
 		return r, err
 	}
-	fmt.Fprintf(w, "\n== Payouts %s (approved by %s) ==\n", r.Closed, demoApprover)
+	fmt.Fprintf(w, "\n== Payouts %s (approved by %s) ==\n", r.Closed, r.Approval.Caller)
 	if err := WritePayoutTable(w, r.Payouts.Statements); err != nil {
 		return r, err
 	}

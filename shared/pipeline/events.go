@@ -26,16 +26,20 @@ import (
 //	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
 //	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
 //	score    {"job":"score"} | {"job":"score","mode":"nightly"}
-//	approve  {"job":"approve","quarter":"2026Q3","action":"approve","approver":"jane@corp","people":[]}
+//	approve  {"job":"approve","quarter":"2026Q3","action":"approve","people":[]}
+//	         (the approver is the authenticated caller, never a field: see WithCaller)
 type Event struct {
-	Job      string   `json:"job"`
-	Mode     string   `json:"mode,omitempty"`
-	Objects  []string `json:"objects,omitempty"`
-	From     string   `json:"from,omitempty"`
-	To       string   `json:"to,omitempty"`
-	Quarter  string   `json:"quarter,omitempty"`
-	AsOf     string   `json:"asof,omitempty"`
-	Action   string   `json:"action,omitempty"`
+	Job     string   `json:"job"`
+	Mode    string   `json:"mode,omitempty"`
+	Objects []string `json:"objects,omitempty"`
+	From    string   `json:"from,omitempty"`
+	To      string   `json:"to,omitempty"`
+	Quarter string   `json:"quarter,omitempty"`
+	AsOf    string   `json:"asof,omitempty"`
+	Action  string   `json:"action,omitempty"`
+	// Approver is decoded only to be refused with a clear answer: who
+	// approves is the authenticated caller (WithCaller), never a name in
+	// the payload.
 	Approver string   `json:"approver,omitempty"`
 	People   []string `json:"people,omitempty"`
 }
@@ -84,6 +88,9 @@ func ParseEvent(raw []byte, job string) (Event, error) {
 
 func (e Event) validate() error {
 	bad := func(field, why string) error { return fmt.Errorf("%s event: %s: %s", e.Job, field, why) }
+	if e.Approver != "" {
+		return bad("approver", "not accepted: the approver is the authenticated caller (the IAM principal of the Function URL request, or the venn command's caller identity), never a name in the event; remove the field")
+	}
 	if err := e.unused(); err != nil {
 		return err
 	}
@@ -174,8 +181,10 @@ func (e Event) validate() error {
 		if e.Action != "approve" && e.Action != "finalize" {
 			return bad("action", fmt.Sprintf("%q is not approve or finalize", e.Action))
 		}
-		if strings.TrimSpace(e.Approver) == "" {
-			return bad("approver", "required: who approves is recorded on every statement")
+		for i, p := range e.People {
+			if strings.TrimSpace(p) == "" {
+				return bad(fmt.Sprintf("people[%d]", i), "empty person Id")
+			}
 		}
 	default:
 		return errors.New("event: unknown job " + e.Job)
@@ -194,7 +203,7 @@ func (e Event) unused() error {
 		"extract": {"mode", "objects", "from", "to"},
 		"kpi":     {"mode", "asof"},
 		"payouts": {"mode", "asof"},
-		"approve": {"action", "approver", "people"},
+		"approve": {"action", "people"},
 		"score":   {"mode"},
 	}
 	for _, f := range takes[e.Job] {

@@ -26,16 +26,19 @@ func TestParseEvent(t *testing.T) {
 		{"extract", `{"mode":"nightly","obejcts":["Lead"]}`, "unknown object member"},
 		{"kpi", `{"mode":"rerun","quarter":"2026Q3","quarter":"2025Q1"}`, "duplicate object member"},
 		{"kpi", `{"mode":"rerun","Quarter":"2026Q3"}`, "unknown object member"},
-		{"approve", "{\"quarter\":\"2026Q3\",\"action\":\"approve\",\"approver\":\"\xff\"}", "invalid UTF-8"},
+		{"approve", "{\"quarter\":\"2026Q3\",\"action\":\"approve\",\"people\":[\"\xff\"]}", "invalid UTF-8"},
 		{"extract", `{"job":"kpi"}`, `this function runs "extract"`},
 		{"kpi", `{"job":"kpi","mode":"qtd"}`, ""},
 		{"kpi", `{"mode":"rerun","quarter":"2026Q5"}`, "quarter must be 1 to 4"},
 		{"kpi", `{"mode":"weekly"}`, "is not qtd, close or rerun"},
 		{"payouts", `{"mode":"qtd"}`, "not quarter to date"},
-		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"jane@corp"}`, ""},
-		{"approve", `{"quarter":"2026Q3","action":"approve"}`, "approver: required"},
-		{"approve", `{"quarter":"2026Q3","action":"delete","approver":"x"}`, "not approve or finalize"},
-		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"x"} {}`, "trailing data"},
+		{"approve", `{"quarter":"2026Q3","action":"approve"}`, ""},
+		// who approves is the authenticated caller, never a field
+		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"jane@corp"}`, "approver: not accepted: the approver is the authenticated caller"},
+		{"approve", `{"quarter":"2026Q3","action":"finalize","approver":"x","people":[]}`, "approver: not accepted"},
+		{"approve", `{"quarter":"2026Q3","action":"approve","people":["005000000000001AAA",""]}`, "people[1]: empty person Id"},
+		{"approve", `{"quarter":"2026Q3","action":"delete"}`, "not approve or finalize"},
+		{"approve", `{"quarter":"2026Q3","action":"approve"} {}`, "trailing data"},
 		// quarter: honoured or refused, never ignored
 		{"kpi", `{"quarter":"2026Q2"}`, ""},                    // close of the named quarter
 		{"payouts", `{"mode":"close","quarter":"2026Q2"}`, ""}, // likewise
@@ -56,9 +59,9 @@ func TestParseEvent(t *testing.T) {
 		// a field the job does not read is refused, not ignored
 		{"extract", `{"asof":"2026-01-01"}`, "asof: the extract job does not use it"},
 		{"kpi", `{"objects":["Lead"]}`, "objects: the kpi job does not use it"},
-		{"payouts", `{"approver":"jane@corp"}`, "approver: the payouts job does not use it"},
-		{"approve", `{"mode":"close","quarter":"2026Q3","action":"approve","approver":"x"}`, "mode: the approve job does not use it"},
-		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"x","people":[]}`, ""},
+		{"payouts", `{"approver":"jane@corp"}`, "approver: not accepted"},
+		{"approve", `{"mode":"close","quarter":"2026Q3","action":"approve"}`, "mode: the approve job does not use it"},
+		{"approve", `{"quarter":"2026Q3","action":"approve","people":[]}`, ""},
 	}
 	for _, tt := range tests {
 		_, err := ParseEvent([]byte(tt.raw), tt.job)

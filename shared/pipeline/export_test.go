@@ -103,7 +103,7 @@ func TestExportWrittenOncePerContent(t *testing.T) {
 	q := period.MustParse("2026Q3")
 	approve := func(people ...string) {
 		t.Helper()
-		if _, err := statementstore.Approve(ctx, env.Store, "2026Q3", people, "finance@corp", time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)); err != nil {
+		if _, err := statementstore.Approve(ctx, env.Store, "2026Q3", people, comp.Identity{ID: "local:finance"}, time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -226,7 +226,7 @@ func TestExportRepairsStaleCurrent(t *testing.T) {
 	ctx := context.Background()
 	env, dir := exportEnv(t)
 	q := period.MustParse("2026Q3")
-	if _, err := statementstore.Approve(ctx, env.Store, "2026Q3", nil, "finance@corp", time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := statementstore.Approve(ctx, env.Store, "2026Q3", nil, comp.Identity{ID: "local:finance"}, time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
 	first, err := env.Export(ctx, q)

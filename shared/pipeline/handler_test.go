@@ -23,7 +23,7 @@ func TestHandlerRunsOnceAndReplays(t *testing.T) {
 		}}, nil
 	}
 	h := env.Handler("approve", runledger.New(store), plan)
-	ev := json.RawMessage(`{"job":"approve","quarter":"2026Q3","action":"approve","approver":"a@b"}`)
+	ev := json.RawMessage(`{"job":"approve","quarter":"2026Q3","action":"approve"}`)
 
 	// Concurrent duplicate deliveries: the work runs once, every delivery
 	// gets the same stored result.
@@ -50,12 +50,12 @@ func TestHandlerRunsOnceAndReplays(t *testing.T) {
 		}
 	}
 	// Whitespace and key order do not make a different payload.
-	again := json.RawMessage(`{ "approver":"a@b", "action":"approve", "quarter":"2026Q3" }`)
+	again := json.RawMessage(`{ "action":"approve", "quarter":"2026Q3" }`)
 	if out, err := h(context.Background(), again); err != nil || string(out) != `{"call":1}` || calls.Load() != 1 {
 		t.Fatalf("re-encoded duplicate: %s %v (calls %d)", out, err, calls.Load())
 	}
 	// The same run key with another payload is an error, not a replay.
-	other := json.RawMessage(`{"job":"approve","quarter":"2026Q3","action":"approve","approver":"someone@else"}`)
+	other := json.RawMessage(`{"job":"approve","quarter":"2026Q3","action":"approve","people":["someone"]}`)
 	if _, err := h(context.Background(), other); err == nil || !strings.Contains(err.Error(), "different payload") {
 		t.Fatalf("payload mismatch: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/democrm"
@@ -148,9 +150,7 @@ func closeThenRerun(t *testing.T, store results.Store) {
 		}
 	}
 
-	for _, action := range []string{"approve", "finalize"} {
-		must("approve", `{"quarter":"2026Q3","action":"`+action+`","approver":"finance@corp"}`)
-	}
+	approveAndFinalize(t, ctx, store, handlers["approve"])
 	final, err := statementstore.List(ctx, store, "2026Q3")
 	if err != nil {
 		t.Fatal(err)
@@ -216,4 +216,92 @@ func withAdjustment(t *testing.T, base fs.FS, entry string) fs.FS {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// as is ctx with local user name as the authenticated caller.
+func as(ctx context.Context, t *testing.T, name string) context.Context {
+	t.Helper()
+	id, err := comp.LocalIdentity(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pipeline.WithCaller(ctx, id)
+}
+
+// approveAndFinalize walks the approval rules of the embedded
+// approvals.yaml (local users may approve and finalize; four eyes; nobody
+// moves their own statement) through the approve handler and the run
+// ledger, on the quarter's drafts.
+func approveAndFinalize(t *testing.T, ctx context.Context, store results.Store, h func(context.Context, json.RawMessage) (json.RawMessage, error)) {
+	t.Helper()
+	approve := json.RawMessage(`{"quarter":"2026Q3","action":"approve"}`)
+	finalize := json.RawMessage(`{"quarter":"2026Q3","action":"finalize"}`)
+	unmoved := func(status string) {
+		t.Helper()
+		st, err := statementstore.List(ctx, store, "2026Q3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range st {
+			if s.Status != status {
+				t.Fatalf("%s is %s after a refused request, want %s", s.Statement.ID, s.Status, status)
+			}
+		}
+	}
+	// No caller (a direct invoke): refused. A name in the event: refused.
+	if _, err := h(ctx, approve); !errors.Is(err, pipeline.ErrNoCaller) {
+		t.Fatalf("approve without a caller: %v", err)
+	}
+	if _, err := h(as(ctx, t, "fin"), json.RawMessage(`{"quarter":"2026Q3","action":"approve","approver":"fin"}`)); err == nil ||
+		!strings.Contains(err.Error(), "approver: not accepted: the approver is the authenticated caller") {
+		t.Fatalf("approve naming an approver: %v", err)
+	}
+	// Alex Romero (005000000000002AAA, alex.romero@venn-demo.example in the
+	// demo org) signs in under his email: the lake holds his email as an
+	// HMAC, which his hashed email matches, so the request is refused as a
+	// whole and nothing moves.
+	_, err := h(as(ctx, t, "Alex.Romero@venn-demo.example"), approve)
+	if !errors.Is(err, comp.ErrApprovalRefused) || !strings.Contains(err.Error(), "statement 2026Q3/005000000000002AAA of Alex Romero (005000000000002AAA)") ||
+		!strings.Contains(err.Error(), "rule own_pay") || !strings.Contains(err.Error(), "nothing was moved") {
+		t.Fatalf("self-approval: %v", err)
+	}
+	unmoved(comp.StatusDraft)
+	// He may approve the others' statements, not his own.
+	st, _ := statementstore.List(ctx, store, "2026Q3")
+	var others []string
+	for _, s := range st {
+		if s.Statement.PersonID != "005000000000002AAA" {
+			others = append(others, s.Statement.PersonID)
+		}
+	}
+	if len(others) != len(st)-1 {
+		t.Fatalf("Alex Romero has no statement in 2026Q3 (%d statements)", len(st))
+	}
+	// fin approves all; a redelivery replays; the same event from another
+	// caller is another request (and finds them approved by fin).
+	first, err := h(as(ctx, t, "fin"), approve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := h(as(ctx, t, "fin"), approve); err != nil || !bytes.Equal(again, first) {
+		t.Fatalf("redelivery by the same caller: %s %v, want the stored %s", again, err, first)
+	}
+	if _, err := h(as(ctx, t, "fin2"), approve); !errors.Is(err, statementstore.ErrAlreadyApproved) {
+		t.Fatalf("the same approval by another caller: %v, want already approved", err)
+	}
+	// Four eyes: fin may not finalize what fin approved.
+	_, err = h(as(ctx, t, "fin"), finalize)
+	if !errors.Is(err, comp.ErrApprovalRefused) || !strings.Contains(err.Error(), "rule four_eyes") || !strings.Contains(err.Error(), "fin (local:fin)") {
+		t.Fatalf("finalize by the approver: %v", err)
+	}
+	unmoved(comp.StatusApproved)
+	if _, err := h(as(ctx, t, "ctrl"), finalize); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = statementstore.List(ctx, store, "2026Q3")
+	for _, s := range st {
+		if s.Status != comp.StatusFinal || s.ApprovedBy != "local:fin" || s.FinalBy != "local:ctrl" || s.FinalIdentity == nil || s.FinalIdentity.Principal != "local user ctrl" {
+			t.Errorf("%s: %s, approved by %q, final by %q", s.Statement.ID, s.Status, s.ApprovedBy, s.FinalBy)
+		}
+	}
 }

@@ -104,10 +104,17 @@ func (e *Env) PlanPayouts() Planner {
 	}
 }
 
-// PlanApprove plans an approve event: the key is who does what to whom, so
-// a redelivered approval replays instead of failing as "already approved".
+// PlanApprove plans an approve event: the key is who (the authenticated
+// caller's identity id) does what to whom, so a redelivered approval
+// replays instead of failing as "already approved", and the same event
+// from a different caller is a different request. An event without a
+// caller is refused before the ledger is touched.
 func (e *Env) PlanApprove() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
+		caller, ok := CallerOf(ctx)
+		if !ok {
+			return Run{}, fmt.Errorf("%s %s: %w", ev.Action, ev.Quarter, ErrNoCaller)
+		}
 		people := append([]string(nil), ev.People...)
 		sort.Strings(people)
 		// The statements' input hashes are inputs too: the same approval sent
@@ -118,7 +125,7 @@ func (e *Env) PlanApprove() Planner {
 		if err != nil {
 			return Run{}, fmt.Errorf("approve %s: %w", ev.Quarter, err)
 		}
-		parts := []string{ev.Action, ev.Approver, strings.Join(people, ",")}
+		parts := []string{ev.Action, caller.ID, strings.Join(people, ",")}
 		for _, s := range stored {
 			parts = append(parts, s.Statement.PersonID+"@"+s.Statement.InputHash)
 		}
@@ -131,7 +138,7 @@ func (e *Env) PlanApprove() Planner {
 			for i, o := range a.Outcomes {
 				outs[i] = map[string]any{"person": o.PersonID, "action": o.Action, "version": o.Version}
 			}
-			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "outcomes": outs, "export": a.Export.Key(), "export_status": a.Export.Status()},
+			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "caller": caller.ID, "outcomes": outs, "export": a.Export.Key(), "export_status": a.Export.Status()},
 				Metrics{Values: map[string]float64{MetricRows: float64(len(a.Outcomes))}}, nil
 		}}, nil
 	}

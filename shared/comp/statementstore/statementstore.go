@@ -47,21 +47,28 @@ const maxAttempts = 5
 
 // Record is the stored body: the statement, its status and who moved it.
 type Record struct {
-	Status     string          `json:"status"`
-	Statement  *comp.Statement `json:"statement"`
-	ApprovedBy string          `json:"approved_by,omitempty"`
-	ApprovedAt string          `json:"approved_at,omitempty"`
-	FinalBy    string          `json:"final_by,omitempty"`
-	FinalAt    string          `json:"final_at,omitempty"`
-	History    []Event         `json:"history"`
+	Status    string          `json:"status"`
+	Statement *comp.Statement `json:"statement"`
+	// ApprovedBy and FinalBy are the Identity IDs of who approved and
+	// finalized (comp.Identity); the identities in full, as authenticated,
+	// are beside them.
+	ApprovedBy       string         `json:"approved_by,omitempty"`
+	ApprovedAt       string         `json:"approved_at,omitempty"`
+	ApprovedIdentity *comp.Identity `json:"approved_identity,omitempty"`
+	FinalBy          string         `json:"final_by,omitempty"`
+	FinalAt          string         `json:"final_at,omitempty"`
+	FinalIdentity    *comp.Identity `json:"final_identity,omitempty"`
+	History          []Event        `json:"history"`
 }
 
 // Event is one status change, kept on the record for audit.
 type Event struct {
 	Status string `json:"status"`
-	By     string `json:"by,omitempty"`
+	By     string `json:"by,omitempty"` // Identity ID
 	At     string `json:"at,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Identity is who, as authenticated (the audit trail's principal).
+	Identity *comp.Identity `json:"identity,omitempty"`
 }
 
 // Stored is a record with the store version it was read at.
@@ -440,22 +447,39 @@ func transitionOne(ctx context.Context, store results.Store, quarter, id string,
 
 func stamp(at time.Time) string { return at.UTC().Format(time.RFC3339Nano) }
 
-// Approve moves drafts to approved, recording approver and time. Approving
-// again with the same approver is a no-op; a statement approved by someone
-// else fails with ErrAlreadyApproved (so of two concurrent approvers exactly
-// one wins); a final statement fails with ErrFinal.
-func Approve(ctx context.Context, store results.Store, quarter string, personIDs []string, approver string, at time.Time) ([]Outcome, error) {
-	if approver == "" {
-		return nil, errors.New("approve: approver is required")
+// Guard is the approval policy applied to one statement just before it
+// moves (action is comp.ActionApprove or comp.ActionFinalize); an error
+// leaves the statement as it is. nil: no policy (tests of the lifecycle).
+type Guard func(action string, rec *Record) error
+
+func (g Guard) check(action string, rec *Record) error {
+	if g == nil {
+		return nil
+	}
+	return g(action, rec)
+}
+
+// Approve moves drafts to approved, recording who (an authenticated
+// comp.Identity) and when, after guard allows it. Approving again by the
+// same identity is a no-op; a statement approved by someone else fails
+// with ErrAlreadyApproved (so of two concurrent approvers exactly one
+// wins); a final statement fails with ErrFinal.
+func Approve(ctx context.Context, store results.Store, quarter string, personIDs []string, by comp.Identity, at time.Time, guard Guard) ([]Outcome, error) {
+	if by.IsZero() {
+		return nil, errors.New("approve: an authenticated approver is required")
 	}
 	return transition(ctx, store, quarter, personIDs, func(rec *Record) (string, error) {
 		switch rec.Status {
 		case comp.StatusDraft:
-			rec.Status, rec.ApprovedBy, rec.ApprovedAt = comp.StatusApproved, approver, stamp(at)
-			rec.History = append(rec.History, Event{Status: comp.StatusApproved, By: approver, At: stamp(at)})
+			if err := guard.check(comp.ActionApprove, rec); err != nil {
+				return "", err
+			}
+			who := by
+			rec.Status, rec.ApprovedBy, rec.ApprovedAt, rec.ApprovedIdentity = comp.StatusApproved, by.ID, stamp(at), &who
+			rec.History = append(rec.History, Event{Status: comp.StatusApproved, By: by.ID, At: stamp(at), Identity: &who})
 			return "approved", nil
 		case comp.StatusApproved:
-			if rec.ApprovedBy == approver {
+			if rec.ApprovedBy == by.ID {
 				return "", nil
 			}
 			return "", fmt.Errorf("%w (%s at %s)", ErrAlreadyApproved, rec.ApprovedBy, rec.ApprovedAt)
@@ -466,18 +490,22 @@ func Approve(ctx context.Context, store results.Store, quarter string, personIDs
 	})
 }
 
-// Finalize moves approved statements to final; a final statement is never
-// written again. Finalizing a draft fails with ErrNotApproved; a final one
-// is a no-op.
-func Finalize(ctx context.Context, store results.Store, quarter string, personIDs []string, by string, at time.Time) ([]Outcome, error) {
-	if by == "" {
-		return nil, errors.New("finalize: who finalizes is required")
+// Finalize moves approved statements to final, recording who and when,
+// after guard allows it; a final statement is never written again.
+// Finalizing a draft fails with ErrNotApproved; a final one is a no-op.
+func Finalize(ctx context.Context, store results.Store, quarter string, personIDs []string, by comp.Identity, at time.Time, guard Guard) ([]Outcome, error) {
+	if by.IsZero() {
+		return nil, errors.New("finalize: an authenticated caller is required")
 	}
 	return transition(ctx, store, quarter, personIDs, func(rec *Record) (string, error) {
 		switch rec.Status {
 		case comp.StatusApproved:
-			rec.Status, rec.FinalBy, rec.FinalAt = comp.StatusFinal, by, stamp(at)
-			rec.History = append(rec.History, Event{Status: comp.StatusFinal, By: by, At: stamp(at)})
+			if err := guard.check(comp.ActionFinalize, rec); err != nil {
+				return "", err
+			}
+			who := by
+			rec.Status, rec.FinalBy, rec.FinalAt, rec.FinalIdentity = comp.StatusFinal, by.ID, stamp(at), &who
+			rec.History = append(rec.History, Event{Status: comp.StatusFinal, By: by.ID, At: stamp(at), Identity: &who})
 			return "finalized", nil
 		case comp.StatusFinal:
 			return "", nil
@@ -489,17 +517,18 @@ func Finalize(ctx context.Context, store results.Store, quarter string, personID
 }
 
 // Reopen moves approved statements back to draft so a changed statement can
-// be saved; the reason is kept in the history. A final statement cannot be
-// reopened (ErrFinal): corrections go to the next period instead.
-func Reopen(ctx context.Context, store results.Store, quarter string, personIDs []string, by, reason string, at time.Time) ([]Outcome, error) {
-	if by == "" || reason == "" {
+// be saved; who and the reason are kept in the history. A final statement
+// cannot be reopened (ErrFinal): corrections go to the next period instead.
+func Reopen(ctx context.Context, store results.Store, quarter string, personIDs []string, by comp.Identity, reason string, at time.Time) ([]Outcome, error) {
+	if by.IsZero() || reason == "" {
 		return nil, errors.New("reopen: who and why are required")
 	}
 	return transition(ctx, store, quarter, personIDs, func(rec *Record) (string, error) {
 		switch rec.Status {
 		case comp.StatusApproved:
-			rec.Status, rec.ApprovedBy, rec.ApprovedAt = comp.StatusDraft, "", ""
-			rec.History = append(rec.History, Event{Status: comp.StatusDraft, By: by, At: stamp(at), Note: "reopened: " + reason})
+			who := by
+			rec.Status, rec.ApprovedBy, rec.ApprovedAt, rec.ApprovedIdentity = comp.StatusDraft, "", "", nil
+			rec.History = append(rec.History, Event{Status: comp.StatusDraft, By: by.ID, At: stamp(at), Note: "reopened: " + reason, Identity: &who})
 			return "reopened", nil
 		case comp.StatusDraft:
 			return "", nil

@@ -1,5 +1,6 @@
 // Package compconfig embeds the reviewed sample compensation configuration
-// (plans/*.yaml, assignments.yaml, adjustments.yaml, quotas.yaml, payroll.yaml) so every binary and the
+// (plans/*.yaml, assignments.yaml, adjustments.yaml, quotas.yaml, payroll.yaml,
+// approvals.yaml) so every binary and the
 // demo carry the same files. The comp package parses and validates them.
 package compconfig
 
@@ -8,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed plans/*.yaml assignments.yaml adjustments.yaml quotas.yaml payroll.yaml
+//go:embed plans/*.yaml assignments.yaml adjustments.yaml quotas.yaml payroll.yaml approvals.yaml
 var files embed.FS
 
 // FS returns the embedded configuration folder.

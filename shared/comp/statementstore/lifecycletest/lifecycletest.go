@@ -33,12 +33,24 @@ func Run(t *testing.T, newStore func(t *testing.T) results.Store) {
 		{"LostResponseCountsAsSuccess", testLostResponseCountsAsSuccess},
 		{"MissingStatement", testMissingStatement},
 		{"EngineStatementsThroughLifecycle", testEngineStatementsThroughLifecycle},
+		{"GuardRefusalMovesNothing", testGuardRefusalMovesNothing},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore) })
 	}
 }
 
 var at = time.Date(2026, 10, 5, 9, 30, 0, 0, time.UTC)
+
+// ident is the local identity of user name (the store records whatever
+// authenticated identity it is given; the policy is tested in comp and
+// pipeline).
+func ident(name string) comp.Identity {
+	id, err := comp.LocalIdentity(name)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
 
 // statement builds a small statement: a bonus line and a commission line.
 func statement(person, bonus, commission string) comp.Statement {
@@ -99,18 +111,18 @@ func testLifecycle(t *testing.T, newStore func(t *testing.T) results.Store) {
 	mustSave(t, s, statement("P1", "1000.00", "500.00"), statement("P2", "200.00", "0.00"))
 
 	// Finalizing a draft is refused.
-	if _, err := statementstore.Finalize(ctx, s, "2026Q3", []string{"P1"}, "cfo", at); !errors.Is(err, statementstore.ErrNotApproved) {
+	if _, err := statementstore.Finalize(ctx, s, "2026Q3", []string{"P1"}, ident("cfo"), at, nil); !errors.Is(err, statementstore.ErrNotApproved) {
 		t.Fatalf("finalize draft: %v", err)
 	}
-	os, err := statementstore.Approve(ctx, s, "2026Q3", nil, "finance.lead", at)
+	os, err := statementstore.Approve(ctx, s, "2026Q3", nil, ident("finance.lead"), at, nil)
 	if err != nil || len(os) != 2 || os[0].Action != "approved" || os[1].Action != "approved" {
 		t.Fatalf("approve all: %+v %v", os, err)
 	}
 	// Double approve: same approver is a no-op, another approver is refused.
-	if os, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", at); err != nil || os[0].Action != "unchanged" {
+	if os, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, ident("finance.lead"), at, nil); err != nil || os[0].Action != "unchanged" {
 		t.Fatalf("double approve, same approver: %+v %v", os, err)
 	}
-	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, "someone.else", at); !errors.Is(err, statementstore.ErrAlreadyApproved) {
+	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, ident("someone.else"), at, nil); !errors.Is(err, statementstore.ErrAlreadyApproved) {
 		t.Fatalf("double approve, other approver: %v", err)
 	}
 	// An approved statement that would change is not overwritten.
@@ -121,29 +133,38 @@ func testLifecycle(t *testing.T, newStore func(t *testing.T) results.Store) {
 		t.Fatalf("approved statement was overwritten: %s", st.Statement.Total)
 	}
 	// Reopen, save the change, approve again.
-	if os, err := statementstore.Reopen(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", "late CRM correction", at); err != nil || os[0].Action != "reopened" {
+	if os, err := statementstore.Reopen(ctx, s, "2026Q3", []string{"P1"}, ident("finance.lead"), "late CRM correction", at); err != nil || os[0].Action != "reopened" {
 		t.Fatalf("reopen: %+v %v", os, err)
 	}
 	if got := mustSave(t, s, statement("P1", "1000.00", "700.00")); got[0].Action != "replaced" {
 		t.Fatalf("save after reopen: %+v", got)
 	}
-	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", at); err != nil {
+	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, ident("finance.lead"), at, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := statementstore.Finalize(ctx, s, "2026Q3", nil, "cfo", at.Add(time.Hour)); err != nil {
+	if _, err := statementstore.Finalize(ctx, s, "2026Q3", nil, ident("cfo"), at.Add(time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	// After final: approve, reopen refused; finalize again a no-op.
-	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, "finance.lead", at); !errors.Is(err, statementstore.ErrFinal) {
+	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, ident("finance.lead"), at, nil); !errors.Is(err, statementstore.ErrFinal) {
 		t.Fatalf("approve after final: %v", err)
 	}
-	if _, err := statementstore.Reopen(ctx, s, "2026Q3", []string{"P1"}, "x", "y", at); !errors.Is(err, statementstore.ErrFinal) {
+	if _, err := statementstore.Reopen(ctx, s, "2026Q3", []string{"P1"}, ident("x"), "y", at); !errors.Is(err, statementstore.ErrFinal) {
 		t.Fatalf("reopen after final: %v", err)
 	}
-	if os, err := statementstore.Finalize(ctx, s, "2026Q3", []string{"P1"}, "cfo", at); err != nil || os[0].Action != "unchanged" {
+	if os, err := statementstore.Finalize(ctx, s, "2026Q3", []string{"P1"}, ident("cfo"), at, nil); err != nil || os[0].Action != "unchanged" {
 		t.Fatalf("finalize twice: %+v %v", os, err)
 	}
 	st, _ := statementstore.Get(ctx, s, "2026Q3", "P1")
+	// Who is recorded as the identity's stable id, and in full on the
+	// record and in the history (the audit trail).
+	if st.ApprovedBy != "local:finance.lead" || st.FinalBy != "local:cfo" || st.ApprovedIdentity == nil || st.ApprovedIdentity.Principal != "local user finance.lead" ||
+		st.FinalIdentity == nil || st.FinalIdentity.ID != "local:cfo" {
+		t.Errorf("recorded approved by %q (%+v), final by %q (%+v)", st.ApprovedBy, st.ApprovedIdentity, st.FinalBy, st.FinalIdentity)
+	}
+	if last := st.History[len(st.History)-1]; last.By != "local:cfo" || last.Identity == nil || last.Identity.Principal != "local user cfo" {
+		t.Errorf("last history event %+v", last)
+	}
 	if len(st.History) != 6 { // draft, approved, reopened→draft, draft (recomputed), approved, final
 		t.Errorf("history has %d events: %+v", len(st.History), st.History)
 	}
@@ -161,10 +182,10 @@ func testRecomputeAfterFinalMakesCorrection(t *testing.T, newStore func(t *testi
 	ctx := context.Background()
 	s := newStore(t)
 	mustSave(t, s, statement("P1", "1000.00", "500.00"))
-	if _, err := statementstore.Approve(ctx, s, "2026Q3", nil, "fin", at); err != nil {
+	if _, err := statementstore.Approve(ctx, s, "2026Q3", nil, ident("fin"), at, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := statementstore.Finalize(ctx, s, "2026Q3", nil, "cfo", at); err != nil {
+	if _, err := statementstore.Finalize(ctx, s, "2026Q3", nil, ident("cfo"), at, nil); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := s.Get(ctx, statementstore.PK("2026Q3"), "P1")
@@ -229,10 +250,10 @@ func testCorrectionSkipsFinalQuarters(t *testing.T, newStore func(t *testing.T) 
 	s := newStore(t)
 	finalize := func(q string) {
 		t.Helper()
-		if _, err := statementstore.Approve(ctx, s, q, nil, "fin", at); err != nil {
+		if _, err := statementstore.Approve(ctx, s, q, nil, ident("fin"), at, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := statementstore.Finalize(ctx, s, q, nil, "cfo", at); err != nil {
+		if _, err := statementstore.Finalize(ctx, s, q, nil, ident("cfo"), at, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -273,7 +294,7 @@ func testConcurrentApproversOneWins(t *testing.T, newStore func(t *testing.T) re
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, who, at)
+				_, errs[i] = statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, ident(who), at, nil)
 			}()
 		}
 		wg.Wait()
@@ -322,14 +343,14 @@ func testLostResponseCountsAsSuccess(t *testing.T, newStore func(t *testing.T) r
 		t.Fatalf("create with lost response: %+v %v", os, err)
 	}
 	s.lost = false
-	out, err := statementstore.Approve(ctx, s, "2026Q3", nil, "fin", at)
+	out, err := statementstore.Approve(ctx, s, "2026Q3", nil, ident("fin"), at, nil)
 	if err != nil || out[0].Action != "approved" || out[0].Version != 2 {
 		t.Fatalf("approve with lost response: %+v %v", out, err)
 	}
 }
 
 func testMissingStatement(t *testing.T, newStore func(t *testing.T) results.Store) {
-	if _, err := statementstore.Approve(context.Background(), newStore(t), "2026Q3", []string{"nobody"}, "fin", at); !errors.Is(err, statementstore.ErrNotFound) {
+	if _, err := statementstore.Approve(context.Background(), newStore(t), "2026Q3", []string{"nobody"}, ident("fin"), at, nil); !errors.Is(err, statementstore.ErrNotFound) {
 		t.Fatalf("approve missing: %v", err)
 	}
 }
@@ -395,10 +416,10 @@ func testEngineStatementsThroughLifecycle(t *testing.T, newStore func(t *testing
 	if got := mustSave(t, s, quarterRun(t, "2026Q3", 33, nil)...); got[0].Action != "unchanged" {
 		t.Fatalf("same inputs saved again: %+v", got)
 	}
-	if _, err := statementstore.Approve(ctx, s, "2026Q3", nil, "fin", at); err != nil {
+	if _, err := statementstore.Approve(ctx, s, "2026Q3", nil, ident("fin"), at, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := statementstore.Finalize(ctx, s, "2026Q3", nil, "cfo", at); err != nil {
+	if _, err := statementstore.Finalize(ctx, s, "2026Q3", nil, ident("cfo"), at, nil); err != nil {
 		t.Fatal(err)
 	}
 	// SQLs restated to 31: 103.33%, 9,300.00; the correction is −600.00.
@@ -420,5 +441,39 @@ func testEngineStatementsThroughLifecycle(t *testing.T, newStore func(t *testing
 	}
 	if got := mustSave(t, s, q4...); got[0].Action != "created" {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// testGuardRefusalMovesNothing: a statement the guard refuses keeps its
+// status and version; the others move; the error names the statement.
+func testGuardRefusalMovesNothing(t *testing.T, newStore func(t *testing.T) results.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, statement("P1", "1000.00", "500.00"), statement("P2", "200.00", "0.00"))
+	refused := errors.New("refused by the test guard")
+	var seen []string
+	guard := func(action string, rec *statementstore.Record) error {
+		seen = append(seen, action+" "+rec.Statement.PersonID+" "+rec.Status)
+		if rec.Statement.PersonID == "P1" {
+			return refused
+		}
+		return nil
+	}
+	os, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P1"}, ident("fin"), at, guard)
+	if !errors.Is(err, refused) || os[0].Version != 1 || os[0].Action != "" {
+		t.Fatalf("refused approve: %+v %v", os, err)
+	}
+	if st, _ := statementstore.Get(ctx, s, "2026Q3", "P1"); st.Status != comp.StatusDraft || st.Version != 1 || st.ApprovedBy != "" {
+		t.Fatalf("a refused statement moved: %s v%d by %q", st.Status, st.Version, st.ApprovedBy)
+	}
+	if _, err := statementstore.Approve(ctx, s, "2026Q3", []string{"P2"}, ident("fin"), at, guard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := statementstore.Finalize(ctx, s, "2026Q3", []string{"P2"}, ident("cfo"), at, guard); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"approve P1 draft", "approve P2 draft", "finalize P2 approved"}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Fatalf("guard saw %v, want %v", seen, want)
 	}
 }
