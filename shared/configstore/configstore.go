@@ -15,6 +15,8 @@
 //	comp/assignments.yaml    who is on which plan when
 //	comp/quotas.yaml         effective-dated quotas (optional)
 //	comp/adjustments.yaml    manual adjustments (optional)
+//	comp/approvals.yaml      who may approve and finalize (the approve job
+//	                         refuses to run without it; docs/comp-plans.md)
 //
 // kpi.yaml, extract.yaml and the comp/ folder are the three units of the
 // layout: a unit the folder leaves out is the embedded default of the binary
