@@ -66,3 +66,13 @@ func FromSTS(ctx context.Context, c STSClient) (comp.Identity, error) {
 	}
 	return comp.IdentityFromARN(aws.ToString(out.Arn))
 }
+
+// ForStorage is the caller of a venn command: with AWS storage (awsCfg
+// set: the results in DynamoDB), who STS says the command's credentials
+// are; with a local folder, the local user.
+func ForStorage(ctx context.Context, awsCfg *aws.Config, getenv func(string) string) (comp.Identity, error) {
+	if awsCfg != nil {
+		return FromSTS(ctx, sts.NewFromConfig(*awsCfg))
+	}
+	return Local(getenv)
+}

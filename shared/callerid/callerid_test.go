@@ -82,6 +82,16 @@ func TestFromSTS(t *testing.T) {
 	if err != nil || id.ID != "aws:123456789012:role/VennFinanceController/ole" || id.Role != "VennFinanceController" {
 		t.Fatalf("got %+v %v", id, err)
 	}
+	// A venn command on AWS storage asks STS; on a local folder it is the
+	// local user, whatever VENN_LOCAL_USER says on AWS.
+	cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDVENNTEST", "secret", "")}
+	vars := env(map[string]string{LocalUserEnv: "someone.local"})
+	if id, err := ForStorage(context.Background(), &cfg, vars); err != nil || id.ID != "aws:123456789012:role/VennFinanceController/ole" {
+		t.Fatalf("AWS storage: %+v %v", id, err)
+	}
+	if id, err := ForStorage(context.Background(), nil, vars); err != nil || id.ID != "local:someone.local" {
+		t.Fatalf("local storage: %+v %v", id, err)
+	}
 	bad := stsServer(t, "")
 	if _, err := FromSTS(context.Background(), stsClient(bad.URL)); err == nil || !strings.Contains(err.Error(), "STS GetCallerIdentity") || !strings.Contains(err.Error(), "InvalidClientTokenId") {
 		t.Fatalf("refused credentials: %v", err)
