@@ -162,7 +162,7 @@ func TestExportWrittenOncePerContent(t *testing.T) {
 	if len(newStatus) != 2 || second.StatusTable == nil || !strings.Contains(newStatus[1], second.StatusTable.RunID) {
 		t.Errorf("status table files %v, want one commit (manifest and part)", newStatus)
 	}
-	// The status table: both statements approved, v2, by finance@corp.
+	// The status table: both statements approved, v2, by local:finance (the identity id).
 	var status []comp.StatusRow
 	if err := lake.Scan(ctx, env.Blob, second.StatusTable, func(rows []comp.StatusRow) error { status = append(status, rows...); return nil }); err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestExportWrittenOncePerContent(t *testing.T) {
 		t.Fatalf("status rows %+v", status)
 	}
 	for i, r := range status {
-		if r.StatementID != "2026Q3/P"+string(rune('1'+i)) || r.Status != comp.StatusApproved || r.Version != 2 || r.ApprovedBy != "finance@corp" ||
+		if r.StatementID != "2026Q3/P"+string(rune('1'+i)) || r.Status != comp.StatusApproved || r.Version != 2 || r.ApprovedBy != "local:finance" ||
 			r.ApprovedAt == nil || !r.ApprovedAt.Equal(time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)) || r.FinalAt != nil || r.Total != 337000 {
 			t.Errorf("status row %+v", r)
 		}
