@@ -11,12 +11,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/venn-revops/venn/shared/awsenv"
+	"github.com/venn-revops/venn/shared/callerid"
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
 	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/pipeline"
 	"github.com/venn-revops/venn/shared/salesforce"
@@ -373,23 +377,30 @@ func approveCommand() *command {
 	return &command{
 		name:     "approve",
 		summary:  "approve or finalize a quarter's statements and write the payroll export, as the approve Lambda",
-		synopsis: "approve --quarter Q --approver WHO [--action approve|finalize] [--people id,...] [storage]",
+		synopsis: "approve --quarter Q [--action approve|finalize] [--people id,...] [storage]",
+		about: `The approver is whoever runs the command, never a flag: on AWS storage the identity
+STS GetCallerIdentity gives for the command's credentials; on a local folder the OS user
+(VENN_LOCAL_USER=name plays another local user: local trust only, the folder is yours).
+shared/config/comp/approvals.yaml says who may approve and finalize (four eyes; nobody
+approves their own statement); a refused request moves no statement.`,
 		examples: []string{
-			"venn approve --out out --quarter 2026Q3 --approver you@corp --action finalize",
+			"venn approve --out out --quarter 2026Q3 --action finalize",
+			"VENN_LOCAL_USER=controller.demo venn approve --out out --quarter 2026Q3 --action finalize",
 		},
 		setup: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			st := addStorage(fs)
 			ef := addEventFlags(fs)
 			quarter := ef.str("quarter", "", "the quarter, e.g. 2026Q3 (required)")
 			action := ef.str("action", "approve", "approve or finalize")
-			approver := ef.str("approver", "", "who approves (recorded on each statement; required)")
 			people := ef.str("people", "", "comma-separated person Ids (default: everyone)")
 			build := func() pipeline.Event {
-				return pipeline.Event{Quarter: *quarter, Action: *action, Approver: *approver, People: splitList(*people)}
+				return pipeline.Event{Quarter: *quarter, Action: *action, People: splitList(*people)}
 			}
-			return jobAction("approve", st, ef, build, func(b *backend) pipeline.Planner { return b.env.PlanApprove() }, func(ctx context.Context, b *backend, out []byte) error {
+			return jobAction("approve", st, ef, build, approvePlanner, func(ctx context.Context, b *backend, out []byte) error {
 				var r struct {
 					Quarter  string `json:"quarter"`
+					Action   string `json:"action"`
+					Caller   string `json:"caller"`
 					Outcomes []struct {
 						Person  string `json:"person"`
 						Action  string `json:"action"`
@@ -403,9 +414,37 @@ func approveCommand() *command {
 				for _, o := range r.Outcomes {
 					fmt.Fprintf(stdout, "%s  %s  v%d  %s\n", r.Quarter, o.Person, o.Version, o.Action)
 				}
+				fmt.Fprintf(stdout, "%s by %s\n", r.Action, r.Caller)
 				return printExport(ctx, b, r.Export)
 			})
 		},
+	}
+}
+
+// approvePlanner plans the approve job for whoever runs the command
+// (shared/callerid): STS's answer for the command's credentials on AWS
+// storage, the local user on a folder. The PII key (VENN_PII_KEY, or
+// PII_SECRET_ARN on AWS; the demo's on a folder without either) hashes the
+// caller's email to find their own statement.
+func approvePlanner(b *backend) pipeline.Planner {
+	plan := b.env.PlanApprove()
+	return func(ctx context.Context, ev pipeline.Event) (pipeline.Run, error) {
+		var awsCfg *aws.Config
+		if b.clients != nil {
+			awsCfg = &b.clients.AWS
+			if err := awsenv.LoadPII(ctx, b.cfg, b.clients, b.env, os.Getenv); err != nil {
+				return pipeline.Run{}, err
+			}
+		} else if key := os.Getenv("VENN_PII_KEY"); key != "" {
+			b.env.PII = lake.PII{Key: []byte(key)}
+		} else {
+			b.env.PII = demo.PII()
+		}
+		caller, err := callerid.ForStorage(ctx, awsCfg, os.Getenv)
+		if err != nil {
+			return pipeline.Run{}, fmt.Errorf("approve: %w", err)
+		}
+		return plan(pipeline.WithCaller(ctx, caller), ev)
 	}
 }
 

@@ -32,6 +32,8 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/venn-revops/venn/shared/callerid"
+	"github.com/venn-revops/venn/shared/callerid/ststest"
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
 	"github.com/venn-revops/venn/shared/crm"
@@ -179,7 +181,10 @@ func leadsCreatedIn(t *testing.T, org *democrm.Org, start, end time.Time) int {
 
 // jobs runs every job command in order on one storage and checks each
 // against the org and the stores.
-func jobs(t *testing.T, c *cli, org *democrm.Org, storage []string, st stores) {
+//
+// approver is the identity id the approve command must record: the caller
+// (STS on AWS storage, the local user on a folder), never a flag.
+func jobs(t *testing.T, c *cli, org *democrm.Org, storage []string, st stores, approver string) {
 	ctx := context.Background()
 	with := func(args ...string) []string { return append(args, storage...) }
 	night := lake.DateString(democrm.DefaultAsOf)
@@ -288,8 +293,19 @@ func jobs(t *testing.T, c *cli, org *democrm.Org, storage []string, st stores) {
 	}
 
 	// approve, then the payroll CSV it names against the stored statements.
-	out, _ = c.must(with("approve", "--quarter", quarter, "--approver", "finance@example.com")...)
+	if code, _, errOut := c.run(with("approve", "--quarter", quarter, "--approver", "finance@example.com")...); code != exitUsage || !strings.Contains(errOut, "approver") {
+		t.Errorf("approve --approver: exit %d, %s; want a usage error (the approver is the caller)", code, errOut)
+	}
+	out, _ = c.must(with("approve", "--quarter", quarter)...)
 	stmts, _ = statementstore.List(ctx, st.store(), quarter)
+	for _, s := range stmts {
+		if s.ApprovedBy != approver {
+			t.Errorf("statement %s approved by %q, want the caller %s", s.Statement.ID, s.ApprovedBy, approver)
+		}
+	}
+	if !strings.Contains(out, "approve by "+approver) {
+		t.Errorf("approve does not say who approved (%s):\n%s", approver, out)
+	}
 	m := regexp.MustCompile(`(?m)^payroll export: (.+)$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("approve names no payroll export:\n%s", out)
@@ -381,7 +397,9 @@ func TestLocalJobs(t *testing.T) {
 		},
 		keyOf: func(p string) string { return filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator))) },
 	}
-	jobs(t, c, org, []string{"--out", out}, st)
+	// A local folder is its user's own: VENN_LOCAL_USER plays a local user.
+	c.env[callerid.LocalUserEnv] = "fin.local"
+	jobs(t, c, org, []string{"--out", out}, st, "local:fin.local")
 
 	lakeCommands(t, c, []string{"--out", out}, st, root)
 
@@ -451,6 +469,10 @@ func TestAWSJobs(t *testing.T) {
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddb.Endpoint, "AWS_REGION": "us-east-1",
 		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+		// Who the credentials are: a local STS answering GetCallerIdentity.
+		// VENN_LOCAL_USER has no say on AWS storage.
+		"AWS_ENDPOINT_URL_STS": ststest.Start(t, "arn:aws:sts::123456789012:assumed-role/VennFinanceApprover/fin@example.com"),
+		callerid.LocalUserEnv:  "someone.local",
 	} {
 		c.env[k] = v
 	}
@@ -462,7 +484,7 @@ func TestAWSJobs(t *testing.T) {
 		keyOf: func(p string) string { return strings.TrimPrefix(p, prefix) },
 	}
 	storage := []string{"--lake", "s3://" + bucket + "/lake", "--results", "dynamodb://" + table, "--s3-path-style"}
-	jobs(t, c, org, storage, st)
+	jobs(t, c, org, storage, st, "aws:123456789012:role/VennFinanceApprover/fin@example.com")
 
 	lakeCommands(t, c, storage, st, "s3://"+bucket+"/lake")
 
@@ -519,7 +541,14 @@ func TestDemoThenApprove(t *testing.T) {
 	c := &cli{t: t, bin: binary(t), env: map[string]string{"TMPDIR": t.TempDir()}}
 	out := filepath.Join(t.TempDir(), "out")
 	c.must("demo", "--out", out, "--leads", "3000")
-	c.must("approve", "--out", out, "--quarter", quarter, "--approver", "me@local", "--action", "finalize")
+	// The demo approved as finance.demo, who may not finalize too (four eyes).
+	c.env[callerid.LocalUserEnv] = "finance.demo"
+	if code, _, errOut := c.run("approve", "--out", out, "--quarter", quarter, "--action", "finalize"); code != exitFailed || !strings.Contains(errOut, "rule four_eyes") || !strings.Contains(errOut, "nothing was moved") {
+		t.Fatalf("finalize by the demo's approver: exit %d, %s", code, errOut)
+	}
+	// make approve: the OS user finalizes.
+	delete(c.env, callerid.LocalUserEnv)
+	c.must("approve", "--out", out, "--quarter", quarter, "--action", "finalize")
 	s, err := localstore.Open(filepath.Join(out, "results.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -529,8 +558,8 @@ func TestDemoThenApprove(t *testing.T) {
 		t.Fatalf("statements: %d, %v", len(stmts), err)
 	}
 	for _, st := range stmts {
-		if st.Status != comp.StatusFinal {
-			t.Errorf("%s: %s after finalize", st.Statement.ID, st.Status)
+		if st.Status != comp.StatusFinal || st.ApprovedBy != "local:finance.demo" || !strings.HasPrefix(st.FinalBy, "local:") || st.FinalBy == st.ApprovedBy {
+			t.Errorf("%s: %s after finalize, approved by %s, final by %s", st.Statement.ID, st.Status, st.ApprovedBy, st.FinalBy)
 		}
 	}
 }

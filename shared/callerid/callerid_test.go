@@ -3,10 +3,6 @@ package callerid
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -16,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/venn-revops/venn/shared/callerid/ststest"
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/pipeline"
 )
@@ -38,53 +35,20 @@ func TestLocal(t *testing.T) {
 	}
 }
 
-// stsServer answers STS's Query protocol as STS does: a SigV4-signed
-// form POST of Action=GetCallerIdentity, an XML answer.
-func stsServer(t *testing.T, arn string) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/ready" {
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
-		auth := r.Header.Get("Authorization")
-		if r.Method != http.MethodPost || form.Get("Action") != "GetCallerIdentity" || form.Get("Version") != "2011-06-15" ||
-			!strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDVENNTEST/") || !strings.Contains(auth, "/sts/aws4_request") {
-			t.Errorf("not a signed GetCallerIdentity: %s %s %q", r.Method, body, auth)
-		}
-		w.Header().Set("Content-Type", "text/xml")
-		if arn == "" {
-			w.WriteHeader(http.StatusForbidden)
-			io.WriteString(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>r-2</RequestId></ErrorResponse>`)
-			return
-		}
-		io.WriteString(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>`+arn+
-			`</Arn><UserId>AROAEXAMPLE:ole</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	}))
-	t.Cleanup(srv.Close)
-	// Ready once it answers (httptest binds 127.0.0.1:0 before returning).
-	if resp, err := http.Get(srv.URL + "/ready"); err != nil {
-		t.Fatal(err)
-	} else {
-		resp.Body.Close()
-	}
-	return srv
-}
-
 func stsClient(url string) *sts.Client {
 	return sts.NewFromConfig(aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(url),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDVENNTEST", "secret", "")})
 }
 
 func TestFromSTS(t *testing.T) {
-	srv := stsServer(t, "arn:aws:sts::123456789012:assumed-role/VennFinanceController/ole")
-	id, err := FromSTS(context.Background(), stsClient(srv.URL))
+	srvURL := ststest.Start(t, "arn:aws:sts::123456789012:assumed-role/VennFinanceController/ole")
+	id, err := FromSTS(context.Background(), stsClient(srvURL))
 	if err != nil || id.ID != "aws:123456789012:role/VennFinanceController/ole" || id.Role != "VennFinanceController" {
 		t.Fatalf("got %+v %v", id, err)
 	}
 	// A venn command on AWS storage asks STS; on a local folder it is the
 	// local user, whatever VENN_LOCAL_USER says on AWS.
-	cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDVENNTEST", "secret", "")}
+	cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srvURL), Credentials: credentials.NewStaticCredentialsProvider("AKIDVENNTEST", "secret", "")}
 	vars := env(map[string]string{LocalUserEnv: "someone.local"})
 	if id, err := ForStorage(context.Background(), &cfg, vars); err != nil || id.ID != "aws:123456789012:role/VennFinanceController/ole" {
 		t.Fatalf("AWS storage: %+v %v", id, err)
@@ -92,8 +56,8 @@ func TestFromSTS(t *testing.T) {
 	if id, err := ForStorage(context.Background(), nil, vars); err != nil || id.ID != "local:someone.local" {
 		t.Fatalf("local storage: %+v %v", id, err)
 	}
-	bad := stsServer(t, "")
-	if _, err := FromSTS(context.Background(), stsClient(bad.URL)); err == nil || !strings.Contains(err.Error(), "STS GetCallerIdentity") || !strings.Contains(err.Error(), "InvalidClientTokenId") {
+	badURL := ststest.Start(t, "")
+	if _, err := FromSTS(context.Background(), stsClient(badURL)); err == nil || !strings.Contains(err.Error(), "STS GetCallerIdentity") || !strings.Contains(err.Error(), "InvalidClientTokenId") {
 		t.Fatalf("refused credentials: %v", err)
 	}
 }

@@ -130,7 +130,9 @@ func (e *Env) PlanApprove() Planner {
 			parts = append(parts, s.Statement.PersonID+"@"+s.Statement.InputHash)
 		}
 		return Run{Period: ev.Quarter, InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
-			a, err := e.Approve(ctx, ev)
+			// The caller the run was planned (and keyed) for, whatever
+			// context the ledger runs it in.
+			a, err := e.Approve(WithCaller(ctx, caller), ev)
 			if err != nil {
 				return nil, Metrics{}, err
 			}
