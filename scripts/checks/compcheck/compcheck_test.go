@@ -66,7 +66,7 @@ func TestCompTablesReadAsDecimal(t *testing.T) {
 	if _, _, err := statementstore.SaveDrafts(ctx, store, []comp.Statement{st}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := statementstore.Approve(ctx, store, "2026Q3", nil, "finance@corp", time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := statementstore.Approve(ctx, store, "2026Q3", nil, comp.Identity{ID: "local:finance"}, time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
 	env := &pipeline.Env{Blob: blob, Store: store, CodeVersion: "test", KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS(),
@@ -141,7 +141,7 @@ func TestCompTablesReadAsDecimal(t *testing.T) {
 		{"lines", "CAST(count(*) FILTER (WHERE attainment IS NULL) AS VARCHAR)", "3"},
 		{"export", "CAST(amount AS VARCHAR) || ' ' || CAST(clawback AS VARCHAR) || ' ' || status", "3370.00 -250.50 approved"},
 		{"status", "status || ' v' || CAST(statement_version AS VARCHAR) || ' ' || approved_by || ' ' || strftime(approved_at, '%Y-%m-%dT%H:%M:%S') || ' ' || CAST(total AS VARCHAR)",
-			"approved v2 finance@corp 2026-10-05T10:00:00 3370.00"},
+			"approved v2 local:finance 2026-10-05T10:00:00 3370.00"},
 	} {
 		var got string
 		if err := db.QueryRow("SELECT " + c.expr + " FROM read_parquet(" + tables[c.table] + ")").Scan(&got); err != nil {

@@ -93,7 +93,7 @@ func TestStatementItemReadable(t *testing.T) {
 	}
 	check(raw(), "draft", "1")
 
-	if _, err := statementstore.Approve(ctx, store, "2026Q3", nil, "finance@corp", time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := statementstore.Approve(ctx, store, "2026Q3", nil, comp.Identity{ID: "local:finance"}, time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
 	check(raw(), "approved", "2")
@@ -103,7 +103,7 @@ func TestStatementItemReadable(t *testing.T) {
 	}
 	want, _ := st.JSON()
 	back, _ := got.Statement.JSON()
-	if !bytes.Equal(back, want) || got.Version != 2 || got.ApprovedBy != "finance@corp" {
+	if !bytes.Equal(back, want) || got.Version != 2 || got.ApprovedBy != "local:finance" {
 		t.Errorf("read back v%d by %q:\n%s\nwant\n%s", got.Version, got.ApprovedBy, back, want)
 	}
 	if !got.Statement.Total.Decimal.Equal(decimal.RequireFromString("3370.00")) || got.Statement.Lines[0].Exact.String() != "999.995" {
@@ -111,7 +111,7 @@ func TestStatementItemReadable(t *testing.T) {
 	}
 	// Approving again by the same person writes nothing (optimistic
 	// versioning on the stored version still holds).
-	if _, err := statementstore.Approve(ctx, store, "2026Q3", nil, "finance@corp", time.Now()); err != nil {
+	if _, err := statementstore.Approve(ctx, store, "2026Q3", nil, comp.Identity{ID: "local:finance"}, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	check(raw(), "approved", "2")
