@@ -506,3 +506,55 @@ func TestAlarmsAndDeadLetters(t *testing.T) {
 		}
 	}
 }
+
+// A direct invoke of the approve function carries no signed caller, so the
+// only way in is its AWS_IAM Function URL: every policy that lets someone
+// invoke ApproveFunction does so through the URL (InvokeFunctionUrl, or
+// InvokeFunction conditioned on lambda:InvokedViaFunctionUrl), and the finance
+// policy grants both, as URLs created since October 2025 require.
+func TestApproveOnlyThroughFunctionURL(t *testing.T) {
+	tmpl := loadTemplate(t, templatePath)
+	if got := str(get(tmpl, "Resources", "ApproveFunction", "Properties", "FunctionUrlConfig", "AuthType")); got != "AWS_IAM" {
+		t.Fatalf("ApproveFunction FunctionUrlConfig.AuthType = %q, want AWS_IAM", got)
+	}
+	granted := map[string]bool{}
+	for id, r := range resources(tmpl, "AWS::IAM::ManagedPolicy") {
+		stmts, _ := get(r, "Properties", "PolicyDocument", "Statement").([]any)
+		for _, s := range stmts {
+			st, _ := s.(map[string]any)
+			res, _ := json.Marshal(st["Resource"])
+			if st["Effect"] != "Allow" || !strings.Contains(string(res), "ApproveFunction") {
+				continue
+			}
+			var actions []string
+			switch a := st["Action"].(type) {
+			case string:
+				actions = []string{a}
+			case []any:
+				for _, x := range a {
+					actions = append(actions, fmt.Sprint(x))
+				}
+			}
+			for _, a := range actions {
+				switch a {
+				case "lambda:InvokeFunctionUrl":
+					if str(get(st, "Condition", "StringEquals", "lambda:FunctionUrlAuthType")) != "AWS_IAM" {
+						t.Errorf("%s: %s on ApproveFunction without the AWS_IAM auth type condition", id, a)
+					}
+				case "lambda:InvokeFunction":
+					if str(get(st, "Condition", "Bool", "lambda:InvokedViaFunctionUrl")) != "true" {
+						t.Errorf("%s: plain lambda:InvokeFunction on ApproveFunction (a direct invoke has no signed caller)", id)
+					}
+				default:
+					t.Errorf("%s: %s on ApproveFunction", id, a)
+				}
+				granted[id+" "+a] = true
+			}
+		}
+	}
+	for _, want := range []string{"FinanceApprovePolicy lambda:InvokeFunctionUrl", "FinanceApprovePolicy lambda:InvokeFunction"} {
+		if !granted[want] {
+			t.Errorf("%s not granted (granted: %v)", want, granted)
+		}
+	}
+}
