@@ -65,6 +65,10 @@ type Config struct {
 
 	MQL, SQL Stage
 	Cohort   CohortRule // which cohort leads count at a stage they skipped
+	// Lead Status values meaning the lead left the funnel
+	// (funnel.lead_exits; leads_disqualified, leads_recycled). Empty when
+	// not configured: the two KPIs then count 0.
+	DisqualifiedStatuses, RecycledStatuses []string
 
 	WonStages, LostStages []string
 	TypeClass             map[string]string // Opportunity Type → class
@@ -147,9 +151,17 @@ type rawConfig struct {
 }
 
 type rawFunnel struct {
-	MQL    rawStage `yaml:"mql"`
-	SQL    rawStage `yaml:"sql"`
-	Cohort string   `yaml:"cohort"`
+	MQL    rawStage     `yaml:"mql"`
+	SQL    rawStage     `yaml:"sql"`
+	Cohort string       `yaml:"cohort"`
+	Exits  rawLeadExits `yaml:"lead_exits"`
+}
+
+// rawLeadExits is funnel.lead_exits, optional: the lead Status values
+// of a lead that left the funnel.
+type rawLeadExits struct {
+	Disqualified []string `yaml:"disqualified"`
+	Recycled     []string `yaml:"recycled"`
 }
 
 type rawStage struct {
@@ -332,6 +344,9 @@ func (c *Config) fill(r *rawConfig) error {
 		return bad("funnel.cohort", "want one of %s, got %q", strings.Join(cohortRules, ", "), r.Funnel.Cohort)
 	}
 	c.Cohort = CohortRule(r.Funnel.Cohort)
+	if err := c.leadExits(r.Funnel.Exits); err != nil {
+		return err
+	}
 
 	o := r.Opps
 	if err := nonEmptyList("opportunities.won_stages", o.WonStages); err != nil {
@@ -469,6 +484,38 @@ func stage(path string, r rawStage) (Stage, error) {
 		return Stage{}, bad(path+".date_field", "want one of %s, got %q", strings.Join(stageDateFields, ", "), r.DateField)
 	}
 	return Stage{DateField: r.DateField, Statuses: r.Statuses}, nil
+}
+
+// leadExits validates funnel.lead_exits: a status means one thing, so
+// one in both lists, twice in a list, or also a stage status
+// (funnel.mql/sql.statuses) is an error naming the key.
+func (c *Config) leadExits(r rawLeadExits) error {
+	seen := map[string]string{}
+	for _, s := range c.MQL.Statuses {
+		seen[s] = "funnel.mql.statuses"
+	}
+	for _, s := range c.SQL.Statuses {
+		if _, ok := seen[s]; !ok {
+			seen[s] = "funnel.sql.statuses"
+		}
+	}
+	for _, l := range []struct {
+		key string
+		ss  []string
+	}{{"funnel.lead_exits.disqualified", r.Disqualified}, {"funnel.lead_exits.recycled", r.Recycled}} {
+		for i, s := range l.ss {
+			p := fmt.Sprintf("%s[%d]", l.key, i)
+			if strings.TrimSpace(s) == "" {
+				return bad(p, "empty value")
+			}
+			if k, ok := seen[s]; ok {
+				return bad(p, "status %q is also in %s; a status means one thing", s, k)
+			}
+			seen[s] = l.key
+		}
+	}
+	c.DisqualifiedStatuses, c.RecycledStatuses = r.Disqualified, r.Recycled
+	return nil
 }
 
 func nonEmptyList(path string, l []string) error {

@@ -16,6 +16,7 @@ const (
 // tally holds the additive counters of one dimension key.
 type tally struct {
 	leads, mqls, sqls                                  int64
+	leadsDisqualified, leadsRecycled                   int64
 	mqlSQLMicros, mqlSQLN                              int64
 	cohort, cohortMQL, cohortSQL, cohortOpp, cohortWon int64
 	oppsCreated, won, lost                             int64
@@ -45,6 +46,8 @@ type tally struct {
 
 func (t *tally) add(o *tally) {
 	t.leads += o.leads
+	t.leadsDisqualified += o.leadsDisqualified
+	t.leadsRecycled += o.leadsRecycled
 	t.mqls += o.mqls
 	t.sqls += o.sqls
 	t.mqlSQLMicros += o.mqlSQLMicros
