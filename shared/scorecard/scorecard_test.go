@@ -54,6 +54,8 @@ func smallPage() *Page {
 		val("conv_sql_opp", org, all, "", "0.5"), val("conv_opp_won", org, all, "", "0.4"),
 		val("velocity_mql_sql_days_median", org, all, "", "2.5"),
 		val("lead_sla_compliance", org, all, "", "0.75"), val("lead_sla_compliance", team, "East", "", "0.8"), val("lead_sla_compliance", team, "West", "", "0.666667"),
+		val("leads_disqualified", org, all, "", "18"), val("leads_disqualified", team, "East", "", "10"), val("leads_disqualified", team, "West", "", "8"),
+		val("leads_recycled", org, all, "", "12"), val("leads_recycled", team, "East", "", "7"), val("leads_recycled", team, "West", "", "5"),
 		val("leads_past_sla_unanswered", org, all, "", "3"), val("leads_past_sla_unanswered", team, "East", "", "1"), val("leads_past_sla_unanswered", team, "West", "", "2"),
 		val("mktg_influenced_bookings", org, all, kpi.ModelFirstTouch, "40000.00"), val("mktg_influenced_bookings", org, all, kpi.ModelEven, "40000.00"),
 		val("mktg_influenced_bookings", kpi.DimChannel, "Webinar", kpi.ModelFirstTouch, "30000.00"), val("mktg_influenced_bookings", kpi.DimChannel, "Webinar", kpi.ModelEven, "25000.00"),
@@ -189,7 +191,8 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 	}
 	for _, want := range []string{`<a href="#v-owner-U1">Ada Byron</a>`, `<h2 id="v-owner-U1-h">owner: Ada Byron (U1)</h2>`,
 		`data-kpi="bookings_attainment" data-dim="org" data-key="all" data-model="" data-value="0.4">40.0%<`,
-		`data-kpi="leads_recycled" data-dim="org" data-key="all" data-model="">not in catalog<`,
+		`data-kpi="leads_recycled" data-dim="org" data-key="all" data-model="" data-value="12">12<`,
+		`data-kpi="leads_disqualified" data-dim="team" data-key="West" data-model="" data-value="8">8<`,
 		`data-kpi="velocity_mql_sql_days_p90" data-dim="org" data-key="all" data-model="">n/a<`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("page lacks %s", want)
@@ -252,6 +255,20 @@ func TestEveryKPIHasADocsAnchor(t *testing.T) {
 	for _, d := range kpi.Catalog() {
 		if !bytes.Contains(doc, []byte(`<a id="`+KPIAnchor(d.Name)+`"></a>`)) {
 			t.Errorf("docs/kpis.md has no anchor <a id=%q></a> where %s is defined", KPIAnchor(d.Name), d.Name)
+		}
+	}
+}
+
+// A name the catalog lacks reads "not in catalog" (no hand-off figure is
+// such a name since leads_disqualified and leads_recycled joined it); one
+// in the catalog without a gold row reads "n/a".
+func TestCellMissing(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"leads_abandoned", "not in catalog"},
+		{"leads_recycled", "n/a"},
+	} {
+		if got := cellOf(nil, c.name, kpi.DimOrg, kpi.KeyAll, ""); got.Text != c.want || got.Missing() != c.want {
+			t.Errorf("%s: text %q, missing %q; want %q", c.name, got.Text, got.Missing(), c.want)
 		}
 	}
 }
