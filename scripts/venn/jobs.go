@@ -406,7 +406,9 @@ approves their own statement); a refused request moves no statement.`,
 						Action  string `json:"action"`
 						Version int64  `json:"version"`
 					} `json:"outcomes"`
-					Export string `json:"export"`
+					Export        string            `json:"export"`
+					ExportStatus  string            `json:"export_status"`
+					ExportCurrent map[string]string `json:"export_current"`
 				}
 				if err := json.Unmarshal(out, &r); err != nil {
 					return fmt.Errorf("approve response: %w", err)
@@ -415,6 +417,12 @@ approves their own statement); a refused request moves no statement.`,
 					fmt.Fprintf(stdout, "%s  %s  v%d  %s\n", r.Quarter, o.Person, o.Version, o.Action)
 				}
 				fmt.Fprintf(stdout, "%s by %s\n", r.Action, r.Caller)
+				// The stable current/ file is what finance imports; the run
+				// folder only when an older stored response lacks it.
+				if csv := r.ExportCurrent["csv"]; csv != "" {
+					fmt.Fprintf(stdout, "payroll export (%s): %s\n", r.ExportStatus, b.where(csv))
+					return nil
+				}
 				return printExport(ctx, b, r.Export)
 			})
 		},

@@ -306,9 +306,14 @@ func jobs(t *testing.T, c *cli, org *democrm.Org, storage []string, st stores, a
 	if !strings.Contains(out, "approve by "+approver) {
 		t.Errorf("approve does not say who approved (%s):\n%s", approver, out)
 	}
-	m := regexp.MustCompile(`(?m)^payroll export: (.+)$`).FindStringSubmatch(out)
+	// The first approval writes the export; approve names the quarter's
+	// stable current/ file, the one finance imports.
+	m := regexp.MustCompile(`(?m)^payroll export \(export written\): (.+)$`).FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("approve names no payroll export:\n%s", out)
+		t.Fatalf("approve names no written payroll export:\n%s", out)
+	}
+	if want := "exports/payroll/quarter=" + quarter + "/current/payroll.csv"; !strings.HasSuffix(m[1], want) {
+		t.Errorf("approve names %s, want the current file %s", m[1], want)
 	}
 	checkPayroll(t, readKey(t, st.blob, st.keyOf(m[1])), stmts, comp.StatusApproved)
 

@@ -140,7 +140,7 @@ func (e *Env) PlanApprove() Planner {
 			for i, o := range a.Outcomes {
 				outs[i] = map[string]any{"person": o.PersonID, "action": o.Action, "version": o.Version}
 			}
-			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "caller": caller.ID, "outcomes": outs, "export": a.Export.Key(), "export_status": a.Export.Status()},
+			return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "caller": caller.ID, "outcomes": outs, "export": a.Export.Key(), "export_status": a.Export.Status(), "export_current": a.Export.Current.Files},
 				Metrics{Values: map[string]float64{MetricRows: float64(len(a.Outcomes))}}, nil
 		}}, nil
 	}
