@@ -67,7 +67,7 @@ type Config struct {
 	Cohort   CohortRule // which cohort leads count at a stage they skipped
 	// Lead Status values meaning the lead left the funnel
 	// (funnel.lead_exits; leads_disqualified, leads_recycled). Empty when
-	// not configured: the two KPIs then count 0.
+	// not configured: the KPI of an empty list is then not reported (n/a).
 	DisqualifiedStatuses, RecycledStatuses []string
 
 	WonStages, LostStages []string

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/venn-revops/venn/shared/period"
 )
 
 // TestLeadExits checks lead-exits-org.expect.yaml (worked by hand in its
@@ -54,5 +57,32 @@ func TestLeadExitsConfig(t *testing.T) {
 				t.Fatalf("error %v, want one naming %s and %q", err, c.wantPath, c.other)
 			}
 		})
+	}
+}
+
+// TestLeadExitsUnconfigured: an org that lists no recycled statuses gets no
+// leads_recycled value in any dimension (n/a, not 0), while the configured
+// disqualified list still counts (3 at org level, worked in
+// lead-exits-org.expect.yaml).
+func TestLeadExitsUnconfigured(t *testing.T) {
+	data, err := os.ReadFile("testdata/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig("testdata/config.yaml", []byte(strings.Replace(string(data), "    recycled: [Recycled, Nurture]\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Compute(cfg, loadFixture(t, "lead-exits-org.yaml"), Period{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := res.Get("leads_disqualified", DimOrg, KeyAll, ""); !ok || !v.Defined || v.Value.String() != "3" {
+		t.Errorf("leads_disqualified org: %+v (present %v), want 3", v, ok)
+	}
+	for _, v := range res.Values {
+		if v.KPI == "leads_recycled" {
+			t.Errorf("leads_recycled %s=%s reported as %s (defined %v); want no value: no recycled statuses configured", v.Dimension, v.Key, v.Value, v.Defined)
+		}
 	}
 }

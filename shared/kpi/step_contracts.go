@@ -359,6 +359,9 @@ var contractKPIs = []string{"renewal_rate", "contracts_up_for_renewal", "contrac
 // contract reading; under the renewal-opportunity reading they read
 // renewalOppReading (one home per source, chosen by retention.source).
 func (e *engine) eval(s *kpiSpec, t *tally) (measure, bool) {
+	if e.exitUnconfigured(s.Name) {
+		return measure{}, false // not reported (n/a), not a count of 0
+	}
 	if e.source == SourceRenewalOpportunities && slices.Contains(contractKPIs, s.Name) {
 		f, ok := renewalOppReading[s.Name]
 		if !ok {

@@ -181,3 +181,17 @@ func (e *engine) leadCounters(l *Lead) cohortLead {
 	}
 	return c
 }
+
+// exitUnconfigured says a lead-exit KPI has no status list configured
+// (funnel.lead_exits): an org that never said which statuses disqualify
+// or recycle a lead gets no value (n/a on the scorecard), not a
+// misleading 0.
+func (e *engine) exitUnconfigured(name string) bool {
+	switch name {
+	case "leads_disqualified":
+		return len(e.cfg.DisqualifiedStatuses) == 0
+	case "leads_recycled":
+		return len(e.cfg.RecycledStatuses) == 0
+	}
+	return false
+}

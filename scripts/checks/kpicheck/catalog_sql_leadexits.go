@@ -3,7 +3,8 @@ package kpicheck
 // SQL of leads_disqualified and leads_recycled (docs/kpis.md §2.1), written
 // from the docs: of the leads created in the period (ld: live, known at the
 // as-of), those with no converted opportunity whose current Status is in
-// funnel.lead_exits.disqualified or .recycled (exact match).
+// funnel.lead_exits.disqualified or .recycled (exact match); no rows when
+// the list is not configured.
 //
 //	lx  the period's unconverted leads with their Status and the ld
 //	    dimension keys
@@ -15,8 +16,8 @@ func init() {
 	exits := func(statuses func(q *Q) []string) func(q *Q) string {
 		return func(q *Q) string {
 			ds := q.ownDims(leadDimCols)
-			if len(ds) == 0 {
-				return noRows
+			if len(ds) == 0 || len(statuses(q)) == 0 {
+				return noRows // no status list configured: not reported, not 0
 			}
 			return "SELECT dimension, key, '' AS model, " + Count("n") + " FROM (" +
 				fanOut("lx", ds, "count_if(coalesce(status IN "+list(statuses(q))+", false)) AS n") + ")"
