@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/venn-revops/venn/shared/comp"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/kpi"
@@ -108,14 +109,20 @@ func build() demoLake {
 	start := time.Now()
 	asOf := d.rep.QTD.Result.AsOf
 	env := &pipeline.Env{Blob: d.blob, Store: store, CodeVersion: pipeline.CodeVersion(), KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS(),
-		Now: func() time.Time { return asOf.Add(time.Hour + time.Since(start)) }}
+		Now: func() time.Time { return asOf.Add(time.Hour + time.Since(start)) }, PII: demo.PII()}
 	// The night's KPI job rerun: a new run of the same partitions.
 	if _, d.err = env.KPIFor(ctx, period.Of(asOf), asOf, false); d.err != nil {
 		return d
 	}
 	// make approve after make demo: the closed quarter finalized, a new
 	// payroll export run.
-	if _, d.err = env.Approve(ctx, pipeline.Event{Job: "approve", Quarter: d.rep.Closed.String(), Action: "finalize", Approver: "controller@venn.demo"}); d.err != nil {
+	// As a local user other than the demo's approver (four eyes).
+	controller, err := comp.LocalIdentity("viewcheck.controller")
+	if err != nil {
+		d.err = err
+		return d
+	}
+	if _, d.err = env.Approve(pipeline.WithCaller(ctx, controller), pipeline.Event{Job: "approve", Quarter: d.rep.Closed.String(), Action: "finalize"}); d.err != nil {
 		return d
 	}
 	rows := make([]legacyRow, legacyRows)
