@@ -1,18 +1,17 @@
 package kpi
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
+
+	"github.com/venn-revops/venn/shared/yamlstrict"
 
 	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
 	"github.com/venn-revops/venn/shared/money"
@@ -232,29 +231,9 @@ func LoadConfig(name string, data []byte) (*Config, error) {
 		}
 		return fmt.Errorf("%s: %s: %s", name, path, fmt.Sprintf(format, args...))
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fail("", "empty file: want a KPI definitions document with version: %d", ConfigSchemaVersion)
-		}
-		return nil, fail("", "%v", err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fail("", "more than one YAML document: keep one document per file")
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fail("", "want a mapping at the top level")
-	}
-	if err := checkNodes(doc.Content[0], "", 0); err != nil {
-		return nil, fail("", "%v", err)
-	}
 	var raw rawConfig
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(&raw); err != nil {
-		return nil, fail("", "%v", err)
+	if err := yamlstrict.Decode(data, fmt.Sprintf("a KPI definitions document with version: %d", ConfigSchemaVersion), maxDepth, &raw); err != nil {
+		return nil, fail(err.Path, "%s", err.Reason)
 	}
 	sum := sha256.Sum256(data)
 	c := &Config{Name: name, Hash: hex.EncodeToString(sum[:])}
@@ -284,43 +263,6 @@ func (e *pathError) Error() string { return e.path + ": " + e.reason }
 
 func bad(path, format string, args ...any) error {
 	return &pathError{path: path, reason: fmt.Sprintf(format, args...)}
-}
-
-// checkNodes rejects what yaml.v3 would silently accept: `key:` with no
-// value (decoded as zero), aliases (expansion bombs) and deep nesting.
-func checkNodes(n *yaml.Node, path string, depth int) error {
-	if depth > maxDepth {
-		return bad(path, "nested deeper than %d levels", maxDepth)
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		return bad(path, "YAML aliases are not allowed (line %d)", n.Line)
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				return bad(p, "a value is required (line %d)", k.Line)
-			}
-			if err := checkNodes(v, p, depth+1); err != nil {
-				return err
-			}
-		}
-	case yaml.SequenceNode:
-		for i, v := range n.Content {
-			p := path + "[" + strconv.Itoa(i) + "]"
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				return bad(p, "a value is required (line %d)", v.Line)
-			}
-			if err := checkNodes(v, p, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func (c *Config) fill(r *rawConfig) error {

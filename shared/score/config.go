@@ -1,17 +1,14 @@
 package score
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"regexp"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/venn-revops/venn/shared/yamlstrict"
 
 	scoreconfig "github.com/venn-revops/venn/shared/config/score"
 )
@@ -119,29 +116,9 @@ func LoadConfig(name string, data []byte) (*Config, error) {
 		}
 		return fmt.Errorf("%s: %s: %s", name, path, fmt.Sprintf(format, args...))
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fail("", "empty file: want a scoring configuration with version: %d", ConfigSchemaVersion)
-		}
-		return nil, fail("", "%v", err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fail("", "more than one YAML document: keep one document per file")
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fail("", "want a mapping at the top level")
-	}
-	if path, why := checkNodes(doc.Content[0], "", 0); why != "" {
-		return nil, fail(path, "%s", why)
-	}
 	var raw rawConfig
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(&raw); err != nil {
-		return nil, fail("", "%v", err)
+	if err := yamlstrict.Decode(data, fmt.Sprintf("a scoring configuration with version: %d", ConfigSchemaVersion), maxDepth, &raw); err != nil {
+		return nil, fail(err.Path, "%s", err.Reason)
 	}
 	sum := sha256.Sum256(data)
 	c := &Config{Name: name, Hash: hex.EncodeToString(sum[:])}
@@ -161,38 +138,8 @@ func DefaultConfig() *Config {
 	return c
 }
 
-// checkNodes rejects what yaml.v3 would silently accept: `key:` with no
-// value (decoded as zero), aliases and deep nesting.
-func checkNodes(n *yaml.Node, path string, depth int) (string, string) {
-	if depth > 6 {
-		return path, "nested too deep"
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		return path, fmt.Sprintf("YAML aliases are not allowed (line %d)", n.Line)
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				return p, fmt.Sprintf("a value is required (line %d)", k.Line)
-			}
-			if p, why := checkNodes(v, p, depth+1); why != "" {
-				return p, why
-			}
-		}
-	case yaml.SequenceNode:
-		for _, v := range n.Content {
-			if p, why := checkNodes(v, path, depth+1); why != "" {
-				return p, why
-			}
-		}
-	}
-	return "", ""
-}
+// maxDepth bounds nesting; the schema needs 3 levels.
+const maxDepth = 6
 
 func (c *Config) fill(r *rawConfig) (path, why string) {
 	missing := func(p string) (string, string) { return p, "required" }
