@@ -54,12 +54,9 @@ func ExportRows(recs []ExportRecord) ([]ExportRow, error) {
 	rows := make([]ExportRow, 0, len(recs))
 	for _, r := range recs {
 		s := r.Statement
-		if r.Status != StatusApproved && r.Status != StatusFinal {
-			return nil, fmt.Errorf("export: statement %s is %q; only approved or final statements are exported", s.ID, r.Status)
-		}
-		q, err := period.Parse(s.Quarter)
+		q, err := r.exportQuarter()
 		if err != nil {
-			return nil, fmt.Errorf("export: statement %s: %w", s.ID, err)
+			return nil, err
 		}
 		bonus, commission, clawback, adjustment := s.Subtotals()
 		rows = append(rows, ExportRow{
@@ -189,4 +186,19 @@ func WriteParquet(w io.Writer, recs []ExportRecord) error {
 		return fmt.Errorf("export parquet: %w", err)
 	}
 	return nil
+}
+
+// exportQuarter is the quarter of a record finance may export: approved or
+// final only (a draft is refused), with a valid quarter. Every export format
+// goes through it.
+func (r ExportRecord) exportQuarter() (period.Quarter, error) {
+	s := r.Statement
+	if r.Status != StatusApproved && r.Status != StatusFinal {
+		return period.Quarter{}, fmt.Errorf("export: statement %s is %q; only approved or final statements are exported", s.ID, r.Status)
+	}
+	q, err := period.Parse(s.Quarter)
+	if err != nil {
+		return period.Quarter{}, fmt.Errorf("export: statement %s: %w", s.ID, err)
+	}
+	return q, nil
 }

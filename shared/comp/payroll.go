@@ -266,12 +266,9 @@ func LongRows(recs []ExportRecord, p *PayrollConfig, adjustments []Adjustment) (
 	var rows []LongRow
 	for _, r := range recs {
 		s := r.Statement
-		if r.Status != StatusApproved && r.Status != StatusFinal {
-			return nil, fmt.Errorf("export: statement %s is %q; only approved or final statements are exported", s.ID, r.Status)
-		}
-		q, err := period.Parse(s.Quarter)
+		q, err := r.exportQuarter()
 		if err != nil {
-			return nil, fmt.Errorf("export: statement %s: %w", s.ID, err)
+			return nil, err
 		}
 		pay, err := p.PayDateOf(q)
 		if err != nil {
