@@ -26,10 +26,10 @@ type RegisteredPartition struct {
 func NewGlueFake(t *testing.T) (partitions func() []RegisteredPartition, client *glue.Client) {
 	f, client := newGlueFake(t)
 	return func() []RegisteredPartition {
-		f.mu.Lock()
-		defer f.mu.Unlock()
+		f.Mu.Lock()
+		defer f.Mu.Unlock()
 		var out []RegisteredPartition
-		for key, p := range f.parts {
+		for key, p := range f.Parts {
 			table, _, _ := strings.Cut(key, "\x00")
 			out = append(out, RegisteredPartition{Table: table, Location: p.StorageDescriptor.Location, Manifest: p.Parameters[ParamManifest]})
 		}

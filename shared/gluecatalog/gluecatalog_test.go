@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/gluecatalog/gluefake"
 	"github.com/venn-revops/venn/shared/lake"
 )
 
@@ -89,13 +90,13 @@ func TestRegisterEveryTableKind(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range loadCases(t) {
 		t.Run(tc.Name, func(t *testing.T) {
-			fake.takeCalls()
+			fake.TakeCalls()
 			err := cat.Register(ctx, &tc.Manifest)
 			if tc.Error != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.Error) {
 					t.Fatalf("error %v, want one containing %q", err, tc.Error)
 				}
-				if calls := fake.takeCalls(); len(calls) != 0 {
+				if calls := fake.TakeCalls(); len(calls) != 0 {
 					t.Fatalf("a rejected manifest still called Glue: %v", calls)
 				}
 				return
@@ -105,11 +106,11 @@ func TestRegisterEveryTableKind(t *testing.T) {
 			}
 			for _, w := range tc.Want {
 				values := partitionValues(w.Partition)
-				p, ok := fake.partition(w.Table, values...)
+				p, ok := fake.Partition(w.Table, values...)
 				if !ok {
 					t.Fatalf("%s %s not registered", w.Table, w.Partition)
 				}
-				sd, table := p.StorageDescriptor, fake.tables[w.Table].StorageDescriptor
+				sd, table := p.StorageDescriptor, fake.Tables[w.Table].StorageDescriptor
 				if sd.Location != w.Location {
 					t.Errorf("%s %s at %s, want %s", w.Table, w.Partition, sd.Location, w.Location)
 				}
@@ -147,7 +148,7 @@ func TestRerunMovesPartitionAndIsIdempotent(t *testing.T) {
 		return m
 	}
 	at := func(table string) string {
-		p, ok := fake.partition(table, "2026-11-20")
+		p, ok := fake.Partition(table, "2026-11-20")
 		if !ok {
 			t.Fatalf("%s dt=2026-11-20 not registered", table)
 		}
@@ -158,7 +159,7 @@ func TestRerunMovesPartitionAndIsIdempotent(t *testing.T) {
 	if err := cat.Register(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fake.takeCalls(), []string{"GetTable", "CreatePartition", "GetTable", "CreatePartition"}; !slices.Equal(got, want) {
+	if got, want := fake.TakeCalls(), []string{"GetTable", "CreatePartition", "GetTable", "CreatePartition"}; !slices.Equal(got, want) {
 		t.Fatalf("first registration: calls %v, want %v", got, want)
 	}
 	if got, want := at("crm_snapshot_opportunity"), lakeRoot+"crm/snapshot/object=Opportunity/dt=2026-11-20/run=20261120T020000.000000Z/ seq 1"; got != want {
@@ -168,7 +169,7 @@ func TestRerunMovesPartitionAndIsIdempotent(t *testing.T) {
 	if err := cat.Register(ctx, rerun); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fake.takeCalls(), slices.Repeat([]string{"GetTable", "CreatePartition", "GetPartition", "UpdatePartition"}, 2); !slices.Equal(got, want) {
+	if got, want := fake.TakeCalls(), slices.Repeat([]string{"GetTable", "CreatePartition", "GetPartition", "UpdatePartition"}, 2); !slices.Equal(got, want) {
 		t.Fatalf("rerun: calls %v, want %v", got, want)
 	}
 	wantSnap := lakeRoot + "crm/snapshot/object=Opportunity/dt=2026-11-20/run=20261120T091500.000000Z/ seq 2"
@@ -190,7 +191,7 @@ func TestRerunMovesPartitionAndIsIdempotent(t *testing.T) {
 		if err := cat.Register(ctx, late); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := fake.takeCalls(), slices.Repeat([]string{"GetTable", "CreatePartition", "GetPartition"}, 2); !slices.Equal(got, want) {
+		if got, want := fake.TakeCalls(), slices.Repeat([]string{"GetTable", "CreatePartition", "GetPartition"}, 2); !slices.Equal(got, want) {
 			t.Fatalf("registering sequence %d again: calls %v, want %v (no update)", late.Sequence, got, want)
 		}
 		check("registering sequence " + strconv.Itoa(late.Sequence) + " again")
@@ -231,8 +232,8 @@ func TestRegisterErrorsNameTablePartitionLocation(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			if len(fake.parts) != 0 {
-				t.Errorf("partitions written: %v", fake.parts)
+			if len(fake.Parts) != 0 {
+				t.Errorf("partitions written: %v", fake.Parts)
 			}
 		})
 	}
@@ -244,26 +245,26 @@ func TestThrottlingRetried(t *testing.T) {
 	want := lakeRoot + "exports/payroll/quarter=2026Q3/run=20261002T100000.000000Z/"
 
 	fake, client := newGlueFake(t)
-	fake.throttle["GetTable"], fake.throttle["CreatePartition"] = 2, 3
+	fake.Throttle["GetTable"], fake.Throttle["CreatePartition"] = 2, 3
 	if err := New(client, testDatabase, WithLake(testBucket, testPrefix)).Register(ctx, m); err != nil {
 		t.Fatalf("throttled 5 times: %v", err)
 	}
-	if got, want := fake.takeCalls(), []string{"GetTable", "GetTable", "GetTable", "CreatePartition", "CreatePartition", "CreatePartition", "CreatePartition"}; !slices.Equal(got, want) {
+	if got, want := fake.TakeCalls(), []string{"GetTable", "GetTable", "GetTable", "CreatePartition", "CreatePartition", "CreatePartition", "CreatePartition"}; !slices.Equal(got, want) {
 		t.Fatalf("calls %v, want %v", got, want)
 	}
-	if p, ok := fake.partition("exports_payroll", "2026Q3"); !ok || p.StorageDescriptor.Location != want {
+	if p, ok := fake.Partition("exports_payroll", "2026Q3"); !ok || p.StorageDescriptor.Location != want {
 		t.Fatalf("partition %+v, want at %s", p, want)
 	}
 
 	// Throttled beyond the retryer's 10 attempts: the run fails, naming what
 	// it could not register.
 	fake, client = newGlueFake(t)
-	fake.throttle["CreatePartition"] = 100
+	fake.Throttle["CreatePartition"] = 100
 	err := New(client, testDatabase, WithLake(testBucket, testPrefix)).Register(ctx, m)
 	if err == nil || !strings.Contains(err.Error(), "ThrottlingException") || !strings.Contains(err.Error(), "exports_payroll partition quarter=2026Q3 at "+want) {
 		t.Fatalf("error %v", err)
 	}
-	if n := strings.Count(strings.Join(fake.takeCalls(), " "), "CreatePartition"); n != 10 {
+	if n := strings.Count(strings.Join(fake.TakeCalls(), " "), "CreatePartition"); n != 10 {
 		t.Fatalf("%d CreatePartition attempts, want 10", n)
 	}
 }
@@ -278,21 +279,21 @@ func TestLostResponseRetried(t *testing.T) {
 	fake, client := newGlueFake(t)
 	cat := New(client, testDatabase, WithLake(testBucket, testPrefix))
 
-	fake.lose["CreatePartition"] = 1
+	fake.Lose["CreatePartition"] = 1
 	if err := cat.Register(ctx, first); err != nil {
 		t.Fatalf("create whose response was lost: %v", err)
 	}
-	if got, want := fake.takeCalls(), []string{"GetTable", "CreatePartition", "CreatePartition", "GetPartition"}; !slices.Equal(got, want) {
+	if got, want := fake.TakeCalls(), []string{"GetTable", "CreatePartition", "CreatePartition", "GetPartition"}; !slices.Equal(got, want) {
 		t.Fatalf("calls %v, want %v", got, want)
 	}
-	fake.lose["UpdatePartition"] = 1
+	fake.Lose["UpdatePartition"] = 1
 	if err := cat.Register(ctx, rerun); err != nil {
 		t.Fatalf("update whose response was lost: %v", err)
 	}
-	if got, want := fake.takeCalls(), []string{"GetTable", "CreatePartition", "GetPartition", "UpdatePartition", "UpdatePartition"}; !slices.Equal(got, want) {
+	if got, want := fake.TakeCalls(), []string{"GetTable", "CreatePartition", "GetPartition", "UpdatePartition", "UpdatePartition"}; !slices.Equal(got, want) {
 		t.Fatalf("calls %v, want %v", got, want)
 	}
-	p, _ := fake.partition("comp_statement_lines", "2026Q3")
+	p, _ := fake.Partition("comp_statement_lines", "2026Q3")
 	if want := lakeRoot + "comp/quarter=2026Q3/run=20261002T060000.000000Z/"; p.StorageDescriptor.Location != want {
 		t.Fatalf("at %s, want %s", p.StorageDescriptor.Location, want)
 	}
@@ -303,7 +304,7 @@ func TestLostResponseRetried(t *testing.T) {
 // partitions are registered is reachable; projected tables are not touched.
 func TestMappingMatchesGlueYAML(t *testing.T) {
 	tables := map[string]fakeTable{}
-	for _, tb := range loadGlueYAML(t) {
+	for _, tb := range gluefake.Definitions(t, testDatabase, testBucket, testPrefix) {
 		tables[tb.Name] = tb
 	}
 	var ms []*lake.Manifest

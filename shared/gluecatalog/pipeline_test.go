@@ -79,7 +79,7 @@ objects:
 			"crm_snapshot_subscription__c": {"id string", "system_modstamp timestamp", "account_id string", "status string", "mrr decimal(18,2)", "start_date date"},
 			"crm_changes_subscription__c":  {"account_id string", "mrr decimal(18,2)", "_op string"},
 		} {
-			tb, ok := fake.table(table)
+			tb, ok := fake.Table(table)
 			if !ok {
 				t.Fatalf("run %d: no table %s", run, table)
 			}
@@ -96,12 +96,12 @@ objects:
 				t.Fatal(err)
 			}
 			table := "crm_snapshot_" + snake(object)
-			p, ok := fake.partition(table, dt)
+			p, ok := fake.Partition(table, dt)
 			want := lakeRoot + lake.RunFolder(m.Partition, m.RunID) + "/"
 			if !ok || p.StorageDescriptor.Location != want || p.Parameters[ParamManifest] != m.Key() {
 				t.Errorf("run %d: %s dt=%s: %+v %v, want at %s (%s)", run, table, dt, p.StorageDescriptor, p.Parameters, want, m.Key())
 			}
-			tb, _ := fake.table(table)
+			tb, _ := fake.Table(table)
 			if ok && !slices.Equal(p.StorageDescriptor.Columns, tb.StorageDescriptor.Columns) {
 				t.Errorf("run %d: %s partition columns %v, table %v", run, table, p.StorageDescriptor.Columns, tb.StorageDescriptor.Columns)
 			}
@@ -109,7 +109,7 @@ objects:
 				t.Errorf("%s committed %d rows", object, m.Rows)
 			}
 		}
-		calls := fake.takeCalls()
+		calls := fake.TakeCalls()
 		if n := count(calls, "CreateTable"); run == 0 && n != 2 || run == 1 && n != 0 {
 			t.Errorf("run %d: %d CreateTable calls", run, n)
 		}

@@ -58,21 +58,21 @@ func TestSyncRegistersEachPartitionsHead(t *testing.T) {
 		"comp_statement_lines 2026Q3":  "comp/quarter=2026Q3/run=20261001T060000.000000Z/",
 		"exports_payroll 2026Q3":       "exports/payroll/quarter=2026Q3/run=20261002T100000.000000Z/",
 	}
-	if len(fake.parts) != len(want) {
-		t.Errorf("%d partitions registered, want %d", len(fake.parts), len(want))
+	if len(fake.Parts) != len(want) {
+		t.Errorf("%d partitions registered, want %d", len(fake.Parts), len(want))
 	}
 	for k, loc := range want {
 		f := strings.Fields(k)
-		p, ok := fake.partition(f[0], f[1:]...)
+		p, ok := fake.Partition(f[0], f[1:]...)
 		if !ok || p.StorageDescriptor.Location != lakeRoot+loc {
 			t.Errorf("%s: %+v, want at %s", k, p.StorageDescriptor, lakeRoot+loc)
 		}
 	}
-	fake.takeCalls()
+	fake.TakeCalls()
 	if n, err := cat.Sync(ctx, b); err != nil || n != 5 {
 		t.Fatalf("second sync: %d, %v", n, err)
 	}
-	if calls := fake.takeCalls(); slices.Contains(calls, "UpdatePartition") {
+	if calls := fake.TakeCalls(); slices.Contains(calls, "UpdatePartition") {
 		t.Fatalf("second sync rewrote partitions: %v", calls)
 	}
 }

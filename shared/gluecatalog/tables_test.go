@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/gluecatalog/gluefake"
 	"github.com/venn-revops/venn/shared/lake"
 )
 
@@ -56,8 +57,8 @@ func TestExtraColumnsAppendedNeverDropped(t *testing.T) {
 	ctx := context.Background()
 	fake, client := newGlueFake(t)
 	cat := New(client, testDatabase, WithLake(testBucket, testPrefix))
-	declared, _ := fake.table("crm_snapshot_lead")
-	declaredChanges, _ := fake.table("crm_changes_lead")
+	declared, _ := fake.Table("crm_snapshot_lead")
+	declaredChanges, _ := fake.Table("crm_changes_lead")
 	extras := []lake.Column{
 		{Name: "score", Type: "int64", Field: "Score__c", Kind: "Int"},
 		{Name: "arr__c", Type: "decimal(18,2)", Field: "ARR__c", Kind: "Currency"},
@@ -73,15 +74,15 @@ func TestExtraColumnsAppendedNeverDropped(t *testing.T) {
 	if err := cat.Register(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	calls := fake.takeCalls()
+	calls := fake.TakeCalls()
 	if count(calls, "UpdateTable") != 2 || count(calls, "CreateTable") != 0 {
 		t.Fatalf("calls %v, want one UpdateTable per table (snapshot, changes)", calls)
 	}
-	snap, _ := fake.table("crm_snapshot_lead")
+	snap, _ := fake.Table("crm_snapshot_lead")
 	if want := append(names(declared.StorageDescriptor.Columns), wantExtra...); !slices.Equal(names(snap.StorageDescriptor.Columns), want) {
 		t.Errorf("snapshot table columns\n%v\nwant\n%v", names(snap.StorageDescriptor.Columns), want)
 	}
-	changes, _ := fake.table("crm_changes_lead")
+	changes, _ := fake.Table("crm_changes_lead")
 	// _op stays where it was declared; the new columns follow.
 	if want := append(names(declaredChanges.StorageDescriptor.Columns), wantExtra...); !slices.Equal(names(changes.StorageDescriptor.Columns), want) {
 		t.Errorf("changes table columns\n%v\nwant\n%v", names(changes.StorageDescriptor.Columns), want)
@@ -92,7 +93,7 @@ func TestExtraColumnsAppendedNeverDropped(t *testing.T) {
 		snap.StorageDescriptor.SerdeInfo.SerializationLibrary != declared.StorageDescriptor.SerdeInfo.SerializationLibrary || snap.VersionId != "2" {
 		t.Errorf("table definition changed beyond its columns: %+v", snap)
 	}
-	p, ok := fake.partition("crm_snapshot_lead", "2026-11-20")
+	p, ok := fake.Partition("crm_snapshot_lead", "2026-11-20")
 	if !ok || !slices.Equal(p.StorageDescriptor.Columns, snap.StorageDescriptor.Columns) {
 		t.Errorf("partition columns %v, table's %v", p.StorageDescriptor, snap.StorageDescriptor.Columns)
 	}
@@ -101,7 +102,7 @@ func TestExtraColumnsAppendedNeverDropped(t *testing.T) {
 	if err := cat.Register(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	if calls := fake.takeCalls(); slices.ContainsFunc(calls, func(c string) bool { return c == "UpdateTable" || c == "UpdatePartition" || c == "CreateTable" }) {
+	if calls := fake.TakeCalls(); slices.ContainsFunc(calls, func(c string) bool { return c == "UpdateTable" || c == "UpdatePartition" || c == "CreateTable" }) {
 		t.Fatalf("registering again wrote: %v", calls)
 	}
 	// A commit whose schema lacks two of the extras: nothing is dropped.
@@ -109,10 +110,10 @@ func TestExtraColumnsAppendedNeverDropped(t *testing.T) {
 	if err := cat.Register(ctx, older); err != nil {
 		t.Fatal(err)
 	}
-	if calls := fake.takeCalls(); count(calls, "UpdateTable") != 0 {
+	if calls := fake.TakeCalls(); count(calls, "UpdateTable") != 0 {
 		t.Fatalf("calls %v", calls)
 	}
-	if after, _ := fake.table("crm_snapshot_lead"); !slices.Equal(after.StorageDescriptor.Columns, snap.StorageDescriptor.Columns) {
+	if after, _ := fake.Table("crm_snapshot_lead"); !slices.Equal(after.StorageDescriptor.Columns, snap.StorageDescriptor.Columns) {
 		t.Errorf("columns changed to %v", names(after.StorageDescriptor.Columns))
 	}
 	// An existing column with another type in the manifest is not retyped.
@@ -120,7 +121,7 @@ func TestExtraColumnsAppendedNeverDropped(t *testing.T) {
 	if err := cat.Register(ctx, snapshotOf("Lead", "2026-11-22", "20261122T020000.000000Z", 1, retyped)); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := fake.table("crm_snapshot_lead"); !slices.Contains(names(after.StorageDescriptor.Columns), "score bigint") {
+	if after, _ := fake.Table("crm_snapshot_lead"); !slices.Contains(names(after.StorageDescriptor.Columns), "score bigint") {
 		t.Errorf("score retyped: %v", names(after.StorageDescriptor.Columns))
 	}
 }
@@ -132,23 +133,23 @@ func TestTableUpdateConflictRereads(t *testing.T) {
 	ctx := context.Background()
 	fake, client := newGlueFake(t)
 	cat := New(client, testDatabase, WithLake(testBucket, testPrefix))
-	fake.before["UpdateTable"] = func(f *glueFake) {
-		tb := f.tables["crm_snapshot_opportunity"]
+	fake.Before["UpdateTable"] = func(f *glueFake) {
+		tb := f.Tables["crm_snapshot_opportunity"]
 		sd := *tb.StorageDescriptor
-		sd.Columns = append(slices.Clone(sd.Columns), fakeColumn{"other_writer__c", "string"})
+		sd.Columns = append(slices.Clone(sd.Columns), fakeColumn{Name: "other_writer__c", Type: "string"})
 		tb.StorageDescriptor, tb.VersionId = &sd, "7"
-		f.tables["crm_snapshot_opportunity"] = tb
+		f.Tables["crm_snapshot_opportunity"] = tb
 	}
 	extra := lake.Column{Name: "forecast_category__c", Type: "string"}
 	m := snapshotOf("Opportunity", "2026-11-20", "20261120T020000.000000Z", 1, append(registrySchema(t, "Opportunity"), extra))
 	if err := cat.Register(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	calls := fake.takeCalls()
+	calls := fake.TakeCalls()
 	if got, want := calls[:5], []string{"GetTable", "UpdateTable", "GetTable", "UpdateTable", "GetTable"}; !slices.Equal(got, want) {
 		t.Fatalf("calls %v, want to start %v (one conflict, not resent by the SDK)", calls, want)
 	}
-	tb, _ := fake.table("crm_snapshot_opportunity")
+	tb, _ := fake.Table("crm_snapshot_opportunity")
 	cols := names(tb.StorageDescriptor.Columns)
 	if got, want := cols[len(cols)-2:], []string{"other_writer__c string", "forecast_category__c string"}; !slices.Equal(got, want) || tb.VersionId != "8" {
 		t.Fatalf("columns end %v version %s, want %v version 8", got, tb.VersionId, want)
@@ -157,13 +158,13 @@ func TestTableUpdateConflictRereads(t *testing.T) {
 	// A lost UpdateTable response: the SDK resends with the version it
 	// read, which is stale now (our own write): a conflict, then a re-read
 	// that finds the columns there.
-	fake.takeCalls()
-	fake.lose["UpdateTable"] = 1
+	fake.TakeCalls()
+	fake.Lose["UpdateTable"] = 1
 	m2 := snapshotOf("Opportunity", "2026-11-21", "20261121T020000.000000Z", 1, append(registrySchema(t, "Opportunity"), extra, lake.Column{Name: "next_step__c", Type: "string"}))
 	if err := cat.Register(ctx, m2); err != nil {
 		t.Fatalf("update whose response was lost: %v", err)
 	}
-	tb, _ = fake.table("crm_snapshot_opportunity")
+	tb, _ = fake.Table("crm_snapshot_opportunity")
 	if n := strings.Count(strings.Join(names(tb.StorageDescriptor.Columns), ","), "next_step__c"); n != 1 {
 		t.Fatalf("next_step__c %d times in %v", n, names(tb.StorageDescriptor.Columns))
 	}
@@ -187,7 +188,7 @@ func TestConfiguredObjectTableCreated(t *testing.T) {
 	ctx := context.Background()
 	fake, client := newGlueFake(t)
 	cat := New(client, testDatabase, WithLake(testBucket, testPrefix))
-	fake.lose["CreateTable"] = 1
+	fake.Lose["CreateTable"] = 1
 	m := snapshotOf("Subscription__c", "2026-11-20", "20261120T020000.000000Z", 1, subscriptionSchema)
 	if err := cat.Register(ctx, m); err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestConfiguredObjectTableCreated(t *testing.T) {
 		{"crm_snapshot_subscription__c", "crm/snapshot/object=Subscription__c/"},
 		{"crm_changes_subscription__c", "crm/changes/object=Subscription__c/"},
 	} {
-		tb, ok := fake.table(tc.table)
+		tb, ok := fake.Table(tc.table)
 		if !ok {
 			t.Fatalf("%s not created", tc.table)
 		}
@@ -207,26 +208,26 @@ func TestConfiguredObjectTableCreated(t *testing.T) {
 		}
 		sd := tb.StorageDescriptor
 		if !slices.Equal(names(sd.Columns), want) || sd.Location != lakeRoot+tc.root ||
-			!slices.Equal(tb.PartitionKeys, []fakeColumn{{"dt", "date"}}) || tb.TableType != "EXTERNAL_TABLE" ||
+			!slices.Equal(tb.PartitionKeys, []fakeColumn{{Name: "dt", Type: "date"}}) || tb.TableType != "EXTERNAL_TABLE" ||
 			sd.SerdeInfo.SerializationLibrary != "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" ||
 			sd.InputFormat != "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" ||
 			tb.Parameters["projection.enabled"] != "false" || tb.Parameters[ParamCreatedFor] != "Subscription__c" {
 			t.Errorf("%s: %+v %+v", tc.table, tb, sd)
 		}
-		p, ok := fake.partition(tc.table, "2026-11-20")
+		p, ok := fake.Partition(tc.table, "2026-11-20")
 		wantLoc := lakeRoot + tc.root + "dt=2026-11-20/run=20261120T020000.000000Z/"
 		if !ok || p.StorageDescriptor.Location != wantLoc || !slices.Equal(p.StorageDescriptor.Columns, sd.Columns) {
 			t.Errorf("%s partition %+v, want at %s", tc.table, p.StorageDescriptor, wantLoc)
 		}
 	}
-	calls := fake.takeCalls()
+	calls := fake.TakeCalls()
 	if n := count(calls, "CreateTable"); n != 3 { // snapshot (lost, resent: exists), changes
 		t.Errorf("%d CreateTable calls in %v, want 3", n, calls)
 	}
 	if err := cat.Register(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	if calls := fake.takeCalls(); slices.ContainsFunc(calls, func(c string) bool {
+	if calls := fake.TakeCalls(); slices.ContainsFunc(calls, func(c string) bool {
 		return strings.HasPrefix(c, "Create") && c != "CreatePartition" || c == "UpdateTable"
 	}) {
 		t.Errorf("second registration wrote tables: %v", calls)
@@ -255,7 +256,7 @@ func TestTableErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fake, client := newGlueFake(t)
 			if tc.name == "a registry object's table is never created" {
-				delete(fake.tables, "crm_snapshot_lead")
+				delete(fake.Tables, "crm_snapshot_lead")
 			}
 			var opts []Option
 			if tc.lake {
@@ -270,7 +271,7 @@ func TestTableErrors(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			if calls := fake.takeCalls(); slices.Contains(calls, "CreateTable") || slices.Contains(calls, "CreatePartition") {
+			if calls := fake.TakeCalls(); slices.Contains(calls, "CreateTable") || slices.Contains(calls, "CreatePartition") {
 				t.Errorf("calls %v", calls)
 			}
 		})
@@ -285,7 +286,7 @@ func TestTableErrors(t *testing.T) {
 // generator's Parquet-to-Athena mapping for every registry column.
 func TestCreatedTableMatchesDeclared(t *testing.T) {
 	declared := map[string]fakeTable{}
-	for _, tb := range loadGlueYAML(t) {
+	for _, tb := range gluefake.Definitions(t, testDatabase, testBucket, testPrefix) {
 		declared[tb.Name] = tb
 	}
 	for _, o := range crm.Objects {
