@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -40,6 +41,8 @@ import (
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/dynamo"
 	"github.com/venn-revops/venn/shared/dynamo/dynamotest"
+	"github.com/venn-revops/venn/shared/gluecatalog"
+	"github.com/venn-revops/venn/shared/gluecatalog/gluefake"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
@@ -493,10 +496,11 @@ func TestAWSJobs(t *testing.T) {
 
 	lakeCommands(t, c, storage, st, "s3://"+bucket+"/lake")
 
-	// catalog-sync needs a Glue database: none here, so it says which.
+	// catalog-sync needs a Glue database: none given, so it says which.
 	if code, _, errOut := c.run(append([]string{"catalog-sync"}, storage[:4]...)...); code != exitUsage || !strings.Contains(errOut, "--glue-database") {
 		t.Errorf("catalog-sync without a Glue database: exit %d %s", code, errOut)
 	}
+	catalogSync(t, c, storage, st, bucket)
 	// A table that does not exist fails validate, naming it.
 	if code, out, _ := c.run("validate", "--lake", "s3://"+bucket+"/lake", "--results", "dynamodb://no-such-table", "--s3-path-style"); code != exitFailed || !strings.Contains(out, "DynamoDB table no-such-table") {
 		t.Errorf("validate with a missing table: exit %d\n%s", code, out)
@@ -566,5 +570,68 @@ func TestDemoThenApprove(t *testing.T) {
 		if st.Status != comp.StatusFinal || st.ApprovedBy != "local:finance.demo" || !strings.HasPrefix(st.FinalBy, "local:") || st.FinalBy == st.ApprovedBy {
 			t.Errorf("%s: %s after finalize, approved by %s, final by %s", st.Statement.ID, st.Status, st.ApprovedBy, st.FinalBy)
 		}
+	}
+}
+
+// catalogSync registers the lake the jobs wrote in the Glue protocol fake
+// (seeded from infra/glue.yaml) through the built binary: every registered
+// partition points at the committed run folder of its partition's head
+// manifest, the jobs' main tables are there, and a second sync registers the
+// same set.
+func catalogSync(t *testing.T, c *cli, storage []string, st stores, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	const database = "venn_cli"
+	fake, url := gluefake.Start(t, database, bucket, "lake/")
+	glue := &cli{t: t, bin: c.bin, env: map[string]string{}}
+	for k, v := range c.env {
+		glue.env[k] = v
+	}
+	// The fake answers requests signed for eu-west-1 only; S3 and DynamoDB
+	// here ignore the region.
+	glue.env["AWS_ENDPOINT_URL_GLUE"], glue.env["AWS_REGION"] = url, "eu-west-1"
+	registered := func() map[string]string { // table/values → manifest
+		fake.Mu.Lock()
+		defer fake.Mu.Unlock()
+		out := map[string]string{}
+		for key, p := range fake.Parts {
+			out[key] = p.Parameters[gluecatalog.ParamManifest]
+			if !strings.HasSuffix(p.StorageDescriptor.Location, "/") || !strings.HasPrefix(p.StorageDescriptor.Location, "s3://"+bucket+"/lake/") {
+				t.Errorf("partition %q at %s", key, p.StorageDescriptor.Location)
+			}
+		}
+		return out
+	}
+	out, _ := glue.must(append([]string{"catalog-sync", "--glue-database", database}, storage...)...)
+	first := registered()
+	// It counts committed lake partitions (manifests); a snapshot's
+	// manifest registers its crm_changes_ partition too.
+	manifests := map[string]bool{}
+	for _, m := range first {
+		manifests[m] = true
+	}
+	if want := fmt.Sprintf("registered %d partitions in %s", len(manifests), database); !strings.Contains(out, want) {
+		t.Errorf("catalog-sync says %q, want %q (%d Glue partitions)", out, want, len(first))
+	}
+	tables := map[string]bool{}
+	for key, manifest := range first {
+		table, _, _ := strings.Cut(key, "\x00")
+		tables[table] = true
+		m, err := lake.ReadManifest(ctx, st.blob, manifest)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if head, err := lake.Latest(ctx, st.blob, m.Partition); err != nil || head.Key() != m.Key() {
+			t.Errorf("%s registered %s, the head is %v (%v)", table, m.Key(), head, err)
+		}
+	}
+	for _, want := range []string{"crm_snapshot_lead", "crm_snapshot_opportunity", "kpi_gold", "comp_statement_lines", "exports_payroll"} {
+		if !tables[want] {
+			t.Errorf("no %s partition registered (%v)", want, tables)
+		}
+	}
+	glue.must(append([]string{"catalog-sync", "--glue-database", database}, storage...)...)
+	if again := registered(); !maps.Equal(again, first) {
+		t.Errorf("a second catalog-sync changed the registrations: %d then %d", len(first), len(again))
 	}
 }
