@@ -97,7 +97,7 @@ func TestFunctionURL(t *testing.T) {
 	}
 	mutate := func(f func(r *events.LambdaFunctionURLRequest)) []byte {
 		c := req
-		c.RequestContext.Authorizer = &events.LambdaFunctionURLRequestContextAuthorizerDescription{IAM: &(*req.RequestContext.Authorizer.IAM)}
+		c.RequestContext.Authorizer = &events.LambdaFunctionURLRequestContextAuthorizerDescription{}
 		iam := *req.RequestContext.Authorizer.IAM
 		c.RequestContext.Authorizer.IAM = &iam
 		f(&c)

@@ -25,12 +25,9 @@ const (
 )
 
 type (
-	glueFake      = gluefake.Fake
-	fakeTable     = gluefake.Table
-	fakePartition = gluefake.Partition
-	fakeStorage   = gluefake.Storage
-	fakeColumn    = gluefake.Column
-	fakeSerDe     = gluefake.SerDe
+	glueFake   = gluefake.Fake
+	fakeTable  = gluefake.Table
+	fakeColumn = gluefake.Column
 )
 
 // newGlueFake serves the tables of infra/glue.yaml (with testBucket and
