@@ -17,13 +17,15 @@
 //	comp/adjustments.yaml    manual adjustments (optional)
 //	comp/approvals.yaml      who may approve and finalize (the approve job
 //	                         refuses to run without it; docs/comp-plans.md)
+//	comp/payroll.yaml        the payroll export's earnings codes, pay date and
+//	                         entities (optional; docs/comp-plans.md)
 //
 // kpi.yaml, extract.yaml and the comp/ folder are the three units of the
 // layout: a unit the folder leaves out is the embedded default of the binary
 // that reads it (shared/config/...), and the snapshot says so (Defaults).
 // Within comp/, the files are read as the payouts job reads them: plans and
-// assignments.yaml are required, quotas and adjustments optional (absent:
-// none). Any other file is refused, so a misspelt name is not silently
+// assignments.yaml are required, quotas, adjustments and payroll optional
+// (absent: none). Any other file is refused, so a misspelt name is not silently
 // replaced by a default; hidden files and *.md are ignored.
 //
 // # Stores
