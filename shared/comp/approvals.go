@@ -43,6 +43,10 @@ type ApprovalPolicy struct {
 	// People maps callers to the CRM people they are, for callers whose
 	// name is not their CRM email.
 	People []IdentityPerson `yaml:"people"`
+	// Disputes says who answers and resolves inquiries on statement lines
+	// and how they are routed (dispute.go); without it, disputes are
+	// refused.
+	Disputes *DisputePolicy `yaml:"disputes"`
 }
 
 // IdentityMatch is one entry of an approve or finalize list: exactly one
@@ -96,10 +100,18 @@ func ParseApprovals(file string, b []byte) (*ApprovalPolicy, error) {
 		asValidation(&e.list, err)
 	}
 	p.File = file
-	for _, l := range []struct {
+	lists := []struct {
 		key  string
 		list []IdentityMatch
-	}{{"approve", p.Approve}, {"finalize", p.Finalize}} {
+	}{{"approve", p.Approve}, {"finalize", p.Finalize}}
+	if p.Disputes != nil {
+		lists = append(lists, struct {
+			key  string
+			list []IdentityMatch
+		}{"disputes.finance", p.Disputes.Finance})
+		p.Disputes.validate(e)
+	}
+	for _, l := range lists {
 		if len(l.list) == 0 {
 			e.add(l.key, "required: the identities or roles that may %s (an empty list would let nobody)", l.key)
 		}

@@ -38,6 +38,9 @@ type RunInput struct {
 	// Corrections are differences found by Reconcile on final statements of
 	// earlier quarters, paid in this quarter.
 	Corrections []Correction
+	// Disputes are resolved disputes' adjustments (dispute.go); those
+	// PaidIn this quarter become dispute_adjustment lines.
+	Disputes []DisputeAdjustment
 	// CodeVersion is recorded on every statement (for example the git
 	// commit of the build).
 	CodeVersion string
@@ -88,6 +91,7 @@ type run struct {
 	cancel   map[string]time.Time
 	adjust   map[string][]Adjustment
 	corrects map[string][]Correction
+	disputes map[string][]DisputeAdjustment
 	previous map[string][]Statement // earlier quarters' statements by person, oldest first
 	// orgDeals is every credited deal of the quarter once (owner, 100%),
 	// by close date then Id: what an org-scope deal measure sums.
@@ -110,6 +114,7 @@ func prepare(in RunInput) (*run, error) {
 		in: in, q: in.Quarter, qdays: in.Quarter.Days(),
 		people: map[string]*Person{}, spans: map[string][]Span{}, credits: map[string][]DealCredit{},
 		cancel: map[string]time.Time{}, adjust: map[string][]Adjustment{}, corrects: map[string][]Correction{},
+		disputes: map[string][]DisputeAdjustment{},
 		previous: map[string][]Statement{}, quotas: map[string][]Quota{}, orgCache: map[string]orgMeasure{},
 	}
 	prev := append([]Statement(nil), in.Previous...)
@@ -148,6 +153,7 @@ func prepare(in RunInput) (*run, error) {
 	all = append(all, r.prepareAssignments()...)
 	all = append(all, r.prepareAdjustments()...)
 	all = append(all, r.prepareCorrections()...)
+	all = append(all, r.prepareDisputes()...)
 	all = append(all, r.prepareDeals()...)
 	all = append(all, r.prepareQuotas()...)
 	all = append(all, r.prepareActivities()...)
@@ -413,6 +419,9 @@ func (r *run) payees() []string {
 	for id := range r.corrects {
 		set[id] = true
 	}
+	for id := range r.disputes {
+		set[id] = true
+	}
 	for id, sts := range r.previous {
 		for _, st := range sts {
 			for _, c := range st.Credits {
@@ -495,6 +504,9 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	}
 	for _, c := range r.corrects[p.ID] {
 		st.Lines = append(st.Lines, c.Lines...)
+	}
+	for _, a := range r.disputes[p.ID] {
+		st.Lines = append(st.Lines, a.line())
 	}
 	total := decimal.Zero
 	for _, l := range st.Lines {
@@ -628,7 +640,7 @@ func inputsOf(st *Statement, used []metricUse, adjustments []Adjustment) Inputs 
 		in.Adjustments = append(in.Adjustments, InputAdjustment{ID: a.ID, Amount: Money{a.Amount.Decimal}, Currency: a.Currency, Reason: a.Reason, Author: a.Author})
 	}
 	for _, l := range st.Lines {
-		if l.Kind == LineClawback || l.Kind == LinePriorPeriod {
+		if l.Kind == LineClawback || l.Kind == LinePriorPeriod || l.Kind == LineDisputeAdjustment {
 			in.Carried = append(in.Carried, InputCarried{Key: l.Key, Kind: l.Kind, Ref: l.Ref, Amount: l.Amount})
 		}
 	}
