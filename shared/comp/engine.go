@@ -100,7 +100,8 @@ type run struct {
 	// The activities indexed: by KPI, and by person and KPI.
 	actsByKPI, actsByPerson map[string][]Activity
 	orgCache                map[string]orgMeasure
-	quotas                  map[string][]Quota // by person
+	quotas                  map[string][]Quota              // by person
+	dates                   map[string]map[string]time.Time // deal date fields by deal Id (paystage.go)
 }
 
 // ValidateRun checks all of a run's inputs and returns every problem.
@@ -423,6 +424,9 @@ func (r *run) payees() []string {
 		set[id] = true
 	}
 	for id, sts := range r.previous {
+		if r.releasesDue(id) {
+			set[id] = true
+		}
 		for _, st := range sts {
 			for _, c := range st.Credits {
 				if d, ok := r.cancel[c.DealID]; ok && r.q.Contains(d) && !c.Paid.IsZero() {
@@ -508,12 +512,14 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	for _, a := range r.disputes[p.ID] {
 		st.Lines = append(st.Lines, a.line())
 	}
+	carried := r.payStage(p, ps, st) // cap, holds, releases, draw: after every earning line
 	total := decimal.Zero
 	for _, l := range st.Lines {
 		total = total.Add(l.Amount.Decimal)
 	}
 	st.Total = Money{total}
 	st.Inputs = inputsOf(st, ps.used, r.adjust[p.ID])
+	st.Inputs.Carried = append(st.Inputs.Carried, carried...)
 	for _, q := range r.quotas[p.ID] {
 		if q.From.Before(r.q.End()) && (q.To.IsZero() || !q.To.Before(r.q.Start())) {
 			st.Inputs.Quotas = append(st.Inputs.Quotas, InputQuota{Component: q.Component, Amount: q.Amount.Decimal, From: q.From.String(), To: q.To.String()})
@@ -611,6 +617,14 @@ func (r *run) clawbacks(p *Person) []Line {
 					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", fmtMoney(cr.Credited.Decimal, st.Currency), fmtRate(pay.Rate), fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
 				}
 				amount := roundMode(exact, money.Scale, pay.Mode)
+				// Commission still held for the deal was never paid: it is
+				// not clawed back (the hold is dropped, paystage.go).
+				if held := r.openHold(p.ID, st.Quarter, cr.DealID, cr.Role, pay.Component); held.IsPositive() {
+					how += fmt.Sprintf(", less %s held and never paid", fmtMoney(held, st.Currency))
+					if amount = decimal.Min(decimal.Zero, amount.Add(held)); amount.IsZero() {
+						continue
+					}
+				}
 				lines = append(lines, Line{
 					Key: key, Kind: LineClawback, Component: pay.Component, Plan: pay.Plan, Ref: cr.DealID,
 					Basis: ptr(cr.Credited.Decimal), Exact: show(exact), Amount: Money{amount},

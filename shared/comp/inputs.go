@@ -81,6 +81,9 @@ type Deal struct {
 	// Splits share the credit; empty means 100% to the owner. Percents are
 	// 0–100 and must sum to 100.
 	Splits []Split
+	// Dates are the deal's date fields plans hold pay on (HoldDateFields),
+	// by lake column; a field not set is absent.
+	Dates map[string]time.Time
 }
 
 // Split is one person's share of a deal, in percent.

@@ -277,7 +277,7 @@ func LongRows(recs []ExportRecord, p *PayrollConfig, adjustments []Adjustment) (
 		sums := map[string]decimal.Decimal{}
 		var order []string
 		for _, l := range s.Lines {
-			kind, ok := earningsKindOf(l.Kind)
+			kind, ok := lineEarnings(l)
 			if !ok {
 				return nil, fmt.Errorf("export: statement %s line %s: kind %q has no earnings kind", s.ID, l.Key, l.Kind)
 			}

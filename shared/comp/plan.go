@@ -142,6 +142,12 @@ type Plan struct {
 	// (half_up, the default, or half_even).
 	Rounding   Rounding    `yaml:"rounding"`
 	Components []Component `yaml:"components"`
+	// The payment stage (payrules.go): a cap on total pay, deal holds and
+	// a holdback, and a draw; applied in that order after the components.
+	PayCap   *PayCap   `yaml:"pay_cap"`
+	Holds    []Hold    `yaml:"holds"`
+	Holdback *Holdback `yaml:"holdback"`
+	Draw     *Draw     `yaml:"draw"`
 
 	// File is the file name the plan came from; Hash the SHA-256 (hex) of its
 	// bytes, recorded in every statement the plan pays.
@@ -382,6 +388,7 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 	default:
 		e.add("rounding.mode", "%q: want %s (the default) or %s", p.Rounding.Mode, RoundHalfUp, RoundHalfEven)
 	}
+	validatePayRules(e, p)
 }
 
 // validateStacking rejects two commission components that would pay the

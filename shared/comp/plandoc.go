@@ -27,6 +27,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "\n%d. %s (%s)\n", i+1, c.ID, strings.ReplaceAll(string(c.Kind), "_", " "))
 		componentKinds[c.Kind].describe(&b, p, c)
 	}
+	describePayRules(&b, p)
 	b.WriteString("\nRules\n")
 	b.WriteString("   Part quarters: a component is measured over the days you are on it: its target or quota is the sum, day by day, of the quarterly amount in force (your quota record, else the amount above) ÷ the days in the quarter; its actual counts only the deals, meetings and SQLs of those days; a bonus is multiplied by those days ÷ the days in the quarter.\n")
 	for _, c := range p.Components {

@@ -87,6 +87,10 @@ type Line struct {
 	// that compute use the decimal fields, never these.
 	Display *LineDisplay `json:"display,omitempty"`
 
+	// Earnings is the payroll earnings kind of a payment-stage line (the
+	// kind it caps, holds or releases; draw); other lines have their kind's.
+	Earnings EarningsKind `json:"earnings,omitempty"`
+
 	Ref     string `json:"ref,omitempty"` // deal, adjustment or correction id
 	Reason  string `json:"reason,omitempty"`
 	Author  string `json:"author,omitempty"`
@@ -208,6 +212,9 @@ type Statement struct {
 	// the inputs already hold what the configuration decided for this
 	// person (plan files' SHA-256, quotas, adjustments).
 	ConfigVersion string `json:"config_version,omitempty"`
+	// Pay is the payment stage (cap, holds, releases, draw; paystage.go),
+	// when the plan states one or something is carried.
+	Pay *PayStage `json:"pay,omitempty"`
 }
 
 // Inputs is everything a statement was computed from, kept on the statement
@@ -342,16 +349,18 @@ func ParseStatement(b []byte) (*Statement, error) {
 	return &s, nil
 }
 
-// Subtotals sums the statement's lines by kind (commission_cap counts as
-// commission; prior_period_adjustment as adjustment).
+// Subtotals sums the statement's lines by earnings kind (commission_cap
+// counts as commission; a pay cap, hold or release as the kind it caps,
+// holds or releases; prior_period_adjustment and draws as adjustment).
 func (s *Statement) Subtotals() (bonus, commission, clawback, adjustment decimal.Decimal) {
 	for _, l := range s.Lines {
-		switch l.Kind {
-		case LineAttainmentBonus:
+		k, _ := lineEarnings(l)
+		switch k {
+		case EarnBonus:
 			bonus = bonus.Add(l.Amount.Decimal)
-		case LineCommission, LineCommissionCap:
+		case EarnCommission:
 			commission = commission.Add(l.Amount.Decimal)
-		case LineClawback:
+		case EarnClawback:
 			clawback = clawback.Add(l.Amount.Decimal)
 		default:
 			adjustment = adjustment.Add(l.Amount.Decimal)

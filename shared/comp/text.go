@@ -101,6 +101,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 	if bonusOnly > 0 {
 		fmt.Fprintf(&b, "\n%d credited deal(s) count toward bonus actuals only (no commission on them in the plan); they are listed under the bonus lines above.\n", bonusOnly)
 	}
+	writePayStage(&b, s.Pay, cur)
 	fmt.Fprintf(&b, "\nTotal (sum of the rounded lines): %s\n", fmtMoney(s.Total.Decimal, cur))
 	fmt.Fprintf(&b, "Input hash: %s\nCode version: %s\n", s.InputHash, s.CodeVersion)
 	if s.ConfigVersion != "" {

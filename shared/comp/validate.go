@@ -72,6 +72,7 @@ func ValidateConfig(cfg *Config, known func(name string) bool) error {
 	}
 	all = append(all, ValidateQuotas(cfg.Quotas, cfg.Plans)...)
 	all = append(all, validateDraws(cfg.Adjustments, cfg.Payroll)...)
+	all = append(all, validatePayrollDraws(cfg.Plans, cfg.Payroll)...)
 	if len(all) > 0 {
 		return all
 	}
