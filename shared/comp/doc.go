@@ -38,6 +38,18 @@
 //     the default) or its credited amount at the rate it was paid at
 //     (original_rate). Attainment already paid is not restated.
 //   - A deal cancelled inside the quarter it closed is not credited at all.
+//   - Payment stage (payrules.go, paystage.go): after every earning line
+//     (components, clawbacks, adjustments, corrections) a plan may hold,
+//     cap and top up pay, in this order: releases of pay held earlier
+//     (a deal's date field set by the quarter's last day, a holdback's
+//     release quarter reached) and this quarter's holds (a deal's
+//     commission until its date field is set; a share held back); then the
+//     pay cap on what is payable (per quarter, per calendar year); then the
+//     draw on what is payable after the cap (recoverable: the advance is a
+//     balance recovered from later pay above the draw; non-recoverable: a
+//     guarantee). Open holds and the draw balance are carried on each
+//     statement and read from the latest earlier one. A held deal cancelled
+//     is dropped: never paid, not clawed back. The total is what is payable.
 //
 // Component kinds live in one registry (kinds.go): each kind's validation,
 // statement lines and plan-document text.
