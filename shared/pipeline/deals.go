@@ -36,6 +36,8 @@ type dealBook struct {
 	opps    map[string]*oppRow
 	history map[string][]kpi.OpportunityHistory
 	splits  map[string][]comp.Split
+	// dates are the deal date fields comp plans hold pay on (dealdates.go).
+	dates map[string]map[string]time.Time
 }
 
 func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*dealBook, error) {
@@ -88,7 +90,7 @@ func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
 			continue
 		}
 		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(s.CloseDay)),
-			Won: s.Won, Type: cfg.Class(o.Type), Splits: b.splits[id], Amount: money.FromCents(s.Amount)}
+			Won: s.Won, Type: cfg.Class(o.Type), Splits: b.splits[id], Amount: money.FromCents(s.Amount), Dates: b.dates[id]}
 		if d.Currency == "" {
 			d.Currency = cfg.Currency
 		}

@@ -77,6 +77,9 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: deals: %w", q, err)
 	}
+	if book.dates, err = e.dealDates(ctx, snaps[crm.Opportunity.Name], comp.HoldDateFields(cfg.Plans)); err != nil {
+		return nil, fmt.Errorf("payouts %s: deals: %w", q, err)
+	}
 	activities, err := e.activities(ctx, snaps, q.Start(), q.End())
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
