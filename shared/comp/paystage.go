@@ -278,7 +278,7 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 				key := fmt.Sprintf("holdback/%s/%s", st.Quarter, k)
 				add(Line{Key: key, Kind: LineHoldback, Plan: plan.Ref(), Earnings: k, Basis: ptr(base), Rate: ptr(hb.Share.Decimal),
 					Exact: show(new(big.Rat).Neg(exact)), Amount: Money{amt.Neg()}, Reason: fmt.Sprintf("holdback until %s", rel),
-					Explain: fmt.Sprintf("holdback: %s of this quarter's %s %s (after the cap and holds) = %s, paid on the %s statement", fmtRate(hb.Share.Decimal), k, fmtMoney(base, cur), fmtMoney(amt, cur), rel)})
+					Explain: fmt.Sprintf("holdback: %s of this quarter's %s %s (after holds) = %s, paid on the %s statement", fmtRate(hb.Share.Decimal), k, fmtMoney(base, cur), fmtMoney(amt, cur), rel)})
 				pay.Open = append(pay.Open, HeldPay{Key: key, Kind: HeldHoldback, Quarter: st.Quarter, ReleaseQuarter: rel.String(), Earnings: k, Amount: Money{amt}})
 			}
 		}

@@ -204,8 +204,8 @@ func TestShippedPlansAreValid(t *testing.T) {
 	if err := Validate(plans, knownKPIs); err != nil {
 		t.Fatal(err)
 	}
-	if len(plans) != 4 {
-		t.Errorf("want the 4 sample plans, got %d", len(plans))
+	if len(plans) != 5 {
+		t.Errorf("want the 5 sample plans, got %d", len(plans))
 	}
 }
 

@@ -197,6 +197,12 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("%s: total %s, lines sum to %s", s.ID, s.Total, sum)
 		}
 		names[s.Name] = true
+		// Hana Sato is on the ramping plan: a recoverable draw for her 45
+		// days (20,000 × 45/92 = 9,782.61) and a holdback, stated on the
+		// statement whatever the generated deals pay.
+		if s.Name == "Hana Sato" && (s.Pay == nil || s.Pay.Draw == nil || s.Pay.Draw.Amount.StringFixed(2) != "9782.61" || !s.Pay.Payable.Equal(s.Total.Decimal)) {
+			t.Errorf("%s: payment stage %+v, want the ramp plan's draw 9782.61", s.ID, s.Pay)
+		}
 	}
 	for _, p := range []string{"Hana Sato", "Jordan Lee", "Olivia Grant", "Maria Chen"} {
 		if !names[p] {
