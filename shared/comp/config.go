@@ -20,6 +20,9 @@ type Config struct {
 	// Approvals is approvals.yaml (nil when the folder has none: payouts
 	// run without it; the approve job refuses to).
 	Approvals *ApprovalPolicy
+	// Accounting is accounting.yaml, the ASC 340-40 finance export (nil:
+	// none is written).
+	Accounting *AccountingConfig
 }
 
 // LoadConfig reads plans/, assignments.yaml, adjustments.yaml (optional),
@@ -79,6 +82,9 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 			asValidation(&all, err)
 		}
 	}
+	if cfg.Accounting, err = loadOptional(fsys, AccountingFile, LoadAccounting, &all); err != nil {
+		return nil, err
+	}
 	if _, statErr := fs.Stat(fsys, ApprovalsFile); statErr == nil {
 		cfg.Approvals, err = LoadApprovals(fsys)
 		if err != nil {
@@ -112,4 +118,22 @@ func prefixFiles(err error, prefix string) error {
 		return out
 	}
 	return err
+}
+
+// loadOptional loads an optional file of the folder with load: the zero T
+// when it is absent, its validation errors added to all, any other error
+// returned.
+func loadOptional[T any](fsys fs.FS, name string, load func(fs.FS, string) (T, error), all *ValidationErrors) (T, error) {
+	var zero T
+	if _, err := fs.Stat(fsys, name); err != nil {
+		return zero, nil
+	}
+	v, err := load(fsys, name)
+	if err != nil {
+		if !isValidation(err) {
+			return zero, err
+		}
+		asValidation(all, err)
+	}
+	return v, nil
 }

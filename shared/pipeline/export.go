@@ -27,8 +27,12 @@ const exportFormat = "venn payroll export v1 (csv wide; csv long; parquet wide)"
 const (
 	payrollCSV     = "payroll.csv"
 	payrollLongCSV = "payroll_long.csv"
+	asc340CSV      = "asc340.csv" // the ASC 340-40 commission expense (accounting.go), when configured
 	currentJSON    = "current.json"
 )
+
+// exportFiles are the export's files in hash order.
+var exportFiles = []string{payrollCSV, payrollLongCSV, asc340CSV}
 
 // PayrollExport is what Export did. It embeds the manifest of the export run
 // that is current for the quarter: the run just written, or, when the
@@ -125,6 +129,11 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, err
 		}
 		files[payrollLongCSV] = b.Bytes()
 	}
+	if cfg.Accounting != nil {
+		if files[asc340CSV], err = e.asc340(ctx, q, cfg.Accounting, recs); err != nil {
+			return nil, fmt.Errorf("export %s: %w", q, err)
+		}
+	}
 	hash := exportHash(files)
 	partition := exportPartition(q)
 
@@ -165,10 +174,14 @@ func (e *Env) Export(ctx context.Context, q period.Quarter) (*PayrollExport, err
 	return &PayrollExport{Manifest: m, Hash: hash, Current: *cur, StatusTable: status}, nil
 }
 
-// fileRole is the manifest meta key of an export file: "csv", "csv_long".
+// fileRole is the manifest meta key of an export file: "csv", "csv_long",
+// "csv_asc340".
 func fileRole(name string) string {
-	if name == payrollLongCSV {
+	switch name {
+	case payrollLongCSV:
 		return "csv_long"
+	case asc340CSV:
+		return "csv_asc340"
 	}
 	return "csv"
 }
@@ -178,7 +191,7 @@ func fileRole(name string) string {
 func exportHash(files map[string][]byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", exportFormat)
-	for _, name := range []string{payrollCSV, payrollLongCSV} {
+	for _, name := range exportFiles {
 		if body, ok := files[name]; ok {
 			fmt.Fprintf(h, "%s %d\n", name, len(body))
 			h.Write(body)
@@ -197,7 +210,7 @@ func (e *Env) publishCurrent(ctx context.Context, q period.Quarter, m *lake.Mani
 	folder := CurrentFolder(q)
 	cur := &CurrentExport{Quarter: q.String(), Run: m.RunID, ContentHash: hash, Manifest: m.Key(),
 		Files: map[string]string{}, RunFiles: map[string]string{}}
-	for _, name := range []string{payrollCSV, payrollLongCSV} {
+	for _, name := range exportFiles {
 		if key := m.Meta[fileRole(name)]; key != "" {
 			cur.RunFiles[fileRole(name)] = key
 			cur.Files[fileRole(name)] = folder + "/" + name
