@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
-	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/period"
 )
 
@@ -28,18 +26,8 @@ import (
 func TestExportASC340(t *testing.T) {
 	ctx := context.Background()
 	env, dir := exportEnv(t)
-	cfg := fstest.MapFS{comp.AccountingFile: {Data: []byte("capitalise_deal_types: [new_business]\nbenefit_months: 48\npractical_expedient: true\n")}}
-	err := fs.WalkDir(compconfig.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(compconfig.FS(), p)
-		cfg[p] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := compConfigWith(t, func(_ string, b []byte) []byte { return b })
+	cfg[comp.AccountingFile] = &fstest.MapFile{Data: []byte("capitalise_deal_types: [new_business]\nbenefit_months: 48\npractical_expedient: true\n")}
 	env.CompConfig = cfg
 	p3 := handStatement("P3", "Ada Lovelace", "CC-US")
 	p3.Credits = []comp.DealCredit{{DealID: "006N", DealName: "new deal", CloseDate: "2026-08-10", Type: "new_business", Role: comp.RoleOwner,

@@ -49,21 +49,12 @@ func TestInvoiceHoldThroughExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compFS := fstest.MapFS{}
-	err = fs.WalkDir(compconfig.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	compFS := compConfigWith(t, func(name string, b []byte) []byte {
+		if name == "plans/account-executive.yaml" {
+			return append(b, "holds: [{id: invoice, until_date: invoice_paid_date__c, deal_types: [new_business]}]\n"...)
 		}
-		b, err := fs.ReadFile(compconfig.FS(), p)
-		if p == "plans/account-executive.yaml" {
-			b = append(b, "holds: [{id: invoice, until_date: invoice_paid_date__c, deal_types: [new_business]}]\n"...)
-		}
-		compFS[p] = &fstest.MapFile{Data: b}
-		return err
+		return b
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	blob, err := fsblob.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -140,4 +131,23 @@ func TestInvoiceHoldThroughExtract(t *testing.T) {
 		t.Fatalf("%d held and %d paid commissions: the example should show both", held, paid)
 	}
 	t.Logf("%d commissions held, %d paid", held, paid)
+}
+
+// compConfigWith is a copy of the shipped comp configuration folder, each
+// file passed through edit (which returns its new bytes).
+func compConfigWith(t *testing.T, edit func(name string, b []byte) []byte) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(compconfig.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(compconfig.FS(), p)
+		out[p] = &fstest.MapFile{Data: edit(p, b)}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
