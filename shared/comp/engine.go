@@ -2,6 +2,7 @@ package comp
 
 import (
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 	"time"
@@ -29,8 +30,12 @@ type RunInput struct {
 	// Quotas are effective-dated quota records (quotas.yaml).
 	Quotas []Quota
 	// KnownKPI reports whether a KPI name is in the KPI catalog.
-	KnownKPI      func(name string) bool
-	Deals         []Deal
+	KnownKPI func(name string) bool
+	Deals    []Deal
+	// Rates are the org's exchange rates (CurrencyType and
+	// DatedConversionRate), read when a deal is in another currency than
+	// its payee's pay currency (fx.go).
+	Rates         Rates
 	Cancellations []Cancellation
 	// Previous are statements of earlier quarters (final ones), read for
 	// clawbacks: what was paid per deal and what was already clawed back.
@@ -102,6 +107,8 @@ type run struct {
 	orgCache                map[string]orgMeasure
 	quotas                  map[string][]Quota              // by person
 	dates                   map[string]map[string]time.Time // deal date fields by deal Id (paystage.go)
+	fx                      *rateIndex
+	quotaFX                 map[string]*big.Rat // quota record and day → amount in the pay currency
 }
 
 // ValidateRun checks all of a run's inputs and returns every problem.
@@ -152,11 +159,14 @@ func prepare(in RunInput) (*run, error) {
 	}
 	all = append(all, pe.list...)
 	all = append(all, r.prepareAssignments()...)
+	all = append(all, r.prepareRates()...)
 	all = append(all, r.prepareAdjustments()...)
 	all = append(all, r.prepareCorrections()...)
 	all = append(all, r.prepareDisputes()...)
 	all = append(all, r.prepareDeals()...)
 	all = append(all, r.prepareQuotas()...)
+	all = append(all, r.prepareQuotaFX()...)
+	all = append(all, r.prepareOrgFX()...)
 	all = append(all, r.prepareActivities()...)
 	if len(all) > 0 {
 		return nil, all
@@ -286,9 +296,21 @@ func (r *run) prepareDeals() ValidationErrors {
 			continue
 		}
 		r.orgDeals = append(r.orgDeals, DealCredit{DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
-			Role: RoleOwner, Percent: hundred, Credited: Money{d.Amount}})
+			Role: RoleOwner, Percent: hundred, Credited: Money{d.Amount}, currency: d.Currency})
+		// credit converts a share for its payee (fx.go) and records it.
+		credit := func(person string, c DealCredit) {
+			if q := r.people[person]; q != nil {
+				amount, x, err := r.convertCredit(person, r.currency(q), d.Currency, c.Credited.Decimal, d.CloseDate)
+				if err != nil {
+					e.add(d.ID, "credit to %s: %v", person, err)
+					return
+				}
+				c.Credited, c.FX = amount, x
+			}
+			r.credits[person] = append(r.credits[person], c)
+		}
 		for _, sh := range shares {
-			r.credits[sh.person] = append(r.credits[sh.person], DealCredit{
+			credit(sh.person, DealCredit{
 				DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
 				Role: sh.role, Percent: sh.percent, Credited: Money{sh.amount},
 			})
@@ -299,7 +321,7 @@ func (r *run) prepareDeals() ValidationErrors {
 				continue
 			}
 			if m := p.managerOn(d.CloseDate); m != "" {
-				r.credits[m] = append(r.credits[m], DealCredit{
+				credit(m, DealCredit{
 					DealID: d.ID, DealName: d.Name, CloseDate: d.CloseDate.Format(time.DateOnly), Type: d.Type,
 					Role: RoleTeam, Via: p.ID, Percent: sh.percent, Credited: Money{sh.amount},
 				})
@@ -355,9 +377,6 @@ func (r *run) shares(d Deal) ([]share, error) {
 	}
 	if d.Amount.IsNegative() {
 		return nil, fmt.Errorf("amount %s is negative", d.Amount)
-	}
-	if owner := r.people[d.OwnerID]; owner != nil && r.currency(owner) != "" && r.currency(owner) != d.Currency {
-		return nil, fmt.Errorf("deal is in %s but its owner is paid in %s (no currency conversion)", d.Currency, r.currency(owner))
 	}
 	if len(d.Splits) == 0 {
 		return []share{{person: d.OwnerID, role: RoleOwner, percent: hundred, amount: d.Amount}}, nil
@@ -522,7 +541,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	st.Inputs.Carried = append(st.Inputs.Carried, carried...)
 	for _, q := range r.quotas[p.ID] {
 		if q.From.Before(r.q.End()) && (q.To.IsZero() || !q.To.Before(r.q.Start())) {
-			st.Inputs.Quotas = append(st.Inputs.Quotas, InputQuota{Component: q.Component, Amount: q.Amount.Decimal, From: q.From.String(), To: q.To.String()})
+			st.Inputs.Quotas = append(st.Inputs.Quotas, InputQuota{Component: q.Component, Amount: q.Amount.Decimal, Currency: q.Currency, From: q.From.String(), To: q.To.String()})
 		}
 	}
 	h, err := st.Inputs.Hash()
@@ -613,7 +632,9 @@ func (r *run) clawbacks(p *Person) []Line {
 				exact := rat(pay.Paid.Neg())
 				how := fmt.Sprintf("paid %s in %s", fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
 				if pay.Basis == ClawbackOriginalRate {
-					exact = mul(rat(cr.Credited.Neg()), rat(pay.Rate))
+					// A converted credit is taken back at the rates it was
+					// converted at (cr.value() recomputes it from them).
+					exact = mul(new(big.Rat).Neg(cr.value()), rat(pay.Rate))
 					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", fmtMoney(cr.Credited.Decimal, st.Currency), fmtRate(pay.Rate), fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
 				}
 				amount := roundMode(exact, money.Scale, pay.Mode)
@@ -648,7 +669,7 @@ func inputsOf(st *Statement, used []metricUse, adjustments []Adjustment) Inputs 
 		in.Metrics = append(in.Metrics, InputMetric{KPI: m.KPI, Scope: m.Scope, Key: m.Key, Model: m.Model, From: m.From, To: m.To, Value: m.Value})
 	}
 	for _, c := range st.Credits {
-		in.Credits = append(in.Credits, InputCredit{DealID: c.DealID, CloseDate: c.CloseDate, Type: c.Type, Role: c.Role, Via: c.Via, Percent: c.Percent, Credited: c.Credited})
+		in.Credits = append(in.Credits, InputCredit{DealID: c.DealID, CloseDate: c.CloseDate, Type: c.Type, Role: c.Role, Via: c.Via, Percent: c.Percent, Credited: c.Credited, FX: c.FX})
 	}
 	for _, a := range adjustments {
 		in.Adjustments = append(in.Adjustments, InputAdjustment{ID: a.ID, Amount: Money{a.Amount.Decimal}, Currency: a.Currency, Reason: a.Reason, Author: a.Author})

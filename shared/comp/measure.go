@@ -160,27 +160,33 @@ func (r *run) windows(id string) []*window {
 // individual, the person's own credits (owner or split share); team, the
 // credits rolled up to them from their reports on each close date (the
 // same credits a team commission pays on); org, every credited deal once.
-func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (decimal.Decimal, []LineItem) {
-	sum := decimal.Zero
+func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (*big.Rat, []LineItem, error) {
+	sum := new(big.Rat)
 	items := []LineItem{}
 	keep := func(typ string) bool { return len(m.DealTypes) == 0 || contains(m.DealTypes, typ) }
 	if m.Scope == ScopeOrg {
-		// Every org-scope window over the same days and deal types measures
-		// the same number: computed once per run.
-		key := fmt.Sprint(m.KPI, m.DealTypes, w.from, w.to)
+		// Every org-scope window over the same days and deal types, paid
+		// in the same currency by the same plans, measures the same
+		// number: computed once per run.
+		pay := r.currency(ps.p)
+		key := fmt.Sprint(m.KPI, m.DealTypes, w.from, w.to, pay, w.refs())
 		if c, ok := r.orgCache[key]; ok {
-			return c.sum, c.items
+			return c.sum, c.items, nil
 		}
 		from, to := w.from.Format(time.DateOnly), w.to.Format(time.DateOnly)
 		for _, d := range r.orgDeals {
 			if d.CloseDate >= from && d.CloseDate <= to && keep(d.Type) {
-				sum = sum.Add(d.Credited.Decimal)
-				items = append(items, LineItem{Date: d.CloseDate, Ref: d.DealID, Name: d.DealName, Value: d.Credited.Decimal})
+				v, x, err := r.orgCredit(pay, w, d)
+				if err != nil {
+					return nil, nil, err
+				}
+				sum.Add(sum, v)
+				items = append(items, LineItem{Date: d.CloseDate, Ref: d.DealID, Name: d.DealName, Note: x.note(), Value: show(v)})
 			}
 		}
-		items = summarise(items, sum, "deals", w)
+		items = summarise(items, show(sum), "deals", w)
 		r.orgCache[key] = orgMeasure{sum, items}
-		return sum, items
+		return sum, items, nil
 	}
 	basis := CreditOwn
 	if m.Scope == ScopeTeam {
@@ -190,9 +196,9 @@ func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (decimal.Decima
 		if !basis.Pays(cr.Role) || !w.containsDay(cr.CloseDate) || !keep(cr.Type) {
 			continue
 		}
-		sum = sum.Add(cr.Credited.Decimal)
+		sum.Add(sum, cr.value())
 		items = append(items, LineItem{Date: cr.CloseDate, Ref: cr.DealID, Name: cr.DealName, Via: cr.Via,
-			Note: fmt.Sprintf("%s %s%%", cr.Role, cr.Percent), Value: cr.Credited.Decimal})
+			Note: fmt.Sprintf("%s %s%%", cr.Role, cr.Percent) + cr.FX.note(), Value: show(cr.value())})
 	}
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
@@ -204,12 +210,12 @@ func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (decimal.Decima
 		}
 		return a.Via < b.Via
 	})
-	return sum, items
+	return sum, items, nil
 }
 
 // orgMeasure is an org-scope deal measure computed once per run.
 type orgMeasure struct {
-	sum   decimal.Decimal
+	sum   *big.Rat
 	items []LineItem
 }
 
@@ -288,14 +294,14 @@ func (r *run) targetOver(p *Person, compID string, def decimal.Decimal, from, to
 	sum := new(big.Rat)
 	var used []Quota
 	for t := from; !t.After(to); t = t.AddDate(0, 0, 1) {
-		amount := def
+		amount := rat(def)
 		if q := r.quotaOn(p.ID, compID, t); q != nil {
-			amount = q.Amount.Decimal
+			amount = r.quotaAmount(q, t)
 			if len(used) == 0 || used[len(used)-1].ID() != q.ID() {
 				used = append(used, *q)
 			}
 		}
-		sum.Add(sum, rat(amount))
+		sum.Add(sum, amount)
 	}
 	return quo(sum, ratInt(r.qdays)), used
 }

@@ -82,10 +82,15 @@ func bonusLines(r *run, ps *personRun, w *window) ([]Line, error) {
 	key := scopeKey(p, m.Scope)
 	from, to := w.from, w.to
 	var actual decimal.Decimal
+	var exactActual *big.Rat // a deal measure's exact sum (converted credits are fractions)
 	var items []LineItem
 	switch measureOf(m.KPI) {
 	case measureDeals:
-		actual, items = r.dealActual(ps, m, w)
+		var err error
+		if exactActual, items, err = r.dealActual(ps, m, w); err != nil {
+			return nil, ValidationErrors{{File: "deals", Path: p.ID, Reason: fmt.Sprintf("plan %s component %s: %v", plan.Ref(), c.ID, err)}}
+		}
+		actual = show(exactActual)
 	case measureActivities:
 		actual, items = r.activityActual(p, m, w)
 	default:
@@ -104,7 +109,10 @@ func bonusLines(r *run, ps *personRun, w *window) ([]Line, error) {
 	target, quotas := r.targetOver(p, c.ID, c.Target.Decimal, from, to)
 	ps.used = append(ps.used, metricUse{m.KPI, m.Scope, key, m.Model, from.Format(time.DateOnly), to.Format(time.DateOnly), actual})
 	f := big.NewRat(int64(w.days), int64(r.qdays))
-	att := quo(rat(actual), target)
+	if exactActual == nil {
+		exactActual = rat(actual)
+	}
+	att := quo(exactActual, target)
 	payout, segment := c.Curve.eval(att)
 	exact := mul(rat(plan.TargetVariable.Decimal), rat(c.Weight.Decimal), payout, f)
 	amount := roundMode(exact, money.Scale, plan.Round().Mode)
@@ -132,6 +140,9 @@ func describeTarget(def decimal.Decimal, quotas []Quota, from, to time.Time, qda
 	parts := make([]string, len(quotas))
 	for i, q := range quotas {
 		parts[i] = fmt.Sprintf("quota %s from %s", fmtQuantityDec(q.Amount.Decimal), q.From)
+		if q.Currency != "" {
+			parts[i] = fmt.Sprintf("quota %s %s (converted at each day's rate) from %s", q.Currency, fmtQuantityDec(q.Amount.Decimal), q.From)
+		}
 	}
 	return fmt.Sprintf("Σ per day of the quarter quota in force ÷ %d over %d days; default %s, %s", qdays, days, fmtQuantityDec(def), strings.Join(parts, ", "))
 }
@@ -251,11 +262,11 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		}
 		return x.Via < y.Via
 	})
-	basisDec := decimal.Zero
+	basis := new(big.Rat)
 	for _, i := range idx {
-		basisDec = basisDec.Add(ps.credits[i].Credited.Decimal)
+		basis.Add(basis, ps.credits[i].value()) // exact, converted credits included
 	}
-	basis := rat(basisDec)
+	basisDec := show(basis)
 	// unit turns a tier bound into an amount: the window's quota for
 	// attainment tiers, 1 for amount tiers.
 	unit, value := big.NewRat(1, 1), basis
@@ -315,7 +326,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 	deals := make([]earned, len(idx))
 	cum, before := new(big.Rat), new(big.Rat)
 	for k, i := range idx {
-		lo, hi := cum, add(cum, rat(ps.credits[i].Credited.Decimal))
+		lo, hi := cum, add(cum, ps.credits[i].value())
 		after := commissionAt(hi)
 		rate := rat(c.Tiers[final].Rate.Decimal)
 		if c.Mode == ModeMarginal {
@@ -337,6 +348,9 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 			l.Explain = fmt.Sprintf("%s: deal %s (%s) closed %s credited %s takes the cumulative basis from %s to %s%s; %s, so it earned %s",
 				c.Mode, cr.DealID, cr.DealName, cr.CloseDate, fmtMoney(cr.Credited.Decimal, cur), fmtMoney(show(d.lo), cur), fmtMoney(show(d.hi), cur), quotaNote,
 				d.tierParts, fmtMoney(l.Amount.Decimal, cur))
+			if cr.FX != nil {
+				l.Explain += "; credited converted: " + cr.FX.describe()
+			}
 			if capAmt != nil {
 				l.Explain += fmt.Sprintf(" (the component pays at most %s: cap %s × proration %d/%d, filled in close order)", fmtMoney(roundCents(capAmt), cur), fmtMoney(c.CapAmount.Decimal, cur), w.days, r.qdays)
 			}
@@ -399,6 +413,11 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 			}
 		}
 	}
+	if note := exactBasisNote(ps.credits, idx, basis, cur); note != "" && plan.Round().Unit == RoundLine {
+		for i := range lines {
+			lines[i].Explain += note
+		}
+	}
 	total := decimal.Zero
 	for _, l := range lines {
 		total = total.Add(l.Amount.Decimal)
@@ -431,7 +450,7 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 			ref = sp.Plan.Ref()
 		}
 		cr.Payments = append(cr.Payments, Payment{Plan: ref, Component: c.ID, Paid: Money{paid[k]}, Rate: show(d.rate), ClawbackDays: days, Basis: plan.Basis(), Mode: mode,
-			Explain: explainEarned(c, d, cr.Credited.Decimal, paid[k], mode, cur)})
+			Explain: explainEarned(c, d, cr, paid[k], mode, cur)})
 		if len(cr.Payments) == 1 {
 			cr.Plan, cr.Component, cr.Clawback = ref, c.ID, days
 		}
@@ -446,11 +465,11 @@ func commissionLines(r *run, ps *personRun, w *window) ([]Line, error) {
 // cumulative credited in close order (marginal tiers, a cap); and, when
 // the component's rounded total was shared out, that the paid amount is
 // its share.
-func explainEarned(c *Component, d earned, credited, paid decimal.Decimal, mode RoundingMode, cur string) string {
+func explainEarned(c *Component, d earned, cr *DealCredit, paid decimal.Decimal, mode RoundingMode, cur string) string {
 	earnedAmt := roundMode(d.exact, money.Scale, mode)
 	var s string
-	if plain := mul(rat(credited), d.rate); plain.Cmp(d.exact) == 0 {
-		s = fmt.Sprintf("%s × %s = %s", fmtMoney(credited, cur), fmtRate(show(d.rate)), fmtMoney(earnedAmt, cur))
+	if plain := mul(cr.value(), d.rate); plain.Cmp(d.exact) == 0 {
+		s = fmt.Sprintf("%s × %s = %s", fmtExactMoney(cr.value(), cur), fmtRate(show(d.rate)), fmtMoney(earnedAmt, cur))
 		if c.Mode == ModeRetroactive {
 			s += " (the rate of the tier reached)"
 		}

@@ -148,6 +148,9 @@ type Plan struct {
 	Holds    []Hold    `yaml:"holds"`
 	Holdback *Holdback `yaml:"holdback"`
 	Draw     *Draw     `yaml:"draw"`
+	// Conversion says how credits in another currency are converted into
+	// the pay currency (fx.go); without it such a credit is an error.
+	Conversion *Conversion `yaml:"conversion"`
 
 	// File is the file name the plan came from; Hash the SHA-256 (hex) of its
 	// bytes, recorded in every statement the plan pays.
@@ -330,6 +333,7 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 	if len(p.Components) == 0 {
 		e.add("components", "a plan needs at least one component")
 	}
+	validateConversion(e, p)
 	weights := decimal.Zero
 	hasBonus, hasCommission := false, false
 	ids := map[string]bool{}

@@ -19,9 +19,12 @@ type Quota struct {
 	Name      string `yaml:"name"` // for readers of the file; not used
 	Component string `yaml:"component"`
 	Amount    Dec    `yaml:"amount"`
-	From      Day    `yaml:"from"`
-	To        Day    `yaml:"to"`
-	Reason    string `yaml:"reason"`
+	// Currency is the amount's currency when it is not the person's pay
+	// currency: converted day by day by the plan's conversion (fx.go).
+	Currency string `yaml:"currency"`
+	From     Day    `yaml:"from"`
+	To       Day    `yaml:"to"`
+	Reason   string `yaml:"reason"`
 }
 
 // ID names the record in errors and statements: person/component/from.
@@ -63,6 +66,9 @@ func ParseQuotas(file string, b []byte) ([]Quota, error) {
 			e.add(at+".component", "required")
 		}
 		requirePositive(e, at+".amount", q.Amount)
+		if q.Currency != "" && !IsCurrency(q.Currency) {
+			e.add(at+".currency", "%q is not an ISO 4217 currency code", q.Currency)
+		}
 		if q.Amount.Set {
 			if _, err := money.Parse(q.Amount.String()); err != nil {
 				e.add(at+".amount", "%v", err)

@@ -188,6 +188,12 @@ type DealCredit struct {
 	// Payments are what each commission component paid for the credit
 	// (two when a component stacks on another); Paid is their sum.
 	Payments []Payment `json:"payments,omitempty"`
+	// FX is how a credit in another currency was converted into the
+	// statement's (fx.go): the original amount and currency, the rates and
+	// their date. Credited is then the exact converted value to the cent.
+	FX *FX `json:"fx,omitempty"`
+	// currency is an org-scope credit's deal currency (r.orgDeals only).
+	currency string
 }
 
 // Statement is one person's pay for one quarter.
@@ -263,6 +269,7 @@ type InputCredit struct {
 	Via       string          `json:"via"`
 	Percent   decimal.Decimal `json:"percent"`
 	Credited  Money           `json:"credited"`
+	FX        *FX             `json:"fx,omitempty"` // a converted credit: original amount, rates, date
 }
 
 // InputAdjustment is one manual adjustment.
@@ -278,6 +285,7 @@ type InputAdjustment struct {
 type InputQuota struct {
 	Component string          `json:"component"`
 	Amount    decimal.Decimal `json:"amount"`
+	Currency  string          `json:"currency,omitempty"` // when not the pay currency
 	From      string          `json:"from"`
 	To        string          `json:"to"`
 }

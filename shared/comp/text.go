@@ -119,6 +119,9 @@ func writeCredit(b *strings.Builder, c DealCredit, cur string) {
 	}
 	fmt.Fprintf(b, "     %s %s, closed %s, %s%s %s%%, credited %s, paid %s\n",
 		c.DealID, c.DealName, c.CloseDate, c.Role, via, c.Percent, fmtMoney(c.Credited.Decimal, cur), fmtMoney(c.Paid.Decimal, cur))
+	if c.FX != nil {
+		fmt.Fprintf(b, "       converted: %s = %s\n", c.FX.describe(), fmtExactMoney(c.value(), cur))
+	}
 }
 
 // writeItems lists what a bonus actual is made of: one row per deal,

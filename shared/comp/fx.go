@@ -1,0 +1,557 @@
+package comp
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/money"
+)
+
+// Currency conversion. A person is paid in one currency (Person.Currency,
+// else their plan's); a deal may be in another (its CurrencyIsoCode). Each
+// credited amount in another currency is converted into the pay currency
+// at the rate in force on its close date, by the rule of the plan the
+// payee is on that day (the plan's conversion section):
+//
+//   - rates: dated: the org's dated exchange rate (DatedConversionRate,
+//     advanced currency management) whose range holds the close date:
+//     StartDate <= close date < NextStartDate. This is the rate Salesforce
+//     itself converts an opportunity's amount at.
+//   - fallback: static (only with rates: dated, and only when said): a
+//     currency with no dated rate in force on the day converts at its
+//     static rate (CurrencyType.ConversionRate).
+//   - rates: static: always the static rate.
+//   - rates: plan: the plan's own table, fixed for the plan version.
+//
+// Salesforce quotes every rate as units of the currency per 1 unit of the
+// corporate currency (the corporate currency's rate is 1); a plan table is
+// quoted the same way against the plan's currency. So an amount a in deal
+// currency X becomes a × rate(pay) ÷ rate(X): a cross rate through the
+// corporate currency when neither is it. The factor is an exact fraction
+// of the two decimal rates, nothing is rounded on the way: the commission
+// or attainment it feeds is rounded once, by the plan's rounding
+// convention. The credit shown on the statement is the exact value rounded
+// to the cent for reading (the plan's rounding mode).
+//
+// A quota record in another currency (quotas.yaml currency) is converted
+// the same way, day by day: each day's full-quarter amount at that day's
+// rate.
+//
+// A missing rate (no dated range holds the day and no fallback said, no
+// static rate, a currency missing from the plan table), an unknown
+// currency, a rate at or below zero, two dated ranges of one currency that
+// overlap: all are validation errors naming the currency and the day,
+// reported before anything is computed or paid.
+//
+// Clawbacks of a converted deal are taken back in the pay currency at the
+// rate the deal was paid at, never at today's rate: amount_paid takes back
+// the amount paid (already in the pay currency); original_rate recomputes
+// the credited amount from the credit's recorded original amount and
+// rates (DealCredit.FX) times the commission rate it was paid at.
+
+// RateSource names where a conversion rate comes from.
+type RateSource string
+
+// Rate sources.
+const (
+	RatesDated  RateSource = "dated"  // DatedConversionRate in force on the day
+	RatesStatic RateSource = "static" // CurrencyType.ConversionRate
+	RatesPlan   RateSource = "plan"   // the plan's conversion table
+)
+
+// ConvertOnCloseDate is the one conversion date plans name today: the
+// deal's close date (the date Salesforce converts an opportunity at).
+const ConvertOnCloseDate = "close_date"
+
+// Conversion is a plan's currency conversion rule (the plan file's
+// conversion section). A plan without one pays only deals in its own
+// currency: a deal in another is a validation error that says to add it.
+type Conversion struct {
+	// Date is the day whose rate applies: close_date (the default).
+	Date string `yaml:"date"`
+	// Rates is the source: dated, static or plan.
+	Rates RateSource `yaml:"rates"`
+	// Fallback is static or empty: with rates dated, whether a currency
+	// with no dated rate in force on the day falls back to its static rate.
+	Fallback RateSource `yaml:"fallback"`
+	// Table is rates: plan's table: units of each currency per 1 unit of
+	// the plan's currency.
+	Table map[string]Dec `yaml:"table"`
+}
+
+// Rates are the org's exchange rates as Salesforce keeps them (the
+// CurrencyType and DatedConversionRate objects): units of a currency per 1
+// unit of Corporate.
+type Rates struct {
+	Corporate string
+	Static    []StaticRate
+	Dated     []DatedRate
+}
+
+// StaticRate is one CurrencyType row.
+type StaticRate struct {
+	Currency string
+	Rate     decimal.Decimal
+}
+
+// DatedRate is one DatedConversionRate row: in force from Start up to, not
+// including, Next (zero: open-ended).
+type DatedRate struct {
+	Currency    string
+	Rate        decimal.Decimal
+	Start, Next time.Time
+}
+
+// FX is how one credit was converted, kept on the credit so a statement
+// reader can redo it and a later clawback can take it back at the same
+// rates.
+type FX struct {
+	// Currency and Amount are the credit in the deal's currency.
+	Currency string `json:"currency"`
+	Amount   Money  `json:"amount"`
+	// Date is the day whose rates applied.
+	Date string `json:"date"`
+	// Base is what the rates are quoted against: the corporate currency,
+	// or for a plan table the plan's currency.
+	Base string `json:"base"`
+	// From is the deal currency's rate, To the pay currency's (each 1 when
+	// the currency is Base).
+	From RateUsed `json:"from"`
+	To   RateUsed `json:"to"`
+	// Factor is To ÷ From, units of pay currency per unit of deal currency,
+	// shown to 12 places (the arithmetic uses the exact fraction).
+	Factor decimal.Decimal `json:"factor"`
+}
+
+// RateUsed is one rate a conversion read.
+type RateUsed struct {
+	Currency string          `json:"currency"`
+	Rate     decimal.Decimal `json:"rate"`
+	Source   RateSource      `json:"source,omitempty"` // "" for the base itself
+	// From and To (inclusive) are a dated rate's range; To is "" when open.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+// factor is the exact units of pay currency per unit of deal currency.
+func (x *FX) factor() *big.Rat { return quo(rat(x.To.Rate), rat(x.From.Rate)) }
+
+// value is the exact credited amount in the pay currency.
+func (x *FX) value() *big.Rat { return mul(rat(x.Amount.Decimal), x.factor()) }
+
+// describe is the conversion in words: "EUR 10,000.00 × 1 ÷ 0.92 (EUR per
+// USD, dated rate from 2026-07-01) on 2026-08-14".
+func (x *FX) describe() string {
+	legs := []string{}
+	for _, r := range []RateUsed{x.From, x.To} {
+		if r.Source == "" {
+			continue
+		}
+		how := string(r.Source) + " rate"
+		if r.From != "" {
+			how += " from " + r.From
+			if r.To != "" {
+				how += " to " + r.To
+			}
+		}
+		legs = append(legs, fmt.Sprintf("%s %s per %s, %s", r.Currency, r.Rate, x.Base, how))
+	}
+	return fmt.Sprintf("%s × %s ÷ %s (%s) on %s", fmtMoney(x.Amount.Decimal, x.Currency), x.To.Rate, x.From.Rate, strings.Join(legs, "; "), x.Date)
+}
+
+// value is a credit's exact amount in the statement's currency: the
+// converted amount when it was converted (recomputed from its recorded
+// rates, so a credit read back from a stored statement gives the same
+// fraction), else the credited amount.
+func (c DealCredit) value() *big.Rat {
+	if c.FX != nil {
+		return c.FX.value()
+	}
+	return rat(c.Credited.Decimal)
+}
+
+// validateConversion checks a plan's conversion section.
+func validateConversion(e *errs, p *Plan) {
+	c := p.Conversion
+	if c == nil {
+		return
+	}
+	switch c.Date {
+	case "", ConvertOnCloseDate:
+	default:
+		e.add("conversion.date", "%q: want %s", c.Date, ConvertOnCloseDate)
+	}
+	switch c.Rates {
+	case RatesDated, RatesStatic:
+		if len(c.Table) > 0 {
+			e.add("conversion.table", "only used with rates: plan")
+		}
+	case RatesPlan:
+		if len(c.Table) == 0 {
+			e.add("conversion.table", "required with rates: plan (units of each currency per 1 %s)", p.Currency)
+		}
+		for _, code := range sortedKeys(c.Table) {
+			at := "conversion.table." + code
+			r := c.Table[code]
+			switch {
+			case !IsCurrency(code):
+				e.add(at, "%q is not an ISO 4217 currency code", code)
+			case !r.Set:
+				e.add(at, "required (no value given)")
+			case !r.IsPositive():
+				e.add(at, "rate %s must be above 0", r)
+			case code == p.Currency && !r.Equal(decimal.NewFromInt(1)):
+				e.add(at, "the plan's own currency has rate 1, not %s", r)
+			}
+		}
+	default:
+		e.add("conversion.rates", "%q: want dated, static or plan", c.Rates)
+	}
+	switch {
+	case c.Fallback == "":
+	case c.Fallback != RatesStatic:
+		e.add("conversion.fallback", "%q: want static (or leave it out)", c.Fallback)
+	case c.Rates != RatesDated:
+		e.add("conversion.fallback", "only used with rates: dated")
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ValidateRates checks the org's rates: a corporate currency when there
+// are any, ISO 4217 codes, rates above 0 (the corporate currency's 1), one
+// static rate per currency, dated ranges that end after they start and do
+// not overlap within a currency.
+func ValidateRates(r Rates) ValidationErrors {
+	e := &errs{file: "rates"}
+	if len(r.Static)+len(r.Dated) > 0 && r.Corporate == "" {
+		e.add("corporate", "no corporate currency (CurrencyType with IsCorporate) beside %d static and %d dated rates", len(r.Static), len(r.Dated))
+	}
+	if r.Corporate != "" && !IsCurrency(r.Corporate) {
+		e.add("corporate", "%q is not an ISO 4217 currency code", r.Corporate)
+	}
+	one := decimal.NewFromInt(1)
+	checkRate := func(at, code string, v decimal.Decimal) {
+		switch {
+		case !IsCurrency(code):
+			e.add(at, "%q is not an ISO 4217 currency code", code)
+		case !v.IsPositive():
+			e.add(at, "%s rate %s must be above 0", code, v)
+		case code == r.Corporate && !v.Equal(one):
+			e.add(at, "%s is the corporate currency: its rate is 1, not %s", code, v)
+		}
+	}
+	seen := map[string]bool{}
+	for i, s := range r.Static {
+		at := fmt.Sprintf("static[%d] %s", i, s.Currency)
+		checkRate(at, s.Currency, s.Rate)
+		if seen[s.Currency] {
+			e.add(at, "%s has two static rates (CurrencyType rows)", s.Currency)
+		}
+		seen[s.Currency] = true
+	}
+	byCur := map[string][]int{}
+	for i, d := range r.Dated {
+		at := fmt.Sprintf("dated[%d] %s", i, d.Currency)
+		checkRate(at, d.Currency, d.Rate)
+		switch {
+		case d.Start.IsZero():
+			e.add(at, "no start date")
+		case !d.Next.IsZero() && !d.Next.After(d.Start):
+			e.add(at, "next start date %s is not after the start date %s", isoDay(d.Next), isoDay(d.Start))
+		default:
+			byCur[d.Currency] = append(byCur[d.Currency], i)
+		}
+	}
+	for _, code := range sortedKeys(byCur) {
+		idx := byCur[code]
+		sort.SliceStable(idx, func(a, b int) bool { return r.Dated[idx[a]].Start.Before(r.Dated[idx[b]].Start) })
+		for k := 1; k < len(idx); k++ {
+			prev, cur := r.Dated[idx[k-1]], r.Dated[idx[k]]
+			if prev.Next.IsZero() || prev.Next.After(cur.Start) {
+				e.add(fmt.Sprintf("dated[%d] %s", idx[k], code), "%s rate from %s overlaps the one from %s (in force until %s): two rates on %s",
+					code, isoDay(cur.Start), isoDay(prev.Start), nextOrOpen(prev.Next), isoDay(cur.Start))
+			}
+		}
+	}
+	return e.list
+}
+
+func isoDay(t time.Time) string { return t.Format(time.DateOnly) }
+
+func nextOrOpen(t time.Time) string {
+	if t.IsZero() {
+		return "(open)"
+	}
+	return isoDay(t)
+}
+
+// rateIndex answers "the rate of a currency on a day" over validated Rates.
+type rateIndex struct {
+	corporate string
+	static    map[string]decimal.Decimal
+	dated     map[string][]DatedRate // by currency, by start
+}
+
+func newRateIndex(r Rates) *rateIndex {
+	ix := &rateIndex{corporate: r.Corporate, static: map[string]decimal.Decimal{}, dated: map[string][]DatedRate{}}
+	for _, s := range r.Static {
+		ix.static[s.Currency] = s.Rate
+	}
+	for _, d := range r.Dated {
+		ix.dated[d.Currency] = append(ix.dated[d.Currency], d)
+	}
+	for _, ds := range ix.dated {
+		sort.Slice(ds, func(a, b int) bool { return ds[a].Start.Before(ds[b].Start) })
+	}
+	return ix
+}
+
+// lookup is the org rate of currency code on day t under source (dated
+// with an optional static fallback, or static).
+func (ix *rateIndex) lookup(code string, t time.Time, c *Conversion) (RateUsed, error) {
+	if code == ix.corporate {
+		return RateUsed{Currency: code, Rate: decimal.NewFromInt(1)}, nil
+	}
+	if c.Rates == RatesDated {
+		for _, d := range ix.dated[code] {
+			if !t.Before(d.Start) && (d.Next.IsZero() || t.Before(d.Next)) {
+				u := RateUsed{Currency: code, Rate: d.Rate, Source: RatesDated, From: isoDay(d.Start)}
+				if !d.Next.IsZero() {
+					u.To = isoDay(d.Next.AddDate(0, 0, -1))
+				}
+				return u, nil
+			}
+		}
+		if c.Fallback != RatesStatic {
+			return RateUsed{}, fmt.Errorf("no dated %s rate (DatedConversionRate) in force on %s, and the plan states no fallback to static rates", code, isoDay(t))
+		}
+	}
+	if v, ok := ix.static[code]; ok {
+		return RateUsed{Currency: code, Rate: v, Source: RatesStatic}, nil
+	}
+	return RateUsed{}, fmt.Errorf("no %s rate on %s: %s has no dated rate in force and no static rate (CurrencyType)", code, isoDay(t), code)
+}
+
+// convert makes the conversion of amount in currency from into currency
+// to on day t under plan p's rule.
+func (ix *rateIndex) convert(p *Plan, from, to string, amount decimal.Decimal, t time.Time) (*FX, error) {
+	c := p.Conversion
+	if c == nil {
+		return nil, fmt.Errorf("%s to %s on %s: plan %s states no currency conversion (add a conversion section: rates dated, static or plan)", from, to, isoDay(t), p.Ref())
+	}
+	x := &FX{Currency: from, Amount: Money{amount}, Date: isoDay(t)}
+	var err error
+	if c.Rates == RatesPlan {
+		x.Base = p.Currency
+		leg := func(code string) (RateUsed, error) {
+			if code == p.Currency {
+				return RateUsed{Currency: code, Rate: decimal.NewFromInt(1)}, nil
+			}
+			v, ok := c.Table[code]
+			if !ok {
+				return RateUsed{}, fmt.Errorf("%s to %s on %s: plan %s's conversion table has no %s rate", from, to, isoDay(t), p.Ref(), code)
+			}
+			return RateUsed{Currency: code, Rate: v.Decimal, Source: RatesPlan}, nil
+		}
+		if x.From, err = leg(from); err != nil {
+			return nil, err
+		}
+		if x.To, err = leg(to); err != nil {
+			return nil, err
+		}
+	} else {
+		if ix.corporate == "" {
+			return nil, fmt.Errorf("%s to %s on %s: the org has no exchange rates (no CurrencyType in the lake: a single-currency org?)", from, to, isoDay(t))
+		}
+		x.Base = ix.corporate
+		if x.From, err = ix.lookup(from, t, c); err != nil {
+			return nil, fmt.Errorf("%s to %s (plan %s): %w", from, to, p.Ref(), err)
+		}
+		if x.To, err = ix.lookup(to, t, c); err != nil {
+			return nil, fmt.Errorf("%s to %s (plan %s): %w", from, to, p.Ref(), err)
+		}
+	}
+	x.Factor = show(x.factor())
+	return x, nil
+}
+
+// convertCredit converts credited amount (in the deal's currency) for
+// person id, paid in pay, on close day t, by the plan the person is on
+// that day (else their nearest span's plan in the quarter). It returns the
+// credit's displayed amount (the exact value rounded to the cent in the
+// plan's mode) and the conversion; nil when nothing needs converting, or
+// the person has no plan this quarter to say how (no plan pays them).
+func (r *run) convertCredit(id, pay, dealCur string, amount decimal.Decimal, t time.Time) (Money, *FX, error) {
+	if pay == "" || pay == dealCur {
+		return Money{amount}, nil, nil
+	}
+	p := r.planNear(id, t)
+	if p == nil {
+		return Money{amount}, nil, nil
+	}
+	x, err := r.fx.convert(p, dealCur, pay, amount, t)
+	if err != nil {
+		return Money{}, nil, err
+	}
+	return Money{roundMode(x.value(), money.Scale, p.Round().Mode)}, x, nil
+}
+
+// planNear is the plan person id is on on day t, else the plan of their
+// span nearest before t, else their first: the plan that states how their
+// credits convert.
+func (r *run) planNear(id string, t time.Time) *Plan {
+	spans := r.spans[id]
+	if len(spans) == 0 {
+		return nil
+	}
+	if sp := r.spanOn(id, t); sp != nil {
+		return sp.Plan
+	}
+	near := spans[0].Plan
+	for _, sp := range spans {
+		if !sp.From.After(t) {
+			near = sp.Plan
+		}
+	}
+	return near
+}
+
+// prepareRates checks the org's rates and indexes them.
+func (r *run) prepareRates() ValidationErrors {
+	list := ValidateRates(r.in.Rates)
+	r.fx = newRateIndex(r.in.Rates)
+	return list
+}
+
+// prepareQuotaFX converts every quota record in another currency than its
+// person's pay currency, day by day over the quarter's days the person has
+// a plan, into r.quotaFX; a missing rate is a validation error naming the
+// record, the currency and the day.
+func (r *run) prepareQuotaFX() ValidationErrors {
+	e := &errs{file: "quotas.yaml"}
+	r.quotaFX = map[string]*big.Rat{}
+	for i, q := range r.in.Quotas {
+		p := r.people[q.Person]
+		if q.Currency == "" || p == nil {
+			continue
+		}
+		pay := r.currency(p)
+		if q.Currency == pay {
+			continue
+		}
+		for t := r.q.Start(); t.Before(r.q.End()); t = t.AddDate(0, 0, 1) {
+			sp := r.spanOn(p.ID, t)
+			if sp == nil || !covers(q.From, q.To, t) {
+				continue
+			}
+			x, err := r.fx.convert(sp.Plan, q.Currency, pay, q.Amount.Decimal, t)
+			if err != nil {
+				e.add(fmt.Sprintf("quotas[%d] %s", i, q.ID()), "quota of %s, paid in %s: %v", q.Person, pay, err)
+				break
+			}
+			r.quotaFX[quotaDayKey(q, t)] = x.value()
+		}
+	}
+	return e.list
+}
+
+func quotaDayKey(q Quota, t time.Time) string { return q.ID() + "@" + isoDay(t) }
+
+// quotaAmount is quota q's full-quarter amount on day t in the pay
+// currency: converted when the record is in another currency.
+func (r *run) quotaAmount(q *Quota, t time.Time) *big.Rat {
+	if v, ok := r.quotaFX[quotaDayKey(*q, t)]; ok {
+		return v
+	}
+	return rat(q.Amount.Decimal)
+}
+
+// note is a converted item's note ("; EUR 10,000.00 × 1 ÷ 0.92 …"), ""
+// for a credit that was not converted.
+func (x *FX) note() string {
+	if x == nil {
+		return ""
+	}
+	return "; " + x.describe()
+}
+
+// orgCredit is an org-scope deal's amount in pay currency pay, converted
+// by the plan of window w's span on its close date.
+func (r *run) orgCredit(pay string, w *window, d DealCredit) (*big.Rat, *FX, error) {
+	if d.currency == "" || pay == "" || d.currency == pay {
+		return rat(d.Credited.Decimal), nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, d.CloseDate)
+	if err != nil {
+		return nil, nil, fmt.Errorf("deal %s: close date: %w", d.DealID, err)
+	}
+	plan := w.plan()
+	if sp := w.spanOn(t); sp != nil {
+		plan = sp.Plan
+	}
+	x, err := r.fx.convert(plan, d.currency, pay, d.Credited.Decimal, t)
+	if err != nil {
+		return nil, nil, fmt.Errorf("deal %s: %w", d.DealID, err)
+	}
+	return x.value(), x, nil
+}
+
+// prepareOrgFX converts, before anything is computed, every org-scope deal
+// a bonus measures for each person paid in another currency than the
+// deal's, so a missing rate is reported with the other validation errors.
+func (r *run) prepareOrgFX() ValidationErrors {
+	e := &errs{file: "deals"}
+	for _, id := range sortedKeys(r.spans) {
+		p := r.people[id]
+		pay := r.currency(p)
+		for _, w := range r.windows(id) {
+			m := w.comp.Metric
+			if w.comp.Kind != KindAttainmentBonus || m == nil || m.Scope != ScopeOrg || measureOf(m.KPI) != measureDeals {
+				continue
+			}
+			for _, d := range r.orgDeals {
+				if !w.containsDay(d.CloseDate) {
+					continue
+				}
+				if _, _, err := r.orgCredit(pay, w, d); err != nil {
+					e.add(d.DealID, "org-scope %s of %s (plan %s component %s): %v", m.KPI, id, w.refs(), w.comp.ID, err)
+				}
+			}
+		}
+	}
+	return e.list
+}
+
+// fmtExactMoney renders an exact amount: to the cent when it is a whole
+// number of cents, else to 12 decimals with "…" (a converted credit is
+// such a fraction; the cent shown beside it is for reading only).
+func fmtExactMoney(r *big.Rat, cur string) string {
+	if c := mul(r, ratInt(100)); c.IsInt() {
+		return fmtMoney(show(r), cur)
+	}
+	return cur + " " + show(r).StringFixed(ratioPlaces) + "…"
+}
+
+// exactBasisNote says, on a commission line whose credits include a
+// converted one, that the credits were summed exactly (a calculator on
+// the cents shown can be a cent off); "" when nothing was converted.
+func exactBasisNote(credits []DealCredit, idx []int, basis *big.Rat, cur string) string {
+	for _, i := range idx {
+		if credits[i].FX != nil {
+			return fmt.Sprintf(" (credits converted from other currencies are summed exactly: %s credited in all; see each deal's conversion below)", fmtExactMoney(basis, cur))
+		}
+	}
+	return ""
+}
