@@ -19,6 +19,8 @@
 //	                         refuses to run without it; docs/comp-plans.md)
 //	comp/payroll.yaml        the payroll export's earnings codes, pay date and
 //	                         entities (optional; docs/comp-plans.md)
+//	comp/accounting.yaml     the ASC 340-40 commission expense export
+//	                         (optional, not in the embedded folder)
 //
 // kpi.yaml, extract.yaml and the comp/ folder are the three units of the
 // layout: a unit the folder leaves out is the embedded default of the binary
@@ -161,6 +163,8 @@ var compFiles = sync.OnceValue(func() map[string]bool {
 			out[e.Name()] = true
 		}
 	}
+	// Optional files the embedded folder does not ship.
+	out[comp.AccountingFile] = true
 	return out
 })
 

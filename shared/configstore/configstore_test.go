@@ -81,6 +81,11 @@ func TestValidate(t *testing.T) {
 		{name: "a unit left out is the embedded default, and says so",
 			remove:   []string{"extract.yaml"},
 			defaults: []string{"extract.yaml"}},
+		{name: "the optional accounting.yaml, not in the embedded folder, is part of the layout",
+			add: map[string]string{"comp/accounting.yaml": "capitalise_deal_types: [new_business]\nbenefit_months: 48\n"}},
+		{name: "a bad accounting.yaml is refused, naming it",
+			add:  map[string]string{"comp/accounting.yaml": "capitalise_deal_types: [new_business]\nbenefit_months: 0\n"},
+			want: []string{"accounting.yaml: benefit_months: 0: want the expected benefit period"}},
 		{name: "notes and hidden files are ignored",
 			add: map[string]string{"README.md": "# our config\n", ".git/HEAD": "ref: x\n"}},
 	}
