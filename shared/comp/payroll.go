@@ -18,7 +18,8 @@ import (
 const PayrollFile = "payroll.yaml"
 
 // EarningsKind is what a payroll earnings code pays: each statement line
-// kind belongs to one (earningsKindOf), and a manual adjustment can be
+// kind belongs to one (earningsKindOf; a resolved dispute pays as an
+// adjustment), and a manual adjustment can be
 // marked a draw.
 type EarningsKind string
 
@@ -48,7 +49,7 @@ func earningsKindOf(lineKind string) (EarningsKind, bool) {
 		return EarnCommission, true
 	case LineClawback:
 		return EarnClawback, true
-	case LineAdjustment:
+	case LineAdjustment, LineDisputeAdjustment:
 		return EarnAdjustment, true
 	case LinePriorPeriod:
 		return EarnPriorPeriod, true

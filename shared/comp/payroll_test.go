@@ -141,6 +141,7 @@ func TestLongRows(t *testing.T) {
 			{Key: "a", Kind: LineAdjustment, Amount: Money{dec("120.50")}, Ref: "ADJ-1"},
 			{Key: "d", Kind: LineAdjustment, Amount: Money{dec("500.00")}, Ref: "DRAW-1"},
 			{Key: "pp", Kind: LinePriorPeriod, Amount: Money{dec("-20.00")}},
+			{Key: "dispute/2026Q2/P1/1", Kind: LineDisputeAdjustment, Amount: Money{dec("75.25")}, Ref: "2026Q2/P1/1"},
 		},
 	}
 	adjs := []Adjustment{{ID: "ADJ-1"}, {ID: "DRAW-1", Earnings: EarnDraw}}
@@ -150,8 +151,9 @@ func TestLongRows(t *testing.T) {
 		return `E1,P1,"Ada, Countess",Acme UK Ltd,` + code + "," + typ + "," + amt + ",USD,2026-10-15,2026-07-01,2026-09-30,2026Q3,2026Q3/P1,3,final\r\n"
 	}
 	// prior_period_adjustment has no code of its own here: adjustment's ADJ,
-	// so ADJ is 120.50 − 20.00 = 100.50.
-	want := head + row("ADJ", "earning", "100.50") + row("BON", "earning", "1000.00") + row("CLB", "deduction", "-250.50") +
+	// and a resolved dispute's adjustment is paid as an adjustment, so ADJ is
+	// 120.50 − 20.00 + 75.25 = 175.75.
+	want := head + row("ADJ", "earning", "175.75") + row("BON", "earning", "1000.00") + row("CLB", "deduction", "-250.50") +
 		row("COM", "earning", "2200.00") + row("DRW", "earning", "500.00")
 	rows, err := LongRows(recs, p, adjs)
 	if err != nil {
