@@ -246,6 +246,15 @@ func Run(ctx context.Context, d Deps, cfg Config) (Summary, error) {
 		r := &objectRun{d: d, cfg: cfg, o: o, runStart: start, log: log.With("object", o.Name), desc: desc[o.Name], skipped: skipped[o.Name]}
 		objSum, err := r.run(ctx)
 		objSum.Duration = d.Now().Sub(r.began)
+		if errors.Is(err, errMore) {
+			// Checkpointed, not failed: the deadline is near, so the
+			// objects after it wait for the next invocation too.
+			objSum.Err = ""
+			sum.Objects = append(sum.Objects, objSum)
+			sum.More = true
+			log.Info("object checkpointed; invoke again to resume", "staged", objSum.Staged, "invocations", objSum.Invocations)
+			break
+		}
 		sum.Objects = append(sum.Objects, objSum)
 		if err != nil {
 			if errors.Is(err, ErrDeadline) || ctx.Err() != nil {

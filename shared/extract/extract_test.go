@@ -439,9 +439,10 @@ func TestDeadlineStopsBeforeObject(t *testing.T) {
 	}
 }
 
-// TestDeadlineStopsBeforeCommit: the deadline comes near while an object
-// is being pulled; its files are written but it is not committed, its
-// watermark stays, and the error names what did commit.
+// TestDeadlineStopsBeforeCommit: the deadline comes near once an object
+// is pulled, leaving no time to merge: the pull is checkpointed (more to
+// do), nothing is committed, the watermark stays, and the next invocation
+// merges the staged rows without pulling them again.
 func TestDeadlineStopsBeforeCommit(t *testing.T) {
 	e := newEnv(t)
 	start := time.Now()
@@ -453,15 +454,25 @@ func TestDeadlineStopsBeforeCommit(t *testing.T) {
 	// The job clock replays a night three days back; only the wall clock
 	// approaches the deadline.
 	night := start.Add(-72 * time.Hour)
-	_, err := Run(ctx, Deps{Source: e.src, Blob: e.blob, Store: e.store, Now: func() time.Time { return night }, Wall: func() time.Time { return clock }}, cfg)
-	if !errors.Is(err, ErrDeadline) || !strings.Contains(err.Error(), "Lead not committed") || !strings.Contains(err.Error(), "committed: none") {
-		t.Fatalf("err = %v", err)
+	deps := Deps{Source: e.src, Blob: e.blob, Store: e.store, Now: func() time.Time { return night }, Wall: func() time.Time { return clock }}
+	sum, err := Run(ctx, deps, cfg)
+	if err != nil || !sum.More || !sum.Objects[0].Pending || sum.Objects[0].Staged != 5 {
+		t.Fatalf("err = %v, summary %+v", err, sum)
 	}
 	if _, ok, _ := ReadWatermark(context.Background(), e.store, "Lead"); ok {
 		t.Error("watermark written for an uncommitted object")
 	}
 	if _, err := lake.Snapshot(context.Background(), e.blob, "Lead", lake.DateString(night)); !errors.Is(err, lake.ErrNoSnapshot) {
 		t.Errorf("committed: %v", err)
+	}
+	queries := len(e.src.soql)
+	clock, e.src.afterQuery = start, nil
+	sum, err = Run(ctx, deps, cfg)
+	if err != nil || sum.More || !sum.Objects[0].Committed || sum.Objects[0].SnapshotRows != 4 || sum.Objects[0].Received != 5 {
+		t.Fatalf("second invocation: err = %v, summary %+v", err, sum)
+	}
+	if again := e.src.soql[queries:]; len(again) != 0 {
+		t.Errorf("the merge queried the org again: %q", again)
 	}
 }
 

@@ -58,10 +58,17 @@ type objectRun struct {
 
 	stuck     stuckState
 	rereading bool // the stuck re-read pull is running
+
+	// ctx is the invocation's context (its deadline decides where a
+	// resumable pull stops); seg is the resumable REST pull's state (nil:
+	// a pull that cannot stop midway, such as Bulk).
+	ctx context.Context
+	seg *segmenter
 }
 
 func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
 	r.began = r.d.Now()
+	r.ctx = ctx
 	r.sum = ObjectSummary{Object: r.o.Name}
 	// A source that counts every request (the Salesforce client: describe,
 	// count and token requests included) gives exact retries; otherwise
@@ -163,15 +170,32 @@ func (r *objectRun) extract(ctx context.Context) error {
 		base = nil // a full pull rebuilds the snapshot from scratch
 	}
 
-	pending, err := r.d.Source.Count(ctx, "SELECT COUNT() FROM "+r.o.Name+" WHERE "+win.where())
+	// A pull checkpointed by an earlier invocation goes on where it
+	// stopped, over the window it started with (resume.go).
+	prevCP, resuming, err := r.resumeOrStart(ctx, base)
 	if err != nil {
-		return fmt.Errorf("count pending changes: %w", err)
+		return err
 	}
-	bulk := pending > r.cfg.BulkThreshold
-	if bulk && r.sum.Mode == ModeIncremental {
-		r.sum.Mode = ModeBulk
+	bulk := false
+	if resuming {
+		cp := prevCP.Checkpoint
+		win.from, win.to, r.sum.Mode = cp.From, cp.To, cp.Mode
+		r.seg = &segmenter{cp: prevCP, cursor: cp.Cursor, last: -1}
+		r.log.Info("resuming pull", "pull_id", cp.PullID, "state", cp.State, "segments", len(cp.Segments), "staged", cp.Received, "cursor", crm.TimeOfMicros(cp.Cursor), "window", win.where())
+	} else {
+		pending, err := r.d.Source.Count(ctx, "SELECT COUNT() FROM "+r.o.Name+" WHERE "+win.where())
+		if err != nil {
+			return fmt.Errorf("count pending changes: %w", err)
+		}
+		bulk = pending > r.cfg.BulkThreshold
+		if bulk && r.sum.Mode == ModeIncremental {
+			r.sum.Mode = ModeBulk
+		}
+		if !bulk {
+			r.newCheckpoint(prevCP, win, base)
+		}
+		r.log.Info("pulling", "mode", r.sum.Mode, "bulk", bulk, "pending", pending, "window", win.where())
 	}
-	r.log.Info("pulling", "mode", r.sum.Mode, "bulk", bulk, "pending", pending, "window", win.where())
 
 	r.hashPII = r.cfg.PII.Plan(r.o)
 	r.sort = newSorter(r.cfg.SortBudget, r.cfg.TempDir)
@@ -181,8 +205,55 @@ func (r *objectRun) extract(ctx context.Context) error {
 		return err
 	}
 
-	if err := r.pullUpserts(ctx, win, bulk); err != nil {
-		return err
+	var earlier []Segment // segments staged by earlier invocations
+	if r.seg != nil {
+		r.sort.seq = r.seg.cp.NextSeq
+		earlier = r.seg.cp.Segments
+	}
+	if !resuming || r.seg.cp.State == PullPulling {
+		err := r.pullUpserts(ctx, win, bulk)
+		if errors.Is(err, errStopSegment) {
+			if err := r.stage(ctx, PullPulling); err != nil {
+				return err
+			}
+			return errMore
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if r.seg != nil {
+		// The window is read. A pull already checkpointed keeps this
+		// invocation's rows too, so a merge cut short by the deadline
+		// does not pull them again; a merge that will not fit before the
+		// deadline is left to the next invocation.
+		rows := r.seg.cp.Received + r.seg.accepted
+		if base != nil {
+			rows += base.Rows
+		}
+		fits := r.mergeFits(rows)
+		if (resuming && r.seg.cp.State == PullPulling) || !fits {
+			if err := r.stage(ctx, PullPulled); err != nil {
+				return err
+			}
+			if !fits {
+				return errMore
+			}
+			// This invocation's rows are in the sorter already (and
+			// counted); its rejects were closed into the staged segment.
+			r.seg.accepted = 0
+			r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
+			if err := r.loadSegments(ctx, earlier); err != nil {
+				return err
+			}
+			// The staged copy of this invocation's rejects, like the others.
+			if err := r.rejects.Include(r.seg.cp.Segments[len(r.seg.cp.Segments)-1].Rejects); err != nil {
+				return err
+			}
+		} else if err := r.loadSegments(ctx, earlier); err != nil {
+			return err
+		}
+		r.maxStamp = max(r.maxStamp, r.seg.cp.MaxStamp)
 	}
 	if r.o.SoftDelete && base != nil {
 		if err := r.pullDeletes(ctx, win, bulk); err != nil {
@@ -208,12 +279,31 @@ func (r *objectRun) extract(ctx context.Context) error {
 		return err
 	}
 	if err := checkDeadline(ctx, r.d.Wall, r.cfg.DeadlineMargin); err != nil {
+		if r.seg != nil && r.seg.cp.version > 0 && r.seg.cp.State == PullPulled {
+			// Everything pulled is staged: the next invocation merges.
+			r.log.Warn("merge did not finish before the deadline's margin; the next invocation merges", "pull_id", r.seg.cp.PullID)
+			r.sum.Pending, r.sum.Invocations, r.sum.Staged = true, r.seg.cp.Invocations, r.seg.cp.Received
+			return errMore
+		}
 		return fmt.Errorf("%s not committed: %w", r.o.Name, err)
 	}
 	if err := lake.Commit(ctx, r.d.Blob, m, head); err != nil {
 		return err
 	}
 	r.sum.Committed, r.sum.Manifest = true, m.Key()
+	if r.seg != nil && r.seg.cp.version > 0 {
+		// The pull is merged: the next one starts afresh.
+		cp := r.seg.cp
+		cp.State, cp.Manifest = PullDone, m.Key()
+		if err := writeCheckpoint(ctx, r.d.Store, r.o.Name, cp); err != nil {
+			return fmt.Errorf("snapshot committed as %s but %w", m.Key(), err)
+		}
+		r.sum.Invocations = cp.Invocations
+		if !r.seg.staged {
+			r.sum.Invocations++
+		}
+		r.log.Info("resumed pull merged", "pull_id", cp.PullID, "invocations", r.sum.Invocations, "segments", len(cp.Segments))
+	}
 	// A full pull or an Id list is a complete view of the org's records.
 	if base == nil || del.alive != nil {
 		reason := r.sum.Reconciled
@@ -325,10 +415,21 @@ func leadingCell(raw []byte, i int) string {
 }
 
 func (r *objectRun) pullUpserts(ctx context.Context, win window, bulk bool) error {
+	if r.seg != nil && r.seg.cursor > 0 {
+		win.from = crm.TimeOfMicros(r.seg.cursor) // whole seconds: the rest is skipped in take
+	}
 	soql := "SELECT " + strings.Join(r.selected, ", ") + " FROM " + r.o.Name + " WHERE " + win.where()
 	st, err := r.pullRecords(ctx, soql, false, bulk, r.dec, &r.row, func() *crm.Row { return &r.row }, opUpsert)
+	if errors.Is(err, errStopSegment) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("query changes: %w", err)
+	}
+	if r.seg != nil {
+		// Records an earlier invocation had are skipped, not received.
+		r.sum.ReceivedUpserts += r.seg.accepted
+		return nil
 	}
 	r.sum.ReceivedUpserts += int64(st.Records)
 	return nil
@@ -350,12 +451,23 @@ func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool
 			return r.accept(row(), op, derr, rec, header)
 		})
 	} else {
+		// Only the window's upsert pull is resumable: deletes and re-reads
+		// run whole in the invocation that merges.
+		seg := r.seg
+		if op != opUpsert || r.rereading {
+			seg = nil
+		}
 		st, err = r.d.Source.QueryRecords(ctx, soql+" ORDER BY SystemModstamp, Id", all, func(rec Record) error {
-			r.progress(rec)
 			var derr error
 			if rec.Err == nil {
 				derr = dec.DecodeJSON(rec.Raw, into)
 			}
+			if seg != nil {
+				if ok, err := r.take(recordStamp(into, derr, rec)); !ok {
+					return err
+				}
+			}
+			r.progress(rec)
 			return r.accept(row(), op, derr, rec, nil)
 		})
 	}

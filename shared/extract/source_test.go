@@ -35,6 +35,9 @@ type fakeSource struct {
 	// malformed record as the org sent it.
 	raw  map[string][]byte
 	soql []string
+	// reverseTies serves records sharing a SystemModstamp in descending
+	// Id order: the org's order among equal stamps is not promised.
+	reverseTies bool
 }
 
 func newFakeSource() *fakeSource {
@@ -177,7 +180,7 @@ func (f *fakeSource) matching(q parsedQuery, all bool) []map[string]any {
 		if !si.Equal(sj) {
 			return si.Before(sj)
 		}
-		return out[i]["Id"].(string) < out[j]["Id"].(string)
+		return (out[i]["Id"].(string) < out[j]["Id"].(string)) != f.reverseTies
 	})
 	return out
 }

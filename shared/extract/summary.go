@@ -72,6 +72,13 @@ type ObjectSummary struct {
 	// removed (also counted in Deletes).
 	Reconciled       string
 	ReconcileDeletes int64
+	// Pending: the object's pull is checkpointed, not committed; the next
+	// invocation resumes it (resume.go). Invocations counts the pull's
+	// invocations so far (0: a pull that never had to stop), Staged the
+	// records its checkpoint holds.
+	Pending     bool
+	Invocations int
+	Staged      int64
 }
 
 // Summary is a run's outcome, per object and in total.
@@ -80,6 +87,21 @@ type Summary struct {
 	Night    string
 	Objects  []ObjectSummary
 	Duration time.Duration
+	// More: an object's pull was checkpointed before the deadline (or
+	// objects after it were not started); invoke the same event again to
+	// go on. The state machine loops on it.
+	More bool `json:"more"`
+}
+
+// Pending lists the objects whose pulls are checkpointed.
+func (s Summary) Pending() []string {
+	var names []string
+	for _, o := range s.Objects {
+		if o.Pending {
+			names = append(names, o.Object)
+		}
+	}
+	return names
 }
 
 // Totals sums the per-object counts.
@@ -171,6 +193,9 @@ func (s Summary) WriteTable(w io.Writer) error {
 		}
 		if o.WatermarkHeld {
 			notes = append(notes, "watermark held")
+		}
+		if o.Pending {
+			notes = append(notes, fmt.Sprintf("pending: %d records staged over %d invocations, resumes next invocation", o.Staged, o.Invocations))
 		}
 		if o.Err != "" {
 			notes = []string{"FAILED: " + o.Err}

@@ -242,3 +242,29 @@ func (w *RejectWriter) Close() ([]File, error) {
 	}
 	return w.files, nil
 }
+
+// Include adds reject files written earlier by another invocation of the
+// same pull (a resumed extract stages its rejects until the merge): each
+// is copied into this writer's run folder under the next file name, so the
+// committed run folder holds every reject file its manifest lists.
+func (w *RejectWriter) Include(files []File) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	for _, f := range files {
+		body, err := readAll(w.ctx, w.blob, f.Key)
+		if err != nil {
+			return err
+		}
+		if sum := sha256.Sum256(body); int64(len(body)) != f.Bytes || hex.EncodeToString(sum[:]) != f.SHA256 {
+			return fmt.Errorf("reject file %s: %d bytes with SHA-256 %x, expected %d bytes, %s", f.Key, len(body), sum, f.Bytes, f.SHA256)
+		}
+		key := fmt.Sprintf("%s/rejects-%05d.jsonl", w.folder, len(w.files))
+		if err := w.blob.Put(w.ctx, key, bytes.NewReader(body)); err != nil {
+			return fmt.Errorf("upload %s: %w", key, err)
+		}
+		w.files = append(w.files, File{Key: key, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256})
+		w.count += f.Rows
+	}
+	return nil
+}
