@@ -25,13 +25,14 @@ type asl struct {
 }
 
 type aslState struct {
-	Type          string `json:"Type"`
-	Resource      string `json:"Resource"`
-	Next          string `json:"Next"`
-	End           bool   `json:"End"`
-	ItemsPath     string `json:"ItemsPath"`
-	TimeoutSecs   int    `json:"TimeoutSeconds"`
-	ItemProcessor *asl   `json:"ItemProcessor"`
+	Type          string         `json:"Type"`
+	Resource      string         `json:"Resource"`
+	Next          string         `json:"Next"`
+	End           bool           `json:"End"`
+	ItemsPath     string         `json:"ItemsPath"`
+	ItemSelector  map[string]any `json:"ItemSelector"`
+	TimeoutSecs   int            `json:"TimeoutSeconds"`
+	ItemProcessor *asl           `json:"ItemProcessor"`
 	Parameters    struct {
 		FunctionName string `json:"FunctionName"`
 		Payload      string `json:"Payload.$"`
@@ -81,9 +82,10 @@ func TestStateMachines(t *testing.T) {
 	machines := resources(tmpl, "AWS::Serverless::StateMachine")
 	// The payload paths are where the schedule inputs put each event (see TestSchedules).
 	// The extract function is invoked twice in the nightly chain: once to
-	// plan the night's objects ($.plan), then per object (the Map item, $).
+	// plan the night's objects ($.plan), then per object (the Map item,
+	// selected as $.event, sent again while the pull answers more).
 	want := map[string]map[string]string{
-		"NightlyStateMachine": {"${ExtractFunctionArn}": "$, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score"},
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score"},
 		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
 	}
 	if len(machines) != len(want) {
@@ -185,8 +187,55 @@ func TestStateMachines(t *testing.T) {
 				if _, ok := def.States["AnyObjectFailed"]; !ok {
 					t.Error("no AnyObjectFailed choice after the Map")
 				}
+				checkResumeLoop(t, next)
 			}
 		})
+	}
+}
+
+// checkResumeLoop: the Map hands each iteration its event and a counter;
+// the extract's "more" sends the same event again through a counter step,
+// bounded by a budget that ends the object as failed.
+func checkResumeLoop(t *testing.T, m aslState) {
+	t.Helper()
+	sel := m
+	states := m.ItemProcessor.States
+	var choice struct {
+		Choices []struct {
+			Variable      string
+			BooleanEquals *bool
+			Next          string
+			And           []map[string]any
+		}
+		Default string
+	}
+	var task, next aslState
+	_ = json.Unmarshal(states[m.ItemProcessor.StartAt], &task)
+	_ = json.Unmarshal(states[task.Next], &choice)
+	var budget, again string
+	for _, c := range choice.Choices {
+		if c.And != nil {
+			budget = c.Next
+		} else if c.Variable == "$.result.more" && c.BooleanEquals != nil && *c.BooleanEquals {
+			again = c.Next
+		}
+	}
+	_ = json.Unmarshal(states[again], &next)
+	var budgetState struct {
+		Parameters struct {
+			Error struct{ Error string } `json:"error"`
+		}
+	}
+	_ = json.Unmarshal(states[budget], &budgetState)
+	switch {
+	case sel.ItemSelector["event.$"] != "$$.Map.Item.Value" || sel.ItemSelector["iteration"] != 1.0:
+		t.Errorf("Map ItemSelector %v, want the item as event and iteration 1", sel.ItemSelector)
+	case task.Next == "" || again == "" || next.Next != m.ItemProcessor.StartAt:
+		t.Errorf("after the extract: %q; on more: %q, then %q; want a loop back to %s", task.Next, again, next.Next, m.ItemProcessor.StartAt)
+	case budgetState.Parameters.Error.Error != "Venn.ExtractBudgetSpent":
+		t.Errorf("budget state %q ends with %q, want Venn.ExtractBudgetSpent", budget, budgetState.Parameters.Error.Error)
+	case choice.Choices[0].Next != budget:
+		t.Error("the budget must be checked before looping again")
 	}
 }
 

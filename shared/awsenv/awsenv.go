@@ -64,6 +64,10 @@ type Config struct {
 	// Overlap (EXTRACT_OVERLAP, a Go duration): subtracted from each
 	// watermark (0: the extract's default, 10 minutes).
 	Overlap time.Duration
+	// DeadlineMargin (EXTRACT_DEADLINE_MARGIN, a Go duration): how long
+	// before the Lambda deadline a pull stops, checkpoints and answers
+	// more: true (0: the extract's default, 30 seconds).
+	DeadlineMargin time.Duration
 	// ExtractConfig (EXTRACT_CONFIG) is the path of the extract
 	// configuration file (field mapping, extra fields and objects, delete
 	// reconciliation; docs/org-setup.md); "" = the embedded default.
@@ -154,6 +158,13 @@ func configFrom(getenv func(string) string, awsStorage bool) (Config, error) {
 			errs = append(errs, fmt.Errorf("EXTRACT_OVERLAP %q: want a non-negative Go duration such as 10m", v))
 		}
 		c.Overlap = d
+	}
+	if v := getenv("EXTRACT_DEADLINE_MARGIN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("EXTRACT_DEADLINE_MARGIN %q: want a positive Go duration such as 30s", v))
+		}
+		c.DeadlineMargin = d
 	}
 	if v := getenv("CRM_CURRENCIES"); v != "" {
 		c.Currencies = strings.Split(v, ",")
@@ -247,7 +258,7 @@ func NewEnv(c Config, blob lake.Blob, store results.Store) (*pipeline.Env, error
 		KPIConfig:      kpi.DefaultConfig(),
 		CompConfig:     compconfig.FS(),
 		TempDir:        os.TempDir(),
-		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies},
+		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies, DeadlineMargin: c.DeadlineMargin},
 		// Events naming a quarter before it are refused.
 		EarliestQuarter: c.EarliestQuarter,
 		Stage:           c.Stage,

@@ -136,10 +136,11 @@ func TestConfigFromEnvValidation(t *testing.T) {
 		check   func(Config) bool
 		wantErr []string
 	}{
-		{name: "extract tuning", env: map[string]string{"BULK_THRESHOLD": "250000", "EXTRACT_OVERLAP": "15m", "PII_CLEAR": "Contact.Phone,User.Email"},
+		{name: "extract tuning", env: map[string]string{"BULK_THRESHOLD": "250000", "EXTRACT_OVERLAP": "15m", "EXTRACT_DEADLINE_MARGIN": "45s", "PII_CLEAR": "Contact.Phone,User.Email"},
 			check: func(c Config) bool {
-				return c.BulkThreshold == 250000 && c.Overlap == 15*time.Minute && len(c.PIIClear) == 2 && c.PIIClear[1] == "User.Email"
+				return c.BulkThreshold == 250000 && c.Overlap == 15*time.Minute && c.DeadlineMargin == 45*time.Second && len(c.PIIClear) == 2 && c.PIIClear[1] == "User.Email"
 			}},
+		{name: "zero deadline margin", env: map[string]string{"EXTRACT_DEADLINE_MARGIN": "0s"}, wantErr: []string{"EXTRACT_DEADLINE_MARGIN"}},
 		{name: "every bad variable named at once", env: map[string]string{"LAKE_BUCKET": "", "RESULTS_TABLE": "ab", "BULK_THRESHOLD": "lots", "EXTRACT_OVERLAP": "-1m", "LOG_LEVEL": "chatty"},
 			wantErr: []string{"LAKE_BUCKET is required", "RESULTS_TABLE \"ab\"", "BULK_THRESHOLD", "EXTRACT_OVERLAP", "LOG_LEVEL"}},
 		{name: "zero threshold", env: map[string]string{"BULK_THRESHOLD": "0"}, wantErr: []string{"BULK_THRESHOLD"}},

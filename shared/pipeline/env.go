@@ -99,6 +99,9 @@ type ExtractOptions struct {
 	// default, shared/config/extract/default.yaml).
 	Org        *extract.OrgConfig
 	Currencies []string // the org's active currencies (empty: any ISO 4217 code)
+	// DeadlineMargin is how long before the invocation's deadline an
+	// object's pull stops and checkpoints (0: the extract's default, 30s).
+	DeadlineMargin time.Duration
 	// Progress receives each object's pull as it goes (the venn command
 	// prints it; nil in Lambda, whose logs have the per-object summary).
 	Progress func(extract.Progress)

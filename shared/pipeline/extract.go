@@ -27,6 +27,9 @@ func (e *Env) Extract(ctx context.Context, src extract.Source, ev Event) (extrac
 		BulkThreshold: e.ExtractOptions.BulkThreshold,
 		Overlap:       e.ExtractOptions.Overlap,
 		Currencies:    e.ExtractOptions.Currencies,
+		// A pull that does not fit stops this long before the deadline
+		// and is resumed by the next invocation (More).
+		DeadlineMargin: e.ExtractOptions.DeadlineMargin,
 	}
 	for _, name := range ev.Objects {
 		o, err := org.Registry.Lookup(name)

@@ -52,6 +52,12 @@ const (
 	MetricRecovered      = "StuckRecovered"
 	MetricWatermarkHeld  = "WatermarkHeld"
 	MetricObjectFailures = "ObjectFailures"
+	// MetricPullsPending counts the objects whose pulls were checkpointed
+	// (the state machine invokes them again); MetricPullInvocations is the
+	// most invocations any of them has taken so far, which the resume
+	// alarm watches.
+	MetricPullsPending    = "PullsPending"
+	MetricPullInvocations = "PullInvocations"
 	// MetricEmptySnapshots counts the objects of the run that committed a
 	// snapshot with no rows although the org must have some (not an
 	// optional object, not skipped): an extract that "succeeded" with
@@ -112,6 +118,12 @@ func ExtractMetrics(sum extract.Summary, night time.Time) Metrics {
 	m.Values[MetricEmptySnapshots] = float64(empty)
 	m.Values["ReconcileDeletes"] = float64(sum.Totals().ReconcileDeletes)
 	m.Values["SkippedObjects"] = float64(sum.Skipped())
+	invocations := 0
+	for _, o := range sum.Objects {
+		invocations = max(invocations, o.Invocations)
+	}
+	m.Values[MetricPullsPending] = float64(len(sum.Pending()))
+	m.Values[MetricPullInvocations] = float64(invocations)
 	return m
 }
 

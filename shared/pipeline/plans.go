@@ -33,11 +33,50 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 		if err := ev.CheckBackfillQuarter(e.now(), e.EarliestQuarter); err != nil {
 			return Run{}, err
 		}
-		return Run{Period: night, InputHash: hashOf(string(canonical(ev))), Do: func(ctx context.Context) (any, Metrics, error) {
+		// A resumed pull's checkpoint versions are inputs: the next
+		// invocation of the same event (the state machine's loop) is a new
+		// run, while a duplicate delivery of one invocation replays it.
+		parts := []string{string(canonical(ev))}
+		pulls, err := e.pullVersions(ctx, ev)
+		if err != nil {
+			return Run{}, err
+		}
+		parts = append(parts, pulls...)
+		return Run{Period: night, InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
 			sum, err := e.Extract(ctx, src, ev)
 			return sum, ExtractMetrics(sum, e.now()), err
 		}}, nil
 	}
+}
+
+// pullVersions are "object@version" of the event's objects' pull
+// checkpoints (every configured object when the event names none); an
+// object that never had to resume has none.
+func (e *Env) pullVersions(ctx context.Context, ev Event) ([]string, error) {
+	if e.Store == nil {
+		return nil, nil
+	}
+	names := ev.Objects
+	if len(names) == 0 {
+		org := e.ExtractOptions.Org
+		if org == nil {
+			org = extract.DefaultOrgConfig()
+		}
+		for _, o := range org.Registry.Objects {
+			names = append(names, o.Name)
+		}
+	}
+	var out []string
+	for _, name := range names {
+		_, v, err := extract.ReadCheckpoint(ctx, e.Store, name)
+		if err != nil {
+			return nil, fmt.Errorf("extract plan: %w", err)
+		}
+		if v > 0 {
+			out = append(out, fmt.Sprintf("%s@%d", name, v))
+		}
+	}
+	return out, nil
 }
 
 // PlanKPI plans a kpi event; its inputs are the snapshot manifests it will
