@@ -129,17 +129,22 @@ type world struct {
 	blob  lake.Blob // the lake read back through the real SDK
 	store *dynamo.Store
 	env   map[string]string
+	ddb   *dynamotest.Server
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldOf(t, democrm.Config{}) }
+
+// newWorldOf is newWorld over an org generated from cfg.
+func newWorldOf(t *testing.T, cfg democrm.Config) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{org: democrm.Generate(democrm.Config{})}
+	w := &world{org: democrm.Generate(cfg)}
 	w.crm = democrm.NewServer(w.org, democrm.WithClientCredentials(sfClientID, sfSecret))
 	crmURL, stopCRM := w.crm.Start()
 	t.Cleanup(stopCRM)
 
 	ddb := dynamotest.Start(t) // skips without dynalite; fails under CI=true
+	w.ddb = ddb
 	table := ddb.NewTable(t)
 	w.store = dynamo.New(ddb.Client(), table)
 

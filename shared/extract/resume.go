@@ -333,7 +333,7 @@ func (r *objectRun) stage(ctx context.Context, state PullState) error {
 	}
 	var tok [4]byte
 	rand.Read(tok[:])
-	folder := fmt.Sprintf("%s%s/pull=%s/seg-%05d-%s", StagingPrefix, r.o.Name, cp.PullID, len(cp.Segments), hex.EncodeToString(tok[:]))
+	folder := fmt.Sprintf("%sobject=%s/pull=%s/seg-%05d-%s", StagingPrefix, r.o.Name, cp.PullID, len(cp.Segments), hex.EncodeToString(tok[:]))
 	seg := Segment{Received: s.accepted}
 	for i, f := range r.sort.runs {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {

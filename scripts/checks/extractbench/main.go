@@ -9,13 +9,22 @@
 //
 // It prints rows/s, peak RSS and the pipeline/bare ratio, then checks the
 // committed snapshot with DuckDB (row count, distinct Ids) through its
-// manifest.
+// manifest. In the same run it measures:
+//
+//   - the resumed pull: the same first night pulled over several
+//     invocations, each with a short deadline (the extract stops, stages
+//     and checkpoints; the next resumes), against the single pull: its
+//     CPU overhead (target under 10%), and DuckDB checks that both
+//     snapshots hold the same rows (EXCEPT ALL both ways);
+//   - the time per row of the single pull at N and 5×N leads (-scale),
+//     and their ratio (target: 5×N within 1.2× of N).
 package main
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -45,6 +54,9 @@ type result struct {
 	Seconds float64 `json:"seconds"`
 	Bytes   int64   `json:"bytes"`
 	CPU     float64 `json:"-"` // filled in by the parent from rusage
+	// Invocations of the resumed pull.
+	Invocations int `json:"invocations,omitempty"`
+	Failed      int `json:"failed,omitempty"` // invocations that overran their deadline
 }
 
 func main() {
@@ -52,6 +64,8 @@ func main() {
 	mode := flag.String("mode", "", "child mode: bare, pipeline, incremental (internal)")
 	dir := flag.String("dir", "", "lake folder (internal)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of a child mode")
+	slice := flag.Duration("slice", 0, "resumed mode: each invocation's deadline (internal)")
+	scale := flag.Int("scale", envInt("BENCH_SCALE", 5), "also run the single pull at this multiple of -leads, for the per-row ratio (env BENCH_SCALE; 1 = skip)")
 	flag.Parse()
 	if *mode != "" {
 		if *cpuProfile != "" {
@@ -62,14 +76,14 @@ func main() {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
-		res, err := runChild(*mode, *leads, *dir)
+		res, err := runChild(*mode, *leads, *dir, *slice)
 		if err != nil {
 			log.Fatalf("%s: %v", *mode, err)
 		}
 		json.NewEncoder(os.Stdout).Encode(res)
 		return // runs the deferred StopCPUProfile
 	}
-	if err := parent(*leads); err != nil {
+	if err := parent(*leads, *scale); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -84,8 +98,8 @@ func envInt(name string, def int) int {
 // spawn runs one mode in a child process and returns its result and peak
 // RSS. The result's CPU field is the child's user+system time: on a shared
 // machine wall time swings with the neighbours' load, CPU time much less.
-func spawn(mode string, leads int, dir string) (result, int64, error) {
-	cmd := exec.Command(os.Args[0], "-mode", mode, "-leads", strconv.Itoa(leads), "-dir", dir)
+func spawn(mode string, leads int, dir string, extra ...string) (result, int64, error) {
+	cmd := exec.Command(os.Args[0], append([]string{"-mode", mode, "-leads", strconv.Itoa(leads), "-dir", dir}, extra...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -100,7 +114,7 @@ func spawn(mode string, leads int, dir string) (result, int64, error) {
 	return r, ru.Maxrss * 1024, nil
 }
 
-func parent(leads int) error {
+func parent(leads, scale int) error {
 	root, err := os.MkdirTemp("", "extractbench-")
 	if err != nil {
 		return err
@@ -123,6 +137,21 @@ func parent(leads int) error {
 	if err != nil {
 		return err
 	}
+	// The resumed pull: each invocation's deadline is a quarter of the
+	// single pull's wall time, but never too short for the merge of every
+	// row (the extract's estimate, 150,000 rows/s) plus the 1s margin.
+	slice := max(time.Duration(pipe.Seconds*float64(time.Second)/4), time.Duration(leads)*time.Second/150_000+3*time.Second)
+	res, resRSS, err := spawn("resumed", leads, filepath.Join(root, "resumed"), "-slice", slice.String())
+	if err != nil {
+		return err
+	}
+	var big result
+	var bigRSS int64
+	if scale > 1 {
+		if big, bigRSS, err = spawn("pipeline", leads*scale, filepath.Join(root, "big")); err != nil {
+			return err
+		}
+	}
 	line := func(name string, r result, rss int64) {
 		fmt.Printf("%-44s %9d rows %7.2fs wall %9.0f rows/s  %7.2fs CPU %9.0f rows/CPU-s  peak RSS %5d MiB  parquet %6.1f MiB\n",
 			name, r.Rows, r.Seconds, float64(r.Rows)/r.Seconds, r.CPU, float64(r.Rows)/r.CPU, rss>>20, float64(r.Bytes)/(1<<20))
@@ -131,10 +160,79 @@ func parent(leads int) error {
 	line("bare bound (JSON decode + Parquet encode)", bare, bareRSS)
 	line("extract pipeline, first night (full)", pipe, pipeRSS)
 	line("extract pipeline, next night (10% changed)", inc, incRSS)
+	line(fmt.Sprintf("resumed first night (%d invocations of %s, %d overran)", res.Invocations, slice.Round(100*time.Millisecond), res.Failed), res, resRSS)
+	if scale > 1 {
+		line(fmt.Sprintf("extract pipeline, first night, %dx leads", scale), big, bigRSS)
+	}
 	bareRate := float64(bare.Rows) / bare.Seconds
 	pipeRate := float64(pipe.Rows) / pipe.Seconds
 	fmt.Printf("ratio pipeline/bare = %.2f by wall time, %.2f by CPU time (target >= 0.70)\n", pipeRate/bareRate, (float64(pipe.Rows)/pipe.CPU)/(float64(bare.Rows)/bare.CPU))
-	return duckCheck(filepath.Join(root, "lake"), int64(leads))
+	fmt.Printf("resumed/single = %.3f by CPU time (overhead %+.1f%%, target < 10%%), %.3f by wall time, %d invocations\n", res.CPU/pipe.CPU, 100*(res.CPU/pipe.CPU-1), res.Seconds/pipe.Seconds, res.Invocations)
+	if scale > 1 {
+		us := func(r result) float64 { return 1e6 * r.CPU / float64(r.Rows) }
+		usWall := func(r result) float64 { return 1e6 * r.Seconds / float64(r.Rows) }
+		fmt.Printf("per row: %.2f µs CPU at %d leads, %.2f µs CPU at %d leads; ratio %dx/1x = %.2f by CPU, %.2f by wall time (target <= 1.20)\n",
+			us(pipe), leads, us(big), leads*scale, scale, us(big)/us(pipe), usWall(big)/usWall(pipe))
+	}
+	if err := duckCheck(filepath.Join(root, "lake"), int64(leads)); err != nil {
+		return err
+	}
+	return duckSame(filepath.Join(root, "lake"), filepath.Join(root, "resumed"))
+}
+
+// snapshotPaths lists the Parquet files of the Lead snapshot committed for
+// the bench night in the lake at dir, quoted for DuckDB.
+func snapshotPaths(dir string, night time.Time) (string, error) {
+	b, err := fsblob.New(dir)
+	if err != nil {
+		return "", err
+	}
+	m, err := lake.Snapshot(context.Background(), b, "Lead", lake.DateString(night))
+	if err != nil {
+		return "", err
+	}
+	var paths []string
+	for _, f := range m.Files {
+		p, _ := b.Path(f.Key)
+		paths = append(paths, "'"+p+"'")
+	}
+	return "[" + strings.Join(paths, ",") + "]", nil
+}
+
+// duckSame checks with DuckDB that the single and the resumed pull's first
+// snapshots hold the same rows, duplicates included (EXCEPT ALL both ways).
+func duckSame(single, resumed string) error {
+	a, err := snapshotPaths(single, benchNight)
+	if err != nil {
+		return err
+	}
+	b, err := snapshotPaths(resumed, benchNight)
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var onlyA, onlyB, n int64
+	q := func(x, y string) string {
+		return "SELECT count(*) FROM (SELECT * FROM read_parquet(" + x + ") EXCEPT ALL SELECT * FROM read_parquet(" + y + "))"
+	}
+	if err := db.QueryRow(q(a, b)).Scan(&onlyA); err != nil {
+		return err
+	}
+	if err := db.QueryRow(q(b, a)).Scan(&onlyB); err != nil {
+		return err
+	}
+	if err := db.QueryRow("SELECT count(*) FROM read_parquet(" + b + ")").Scan(&n); err != nil {
+		return err
+	}
+	fmt.Printf("DuckDB: resumed snapshot %d rows; %d rows only in the single pull's, %d only in the resumed one's\n", n, onlyA, onlyB)
+	if onlyA != 0 || onlyB != 0 {
+		return fmt.Errorf("the resumed snapshot differs from the single pull's")
+	}
+	return nil
 }
 
 // duckCheck counts the committed snapshot with DuckDB, through the manifest.
@@ -170,7 +268,7 @@ func duckCheck(dir string, want int64) error {
 
 var benchNight = time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 
-func runChild(mode string, leads int, dir string) (result, error) {
+func runChild(mode string, leads int, dir string, slice time.Duration) (result, error) {
 	ctx := context.Background()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{}, err
@@ -214,6 +312,42 @@ func runChild(mode string, leads int, dir string) (result, error) {
 		res.Rows = sum.Objects[0].Upserts + sum.Objects[0].Deletes
 		if mode == "pipeline" {
 			res.Rows = sum.Objects[0].SnapshotRows
+		}
+		for _, f := range m.Files {
+			res.Bytes += f.Bytes
+		}
+	case "resumed":
+		st, serr := localstore.Open(filepath.Join(dir, "results.json"))
+		if serr != nil {
+			return res, serr
+		}
+		now := func() time.Time { return benchNight.Add(time.Since(start)) }
+		for res.Invocations < 1000 {
+			res.Invocations++
+			ictx, cancel := context.WithTimeout(ctx, slice)
+			sum, rerr := extract.Run(ictx, extract.Deps{Source: src, Blob: b, Store: st, Now: now},
+				extract.Config{Night: benchNight, Objects: []*crm.Object{crm.Lead}, PII: lake.PII{Key: []byte("benchmark-pii-key-0123456789")}, RunID: fmt.Sprintf("resumed-%03d", res.Invocations), BulkThreshold: int64(leads) + 1, DeadlineMargin: max(time.Second, slice/5)})
+			cancel()
+			if rerr != nil && (errors.Is(rerr, context.DeadlineExceeded) || errors.Is(rerr, extract.ErrDeadline)) {
+				// A loaded machine overran the margin: the invocation
+				// failed without checkpointing, as a Lambda timeout
+				// would; the next one resumes from the last checkpoint.
+				log.Printf("invocation %d failed at its deadline (retried): %v", res.Invocations, rerr)
+				res.Failed++
+				continue
+			}
+			if rerr != nil {
+				return res, fmt.Errorf("invocation %d: %w", res.Invocations, rerr)
+			}
+			if !sum.More {
+				res.Rows = sum.Objects[0].SnapshotRows
+				fmt.Fprint(os.Stderr, sum.String())
+				break
+			}
+		}
+		m, merr := lake.Snapshot(ctx, b, "Lead", lake.DateString(benchNight))
+		if merr != nil {
+			return res, merr
 		}
 		for _, f := range m.Files {
 			res.Bytes += f.Bytes
