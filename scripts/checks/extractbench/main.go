@@ -57,6 +57,8 @@ type result struct {
 	// Invocations of the resumed pull.
 	Invocations int `json:"invocations,omitempty"`
 	Failed      int `json:"failed,omitempty"` // invocations that overran their deadline
+	// Requests are the S3 and DynamoDB requests of the extract modes.
+	Requests Requests `json:"requests"`
 }
 
 func main() {
@@ -163,6 +165,16 @@ func parent(leads, scale int) error {
 	line(fmt.Sprintf("resumed first night (%d invocations of %s, %d overran)", res.Invocations, slice.Round(100*time.Millisecond), res.Failed), res, resRSS)
 	if scale > 1 {
 		line(fmt.Sprintf("extract pipeline, first night, %dx leads", scale), big, bigRSS)
+	}
+	req := func(name string, r result) {
+		q := r.Requests
+		fmt.Printf("requests, %-36s S3 PUT %6d  GET %7d  LIST %5d  DynamoDB writes %5d  reads %5d\n", name, q.S3Put, q.S3Get, q.S3List, q.DDBWrite, q.DDBRead)
+	}
+	req("first night (full)", pipe)
+	req("next night (10% changed)", inc)
+	req("resumed first night", res)
+	if scale > 1 {
+		req(fmt.Sprintf("first night, %dx leads", scale), big)
 	}
 	bareRate := float64(bare.Rows) / bare.Seconds
 	pipeRate := float64(pipe.Rows) / pipe.Seconds
@@ -280,16 +292,19 @@ func runChild(mode string, leads int, dir string, slice time.Duration) (result, 
 	src := newLeadSource(leads)
 	start := time.Now()
 	res := result{Mode: mode}
+	var reqs func() Requests // the extract modes' request counts
 	switch mode {
 	case "generate":
 		_, err = src.Query(ctx, "", func(rec []byte) error { res.Rows++; return nil })
 	case "bare":
 		res.Rows, res.Bytes, err = bareBound(ctx, b, src)
 	case "pipeline", "incremental":
-		st, serr := localstore.Open(filepath.Join(dir, "results.json"))
+		ls, serr := localstore.Open(filepath.Join(dir, "results.json"))
 		if serr != nil {
 			return res, serr
 		}
+		cb, st := &countingBlob{Blob: b}, &countingStore{Store: ls}
+		reqs = func() Requests { return cb.requests(st) }
 		night := benchNight
 		if mode == "incremental" {
 			night = night.Add(24 * time.Hour)
@@ -297,7 +312,7 @@ func runChild(mode string, leads int, dir string, slice time.Duration) (result, 
 		}
 		// The run's clock starts at the night and advances in real time.
 		now := func() time.Time { return night.Add(time.Since(start)) }
-		sum, rerr := extract.Run(ctx, extract.Deps{Source: src, Blob: b, Store: st, Now: now},
+		sum, rerr := extract.Run(ctx, extract.Deps{Source: src, Blob: cb, Store: st, Now: now},
 			// The bench measures the REST JSON path at every size (the bare
 			// bound decodes JSON too), so Bulk is kept out of it.
 			extract.Config{Objects: []*crm.Object{crm.Lead}, PII: lake.PII{Key: []byte("benchmark-pii-key-0123456789")}, RunID: mode, BulkThreshold: int64(leads) + 1})
@@ -317,15 +332,17 @@ func runChild(mode string, leads int, dir string, slice time.Duration) (result, 
 			res.Bytes += f.Bytes
 		}
 	case "resumed":
-		st, serr := localstore.Open(filepath.Join(dir, "results.json"))
+		ls, serr := localstore.Open(filepath.Join(dir, "results.json"))
 		if serr != nil {
 			return res, serr
 		}
+		cb, st := &countingBlob{Blob: b}, &countingStore{Store: ls}
+		reqs = func() Requests { return cb.requests(st) }
 		now := func() time.Time { return benchNight.Add(time.Since(start)) }
 		for res.Invocations < 1000 {
 			res.Invocations++
 			ictx, cancel := context.WithTimeout(ctx, slice)
-			sum, rerr := extract.Run(ictx, extract.Deps{Source: src, Blob: b, Store: st, Now: now},
+			sum, rerr := extract.Run(ictx, extract.Deps{Source: src, Blob: cb, Store: st, Now: now},
 				extract.Config{Night: benchNight, Objects: []*crm.Object{crm.Lead}, PII: lake.PII{Key: []byte("benchmark-pii-key-0123456789")}, RunID: fmt.Sprintf("resumed-%03d", res.Invocations), BulkThreshold: int64(leads) + 1, DeadlineMargin: max(time.Second, slice/5)})
 			cancel()
 			if rerr != nil && (errors.Is(rerr, context.DeadlineExceeded) || errors.Is(rerr, extract.ErrDeadline)) {
@@ -356,6 +373,9 @@ func runChild(mode string, leads int, dir string, slice time.Duration) (result, 
 		return res, fmt.Errorf("unknown mode %q", mode)
 	}
 	res.Seconds = time.Since(start).Seconds()
+	if reqs != nil {
+		res.Requests = reqs()
+	}
 	return res, err
 }
 
