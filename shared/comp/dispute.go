@@ -345,11 +345,14 @@ func checkDisputeText(id string, text string) error {
 	return nil
 }
 
-// RaiseDispute opens dispute n on line lineKey of st (stored at version),
-// routed by the policy. The caller must be the person paid or a manager
-// above them.
-func (p *ApprovalPolicy) RaiseDispute(st *Statement, version int64, lineKey string, n int, party DisputeParty, act DisputeAct) (*Dispute, error) {
+// RaiseDispute opens a dispute on line lineKey of st (stored at version),
+// routed by the policy; existing are the disputes already raised on st
+// (the new one is number len(existing)+1). The caller must be the person
+// paid or a manager above them, and a line has at most one dispute open
+// at a time.
+func (p *ApprovalPolicy) RaiseDispute(st *Statement, version int64, lineKey string, existing []Dispute, party DisputeParty, act DisputeAct) (*Dispute, error) {
 	act.Action = DisputeRaise
+	n := len(existing) + 1
 	if party.PersonID != st.PersonID {
 		return nil, fmt.Errorf("raise dispute on %s: the party is %s, not the statement's person", st.ID, party.PersonID)
 	}
@@ -367,6 +370,11 @@ func (p *ApprovalPolicy) RaiseDispute(st *Statement, version int64, lineKey stri
 	}
 	if act.Amount != nil || act.Outcome != "" || act.PaidIn != "" {
 		return nil, fmt.Errorf("%w: dispute %s: raise takes text only (an amount or outcome comes with resolve)", ErrDisputeInvalid, id)
+	}
+	for _, o := range existing {
+		if o.Line == lineKey && (o.State == DisputeOpen || o.State == DisputeAnswered) {
+			return nil, fmt.Errorf("%w: line %s of statement %s already has dispute %s %s: add to it (reply) instead", ErrDisputeInvalid, lineKey, st.ID, o.ID, o.State)
+		}
 	}
 	l := st.Lines[i]
 	d := &Dispute{ID: id, Quarter: st.Quarter, PersonID: st.PersonID, StatementID: st.ID, StatementVersion: version, StatementHash: st.InputHash,

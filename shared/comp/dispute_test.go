@@ -100,7 +100,7 @@ func TestDisputeWhoMayDoWhat(t *testing.T) {
 	p := disputePolicy(t, disputePolicyYAML)
 	st := disputedStatement()
 	raise := func(user string) (*Dispute, error) {
-		return p.RaiseDispute(st, 3, "new_business_commission/tier1", 1, alexParty, act(t, p, user, 0, "deal 006B07 is missing"))
+		return p.RaiseDispute(st, 3, "new_business_commission/tier1", nil, alexParty, act(t, p, user, 0, "deal 006B07 is missing"))
 	}
 	// Raise: the rep and the manager above them; nobody else.
 	for _, tt := range []struct {
@@ -181,7 +181,7 @@ func TestDisputeWhoMayDoWhat(t *testing.T) {
 
 	// Without a disputes block, nothing is allowed.
 	bare := disputePolicy(t, strings.Split(disputePolicyYAML, "disputes:")[0])
-	if _, err := bare.RaiseDispute(st, 3, "bookings_bonus", 1, alexParty, act(t, bare, "alex", 0, "why")); !errors.Is(err, ErrApprovalRefused) || !strings.Contains(err.Error(), "no disputes block") {
+	if _, err := bare.RaiseDispute(st, 3, "bookings_bonus", nil, alexParty, act(t, bare, "alex", 0, "why")); !errors.Is(err, ErrApprovalRefused) || !strings.Contains(err.Error(), "no disputes block") {
 		t.Errorf("no disputes block: %v", err)
 	}
 }
@@ -190,13 +190,24 @@ func TestDisputeRequestsChecked(t *testing.T) {
 	p := disputePolicy(t, disputePolicyYAML)
 	st := disputedStatement()
 	secret := "my pay is 6250.00 and the deal is 006B07"
-	if _, err := p.RaiseDispute(st, 3, "no/such/line", 1, alexParty, act(t, p, "alex", 0, secret)); !errors.Is(err, ErrDisputeInvalid) || !strings.Contains(err.Error(), `no line "no/such/line"`) {
+	if _, err := p.RaiseDispute(st, 3, "no/such/line", nil, alexParty, act(t, p, "alex", 0, secret)); !errors.Is(err, ErrDisputeInvalid) || !strings.Contains(err.Error(), `no line "no/such/line"`) {
 		t.Errorf("unknown line: %v", err)
 	}
-	if _, err := p.RaiseDispute(st, 3, "bookings_bonus", 1, alexParty, act(t, p, "alex", 0, "  ")); !errors.Is(err, ErrDisputeInvalid) {
+	if _, err := p.RaiseDispute(st, 3, "bookings_bonus", nil, alexParty, act(t, p, "alex", 0, "  ")); !errors.Is(err, ErrDisputeInvalid) {
 		t.Errorf("no text: %v", err)
 	}
-	d, err := p.RaiseDispute(st, 3, "bookings_bonus", 1, alexParty, act(t, p, "alex", 0, secret))
+	d, err := p.RaiseDispute(st, 3, "bookings_bonus", nil, alexParty, act(t, p, "alex", 0, secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One open dispute per line: a second is refused, naming the first.
+	if _, err := p.RaiseDispute(st, 3, "bookings_bonus", []Dispute{*d}, alexParty, act(t, p, "maria", 1, secret)); !errors.Is(err, ErrDisputeInvalid) || !strings.Contains(err.Error(), "already has dispute "+d.ID+" open") {
+		t.Errorf("second open dispute on a line: %v", err)
+	}
+	d2, err := p.RaiseDispute(st, 3, "new_business_commission/tier1", []Dispute{*d}, alexParty, act(t, p, "maria", 1, secret))
+	if err != nil || d2.ID != "2026Q2/"+alex+"/2" {
+		t.Errorf("a dispute on another line: %+v %v", d2, err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +256,7 @@ func TestDisputeRequestsChecked(t *testing.T) {
 
 func TestDisputeHistoryAppendOnly(t *testing.T) {
 	p := disputePolicy(t, disputePolicyYAML)
-	d, err := p.RaiseDispute(disputedStatement(), 3, "bookings_bonus", 1, alexParty, act(t, p, "alex", 0, "why 4,000?"))
+	d, err := p.RaiseDispute(disputedStatement(), 3, "bookings_bonus", nil, alexParty, act(t, p, "alex", 0, "why 4,000?"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,20 +374,20 @@ func TestDisputedStatementGolden(t *testing.T) {
 		}
 		return next
 	}
-	d1, err := p.RaiseDispute(st, 3, "new_business_commission/tier1", 1, alexParty, act(t, p, "alex", 0, "006B07 (250,000) closed 06-28 is missing from my credits"))
+	d1, err := p.RaiseDispute(st, 3, "new_business_commission/tier1", nil, alexParty, act(t, p, "alex", 0, "006B07 (250,000) closed 06-28 is missing from my credits"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d1 = step(d1, "maria", 10, DisputeAnswer, "the split to Priya was entered after close; asking finance", "", "", "")
 	d1 = step(d1, "alex", 20, DisputeReply, "the split was 50/50, see the opportunity", "", "", "")
 	d1 = step(d1, "fin", 30, DisputeResolve, "50% of 006B07 was not credited: 125,000 x 5% = 6,250.00 less 5,937.55 already paid on the corrected split", OutcomeAdjustment, "312.45", "2026Q3")
-	d2, err := p.RaiseDispute(st, 3, "bookings_bonus", 2, alexParty, act(t, p, "maria", 40, "is the bonus prorated?"))
+	d2, err := p.RaiseDispute(st, 3, "bookings_bonus", []Dispute{*d1}, alexParty, act(t, p, "maria", 40, "is the bonus prorated?"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d2 = step(d2, "fin", 45, DisputeAnswer, "no: Alex was on the plan all 91 days", "", "", "")
 	d2 = step(d2, "fin", 46, DisputeResolve, "answered; the bonus is right", OutcomeNoChange, "", "")
-	d3, err := p.RaiseDispute(st, 3, "bookings_bonus", 3, alexParty, act(t, p, "alex", 50, "which deals count toward the bonus?"))
+	d3, err := p.RaiseDispute(st, 3, "bookings_bonus", []Dispute{*d1, *d2}, alexParty, act(t, p, "alex", 50, "which deals count toward the bonus?"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -350,22 +350,40 @@ func correctionTarget(ctx context.Context, store results.Store, final *comp.Stat
 		return period.Quarter{}, nil, fmt.Errorf("statement %s: %w", final.ID, err)
 	}
 	var already []comp.Correction
+	to, _, err := firstOpenAfter(ctx, store, q, final.PersonID, func(q period.Quarter) error {
+		cs, err := queryCorrections(ctx, store, q.String(), final.Quarter+"/"+final.PersonID+"/")
+		already = append(already, cs...)
+		return err
+	})
+	if err != nil {
+		return period.Quarter{}, nil, fmt.Errorf("statement %s: %w", final.ID, err)
+	}
+	return to, already, nil
+}
+
+// firstOpenAfter is the first quarter after q whose statement for the
+// person is not final, with that statement's status ("" for none yet);
+// visit (when not nil) sees every quarter walked, that one included.
+func firstOpenAfter(ctx context.Context, store results.Store, q period.Quarter, personID string, visit func(period.Quarter) error) (period.Quarter, string, error) {
 	for range maxCorrectionQuarters {
 		q = q.Next()
-		cs, err := queryCorrections(ctx, store, q.String(), final.Quarter+"/"+final.PersonID+"/")
-		if err != nil {
-			return period.Quarter{}, nil, err
+		if visit != nil {
+			if err := visit(q); err != nil {
+				return period.Quarter{}, "", err
+			}
 		}
-		already = append(already, cs...)
-		cur, err := Get(ctx, store, q.String(), final.PersonID)
-		if errors.Is(err, ErrNotFound) || (err == nil && cur.Status != comp.StatusFinal) {
-			return q, already, nil
+		cur, err := Get(ctx, store, q.String(), personID)
+		if errors.Is(err, ErrNotFound) {
+			return q, "", nil
 		}
 		if err != nil {
-			return period.Quarter{}, nil, err
+			return period.Quarter{}, "", err
+		}
+		if cur.Status != comp.StatusFinal {
+			return q, cur.Status, nil
 		}
 	}
-	return period.Quarter{}, nil, fmt.Errorf("statement %s: no quarter open for a correction within %d quarters", final.ID, maxCorrectionQuarters)
+	return period.Quarter{}, "", fmt.Errorf("no quarter open for %s within %d quarters", personID, maxCorrectionQuarters)
 }
 
 func queryCorrections(ctx context.Context, store results.Store, toQuarter, prefix string) ([]comp.Correction, error) {

@@ -21,7 +21,7 @@ import (
 
 // Run runs every lifecycle case, each on a fresh store from newStore.
 func Run(t *testing.T, newStore func(t *testing.T) results.Store) {
-	for _, c := range []struct {
+	cases := []struct {
 		name string
 		run  func(*testing.T, func(*testing.T) results.Store)
 	}{
@@ -34,7 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) results.Store) {
 		{"MissingStatement", testMissingStatement},
 		{"EngineStatementsThroughLifecycle", testEngineStatementsThroughLifecycle},
 		{"GuardRefusalMovesNothing", testGuardRefusalMovesNothing},
-	} {
+	}
+	for _, c := range append(cases, disputeCases...) {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore) })
 	}
 }
