@@ -33,7 +33,9 @@ type Handler = func(ctx context.Context, raw json.RawMessage) (json.RawMessage, 
 // Answers: 200 with the job's result; 400 for a request that is not an
 // approve event; 403 without an IAM caller or when approvals.yaml refuses;
 // 409 when a statement's state forbids the move (final, approved by
-// someone else, not approved). Any other failure is returned as the
+// someone else, not approved) or a dispute's state the action (an illegal
+// transition, a stale version, no such dispute); 400 for a dispute request
+// that cannot be right (an unknown line, no text, an adjustment of zero). Any other failure is returned as the
 // invocation's error (the client gets 502; the log and the function's
 // error alarm have the cause).
 func FunctionURL(next Handler) Handler {
@@ -70,8 +72,11 @@ func FunctionURL(next Handler) Handler {
 			return respondJSON(http.StatusOK, out)
 		case errors.Is(err, comp.ErrApprovalRefused) || errors.Is(err, pipeline.ErrNoCaller):
 			return respond(http.StatusForbidden, err)
+		case errors.Is(err, comp.ErrDisputeInvalid):
+			return respond(http.StatusBadRequest, err)
 		case errors.Is(err, statementstore.ErrFinal), errors.Is(err, statementstore.ErrAlreadyApproved),
-			errors.Is(err, statementstore.ErrNotApproved), errors.Is(err, statementstore.ErrNotFound):
+			errors.Is(err, statementstore.ErrNotApproved), errors.Is(err, statementstore.ErrNotFound),
+			errors.Is(err, comp.ErrDisputeTransition), errors.Is(err, statementstore.ErrStaleDispute), errors.Is(err, statementstore.ErrNoDispute):
 			return respond(http.StatusConflict, err)
 		}
 		return nil, err

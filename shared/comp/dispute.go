@@ -103,7 +103,7 @@ var disputeRoles = map[DisputeAction][]DisputeRole{
 	DisputeRaise:    {RoleRep, RoleManager},
 	DisputeReply:    {RoleRep, RoleManager},
 	DisputeWithdraw: {RoleRep, RoleManager},
-	DisputeAnswer:   {RoleFinance, RoleManager},
+	DisputeAnswer:   {RoleManager, RoleFinance}, // the routed manager answers as manager
 	DisputeResolve:  {RoleFinance},
 }
 

@@ -28,6 +28,9 @@ import (
 //	score    {"job":"score"} | {"job":"score","mode":"nightly"}
 //	approve  {"job":"approve","quarter":"2026Q3","action":"approve","people":[]}
 //	         (the approver is the authenticated caller, never a field: see WithCaller)
+//	         {"job":"approve","quarter":"2026Q2","action":"raise","dispute":{"person":"005…","line":"<line key>","text":"…"}}
+//	         {"job":"approve","quarter":"2026Q2","action":"resolve","dispute":{"id":"2026Q2/005…/1","text":"…","outcome":"adjustment","amount":"312.45"}}
+//	         (disputes: raise, answer, reply, resolve, withdraw; see DisputeRequest)
 type Event struct {
 	Job     string   `json:"job"`
 	Mode    string   `json:"mode,omitempty"`
@@ -42,6 +45,8 @@ type Event struct {
 	// the payload.
 	Approver string   `json:"approver,omitempty"`
 	People   []string `json:"people,omitempty"`
+	// Dispute is the request of a dispute action (approve job).
+	Dispute *DisputeRequest `json:"dispute,omitempty"`
 }
 
 // apiName is the shape of a Salesforce object API name.
@@ -178,8 +183,14 @@ func (e Event) validate() error {
 		if _, err := period.Parse(e.Quarter); err != nil {
 			return bad("quarter", err.Error())
 		}
+		if IsDisputeAction(e.Action) {
+			return e.validateDispute()
+		}
 		if e.Action != "approve" && e.Action != "finalize" {
-			return bad("action", fmt.Sprintf("%q is not approve or finalize", e.Action))
+			return bad("action", fmt.Sprintf("%q is not approve, finalize or a dispute action (raise, answer, reply, resolve, withdraw)", e.Action))
+		}
+		if e.Dispute != nil {
+			return bad("dispute", "only dispute actions (raise, answer, reply, resolve, withdraw) take a dispute")
 		}
 		for i, p := range e.People {
 			if strings.TrimSpace(p) == "" {
@@ -198,12 +209,13 @@ func (e Event) unused() error {
 	set := map[string]bool{
 		"mode": e.Mode != "", "objects": len(e.Objects) > 0, "from": e.From != "", "to": e.To != "",
 		"asof": e.AsOf != "", "action": e.Action != "", "approver": e.Approver != "", "people": len(e.People) > 0,
+		"dispute": e.Dispute != nil,
 	}
 	takes := map[string][]string{
 		"extract": {"mode", "objects", "from", "to"},
 		"kpi":     {"mode", "asof"},
 		"payouts": {"mode", "asof"},
-		"approve": {"action", "people"},
+		"approve": {"action", "people", "dispute"},
 		"score":   {"mode"},
 	}
 	for _, f := range takes[e.Job] {
@@ -212,7 +224,7 @@ func (e Event) unused() error {
 	if _, known := takes[e.Job]; !known {
 		return nil // validate names the unknown job
 	}
-	for _, f := range []string{"mode", "objects", "from", "to", "asof", "action", "approver", "people"} {
+	for _, f := range []string{"mode", "objects", "from", "to", "asof", "action", "approver", "people", "dispute"} {
 		if set[f] {
 			return fmt.Errorf("%s event: %s: the %s job does not use it (it would be ignored)", e.Job, f, e.Job)
 		}

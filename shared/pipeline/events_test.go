@@ -37,7 +37,7 @@ func TestParseEvent(t *testing.T) {
 		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"jane@corp"}`, "approver: not accepted: the approver is the authenticated caller"},
 		{"approve", `{"quarter":"2026Q3","action":"finalize","approver":"x","people":[]}`, "approver: not accepted"},
 		{"approve", `{"quarter":"2026Q3","action":"approve","people":["005000000000001AAA",""]}`, "people[1]: empty person Id"},
-		{"approve", `{"quarter":"2026Q3","action":"delete"}`, "not approve or finalize"},
+		{"approve", `{"quarter":"2026Q3","action":"delete"}`, "is not approve, finalize or a dispute action"},
 		{"approve", `{"quarter":"2026Q3","action":"approve"} {}`, "trailing data"},
 		// quarter: honoured or refused, never ignored
 		{"kpi", `{"quarter":"2026Q2"}`, ""},                    // close of the named quarter
@@ -62,6 +62,22 @@ func TestParseEvent(t *testing.T) {
 		{"payouts", `{"approver":"jane@corp"}`, "approver: not accepted"},
 		{"approve", `{"mode":"close","quarter":"2026Q3","action":"approve"}`, "mode: the approve job does not use it"},
 		{"approve", `{"quarter":"2026Q3","action":"approve","people":[]}`, ""},
+		// Disputes: the request in dispute, checked without quoting its text or amount.
+		{"approve", `{"quarter":"2026Q2","action":"raise","dispute":{"person":"005A","line":"bonus/x","text":"why?"}}`, ""},
+		{"approve", `{"quarter":"2026Q2","action":"raise","dispute":{"person":"005A","text":"why?"}}`, "raise needs person (whose statement) and line"},
+		{"approve", `{"quarter":"2026Q2","action":"raise","dispute":{"id":"2026Q2/005A/1","person":"005A","line":"l","text":"x"}}`, "raise opens a new dispute"},
+		{"approve", `{"quarter":"2026Q2","action":"raise"}`, "dispute: required for raise"},
+		{"approve", `{"quarter":"2026Q2","action":"answer","dispute":{"id":"2026Q2/005A/1","text":" "}}`, "dispute.text: required"},
+		{"approve", `{"quarter":"2026Q2","action":"answer","dispute":{"id":"2026Q3/005A/1","text":"x"}}`, "want 2026Q2/<person id>/<n>"},
+		{"approve", `{"quarter":"2026Q2","action":"answer","dispute":{"id":"2026Q2/005A/1","text":"x","amount":"1"}}`, "only resolve takes an outcome or amount"},
+		{"approve", `{"quarter":"2026Q2","action":"resolve","dispute":{"id":"2026Q2/005A/1","text":"x","outcome":"adjustment","amount":"12,345.67"}}`, "dispute.amount: not a decimal amount (e.g."},
+		{"approve", `{"quarter":"2026Q2","action":"resolve","dispute":{"id":"2026Q2/005A/1","text":"x","outcome":"adjustment"}}`, "an adjustment needs an amount"},
+		{"approve", `{"quarter":"2026Q2","action":"resolve","dispute":{"id":"2026Q2/005A/1","text":"x","outcome":"maybe"}}`, "resolve needs no_change or adjustment"},
+		{"approve", `{"quarter":"2026Q2","action":"resolve","dispute":{"id":"2026Q2/005A/1","version":3,"text":"x","outcome":"adjustment","amount":"-120.50"}}`, ""},
+		{"approve", `{"quarter":"2026Q2","action":"withdraw","people":["005A"],"dispute":{"id":"2026Q2/005A/1","text":"x"}}`, "people: a dispute action names its dispute"},
+		{"approve", `{"quarter":"2026Q2","action":"approve","dispute":{"id":"2026Q2/005A/1","text":"x"}}`, "only dispute actions"},
+		{"approve", `{"quarter":"2026Q2","action":"raise","dispute":{"person":"005A","line":"l","text":"x","txt":"y"}}`, "unknown object member"},
+		{"kpi", `{"dispute":{"text":"x"}}`, "dispute: the kpi job does not use it"},
 	}
 	for _, tt := range tests {
 		_, err := ParseEvent([]byte(tt.raw), tt.job)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -80,7 +81,8 @@ func closeThenRerun(t *testing.T, store results.Store) {
 		t.Fatal(err)
 	}
 	began := time.Now()
-	env := &pipeline.Env{Blob: blob, Store: store, Now: func() time.Time { return asOf.Add(time.Since(began)) },
+	var logs bytes.Buffer
+	env := &pipeline.Env{Blob: blob, Store: store, Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Now: func() time.Time { return asOf.Add(time.Since(began)) },
 		CodeVersion: "test", KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS(),
 		PII: lake.PII{Key: []byte("lifecycle test key")}, TempDir: t.TempDir()}
 	if _, err := env.Extract(ctx, extract.FromSalesforce(client), pipeline.Event{Job: "extract", Mode: pipeline.ModeNightly}); err != nil {
@@ -194,6 +196,87 @@ func closeThenRerun(t *testing.T, store results.Store) {
 	// The same rerun sent again replays the new run.
 	if again := must("payouts", "event-rerun.json"); !bytes.Equal(again, rerun) {
 		t.Errorf("the changed-input rerun sent again answered %s, want %s", again, rerun)
+	}
+
+	disputeFinalStatement(t, ctx, store, handlers["approve"], &logs)
+}
+
+// disputeFinalStatement walks a dispute through the approve handler on
+// Alex Romero's final 2026Q3 statement: he raises it (signed in under his
+// email, matched through the lake's HMAC), a stranger may not, Maria Chen
+// (his manager, local:maria.chen in approvals.yaml) answers, a reply for a
+// stale version is refused, finance resolves with an adjustment of 250.00
+// paid in 2026Q4 (his next statement that is not final). The texts and the
+// amount never reach the logs.
+func disputeFinalStatement(t *testing.T, ctx context.Context, store results.Store, h func(context.Context, json.RawMessage) (json.RawMessage, error), logs *bytes.Buffer) {
+	t.Helper()
+	const alex, maria = "005000000000002AAA", "005000000000001AAA"
+	st, err := statementstore.Get(ctx, store, "2026Q3", alex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := st.Statement.Lines[0].Key
+	type answer struct {
+		Dispute      string `json:"dispute"`
+		State        string `json:"state"`
+		Version      int64  `json:"version"`
+		PaidIn       string `json:"paid_in"`
+		PaidInStatus string `json:"paid_in_status"`
+	}
+	send := func(who, raw string) (answer, error) {
+		t.Helper()
+		out, err := h(as(ctx, t, who), json.RawMessage(raw))
+		if err != nil {
+			return answer{}, err
+		}
+		var a answer
+		if err := json.Unmarshal(out, &a); err != nil {
+			t.Fatalf("%s: %s", out, err)
+		}
+		return a, nil
+	}
+	raise := `{"quarter":"2026Q3","action":"raise","dispute":{"person":"` + alex + `","line":"` + line + `","text":"SECRET-INQUIRY deal 006A02 split"}}`
+	if _, err := send("stranger", raise); !errors.Is(err, comp.ErrApprovalRefused) || !strings.Contains(err.Error(), "rule not_party") {
+		t.Fatalf("raise by a stranger: %v", err)
+	}
+	first, err := send("Alex.Romero@venn-demo.example", raise)
+	if err != nil || first.Dispute != "2026Q3/"+alex+"/1" || first.State != "open" || first.Version != 1 {
+		t.Fatalf("raise: %+v %v", first, err)
+	}
+	// A redelivery replays: still one dispute.
+	if again, err := send("Alex.Romero@venn-demo.example", raise); err != nil || again != first {
+		t.Fatalf("raise redelivered: %+v %v", again, err)
+	}
+	id := first.Dispute
+	if a, err := send("maria.chen", `{"quarter":"2026Q3","action":"answer","dispute":{"id":"`+id+`","version":1,"text":"SECRET-ANSWER asking finance"}}`); err != nil || a.State != "answered" || a.Version != 2 {
+		t.Fatalf("answer by the manager: %+v %v", a, err)
+	}
+	if _, err := send("Alex.Romero@venn-demo.example", `{"quarter":"2026Q3","action":"reply","dispute":{"id":"`+id+`","version":1,"text":"SECRET-REPLY"}}`); !errors.Is(err, statementstore.ErrStaleDispute) {
+		t.Fatalf("a reply for version 1: %v", err)
+	}
+	if _, err := send("Alex.Romero@venn-demo.example", `{"quarter":"2026Q3","action":"resolve","dispute":{"id":"`+id+`","text":"SECRET-MINE","outcome":"adjustment","amount":"250.00"}}`); !errors.Is(err, comp.ErrApprovalRefused) || !strings.Contains(err.Error(), "rule own_pay") {
+		t.Fatalf("resolving his own dispute: %v", err)
+	}
+	res, err := send("fin", `{"quarter":"2026Q3","action":"resolve","dispute":{"id":"`+id+`","version":2,"text":"SECRET-REASON split missed","outcome":"adjustment","amount":"250.00"}}`)
+	if err != nil || res.State != "resolved" || res.PaidIn != "2026Q4" || res.PaidInStatus != "" || res.Version != 3 {
+		t.Fatalf("resolve: %+v %v", res, err)
+	}
+	stored, err := statementstore.GetDispute(ctx, store, id)
+	if err != nil || len(stored.History) != 3 || stored.History[1].By != "local:maria.chen" || stored.History[1].Role != comp.RoleManager ||
+		len(stored.Routed) != 2 || stored.Routed[0].Person != maria {
+		t.Fatalf("stored dispute %+v %v", stored, err)
+	}
+	adj, err := statementstore.DisputeAdjustments(ctx, store, "2026Q4")
+	if err != nil || len(adj) != 1 || adj[0].Amount.StringFixed(2) != "250.00" || adj[0].PersonID != alex {
+		t.Fatalf("adjustments paid in 2026Q4: %+v %v", adj, err)
+	}
+	for _, leak := range []string{"SECRET", "250.00", "250"} {
+		if strings.Contains(logs.String(), leak) {
+			t.Errorf("the logs hold %q:\n%s", leak, logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"dispute resolve"`) {
+		t.Errorf("no log of the resolve:\n%s", logs.String())
 	}
 }
 

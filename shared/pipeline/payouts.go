@@ -92,6 +92,10 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: corrections: %w", q, err)
 	}
+	disputes, err := statementstore.DisputeAdjustments(ctx, e.Store, q.String())
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
 	out, err := comp.Run(comp.RunInput{
 		Quarter:       q,
 		People:        people,
@@ -106,6 +110,7 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		Cancellations: book.cancellations(q.End(), e.KPIConfig),
 		Previous:      previous,
 		Corrections:   corrections,
+		Disputes:      disputes,
 		CodeVersion:   e.CodeVersion,
 		ConfigVersion: e.ConfigVersion,
 	})

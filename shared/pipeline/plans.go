@@ -127,6 +127,15 @@ func (e *Env) PlanPayouts() Planner {
 			return Run{}, fmt.Errorf("payouts %s: comp configuration: %w", q, err)
 		}
 		parts = append(append(parts, cfgHash), e.configParts()...)
+		// Disputes resolved since the last run add lines: a rerun must
+		// compute again, not replay. (A resolution never changes after.)
+		adjustments, err := statementstore.DisputeAdjustments(ctx, e.Store, q.String())
+		if err != nil {
+			return Run{}, fmt.Errorf("payouts %s: %w", q, err)
+		}
+		for _, a := range adjustments {
+			parts = append(parts, "dispute:"+a.DisputeID)
+		}
 		return Run{Period: q.String(), InputHash: hashOf(parts...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
 			run, err := e.payoutsFor(ctx, q, snaps)
 			if err != nil {
@@ -153,6 +162,9 @@ func (e *Env) PlanApprove() Planner {
 		caller, ok := CallerOf(ctx)
 		if !ok {
 			return Run{}, fmt.Errorf("%s %s: %w", ev.Action, ev.Quarter, ErrNoCaller)
+		}
+		if IsDisputeAction(ev.Action) {
+			return e.planDispute(caller, ev)
 		}
 		people := append([]string(nil), ev.People...)
 		sort.Strings(people)
