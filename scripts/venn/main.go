@@ -54,6 +54,7 @@ func commands() []*command {
 		kpiCommand(),
 		payoutsCommand(),
 		approveCommand(),
+		disputeCommand(),
 		exportCommand(),
 		scorecardCommand(),
 		scoreCommand(),

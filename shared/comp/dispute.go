@@ -115,8 +115,9 @@ const (
 
 // Dispute rules, as refusals name them (with RuleNotAllowed and RuleOwnPay).
 const (
-	RuleNotParty  = "not_party"  // the caller is neither the person paid nor a manager above them
-	RuleNotRouted = "not_routed" // a manager answering a dispute not routed to them, or one they raised
+	RuleNotParty   = "not_party"   // the caller is neither the person paid nor a manager above them
+	RuleNotRouted  = "not_routed"  // a manager answering a dispute not routed to them, or one they raised
+	RuleOwnInquiry = "own_inquiry" // who raised a dispute does not answer or resolve it
 )
 
 // Errors callers branch on.
@@ -310,6 +311,9 @@ func (p *ApprovalPolicy) authorize(act DisputeAct, party DisputeParty, d *Disput
 	// they are on.
 	if (act.Action == DisputeAnswer || act.Action == DisputeResolve) && slices.Contains(roles, RoleRep) {
 		return "", refuse(RuleOwnPay, "the caller is the person paid; nobody answers or resolves a dispute on their own pay")
+	}
+	if (act.Action == DisputeAnswer || act.Action == DisputeResolve) && d != nil && d.RaisedBy == act.Caller.ID {
+		return "", refuse(RuleOwnInquiry, "the caller raised this dispute; someone else answers and resolves it")
 	}
 	for _, want := range disputeRoles[act.Action] {
 		if !slices.Contains(roles, want) {

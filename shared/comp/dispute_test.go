@@ -148,7 +148,7 @@ func TestDisputeWhoMayDoWhat(t *testing.T) {
 	}{
 		{"finance answers", byRep, "fin", DisputeAnswer, "", "", RoleFinance},
 		{"the routed manager answers", byRep, "maria", DisputeAnswer, "", "", RoleManager},
-		{"the manager who raised it does not answer it", byMgr, "maria", DisputeAnswer, "", RuleNotRouted, ""},
+		{"the manager who raised it does not answer it", byMgr, "maria", DisputeAnswer, "", RuleOwnInquiry, ""},
 		{"the rep does not answer", byRep, "alex", DisputeAnswer, "", RuleOwnPay, ""},
 		{"another rep does not answer", byRep, "priya", DisputeAnswer, "", RuleNotAllowed, ""},
 		{"finance resolves", byRep, "fin", DisputeResolve, OutcomeNoChange, "", RoleFinance},
@@ -177,6 +177,23 @@ func TestDisputeWhoMayDoWhat(t *testing.T) {
 		if len(tt.d.History) != 1 {
 			t.Fatalf("%s: Apply changed the dispute it was given", tt.name)
 		}
+	}
+
+	// Routed to finance only: the manager may not answer.
+	fin := disputePolicy(t, strings.Replace(disputePolicyYAML, "route: manager", "route: finance", 1))
+	d, err := fin.RaiseDispute(st, 3, "bookings_bonus", nil, alexParty, act(t, fin, "alex", 0, "why?"))
+	if err != nil || len(d.Routed) != 1 || d.Routed[0].Role != RoleFinance {
+		t.Fatalf("route finance: %+v %v", d, err)
+	}
+	a := act(t, fin, "maria", 1, "because")
+	a.Action = DisputeAnswer
+	var refusal *ApprovalRefusal
+	if _, err := fin.Apply(d, alexParty, a); !errors.As(err, &refusal) || refusal.Rule != RuleNotRouted {
+		t.Errorf("manager answering a dispute routed to finance: %v", err)
+	}
+	if _, err := ParseApprovals(ApprovalsFile, []byte(strings.Replace(disputePolicyYAML, "route: manager", "route: boss", 1))); err == nil ||
+		!strings.Contains(err.Error(), "disputes.route") {
+		t.Errorf("bad route: %v", err)
 	}
 
 	// Without a disputes block, nothing is allowed.

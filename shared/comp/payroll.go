@@ -49,7 +49,7 @@ func earningsKindOf(lineKind string) (EarningsKind, bool) {
 		return EarnCommission, true
 	case LineClawback:
 		return EarnClawback, true
-	case LineAdjustment, LineDisputeAdjustment:
+	case LineAdjustment, LineDisputeAdjustment: // a dispute resolved with an adjustment is one
 		return EarnAdjustment, true
 	case LinePriorPeriod:
 		return EarnPriorPeriod, true

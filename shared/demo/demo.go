@@ -58,11 +58,14 @@ type Report struct {
 	QTD         *pipeline.KPIRun // the quarter to date
 	QTDPrev     *kpi.Result      // the same point of the previous quarter
 	PrevPayouts *pipeline.PayoutRun
-	Payouts     *pipeline.PayoutRun
-	Approval    *pipeline.Approval
-	Score       *pipeline.ScoreRun // lead scoring over the same lake
-	Lake        string
-	Results     string
+	// Dispute is the demo's dispute on a PrevPayouts line, resolved with an
+	// adjustment that Payouts pays (dispute.go).
+	Dispute  *pipeline.DisputeOutcome
+	Payouts  *pipeline.PayoutRun
+	Approval *pipeline.Approval
+	Score    *pipeline.ScoreRun // lead scoring over the same lake
+	Lake     string
+	Results  string
 }
 
 const demoMarker = ".venn-demo"
@@ -190,6 +193,11 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 			return r, err
 		}
 	}
+	// A rep queries a line of the final statement; the adjustment it is
+	// resolved with is paid in the closed quarter's run below.
+	if r.Dispute, err = raiseAndResolve(ctx, env, prev.String()); err != nil {
+		return r, err
+	}
 	if r.ClosedKPIs, err = env.KPIFor(ctx, r.Closed, r.Closed.End(), true); err != nil {
 		return r, err
 	}
@@ -219,6 +227,9 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	}
 	fmt.Fprintf(w, "\n== Payouts %s (approved by %s) ==\n", r.Closed, r.Approval.Caller)
 	if err := WritePayoutTable(w, r.Payouts.Statements); err != nil {
+		return r, err
+	}
+	if err := writeDispute(w, r.Dispute, r.Payouts.Statements); err != nil {
 		return r, err
 	}
 	if r.Score, err = env.Score(ctx); err != nil {

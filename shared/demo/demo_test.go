@@ -256,6 +256,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 
 	checkScorecards(t, r)
+	checkDispute(t, r, printed.String())
 
 	// Running it again gives the same numbers, byte for byte.
 	out2 := filepath.Join(t.TempDir(), "again")
@@ -297,3 +298,42 @@ func TestResetRefusesForeignFolder(t *testing.T) {
 }
 
 func writeFile(path string) error { return os.WriteFile(path, []byte("x"), 0o644) }
+
+// checkDispute: the demo's dispute on Alex Romero's final 2026Q2
+// statement was raised by him, answered by his manager, resolved by
+// finance with an adjustment of 250.00, and his 2026Q3 statement pays it
+// as its own line: his 2026Q3 total is his other lines plus 250.00.
+func checkDispute(t *testing.T, r *Report, printed string) {
+	t.Helper()
+	d := r.Dispute
+	if d == nil || d.Dispute.State != "resolved" || d.PaidIn == nil || d.PaidIn.Quarter != "2026Q3" || len(d.Dispute.History) != 3 {
+		t.Fatalf("demo dispute %+v", d)
+	}
+	for i, want := range []struct{ by, role string }{{"local:" + demoRep, "rep"}, {"local:" + demoManager, "manager"}, {"local:" + demoApprover, "finance"}} {
+		if ev := d.Dispute.History[i]; ev.By != want.by || string(ev.Role) != want.role {
+			t.Errorf("step %d by %s as %s, want %s as %s", i+1, ev.By, ev.Role, want.by, want.role)
+		}
+	}
+	for _, s := range r.Payouts.Statements {
+		if s.PersonID != demoRepID {
+			continue
+		}
+		others, paid := decimal.Zero, 0
+		for _, l := range s.Lines {
+			if l.Kind == "dispute_adjustment" {
+				paid++
+				if l.Amount.StringFixed(2) != DisputeAmount || l.Ref != d.Dispute.ID {
+					t.Errorf("dispute line %+v", l)
+				}
+				continue
+			}
+			others = others.Add(l.Amount.Decimal)
+		}
+		if paid != 1 || !s.Total.Decimal.Equal(others.Add(decimal.RequireFromString(DisputeAmount))) {
+			t.Errorf("%s: %d dispute lines, total %s, other lines %s", s.ID, paid, s.Total, others)
+		}
+	}
+	if !strings.Contains(printed, "== Dispute on a 2026Q2 statement line, paid on 2026Q3") || !strings.Contains(printed, "resolved: adjustment of USD 250.00") {
+		t.Errorf("the demo did not print its dispute")
+	}
+}
