@@ -769,6 +769,11 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 		return
 	}
 
+	t.Run("a dispute on a final statement line", func(t *testing.T) { w.checkDispute(t) })
+	if t.Failed() {
+		return
+	}
+
 	t.Run("bad events", func(t *testing.T) { w.checkBadEvents(t) })
 }
 
@@ -805,6 +810,102 @@ func (w *world) checkFinalizeRules(t *testing.T) {
 		if s.Status != "final" || s.ApprovedBy != approver || s.FinalBy != "aws:123456789012:role/VennFinanceController/ole.berg@example.com" ||
 			s.FinalIdentity == nil || s.FinalIdentity.Principal != ctrlARN {
 			t.Errorf("statement %s: %s, approved by %s, final by %s", s.Statement.ID, s.Status, s.ApprovedBy, s.FinalBy)
+		}
+	}
+}
+
+// checkDispute walks a dispute through the approve Function URL on Alex
+// Romero's final 2026Q3 statement, each request signed by a different IAM
+// session: Alex raises it (his session is named by his CRM email, matched
+// through the User snapshot's HMAC), the raise delivered twice at once
+// gives one dispute; Priya may not raise on his line; his manager Maria
+// Chen answers (routed to her); Alex may not resolve his own; a request
+// for a stale version and one without text are refused; jane (finance)
+// resolves it with an adjustment of 250.00, paid on his 2026Q4 statement
+// (2026Q3 is final). The texts and the amount are in DynamoDB only, never
+// in the function's logs.
+func (w *world) checkDispute(t *testing.T) {
+	const alex, maria = "005000000000002AAA", "005000000000001AAA"
+	session := func(role, name string) string { return "arn:aws:sts::123456789012:assumed-role/" + role + "/" + name }
+	alexARN, priyaARN, mariaARN := session("VennSales", "alex.romero@venn-demo.example"), session("VennSales", "priya.nair@venn-demo.example"), session("VennSales", "maria.chen@venn-demo.example")
+	ctx := context.Background()
+	st, err := statementstore.Get(ctx, w.store, quarter, alex)
+	if err != nil || st.Status != "final" {
+		t.Fatalf("Alex's statement: %+v %v", st, err)
+	}
+	line := st.Statement.Lines[len(st.Statement.Lines)-1].Key
+	type answer struct {
+		Dispute      string `json:"dispute"`
+		State        string `json:"state"`
+		Version      int64  `json:"version"`
+		Caller       string `json:"caller"`
+		PaidIn       string `json:"paid_in"`
+		PaidInStatus string `json:"paid_in_status"`
+	}
+	hs := []*lambdaruntime.Harness{w.start(t, "approve", time.Minute), w.start(t, "approve", time.Minute)}
+	send := func(arn, ev string) (int, []byte) {
+		t.Helper()
+		return urlAnswer(t, invoke(t, hs[0], urlRequest(t, arn, []byte(ev))))
+	}
+	raise := `{"job":"approve","quarter":"2026Q3","action":"raise","dispute":{"person":"` + alex + `","line":"` + line + `","text":"PRIVATE-1 the renewal was mine"}}`
+	if status, body := send(priyaARN, raise); status != 403 || !strings.Contains(string(body), "rule not_party") {
+		t.Fatalf("Priya raising on Alex's line: %d %s", status, body)
+	}
+	outs := invokeAtOnce(t, hs, urlRequest(t, alexARN, []byte(raise)))
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Fatalf("the raise delivered twice answered differently:\n%s\n%s", outs[0], outs[1])
+	}
+	status, body := urlAnswer(t, outs[0])
+	raised := decode[answer](t, body)
+	if status != 200 || raised.Dispute != quarter+"/"+alex+"/1" || raised.State != "open" || raised.Version != 1 ||
+		raised.Caller != "aws:123456789012:role/VennSales/alex.romero@venn-demo.example" {
+		t.Fatalf("raise: %d %s", status, body)
+	}
+	if all, err := statementstore.Disputes(ctx, w.store, quarter, alex); err != nil || len(all) != 1 {
+		t.Fatalf("%d disputes after the raise delivered twice (%v)", len(all), err)
+	}
+	id := raised.Dispute
+	answerEv := `{"job":"approve","quarter":"2026Q3","action":"answer","dispute":{"id":"` + id + `","version":1,"text":"PRIVATE-2 checking with finance"}}`
+	if status, body := send(mariaARN, answerEv); status != 200 || decode[answer](t, body).State != "answered" {
+		t.Fatalf("answer by Maria: %d %s", status, body)
+	}
+	resolve := func(version int, text string) string {
+		return `{"job":"approve","quarter":"2026Q3","action":"resolve","dispute":{"id":"` + id + `","version":` + fmt.Sprint(version) + `,"text":"` + text + `","outcome":"adjustment","amount":"250.00"}}`
+	}
+	for _, tt := range []struct {
+		name, arn, ev string
+		status        int
+		want          string
+	}{
+		{"Alex resolving his own", session("VennFinanceApprover", "alex.romero@venn-demo.example"), resolve(2, "PRIVATE-3"), 403, "rule own_pay"},
+		{"a stale version", approverARN, resolve(1, "PRIVATE-4"), 409, "is at version 2, the action was for version 1"},
+		{"no text", approverARN, resolve(2, " "), 400, "dispute.text: required"},
+		{"Alex answering his own", alexARN, `{"job":"approve","quarter":"2026Q3","action":"answer","dispute":{"id":"` + id + `","text":"PRIVATE-5"}}`, 403, "rule own_pay"},
+	} {
+		if status, body := send(tt.arn, tt.ev); status != tt.status || !strings.Contains(string(body), tt.want) {
+			t.Errorf("%s: %d %s, want %d with %q", tt.name, status, body, tt.status, tt.want)
+		}
+	}
+	status, body = send(approverARN, resolve(2, "PRIVATE-6 renewal credited to Alex"))
+	res := decode[answer](t, body)
+	if status != 200 || res.State != "resolved" || res.Version != 3 || res.PaidIn != "2026Q4" || res.PaidInStatus != "" {
+		t.Fatalf("resolve by jane: %d %s", status, body)
+	}
+	if status, body := send(alexARN, `{"job":"approve","quarter":"2026Q3","action":"reply","dispute":{"id":"`+id+`","text":"PRIVATE-7"}}`); status != 409 || !strings.Contains(string(body), "is resolved: cannot reply") {
+		t.Errorf("a reply to a resolved dispute: %d %s", status, body)
+	}
+	d, err := statementstore.GetDispute(ctx, w.store, id)
+	if err != nil || d.Version != 3 || len(d.History) != 3 || d.History[1].Role != "manager" || d.History[1].Identity.Principal != mariaARN ||
+		d.History[2].By != approver || d.Resolution.Amount.StringFixed(2) != "250.00" || d.Routed[0].Person != maria {
+		t.Fatalf("stored dispute %+v %v", d, err)
+	}
+	adj, err := statementstore.DisputeAdjustments(ctx, w.store, "2026Q4")
+	if err != nil || len(adj) != 1 || adj[0].DisputeID != id || adj[0].Amount.StringFixed(2) != "250.00" {
+		t.Fatalf("adjustments paid in 2026Q4: %+v %v", adj, err)
+	}
+	for _, h := range hs {
+		if logs := h.Logs(); strings.Contains(logs, "PRIVATE") || strings.Contains(logs, "250.00") {
+			t.Errorf("a dispute's text or amount reached the function's logs:\n%s", logs)
 		}
 	}
 }

@@ -511,7 +511,7 @@ func TestAlarmsAndDeadLetters(t *testing.T) {
 // only way in is its AWS_IAM Function URL: every policy that lets someone
 // invoke ApproveFunction does so through the URL (InvokeFunctionUrl, or
 // InvokeFunction conditioned on lambda:InvokedViaFunctionUrl), and the finance
-// policy grants both, as URLs created since October 2025 require.
+// and dispute policies grant both, as URLs created since October 2025 require.
 func TestApproveOnlyThroughFunctionURL(t *testing.T) {
 	tmpl := loadTemplate(t, templatePath)
 	if got := str(get(tmpl, "Resources", "ApproveFunction", "Properties", "FunctionUrlConfig", "AuthType")); got != "AWS_IAM" {
@@ -552,7 +552,8 @@ func TestApproveOnlyThroughFunctionURL(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"FinanceApprovePolicy lambda:InvokeFunctionUrl", "FinanceApprovePolicy lambda:InvokeFunction"} {
+	for _, want := range []string{"FinanceApprovePolicy lambda:InvokeFunctionUrl", "FinanceApprovePolicy lambda:InvokeFunction",
+		"DisputePolicy lambda:InvokeFunctionUrl", "DisputePolicy lambda:InvokeFunction"} {
 		if !granted[want] {
 			t.Errorf("%s not granted (granted: %v)", want, granted)
 		}
