@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -56,7 +57,7 @@ statement with its disputes and their whole history.`,
 			outcome := fs.String("outcome", "", "no_change or adjustment (resolve)")
 			amount := fs.String("amount", "", "the adjustment, in the statement's currency, negative to take back (resolve)")
 			return func(ctx context.Context, args []string) error {
-				if len(args) == 0 || !contains(disputeSubcommands, args[0]) {
+				if len(args) == 0 || !slices.Contains(disputeSubcommands, args[0]) {
 					return usagef("want a subcommand: %s", strings.Join(disputeSubcommands, ", "))
 				}
 				sub := args[0]
@@ -79,7 +80,7 @@ statement with its disputes and their whole history.`,
 					"list": {"quarter", "person"}, "show": {"quarter", "person"},
 				}
 				for _, f := range []string{"quarter", "person", "line", "text", "id", "version", "outcome", "amount"} {
-					if set[f] && !contains(allowed[sub], f) {
+					if set[f] && !slices.Contains(allowed[sub], f) {
 						return usagef("venn dispute %s does not take --%s", sub, f)
 					}
 				}
@@ -130,15 +131,6 @@ statement with its disputes and their whole history.`,
 			}
 		},
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // lineKey is the line a raise names: its key as given, or the key of line

@@ -571,6 +571,54 @@ func TestDemoThenApprove(t *testing.T) {
 			t.Errorf("%s: %s after finalize, approved by %s, final by %s", st.Statement.ID, st.Status, st.ApprovedBy, st.FinalBy)
 		}
 	}
+
+	disputeCommands(t, c, out)
+}
+
+// disputeCommands drives venn dispute on the demo's folder: the demo's
+// resolved 2026Q2 dispute is listed; Maria Chen raises one on Alex
+// Romero's final 2026Q3 statement by line number; Alex may not answer it
+// (his own pay); finance resolves it for the version it read with 99.99,
+// paid on his 2026Q4 statement; show prints the statement with it, as
+// text and JSON; a flag another subcommand takes is a usage error.
+func disputeCommands(t *testing.T, c *cli, out string) {
+	const alex = "005000000000002AAA"
+	as := func(user string) { c.env[callerid.LocalUserEnv] = user }
+	list, _ := c.must("dispute", "list", "--out", out, "--quarter", "2026Q2")
+	if !strings.Contains(list, "2026Q2/"+alex+"/1") || !strings.Contains(list, "adjustment 250.00 USD, paid in 2026Q3") {
+		t.Errorf("dispute list 2026Q2:\n%s", list)
+	}
+	as("maria.chen")
+	raised, _ := c.must("dispute", "raise", "--out", out, "--quarter", quarter, "--person", alex, "--line", "1", "--text", "is the bonus prorated?")
+	id := quarter + "/" + alex + "/1"
+	if !strings.Contains(raised, "dispute "+id+" on line bonus/") || !strings.Contains(raised, "open (version 1), raise by local:maria.chen") {
+		t.Fatalf("raise:\n%s", raised)
+	}
+	as("alex.romero@venn-demo.example")
+	if code, _, errOut := c.run("dispute", "answer", "--out", out, "--id", id, "--text", "it is fine"); code != exitFailed || !strings.Contains(errOut, "rule own_pay") {
+		t.Errorf("Alex answering a dispute on his pay: exit %d, %s", code, errOut)
+	}
+	as("finance.demo")
+	if code, _, errOut := c.run("dispute", "answer", "--out", out, "--quarter", quarter, "--id", id, "--text", "x"); code != exitUsage || !strings.Contains(errOut, "venn dispute answer does not take --quarter") {
+		t.Errorf("answer --quarter: exit %d, %s", code, errOut)
+	}
+	resolved, _ := c.must("dispute", "resolve", "--out", out, "--id", id, "--version", "1", "--outcome", "adjustment", "--amount", "99.99", "--text", "prorated by a day")
+	if !strings.Contains(resolved, "resolved (version 2)") || !strings.Contains(resolved, "paid on the 2026Q4 statement (not computed yet)") {
+		t.Errorf("resolve:\n%s", resolved)
+	}
+	text, _ := c.must("dispute", "show", "--out", out, "--quarter", quarter, "--person", alex)
+	for _, want := range []string{"Compensation statement " + id[:len(id)-2], "Status: final", "Disputes: 1 (0 open)", "resolved: adjustment of USD 99.99, paid on the 2026Q4 statement",
+		"raise by maria.chen (local:maria.chen) as manager: is the bonus prorated?", "resolve (adjustment USD 99.99) by finance.demo (local:finance.demo) as finance: prorated by a day"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dispute show lacks %q:\n%s", want, text)
+		}
+	}
+	js, _ := c.must("dispute", "show", "--out", out, "--quarter", quarter, "--person", alex, "--json")
+	var v comp.DisputedStatement
+	if err := json.Unmarshal([]byte(js), &v); err != nil || v.Statement.PersonID != alex || len(v.Disputes) != 1 || len(v.Disputes[0].History) != 2 || v.Disputes[0].Resolution.PaidIn != "2026Q4" {
+		t.Errorf("dispute show --json: %v\n%s", err, js)
+	}
+	delete(c.env, callerid.LocalUserEnv)
 }
 
 // catalogSync registers the lake the jobs wrote in the Glue protocol fake
