@@ -29,7 +29,8 @@ func disputeCommand() *command {
 dispute answer|reply|withdraw --id ID --text TEXT [--version N] [storage]
 dispute resolve --id ID --text REASON --outcome no_change|adjustment [--amount X] [--version N] [storage]
 dispute list --quarter Q [--person ID] [storage]
-dispute show --quarter Q --person ID [--json] [storage]`,
+dispute show --quarter Q --person ID [--json] [storage]
+dispute --event FILE [storage]   (a dispute event as the Lambda takes it)`,
 		about: `A dispute is an inquiry on one line of a stored statement (docs/comp-plans.md,
 "Disputes"). Who acts is whoever runs the command, as for venn approve (STS on AWS storage,
 the OS user or VENN_LOCAL_USER on a folder): the person paid or a manager above them raises,
@@ -57,10 +58,28 @@ statement with its disputes and their whole history.`,
 			outcome := fs.String("outcome", "", "no_change or adjustment (resolve)")
 			amount := fs.String("amount", "", "the adjustment, in the statement's currency, negative to take back (resolve)")
 			return func(ctx context.Context, args []string) error {
+				if len(args) == 0 && ef.event != "" {
+					// A sample event (functions/approve/event-dispute-*.json), as the Lambda takes it.
+					raw, ev, err := ef.raw("approve", nil)
+					if err != nil {
+						return err
+					}
+					if !pipeline.IsDisputeAction(ev.Action) {
+						return usagef("--event: action %q is not a dispute action (venn approve runs approve and finalize)", ev.Action)
+					}
+					b, err := st.open(ctx, existing)
+					if err != nil {
+						return err
+					}
+					return runDispute(ctx, b, st, ef, raw)
+				}
 				if len(args) == 0 || !slices.Contains(disputeSubcommands, args[0]) {
 					return usagef("want a subcommand: %s", strings.Join(disputeSubcommands, ", "))
 				}
 				sub := args[0]
+				if ef.event != "" {
+					return usagef("--event goes without a subcommand: venn dispute --event FILE runs the dispute event in FILE")
+				}
 				// The flags after the subcommand (the first parse stopped at it).
 				if err := fs.Parse(args[1:]); err != nil {
 					if errors.Is(err, flag.ErrHelp) {
@@ -123,14 +142,20 @@ statement with its disputes and their whole history.`,
 				if _, err := pipeline.ParseEvent(raw, "approve"); err != nil {
 					return badUsage{err}
 				}
-				out, err := b.run(ctx, "approve", raw, approvePlanner(b))
-				if err != nil {
-					return err
-				}
-				return b.done("dispute", ef, out, func() error { return reportDispute(out, st) })
+				return runDispute(ctx, b, st, ef, raw)
 			}
 		},
 	}
+}
+
+// runDispute runs a dispute event through the approve job's handler and
+// run ledger, as the Lambda does, and reports it.
+func runDispute(ctx context.Context, b *backend, st *storageFlags, ef *eventFlags, raw []byte) error {
+	out, err := b.run(ctx, "approve", raw, approvePlanner(b))
+	if err != nil {
+		return err
+	}
+	return b.done("dispute", ef, out, func() error { return reportDispute(out, st) })
 }
 
 // lineKey is the line a raise names: its key as given, or the key of line
