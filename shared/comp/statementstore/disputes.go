@@ -131,15 +131,11 @@ func putDispute(ctx context.Context, store results.Store, d *comp.Dispute, versi
 	if err != nil {
 		return false, err
 	}
-	err = store.Put(ctx, it, cond)
-	if err == nil {
-		return true, nil
-	}
-	if !errors.Is(err, results.ErrConditionFailed) {
+	ok, err := putItem(ctx, store, it, cond)
+	if err != nil {
 		return false, fmt.Errorf("store dispute %s: %w", d.ID, err)
 	}
-	got, gerr := store.Get(ctx, it.PK, it.SK)
-	return gerr == nil && got.Version == it.Version && results.SameBody(got.Body, it.Body), nil
+	return ok, nil
 }
 
 // RaiseFunc builds a new dispute on the stored statement st, given the

@@ -298,7 +298,14 @@ func put(ctx context.Context, store results.Store, rec Record, version int64, co
 	if err != nil {
 		return false, err
 	}
-	err = store.Put(ctx, it, cond)
+	return putItem(ctx, store, it, cond)
+}
+
+// putItem is put of any item: true when written (or when the stored item
+// is the one this call wrote, a lost response), false when someone
+// else's write made the condition fail.
+func putItem(ctx context.Context, store results.Store, it results.Item, cond results.Condition) (bool, error) {
+	err := store.Put(ctx, it, cond)
 	if err == nil {
 		return true, nil
 	}

@@ -300,18 +300,11 @@ func hasStep(d comp.Dispute, a comp.DisputeAct) bool {
 // testDisputeStale: an action for version 1 after someone moved the
 // dispute to version 2 fails with ErrStaleDispute and writes nothing.
 func testDisputeStale(t *testing.T, newStore func(t *testing.T) results.Store) {
-	ctx := context.Background()
-	s := newStore(t)
-	p := disputePolicy(t)
-	mustSave(t, s, withLines("2026Q3", 2))
-	d, err := raise(ctx, s, p, "2026Q3", "bonus/ae@v1/2026-07-01/bookings_bonus", "p1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, p, d := raisedOnBonus(t, newStore)
 	if _, err := act(ctx, s, p, d.ID, 1, disputeAct(p, "fin", 1, comp.DisputeAnswer, "attainment 80%")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = act(ctx, s, p, d.ID, 1, disputeAct(p, "p1", 2, comp.DisputeWithdraw, "ok"))
+	_, err := act(ctx, s, p, d.ID, 1, disputeAct(p, "p1", 2, comp.DisputeWithdraw, "ok"))
 	if !errors.Is(err, statementstore.ErrStaleDispute) || !strings.Contains(err.Error(), "at version 2, the action was for version 1") {
 		t.Fatalf("stale action: %v", err)
 	}
@@ -326,15 +319,8 @@ func testDisputeStale(t *testing.T, newStore func(t *testing.T) results.Store) {
 
 // testDisputeAppendOnly: a write that rewrites an earlier step is refused.
 func testDisputeAppendOnly(t *testing.T, newStore func(t *testing.T) results.Store) {
-	ctx := context.Background()
-	s := newStore(t)
-	p := disputePolicy(t)
-	mustSave(t, s, withLines("2026Q3", 2))
-	d, err := raise(ctx, s, p, "2026Q3", "bonus/ae@v1/2026-07-01/bookings_bonus", "p1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = statementstore.UpdateDispute(ctx, s, d.ID, 0, func(cur *statementstore.StoredDispute) (*comp.Dispute, error) {
+	ctx, s, p, d := raisedOnBonus(t, newStore)
+	_, err := statementstore.UpdateDispute(ctx, s, d.ID, 0, func(cur *statementstore.StoredDispute) (*comp.Dispute, error) {
 		next, err := p.Apply(&cur.Dispute, p1Party, disputeAct(p, "fin", 1, comp.DisputeAnswer, "fine"))
 		if err != nil {
 			return nil, err
@@ -348,6 +334,21 @@ func testDisputeAppendOnly(t *testing.T, newStore func(t *testing.T) results.Sto
 	if got, _ := statementstore.GetDispute(ctx, s, d.ID); got.Version != 1 || got.History[0].Text != "please check bonus/ae@v1/2026-07-01/bookings_bonus" {
 		t.Fatalf("stored after a refused rewrite: %+v", got)
 	}
+}
+
+// raisedOnBonus is a fresh store holding P1's 2026Q3 statement with a
+// dispute P1 raised on its bonus line.
+func raisedOnBonus(t *testing.T, newStore func(t *testing.T) results.Store) (context.Context, results.Store, *comp.ApprovalPolicy, *statementstore.StoredDispute) {
+	t.Helper()
+	ctx := context.Background()
+	s := newStore(t)
+	p := disputePolicy(t)
+	mustSave(t, s, withLines("2026Q3", 2))
+	d, err := raise(ctx, s, p, "2026Q3", "bonus/ae@v1/2026-07-01/bookings_bonus", "p1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, s, p, d
 }
 
 func testDisputeLostResponse(t *testing.T, newStore func(t *testing.T) results.Store) {
