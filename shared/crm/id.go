@@ -23,6 +23,7 @@ var keyPrefixes = map[string]string{
 	"Group":                  "00G",
 	"OpportunityContactRole": "00K",
 	"Lead":                   "00Q",
+	"LeadHistory":            "017", // every field history object's prefix
 	"Profile":                "00e",
 	"Task":                   "00T",
 	"CampaignMember":         "00v",

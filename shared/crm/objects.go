@@ -41,9 +41,14 @@ const (
 	Email
 	// Phone is PII: keyed-hashed in the lake unless configured otherwise.
 	Phone
+	// AnyType is Salesforce's anyType (a field history's OldValue and
+	// NewValue): a value of whatever type the changed field has, kept as
+	// its text. REST sends it as a JSON string, number or boolean, Bulk
+	// API as a CSV cell; both decode to the same text (ParseAnyType).
+	AnyType
 )
 
-var fieldTypeNames = [...]string{"text", "id", "picklist", "bool", "date", "datetime", "currency", "percent", "int", "email", "phone"}
+var fieldTypeNames = [...]string{"text", "id", "picklist", "bool", "date", "datetime", "currency", "percent", "int", "email", "phone", "anytype"}
 
 func (t FieldType) String() string {
 	if int(t) < len(fieldTypeNames) {
@@ -93,6 +98,22 @@ type Object struct {
 	// KPI engine and comp may rely on.
 	Extras    []Extra
 	AllFields bool
+	// AppendOnly objects (field history: LeadHistory) have no
+	// SystemModstamp: a row never changes once written, so its
+	// CreatedDate is its stamp. The extract selects CreatedDate only,
+	// the decoder fills the lake's system_modstamp column from it, and
+	// the incremental window and its order run on CreatedDate.
+	AppendOnly bool
+}
+
+// StampField is the org field that says when a record last changed:
+// SystemModstamp, or CreatedDate for an append-only object. Pulls are
+// ordered by it, and the lake's system_modstamp column holds it.
+func (o *Object) StampField() string {
+	if o.AppendOnly {
+		return "CreatedDate"
+	}
+	return "SystemModstamp"
 }
 
 // Extra is a field added by configuration.
@@ -107,7 +128,7 @@ type Extra struct {
 // CursorField is the field the incremental window filters on.
 func (o *Object) CursorField() string {
 	if o.Cursor == "" {
-		return "SystemModstamp"
+		return o.StampField()
 	}
 	return o.Cursor
 }
@@ -130,11 +151,15 @@ func (o *Object) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
-// FieldNames lists the Salesforce names in registry order, for SOQL SELECT.
+// FieldNames lists the Salesforce names in registry order, for SOQL SELECT:
+// every field but an append-only object's SystemModstamp, which the org
+// does not have.
 func (o *Object) FieldNames() []string {
-	out := make([]string, len(o.Fields))
+	out := make([]string, 0, len(o.Fields))
 	for i, f := range o.Fields {
-		out[i] = f.Name
+		if i != 1 || !o.AppendOnly {
+			out = append(out, f.Name)
+		}
 	}
 	return out
 }
@@ -178,6 +203,12 @@ func optional(o *Object) *Object {
 	return o
 }
 
+// appendOnly marks a field-history object (see Object.AppendOnly).
+func appendOnly(o *Object) *Object {
+	o.AppendOnly = true
+	return o
+}
+
 func f(name, col string, t FieldType) Field { return Field{Name: name, Column: col, Type: t} }
 
 // req marks a field Salesforce never leaves null on a record (its describe
@@ -208,7 +239,9 @@ func ref(name, col string) Field { return Field{Name: name, Column: col, Type: I
 // Task (response-time KPIs stay empty), Contract (renewals and recurring
 // revenue are then read from renewal opportunities), OpportunityLineItem
 // and Product2 (products are an edition's or an org's choice: the
-// contracts' recurring value does not need them).
+// contracts' recurring value does not need them), LeadHistory (field
+// history tracking: lead scoring and the lead-exit KPIs fall back to
+// current values).
 var (
 	User = object("User", false,
 		req(f("Name", "name", Text)),
@@ -259,6 +292,11 @@ var (
 		f("ConvertedAccountId", "converted_account_id", ID),
 		f("ConvertedContactId", "converted_contact_id", ID),
 		f("ConvertedOpportunityId", "converted_opportunity_id", ID),
+		// What lead scoring reads besides source, segment and region
+		// (standard fields of every org). Last, so earlier columns keep
+		// their place.
+		f("Title", "title", Text),
+		f("Industry", "industry", Picklist),
 	)
 	Campaign = object("Campaign", true,
 		req(f("Name", "name", Text)),
@@ -367,6 +405,19 @@ var (
 		f("ServiceDate", "service_date", Date),
 		currencyField,
 	))
+	// LeadHistory is Salesforce's field history of leads: one row per
+	// change of a tracked field (Field is its API name: Status,
+	// LeadSource, Title, a custom field's; "created" and "leadConverted"
+	// mark those events, with null values). Append-only, without
+	// SystemModstamp (AppendOnly). An org that tracks no lead field has
+	// the object, empty; lead scoring then reads current values and the
+	// lead-exit KPIs current statuses.
+	LeadHistory = optional(appendOnly(object("LeadHistory", true,
+		req(f("LeadId", "lead_id", ID)),
+		req(f("Field", "field", Picklist)),
+		f("OldValue", "old_value", AnyType),
+		f("NewValue", "new_value", AnyType),
+	)))
 )
 
 // Objects lists every extracted object in dependency order.
@@ -374,4 +425,5 @@ var (
 // Opportunity refers to Contract: the order is the extract's and the
 // summaries', and objects added later go at the end so earlier ones keep
 // their place.
-var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task, Product2, Contract, OpportunityLineItem}
+var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task, Product2, Contract, OpportunityLineItem,
+	LeadHistory}

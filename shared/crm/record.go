@@ -160,8 +160,27 @@ func parseScalar(f Field, s string) (Value, error) {
 			return Value{}, fmt.Errorf("%q is not a whole number", s)
 		}
 		return Value{I: n}, nil
+	case AnyType:
+		return ParseAnyType(s)
 	}
 	return Value{}, fmt.Errorf("unsupported type %s", f.Type)
+}
+
+// ParseAnyType reads an anyType value's text (a JSON string's content, a
+// number or boolean literal, a CSV cell). A datetime is rewritten in the
+// REST form (2025-01-01T12:00:00.000+0000), as Bulk API writes it with a
+// Z instead: both paths then store the same text. Everything else is kept
+// as sent.
+func ParseAnyType(s string) (Value, error) {
+	if !utf8.ValidString(s) {
+		return Value{}, errors.New("invalid UTF-8")
+	}
+	if len(s) >= 20 && s[4] == '-' && s[10] == 'T' {
+		if t, err := ParseDateTime(s); err == nil {
+			return Value{S: FormatDateTime(t)}, nil
+		}
+	}
+	return Value{S: s}, nil
 }
 
 var maxDecimal18 = decimal.New(999_999_999_999_999_999, 0)
@@ -287,16 +306,22 @@ func (d *Decoder) decodeJSON(raw []byte, row *Row) error {
 			row.Values[i] = Value{Null: true}
 			continue
 		case 't', 'f':
-			if d.Object.Fields[i].Type != Bool {
+			switch d.Object.Fields[i].Type {
+			case Bool:
+				row.Values[i] = Value{B: vt.Bool()}
+			case AnyType: // a checkbox's history: the literal's text, as Bulk API writes it
+				row.Values[i] = Value{S: strconv.FormatBool(vt.Bool())}
+			default:
 				return d.fail(row, name, "unexpected boolean")
 			}
-			row.Values[i] = Value{B: vt.Bool()}
 			continue
 		case '"':
 			text = vt.String()
 		case '0':
 			text = string(vt.String())
-			if d.Object.Fields[i].Type != Currency && d.Object.Fields[i].Type != Percent && d.Object.Fields[i].Type != Int {
+			switch d.Object.Fields[i].Type {
+			case Currency, Percent, Int, AnyType:
+			default:
 				return d.fail(row, name, "unexpected number "+text)
 			}
 		case '{', '[':
@@ -406,6 +431,9 @@ func (d *Decoder) checkAttributes(dec *jsontext.Decoder, row *Row) error {
 }
 
 func (d *Decoder) checkRequired(row *Row) error {
+	if d.Object.AppendOnly && len(row.Values) > 2 {
+		row.Values[1] = row.Values[2] // no SystemModstamp: CreatedDate is the stamp
+	}
 	for i, f := range d.Object.Fields {
 		if f.Required && row.Values[i].Null {
 			return d.fail(row, f.Name, "required field is missing")

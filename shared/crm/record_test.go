@@ -100,3 +100,50 @@ func TestCSVAndJSONAgree(t *testing.T) {
 		}
 	}
 }
+
+// A LeadHistory row (no SystemModstamp: its stamp column is CreatedDate)
+// decodes the same from REST JSON, where anyType values come as strings,
+// numbers or booleans, and from Bulk API CSV, where they are cells and
+// datetimes end in Z.
+func TestDecodeFieldHistoryAnyType(t *testing.T) {
+	const created = "2025-02-03T04:05:06.000+0000"
+	tests := []struct {
+		name, json, csvOld, csvNew, old, new string
+		oldNull                              bool
+	}{
+		{"picklist", `"Open - Not Contacted"`, "Open - Not Contacted", "Working", "Open - Not Contacted", "Working", false},
+		{"number", `5000.5`, "5000.5", "7500", "5000.5", "7500", false},
+		{"checkbox", `false`, "false", "true", "false", "true", false},
+		{"datetime", `"2025-01-01T12:00:00.000+0000"`, "2025-01-01T12:00:00.000Z", "2025-01-02T12:00:00.000Z", "2025-01-01T12:00:00.000+0000", "2025-01-02T12:00:00.000+0000", false},
+		{"null", `null`, "", "x", "", "x", true},
+	}
+	newJSON := map[string]string{"picklist": `"Working"`, "number": `7500`, "checkbox": `true`, "datetime": `"2025-01-02T12:00:00.000+0000"`, "null": `"x"`}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(LeadHistory)
+			var rest, bulk Row
+			raw := `{"attributes":{"type":"LeadHistory"},"Id":"017000000000001AAA","CreatedDate":"` + created + `","IsDeleted":false,` +
+				`"LeadId":"00Q000000000001EAA","Field":"Status","OldValue":` + tc.json + `,"NewValue":` + newJSON[tc.name] + `}`
+			if err := d.DecodeJSON([]byte(raw), &rest); err != nil {
+				t.Fatal(err)
+			}
+			header := []string{"Id", "CreatedDate", "IsDeleted", "LeadId", "Field", "OldValue", "NewValue"}
+			cells := []string{"017000000000001AAA", "2025-02-03T04:05:06.000Z", "false", "00Q000000000001EAA", "Status", tc.csvOld, tc.csvNew}
+			if err := d.DecodeCSV(header, cells, &bulk); err != nil {
+				t.Fatal(err)
+			}
+			for i := range rest.Values {
+				if rest.Values[i] != bulk.Values[i] {
+					t.Errorf("%s: REST %+v, Bulk %+v", LeadHistory.Fields[i].Name, rest.Values[i], bulk.Values[i])
+				}
+			}
+			want := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+			if !TimeOfMicros(rest.Modstamp()).Equal(want) {
+				t.Errorf("stamp column %v, want CreatedDate %v", TimeOfMicros(rest.Modstamp()), want)
+			}
+			if old, new := rest.Values[6], rest.Values[7]; old.Null != tc.oldNull || old.S != tc.old || new.S != tc.new {
+				t.Errorf("old %+v new %+v, want %q (null %v), %q", old, new, tc.old, tc.oldNull, tc.new)
+			}
+		})
+	}
+}

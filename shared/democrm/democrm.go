@@ -70,9 +70,10 @@ var (
 func Generate(cfg Config) *Org { return orggen.Generate(cfg) }
 
 // PlantedConversion is the conversion probability of a lead in an org
-// generated with PlantedSignal (orggen.PlantedConversion).
-func PlantedConversion(source, segment, region string) float64 {
-	return orggen.PlantedConversion(source, segment, region)
+// generated with PlantedSignal (orggen.PlantedConversion): of its source,
+// segment, region and title rank at creation.
+func PlantedConversion(source, segment, region, rank string) float64 {
+	return orggen.PlantedConversion(source, segment, region, rank)
 }
 
 // RenamedCustomFields is orggen.RenamedCustomFields.

@@ -132,6 +132,9 @@ func (r *objectRun) describe(fields []SourceField, prev *lake.Manifest) error {
 	columns := map[string]bool{}
 	for i, f := range view.Fields {
 		columns[f.Column] = true
+		if i == 1 && reg.AppendOnly {
+			continue // no SystemModstamp: the decoder fills it from CreatedDate
+		}
 		if _, ok := byName[f.Name]; ok {
 			r.selected = append(r.selected, f.Name)
 			continue
@@ -236,7 +239,7 @@ func (r *objectRun) describe(fields []SourceField, prev *lake.Manifest) error {
 	r.dec = crm.NewDecoder(r.o)
 	r.dec.Currencies, _ = crm.NewCurrencies(r.cfg.Currencies) // validated with the config
 	// Deletions carry only the identity and stamps.
-	r.tombDec = crm.NewDecoder(&crm.Object{Name: r.o.Name, Fields: r.o.Fields[:3]})
+	r.tombDec = crm.NewDecoder(&crm.Object{Name: r.o.Name, Fields: r.o.Fields[:3], AppendOnly: r.o.AppendOnly})
 	return nil
 }
 

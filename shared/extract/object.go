@@ -435,7 +435,8 @@ func (r *objectRun) pullUpserts(ctx context.Context, win window, bulk bool) erro
 	return nil
 }
 
-// pullRecords runs one pull (REST ordered by SystemModstamp, Id; or Bulk)
+// pullRecords runs one pull (REST ordered by the stamp, SystemModstamp or
+// an append-only object's CreatedDate, then Id; or Bulk)
 // and routes every record it returns through accept.
 func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool, dec *crm.Decoder, into *crm.Row, row func() *crm.Row, op byte) (Stats, error) {
 	var st Stats
@@ -457,13 +458,13 @@ func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool
 		if op != opUpsert || r.rereading {
 			seg = nil
 		}
-		st, err = r.d.Source.QueryRecords(ctx, soql+" ORDER BY SystemModstamp, Id", all, func(rec Record) error {
+		st, err = r.d.Source.QueryRecords(ctx, soql+" ORDER BY "+r.o.StampField()+", Id", all, func(rec Record) error {
 			var derr error
 			if rec.Err == nil {
 				derr = dec.DecodeJSON(rec.Raw, into)
 			}
 			if seg != nil {
-				if ok, err := r.take(recordStamp(into, derr, rec)); !ok {
+				if ok, err := r.take(recordStamp(r.o.StampField(), into, derr, rec)); !ok {
 					return err
 				}
 			}
@@ -495,7 +496,11 @@ func (r *objectRun) tombstone() *crm.Row {
 }
 
 func (r *objectRun) pullDeletes(ctx context.Context, win window, bulk bool) error {
-	soql := "SELECT Id, SystemModstamp, CreatedDate FROM " + r.o.Name + " WHERE IsDeleted = true AND " + win.where()
+	stamps := "SystemModstamp, CreatedDate"
+	if r.o.AppendOnly {
+		stamps = "CreatedDate"
+	}
+	soql := "SELECT Id, " + stamps + " FROM " + r.o.Name + " WHERE IsDeleted = true AND " + win.where()
 	st, err := r.pullRecords(ctx, soql, true, bulk, r.tombDec, &r.scratch, r.tombstone, opDelete)
 	if err != nil {
 		return fmt.Errorf("query deletions: %w", err)

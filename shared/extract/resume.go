@@ -310,12 +310,13 @@ func (r *objectRun) take(stamp int64) (bool, error) {
 	return true, nil
 }
 
-// recordStamp is a received record's SystemModstamp (µs), -1 unreadable.
-func recordStamp(row *crm.Row, decodeErr error, rec Record) int64 {
+// recordStamp is a received record's SystemModstamp (µs; an append-only
+// object's CreatedDate, field), -1 unreadable.
+func recordStamp(field string, row *crm.Row, decodeErr error, rec Record) int64 {
 	if decodeErr == nil && rec.Err == nil {
 		return row.Modstamp()
 	}
-	if s, ok := crm.RawString(rec.Raw, "SystemModstamp"); ok {
+	if s, ok := crm.RawString(rec.Raw, field); ok {
 		if t, err := crm.ParseDateTime(s); err == nil {
 			return crm.Micros(t)
 		}

@@ -151,8 +151,8 @@ func (r *objectRun) loadStuck(ctx context.Context) error {
 func (r *objectRun) noteReject(fe *crm.FieldError, rec Record, header []string) {
 	stampText := ""
 	if header == nil {
-		stampText, _ = crm.RawString(rec.Raw, "SystemModstamp")
-	} else if i := slices.Index(header, "SystemModstamp"); i >= 0 && i < len(rec.Cells) {
+		stampText, _ = crm.RawString(rec.Raw, r.o.StampField())
+	} else if i := slices.Index(header, r.o.StampField()); i >= 0 && i < len(rec.Cells) {
 		stampText = rec.Cells[i]
 	} else if i == 1 && rec.Cells == nil {
 		stampText = leadingCell(rec.Raw, 1)

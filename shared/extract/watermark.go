@@ -15,7 +15,8 @@ import (
 const WatermarkPK = "WATERMARK"
 
 // Watermark is the body of an object's watermark item: the newest
-// SystemModstamp committed to the lake and the manifest that holds it.
+// SystemModstamp committed to the lake (an append-only object's CreatedDate)
+// and the manifest that holds it.
 type Watermark struct {
 	SystemModstamp time.Time `json:"system_modstamp"`
 	Manifest       string    `json:"manifest"`

@@ -171,10 +171,11 @@ func TestScoreRefusesAnUnreadColumn(t *testing.T) {
 }
 
 // The demo org with its planted signal (democrm.Config.PlantedSignal):
-// conversion is drawn from a known function of source, segment and region.
-// The best AUC any model can reach on the test leads is that function's
-// own (Bayes-optimal), computed here from the lead rows read back from the
-// lake, not from the model. A learned AUC clearly above it means the model
+// conversion is drawn from a known function of source, segment, region and
+// the rank of the title the lead arrived with. The best AUC any model can
+// reach on the test leads is that function's own (Bayes-optimal), computed
+// here from the lead and lead history rows read back from the lake, not
+// from the model. A learned AUC clearly above it means the model
 // sees something it should not (leakage); far below, it misses the signal.
 func TestScoreFindsThePlantedSignal(t *testing.T) {
 	if testing.Short() {
@@ -224,9 +225,34 @@ func TestScoreFindsThePlantedSignal(t *testing.T) {
 		LeadSource    string `parquet:"lead_source,optional"`
 		Segment       string `parquet:"segment,optional"`
 		Region        string `parquet:"region,optional"`
+		Title         string `parquet:"title,optional"`
 		ConvertedDate *int32 `parquet:"converted_date,optional,date"`
 	}
-	snaps, err := e.snapshots(ctx, e.now(), crm.Lead)
+	type historyRow struct {
+		LeadID      string `parquet:"lead_id"`
+		CreatedDate int64  `parquet:"created_date,timestamp(microsecond)"`
+		Field       string `parquet:"field"`
+		OldValue    string `parquet:"old_value,optional"`
+	}
+	snaps, err := e.snapshots(ctx, e.now(), crm.Lead, crm.LeadHistory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The title each lead arrived with: the old value of its first Title
+	// change (history rows of a lead are in time order), else its title.
+	type change struct {
+		at  int64
+		old string
+	}
+	firstTitle := map[string]change{}
+	err = lake.Scan(ctx, e.Blob, snaps["LeadHistory"], func(rows []historyRow) error {
+		for _, h := range rows {
+			if c, seen := firstTitle[h.LeadID]; h.Field == "Title" && (!seen || h.CreatedDate < c.at) {
+				firstTitle[h.LeadID] = change{h.CreatedDate, h.OldValue}
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +264,11 @@ func TestScoreFindsThePlantedSignal(t *testing.T) {
 			if l.IsDeleted || l.CreatedDate < res.Test.From || l.CreatedDate > res.Test.To || l.CreatedDate+horizon > res.AsOf {
 				continue
 			}
-			p = append(p, democrm.PlantedConversion(l.LeadSource, l.Segment, l.Region))
+			title := l.Title
+			if c, ok := firstTitle[l.ID]; ok {
+				title = c.old
+			}
+			p = append(p, democrm.PlantedConversion(l.LeadSource, l.Segment, l.Region, score.TitleRank(title)))
 			y = append(y, l.ConvertedDate != nil && int64(*l.ConvertedDate)*usPerDay-l.CreatedDate <= horizon)
 		}
 		return nil

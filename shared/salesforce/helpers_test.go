@@ -46,7 +46,7 @@ func selectAll(obj *crm.Object, where string) string {
 	if where != "" {
 		q += " WHERE " + where
 	}
-	return q + " ORDER BY SystemModstamp, Id"
+	return q + " ORDER BY " + obj.StampField() + ", Id"
 }
 
 // expected is the org's live records of obj by Id, straight from the

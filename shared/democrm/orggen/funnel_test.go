@@ -37,6 +37,19 @@ func personByID(t *testing.T, id string) int {
 	return -1
 }
 
+// leadWorked is the lead's last funnel step: its owner's work ends there
+// (a later status change, closed or recycled, is the automation's).
+func leadWorked(t *testing.T, o *Org, id string) int64 {
+	t.Helper()
+	n, err := parseID(keyPrefix["Lead"], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p leadPlan
+	o.gen.plan(n, &p)
+	return p.worked
+}
+
 func endOfDay(days int64) int64 { return (days+1)*usDay - 1 }
 
 func TestFunnelSanity(t *testing.T) {
@@ -90,9 +103,12 @@ func TestFunnelSanity(t *testing.T) {
 			queued++
 			continue
 		}
+		// The owner is an SDR through the lead's last funnel step; a
+		// later status change (closed, recycled) is the automation's.
 		owner := personByID(t, L("OwnerId").S)
-		if !holdsRole(owner, roleSDR, created, r.Modstamp()) {
-			t.Fatalf("lead %s owned by %s, not an SDR from %v to %v", id, People[owner].Name, crm.TimeOfMicros(created), crm.TimeOfMicros(r.Modstamp()))
+		worked := leadWorked(t, o, id)
+		if !holdsRole(owner, roleSDR, created, worked) || wholeSecond(worked) > r.Modstamp() {
+			t.Fatalf("lead %s owned by %s, not an SDR from %v to %v", id, People[owner].Name, crm.TimeOfMicros(created), crm.TimeOfMicros(worked))
 		}
 	}
 	n := len(s["Lead"])
@@ -305,11 +321,14 @@ func TestFunnelSanity(t *testing.T) {
 				continue
 			}
 			p := personByID(t, r.Values[ownerCol].S)
-			created := r.Values[2].I
+			created, modified := r.Values[2].I, r.Modstamp()
+			if obj == crm.Lead {
+				modified = leadWorked(t, o, id)
+			}
 			switch {
 			case p == hana && created < crm.Micros(People[hana].Hired):
 				t.Fatalf("%s %s owned by Hana before her hire", obj.Name, id)
-			case p == chris && r.Modstamp() >= crm.Micros(People[chris].Left.Add(24*time.Hour)):
+			case p == chris && modified >= crm.Micros(People[chris].Left.Add(24*time.Hour)):
 				t.Fatalf("%s %s owned by Chris, modified after he left", obj.Name, id)
 			case p == jordan && obj == crm.Opportunity && created < crm.Micros(JordanPromoted):
 				t.Fatalf("opportunity %s owned by Jordan before the promotion", id)

@@ -21,6 +21,7 @@ var keyPrefix = map[string]string{
 	"Product2":               "01t",
 	"Contract":               "800",
 	"OpportunityLineItem":    "00k",
+	"LeadHistory":            "017",
 }
 
 // The base62 alphabet in ASCII order, so fixed-width Ids sort (as strings)

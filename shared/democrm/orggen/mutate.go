@@ -231,7 +231,7 @@ func toValue(f crm.Field, v any) (crm.Value, error) {
 		return crm.Value{Null: true}, nil
 	}
 	switch f.Type {
-	case crm.Text, crm.ID, crm.Picklist, crm.Email, crm.Phone:
+	case crm.Text, crm.ID, crm.Picklist, crm.Email, crm.Phone, crm.AnyType:
 		if s, ok := v.(string); ok {
 			return crm.Value{S: s}, nil
 		}

@@ -30,9 +30,9 @@ const streamNight = 9
 
 // SimulateNight applies a realistic day of changes starting at the clock:
 // up to five open deals move one stage (with their history rows), three new
-// leads arrive (one with a campaign touch), one lead is deleted (soft) and
-// one campaign membership removed (hard); what the org lacks (Shape.Omit)
-// is left out. Changes are spread over the day
+// leads arrive (one with a campaign touch), one lead is deleted (soft), one
+// campaign membership removed (hard) and one closed lead recycled (with its
+// LeadHistory row); what the org lacks (Shape.Omit) is left out. Changes are spread over the day
 // and the clock ends 24 hours later. The same seed on the same org makes
 // the same changes.
 func (o *Org) SimulateNight(seed int64) (NightSummary, error) {
@@ -111,6 +111,10 @@ func (o *Org) SimulateNight(seed int64) (NightSummary, error) {
 		}
 		sum.Deleted["CampaignMember"] = append(sum.Deleted["CampaignMember"], id)
 	}
+	tick()
+	if err := o.recycleLead(&r, &sum); err != nil {
+		return sum, err
+	}
 	sum.To = from.Add(24 * time.Hour)
 	o.SetClock(sum.To)
 	return sum, nil
@@ -162,6 +166,29 @@ func (o *Org) advanceStage(r *rng, row *crm.Row, sum *NightSummary) error {
 		return err
 	}
 	sum.Inserted["OpportunityHistory"] = append(sum.Inserted["OpportunityHistory"], hid)
+	return nil
+}
+
+// recycleLead moves a closed lead back to Recycled, with the status change
+// in LeadHistory when the org tracks it.
+func (o *Org) recycleLead(r *rng, sum *NightSummary) error {
+	status := colIndex[crm.Lead]["Status"]
+	id, ok := o.randomLive(r, crm.Lead, func(row *crm.Row) bool { return row.Values[status].S == statusNotConverted })
+	if !ok {
+		return nil
+	}
+	if err := o.Update(crm.Lead, id, map[string]any{"Status": statusRecycled}); err != nil {
+		return err
+	}
+	sum.Updated["Lead"] = append(sum.Updated["Lead"], id)
+	if o.tables["LeadHistory"] == nil || o.cfg.LeadHistoryOff {
+		return nil
+	}
+	hid, err := o.Insert(crm.LeadHistory, map[string]any{"LeadId": id, "Field": "Status", "OldValue": statusNotConverted, "NewValue": statusRecycled})
+	if err != nil {
+		return err
+	}
+	sum.Inserted["LeadHistory"] = append(sum.Inserted["LeadHistory"], hid)
 	return nil
 }
 

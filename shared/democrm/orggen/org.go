@@ -45,6 +45,10 @@ type Config struct {
 	// learns with the best the signal allows. Off by default: the demo org's
 	// other figures (and every test that pins them) stay as they are.
 	PlantedSignal bool
+	// LeadHistoryOff is an org that tracks no Lead field: LeadHistory
+	// exists and is empty (Shape.Omit removes the object itself). Leads
+	// are the same either way.
+	LeadHistoryOff bool
 	// Shape makes the org differ from the registry's standard org: objects
 	// it lacks, fields named differently or missing, extra fields, custom
 	// objects. The zero value is the standard org. Generate panics on a
@@ -192,6 +196,7 @@ func Generate(cfg Config) *Org {
 	tsk := derived("Task", renderTask)
 	con2 := derived("Contract", renderContract)
 	oli := derived("OpportunityLineItem", renderLineItem)
+	lh := derived("LeadHistory", renderLeadHistory)
 	add := func(t *table, r ref, stamp int64) {
 		t.refs = append(t.refs, r)
 		t.stamps = append(t.stamps, wholeSecond(stamp))
@@ -237,12 +242,15 @@ func Generate(cfg Config) *Org {
 		for k := 0; k < p.nContracts; k++ {
 			add(con2, ref{lead: l, a: uint8(k)}, p.contracts[k].modstamp)
 		}
+		for k := 0; k < p.nChanges && !cfg.LeadHistoryOff; k++ {
+			add(lh, ref{lead: l, a: uint8(k)}, p.changes[k].at)
+		}
 	}
 	// The routing flow's e-mails after every other task (see autoEmailRef).
 	for _, a := range autoEmails {
 		add(tsk, a.r, a.at)
 	}
-	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk, con2, oli} {
+	for _, t := range []*table{acc, con, cm, opp, ocr, hist, split, tsk, con2, oli, lh} {
 		t.n = int64(len(t.refs))
 	}
 	o.applyShape(all)

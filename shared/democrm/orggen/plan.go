@@ -139,6 +139,7 @@ type leadPlan struct {
 	contracts       [maxContracts]contractPlan
 	nContracts      int
 	modstamp        int64
+	worked          int64 // the owner's last funnel step (later status changes are automation's)
 	firstResponse   int64 // first sales touch after MQL, 0 if none
 	autoEmail       int64 // the routing flow's e-mail on the MQL, 0 if none
 	queued          bool  // owned by the SDR queue (an unanswered MQL)
@@ -146,6 +147,13 @@ type leadPlan struct {
 	customer        bool // the account has a won deal
 	contactModstamp int64
 	accountModstamp int64
+	// Title and industry at creation (rank and industry -1: none) and
+	// now, and the history rows (leadhistory.go).
+	title, titleNow       string
+	rank                  int
+	industry, industryNow int
+	changes               [maxChanges]fieldChange
+	nChanges              int
 }
 
 func (p *leadPlan) marketing() bool { return p.source < numMarketingSources }
@@ -211,6 +219,7 @@ func (g *generator) plan(i int64, p *leadPlan) {
 	p.segment = r.weighted(segmentWeights)
 	p.region = r.weighted(regionWeights)
 	p.accountIndustry = r.intn(len(industries))
+	g.planTitle(p)
 	if scripted {
 		conv := sc.oppCreated.UnixMicro() + 10*usHour
 		p.source = 2 // Webinar
@@ -317,7 +326,7 @@ func (g *generator) plan(i int64, p *leadPlan) {
 			p.tasks[k].owner = p.owner
 		}
 	}
-	p.modstamp = last
+	p.modstamp, p.worked = last, last
 	// The lead-routing flow e-mails every MQL a minute or so after it
 	// qualifies (a Task created by the Automated Process user), and one
 	// unanswered MQL in four still sits in the SDR queue. Neither draws
@@ -345,6 +354,7 @@ func (g *generator) plan(i int64, p *leadPlan) {
 	default:
 		p.status = "Open - Not Contacted"
 	}
+	g.planHistory(p)
 }
 
 func (p *leadPlan) addTask(t task) {
@@ -551,20 +561,25 @@ func (g *generator) addMeetings(r *rng, p *leadPlan, k int) {
 var industries = []string{"Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics", "Education", "Media"}
 
 // The planted signal (Config.PlantedSignal): log-odds of conversion by
-// lead source, segment and region, added to plantedIntercept.
+// lead source, segment, region and the seniority of the title the lead
+// arrived with, added to plantedIntercept.
 var (
 	plantedIntercept = -2.0
 	plantedSource    = map[string]float64{"Web": 0, "Paid Search": -0.3, "Webinar": 0.9, "Event": 0.6, "Content Syndication": -0.6, "Outbound": -1.0, "Partner": 0.4, "Referral": 1.2}
 	plantedSegment   = map[string]float64{"SMB": 0, "Mid-Market": 0.5, "Enterprise": 1.0}
 	plantedRegion    = map[string]float64{"NA": 0, "EMEA": -0.2, "APAC": -0.5}
+	plantedRank      = map[string]float64{"c_level": 0.7, "vp": 0.5, "director": 0.3, "manager": 0.1, "individual": 0}
 )
 
-// PlantedConversion is the probability that a lead of this source, segment
-// and region converts in an org generated with PlantedSignal: it converts
-// within about three weeks of its creation or never. Unknown values read
-// as the baseline (Web, SMB, NA).
-func PlantedConversion(source, segment, region string) float64 {
-	z := plantedIntercept + plantedSource[source] + plantedSegment[segment] + plantedRegion[region]
+// PlantedConversion is the probability that a lead of this source, segment,
+// region and title rank at creation (c_level, vp, director, manager,
+// individual; "" for no title) converts in an org generated with
+// PlantedSignal: it converts within about three weeks of its creation or
+// never. Unknown values read as the baseline (Web, SMB, NA, individual).
+// A lead's title may change after its creation (LeadHistory says from
+// what): the signal is the title it arrived with.
+func PlantedConversion(source, segment, region, rank string) float64 {
+	z := plantedIntercept + plantedSource[source] + plantedSegment[segment] + plantedRegion[region] + plantedRank[rank]
 	return 1 / (1 + math.Exp(-z))
 }
 
@@ -581,7 +596,7 @@ func (g *generator) planPlanted(r *rng, p *leadPlan) {
 		}
 		return 0
 	}
-	if r.chance(PlantedConversion(leadSources[p.source], segments[p.segment], regions[p.region])) {
+	if r.chance(PlantedConversion(leadSources[p.source], segments[p.segment], regions[p.region], p.rankName())) {
 		p.mql = at(p.created + r.between(2*usHour, 3*usDay))
 		if p.mql != 0 {
 			p.firstResponse = at(p.mql + r.between(5*usMinute, 12*usHour))

@@ -79,11 +79,17 @@ func wholeSecond(us int64) int64                    { return us - us%usSecond }
 func (w rowWriter) date(name string, days int64)    { w.set(name, crm.Value{I: days}) }
 func (w rowWriter) hundredths(name string, v int64) { w.set(name, crm.Value{I: v}) }
 
-// common fills Id, SystemModstamp, CreatedDate and IsDeleted.
+// common fills Id, SystemModstamp, CreatedDate and IsDeleted. An
+// append-only object (LeadHistory) has no SystemModstamp in the org: its
+// stamp column holds CreatedDate, as the extract stores it.
 func (w rowWriter) common(id string, created, modstamp int64) {
 	w.str("Id", id)
 	w.dateTime("CreatedDate", created)
-	w.dateTime("SystemModstamp", max(created, modstamp))
+	if w.obj.AppendOnly {
+		w.row.Values[1] = w.row.Values[2]
+	} else {
+		w.dateTime("SystemModstamp", max(created, modstamp))
+	}
 	if w.obj.SoftDelete {
 		w.boolean("IsDeleted", false)
 	}
@@ -258,6 +264,10 @@ func renderLead(rc *renderCtx, i int64, row *crm.Row) {
 		w.str("ConvertedAccountId", makeID(keyPrefix["Account"], a))
 		w.str("ConvertedContactId", makeID(keyPrefix["Contact"], a))
 		w.str("ConvertedOpportunityId", makeID(keyPrefix["Opportunity"], rc.g.opps.indexOf(i, 0)))
+	}
+	w.str("Title", p.titleNow)
+	if p.industryNow >= 0 {
+		w.str("Industry", industries[p.industryNow])
 	}
 }
 

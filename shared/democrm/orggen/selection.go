@@ -95,6 +95,8 @@ func PicklistValues(field string) []string {
 		return segments
 	case "Region__c":
 		return regions
+	case "Industry":
+		return industries
 	case "CurrencyIsoCode":
 		return []string{"USD"}
 	}

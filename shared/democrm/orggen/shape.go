@@ -232,9 +232,14 @@ func (o *Org) applyShape(all map[string]*table) {
 		t := all[base.Name]
 		t.base = base
 		renames, extras := sh.Fields[base.Name], sh.Extra[base.Name]
-		if len(renames) > 0 || len(extras) > 0 {
+		if len(renames) > 0 || len(extras) > 0 || base.AppendOnly {
 			obj := *base
 			obj.Fields = slices.Clone(base.Fields)
+			if base.AppendOnly {
+				// Field history has no SystemModstamp on the wire; the
+				// rows keep CreatedDate in its column (rowWriter.common).
+				obj.Fields[1].Name = ""
+			}
 			for i, f := range obj.Fields {
 				if to, ok := renames[f.Name]; ok {
 					obj.Fields[i].Name = to // "" for a field the org lacks

@@ -203,12 +203,14 @@ func parseSOQL(q string, lookup func(string) (*crm.Object, bool)) (*soqlQuery, e
 			}
 			p.next()
 		}
-		switch strings.Join(keys, ",") {
-		case "systemmodstamp,id", "systemmodstamp":
+		switch k := strings.Join(keys, ","); {
+		case k == "systemmodstamp,id" || k == "systemmodstamp":
 			out.byStamp = true
-		case "id":
+		case obj.AppendOnly && (k == "createddate,id" || k == "createddate"):
+			out.byStamp = true // an append-only object's stamp is its CreatedDate
+		case k == "id":
 		default:
-			return nil, malformed("ORDER BY supports only SystemModstamp, Id or Id")
+			return nil, malformed("ORDER BY supports only SystemModstamp, Id (CreatedDate, Id for field history) or Id")
 		}
 	}
 	if p.keyword("LIMIT") {
@@ -352,7 +354,7 @@ func (q *soqlQuery) String() string {
 		b.WriteString(")")
 	}
 	if q.byStamp {
-		b.WriteString(" ORDER BY SystemModstamp, Id")
+		b.WriteString(" ORDER BY " + q.obj.StampField() + ", Id")
 	}
 	if q.limit >= 0 {
 		b.WriteString(" LIMIT " + strconv.Itoa(q.limit))

@@ -78,7 +78,7 @@ func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *orggen.
 	d := describeField{
 		Name: f.Name, Label: strings.ReplaceAll(strings.TrimSuffix(f.Name, "__c"), "_", " "),
 		Nillable: !f.Required && f.Type != crm.Bool, Custom: strings.HasSuffix(f.Name, "__c"),
-		Filterable: true, Sortable: true, ReferenceTo: []string{}, PicklistValues: []picklistValue{},
+		Filterable: f.Type != crm.AnyType, Sortable: true, ReferenceTo: []string{}, PicklistValues: []picklistValue{},
 	}
 	system := i < 3 || (obj.SoftDelete && i == 3) || f.Name == "IsClosed" || f.Name == "IsWon" || f.Name == "IsConverted"
 	d.Calculated = extra != nil && extra.Formula
