@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +52,15 @@ type scoreTask struct {
 	WhoID       string `parquet:"who_id,optional"`
 	CreatedDate int64  `parquet:"created_date,timestamp(microsecond)"`
 	IsDeleted   bool   `parquet:"is_deleted,optional"`
+}
+
+type scoreHistory struct {
+	LeadID      string `parquet:"lead_id"`
+	CreatedDate int64  `parquet:"created_date,timestamp(microsecond)"`
+	IsDeleted   bool   `parquet:"is_deleted,optional"`
+	Field       string `parquet:"field"`
+	OldValue    string `parquet:"old_value,optional"`
+	NewValue    string `parquet:"new_value,optional"`
 }
 
 type scoreOpportunity struct {
@@ -141,7 +151,8 @@ func (e *Env) scoreConfig() *score.Config {
 }
 
 // scoreSnapshots resolves the score job's inputs: Lead and CampaignMember,
-// Task when the org has it, Opportunity for the won_revenue target.
+// Task and LeadHistory when the org has them, Opportunity for the
+// won_revenue target.
 func (e *Env) scoreSnapshots(ctx context.Context, cfg *score.Config) (map[string]*lake.Manifest, error) {
 	objs := []*crm.Object{crm.Lead, crm.CampaignMember}
 	if cfg.Target == score.TargetWonRevenue {
@@ -151,12 +162,28 @@ func (e *Env) scoreSnapshots(ctx context.Context, cfg *score.Config) (map[string
 	if err != nil {
 		return nil, err
 	}
-	if m, err := lake.LatestSnapshot(ctx, e.Blob, crm.Task.Name, e.now()); err == nil {
-		snaps[crm.Task.Name] = m
-	} else if !errors.Is(err, lake.ErrNoSnapshot) {
-		return nil, fmt.Errorf("snapshot of Task: %w", err)
+	for _, o := range []*crm.Object{crm.Task, crm.LeadHistory} {
+		if m, err := lake.LatestSnapshot(ctx, e.Blob, o.Name, e.now()); err == nil {
+			snaps[o.Name] = m
+		} else if !errors.Is(err, lake.ErrNoSnapshot) {
+			return nil, fmt.Errorf("snapshot of %s: %w", o.Name, err)
+		}
 	}
 	return snaps, nil
+}
+
+// historyColumns maps the org field names LeadHistory rows carry (its
+// Field) to the Lead columns the score job reads, as the Lead snapshot's
+// manifest records which org field fills each column: an org that fills
+// segment from Market_Segment__c has that name in its history.
+func historyColumns(lead *lake.Manifest) map[string]string {
+	out := map[string]string{}
+	for _, c := range lead.Schema {
+		if c.Field != "" && slices.Contains(scoreColumns, c.Name) {
+			out[c.Field] = c.Name
+		}
+	}
+	return out
 }
 
 // checkScoreColumns refuses a configuration naming a column the job does
@@ -309,6 +336,22 @@ func (e *Env) loadScoreData(ctx context.Context, snaps map[string]*lake.Manifest
 		})
 		if err != nil {
 			return nil, fmt.Errorf("score: read Task: %w", err)
+		}
+	}
+	if m := snaps[crm.LeadHistory.Name]; m != nil {
+		// Point in time: the score package reverts a field changed after
+		// a lead's cut to the value it held then.
+		cols := historyColumns(snaps[crm.Lead.Name])
+		err = lake.ScanFilesBorrowed(ctx, e.Blob, m.Files, func(rows []scoreHistory) error {
+			for _, r := range rows {
+				if col, ok := cols[r.Field]; ok && !r.IsDeleted {
+					d.History = append(d.History, score.FieldChange{LeadID: strings.Clone(r.LeadID), Field: col, At: r.CreatedDate, Old: in(r.OldValue), New: in(r.NewValue)})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("score: read LeadHistory: %w", err)
 		}
 	}
 	if m := snaps[crm.Opportunity.Name]; m != nil {

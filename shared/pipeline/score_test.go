@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -287,3 +288,19 @@ func TestScoreFindsThePlantedSignal(t *testing.T) {
 }
 
 const usPerDay = int64(24 * time.Hour / time.Microsecond)
+
+// LeadHistory names fields as the org does: the Lead manifest says which
+// org field fills each column the score job reads (segment from
+// Market_Segment__c in this org); fields the job does not read (Status)
+// map to nothing.
+func TestScoreHistoryColumns(t *testing.T) {
+	m := &lake.Manifest{Schema: []lake.Column{
+		{Name: "id", Field: "Id"}, {Name: "status", Field: "Status"}, {Name: "lead_source", Field: "LeadSource"},
+		{Name: "segment", Field: "Market_Segment__c"}, {Name: "title", Field: "Title"}, {Name: "region"},
+	}}
+	got := historyColumns(m)
+	want := map[string]string{"LeadSource": "lead_source", "Market_Segment__c": "segment", "Title": "title"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("history columns %v, want %v", got, want)
+	}
+}

@@ -155,37 +155,7 @@ func Train(cfg *Config, data *Data, asOf int64) (*Result, error) {
 	window := int64(cfg.WindowDays) * usDay
 	horizon := int64(cfg.HorizonDays) * usDay
 
-	// Point in time: the oldest change after a lead's creation holds, in
-	// its Old value, what the field said at creation.
-	firstAfter := map[[2]int]FieldChange{}
-	changedAfterConversion := map[string]int{}
-	for _, h := range data.History {
-		li, ok := byID[h.LeadID]
-		if !ok {
-			continue
-		}
-		l := &data.Leads[li]
-		fi, ok := pos[h.Field]
-		if !ok {
-			continue
-		}
-		if l.ConvertedAt != 0 && h.At >= l.ConvertedAt {
-			changedAfterConversion[h.Field]++
-		}
-		if h.At <= l.Created {
-			continue
-		}
-		k := [2]int{li, fi}
-		if prev, ok := firstAfter[k]; !ok || h.At < prev.At || h.At == prev.At && h.Old < prev.Old {
-			firstAfter[k] = h
-		}
-	}
-	valueAt := func(li, fi int) string {
-		if h, ok := firstAfter[[2]int{li, fi}]; ok {
-			return h.Old
-		}
-		return data.Leads[li].Values[fi]
-	}
+	valueAt, changedAfterConversion := pointInTime(data, byID, pos, window)
 
 	// Touches and activities up to each lead's cut.
 	touches := make([]int32, len(data.Leads))
@@ -318,6 +288,48 @@ func Train(cfg *Config, data *Data, asOf int64) (*Result, error) {
 		res.Scores[r] = LeadScore{LeadID: data.Leads[open[r].lead].ID, Score: scoreOf(p), Probability: p, Factors: enc.factors(xOpen, r, w, res.Means, cfg.TopFactors)}
 	}
 	return res, nil
+}
+
+// pointInTime reconstructs each lead's fields as they stood at its cut
+// (creation plus the feature window) from the lead history: a field
+// changed after the cut is reverted to the Old value of its first change
+// after the cut (the value it held until then); a field with no change
+// after the cut keeps its current value, changes at or before the cut
+// included. Rows of other leads or of fields not read are ignored, and
+// the rows may come in any order (same-instant changes: the smaller Old
+// value first, so the result does not depend on the order). It also
+// counts, per field, the changes at or after a lead's conversion (the
+// leakage guard's rule 2).
+func pointInTime(data *Data, byID, pos map[string]int, window int64) (valueAt func(li, fi int) string, changedAfterConversion map[string]int) {
+	firstAfter := map[[2]int]FieldChange{}
+	changedAfterConversion = map[string]int{}
+	for _, h := range data.History {
+		li, ok := byID[h.LeadID]
+		if !ok {
+			continue
+		}
+		l := &data.Leads[li]
+		fi, ok := pos[h.Field]
+		if !ok {
+			continue
+		}
+		if l.ConvertedAt != 0 && h.At >= l.ConvertedAt {
+			changedAfterConversion[h.Field]++
+		}
+		if h.At <= l.Created+window {
+			continue
+		}
+		k := [2]int{li, fi}
+		if prev, ok := firstAfter[k]; !ok || h.At < prev.At || h.At == prev.At && h.Old < prev.Old {
+			firstAfter[k] = h
+		}
+	}
+	return func(li, fi int) string {
+		if h, ok := firstAfter[[2]int{li, fi}]; ok {
+			return h.Old
+		}
+		return data.Leads[li].Values[fi]
+	}, changedAfterConversion
 }
 
 // Split holds out the most recent share frac of leads (sorted oldest

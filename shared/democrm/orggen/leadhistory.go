@@ -138,7 +138,9 @@ func (g *generator) planHistory(p *leadPlan) {
 	p.status = status
 
 	// Enrichment fills a missing title or industry; some people change
-	// jobs while they are leads.
+	// jobs while they are leads. A converted lead is read-only in
+	// Salesforce: nothing changes on it after its conversion.
+	editable := func(at int64) bool { return at < g.asOf && (p.conv == 0 || at < p.conv) }
 	if p.title == "" && r.chance(0.5) || p.title != "" && r.chance(0.08) {
 		rank := r.weighted(titleRankWeights)
 		t := leadTitles[rank][r.intn(len(leadTitles[rank]))]
@@ -146,13 +148,13 @@ func (g *generator) planHistory(p *leadPlan) {
 		if p.title != "" {
 			at = p.created + r.between(10*usDay, 200*usDay) // a new job
 		}
-		if at < g.asOf && t != p.title {
+		if editable(at) && t != p.title {
 			p.titleNow = t
 			add(at, "Title", p.title, t)
 		}
 	}
 	if p.industry < 0 && r.chance(0.7) {
-		if at := p.created + r.between(usDay, 20*usDay); at < g.asOf {
+		if at := p.created + r.between(usDay, 20*usDay); editable(at) {
 			p.industryNow = p.accountIndustry
 			add(at, "Industry", "", industries[p.accountIndustry])
 		}

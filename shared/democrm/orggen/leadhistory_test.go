@@ -15,7 +15,7 @@ import (
 // NewValue) to its current Status, its Title and Industry rows end at the
 // current values, the rows are in time order from a "created" row at the
 // lead's creation, and the lead's SystemModstamp is not before its last
-// row. The org has closed, recycled and re-worked leads, and leads whose
+// row, and nothing changes after a conversion. The org has closed, recycled and re-worked leads, and leads whose
 // title changed after creation.
 func TestLeadHistoryReplaysToTheLeads(t *testing.T) {
 	o := Generate(Config{Seed: 2026})
@@ -24,6 +24,7 @@ func TestLeadHistoryReplaysToTheLeads(t *testing.T) {
 		status, title, industry string
 		created, last           int64
 		rows                    int
+		converted               bool
 	}
 	byLead := map[string]*replay{}
 	for _, r := range sortedRows(s["LeadHistory"]) {
@@ -45,6 +46,10 @@ func TestLeadHistoryReplaysToTheLeads(t *testing.T) {
 			t.Fatalf("lead %s: history row %s out of time order", lead, r.ID())
 		}
 		rp.last, rp.rows = at, rp.rows+1
+		if rp.converted && H("Field").S != "leadConverted" {
+			t.Fatalf("lead %s: %s changed after its conversion (a converted lead is read-only)", lead, H("Field").S)
+		}
+		rp.converted = rp.converted || H("Field").S == "leadConverted"
 		old, new := H("OldValue"), H("NewValue")
 		prev := map[string]*string{"Status": &rp.status, "Title": &rp.title, "Industry": &rp.industry}[H("Field").S]
 		if prev == nil {
