@@ -302,14 +302,20 @@ func baseName(key string) string { return key[strings.LastIndex(key, "/")+1:] }
 // get reads a lake object with GetObject.
 func (w *world) get(t *testing.T, key string) []byte {
 	t.Helper()
-	out, err := w.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(lakeBucket), Key: aws.String(lakePrefix + "/" + key)})
+	return w.getIn(t, lakePrefix, key)
+}
+
+// getIn reads key of the lake under prefix (a second lake in the bucket).
+func (w *world) getIn(t *testing.T, prefix, key string) []byte {
+	t.Helper()
+	out, err := w.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(lakeBucket), Key: aws.String(prefix + "/" + key)})
 	if err != nil {
-		t.Fatalf("get s3://%s/%s/%s: %v", lakeBucket, lakePrefix, key, err)
+		t.Fatalf("get s3://%s/%s/%s: %v", lakeBucket, prefix, key, err)
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
 	if err != nil {
-		t.Fatalf("read s3://%s/%s/%s: %v", lakeBucket, lakePrefix, key, err)
+		t.Fatalf("read s3://%s/%s/%s: %v", lakeBucket, prefix, key, err)
 	}
 	return b
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"io"
 	"maps"
 	"os"
 	"slices"
@@ -13,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/venn-revops/venn/shared/crm"
@@ -128,18 +125,7 @@ func TestLambdaExtractResumesALargePull(t *testing.T) {
 // row's values (column, null, type and bytes of each).
 func (w *world) rowHashes(t *testing.T, prefix, manifest string) [][32]byte {
 	t.Helper()
-	get := func(key string) []byte {
-		out, err := w.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(lakeBucket), Key: aws.String(prefix + "/" + key)})
-		if err != nil {
-			t.Fatalf("get s3://%s/%s/%s: %v", lakeBucket, prefix, key, err)
-		}
-		defer out.Body.Close()
-		b, err := io.ReadAll(out.Body)
-		if err != nil {
-			t.Fatalf("read s3://%s/%s/%s: %v", lakeBucket, prefix, key, err)
-		}
-		return b
-	}
+	get := func(key string) []byte { return w.getIn(t, prefix, key) }
 	m := decode[lake.Manifest](t, get(manifest))
 	var out [][32]byte
 	for _, f := range m.Files {
