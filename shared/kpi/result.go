@@ -95,6 +95,11 @@ func (r *Result) Get(kpi, dim, key, model string) (Value, bool) {
 	return Value{}, false
 }
 
+// SortValues sorts values in result order: catalog order, dimension,
+// key, model. Results computed elsewhere (the catalog's SQL on Athena,
+// shared/kpisql) are sorted with it so their gold rows come out alike.
+func SortValues(vs []Value) { sortValues(vs) }
+
 func sortValues(vs []Value) {
 	dimIndex := func(d string) int { return slices.Index(Dimensions, d) }
 	slices.SortFunc(vs, func(a, b Value) int {

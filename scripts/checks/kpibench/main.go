@@ -90,6 +90,7 @@ func main() {
 	child := flag.Bool("child", false, "internal: run the engine and report JSON on stdout")
 	scope := flag.String("scope", "catalog", "internal: catalog (the whole catalog) or sample (dimensions org and campaign, the first-touch model)")
 	check := flag.Bool("check", false, "cross-check the whole catalog with DuckDB (final and quarter-to-date periods, default and variant configurations) and fail on any difference, instead of timing")
+	scaling := flag.String("scaling", "", "time the engine alone over orgs of these sizes (comma-separated, e.g. 1000000,5000000) and print the per-row cost and its ratio to the first size, instead of the DuckDB pairs")
 	flag.Parse()
 	if *dir == "" {
 		*dir = filepath.Join(os.TempDir(), "venn-kpibench-"+strconv.Itoa(*leads))
@@ -100,6 +101,11 @@ func main() {
 		err = runChild(*dir, *scope)
 	case *check:
 		err = runCheck(*dir, *leads)
+	case *scaling != "":
+		var scales []int
+		if scales, err = parseScales(*scaling); err == nil {
+			err = runScaling(scales)
+		}
 	default:
 		err = run(*dir, *leads)
 	}

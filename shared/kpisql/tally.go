@@ -1,0 +1,212 @@
+package kpisql
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/venn-revops/venn/shared/kpi"
+)
+
+// A source is a CTE whose rows are fanned out to dimension keys: each row
+// is counted once under every dimension the source has and the
+// configuration selects.
+type source struct {
+	from string
+	dims []dimCol
+}
+
+// dimCol is a dimension and the column holding its key.
+type dimCol struct{ dim, col string }
+
+var (
+	userCols = []dimCol{{kpi.DimOrg, "'" + kpi.KeyAll + "'"}, {kpi.DimTeam, "k_team"}, {kpi.DimOwner, "k_owner"}}
+	leadCols = slices.Concat(userCols, []dimCol{{kpi.DimSegment, "k_segment"}, {kpi.DimRegion, "k_region"}, {kpi.DimChannel, "k_channel"}})
+	oppCols  = slices.Concat(leadCols, []dimCol{{kpi.DimCampaign, "k_campaign"}})
+
+	srcLead  = source{"lc", leadCols}
+	srcOpp   = source{"oppf", oppCols}
+	srcResp  = source{"rs", leadCols}
+	srcMeet  = source{"mtg", userCols}
+	srcOpen0 = source{"open0", userCols}
+)
+
+// tallyCol is one additive tally: an aggregate over the rows of a source.
+type tallyCol struct {
+	name string
+	src  source
+	agg  string
+}
+
+func cnt(cond string) string { return "count_if(" + cond + ")" }
+
+// sumIf sums x over the rows where cond holds, in the wide type (a sum of
+// microseconds over a million leads overflows BIGINT).
+func (g *gen) sumIf(cond, x string) string {
+	return "sum(" + g.d.big("CASE WHEN "+cond+" THEN "+x+" ELSE 0 END") + ")"
+}
+
+// tallyCols are the additive tallies of the catalog, each over one source.
+func (g *gen) tallyCols() []tallyCol {
+	l, o, r := srcLead, srcOpp, srcResp
+	return []tallyCol{
+		{"leads", l, cnt("c_lead")},
+		{"mqls", l, cnt("c_mql")},
+		{"sqls", l, cnt("c_sql")},
+		{"mql_sql_us", l, g.sumIf("c_sql AND mql <= sql_at", "sql_at - mql")},
+		{"mql_sql_n", l, cnt("c_sql AND mql <= sql_at")},
+		{"lead_mql_us", l, g.sumIf("c_mql AND mql >= created", "mql - created")},
+		{"lead_mql_n", l, cnt("c_mql AND mql >= created")},
+		{"cohort_mql", l, cnt("c_cmql")},
+		{"cohort_sql", l, cnt("c_csql")},
+		{"cohort_opp", l, cnt("c_copp")},
+		{"cohort_won", l, cnt("c_cwon")},
+		{"disqualified", l, cnt("c_disq")},
+		{"recycled", l, cnt("c_recy")},
+		{"opps_created", o, cnt("c_created")},
+		{"pipeline", o, g.sumIf("c_created", "cents")},
+		{"src_opps", o, cnt("c_created AND sourced")},
+		{"src_pipeline", o, g.sumIf("c_created AND sourced", "cents")},
+		{"sql_opp_us", o, g.sumIf("sql_opp_us IS NOT NULL", "sql_opp_us")},
+		{"sql_opp_n", o, "count(sql_opp_us)"},
+		{"won", o, cnt("c_won")},
+		{"lost", o, cnt("c_lost")},
+		{"bookings", o, g.sumIf("c_won", "cents")},
+		{"src_bookings", o, g.sumIf("c_won AND sourced", "cents")},
+		{"lost_cents", o, g.sumIf("c_lost", "cents")},
+		{"won_days", o, g.sumIf("c_won", "days")},
+		{"closed_days", o, g.sumIf("c_closed", "days")},
+		{"open_pipeline", o, g.sumIf("c_open", "cents")},
+		{"opps_open", o, cnt("c_open")},
+		{"open_next", o, g.sumIf("c_open_next", "cents")},
+		{"sla_due", r, cnt("due")},
+		{"sla_met", r, cnt("met")},
+		{"resp_us", r, g.sumIf("resp IS NOT NULL", "resp")},
+		{"resp_n", r, "count(resp)"},
+		{"awaiting", r, cnt("first IS NULL")},
+		{"past_sla", r, cnt("first IS NULL AND due")},
+		{"meetings", srcMeet, "count(*)"},
+		{"open_start", srcOpen0, "sum(" + g.d.big("cents") + ")"},
+	}
+}
+
+// fanOut renders, for a source, one SELECT per configured dimension of it:
+// dimension, key, then cols.
+func (g *gen) fanOut(s source, cols string, where string) []string {
+	var out []string
+	for _, dc := range s.dims {
+		if !slices.Contains(g.cfg.Dimensions, dc.dim) {
+			continue
+		}
+		q := "SELECT '" + dc.dim + "' AS dimension, " + dc.col + " AS key, " + cols + " FROM " + s.from
+		if where != "" {
+			q += " WHERE " + where
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// tallyCTE is tl: every tally by (dimension, key), summed over the sources
+// (a key a source lacks reads 0 for its columns).
+func (g *gen) tallyCTE() cte {
+	cols := g.tallyCols()
+	var sources []source
+	for _, c := range cols {
+		if !slices.ContainsFunc(sources, func(s source) bool { return s.from == c.src.from }) {
+			sources = append(sources, c.src)
+		}
+	}
+	var parts []string
+	for _, s := range sources {
+		sel := make([]string, len(cols))
+		for i, c := range cols {
+			if c.src.from == s.from {
+				sel[i] = g.d.big(c.agg) + " AS " + c.name
+			} else {
+				sel[i] = g.d.big("0") + " AS " + c.name
+			}
+		}
+		for _, q := range g.fanOut(s, strings.Join(sel, ", "), "") {
+			parts = append(parts, q+" GROUP BY 1, 2")
+		}
+	}
+	sums := make([]string, len(cols))
+	for i, c := range cols {
+		sums[i] = "sum(" + c.name + ") AS " + c.name
+	}
+	return cte{"tl", "SELECT dimension, key, " + strings.Join(sums, ", ") + "\nFROM (\n" + strings.Join(parts, "\nUNION ALL\n") + "\n) AS s\nGROUP BY dimension, key"}
+}
+
+// The value renderers: select lists of value, num, den, defined in
+// millionths.
+
+func (g *gen) null() string { return "CAST(NULL AS " + g.d.Int128 + ")" }
+
+func (g *gen) count(n string) string {
+	return g.d.big(n) + " * 1000000 AS value, " + g.null() + " AS num, " + g.null() + " AS den, TRUE AS defined"
+}
+
+func (g *gen) amount(cents string) string {
+	return g.d.big(cents) + " * 10000 AS value, " + g.null() + " AS num, " + g.null() + " AS den, TRUE AS defined"
+}
+
+// ratio is num ÷ den rounded half away from zero to six places; scale
+// brings num and den to millionths (1000000 for counts, 10000 for cents).
+// A zero denominator is undefined, value 0.
+func (g *gen) ratio(num, den string, scale int64) string {
+	n, d := g.d.big(num), g.d.big(den)
+	return fmt.Sprintf("CASE WHEN %[2]s = 0 THEN %[4]s ELSE %[3]s END AS value, %[1]s * %[5]d AS num, %[2]s * %[5]d AS den, %[2]s <> 0 AS defined",
+		n, d, g.d.RDiv(n+" * 1000000", d), g.d.big("0"), scale)
+}
+
+// mean is a mean duration: total microseconds over n items in units of
+// unitMicros, rounded to six places; the numerator is the total in those
+// units (rounded to six places), the denominator n.
+func (g *gen) mean(micros, n string, unitMicros int64) string {
+	us, nn := g.d.big(micros), g.d.big(n)
+	return fmt.Sprintf("CASE WHEN %[2]s = 0 THEN %[5]s ELSE %[3]s END AS value, %[4]s AS num, %[2]s * 1000000 AS den, %[2]s <> 0 AS defined",
+		us, nn, g.d.RDiv(us+" * 1000000", fmt.Sprintf("%s * %d", nn, unitMicros)), g.d.RDiv(us+" * 1000000", fmt.Sprint(unitMicros)), g.d.big("0"))
+}
+
+// fromTally selects a KPI's value from tl for its dimensions.
+func (g *gen) fromTally(def kpi.Definition, cols string) string {
+	ds := g.dims(def)
+	if len(ds) == 0 {
+		return ""
+	}
+	return "SELECT dimension, key, '' AS model, " + cols + " FROM tl WHERE dimension IN " + list(ds)
+}
+
+// orderStat renders a median (p = 0) or nearest-rank 90th percentile
+// (p = 90) of x over rows of a source (filtered by where), by dimension key
+// of the KPI's dimensions, in units of unitMicros rounded to six places;
+// the numerator is the statistic, the denominator the count. A median of
+// an even count is the mean of the two middle values. Neither engine's
+// percentile function is used: DuckDB's interpolates in DOUBLE and
+// Athena's approx_percentile is approximate.
+func (g *gen) orderStat(def kpi.Definition, s source, where, x string, unitMicros int64, p90 bool) string {
+	src := source{s.from, nil}
+	for _, dc := range s.dims {
+		if slices.Contains(def.Dimensions, dc.dim) {
+			src.dims = append(src.dims, dc)
+		}
+	}
+	parts := g.fanOut(src, x+" AS x", where)
+	if len(parts) == 0 {
+		return ""
+	}
+	id := g.d.IDiv
+	ranked := `SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
+	FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) AS r`
+	stat := "2 * x" // twice the statistic, so an even median's half stays exact
+	pick := "rn = " + id("9 * n + 9", "10")
+	if !p90 {
+		stat = "CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END"
+		pick = "((mod(n, 2) = 1 AND rn = " + id("n + 1", "2") + ") OR (mod(n, 2) = 0 AND (rn = " + id("n", "2") + " OR rn = " + id("n", "2") + " + 1)))"
+	}
+	v := g.d.RDiv("sum("+g.d.big(stat)+") * 1000000", fmt.Sprintf("%d", 2*unitMicros))
+	return `SELECT dimension, key, '' AS model, ` + v + ` AS value, ` + v + ` AS num, ` + g.d.big("max(n)") + ` * 1000000 AS den, TRUE AS defined
+FROM (` + ranked + `) AS m WHERE ` + pick + `
+GROUP BY dimension, key`
+}
