@@ -95,7 +95,7 @@ func snapshotTargets(m *lake.Manifest) ([]Target, error) {
 		return nil, fmt.Errorf("gluecatalog: snapshot manifest of %s: object %s and dt %s make partition %s", m.Partition, m.Object, m.Dt, want)
 	}
 	table := snake(m.Object)
-	snap, err := target("crm_snapshot_"+table, "crm/snapshot/object="+m.Object+"/", m.Partition, m.RunID)
+	snap, err := target(SnapshotTable(m.Object), "crm/snapshot/object="+m.Object+"/", m.Partition, m.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +149,11 @@ func filesUnder(files []lake.File, folder, what string) error {
 	}
 	return nil
 }
+
+// SnapshotTable is the Glue table (and generated view) of a CRM object's
+// snapshot: Lead → crm_snapshot_lead, OpportunityHistory →
+// crm_snapshot_opportunity_history.
+func SnapshotTable(object string) string { return "crm_snapshot_" + snake(object) }
 
 var wordBoundary = regexp.MustCompile(`([a-z0-9])([A-Z])`)
 
