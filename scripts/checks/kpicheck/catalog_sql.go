@@ -328,10 +328,16 @@ func CheckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (C
 // numerator and denominator exactly, defined or not. The KPIs without a
 // query are left out and listed in Unchecked.
 func CompareCatalog(values []kpi.Value, duck Figures) CatalogReport {
+	return compareCovered(values, duck, func(name string) bool { _, ok := catalogSQL[name]; return ok })
+}
+
+// compareCovered compares the values of the KPIs covered says the other
+// side computes; the others are listed in Unchecked.
+func compareCovered(values []kpi.Value, other map[valueKey]figure, covered func(kpi string) bool) CatalogReport {
 	venn := engineFigures(values)
 	var unchecked []string
 	for _, d := range kpi.Catalog() {
-		if _, ok := catalogSQL[d.Name]; !ok {
+		if !covered(d.Name) {
 			unchecked = append(unchecked, d.Name)
 			for k := range venn {
 				if k.kpi == d.Name {
@@ -340,7 +346,7 @@ func CompareCatalog(values []kpi.Value, duck Figures) CatalogReport {
 			}
 		}
 	}
-	rep := compareCatalog(venn, duck)
+	rep := compareCatalog(venn, other)
 	rep.Unchecked = unchecked
 	return rep
 }

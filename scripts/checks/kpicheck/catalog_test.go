@@ -2,6 +2,7 @@ package kpicheck
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -48,26 +49,8 @@ func TestCatalogAgreesWithDuckDB(t *testing.T) {
 	}
 	nonZero := map[string]int{}
 	for _, seed := range []uint64{42, 7} {
-		b, err := fsblob.New(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		org := kpigen.New(seed, n)
-		org.Contracts = true // the retention KPIs need contracts to be non-zero
-		files, err := WriteOrg(ctx, b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db := openViews(t, b, files)
-		for _, p := range []kpi.Period{
-			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
-			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
-			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 13, 30, 0, 0, time.UTC)},
-			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC)},
-			// As of the quarter's first instant: an empty period, the
-			// snapshots as known before it (coverage at the start).
-			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)},
-		} {
+		b, files, db := generatedOrg(t, seed, n)
+		for _, p := range checkPeriods {
 			for _, cfg := range []*kpi.Config{kpi.DefaultConfig(), variant} {
 				res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 2), p)
 				if err != nil {
@@ -98,4 +81,34 @@ func TestCatalogAgreesWithDuckDB(t *testing.T) {
 			t.Errorf("%s is zero or undefined in every run: the generated org gives the check nothing to compare", d.Name)
 		}
 	}
+}
+
+// checkPeriods are the periods the catalog checks run: final, quarter to
+// date, hours into a quarter and its first instant.
+var checkPeriods = []kpi.Period{
+	{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
+	{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+	{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 13, 30, 0, 0, time.UTC)},
+	{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC)},
+	// As of the quarter's first instant: an empty period, the
+	// snapshots as known before it (coverage at the start).
+	{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)},
+}
+
+// generatedOrg writes the kpigen org of seed and n leads (with contracts,
+// which the retention KPIs need) to a temporary lake and opens DuckDB
+// views over its files.
+func generatedOrg(t *testing.T, seed uint64, n int) (*fsblob.Blob, Files, *sql.DB) {
+	t.Helper()
+	b, err := fsblob.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := kpigen.New(seed, n)
+	org.Contracts = true
+	files, err := WriteOrg(context.Background(), b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, files, openViews(t, b, files)
 }

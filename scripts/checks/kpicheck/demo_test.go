@@ -19,14 +19,7 @@ import (
 // the cent; and the whole catalog, value by value.
 func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 	ctx := context.Background()
-	r, err := demo.Run(ctx, demo.Options{Out: t.TempDir()}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := fsblob.New(r.Lake)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, b := runDemo(t)
 	files := Files{}
 	for _, o := range Objects {
 		key, ok := r.ClosedKPIs.Inputs[o.Name]
@@ -67,4 +60,19 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 	if len(rep.Mismatches) > 0 {
 		t.Errorf("demo %s: %d of %d values differ:\n%s", p.Quarter, len(rep.Mismatches), rep.Values, rep.Summary(30))
 	}
+}
+
+// runDemo runs the demo end to end into a temporary folder and opens its
+// lake.
+func runDemo(t *testing.T) (*demo.Report, *fsblob.Blob) {
+	t.Helper()
+	r, err := demo.Run(context.Background(), demo.Options{Out: t.TempDir()}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fsblob.New(r.Lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, b
 }

@@ -68,20 +68,5 @@ func QueryRows(db *sql.DB, text string) ([]kpisql.Row, error) {
 // CompareCatalog does: value, numerator and denominator exactly, defined or
 // not, a key missing on one side read as the empty value.
 func CompareGenerated(engine, generated []kpi.Value) CatalogReport {
-	venn, gen := engineFigures(engine), engineFigures(generated)
-	var unchecked []string
-	for _, d := range kpi.Catalog() {
-		if kpisql.Covered(d.Name) {
-			continue
-		}
-		unchecked = append(unchecked, d.Name)
-		for k := range venn {
-			if k.kpi == d.Name {
-				delete(venn, k)
-			}
-		}
-	}
-	rep := compareCatalog(venn, gen)
-	rep.Unchecked = unchecked
-	return rep
+	return compareCovered(engine, engineFigures(generated), kpisql.Covered)
 }

@@ -3,14 +3,11 @@ package kpicheck
 import (
 	"context"
 	"database/sql"
-	"io"
 	"testing"
 
-	"github.com/venn-revops/venn/shared/demo"
 	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpisql"
-	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/lakeviews"
 )
 
@@ -21,16 +18,8 @@ import (
 // wrote. A generator whose rounding truncates instead fails the same
 // comparison.
 func TestGeneratedSQLOnDemoLake(t *testing.T) {
-	ctx := context.Background()
-	r, err := demo.Run(ctx, demo.Options{Out: t.TempDir()}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := fsblob.New(r.Lake)
-	if err != nil {
-		t.Fatal(err)
-	}
-	views, err := lakeviews.Write(ctx, b, r.Lake)
+	r, b := runDemo(t)
+	views, err := lakeviews.Write(context.Background(), b, r.Lake)
 	if err != nil {
 		t.Fatal(err)
 	}

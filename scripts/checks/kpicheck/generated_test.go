@@ -7,16 +7,12 @@ import (
 	"time"
 
 	"github.com/venn-revops/venn/shared/kpi"
-	"github.com/venn-revops/venn/shared/kpi/kpigen"
 	"github.com/venn-revops/venn/shared/kpisql"
-	"github.com/venn-revops/venn/shared/lake"
-	"github.com/venn-revops/venn/shared/lake/fsblob"
-	"github.com/venn-revops/venn/shared/period"
 )
 
 // TestGeneratedSQLAgreesWithEngine runs shared/kpisql's DuckDB SQL over
-// the lake files of generated orgs (two seeds), for final, quarter-to-date
-// and first-instant periods under the default and the variant
+// the lake files of generated orgs (two seeds), for the periods of
+// checkPeriods under the default and the variant
 // configuration, and compares every value of every KPI it covers with the
 // engine's.
 func TestGeneratedSQLAgreesWithEngine(t *testing.T) {
@@ -31,23 +27,8 @@ func TestGeneratedSQLAgreesWithEngine(t *testing.T) {
 	}
 	nonZero := map[string]int{}
 	for _, seed := range []uint64{42, 7} {
-		b, err := fsblob.New(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		org := kpigen.New(seed, n)
-		org.Contracts = true
-		files, err := WriteOrg(ctx, b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db := openViews(t, b, files)
-		for _, p := range []kpi.Period{
-			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
-			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
-			{Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 8, 21, 13, 30, 0, 0, time.UTC)},
-			{Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)},
-		} {
+		b, files, db := generatedOrg(t, seed, n)
+		for _, p := range checkPeriods {
 			for _, cfg := range []*kpi.Config{kpi.DefaultConfig(), variant} {
 				res, err := kpi.Compute(cfg, files.Inputs(ctx, b, 2), p)
 				if err != nil {
