@@ -2,7 +2,6 @@ package kpicheck
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"github.com/venn-revops/venn/shared/gluecatalog"
@@ -23,12 +22,9 @@ func TestGeneratedSQLOnDemoLake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1) // the views file's SET VARIABLE lives in one session
+	// One session: the views file's SET VARIABLE lives in it.
+	db := openViews(t, b, nil)
+	db.SetMaxOpenConns(1)
 	if _, err := db.Exec(string(views.DuckDB)); err != nil {
 		t.Fatalf("%s: %v", lakeviews.DuckDBKey, err)
 	}

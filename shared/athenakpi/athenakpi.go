@@ -1,0 +1,275 @@
+// Package athenakpi computes the KPI catalog on Athena: it compiles the
+// definitions to Trino SQL over the lake's Glue tables (shared/kpisql),
+// starts the query, polls it with backoff, reads the result pages and
+// returns the values as the engine's kpi.Result, whose gold rows the KPI
+// job writes as it writes the engine's. The KPI job chooses it for orgs
+// above a configured size (pipeline.Env.KPISQL; docs/configuration.md).
+package athenakpi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/athena"
+	"github.com/aws/aws-sdk-go-v2/service/athena/types"
+
+	"github.com/venn-revops/venn/shared/gluecatalog"
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpisql"
+)
+
+// API is the part of the Athena client the runner calls.
+type API interface {
+	StartQueryExecution(ctx context.Context, in *athena.StartQueryExecutionInput, opts ...func(*athena.Options)) (*athena.StartQueryExecutionOutput, error)
+	GetQueryExecution(ctx context.Context, in *athena.GetQueryExecutionInput, opts ...func(*athena.Options)) (*athena.GetQueryExecutionOutput, error)
+	GetQueryResults(ctx context.Context, in *athena.GetQueryResultsInput, opts ...func(*athena.Options)) (*athena.GetQueryResultsOutput, error)
+	StopQueryExecution(ctx context.Context, in *athena.StopQueryExecutionInput, opts ...func(*athena.Options)) (*athena.StopQueryExecutionOutput, error)
+}
+
+// Runner runs queries in one Athena workgroup over one Glue database.
+type Runner struct {
+	Client    API
+	Database  string // the Glue database of the lake's tables (venn_<stage>)
+	Workgroup string // "" = primary
+	// Output is the S3 location of the query results (s3://bucket/prefix/);
+	// "" when the workgroup enforces its own.
+	Output string
+	// Dialect is kpisql.Trino in production. The local Athena fake runs
+	// DuckDB, so its tests compile for kpisql.DuckDB.
+	Dialect kpisql.Dialect
+	// FirstPoll and MaxPoll bound the backoff between GetQueryExecution
+	// calls (doubling); zero: 250 ms and 5 s.
+	FirstPoll, MaxPoll time.Duration
+	Logger             *slog.Logger
+}
+
+// Stats are what Athena reports of one query: what the scale figures and
+// the bill are made of.
+type Stats struct {
+	QueryID      string
+	BytesScanned int64
+	EngineMillis int64
+	Rows         int
+}
+
+// Query runs one statement and returns its rows (NULL as nil), without the
+// header row Athena puts first.
+func (r *Runner) Query(ctx context.Context, text string) ([]string, [][]*string, Stats, error) {
+	in := &athena.StartQueryExecutionInput{
+		QueryString:           aws.String(text),
+		QueryExecutionContext: &types.QueryExecutionContext{Database: aws.String(r.Database), Catalog: aws.String("AwsDataCatalog")},
+	}
+	if r.Workgroup != "" {
+		in.WorkGroup = aws.String(r.Workgroup)
+	}
+	if r.Output != "" {
+		in.ResultConfiguration = &types.ResultConfiguration{OutputLocation: aws.String(r.Output)}
+	}
+	start, err := r.Client.StartQueryExecution(ctx, in)
+	if err != nil {
+		return nil, nil, Stats{}, fmt.Errorf("athena: start query in workgroup %q: %w", r.workgroup(), err)
+	}
+	st := Stats{QueryID: aws.ToString(start.QueryExecutionId)}
+	if err := r.wait(ctx, &st); err != nil {
+		return nil, nil, st, err
+	}
+	cols, rows, err := r.results(ctx, st.QueryID)
+	st.Rows = len(rows)
+	return cols, rows, st, err
+}
+
+func (r *Runner) workgroup() string {
+	if r.Workgroup == "" {
+		return "primary"
+	}
+	return r.Workgroup
+}
+
+// wait polls the query until it ends, backing off from FirstPoll to
+// MaxPoll. A context that ends first stops the query (best effort) so it
+// is not billed to the end.
+func (r *Runner) wait(ctx context.Context, st *Stats) error {
+	delay, maxDelay := r.FirstPoll, r.MaxPoll
+	if delay <= 0 {
+		delay = 250 * time.Millisecond
+	}
+	if maxDelay <= 0 {
+		maxDelay = 5 * time.Second
+	}
+	for {
+		out, err := r.Client.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: &st.QueryID})
+		if err != nil {
+			return r.stop(ctx, st.QueryID, fmt.Errorf("athena: query %s: status: %w", st.QueryID, err))
+		}
+		qe := out.QueryExecution
+		if qe == nil || qe.Status == nil {
+			return fmt.Errorf("athena: query %s: status without a state", st.QueryID)
+		}
+		if s := qe.Statistics; s != nil {
+			st.BytesScanned, st.EngineMillis = aws.ToInt64(s.DataScannedInBytes), aws.ToInt64(s.EngineExecutionTimeInMillis)
+		}
+		switch qe.Status.State {
+		case types.QueryExecutionStateSucceeded:
+			return nil
+		case types.QueryExecutionStateFailed, types.QueryExecutionStateCancelled:
+			msg := aws.ToString(qe.Status.StateChangeReason)
+			if e := qe.Status.AthenaError; e != nil && e.ErrorMessage != nil && !strings.Contains(msg, *e.ErrorMessage) {
+				msg += ": " + *e.ErrorMessage
+			}
+			return fmt.Errorf("athena: query %s %s: %s", st.QueryID, strings.ToLower(string(qe.Status.State)), msg)
+		}
+		select {
+		case <-ctx.Done():
+			return r.stop(ctx, st.QueryID, fmt.Errorf("athena: query %s: %w", st.QueryID, ctx.Err()))
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, maxDelay)
+	}
+}
+
+// stop asks Athena to cancel a query the caller gives up on, and returns
+// err.
+func (r *Runner) stop(ctx context.Context, id string, err error) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, serr := r.Client.StopQueryExecution(sctx, &athena.StopQueryExecutionInput{QueryExecutionId: &id}); serr != nil {
+		return errors.Join(err, fmt.Errorf("athena: stop query %s: %w", id, serr))
+	}
+	return err
+}
+
+// results reads every page of a finished query. The first row of the
+// first page is the header.
+func (r *Runner) results(ctx context.Context, id string) ([]string, [][]*string, error) {
+	var cols []string
+	var rows [][]*string
+	p := athena.NewGetQueryResultsPaginator(r.Client, &athena.GetQueryResultsInput{QueryExecutionId: &id, MaxResults: aws.Int32(1000)})
+	for first := true; p.HasMorePages(); first = false {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("athena: query %s: results: %w", id, err)
+		}
+		if page.ResultSet == nil {
+			continue
+		}
+		for i, row := range page.ResultSet.Rows {
+			vals := make([]*string, len(row.Data))
+			for j, d := range row.Data {
+				vals[j] = d.VarCharValue
+			}
+			if first && i == 0 {
+				for _, v := range vals {
+					cols = append(cols, aws.ToString(v))
+				}
+				continue
+			}
+			rows = append(rows, vals)
+		}
+	}
+	return cols, rows, nil
+}
+
+// Nights names, per CRM object, the snapshot night (dt, YYYY-MM-DD) the
+// run reads: the nights of the manifests the KPI job resolved.
+type Nights map[string]string
+
+// Tables are the relations of the generated SQL: each object's Glue table
+// (gluecatalog.SnapshotTable) restricted to its night's partition.
+func (r *Runner) Tables(nights Nights) (kpisql.Tables, error) {
+	t := kpisql.Tables{}
+	for _, o := range kpisql.Objects() {
+		dt, ok := nights[o]
+		if !ok {
+			return nil, fmt.Errorf("athenakpi: no snapshot night for %s", o)
+		}
+		if _, err := time.Parse(time.DateOnly, dt); err != nil {
+			return nil, fmt.Errorf("athenakpi: snapshot night of %s: %w", o, err)
+		}
+		t[o] = fmt.Sprintf(`(SELECT * FROM "%s"."%s" WHERE dt = DATE '%s')`, r.Database, gluecatalog.SnapshotTable(o), dt)
+	}
+	return t, nil
+}
+
+// ErrIncomplete is returned while the SQL generator lacks KPIs of the
+// catalog: gold computed on Athena would silently miss them.
+var ErrIncomplete = errors.New("athenakpi: the KPI SQL generator does not cover the whole catalog")
+
+// Complete reports, as ErrIncomplete naming them, the catalog KPIs the
+// generator has no SQL for.
+func Complete() error {
+	if m := kpisql.Missing(); len(m) > 0 {
+		return fmt.Errorf("%w: no SQL yet for %s", ErrIncomplete, strings.Join(m, ", "))
+	}
+	return nil
+}
+
+// Compute runs the catalog for cfg and p over the snapshot nights and
+// returns it as the engine's result (without credit and response rows,
+// which the SQL does not produce). allowPartial computes the KPIs the
+// generator covers even while it lacks some (the tests); the KPI job never
+// sets it.
+func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights, allowPartial bool) (*kpi.Result, Stats, error) {
+	if err := Complete(); err != nil && !allowPartial {
+		return nil, Stats{}, err
+	}
+	tables, err := r.Tables(nights)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	text, err := kpisql.Compile(cfg, p, r.Dialect, tables)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	cols, raw, st, err := r.Query(ctx, text)
+	if err != nil {
+		return nil, st, err
+	}
+	rows, err := toRows(cols, raw)
+	if err != nil {
+		return nil, st, fmt.Errorf("athena: query %s: %w", st.QueryID, err)
+	}
+	values, err := kpisql.Values(cfg, rows)
+	if err != nil {
+		return nil, st, fmt.Errorf("athena: query %s: %w", st.QueryID, err)
+	}
+	if r.Logger != nil {
+		r.Logger.Info("kpi catalog on athena", "query", st.QueryID, "quarter", p.Quarter.String(), "values", len(values), "bytes_scanned", st.BytesScanned, "engine_ms", st.EngineMillis)
+	}
+	return kpisql.Result(cfg, p, values), st, nil
+}
+
+// toRows maps result rows to kpisql rows by the header's column names.
+func toRows(cols []string, raw [][]*string) ([]kpisql.Row, error) {
+	idx := make([]int, len(kpisql.Columns))
+	for i, c := range kpisql.Columns {
+		if idx[i] = slices.Index(cols, c); idx[i] < 0 {
+			return nil, fmt.Errorf("result has no column %q (columns %v)", c, cols)
+		}
+	}
+	out := make([]kpisql.Row, len(raw))
+	for n, v := range raw {
+		if len(v) != len(cols) {
+			return nil, fmt.Errorf("result row %d has %d columns, want %d", n+1, len(v), len(cols))
+		}
+		str := func(i int) string { return aws.ToString(v[idx[i]]) }
+		var defined bool
+		switch d := str(7); d {
+		case "true":
+			defined = true
+		case "false":
+		default:
+			return nil, fmt.Errorf("result row %d: defined %q is not a boolean", n+1, d)
+		}
+		if v[idx[4]] == nil {
+			return nil, fmt.Errorf("result row %d: value is NULL", n+1)
+		}
+		out[n] = kpisql.Row{KPI: str(0), Dimension: str(1), Key: str(2), Model: str(3), Value: str(4), Num: v[idx[5]], Den: v[idx[6]], Defined: defined}
+	}
+	return out, nil
+}
