@@ -47,6 +47,9 @@ type Runner struct {
 	// calls (doubling); zero: 250 ms and 5 s.
 	FirstPoll, MaxPoll time.Duration
 	Logger             *slog.Logger
+	// AllowPartial computes the KPIs the generator covers even while it
+	// lacks some (the tests); the KPI job never sets it.
+	AllowPartial bool
 }
 
 // Stats are what Athena reports of one query: what the scale figures and
@@ -209,13 +212,17 @@ func Complete() error {
 	return nil
 }
 
+// ComputeKPIs is Compute for the KPI job (pipeline.SQLCatalog).
+func (r *Runner) ComputeKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights map[string]string) (*kpi.Result, error) {
+	res, _, err := r.Compute(ctx, cfg, p, nights)
+	return res, err
+}
+
 // Compute runs the catalog for cfg and p over the snapshot nights and
 // returns it as the engine's result (without credit and response rows,
-// which the SQL does not produce). allowPartial computes the KPIs the
-// generator covers even while it lacks some (the tests); the KPI job never
-// sets it.
-func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights, allowPartial bool) (*kpi.Result, Stats, error) {
-	if err := Complete(); err != nil && !allowPartial {
+// which the SQL does not produce) and what Athena reported.
+func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights) (*kpi.Result, Stats, error) {
+	if err := Complete(); err != nil && !r.AllowPartial {
 		return nil, Stats{}, err
 	}
 	tables, err := r.Tables(nights)

@@ -19,11 +19,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/venn-revops/venn/shared/athenakpi"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/configstore"
 	"github.com/venn-revops/venn/shared/crm"
@@ -31,6 +33,7 @@ import (
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpisql"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/period"
 	"github.com/venn-revops/venn/shared/pipeline"
@@ -95,6 +98,16 @@ type Config struct {
 	// EarliestQuarter (EARLIEST_QUARTER, YYYYQn) is the first quarter an
 	// event may name: the org's first quarter of data. Zero: 2000Q1.
 	EarliestQuarter period.Quarter
+	// KPIAthenaMinRows (KPI_ATHENA_MIN_ROWS) is the size, in rows of the
+	// KPI job's input snapshots (their manifests' counts), from which the
+	// KPI catalog runs as SQL on Athena (shared/athenakpi) instead of in
+	// the Lambda; 0 or unset: never. It needs GLUE_DATABASE, and is
+	// refused while the SQL generator lacks KPIs of the catalog.
+	KPIAthenaMinRows int64
+	// AthenaWorkgroup (ATHENA_WORKGROUP) runs those queries ("": primary);
+	// AthenaOutput (ATHENA_OUTPUT, s3://…/) is their result location when
+	// the workgroup does not enforce one.
+	AthenaWorkgroup, AthenaOutput string
 	// LockMargin (VENN_LOCK_MARGIN, a Go duration) is added to the
 	// invocation's deadline to get the run ledger's lock expiry. Zero: the
 	// ledger's default (1 minute), which covers clock skew in AWS; tests
@@ -186,6 +199,24 @@ func configFrom(getenv func(string) string, awsStorage bool) (Config, error) {
 		}
 		c.EarliestQuarter = q
 	}
+	if v := getenv("KPI_ATHENA_MIN_ROWS"); v != "" && v != "0" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil || n < 0:
+			errs = append(errs, fmt.Errorf("KPI_ATHENA_MIN_ROWS %q: want a whole number of rows (0: never)", v))
+		case c.GlueDatabase == "":
+			errs = append(errs, errors.New("KPI_ATHENA_MIN_ROWS needs GLUE_DATABASE: Athena reads the lake through its Glue tables"))
+		default:
+			if err := athenakpi.Complete(); err != nil {
+				errs = append(errs, fmt.Errorf("KPI_ATHENA_MIN_ROWS: %w", err))
+			}
+		}
+		c.KPIAthenaMinRows = n
+	}
+	c.AthenaWorkgroup, c.AthenaOutput = getenv("ATHENA_WORKGROUP"), getenv("ATHENA_OUTPUT")
+	if c.AthenaOutput != "" && !strings.HasPrefix(c.AthenaOutput, "s3://") {
+		errs = append(errs, fmt.Errorf("ATHENA_OUTPUT %q: want an s3:// location", c.AthenaOutput))
+	}
 	margin, err := lockMargin(getenv)
 	if err != nil {
 		errs = append(errs, err)
@@ -241,6 +272,11 @@ func New(ctx context.Context, c Config) (*pipeline.Env, *Clients, error) {
 	if c.GlueDatabase != "" {
 		cl.Glue = glue.NewFromConfig(awsCfg, func(o *glue.Options) { o.Retryer = gluecatalog.Retryer() })
 		env.Catalog = gluecatalog.New(cl.Glue, c.GlueDatabase, gluecatalog.WithLake(c.LakeBucket, c.LakePrefix), gluecatalog.WithLogger(env.Logger))
+	}
+	if c.KPIAthenaMinRows > 0 {
+		env.KPISQL = &athenakpi.Runner{Client: athena.NewFromConfig(awsCfg), Database: c.GlueDatabase,
+			Workgroup: c.AthenaWorkgroup, Output: c.AthenaOutput, Dialect: kpisql.Trino, Logger: env.Logger}
+		env.KPISQLMinRows = c.KPIAthenaMinRows
 	}
 	return env, cl, nil
 }

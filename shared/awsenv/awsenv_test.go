@@ -154,6 +154,15 @@ func TestConfigFromEnvValidation(t *testing.T) {
 		{name: "configuration store on another scheme", env: map[string]string{"CONFIG_URI": "gs://venn/config"}, wantErr: []string{`CONFIG_URI "gs://venn/config": want s3://bucket/prefix or a store folder`}},
 		{name: "configuration store and EXTRACT_CONFIG", env: map[string]string{"CONFIG_URI": "s3://venn-lake/config/", "EXTRACT_CONFIG": "/var/task/extract.yaml"},
 			wantErr: []string{"EXTRACT_CONFIG and CONFIG_URI are both set: put the extract configuration in the store as extract.yaml"}},
+		{name: "kpi on athena off", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "0", "ATHENA_WORKGROUP": "venn-prod-kpi"},
+			check: func(c Config) bool { return c.KPIAthenaMinRows == 0 && c.AthenaWorkgroup == "venn-prod-kpi" }},
+		{name: "kpi on athena without glue", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "50000000"}, wantErr: []string{"KPI_ATHENA_MIN_ROWS needs GLUE_DATABASE"}},
+		{name: "kpi on athena, bad size and output", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "many", "ATHENA_OUTPUT": "/tmp/x"},
+			wantErr: []string{`KPI_ATHENA_MIN_ROWS "many"`, `ATHENA_OUTPUT "/tmp/x": want an s3:// location`}},
+		// Refused before anything is computed while the generator lacks
+		// KPIs: gold on Athena would silently miss them.
+		{name: "kpi on athena while the SQL is incomplete", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "50000000", "GLUE_DATABASE": "venn_prod"},
+			wantErr: []string{"KPI_ATHENA_MIN_ROWS: athenakpi: the KPI SQL generator does not cover the whole catalog: no SQL yet for mktg_influenced_pipeline"}},
 		{name: "not a currency", env: map[string]string{"CRM_CURRENCIES": "USD,XYZ"}, wantErr: []string{`CRM_CURRENCIES "USD,XYZ": active currency "XYZ" is not an ISO 4217 code`}},
 	}
 	for _, tt := range tests {

@@ -2,28 +2,24 @@ package kpisql
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/venn-revops/venn/shared/kpi"
-	"github.com/venn-revops/venn/shared/period"
 )
 
 // The catalog's KPIs as SQL, each from its docs/kpis.md definition over the
 // shared CTEs (compile.go, tally.go).
 func init() {
-	tally := func(name string, cols func(g *gen) string) {
-		register(name, func(g *gen, def kpi.Definition) string { return g.fromTally(def, cols(g)) })
-	}
-	count := func(name, col string) { tally(name, func(g *gen) string { return g.count(col) }) }
-	amount := func(name, col string) { tally(name, func(g *gen) string { return g.amount(col) }) }
+	tally := func(name string, m func(g *gen) measure) { registerMeasure(name, measured{over: "tl", m: m}) }
+	count := func(name, col string) { tally(name, func(g *gen) measure { return g.count(col) }) }
+	amount := func(name, col string) { tally(name, func(g *gen) measure { return g.amount(col) }) }
 	ratio := func(name, num, den string, scale int64) {
-		tally(name, func(g *gen) string { return g.ratio(num, den, scale) })
+		tally(name, func(g *gen) measure { return g.ratio(num, den, scale) })
 	}
 	meanDays := func(name, us, n string) {
-		tally(name, func(g *gen) string { return g.mean(us, n, dayMicros) })
+		tally(name, func(g *gen) measure { return g.mean(us, n, dayMicros) })
 	}
 	// §2.1 volumes, §2.2 money.
 	count("leads", "leads")
@@ -37,20 +33,15 @@ func init() {
 	amount("open_pipeline", "open_pipeline")
 	// A lead-exit KPI whose status list is not configured is not reported.
 	exits := func(name, col string, statuses func(*kpi.Config) []string) {
-		register(name, func(g *gen, def kpi.Definition) string {
-			if len(statuses(g.cfg)) == 0 {
-				return ""
-			}
-			return g.fromTally(def, g.count(col))
-		})
+		registerMeasure(name, measured{over: "tl", m: func(g *gen) measure { return g.count(col) },
+			when: func(g *gen) bool { return len(statuses(g.cfg)) > 0 }})
 	}
 	exits("leads_disqualified", "disqualified", func(c *kpi.Config) []string { return c.DisqualifiedStatuses })
 	exits("leads_recycled", "recycled", func(c *kpi.Config) []string { return c.RecycledStatuses })
 	// bookings ÷ opps_won rounded to the cent; numerator in currency units.
-	tally("avg_deal_size", func(g *gen) string {
+	tally("avg_deal_size", func(g *gen) measure {
 		b, w := g.d.big("bookings"), g.d.big("won")
-		return "CASE WHEN won = 0 THEN " + g.d.big("0") + " ELSE " + g.d.RDiv(b, w) + " * 10000 END AS value, " +
-			b + " * 10000 AS num, " + w + " * 1000000 AS den, won <> 0 AS defined"
+		return measure{"CASE WHEN won = 0 THEN " + g.d.big("0") + " ELSE " + g.d.RDiv(b, w) + " * 10000 END", b + " * 10000", w + " * 1000000", "won <> 0"}
 	})
 	// §2.3 rates and cycle.
 	ratio("win_rate", "won", "won + lost", 1000000)
@@ -103,7 +94,7 @@ func init() {
 	count("mktg_sourced_opps", "src_opps")
 	// §2.9 lead response.
 	ratio("lead_sla_compliance", "sla_met", "sla_due", 1000000)
-	tally("lead_response_hours_mean", func(g *gen) string { return g.mean("resp_us", "resp_n", hourMicros) })
+	tally("lead_response_hours_mean", func(g *gen) measure { return g.mean("resp_us", "resp_n", hourMicros) })
 	count("leads_awaiting_response", "awaiting")
 	count("leads_past_sla_unanswered", "past_sla")
 	stat("lead_response_hours_median", srcResp, "resp IS NOT NULL", "resp", hourMicros, false)
@@ -114,7 +105,7 @@ func init() {
 		if len(g.dims(def)) == 0 {
 			return ""
 		}
-		return "SELECT 'stage' AS dimension, stage AS key, '' AS model, " + g.mean("sum(us)", "count(*)", dayMicros) + " FROM stx GROUP BY stage"
+		return "SELECT 'stage' AS dimension, stage AS key, '' AS model, " + g.mean("sum(us)", "count(*)", dayMicros).cols() + " FROM stx GROUP BY stage"
 	})
 	register("stage_days_median", func(g *gen, def kpi.Definition) string {
 		return g.orderStat(def, source{"stx", []dimCol{{kpi.DimStage, "stage"}}}, "", "us", dayMicros, false)
@@ -143,63 +134,59 @@ WHERE ` + g.in("b.entered")},
 
 // registerTargets registers the KPIs of the configured targets (§2.6): a
 // quarter's target for an org, team or owner key against the tallies of
-// that key. A key with a target and no activity has all-zero tallies.
+// that key (tg, joined to tl). A key with a target and no activity has
+// all-zero tallies.
 func registerTargets() {
-	type tgt struct {
-		name string
-		col  func(g *gen) string
+	target := func(name, which string, m func(g *gen) measure) {
+		registerMeasure(name, measured{over: "tg", which: which, m: m})
 	}
-	// The sales targets: bookings and pipeline, in cents.
-	for _, t := range []tgt{
-		{"bookings_target", func(g *gen) string { return g.amount("tg.b") }},
-		{"pipeline_target", func(g *gen) string { return g.amount("tg.p") }},
-		{"bookings_attainment", func(g *gen) string { return g.ratio("coalesce(tl.bookings, 0)", "tg.b", 10000) }},
-		{"pipeline_attainment", func(g *gen) string { return g.ratio("coalesce(tl.pipeline, 0)", "tg.p", 10000) }},
-		{"pipeline_coverage", func(g *gen) string {
-			return g.ratio("coalesce(tl.open_pipeline, 0)", "greatest(tg.b - coalesce(tl.bookings, 0), 0)", 10000)
-		}},
-		{"pipeline_coverage_start", func(g *gen) string { return g.ratio("coalesce(tl.open_start, 0)", "tg.b", 10000) }},
-	} {
-		register(t.name, func(g *gen, def kpi.Definition) string { return g.targetRows(def, g.p.Quarter, t.col(g)) })
-	}
-	register("pipeline_coverage_next_quarter", func(g *gen, def kpi.Definition) string {
-		return g.targetRows(def, g.p.Quarter.Next(), g.ratio("coalesce(tl.open_next, 0)", "tg.b", 10000))
+	target("bookings_target", "cur", func(g *gen) measure { return g.amount("s.b") })
+	target("pipeline_target", "cur", func(g *gen) measure { return g.amount("s.p") })
+	target("bookings_attainment", "cur", func(g *gen) measure { return g.ratio("coalesce(tl.bookings, 0)", "s.b", 10000) })
+	target("pipeline_attainment", "cur", func(g *gen) measure { return g.ratio("coalesce(tl.pipeline, 0)", "s.p", 10000) })
+	target("pipeline_coverage", "cur", func(g *gen) measure {
+		return g.ratio("coalesce(tl.open_pipeline, 0)", "greatest(s.b - coalesce(tl.bookings, 0), 0)", 10000)
 	})
+	target("pipeline_coverage_start", "cur", func(g *gen) measure { return g.ratio("coalesce(tl.open_start, 0)", "s.b", 10000) })
+	target("pipeline_coverage_next_quarter", "next", func(g *gen) measure { return g.ratio("coalesce(tl.open_next, 0)", "s.b", 10000) })
 	// The marketing targets: a row that does not set one is n/a (target
 	// and attainment undefined), never a target of 0.
 	for _, m := range []struct{ target, attainment, goal, actual string }{
-		{"mqls_target", "mqls_attainment", "m", "coalesce(tl.mqls, 0) * 100"},
-		{"sourced_pipeline_target", "sourced_pipeline_attainment", "sp", "coalesce(tl.src_pipeline, 0)"},
-		{"sourced_bookings_target", "sourced_bookings_attainment", "sb", "coalesce(tl.src_bookings, 0)"},
+		{"mqls_target", "mqls_attainment", "s.m", "coalesce(tl.mqls, 0) * 100"},
+		{"sourced_pipeline_target", "sourced_pipeline_attainment", "s.sp", "coalesce(tl.src_pipeline, 0)"},
+		{"sourced_bookings_target", "sourced_bookings_attainment", "s.sb", "coalesce(tl.src_bookings, 0)"},
 	} {
-		register(m.target, func(g *gen, def kpi.Definition) string {
-			return g.targetRows(def, g.p.Quarter, "CASE WHEN tg."+m.goal+" IS NULL THEN "+g.d.big("0")+" ELSE "+g.d.big("tg."+m.goal)+" * 10000 END AS value, "+
-				g.null()+" AS num, "+g.null()+" AS den, tg."+m.goal+" IS NOT NULL AS defined")
+		target(m.target, "cur", func(g *gen) measure {
+			return measure{"CASE WHEN " + m.goal + " IS NULL THEN " + g.d.big("0") + " ELSE " + g.d.big(m.goal) + " * 10000 END", g.null(), g.null(), m.goal + " IS NOT NULL"}
 		})
-		register(m.attainment, func(g *gen, def kpi.Definition) string {
-			return g.targetRows(def, g.p.Quarter, g.ratio(m.actual, "coalesce(tg."+m.goal+", 0)", 10000))
-		})
+		target(m.attainment, "cur", func(g *gen) measure { return g.ratio(m.actual, "coalesce("+m.goal+", 0)", 10000) })
 	}
 }
 
-// targetRows selects cols for the configured targets of quarter q joined to
-// the tallies of their key, for the KPI's configured dimensions. Targets
-// are in cents (mqls in hundredths, so every target shares the scale); a
-// marketing target the row does not set is NULL.
-func (g *gen) targetRows(def kpi.Definition, q period.Quarter, cols string) string {
-	ds := g.dims(def)
+// targetsCTE is tg: the configured targets of the period's quarter
+// (which 'cur') and the next ('next'), with b, p, sp and sb in cents and m
+// (mqls) in hundredths, so every target shares the scale; a marketing
+// target the row does not set is NULL.
+func (g *gen) targetsCTE() cte {
 	var rows []string
 	for _, t := range g.cfg.Targets {
-		if t.Quarter != q || !slices.Contains(ds, t.Dimension) {
+		which := ""
+		switch t.Quarter {
+		case g.p.Quarter:
+			which = "cur"
+		case g.p.Quarter.Next():
+			which = "next"
+		default:
 			continue
 		}
-		rows = append(rows, fmt.Sprintf("SELECT %s AS dimension, %s AS key, %s AS b, %s AS p, %s AS m, %s AS sp, %s AS sb",
-			lit(t.Dimension), lit(t.Key), g.cents(&t.Bookings), g.cents(&t.Pipeline), g.cents(t.MQLs), g.cents(t.SourcedPipeline), g.cents(t.SourcedBookings)))
+		rows = append(rows, fmt.Sprintf("SELECT '%s' AS which, %s AS dimension, %s AS key, %s AS b, %s AS p, %s AS m, %s AS sp, %s AS sb",
+			which, lit(t.Dimension), lit(t.Key), g.cents(&t.Bookings), g.cents(&t.Pipeline), g.cents(t.MQLs), g.cents(t.SourcedPipeline), g.cents(t.SourcedBookings)))
 	}
 	if len(rows) == 0 {
-		return ""
+		n := g.null()
+		rows = append(rows, "SELECT 'cur' AS which, '' AS dimension, '' AS key, "+n+" AS b, "+n+" AS p, "+n+" AS m, "+n+" AS sp, "+n+" AS sb WHERE 1 = 0")
 	}
-	return "SELECT tg.dimension, tg.key, '' AS model, " + cols + "\nFROM (" + strings.Join(rows, " UNION ALL ") + ") AS tg\nLEFT JOIN tl ON tl.dimension = tg.dimension AND tl.key = tg.key"
+	return cte{"tg", strings.Join(rows, "\nUNION ALL ")}
 }
 
 // cents renders a target in hundredths as a wide integer, NULL when unset.

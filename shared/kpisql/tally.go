@@ -90,21 +90,47 @@ func (g *gen) tallyCols() []tallyCol {
 	}
 }
 
-// fanOut renders, for a source, one SELECT per configured dimension of it:
-// dimension, key, then cols.
-func (g *gen) fanOut(s source, cols string, where string) []string {
-	var out []string
+// grouped renders, for a source, one aggregate over its rows by every
+// configured dimension of it at once (GROUPING SETS: the source is read
+// once, which on Athena is what is scanned): dimension, key, then aggs.
+func (g *gen) grouped(s source, aggs string) string {
+	var sets, dimCase, keyCase []string
 	for _, dc := range s.dims {
-		if !slices.Contains(g.cfg.Dimensions, dc.dim) {
+		if !slices.Contains(g.cfg.Dimensions, dc.dim) || dc.dim == kpi.DimOrg {
 			continue
 		}
-		q := "SELECT '" + dc.dim + "' AS dimension, " + dc.col + " AS key, " + cols + " FROM " + s.from
-		if where != "" {
-			q += " WHERE " + where
-		}
-		out = append(out, q)
+		sets = append(sets, "("+dc.col+")")
+		dimCase = append(dimCase, "WHEN grouping("+dc.col+") = 0 THEN '"+dc.dim+"'")
+		keyCase = append(keyCase, "WHEN grouping("+dc.col+") = 0 THEN "+dc.col)
 	}
-	return out
+	if len(sets) == 0 {
+		return "SELECT 'org' AS dimension, '" + kpi.KeyAll + "' AS key, " + aggs + " FROM " + s.from
+	}
+	return "SELECT CASE " + strings.Join(dimCase, " ") + " ELSE 'org' END AS dimension, CASE " + strings.Join(keyCase, " ") + " ELSE '" + kpi.KeyAll + "' END AS key,\n\t" +
+		aggs + "\nFROM " + s.from + "\nGROUP BY GROUPING SETS ((), " + strings.Join(sets, ", ") + ")"
+}
+
+// fannedRows repeats each row of a source (filtered by where) once per
+// configured dimension of it among dims: dimension, key, cols. One read of
+// the source, joined to a VALUES list of the dimensions.
+func (g *gen) fannedRows(s source, dims []string, cols, where string) string {
+	var names, keys []string
+	for _, dc := range s.dims {
+		if !slices.Contains(g.cfg.Dimensions, dc.dim) || !slices.Contains(dims, dc.dim) {
+			continue
+		}
+		names = append(names, "('"+dc.dim+"')")
+		keys = append(keys, "WHEN '"+dc.dim+"' THEN "+dc.col)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	q := "SELECT fd.dimension, CASE fd.dimension " + strings.Join(keys, " ") + " END AS key, " + cols +
+		"\n\tFROM " + s.from + " CROSS JOIN (VALUES " + strings.Join(names, ", ") + ") AS fd(dimension)"
+	if where != "" {
+		q += " WHERE " + where
+	}
+	return q
 }
 
 // tallyCTE is tl: every tally by (dimension, key), summed over the sources
@@ -127,9 +153,7 @@ func (g *gen) tallyCTE() cte {
 				sel[i] = g.d.big("0") + " AS " + c.name
 			}
 		}
-		for _, q := range g.fanOut(s, strings.Join(sel, ", "), "") {
-			parts = append(parts, q+" GROUP BY 1, 2")
-		}
+		parts = append(parts, g.grouped(s, strings.Join(sel, ", ")))
 	}
 	sums := make([]string, len(cols))
 	for i, c := range cols {
@@ -138,44 +162,45 @@ func (g *gen) tallyCTE() cte {
 	return cte{"tl", "SELECT dimension, key, " + strings.Join(sums, ", ") + "\nFROM (\n" + strings.Join(parts, "\nUNION ALL\n") + "\n) AS s\nGROUP BY dimension, key"}
 }
 
-// The value renderers: select lists of value, num, den, defined in
-// millionths.
+// measure is a KPI's figure as SQL expressions in millionths: value,
+// num and den (NULL unless a quotient) in Int128, defined a BOOLEAN.
+type measure struct{ value, num, den, defined string }
+
+// cols is the measure as a select list.
+func (m measure) cols() string {
+	return m.value + " AS value, " + m.num + " AS num, " + m.den + " AS den, " + m.defined + " AS defined"
+}
 
 func (g *gen) null() string { return "CAST(NULL AS " + g.d.Int128 + ")" }
 
-func (g *gen) count(n string) string {
-	return g.d.big(n) + " * 1000000 AS value, " + g.null() + " AS num, " + g.null() + " AS den, TRUE AS defined"
+func (g *gen) count(n string) measure {
+	return measure{g.d.big(n) + " * 1000000", g.null(), g.null(), "TRUE"}
 }
 
-func (g *gen) amount(cents string) string {
-	return g.d.big(cents) + " * 10000 AS value, " + g.null() + " AS num, " + g.null() + " AS den, TRUE AS defined"
+func (g *gen) amount(cents string) measure {
+	return measure{g.d.big(cents) + " * 10000", g.null(), g.null(), "TRUE"}
 }
 
 // ratio is num ÷ den rounded half away from zero to six places; scale
 // brings num and den to millionths (1000000 for counts, 10000 for cents).
 // A zero denominator is undefined, value 0.
-func (g *gen) ratio(num, den string, scale int64) string {
+func (g *gen) ratio(num, den string, scale int64) measure {
 	n, d := g.d.big(num), g.d.big(den)
-	return fmt.Sprintf("CASE WHEN %[2]s = 0 THEN %[4]s ELSE %[3]s END AS value, %[1]s * %[5]d AS num, %[2]s * %[5]d AS den, %[2]s <> 0 AS defined",
-		n, d, g.d.RDiv(n+" * 1000000", d), g.d.big("0"), scale)
+	return measure{
+		"CASE WHEN " + d + " = 0 THEN " + g.d.big("0") + " ELSE " + g.d.RDiv(n+" * 1000000", d) + " END",
+		fmt.Sprintf("%s * %d", n, scale), fmt.Sprintf("%s * %d", d, scale), d + " <> 0",
+	}
 }
 
 // mean is a mean duration: total microseconds over n items in units of
 // unitMicros, rounded to six places; the numerator is the total in those
 // units (rounded to six places), the denominator n.
-func (g *gen) mean(micros, n string, unitMicros int64) string {
+func (g *gen) mean(micros, n string, unitMicros int64) measure {
 	us, nn := g.d.big(micros), g.d.big(n)
-	return fmt.Sprintf("CASE WHEN %[2]s = 0 THEN %[5]s ELSE %[3]s END AS value, %[4]s AS num, %[2]s * 1000000 AS den, %[2]s <> 0 AS defined",
-		us, nn, g.d.RDiv(us+" * 1000000", fmt.Sprintf("%s * %d", nn, unitMicros)), g.d.RDiv(us+" * 1000000", fmt.Sprint(unitMicros)), g.d.big("0"))
-}
-
-// fromTally selects a KPI's value from tl for its dimensions.
-func (g *gen) fromTally(def kpi.Definition, cols string) string {
-	ds := g.dims(def)
-	if len(ds) == 0 {
-		return ""
+	return measure{
+		"CASE WHEN " + nn + " = 0 THEN " + g.d.big("0") + " ELSE " + g.d.RDiv(us+" * 1000000", fmt.Sprintf("%s * %d", nn, unitMicros)) + " END",
+		g.d.RDiv(us+" * 1000000", fmt.Sprint(unitMicros)), nn + " * 1000000", nn + " <> 0",
 	}
-	return "SELECT dimension, key, '' AS model, " + cols + " FROM tl WHERE dimension IN " + list(ds)
 }
 
 // orderStat renders a median (p = 0) or nearest-rank 90th percentile
@@ -186,19 +211,13 @@ func (g *gen) fromTally(def kpi.Definition, cols string) string {
 // percentile function is used: DuckDB's interpolates in DOUBLE and
 // Athena's approx_percentile is approximate.
 func (g *gen) orderStat(def kpi.Definition, s source, where, x string, unitMicros int64, p90 bool) string {
-	src := source{s.from, nil}
-	for _, dc := range s.dims {
-		if slices.Contains(def.Dimensions, dc.dim) {
-			src.dims = append(src.dims, dc)
-		}
-	}
-	parts := g.fanOut(src, x+" AS x", where)
-	if len(parts) == 0 {
+	rows := g.fannedRows(s, def.Dimensions, x+" AS x", where)
+	if rows == "" {
 		return ""
 	}
 	id := g.d.IDiv
 	ranked := `SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
-	FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) AS r`
+	FROM (` + rows + `) AS r`
 	stat := "2 * x" // twice the statistic, so an even median's half stays exact
 	pick := "rn = " + id("9 * n + 9", "10")
 	if !p90 {

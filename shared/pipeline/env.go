@@ -51,6 +51,12 @@ type Env struct {
 	ExtractOptions ExtractOptions
 	// Catalog registers committed partitions for Athena (nil: none).
 	Catalog Catalog
+	// KPISQL computes the KPI catalog with SQL on an engine built for size
+	// (Athena: shared/athenakpi) instead of the engine in this process, for
+	// orgs whose KPI inputs hold at least KPISQLMinRows rows (summed from
+	// the snapshot manifests). nil or KPISQLMinRows 0: always the engine.
+	KPISQL        SQLCatalog
+	KPISQLMinRows int64
 	// Stage is the deployment's name (VENN_STAGE), the first dimension of
 	// the jobs' metrics ("": none, local runs).
 	Stage string

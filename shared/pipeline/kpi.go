@@ -158,7 +158,36 @@ func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 	return e.computeKPIs(ctx, q, asOf, final, snaps)
 }
 
+// SQLCatalog computes the KPI catalog with SQL over the snapshot nights
+// (object → dt) the run resolved; its result has no credit or response
+// rows.
+type SQLCatalog interface {
+	ComputeKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights map[string]string) (*kpi.Result, error)
+}
+
+// inputRows is the row count of the KPI inputs, from their manifests: the
+// org's size, which chooses between the engine and KPISQL.
+func inputRows(snaps map[string]*lake.Manifest) int64 {
+	var n int64
+	for _, m := range snaps {
+		n += m.Rows
+	}
+	return n
+}
+
 func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest, opts ...kpi.Option) (*kpi.Result, error) {
+	if rows := inputRows(snaps); e.KPISQL != nil && e.KPISQLMinRows > 0 && rows >= e.KPISQLMinRows {
+		nights := make(map[string]string, len(snaps))
+		for name, m := range snaps {
+			nights[name] = m.Dt
+		}
+		e.log().Info("kpi on sql", "quarter", q.String(), "input_rows", rows, "min_rows", e.KPISQLMinRows)
+		res, err := e.KPISQL.ComputeKPIs(ctx, e.KPIConfig, kpi.Period{Quarter: q, AsOf: asOf, Final: final}, nights)
+		if err != nil {
+			return nil, fmt.Errorf("kpi %s as of %s on sql (%d input rows): %w", q, asOf.Format(time.DateOnly), rows, err)
+		}
+		return res, nil
+	}
 	in := kpi.Inputs{
 		Users:              scan[kpi.User](ctx, e.Blob, snaps["User"]),
 		Accounts:           scan[kpi.Account](ctx, e.Blob, snaps["Account"]),

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/extract"
@@ -31,22 +33,8 @@ func TestKPISnapshotsOptionalObjects(t *testing.T) {
 		{"without contracts", democrm.WithoutContracts(), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			org := democrm.Generate(democrm.Config{Seed: 12, Leads: 400, Shape: tc.shape})
-			url, stop := democrm.NewServer(org).Start()
-			defer stop()
-			client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := fsblob.New(t.TempDir())
-			store, _ := localstore.Open("")
-			now := org.Clock().Add(time.Minute)
-			clock := func() time.Time { return now }
-			if sum, err := extract.Run(ctx, extract.Deps{Source: extract.FromSalesforce(client), Blob: b, Store: store, Now: clock},
-				extract.Config{PII: lake.PII{Key: []byte("test-pii-key-0123456789abcdef")}}); err != nil {
-				t.Fatalf("extract: %v\n%s", err, sum)
-			}
-			e := &Env{Blob: b, Store: store, Now: clock, KPIConfig: kpi.DefaultConfig()}
+			org, e := extractedOrg(t, tc.shape)
+			now := e.now()
 			snaps, err := e.kpiSnapshots(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -70,5 +58,92 @@ func TestKPISnapshotsOptionalObjects(t *testing.T) {
 				t.Fatalf("compute: %v", err)
 			}
 		})
+	}
+}
+
+// extractedOrg extracts a small demo org of the shape from the demo CRM
+// over HTTP into a temporary lake, and returns it with a job environment
+// over that lake whose clock is a minute after the org's.
+func extractedOrg(t *testing.T, shape democrm.Shape) (*democrm.Org, *Env) {
+	t.Helper()
+	org := democrm.Generate(democrm.Config{Seed: 12, Leads: 400, Shape: shape})
+	url, stop := democrm.NewServer(org).Start()
+	t.Cleanup(stop)
+	client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := fsblob.New(t.TempDir())
+	store, _ := localstore.Open("")
+	now := org.Clock().Add(time.Minute)
+	clock := func() time.Time { return now }
+	if sum, err := extract.Run(context.Background(), extract.Deps{Source: extract.FromSalesforce(client), Blob: b, Store: store, Now: clock},
+		extract.Config{PII: lake.PII{Key: []byte("test-pii-key-0123456789abcdef")}}); err != nil {
+		t.Fatalf("extract: %v\n%s", err, sum)
+	}
+	return org, &Env{Blob: b, Store: store, Now: clock, KPIConfig: kpi.DefaultConfig()}
+}
+
+// sqlCatalog stands in for Athena (shared/athenakpi, tested against the
+// Athena protocol fake in scripts/checks): it answers with the engine's
+// with a marker result, and records its calls.
+type sqlCatalog struct {
+	calls  int
+	nights map[string]string
+	res    *kpi.Result
+}
+
+func (s *sqlCatalog) ComputeKPIs(_ context.Context, _ *kpi.Config, _ kpi.Period, nights map[string]string) (*kpi.Result, error) {
+	s.calls++
+	s.nights = nights
+	return s.res, nil
+}
+
+// The KPI job computes on SQL when the inputs' rows (their manifests'
+// counts) reach KPISQLMinRows, over the very nights it resolved, and
+// writes that result's gold rows; below the size it runs the engine.
+func TestKPIOnSQLAboveSize(t *testing.T) {
+	ctx := context.Background()
+	_, e := extractedOrg(t, democrm.Shape{})
+	snaps, err := e.kpiSnapshots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := e.now()
+	q := period.Of(now)
+	marker := &kpi.Result{Quarter: q.String(), AsOf: now, ConfigHash: e.KPIConfig.Hash,
+		Values: []kpi.Value{{KPI: "leads", Dimension: "org", Key: "all", Unit: kpi.UnitCount, Value: decimal.NewFromInt(424242), Defined: true}}}
+	sq := &sqlCatalog{res: marker}
+	e.KPISQL = sq
+	rows := inputRows(snaps)
+
+	e.KPISQLMinRows = rows + 1
+	res, err := e.computeKPIs(ctx, q, now, false, snaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sq.calls != 0 || res == marker {
+		t.Fatalf("below the size (%d rows < %d): the SQL path ran", rows, e.KPISQLMinRows)
+	}
+
+	e.KPISQLMinRows = rows
+	run, err := e.kpiFor(ctx, q, now, false, snaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sq.calls == 0 || run.Result != marker { // the scorecard's baselines (previous quarter) go through it too
+		t.Fatalf("at the size: %d SQL calls, result %p, want the SQL's", sq.calls, run.Result)
+	}
+	for name, m := range snaps {
+		if sq.nights[name] != m.Dt {
+			t.Errorf("%s: night %q, want the resolved snapshot's %q", name, sq.nights[name], m.Dt)
+		}
+	}
+	var gold []kpi.GoldRow
+	if err := lake.Scan(ctx, e.Blob, run.Gold, func(rows []kpi.GoldRow) error { gold = append(gold, rows...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(gold) != 1 || gold[0].KPI != "leads" || gold[0].Value != 424242_000000 {
+		t.Errorf("gold rows %+v, want the SQL result's one row", gold)
 	}
 }

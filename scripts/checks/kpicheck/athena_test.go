@@ -66,10 +66,11 @@ func TestAthenaRunnerOnDemoLake(t *testing.T) {
 	p := kpi.Period{Quarter: r.Closed, AsOf: res.AsOf, Final: res.Final}
 
 	// While the generator lacks KPIs the KPI job's call refuses to run.
-	if _, _, err := run.Compute(ctx, cfg, p, nights, false); !errors.Is(err, athenakpi.ErrIncomplete) {
+	if _, err := run.ComputeKPIs(ctx, cfg, p, nights); !errors.Is(err, athenakpi.ErrIncomplete) {
 		t.Fatalf("incomplete generator: err = %v, want ErrIncomplete", err)
 	}
-	got, st, err := run.Compute(ctx, cfg, p, nights, true)
+	run.AllowPartial = true
+	got, st, err := run.Compute(ctx, cfg, p, nights)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,72 @@
+package athenakpi
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/kpisql"
+	"github.com/venn-revops/venn/shared/period"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden SQL files in testdata")
+
+// TestGoldenTrinoSQL pins the Trino text the KPI job sends Athena for the
+// demo's configuration (the embedded default) over the Glue tables of one
+// night, final and quarter to date. Hand-checked: the as-of state from the
+// latest history row before the as-of instant, the period bounds in
+// microseconds, every quotient a DECIMAL(38,0) division, no DuckDB-only
+// construct. Regenerate with -update after a deliberate change and read
+// the diff.
+func TestGoldenTrinoSQL(t *testing.T) {
+	r := &Runner{Database: "venn_prod", Dialect: kpisql.Trino}
+	nights := Nights{}
+	for _, o := range kpisql.Objects() {
+		nights[o] = "2026-11-20"
+	}
+	tables, err := r.Tables(nights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]kpi.Period{
+		"demo-2026Q3-final.trino.sql": {Quarter: period.MustParse("2026Q3"), AsOf: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Final: true},
+		"demo-2026Q4-qtd.trino.sql":   {Quarter: period.MustParse("2026Q4"), AsOf: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+	} {
+		got, err := kpisql.Compile(kpi.DefaultConfig(), p, kpisql.Trino, tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", name)
+		if *update {
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./shared/athenakpi -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s: the generated Trino SQL changed; rerun with -update and check the diff", path)
+		}
+	}
+}
+
+func TestTablesNeedEveryNight(t *testing.T) {
+	r := &Runner{Database: "venn_prod"}
+	if _, err := r.Tables(Nights{"Lead": "2026-11-20"}); err == nil {
+		t.Error("tables without the other objects' nights: want an error")
+	}
+	nights := Nights{}
+	for _, o := range kpisql.Objects() {
+		nights[o] = "2026-11-20"
+	}
+	nights["Task"] = "20261120"
+	if _, err := r.Tables(nights); err == nil {
+		t.Error("a night that is no date: want an error")
+	}
+}
