@@ -75,6 +75,15 @@ func TestGlueRegistrationGrants(t *testing.T) {
 		if !slices.ContainsFunc(st.actions, func(a string) bool { return strings.HasPrefix(a, "glue:") }) || fns[st.where] == nil {
 			continue
 		}
+		// A read-only grant is the KPI job's reading of the snapshot
+		// tables through Athena (KPI_ATHENA_MIN_ROWS), which registers
+		// nothing.
+		if !slices.ContainsFunc(st.actions, func(a string) bool { return !strings.HasPrefix(a, "glue:Get") }) {
+			if st.where != "KpiFunction" {
+				t.Errorf("%s: read-only glue grant %v: only the KPI job reads through Athena", st.where, st.actions)
+			}
+			continue
+		}
 		acts := slices.Clone(st.actions)
 		sort.Strings(acts)
 		want := registerActions

@@ -206,7 +206,8 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 
 	// What each function may write and read in the lake (brief: extract
-	// writes crm/, kpi reads crm/ writes kpi/, payouts reads kpi/ and crm/
+	// writes crm/, kpi reads crm/ writes kpi/ (and Athena's results under
+	// athena/, with the function's credentials), payouts reads kpi/ and crm/
 	// writes comp/ and exports/; approve refreshes the payroll export and
 	// the statement status table, and reads the User snapshot, whose hashed
 	// emails tell whether the caller is paid by a statement).
@@ -215,7 +216,7 @@ func TestLeastPrivilege(t *testing.T) {
 	type access struct{ write, read []string }
 	want := map[string]access{
 		"ExtractFunction": {write: []string{"crm/"}, read: []string{"config/", "crm/"}},
-		"KpiFunction":     {write: []string{"kpi/"}, read: []string{"config/", "crm/", "kpi/"}},
+		"KpiFunction":     {write: []string{"athena/", "kpi/"}, read: []string{"athena/", "config/", "crm/", "kpi/"}},
 		"PayoutsFunction": {write: []string{"comp/", "exports/"}, read: []string{"comp/", "config/", "crm/", "exports/", "kpi/"}},
 		"ApproveFunction": {write: []string{"comp/statement_status/", "exports/"}, read: []string{"comp/statement_status/", "config/", "crm/snapshot/object=User/", "exports/"}},
 		"ScoreFunction":   {write: []string{"score/"}, read: []string{"config/", "crm/", "score/"}},
