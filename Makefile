@@ -16,7 +16,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # alone can pass go test's default 10 minutes.
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help demo test test-short build bench bench-extract bench-kpi bench-score check-kpi lint clean deps approve
+.PHONY: help demo test test-short build bench bench-extract bench-kpi bench-kpi-rows bench-score check-kpi lint clean deps approve
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,13 +57,16 @@ build-PayoutsFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACT
 build-ApproveFunction: ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/approve
 build-ScoreFunction:   ; $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/score
 
-bench: bench-extract bench-kpi bench-score ## Run the benchmarks (ratios against a reference in the same run)
+bench: bench-extract bench-kpi bench-kpi-rows bench-score ## Run the benchmarks (ratios against a reference in the same run)
 
 bench-extract: ## Extract: pipeline vs bare JSON-decode+Parquet-encode bound (BENCH_LEADS=1000000)
 	cd scripts/checks && $(GO) run ./extractbench
 
 bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_LEADS=200000; target 5000000)
 	cd scripts/checks && $(GO) run ./kpibench
+
+bench-kpi-rows: ## KPI engine per-row cost at 1M and 5M leads in one run, and the lake's Parquet bytes (target: 5M within 1.2x of 1M per row)
+	cd scripts/checks && $(GO) run ./kpibench -scaling $(or $(BENCH_SCALES),1000000,5000000)
 
 bench-score: ## Lead scoring: train, measure and score 1M leads against a reference pass, peak RSS within a 3 GB Lambda (BENCH_LEADS=1000000)
 	cd scripts/checks && $(GO) run ./scorebench
