@@ -26,7 +26,7 @@ var (
 )
 
 // committed is a sample of the manifests each function commits and then
-// registers (shared/pipeline: extract, kpi, payouts, approve).
+// registers (shared/pipeline: extract, kpi, payouts, approve, score).
 func committed() map[string][]*lake.Manifest {
 	var snapshots []*lake.Manifest
 	for _, o := range crm.Objects {
@@ -42,6 +42,12 @@ func committed() map[string][]*lake.Manifest {
 		"PayoutsFunction": {
 			{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "r"},
 			{Table: "comp/statement_status", Partition: "comp/statement_status/quarter=2026Q3", RunID: "r"},
+		},
+		"ScoreFunction": {
+			{Table: "score/lead", Partition: "score/lead/as_of=2026-11-20", RunID: "r"},
+			{Table: "score/factor", Partition: "score/factor/as_of=2026-11-20", RunID: "r"},
+			{Table: "score/metric", Partition: "score/metric/as_of=2026-11-20", RunID: "r"},
+			{Table: "score/band", Partition: "score/band/as_of=2026-11-20", RunID: "r"},
 		},
 		"ApproveFunction": {
 			{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"},

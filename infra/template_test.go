@@ -110,8 +110,10 @@ func TestFunctionRuntimeAndEnvironment(t *testing.T) {
 					t.Errorf("missing env %s", k)
 				}
 			}
-			if _, has := env["CRM_SECRET_ARN"]; has != (id == "ExtractFunction") {
-				t.Errorf("CRM_SECRET_ARN set: %v; only ExtractFunction may have it", has)
+			// The extract pulls with the CRM credentials; score writes
+			// scores back with them (writeback, a dry run by default).
+			if _, has := env["CRM_SECRET_ARN"]; has != (id == "ExtractFunction" || id == "ScoreFunction") {
+				t.Errorf("CRM_SECRET_ARN set: %v; only ExtractFunction and ScoreFunction may have it", has)
 			}
 			// GOMEMLIMIT leaves the runtime and off-heap memory room, but not
 			// so much that the GC runs blind to the real limit.
@@ -248,9 +250,10 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 
-	// Only the extract reads secrets, the CRM and PII ones; approve reads
-	// the PII key alone (to hash the caller's email).
-	secrets := map[string][]string{"ExtractFunction": {"CrmSecretArn", "PiiKeySecret"}, "ApproveFunction": {"PiiKeySecret"}}
+	// Only the extract reads both secrets, the CRM and PII ones; approve
+	// reads the PII key alone (to hash the caller's email), score the CRM
+	// credentials alone (score write-back to Lead fields).
+	secrets := map[string][]string{"ExtractFunction": {"CrmSecretArn", "PiiKeySecret"}, "ApproveFunction": {"PiiKeySecret"}, "ScoreFunction": {"CrmSecretArn"}}
 	for _, st := range stmts {
 		if slices.Contains(st.actions, "secretsmanager:GetSecretValue") {
 			var names []string

@@ -28,7 +28,7 @@ the same snapshots replays the stored result.`,
 			st := addStorage(fs)
 			ef := addEventFlags(fs)
 			build := func() pipeline.Event { return pipeline.Event{} }
-			return jobAction("score", st, ef, build, func(b *backend) pipeline.Planner { return b.env.PlanScore() }, func(ctx context.Context, b *backend, out []byte) error {
+			return jobAction("score", st, ef, build, func(b *backend) pipeline.Planner { return b.env.PlanScore(nil) }, func(ctx context.Context, b *backend, out []byte) error {
 				var r struct {
 					Published       bool    `json:"published"`
 					Refused         string  `json:"refused"`

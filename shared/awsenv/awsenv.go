@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -372,15 +373,9 @@ func (r secretReader) SecretString(ctx context.Context, id string) (string, erro
 // Salesforce builds the extract's source: credentials from Secrets Manager
 // (or VENN_SF_* without CRM_SECRET_ARN), and the PII key into env.
 func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, getenv func(string) string) (extract.Source, error) {
-	var creds salesforce.Credentials
-	var err error
-	if c.CRMSecretARN != "" {
-		creds, err = salesforce.LoadCredentialsSecret(ctx, secretReader{cl.Secrets}, c.CRMSecretARN)
-	} else {
-		creds, err = salesforce.CredentialsFromEnv(getenv)
-	}
+	creds, err := salesforceCredentials(ctx, c, cl, getenv)
 	if err != nil {
-		return nil, fmt.Errorf("salesforce credentials: %w", err)
+		return nil, err
 	}
 	key := getenv("VENN_PII_KEY")
 	if c.PIISecretARN != "" {
@@ -389,6 +384,59 @@ func Salesforce(ctx context.Context, c Config, cl *Clients, env *pipeline.Env, g
 		}
 	}
 	return SalesforceSource(c, env, creds, key)
+}
+
+// salesforceCredentials reads the CRM credentials from Secrets Manager
+// (CRM_SECRET_ARN), or VENN_SF_* without it.
+func salesforceCredentials(ctx context.Context, c Config, cl *Clients, getenv func(string) string) (salesforce.Credentials, error) {
+	var creds salesforce.Credentials
+	var err error
+	if c.CRMSecretARN != "" {
+		creds, err = salesforce.LoadCredentialsSecret(ctx, secretReader{cl.Secrets}, c.CRMSecretARN)
+	} else {
+		creds, err = salesforce.CredentialsFromEnv(getenv)
+	}
+	if err != nil {
+		return creds, fmt.Errorf("salesforce credentials: %w", err)
+	}
+	return creds, nil
+}
+
+// LeadWriter is the score function's write-back client: Salesforce, with
+// the extract's credentials, built on its first write. A night whose
+// scoring configuration does not write back (the default dry run) reads
+// no secret; a failed read is tried again on the next write.
+func LeadWriter(c Config, cl *Clients, env *pipeline.Env, getenv func(string) string) pipeline.LeadWriter {
+	return &lazyWriter{build: func(ctx context.Context) (*salesforce.Client, error) {
+		creds, err := salesforceCredentials(ctx, c, cl, getenv)
+		if err != nil {
+			return nil, err
+		}
+		sfCfg := salesforce.Config{Logger: env.Logger}
+		creds.ApplyTo(&sfCfg)
+		return salesforce.New(sfCfg)
+	}}
+}
+
+type lazyWriter struct {
+	mu     sync.Mutex
+	build  func(context.Context) (*salesforce.Client, error)
+	client *salesforce.Client
+}
+
+func (w *lazyWriter) UpdateRecords(ctx context.Context, object string, records []salesforce.RecordUpdate) ([]salesforce.SaveResult, error) {
+	w.mu.Lock()
+	if w.client == nil {
+		c, err := w.build(ctx)
+		if err != nil {
+			w.mu.Unlock()
+			return nil, err
+		}
+		w.client = c
+	}
+	c := w.client
+	w.mu.Unlock()
+	return c.UpdateRecords(ctx, object, records)
 }
 
 // SalesforceSource sets the PII key into env and builds the extract's

@@ -11,6 +11,8 @@
 //
 //	kpi.yaml                 KPI definitions and targets (docs/kpis.md)
 //	extract.yaml             the org's field mapping (docs/org-setup.md)
+//	score.yaml               lead scoring: target, features, publishing,
+//	                         write-back (docs/scoring.md)
 //	comp/plans/*.yaml        comp plans (docs/comp-plans.md)
 //	comp/assignments.yaml    who is on which plan when
 //	comp/quotas.yaml         effective-dated quotas (optional)
@@ -22,8 +24,8 @@
 //	comp/accounting.yaml     the ASC 340-40 commission expense export
 //	                         (optional, not in the embedded folder)
 //
-// kpi.yaml, extract.yaml and the comp/ folder are the three units of the
-// layout: a unit the folder leaves out is the embedded default of the binary
+// kpi.yaml, extract.yaml, score.yaml and the comp/ folder are the units of
+// the layout: a unit the folder leaves out is the embedded default of the binary
 // that reads it (shared/config/...), and the snapshot says so (Defaults).
 // Within comp/, the files are read as the payouts job reads them: plans and
 // assignments.yaml are required, quotas, adjustments and payroll optional
@@ -41,7 +43,8 @@
 // have versioning enabled); in a local folder they are kept under
 // _versions/<path>/<sha256 prefix>.
 //
-// Parsing and validation stay in the domain packages (kpi, comp, extract);
+// Parsing and validation stay in the domain packages (kpi, comp, extract,
+// score, and the score job's check of the Lead columns it reads);
 // this package reads bytes, hands them over and checks what spans files.
 package configstore
 
@@ -64,20 +67,24 @@ import (
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	extractconfig "github.com/venn-revops/venn/shared/config/extract"
 	kpiconfig "github.com/venn-revops/venn/shared/config/kpi"
+	scoreconfig "github.com/venn-revops/venn/shared/config/score"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/pipeline"
+	"github.com/venn-revops/venn/shared/score"
 )
 
 // The layout's files and folder.
 const (
 	KPIFile     = "kpi.yaml"
 	ExtractFile = "extract.yaml"
+	ScoreFile   = "score.yaml"
 	CompDir     = "comp"
 )
 
 // Units are the layout's units, each taken whole from the folder or from the
 // embedded default.
-var Units = []string{KPIFile, ExtractFile, CompDir}
+var Units = []string{KPIFile, ExtractFile, CompDir, ScoreFile}
 
 // Snapshot is one complete, validated configuration.
 type Snapshot struct {
@@ -98,6 +105,7 @@ type Snapshot struct {
 	KPI     *kpi.Config
 	Comp    fs.FS // Files' comp/ folder
 	Extract *extract.OrgConfig
+	Score   *score.Config
 	// Defaults lists the units taken from the embedded default.
 	Defaults []string
 	// Push is the record of the push that made it current (nil when the
@@ -123,8 +131,8 @@ func (e *ValidationError) Error() string {
 // defaultFiles is the embedded configuration in the layout, with the paths
 // each file is reported under.
 func defaultFiles() (map[string][]byte, map[string]string) {
-	files := map[string][]byte{KPIFile: kpiconfig.Default, ExtractFile: extractconfig.Default}
-	names := map[string]string{KPIFile: kpiconfig.DefaultName, ExtractFile: extractconfig.DefaultName}
+	files := map[string][]byte{KPIFile: kpiconfig.Default, ExtractFile: extractconfig.Default, ScoreFile: scoreconfig.Default}
+	names := map[string]string{KPIFile: kpiconfig.DefaultName, ExtractFile: extractconfig.DefaultName, ScoreFile: scoreconfig.DefaultName}
 	cfs := compconfig.FS()
 	_ = fs.WalkDir(cfs, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -142,7 +150,7 @@ func defaultFiles() (map[string][]byte, map[string]string) {
 // part of the layout.
 func unitOf(p string) string {
 	switch {
-	case p == KPIFile, p == ExtractFile:
+	case p == KPIFile, p == ExtractFile, p == ScoreFile:
 		return p
 	case path.Dir(p) == "comp/plans" && path.Ext(p) == ".yaml":
 		return CompDir
@@ -209,7 +217,7 @@ func build(source string, files map[string][]byte, name func(string) string) (*S
 	for p := range files {
 		u := unitOf(p)
 		if u == "" {
-			problems = append(problems, fmt.Errorf("%s: not part of the configuration layout (kpi.yaml, extract.yaml, comp/plans/*.yaml, comp/assignments.yaml, comp/quotas.yaml, comp/adjustments.yaml): rename or remove it", name(p)))
+			problems = append(problems, fmt.Errorf("%s: not part of the configuration layout (kpi.yaml, extract.yaml, score.yaml, comp/plans/*.yaml, comp/assignments.yaml, comp/quotas.yaml, comp/adjustments.yaml): rename or remove it", name(p)))
 			continue
 		}
 		present[u] = true
@@ -249,6 +257,11 @@ func build(source string, files map[string][]byte, name func(string) string) (*S
 		problems = append(problems, err)
 	}
 	if s.Extract, err = extract.LoadOrgConfig(names[ExtractFile], effective[ExtractFile]); err != nil {
+		problems = append(problems, err)
+	}
+	if s.Score, err = score.LoadConfig(names[ScoreFile], effective[ScoreFile]); err != nil {
+		problems = append(problems, err)
+	} else if err := pipeline.CheckScoreConfig(s.Score); err != nil {
 		problems = append(problems, err)
 	}
 	if s.Comp, err = fs.Sub(mfs, CompDir); err != nil {

@@ -78,9 +78,15 @@ func TestValidate(t *testing.T) {
 				{"comp/assignments.yaml", "{role: sdr, plan: sdr, from: 2025-01-01}", "{role: sdr, plan: sdr_2027, from: 2025-01-01}"},
 			},
 			want: []string{"2 problem(s)", "/kpi.yaml: ", "/comp/assignments.yaml: roles"}},
+		{name: "bad scoring configuration",
+			changes: []change{{"score.yaml", "test_fraction: 0.25", "test_fraction: 1.5"}},
+			want:    []string{"/score.yaml", "split.test_fraction"}},
+		{name: "scoring on a Lead column the job does not read",
+			changes: []change{{"score.yaml", "fields: [lead_source, segment, region]", "fields: [lead_source, rating]"}},
+			want:    []string{`"rating" is not a Lead column the score job reads`}},
 		{name: "a unit left out is the embedded default, and says so",
-			remove:   []string{"extract.yaml"},
-			defaults: []string{"extract.yaml"}},
+			remove:   []string{"extract.yaml", "score.yaml"},
+			defaults: []string{"extract.yaml", "score.yaml"}},
 		{name: "the optional accounting.yaml, not in the embedded folder, is part of the layout",
 			add: map[string]string{"comp/accounting.yaml": "capitalise_deal_types: [new_business]\nbenefit_months: 48\n"}},
 		{name: "a bad accounting.yaml is refused, naming it",
@@ -134,7 +140,7 @@ func TestValidate(t *testing.T) {
 // copy of it into a folder hashes to.
 func TestEmbeddedIsTheDefaultsCopy(t *testing.T) {
 	e := configstore.Embedded()
-	if !strings.HasSuffix(e.Version, "@embedded") || len(e.Defaults) != 3 {
+	if !strings.HasSuffix(e.Version, "@embedded") || len(e.Defaults) != len(configstore.Units) {
 		t.Fatalf("embedded: version %q, defaults %v", e.Version, e.Defaults)
 	}
 	dir := t.TempDir()

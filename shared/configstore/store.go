@@ -406,5 +406,5 @@ func (s *Store) Load(ctx context.Context) (*pipeline.ConfigSet, error) {
 
 // ConfigSet is what a job takes from the snapshot.
 func (s *Snapshot) ConfigSet() *pipeline.ConfigSet {
-	return &pipeline.ConfigSet{Version: s.Version, KPI: s.KPI, Comp: s.Comp, Extract: s.Extract}
+	return &pipeline.ConfigSet{Version: s.Version, KPI: s.KPI, Comp: s.Comp, Extract: s.Extract, Score: s.Score}
 }

@@ -317,7 +317,11 @@ func TestMappingMatchesGlueYAML(t *testing.T) {
 		&lake.Manifest{Table: "kpi/response", Partition: "kpi/response/quarter=2026Q4/as_of=2026-11-20", RunID: "r"},
 		&lake.Manifest{Table: "comp/statement_lines", Partition: "comp/quarter=2026Q3", RunID: "r"},
 		&lake.Manifest{Table: "comp/statement_status", Partition: "comp/statement_status/quarter=2026Q3", RunID: "r"},
-		&lake.Manifest{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"})
+		&lake.Manifest{Table: "exports/payroll", Partition: "exports/payroll/quarter=2026Q3", RunID: "r"},
+		&lake.Manifest{Table: "score/lead", Partition: "score/lead/as_of=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "score/factor", Partition: "score/factor/as_of=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "score/metric", Partition: "score/metric/as_of=2026-11-20", RunID: "r"},
+		&lake.Manifest{Table: "score/band", Partition: "score/band/as_of=2026-11-20", RunID: "r"})
 	reached := map[string]bool{}
 	for _, m := range ms {
 		targets, err := Targets(m)
@@ -349,8 +353,8 @@ func TestMappingMatchesGlueYAML(t *testing.T) {
 			t.Errorf("%s: registered by the jobs %v (projection.enabled %q), reached by the mapping %v", name, registered, tb.Parameters["projection.enabled"], reached[name])
 		}
 	}
-	if len(reached) != 2*len(crm.Objects)+6 {
-		t.Errorf("%d tables reached, want %d", len(reached), 2*len(crm.Objects)+6)
+	if len(reached) != 2*len(crm.Objects)+10 {
+		t.Errorf("%d tables reached, want %d", len(reached), 2*len(crm.Objects)+10)
 	}
 }
 

@@ -54,6 +54,10 @@ var goldTables = map[string]struct{ glue, root string }{
 	"comp/statement_lines":  {"comp_statement_lines", "comp/"},
 	"comp/statement_status": {"comp_statement_status", "comp/statement_status/"},
 	"exports/payroll":       {"exports_payroll", "exports/payroll/"},
+	"score/lead":            {"score_lead", "score/lead/"},
+	"score/factor":          {"score_factor", "score/factor/"},
+	"score/metric":          {"score_metric", "score/metric/"},
+	"score/band":            {"score_band", "score/band/"},
 }
 
 // snapshotTable is the lake table of the extract's snapshot manifests; the

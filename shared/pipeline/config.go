@@ -7,6 +7,7 @@ import (
 
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
+	"github.com/venn-revops/venn/shared/score"
 )
 
 // ConfigSet is one validated business configuration (shared/configstore).
@@ -16,6 +17,7 @@ type ConfigSet struct {
 	KPI     *kpi.Config
 	Comp    fs.FS
 	Extract *extract.OrgConfig
+	Score   *score.Config
 }
 
 // ConfigSource gives the business configuration in force now: the handler
@@ -26,7 +28,7 @@ type ConfigSource interface {
 }
 
 // LoadConfig applies the configuration in force (Env.Config) to e: KPI
-// definitions, comp folder, extract configuration and version. Without a
+// definitions, comp folder, extract and scoring configurations and version. Without a
 // source it does nothing, and e runs what it was built with.
 func (e *Env) LoadConfig(ctx context.Context) error {
 	if e.Config == nil {
@@ -36,7 +38,7 @@ func (e *Env) LoadConfig(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("business configuration: %w", err)
 	}
-	e.KPIConfig, e.CompConfig, e.ExtractOptions.Org, e.ConfigVersion = c.KPI, c.Comp, c.Extract, c.Version
+	e.KPIConfig, e.CompConfig, e.ExtractOptions.Org, e.ScoreConfig, e.ConfigVersion = c.KPI, c.Comp, c.Extract, c.Score, c.Version
 	return nil
 }
 

@@ -186,9 +186,10 @@ func historyColumns(lead *lake.Manifest) map[string]string {
 	return out
 }
 
-// checkScoreColumns refuses a configuration naming a column the job does
-// not read, before anything is computed.
-func checkScoreColumns(cfg *score.Config) error {
+// CheckScoreConfig refuses a scoring configuration naming a Lead column
+// the job does not read, before anything is computed (the configuration
+// store checks it with the rest of a configuration).
+func CheckScoreConfig(cfg *score.Config) error {
 	known := map[string]bool{}
 	for _, c := range scoreColumns {
 		known[c] = true
@@ -202,11 +203,14 @@ func checkScoreColumns(cfg *score.Config) error {
 }
 
 // PlanScore plans a score event; its inputs are the snapshots it reads,
-// the scoring configuration and the night.
-func (e *Env) PlanScore() Planner {
+// the scoring configuration and the night. With a LeadWriter (the deployed
+// function's Salesforce client), a published run then writes the scores
+// back as the configuration says (WriteBackScores: a dry run by default,
+// which sends nothing); nil runs no write-back step.
+func (e *Env) PlanScore(w LeadWriter) Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
 		cfg := e.scoreConfig()
-		if err := checkScoreColumns(cfg); err != nil {
+		if err := CheckScoreConfig(cfg); err != nil {
 			return Run{}, err
 		}
 		snaps, err := e.scoreSnapshots(ctx, cfg)
@@ -223,7 +227,16 @@ func (e *Env) PlanScore() Planner {
 			if err != nil {
 				return nil, Metrics{}, err
 			}
-			return run.Summary(), ScoreMetrics(run), nil
+			sum, metrics := run.Summary(), ScoreMetrics(run)
+			if w != nil && run.Published {
+				wb, err := e.WriteBackScores(ctx, run, w)
+				if err != nil {
+					return nil, Metrics{}, fmt.Errorf("scores published as %s, but %w", run.Scores.Key(), err)
+				}
+				sum["writeback"] = wb
+				metrics.Values["ScoreWrittenBack"] = float64(wb.Written)
+			}
+			return sum, metrics, nil
 		}}, nil
 	}
 }
@@ -232,7 +245,7 @@ func (e *Env) PlanScore() Planner {
 // local command).
 func (e *Env) Score(ctx context.Context) (*ScoreRun, error) {
 	cfg := e.scoreConfig()
-	if err := checkScoreColumns(cfg); err != nil {
+	if err := CheckScoreConfig(cfg); err != nil {
 		return nil, err
 	}
 	snaps, err := e.scoreSnapshots(ctx, cfg)
@@ -458,6 +471,9 @@ func (e *Env) scoreFor(ctx context.Context, cfg *score.Config, snaps map[string]
 	}
 	if run.Bands, err = lake.WriteTable(ctx, e.Blob, "score/band/as_of="+night, bandRows, opts("score/band")); err != nil {
 		return nil, fmt.Errorf("score: gold bands: %w", err)
+	}
+	if err := e.register(ctx, run.Scores, run.Factors, run.Metrics, run.Bands); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
 	}
 
 	if cfg.LeadItems {

@@ -72,7 +72,7 @@ func TestScoreJob(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := e.Handler("score", runledger.New(e.Store), e.PlanScore())
+	h := e.Handler("score", runledger.New(e.Store), e.PlanScore(nil))
 	out, err := h(ctx, json.RawMessage(`{"job":"score"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func TestScoreJob(t *testing.T) {
 func TestScoreRefusesAnUnreadColumn(t *testing.T) {
 	cfg := *score.DefaultConfig()
 	cfg.Fields = []string{"lead_source", "rating"}
-	if err := checkScoreColumns(&cfg); err == nil || !strings.Contains(err.Error(), `"rating"`) {
+	if err := CheckScoreConfig(&cfg); err == nil || !strings.Contains(err.Error(), `"rating"`) {
 		t.Fatalf("err %v, want the column named", err)
 	}
 }

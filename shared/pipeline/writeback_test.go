@@ -2,15 +2,39 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/democrm"
+	"github.com/venn-revops/venn/shared/runledger"
 	"github.com/venn-revops/venn/shared/salesforce"
 	"github.com/venn-revops/venn/shared/score"
 )
+
+// writeBackOrg is a demo org with the write-back fields on Lead, extracted
+// into a lake, the job over it with low publishing minimums, and a
+// Salesforce client of the org's server.
+func writeBackOrg(t *testing.T) (*Env, *democrm.Org, *score.Config, *democrm.Server, *salesforce.Client) {
+	t.Helper()
+	org := democrm.Generate(democrm.Config{Seed: 3, Leads: 3000, Shape: democrm.Shape{Extra: map[string][]democrm.ExtraField{
+		"Lead": {{Name: "Venn_Score__c", Type: crm.Int}, {Name: "Venn_Score_Factors__c", Type: crm.Text}},
+	}}})
+	e := extractOrg(t, org)
+	cfg := *score.DefaultConfig()
+	cfg.MinConversions, cfg.MinTestConversions = 40, 10
+	e.ScoreConfig = &cfg
+	srv := democrm.NewServer(org)
+	url, stop := srv.Start()
+	t.Cleanup(stop)
+	client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, org, &cfg, srv, client
+}
 
 // Write-back over HTTP to the demo CRM (sObject Collections PATCH): a dry
 // run (the default) sends nothing; enabled, every open lead's score and
@@ -22,24 +46,10 @@ func TestScoreWriteBack(t *testing.T) {
 		t.Skip("extracts the demo org")
 	}
 	ctx := context.Background()
-	org := democrm.Generate(democrm.Config{Seed: 3, Leads: 3000, Shape: democrm.Shape{Extra: map[string][]democrm.ExtraField{
-		"Lead": {{Name: "Venn_Score__c", Type: crm.Int}, {Name: "Venn_Score_Factors__c", Type: crm.Text}},
-	}}})
-	e := extractOrg(t, org)
-	cfg := *score.DefaultConfig()
-	cfg.MinConversions, cfg.MinTestConversions = 40, 10
-	e.ScoreConfig = &cfg
+	e, org, cfg, srv, client := writeBackOrg(t)
 	run, err := e.Score(ctx)
 	if err != nil || !run.Published {
 		t.Fatalf("score: %v, refused %q", err, run.Refused)
-	}
-
-	srv := democrm.NewServer(org)
-	url, stop := srv.Start()
-	t.Cleanup(stop)
-	client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	wb, err := e.WriteBackScores(ctx, run, client)
@@ -91,5 +101,37 @@ func TestScoreWriteBack(t *testing.T) {
 	})
 	if err != nil || seen != n-1 {
 		t.Fatalf("read back %d leads (%v), want %d", seen, err, n-1)
+	}
+}
+
+// The deployed function's score run writes back after publishing, through
+// the handler: nothing with the default dry run (the summary counts what it
+// would write), every lead once write-back is enabled.
+func TestScoreJobWritesBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts the demo org")
+	}
+	ctx := context.Background()
+	e, _, cfg, srv, client := writeBackOrg(t)
+	run := func(event string) map[string]any {
+		out, err := e.Handler("score", runledger.New(e.Store), e.PlanScore(client))(ctx, json.RawMessage(event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum map[string]any
+		if err := json.Unmarshal(out, &sum); err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	dry := run(`{"job":"score"}`)["writeback"].(map[string]any)
+	if dry["dry_run"] != true || dry["written"].(float64) != 0 || dry["leads"].(float64) == 0 || srv.Counts().CompositeUpdate != 0 {
+		t.Fatalf("default write-back %v, %d requests: want a dry run that sends nothing", dry, srv.Counts().CompositeUpdate)
+	}
+	cfg.Writeback.Enabled, cfg.Writeback.DryRun = true, false
+	cfg.Hash += "-writeback" // another configuration: a new run, not a replay
+	wet := run(`{"job":"score"}`)["writeback"].(map[string]any)
+	if wet["dry_run"] != false || wet["written"] != wet["leads"] || srv.Counts().CompositeUpdate == 0 {
+		t.Fatalf("enabled write-back %v: want every lead written", wet)
 	}
 }
