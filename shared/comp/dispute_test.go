@@ -330,12 +330,14 @@ func TestDisputeAdjustmentPaidNextQuarter(t *testing.T) {
 		t.Fatal("no statement for Alex")
 	}
 	last := st.Lines[len(st.Lines)-1]
-	if len(st.Lines) != 5 || last.Kind != LineDisputeAdjustment || last.Key != "dispute/2026Q2/"+alex+"/1" || last.Ref != "2026Q2/"+alex+"/1" ||
+	if len(st.Lines) != 6 || last.Kind != LineDisputeAdjustment || last.Key != "dispute/2026Q2/"+alex+"/1" || last.Ref != "2026Q2/"+alex+"/1" ||
 		last.Amount.StringFixed(2) != "312.45" || last.Author != "local:fin" {
 		t.Fatalf("lines %+v", st.Lines)
 	}
-	if st.Total.StringFixed(2) != "32912.45" {
-		t.Errorf("total %s, want 32,912.45", st.Total.StringFixed(2))
+	// 32,600.00 of bonus and commission, the analytics SPIF's 800.00 and
+	// the dispute's 312.45.
+	if st.Total.StringFixed(2) != "33712.45" {
+		t.Errorf("total %s, want 33,712.45", st.Total.StringFixed(2))
 	}
 	if _, _, _, adj := st.Subtotals(); adj.StringFixed(2) != "312.45" {
 		t.Errorf("adjustment subtotal %s", adj)

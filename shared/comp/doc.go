@@ -50,6 +50,11 @@
 //     guarantee). Open holds and the draw balance are carried on each
 //     statement and read from the latest earlier one. A held deal cancelled
 //     is dropped: never paid, not clawed back. The total is what is payable.
+//   - SPIFs (spif.go): deals closed in the SPIF's dates that match its
+//     product and deal conditions, paid per unit (a split person's share of
+//     the matching line items' quantity), per deal, flat once reached or by
+//     tiers of a running count carried across quarters from final
+//     statements; not prorated; clawed back by what was paid.
 //
 // Component kinds live in one registry (kinds.go): each kind's validation,
 // statement lines and plan-document text.

@@ -35,7 +35,10 @@ type RunInput struct {
 	// Rates are the org's exchange rates (CurrencyType and
 	// DatedConversionRate), read when a deal is in another currency than
 	// its payee's pay currency (fx.go).
-	Rates         Rates
+	Rates Rates
+	// Products is the org's product catalogue (Product2), which SPIF
+	// product conditions read; a deal's line items are on the deal.
+	Products      []Product
 	Cancellations []Cancellation
 	// Previous are statements of earlier quarters (final ones), read for
 	// clawbacks: what was paid per deal and what was already clawed back.
@@ -109,6 +112,7 @@ type run struct {
 	dates                   map[string]map[string]time.Time // deal date fields by deal Id (paystage.go)
 	fx                      *rateIndex
 	quotaFX                 map[string]*big.Rat // quota record and day → amount in the pay currency
+	spif                    *spifRun            // spif.go
 }
 
 // ValidateRun checks all of a run's inputs and returns every problem.
@@ -168,6 +172,7 @@ func prepare(in RunInput) (*run, error) {
 	all = append(all, r.prepareQuotaFX()...)
 	all = append(all, r.prepareOrgFX()...)
 	all = append(all, r.prepareActivities()...)
+	all = append(all, r.prepareSPIFs()...)
 	if len(all) > 0 {
 		return nil, all
 	}
@@ -477,6 +482,7 @@ type personRun struct {
 	credits []DealCredit
 	paid    []bool
 	used    []metricUse
+	spif    []InputSPIF // spif.go
 }
 
 // statement computes one person's statement: one set of lines per
@@ -539,6 +545,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	st.Total = Money{total}
 	st.Inputs = inputsOf(st, ps.used, r.adjust[p.ID])
 	st.Inputs.Carried = append(st.Inputs.Carried, carried...)
+	st.Inputs.SPIF = ps.spif
 	for _, q := range r.quotas[p.ID] {
 		if q.From.Before(r.q.End()) && (q.To.IsZero() || !q.To.Before(r.q.Start())) {
 			st.Inputs.Quotas = append(st.Inputs.Quotas, InputQuota{Component: q.Component, Amount: q.Amount.Decimal, Currency: q.Currency, From: q.From.String(), To: q.To.String()})

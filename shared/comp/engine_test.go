@@ -219,6 +219,14 @@ func TestDemoWorkedExamples(t *testing.T) {
 		{nina, "sqls_bonus", "33", "6210.00", "33 ÷ 30 = 110% → 100% + 10% × 1.5 = 115%; 9,000 × 0.6 × 1.15"},
 		{nina, "meetings_bonus", "66", "3960.00", "66 ÷ 60 = 110%; 9,000 × 0.4 × 1.10"},
 		{nina, "ADJ-2026Q3-002", "", "-120.50", "manual, negative"},
+		// analytics_spif: USD 40 per ANL-SUB unit of new business or
+		// expansion closed 2026-08-01..10-31, the rep's credited share.
+		{alex, "analytics_spif", "20", "800.00", "006A01 closed 07-20, before the SPIF; 006A02 (expansion, 09-30) 20 units × 40; the 006A11 renewal is not in it"},
+		{priya, "analytics_spif", "9", "360.00", "006A03 15 units × 60% = 9 × 40"},
+		{tom, "analytics_spif", "6", "240.00", "006A03 15 units × 40% = 6 × 40"},
+		{jordan, "ae@v1/2026-09-01/analytics_spif", "3", "120.00", "AE from 09-01: 006A06 3 units × 40"},
+		{lena, "analytics_spif", "0", "0.00", "006A07 sold no ANL-SUB"},
+		{diego, "analytics_spif", "0", "0.00", "006A08 closed 07-15, before the SPIF"},
 		{maria, "team_bookings", "665000", "6387.50", "reports' new business on each close date: Alex 345,000 + Priya 150,000 + Tom 130,000 + Jordan 40,000 = 665,000 ÷ 900,000 = 73.89% → 40% + 13.89% × 1.5 = 60.83%; 15,000 × 0.7 × 0.608333…"},
 		{maria, "org_bookings_shared", "1305000", "2936.25", "1,305,000 ÷ 2,000,000 = 65.25%; 15,000 × 0.3 × 0.6525"},
 		{maria, "team_override", "715000", "7150.00", "665,000 + Alex's 50,000 renewal = 715,000, at the 1% tier"},
@@ -235,7 +243,8 @@ func TestDemoWorkedExamples(t *testing.T) {
 	}
 	// Marginal per-deal paid (close order): Alex's 006A01 closed first, all
 	// 200,000 in tier 1 = 10,000.00; 006A02 added 100,000 × 5% + 45,000 × 8%
-	// = 8,600.00 (pro rata would have said 10,782.61 and 7,817.39).
+	// = 8,600.00 (pro rata would have said 10,782.61 and 7,817.39), and the
+	// analytics SPIF 800.00 on top: 9,400.00.
 	paid := func(person, deal string) string {
 		for _, c := range byID[person].Credits {
 			if c.DealID == deal && c.Role != RoleTeam {
@@ -244,7 +253,7 @@ func TestDemoWorkedExamples(t *testing.T) {
 		}
 		return "none"
 	}
-	if paid(alex, "006A01") != "10000.00" || paid(alex, "006A02") != "8600.00" || paid(alex, "006A11") != "1000.00" {
+	if paid(alex, "006A01") != "10000.00" || paid(alex, "006A02") != "9400.00" || paid(alex, "006A11") != "1000.00" {
 		t.Errorf("Alex paid per deal: %s %s %s", paid(alex, "006A01"), paid(alex, "006A02"), paid(alex, "006A11"))
 	}
 	// Split deal 100,000.01 at 60/40: 60,000.01 to Priya, 40,000.00 to Tom.
@@ -391,7 +400,7 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	}
 	golden(t, "correction-2026Q3-alex.txt", diff.Bytes())
 	q4 := RunInput{Quarter: period.MustParse("2026Q4"), People: in.People, Plans: in.Plans, Assignments: in.Assignments,
-		Metrics: MetricTable{}, KnownKPI: knownKPIs, Corrections: []Correction{*corr}, CodeVersion: "t"}
+		Metrics: MetricTable{}, KnownKPI: knownKPIs, Corrections: []Correction{*corr}, Products: in.Products, CodeVersion: "t"}
 	// Q4 needs KPI values for everyone on a bonus plan; give them zeros.
 	for _, st := range q3.Statements {
 		for _, l := range st.Lines {

@@ -85,19 +85,27 @@ func demoInput(t *testing.T) RunInput {
 	set("mktg_influenced_bookings", "org", "all", "w_shaped", "610000.50")
 	const nb, ex, rn = "new_business", "expansion", "renewal" // the classes kpi.Config.Class gives
 	deals := []Deal{
-		{ID: "006A01", Name: "Acme new logo", OwnerID: alex, Amount: dec("200000"), Currency: "USD", CloseDate: day("2026-07-20"), Won: true, Type: nb},
-		{ID: "006A02", Name: "Globex expansion", OwnerID: alex, Amount: dec("145000"), Currency: "USD", CloseDate: day("2026-09-30"), Won: true, Type: ex},
+		// Line items (the analytics_spif SPIF counts ANL-SUB units from
+		// 2026-08-01): before the SPIF.
+		{ID: "006A01", Name: "Acme new logo", OwnerID: alex, Amount: dec("200000"), Currency: "USD", CloseDate: day("2026-07-20"), Won: true, Type: nb,
+			Lines: []DealLine{line("00kA01a", "01tPLT", "150"), line("00kA01b", "01tANL", "30")}},
+		{ID: "006A02", Name: "Globex expansion", OwnerID: alex, Amount: dec("145000"), Currency: "USD", CloseDate: day("2026-09-30"), Won: true, Type: ex,
+			Lines: []DealLine{line("00kA02a", "01tANL", "20"), line("00kA02b", "01tSUP", "5")}},
 		{ID: "006A03", Name: "Initech split", OwnerID: priya, Amount: dec("100000.01"), Currency: "USD", CloseDate: day("2026-08-10"), Won: true, Type: nb,
-			Splits: []Split{{priya, dec("60")}, {tom, dec("40")}}},
+			Splits: []Split{{priya, dec("60")}, {tom, dec("40")}}, Lines: []DealLine{line("00kA03a", "01tPLT", "60"), line("00kA03b", "01tANL", "15")}},
 		{ID: "006A04", Name: "Umbrella", OwnerID: tom, Amount: dec("90000"), Currency: "USD", CloseDate: day("2026-07-02"), Won: true, Type: nb},
-		{ID: "006A05", Name: "Hooli first deal", OwnerID: hana, Amount: dec("120000"), Currency: "USD", CloseDate: day("2026-09-01"), Won: true, Type: nb},
-		{ID: "006A06", Name: "Jordan first AE deal", OwnerID: jordan, Amount: dec("40000"), Currency: "USD", CloseDate: day("2026-09-12"), Won: true, Type: nb},
-		{ID: "006A07", Name: "Stark", OwnerID: lena, Amount: dec("310000"), Currency: "USD", CloseDate: day("2026-08-28"), Won: true, Type: nb},
+		{ID: "006A05", Name: "Hooli first deal", OwnerID: hana, Amount: dec("120000"), Currency: "USD", CloseDate: day("2026-09-01"), Won: true, Type: nb,
+			Lines: []DealLine{line("00kA05a", "01tANL", "12.5")}}, // Hana's ramp plan has no SPIF
+		{ID: "006A06", Name: "Jordan first AE deal", OwnerID: jordan, Amount: dec("40000"), Currency: "USD", CloseDate: day("2026-09-12"), Won: true, Type: nb,
+			Lines: []DealLine{line("00kA06a", "01tANL", "3")}},
+		{ID: "006A07", Name: "Stark", OwnerID: lena, Amount: dec("310000"), Currency: "USD", CloseDate: day("2026-08-28"), Won: true, Type: nb,
+			Lines: []DealLine{line("00kA07a", "01tPLT", "250"), line("00kA07b", "01tONB", "4")}},
 		{ID: "006A08", Name: "Wayne", OwnerID: diego, Amount: dec("210000"), Currency: "USD", CloseDate: day("2026-07-15"), Won: true, Type: nb},
 		// Cancelled inside the quarter it closed: never credited.
 		{ID: "006A09", Name: "Cyberdyne", OwnerID: diego, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-07-05"), Won: true, Type: nb},
 		{ID: "006A10", Name: "Lost deal", OwnerID: alex, Amount: dec("99000"), Currency: "USD", CloseDate: day("2026-08-01"), Won: false, Type: nb},
-		{ID: "006A11", Name: "Acme renewal", OwnerID: alex, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-08-05"), Won: true, Type: rn},
+		{ID: "006A11", Name: "Acme renewal", OwnerID: alex, Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-08-05"), Won: true, Type: rn,
+			Lines: []DealLine{line("00kA11a", "01tANL", "10")}}, // a renewal: not in the SPIF
 		{ID: "006A12", Name: "Vandelay", OwnerID: priya, Amount: dec("89999.99"), Currency: "USD", CloseDate: day("2026-09-05"), Won: true, Type: nb},
 	}
 	// A Q2 deal of Priya's paid in 2026Q2, cancelled 2026-08-01 (42 days after close): clawed back.
@@ -131,7 +139,7 @@ func demoInput(t *testing.T) RunInput {
 	spread("meetings", nina, "2026-07-01", "2026-09-30", 66)
 	return RunInput{
 		Quarter: period.MustParse("2026Q3"), People: demoPeople(), Plans: cfg.Plans, Assignments: cfg.Assignments, Adjustments: cfg.Adjustments,
-		Quotas: cfg.Quotas, Metrics: m, Activities: acts, KnownKPI: knownKPIs, Deals: deals,
+		Quotas: cfg.Quotas, Metrics: m, Activities: acts, KnownKPI: knownKPIs, Deals: deals, Products: spifCatalogue(),
 		Cancellations: []Cancellation{{"006A09", day("2026-08-15")}, {"006Z01", day("2026-08-01")}},
 		Previous:      []Statement{prev}, CodeVersion: "test-1", ConfigVersion: goldenConfigVersion,
 	}

@@ -84,6 +84,10 @@ type Deal struct {
 	// Dates are the deal's date fields plans hold pay on (HoldDateFields),
 	// by lake column; a field not set is absent.
 	Dates map[string]time.Time
+	// LeadSource is the opportunity's lead source and Lines its products
+	// (line items), which SPIF conditions read.
+	LeadSource string
+	Lines      []DealLine
 }
 
 // Split is one person's share of a deal, in percent.

@@ -23,6 +23,7 @@ func init() {
 	componentKinds = map[ComponentKind]*kindSpec{
 		KindAttainmentBonus: {validate: validateBonus, lines: bonusLines, describe: describeBonus},
 		KindCommission:      {validate: validateCommission, lines: commissionLines, describe: describeCommission},
+		KindSPIF:            {validate: validateSPIF, lines: spifLines, describe: describeSPIF}, // spif.go
 	}
 }
 

@@ -31,6 +31,7 @@ const (
 	EarnAdjustment    EarningsKind = "adjustment"              // manual adjustments
 	EarnPriorPeriod   EarningsKind = "prior_period_adjustment" // corrections to final statements; optional, else adjustment's code
 	EarnDraw          EarningsKind = "draw"                    // adjustments marked `earnings: draw`; required only then
+	EarnSPIF          EarningsKind = "spif"                    // SPIF lines; optional, else bonus's code
 	EarningTypeEarn                = "earning"
 	EarningTypeDeduct              = "deduction"
 )
@@ -38,7 +39,7 @@ const (
 // requiredKinds must be mapped whenever payroll.yaml exists.
 var requiredKinds = []EarningsKind{EarnBonus, EarnCommission, EarnClawback, EarnAdjustment}
 
-var knownKinds = map[EarningsKind]bool{EarnBonus: true, EarnCommission: true, EarnClawback: true, EarnAdjustment: true, EarnPriorPeriod: true, EarnDraw: true}
+var knownKinds = map[EarningsKind]bool{EarnBonus: true, EarnCommission: true, EarnClawback: true, EarnAdjustment: true, EarnPriorPeriod: true, EarnDraw: true, EarnSPIF: true}
 
 // earningsKindOf is the one home of the line kind → earnings kind rule.
 func earningsKindOf(lineKind string) (EarningsKind, bool) {
@@ -53,6 +54,8 @@ func earningsKindOf(lineKind string) (EarningsKind, bool) {
 		return EarnAdjustment, true
 	case LinePriorPeriod:
 		return EarnPriorPeriod, true
+	case LineSPIF:
+		return EarnSPIF, true
 	}
 	return "", false
 }
@@ -136,7 +139,7 @@ func ParsePayroll(file string, b []byte) (*PayrollConfig, error) {
 		c := p.EarningsCodes[EarningsKind(k)]
 		at := "earnings_codes." + k
 		if !knownKinds[EarningsKind(k)] {
-			e.add(at, "unknown earnings kind (known: bonus, commission, clawback, adjustment, prior_period_adjustment, draw)")
+			e.add(at, "unknown earnings kind (known: bonus, commission, clawback, adjustment, prior_period_adjustment, draw, spif)")
 			continue
 		}
 		if !payrollCode.MatchString(c.Code) {
@@ -288,6 +291,9 @@ func LongRows(recs []ExportRecord, p *PayrollConfig, adjustments []Adjustment) (
 			code, ok := p.EarningsCodes[kind]
 			if !ok && kind == EarnPriorPeriod {
 				code, ok = p.EarningsCodes[EarnAdjustment]
+			}
+			if !ok && kind == EarnSPIF {
+				code, ok = p.EarningsCodes[EarnBonus]
 			}
 			if !ok {
 				return nil, fmt.Errorf("export: statement %s line %s: %s has no earnings_codes.%s", s.ID, l.Key, p.File, kind)

@@ -96,7 +96,7 @@ func lineEarnings(l Line) (EarningsKind, bool) {
 }
 
 // capOrder is the order a cap takes its excess from the earnings kinds.
-var capOrder = []EarningsKind{EarnCommission, EarnBonus, EarnAdjustment, EarnPriorPeriod}
+var capOrder = []EarningsKind{EarnCommission, EarnBonus, EarnSPIF, EarnAdjustment, EarnPriorPeriod}
 
 // payState is the payment stage carried into this quarter: the latest
 // earlier statement's open holds and draw balance.

@@ -24,6 +24,7 @@ type ComponentKind string
 const (
 	KindAttainmentBonus ComponentKind = "attainment_bonus"
 	KindCommission      ComponentKind = "commission"
+	KindSPIF            ComponentKind = "spif" // a time-boxed incentive (spif.go)
 )
 
 // Metric scopes. individual is the person's own credits and activities;
@@ -209,6 +210,9 @@ type Component struct {
 	Boundary  string   `yaml:"boundary"`   // upper | lower
 	Tiers     []Tier   `yaml:"tiers"`      // contiguous, starting at 0
 	CapAmount Dec      `yaml:"cap_amount"` // optional: most the component pays in a full quarter
+
+	// spif: its period, conditions and pay (spif.go).
+	SPIF *SPIF `yaml:"spif"`
 }
 
 // MetricRef names a KPI value: the KPI, its scope and, for influence KPIs,
@@ -352,11 +356,14 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 			continue
 		}
 		spec.validate(e, at, c, known)
+		if c.SPIF != nil && c.Kind != KindSPIF {
+			e.add(at+".spif", "belongs to spif components, not %s", c.Kind)
+		}
 		switch c.Kind {
 		case KindAttainmentBonus:
 			hasBonus = true
 			weights = weights.Add(c.Weight.Decimal)
-		case KindCommission:
+		case KindCommission, KindSPIF: // both are clawed back
 			hasCommission = true
 		}
 	}
@@ -372,7 +379,7 @@ func validatePlan(e *errs, p *Plan, known func(string) bool) {
 	}
 	if hasCommission {
 		if p.ClawbackDays == nil {
-			e.add("clawback_days", "required when the plan has a commission component (0 means no clawback)")
+			e.add("clawback_days", "required when the plan has a commission or spif component (0 means no clawback)")
 		} else if *p.ClawbackDays < 0 {
 			e.add("clawback_days", "must not be negative")
 		}

@@ -42,6 +42,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 			how = "its credited amount at the rate it was paid at"
 		}
 		fmt.Fprintf(&b, "   Clawback: commission paid on a deal cancelled within %d days of its close date is deducted, at %s, in the quarter of the cancellation.\n", *p.ClawbackDays, how)
+		for _, c := range p.Components {
+			if c.Kind == KindSPIF {
+				b.WriteString("   A SPIF paid on such a deal is deducted the same way, at the amount paid for it.\n")
+				break
+			}
+		}
 	}
 	mode := "half away from zero"
 	if p.Round().Mode == RoundHalfEven {

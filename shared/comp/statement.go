@@ -239,6 +239,8 @@ type Inputs struct {
 	Carried     []InputCarried    `json:"carried"`
 	// Quotas are the person's quota records in force in the quarter.
 	Quotas []InputQuota `json:"quotas,omitempty"`
+	// SPIF are the units and counts SPIF lines were computed from (spif.go).
+	SPIF []InputSPIF `json:"spif,omitempty"`
 }
 
 // InputPlan is a plan version and the SHA-256 of its file's bytes.
@@ -359,12 +361,14 @@ func ParseStatement(b []byte) (*Statement, error) {
 
 // Subtotals sums the statement's lines by earnings kind (commission_cap
 // counts as commission; a pay cap, hold or release as the kind it caps,
-// holds or releases; prior_period_adjustment and draws as adjustment).
+// holds or releases; prior_period_adjustment and draws as adjustment; a
+// SPIF as bonus, as payroll books it unless payroll.yaml gives SPIFs a code
+// of their own: SPIFTotal has them apart).
 func (s *Statement) Subtotals() (bonus, commission, clawback, adjustment decimal.Decimal) {
 	for _, l := range s.Lines {
 		k, _ := lineEarnings(l)
 		switch k {
-		case EarnBonus:
+		case EarnBonus, EarnSPIF:
 			bonus = bonus.Add(l.Amount.Decimal)
 		case EarnCommission:
 			commission = commission.Add(l.Amount.Decimal)
@@ -375,6 +379,17 @@ func (s *Statement) Subtotals() (bonus, commission, clawback, adjustment decimal
 		}
 	}
 	return
+}
+
+// SPIFTotal sums the statement's SPIF lines.
+func (s *Statement) SPIFTotal() decimal.Decimal {
+	sum := decimal.Zero
+	for _, l := range s.Lines {
+		if l.Kind == LineSPIF {
+			sum = sum.Add(l.Amount.Decimal)
+		}
+	}
+	return sum
 }
 
 func ptr(d decimal.Decimal) *decimal.Decimal { return &d }

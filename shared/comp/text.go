@@ -72,7 +72,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 		return a.Via < c.Via
 	})
 	if len(paid) > 0 {
-		b.WriteString("\nCommission per deal (what each deal earned; a clawback takes back what it was paid):\n")
+		b.WriteString("\nCommission and SPIFs per deal (what each deal earned; a clawback takes back what it was paid):\n")
 		for _, c := range paid {
 			writeCredit(&b, c, cur)
 			pays := c.Payments
@@ -99,7 +99,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 		}
 	}
 	if bonusOnly > 0 {
-		fmt.Fprintf(&b, "\n%d credited deal(s) count toward bonus actuals only (no commission on them in the plan); they are listed under the bonus lines above.\n", bonusOnly)
+		fmt.Fprintf(&b, "\n%d credited deal(s) count toward bonus or SPIF actuals only (nothing paid on them by the plan); they are listed under those lines above.\n", bonusOnly)
 	}
 	writePayStage(&b, s.Pay, cur)
 	fmt.Fprintf(&b, "\nTotal (sum of the rounded lines): %s\n", fmtMoney(s.Total.Decimal, cur))

@@ -50,7 +50,7 @@ components:
 		"actual 50,000.50 = the sum of 2 items:",
 		"2026-08-01  D1 deal, owner 100%",
 		"20,000.50\n",
-		"2 credited deal(s) count toward bonus actuals only",
+		"2 credited deal(s) count toward bonus or SPIF actuals only",
 		"Total (sum of the rounded lines): USD 500.01",
 	} {
 		if !strings.Contains(text, want) {

@@ -30,6 +30,7 @@ var keyPrefixes = map[string]string{
 	"OpportunityLineItem":    "00k",
 	"OpportunitySplit":       "149",
 	"Product2":               "01t",
+	"PricebookEntry":         "01u",
 	"Campaign":               "701",
 	"Contract":               "800",
 }
@@ -55,6 +56,7 @@ var refTargets = map[string][]string{
 	"CampaignId":             {"Campaign"},
 	"ContractId":             {"Contract"},
 	"Product2Id":             {"Product2"},
+	"PricebookEntryId":       {"PricebookEntry"},
 }
 
 // KeyPrefix returns the key prefix of a standard object's Ids.

@@ -398,12 +398,22 @@ var (
 	))
 	// OpportunityLineItem: the products of an opportunity; TotalPrice is
 	// the line's amount, and the lines of an opportunity sum to its Amount.
+	// Quantity is the units sold (Salesforce: double, 12 digits, scale 2;
+	// the lake keeps it as an exact DECIMAL(18,2), never through float);
+	// UnitPrice is the sales price per unit and ListPrice the price book's
+	// (TotalPrice = Quantity × UnitPrice, less any discount, so readers
+	// take TotalPrice as the line's amount and never multiply). The later
+	// columns are appended so earlier ones keep their place.
 	OpportunityLineItem = optional(object("OpportunityLineItem", true,
 		req(f("OpportunityId", "opportunity_id", ID)),
 		ref("Product2Id", "product2_id"),
 		f("TotalPrice", "total_price", Currency),
 		f("ServiceDate", "service_date", Date),
 		currencyField,
+		ref("PricebookEntryId", "pricebook_entry_id"),
+		req(f("Quantity", "quantity", Currency)),
+		f("UnitPrice", "unit_price", Currency),
+		f("ListPrice", "list_price", Currency),
 	))
 	// LeadHistory is Salesforce's field history of leads: one row per
 	// change of a tracked field (Field is its API name: Status,

@@ -185,8 +185,10 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal("no statements")
 	}
 	names := map[string]bool{}
+	spif := decimal.Zero // the AE plan's SPIF on the demo org's Analytics Add-on lines
 	for _, s := range r.Payouts.Statements {
 		sum := decimal.Zero
+		spif = spif.Add(s.SPIFTotal())
 		for _, l := range s.Lines {
 			if !l.Amount.Equal(money.Round(l.Amount.Decimal)) {
 				t.Errorf("%s: line %s not rounded to the cent: %s", s.ID, l.Key, l.Amount)
@@ -203,6 +205,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		if s.Name == "Hana Sato" && (s.Pay == nil || s.Pay.Draw == nil || s.Pay.Draw.Amount.StringFixed(2) != "9782.61" || !s.Pay.Payable.Equal(s.Total.Decimal)) {
 			t.Errorf("%s: payment stage %+v, want the ramp plan's draw 9782.61", s.ID, s.Pay)
 		}
+	}
+	if !spif.IsPositive() {
+		t.Errorf("the demo quarter pays no SPIF (%s)", spif)
 	}
 	for _, p := range []string{"Hana Sato", "Jordan Lee", "Olivia Grant", "Maria Chen"} {
 		if !names[p] {

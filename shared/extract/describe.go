@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
@@ -150,6 +151,9 @@ func (r *objectRun) describe(fields []SourceField, prev *lake.Manifest) error {
 			r.log.Warn("mapped field not in the org", "field", reg.Name+"."+f.Name, "column", f.Column, "kpis", readers)
 		} else {
 			r.log.Warn("mapped field not in the org", "field", reg.Name+"."+f.Name, "column", f.Column)
+		}
+		if pay := comp.ReadersOf(reg.Name, f.Column); pay != "" {
+			note += "; " + pay
 		}
 		r.sum.Notes = append(r.sum.Notes, note)
 	}

@@ -38,6 +38,10 @@ type dealBook struct {
 	splits  map[string][]comp.Split
 	// dates are the deal date fields comp plans hold pay on (dealdates.go).
 	dates map[string]map[string]time.Time
+	// lines are each opportunity's products and products the catalogue
+	// (products.go); empty for an org without them.
+	lines    map[string][]comp.DealLine
+	products []comp.Product
 }
 
 func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*dealBook, error) {
@@ -76,7 +80,10 @@ func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*
 		}
 		return nil
 	})
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	return b, e.readProducts(ctx, snaps, b)
 }
 
 // dealsAt returns every opportunity as it stood just before end, sorted by
@@ -90,7 +97,8 @@ func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
 			continue
 		}
 		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(s.CloseDay)),
-			Won: s.Won, Type: cfg.Class(o.Type), Splits: b.splits[id], Amount: money.FromCents(s.Amount), Dates: b.dates[id]}
+			Won: s.Won, Type: cfg.Class(o.Type), Splits: b.splits[id], Amount: money.FromCents(s.Amount), Dates: b.dates[id],
+			LeadSource: o.LeadSource, Lines: b.lines[id]}
 		if d.Currency == "" {
 			d.Currency = cfg.Currency
 		}

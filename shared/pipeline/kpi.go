@@ -77,11 +77,19 @@ var kpiOptionalInputs = []*crm.Object{crm.Contract, crm.OpportunityLineItem, crm
 // An optional object without one is left out, so the engine reads it as
 // absent (a nil Source) rather than as an org with no rows.
 func (e *Env) kpiSnapshots(ctx context.Context) (map[string]*lake.Manifest, error) {
-	snaps, err := e.snapshots(ctx, e.now(), kpiInputs...)
+	return e.snapshotsWithOptional(ctx, kpiInputs, kpiOptionalInputs)
+}
+
+// snapshotsWithOptional resolves every required object's newest snapshot
+// and each optional object's when the lake has one that is not the empty
+// snapshot of an org without it (extract.ModeSkipped); an optional object
+// without one is left out of the map.
+func (e *Env) snapshotsWithOptional(ctx context.Context, required, optional []*crm.Object) (map[string]*lake.Manifest, error) {
+	snaps, err := e.snapshots(ctx, e.now(), required...)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range kpiOptionalInputs {
+	for _, o := range optional {
 		m, err := lake.LatestSnapshot(ctx, e.Blob, o.Name, e.now())
 		switch {
 		case errors.Is(err, lake.ErrNoSnapshot):

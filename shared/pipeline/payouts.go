@@ -45,6 +45,15 @@ const clawbackQuarters = 4
 // payoutInputs are the snapshots payouts read besides the final KPIs.
 var payoutInputs = []*crm.Object{crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit, crm.Task, crm.Lead}
 
+// payoutOptionalInputs are read when the org has them: the products sold,
+// which SPIFs pay on.
+var payoutOptionalInputs = []*crm.Object{crm.OpportunityLineItem, crm.Product2}
+
+// payoutSnapshots resolves payouts' inputs (snapshotsWithOptional).
+func (e *Env) payoutSnapshots(ctx context.Context) (map[string]*lake.Manifest, error) {
+	return e.snapshotsWithOptional(ctx, payoutInputs, payoutOptionalInputs)
+}
+
 // PayoutsFor validates the comp configuration, then computes and stores the
 // draft statements of quarter q from its final KPIs and the deals.
 func (e *Env) PayoutsFor(ctx context.Context, q period.Quarter) (*PayoutRun, error) {
@@ -65,7 +74,7 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
 	if snaps == nil {
-		if snaps, err = e.snapshots(ctx, e.now(), payoutInputs...); err != nil {
+		if snaps, err = e.payoutSnapshots(ctx); err != nil {
 			return nil, fmt.Errorf("payouts %s: %w", q, err)
 		}
 	}
@@ -107,6 +116,7 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		Quotas:        cfg.Quotas,
 		KnownKPI:      knownKPI,
 		Deals:         book.dealsAt(q.End(), e.KPIConfig),
+		Products:      book.products,
 		Cancellations: book.cancellations(q.End(), e.KPIConfig),
 		Previous:      previous,
 		Corrections:   corrections,

@@ -117,7 +117,7 @@ func (e *Env) PlanPayouts() Planner {
 		if err != nil {
 			return Run{}, fmt.Errorf("payouts %s: final KPIs: %w (run the kpi job for the quarter first)", q, err)
 		}
-		snaps, err := e.snapshots(ctx, e.now(), payoutInputs...)
+		snaps, err := e.payoutSnapshots(ctx)
 		if err != nil {
 			return Run{}, err
 		}

@@ -23,11 +23,14 @@ import (
 
 const streamContract = 21
 
-// product is one Product2 record of the fixed catalogue.
+// product is one Product2 record of the fixed catalogue, with its price
+// per unit in the standard price book (one PricebookEntry per product,
+// numbered as the product).
 type product struct {
 	name, code, family string
 	recurring          bool
 	active             bool
+	listPrice          int64 // cents per unit
 }
 
 // Catalogue positions the line-item plans refer to.
@@ -41,12 +44,30 @@ const (
 )
 
 var products = []product{
-	prodPlatform:   {"Venn Platform", "PLT-SUB", "Subscription", true, true},
-	prodAnalytics:  {"Analytics Add-on", "ANL-SUB", "Subscription", true, true},
-	prodSupport:    {"Premium Support", "SUP-PRM", "Support", true, true},
-	prodOnboarding: {"Onboarding Package", "SRV-ONB", "Services", false, true},
-	prodTraining:   {"Training Workshop", "SRV-TRN", "Services", false, true},
-	prodLegacy:     {"Legacy Reporting", "LEG-SUB", "Subscription", true, false}, // retired: sold by no line
+	prodPlatform:   {"Venn Platform", "PLT-SUB", "Subscription", true, true, 1200_00}, // per seat and year
+	prodAnalytics:  {"Analytics Add-on", "ANL-SUB", "Subscription", true, true, 600_00},
+	prodSupport:    {"Premium Support", "SUP-PRM", "Support", true, true, 1000_00},
+	prodOnboarding: {"Onboarding Package", "SRV-ONB", "Services", false, true, 2500_00},
+	prodTraining:   {"Training Workshop", "SRV-TRN", "Services", false, true, 1500_00},
+	prodLegacy:     {"Legacy Reporting", "LEG-SUB", "Subscription", true, false, 800_00}, // retired: sold by no line
+}
+
+// units is how many units a line of the given price sells: the price over
+// the product's list price, to the nearest whole unit, at least one. It is
+// derived from the price (no draw), so the line items' quantities changed
+// no other record of the org.
+func (l lineItem) units() int64 {
+	list := products[l.product].listPrice
+	return max(1, (l.price+list/2)/list)
+}
+
+// unitPrice is the line's sales price per unit: its TotalPrice over its
+// Quantity, to the cent (half up), as Salesforce keeps a sales price of
+// scale 2. TotalPrice stays the line's amount; the discount against the
+// list price is what the rounding and the deal's price leave.
+func (l lineItem) unitPrice() int64 {
+	q := l.units()
+	return (l.price*2 + q) / (2 * q)
 }
 
 const (
@@ -251,4 +272,8 @@ func renderLineItem(rc *renderCtx, i int64, row *crm.Row) {
 	w.hundredths("TotalPrice", l.price)
 	w.date("ServiceDate", o.closeDay+1)
 	w.str("CurrencyIsoCode", "USD")
+	w.str("PricebookEntryId", makeID(keyPrefix["PricebookEntry"], int64(l.product)))
+	w.hundredths("Quantity", l.units()*100)
+	w.hundredths("UnitPrice", l.unitPrice())
+	w.hundredths("ListPrice", products[l.product].listPrice)
 }

@@ -22,6 +22,7 @@ var keyPrefix = map[string]string{
 	"Contract":               "800",
 	"OpportunityLineItem":    "00k",
 	"LeadHistory":            "017",
+	"PricebookEntry":         "01u", // referenced by line items, not served
 }
 
 // The base62 alphabet in ASCII order, so fixed-width Ids sort (as strings)

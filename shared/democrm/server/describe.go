@@ -65,6 +65,7 @@ var referenceTargets = map[string][]string{
 	"SplitTypeId":            {"OpportunitySplitType"},
 	"ContractId":             {"Contract"},
 	"Product2Id":             {"Product2"},
+	"PricebookEntryId":       {"PricebookEntry"},
 	"WhoId":                  {"Contact", "Lead"},
 	"WhatId":                 {"Account", "Campaign", "Opportunity"},
 }
@@ -126,6 +127,9 @@ func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *orggen.
 		d.Type, d.SoapType = "datetime", "xsd:dateTime"
 	case crm.Currency:
 		d.Type, d.SoapType, d.Precision, d.Scale = "currency", "xsd:double", 18, 2
+		if base == "Quantity" { // a number, not money: Salesforce's double(12, 2)
+			d.Type, d.Precision = "double", 12
+		}
 	case crm.Percent:
 		d.Type, d.SoapType, d.Precision, d.Scale = "percent", "xsd:double", 5, 2
 		if base == "Probability" {
