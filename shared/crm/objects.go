@@ -46,9 +46,16 @@ const (
 	// its text. REST sends it as a JSON string, number or boolean, Bulk
 	// API as a CSV cell; both decode to the same text (ParseAnyType).
 	AnyType
+	// Rate is an exchange rate (a Salesforce double of scale 6, such as
+	// CurrencyType.ConversionRate), stored as DECIMAL(18,6) backed by int64
+	// millionths: exact, never through float.
+	Rate
 )
 
-var fieldTypeNames = [...]string{"text", "id", "picklist", "bool", "date", "datetime", "currency", "percent", "int", "email", "phone", "anytype"}
+// RateScale is a Rate's decimal places: Value.I is the rate × 10^6.
+const RateScale = 6
+
+var fieldTypeNames = [...]string{"text", "id", "picklist", "bool", "date", "datetime", "currency", "percent", "int", "email", "phone", "anytype", "rate"}
 
 func (t FieldType) String() string {
 	if int(t) < len(fieldTypeNames) {
@@ -428,6 +435,27 @@ var (
 		f("OldValue", "old_value", AnyType),
 		f("NewValue", "new_value", AnyType),
 	)))
+	// CurrencyType is a multi-currency org's currencies: ConversionRate is
+	// units of the currency per 1 unit of the corporate one (IsCorporate,
+	// rate 1); it is the static rate Salesforce converts every object but
+	// opportunities at. DatedConversionRate (advanced currency management)
+	// holds dated rates, each in force from StartDate up to, not including,
+	// NextStartDate; opportunities convert at the one of their CloseDate.
+	// Neither exists in a single-currency org (all optional). Neither has
+	// IsDeleted: a deleted dated rate is found by comparing Id sets.
+	CurrencyType = optional(object("CurrencyType", false,
+		req(f("IsoCode", "iso_code", Picklist)),
+		req(f("ConversionRate", "conversion_rate", Rate)),
+		f("DecimalPlaces", "decimal_places", Int),
+		f("IsActive", "is_active", Bool),
+		f("IsCorporate", "is_corporate", Bool),
+	))
+	DatedConversionRate = optional(object("DatedConversionRate", false,
+		req(f("IsoCode", "iso_code", Picklist)),
+		req(f("ConversionRate", "conversion_rate", Rate)),
+		req(f("StartDate", "start_date", Date)),
+		f("NextStartDate", "next_start_date", Date),
+	))
 )
 
 // Objects lists every extracted object in dependency order.
@@ -436,4 +464,4 @@ var (
 // summaries', and objects added later go at the end so earlier ones keep
 // their place.
 var Objects = []*Object{User, Account, Contact, Lead, Campaign, CampaignMember, Opportunity, OpportunityContactRole, OpportunityHistory, OpportunitySplit, Task, Product2, Contract, OpportunityLineItem,
-	LeadHistory}
+	LeadHistory, CurrencyType, DatedConversionRate}

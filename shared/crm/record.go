@@ -20,6 +20,7 @@ import (
 //   - Date: I, days since 1970-01-01
 //   - DateTime: I, microseconds since the Unix epoch, UTC
 //   - Currency, Percent: I, hundredths (cents)
+//   - Rate: I, millionths (RateScale)
 //   - Int: I
 //
 // Null marks a missing value (JSON null, an absent key, an empty CSV cell).
@@ -95,6 +96,10 @@ func FormatDateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:0
 // FormatDate writes a date the way Salesforce does.
 func FormatDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
+// FormatRate writes a Rate value (millionths) as a decimal, trailing zeros
+// dropped: 920000 → "0.92".
+func FormatRate(millionths int64) string { return decimal.New(millionths, -RateScale).String() }
+
 // Micros converts an instant to the DateTime representation.
 func Micros(t time.Time) int64 { return t.UnixMicro() }
 
@@ -141,17 +146,21 @@ func parseScalar(f Field, s string) (Value, error) {
 			return Value{}, err
 		}
 		return Value{I: Micros(t)}, nil
-	case Currency, Percent:
+	case Currency, Percent, Rate:
 		d, err := decimal.NewFromString(s)
 		if err != nil {
 			return Value{}, fmt.Errorf("%q is not a number", s)
 		}
-		c := d.Shift(2)
+		places := int32(2)
+		if f.Type == Rate {
+			places = RateScale
+		}
+		c := d.Shift(places)
 		if !c.IsInteger() {
-			return Value{}, fmt.Errorf("%q has more than 2 decimal places", s)
+			return Value{}, fmt.Errorf("%q has more than %d decimal places", s, places)
 		}
 		if c.Abs().GreaterThan(maxDecimal18) {
-			return Value{}, fmt.Errorf("%q is out of range for DECIMAL(18,2)", s)
+			return Value{}, fmt.Errorf("%q is out of range for DECIMAL(18,%d)", s, places)
 		}
 		return Value{I: c.IntPart()}, nil
 	case Int:
@@ -320,7 +329,7 @@ func (d *Decoder) decodeJSON(raw []byte, row *Row) error {
 		case '0':
 			text = string(vt.String())
 			switch d.Object.Fields[i].Type {
-			case Currency, Percent, Int, AnyType:
+			case Currency, Percent, Int, AnyType, Rate:
 			default:
 				return d.fail(row, name, "unexpected number "+text)
 			}

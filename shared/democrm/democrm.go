@@ -83,6 +83,10 @@ func RenamedCustomFields() map[string]map[string]string { return orggen.RenamedC
 // OpportunityLineItem and Product2.
 func WithoutContracts() Shape { return orggen.WithoutContracts() }
 
+// SingleCurrency is orggen.SingleCurrency: an org without CurrencyType,
+// DatedConversionRate and CurrencyIsoCode fields.
+func SingleCurrency() Shape { return orggen.SingleCurrency() }
+
 // MissingCustomFields is orggen.MissingCustomFields.
 func MissingCustomFields() map[string]map[string]string { return orggen.MissingCustomFields() }
 

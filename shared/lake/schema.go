@@ -60,6 +60,8 @@ func nodeOf(f crm.Field) parquet.Node {
 		return parquet.Decimal(2, 18, parquet.Int64Type)
 	case t == crm.Percent:
 		return parquet.Decimal(2, 9, parquet.Int32Type)
+	case t == crm.Rate:
+		return parquet.Decimal(crm.RateScale, 18, parquet.Int64Type)
 	case t == crm.Int:
 		return parquet.Int(64)
 	default: // Text, ID, Email, Phone
@@ -178,6 +180,8 @@ func logicalName(t crm.FieldType) string {
 		return "decimal(18,2)"
 	case crm.Percent:
 		return "decimal(9,2)"
+	case crm.Rate:
+		return "decimal(18,6)"
 	case crm.Int:
 		return "int64"
 	case crm.Picklist:

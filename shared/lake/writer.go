@@ -286,7 +286,7 @@ func toParquet(f crm.Field, v crm.Value, col int) parquet.Value {
 		pv = parquet.BooleanValue(v.B)
 	case crm.Date, crm.Percent: // int32 columns; CheckRow bounds Percent
 		pv = parquet.Int32Value(int32(v.I))
-	case crm.DateTime, crm.Currency, crm.Int:
+	case crm.DateTime, crm.Currency, crm.Int, crm.Rate:
 		pv = parquet.Int64Value(v.I)
 	default:
 		pv = parquet.ByteArrayValue(unsafeBytes(v.S))
@@ -304,7 +304,7 @@ func fromParquet(f crm.Field, pv parquet.Value) crm.Value {
 		return crm.Value{B: pv.Boolean()}
 	case crm.Date, crm.Percent:
 		return crm.Value{I: int64(pv.Int32())}
-	case crm.DateTime, crm.Currency, crm.Int:
+	case crm.DateTime, crm.Currency, crm.Int, crm.Rate:
 		return crm.Value{I: pv.Int64()}
 	}
 	return crm.Value{S: string(pv.ByteArray())}

@@ -23,6 +23,8 @@ var keyPrefix = map[string]string{
 	"OpportunityLineItem":    "00k",
 	"LeadHistory":            "017",
 	"PricebookEntry":         "01u", // referenced by line items, not served
+	"CurrencyType":           "02Z",
+	"DatedConversionRate":    "04w",
 }
 
 // The base62 alphabet in ASCII order, so fixed-width Ids sort (as strings)

@@ -210,7 +210,7 @@ func badText(f crm.Field) string {
 	switch {
 	case f.Name == "CurrencyIsoCode":
 		return "XYZ"
-	case f.Type == crm.Currency, f.Type == crm.Percent, f.Type == crm.Int:
+	case f.Type == crm.Currency, f.Type == crm.Percent, f.Type == crm.Int, f.Type == crm.Rate:
 		return "n/a"
 	case f.Type == crm.DateTime:
 		return "2026-02-30T25:61:00.000+0000"

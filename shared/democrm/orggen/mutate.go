@@ -261,7 +261,7 @@ func toValue(f crm.Field, v any) (crm.Value, error) {
 			return crm.Value{I: crm.Days(t)}, nil
 		}
 		return crm.Value{I: crm.Micros(t)}, nil
-	case crm.Currency, crm.Percent:
+	case crm.Currency, crm.Percent, crm.Rate:
 		var d decimal.Decimal
 		switch x := v.(type) {
 		case decimal.Decimal:
@@ -274,9 +274,13 @@ func toValue(f crm.Field, v any) (crm.Value, error) {
 		default:
 			return crm.Value{}, fmt.Errorf("want a decimal string or decimal.Decimal, got %T", v)
 		}
-		c := d.Shift(2)
+		places := int32(2)
+		if f.Type == crm.Rate {
+			places = crm.RateScale
+		}
+		c := d.Shift(places)
 		if !c.IsInteger() {
-			return crm.Value{}, fmt.Errorf("%s has more than 2 decimal places", d)
+			return crm.Value{}, fmt.Errorf("%s has more than %d decimal places", d, places)
 		}
 		return crm.Value{I: c.IntPart()}, nil
 	case crm.Int:

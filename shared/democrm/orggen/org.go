@@ -97,6 +97,7 @@ type generator struct {
 	campaigns      []campaignPlan
 	accounts, opps *table // for Id lookups from a lead plan
 	tables         map[string]*table
+	dated          []datedRate // DatedConversionRate records (currencies.go)
 }
 
 func (g *generator) tab(name string) *table { return g.tables[name] }
@@ -175,6 +176,19 @@ func Generate(cfg Config) *Org {
 	pt.render = renderProduct
 	for i := range products {
 		pt.stamps = append(pt.stamps, wholeSecond(g.start-180*usDay+int64(i)*usHour))
+	}
+	cur := all["CurrencyType"]
+	cur.n, cur.render = int64(len(currencyTypes)), renderCurrencyType
+	g.dated = g.datedRates()
+	dcr := all["DatedConversionRate"]
+	dcr.n, dcr.render = int64(len(g.dated)), renderDatedRate
+	for i := range max(cur.n, dcr.n) {
+		if i < cur.n {
+			cur.stamps = append(cur.stamps, g.currencyStamp(i))
+		}
+		if i < dcr.n {
+			dcr.stamps = append(dcr.stamps, g.currencyStamp(i))
+		}
 	}
 
 	leads := all["Lead"]

@@ -105,6 +105,19 @@ func WithoutContracts() Shape {
 	return Shape{Omit: ContractObjects, Fields: map[string]map[string]string{"Opportunity": {"ContractId": ""}}}
 }
 
+// CurrencyObjects are the objects only a multi-currency org has.
+var CurrencyObjects = []string{"CurrencyType", "DatedConversionRate"}
+
+// SingleCurrency is a single-currency org: no CurrencyType, no
+// DatedConversionRate and no CurrencyIsoCode field on any object.
+func SingleCurrency() Shape {
+	fields := map[string]map[string]string{}
+	for _, name := range []string{"Campaign", "Opportunity", "Contract", "OpportunityLineItem"} {
+		fields[name] = map[string]string{"CurrencyIsoCode": ""}
+	}
+	return Shape{Omit: CurrencyObjects, Fields: fields}
+}
+
 // ExampleExtraFields are fields a real org has beyond the registry:
 // Lead.Score__c (a number) and Opportunity.Forecast_Category__c (a formula
 // picklist). For Shape.Extra.
@@ -315,7 +328,7 @@ func (t *table) fillExtras(g *generator, i int64, row *crm.Row) {
 			v.B = r.chance(0.5)
 		case crm.Int:
 			v.I = int64(r.intn(101))
-		case crm.Currency, crm.Percent:
+		case crm.Currency, crm.Percent, crm.Rate:
 			v.I = r.between(0, 100_000_00)
 		case crm.Date:
 			v.I = dayOf(created) + r.between(0, 90)

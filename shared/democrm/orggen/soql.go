@@ -307,6 +307,10 @@ func literal(f crm.Field, tok string) (crm.Value, error) {
 		if d, err := decimal.NewFromString(tok); err == nil && d.Abs().LessThan(maxLiteral) {
 			return crm.Value{I: d.Shift(2).IntPart()}, nil
 		}
+	case crm.Rate:
+		if d, err := decimal.NewFromString(tok); err == nil && d.Abs().LessThan(maxLiteral) {
+			return crm.Value{I: d.Shift(crm.RateScale).IntPart()}, nil
+		}
 	case crm.Int:
 		if n, err := strconv.ParseInt(tok, 10, 64); err == nil {
 			return crm.Value{I: n}, nil
@@ -376,6 +380,8 @@ func formatLiteral(f crm.Field, v crm.Value) string {
 		return crm.TimeOfMicros(v.I).Format("2006-01-02T15:04:05.000000Z07:00")
 	case crm.Currency, crm.Percent:
 		return string(appendCents(nil, v.I))
+	case crm.Rate:
+		return crm.FormatRate(v.I)
 	case crm.Int:
 		return strconv.FormatInt(v.I, 10)
 	}

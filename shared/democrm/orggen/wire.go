@@ -206,6 +206,8 @@ func AppendValue(b []byte, f crm.Field, v crm.Value, bulk bool) []byte {
 		return append(b, "+0000"...)
 	case crm.Currency, crm.Percent:
 		return appendCents(b, v.I)
+	case crm.Rate:
+		return append(b, crm.FormatRate(v.I)...)
 	case crm.Int:
 		return strconv.AppendInt(b, v.I, 10)
 	}

@@ -137,6 +137,8 @@ func describeOf(obj *crm.Object, base string, f crm.Field, i int, extra *orggen.
 		}
 	case crm.Int:
 		d.Type, d.SoapType, d.Digits = "int", "xsd:int", 9
+	case crm.Rate:
+		d.Type, d.SoapType, d.Precision, d.Scale = "double", "xsd:double", 18, crm.RateScale
 	default:
 		d.Type, d.SoapType = "anyType", "xsd:anyType"
 	}

@@ -79,7 +79,7 @@ func appendJSONValue(b []byte, f crm.Field, v crm.Value) []byte {
 	switch {
 	case v.Null:
 		return append(b, "null"...)
-	case f.Type == crm.Bool || f.Type == crm.Currency || f.Type == crm.Percent || f.Type == crm.Int:
+	case f.Type == crm.Bool || f.Type == crm.Currency || f.Type == crm.Percent || f.Type == crm.Int || f.Type == crm.Rate:
 		return orggen.AppendValue(b, f, v, false)
 	case f.Type == crm.Date || f.Type == crm.DateTime:
 		b = append(b, '"')
