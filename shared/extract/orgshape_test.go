@@ -586,3 +586,78 @@ func TestExtraFieldDroppedStaysNullColumn(t *testing.T) {
 		}
 	}
 }
+
+// A multi-currency org (the demo org: CurrencyType, DatedConversionRate,
+// CurrencyIsoCode on opportunities) lands both currency objects with their
+// exact rates, and a single-currency org (neither object, no
+// CurrencyIsoCode field) is extracted without them: both skipped with a
+// note, the opportunities' currency column null, the run not failed.
+func TestCurrencyObjects(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		shape democrm.Shape
+		multi bool
+	}{{"multi-currency", democrm.Shape{}, true}, {"single-currency", democrm.SingleCurrency(), false}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newScenario(t, democrm.Config{Seed: 33, Leads: 60, Shape: c.shape})
+			night, sum, err := s.orgNight(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"CurrencyType", "DatedConversionRate"} {
+				o := objectSummary(t, sum, name)
+				if got := o.Mode == ModeSkipped; got == c.multi || o.Err != "" {
+					t.Errorf("%s: %+v, skipped want %v", name, o, !c.multi)
+				}
+			}
+			for _, o := range s.org.Objects() {
+				s.lakeEqualsOrg(o.Name, night)
+			}
+			if !c.multi {
+				return
+			}
+			// The rates as the lake holds them: exact decimals, the
+			// corporate currency at 1, EUR's first dated range closed by
+			// the next one's start.
+			m, err := lake.Snapshot(context.Background(), s.blob, "CurrencyType", lake.DateString(night))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, _ := rows(t, s.blob, crm.CurrencyType, m.Files)
+			rates := map[string]string{}
+			for _, r := range got {
+				rates[r[crm.CurrencyType.Column("iso_code")].S] = crm.FormatRate(r[crm.CurrencyType.Column("conversion_rate")].I)
+			}
+			if want := map[string]string{"USD": "1", "EUR": "0.92", "GBP": "0.79"}; !maps.Equal(rates, want) {
+				t.Errorf("CurrencyType rates %v, want %v", rates, want)
+			}
+			m, err = lake.Snapshot(context.Background(), s.blob, "DatedConversionRate", lake.DateString(night))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, _ = rows(t, s.blob, crm.DatedConversionRate, m.Files)
+			o := crm.DatedConversionRate
+			var eur []string
+			for _, r := range got {
+				if r[o.Column("iso_code")].S == "EUR" {
+					next := "open"
+					if v := r[o.Column("next_start_date")]; !v.Null {
+						next = crm.TimeOfDays(v.I).Format(time.DateOnly)
+					}
+					eur = append(eur, fmt.Sprintf("%s %s..%s", crm.FormatRate(r[o.Column("conversion_rate")].I), crm.TimeOfDays(r[o.Column("start_date")].I).Format(time.DateOnly), next))
+				}
+			}
+			slices.SortFunc(eur, func(a, b string) int { return strings.Compare(strings.Fields(a)[1], strings.Fields(b)[1]) })
+			if len(eur) < 2 || !strings.HasPrefix(eur[0], "0.9 ") || !strings.HasSuffix(eur[len(eur)-1], "..open") {
+				t.Errorf("EUR dated rates %v: want 0.9 first, the last open-ended", eur)
+			}
+			for i := 1; i < len(eur); i++ {
+				prevNext := strings.Split(strings.Fields(eur[i-1])[1], "..")[1]
+				start := strings.Split(strings.Fields(eur[i])[1], "..")[0]
+				if prevNext != start {
+					t.Errorf("EUR range %q does not end where %q starts", eur[i-1], eur[i])
+				}
+			}
+		})
+	}
+}

@@ -89,19 +89,29 @@ func (e *Env) snapshotsWithOptional(ctx context.Context, required, optional []*c
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range optional {
+	if err := e.optionalSnapshots(ctx, snaps, optional...); err != nil {
+		return nil, err
+	}
+	return snaps, nil
+}
+
+// optionalSnapshots adds to snaps each optional object's newest snapshot
+// when the lake has one that is not the empty snapshot of an org without
+// the object (extract.ModeSkipped).
+func (e *Env) optionalSnapshots(ctx context.Context, snaps map[string]*lake.Manifest, objects ...*crm.Object) error {
+	for _, o := range objects {
 		m, err := lake.LatestSnapshot(ctx, e.Blob, o.Name, e.now())
 		switch {
 		case errors.Is(err, lake.ErrNoSnapshot):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("snapshot of %s as of %s: %w", o.Name, e.now().Format(time.DateOnly), err)
+			return fmt.Errorf("snapshot of %s as of %s: %w", o.Name, e.now().Format(time.DateOnly), err)
 		case m.Mode == string(extract.ModeSkipped):
 			continue
 		}
 		snaps[o.Name] = m
 	}
-	return snaps, nil
+	return nil
 }
 
 // scanOptional is scan over an optional object's snapshot, nil when there

@@ -46,8 +46,8 @@ const clawbackQuarters = 4
 var payoutInputs = []*crm.Object{crm.User, crm.Opportunity, crm.OpportunityHistory, crm.OpportunitySplit, crm.Task, crm.Lead}
 
 // payoutOptionalInputs are read when the org has them: the products sold,
-// which SPIFs pay on.
-var payoutOptionalInputs = []*crm.Object{crm.OpportunityLineItem, crm.Product2}
+// which SPIFs pay on, and a multi-currency org's exchange rates.
+var payoutOptionalInputs = append([]*crm.Object{crm.OpportunityLineItem, crm.Product2}, rateInputs...)
 
 // payoutSnapshots resolves payouts' inputs (snapshotsWithOptional).
 func (e *Env) payoutSnapshots(ctx context.Context) (map[string]*lake.Manifest, error) {
@@ -77,6 +77,10 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		if snaps, err = e.payoutSnapshots(ctx); err != nil {
 			return nil, fmt.Errorf("payouts %s: %w", q, err)
 		}
+	}
+	rates, err := e.readRates(ctx, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
 	people, err := e.people(ctx, snaps[crm.User.Name])
 	if err != nil {
@@ -118,6 +122,7 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		Deals:         book.dealsAt(q.End(), e.KPIConfig),
 		Products:      book.products,
 		Cancellations: book.cancellations(q.End(), e.KPIConfig),
+		Rates:         rates,
 		Previous:      previous,
 		Corrections:   corrections,
 		Disputes:      disputes,

@@ -1,0 +1,93 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+	"github.com/venn-revops/venn/shared/comp"
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/lake"
+)
+
+// rateInputs are the optional snapshots of a multi-currency org's exchange
+// rates, read by payouts to convert deals in another currency (comp's
+// fx.go). A single-currency org has neither: its payouts read no rates.
+var rateInputs = []*crm.Object{crm.CurrencyType, crm.DatedConversionRate}
+
+// currencyTypeRow is the projection of the CurrencyType snapshot.
+type currencyTypeRow struct {
+	ID             string `parquet:"id"`
+	IsoCode        string `parquet:"iso_code,optional"`
+	ConversionRate *int64 `parquet:"conversion_rate,optional,decimal(6:18)"`
+	IsCorporate    *bool  `parquet:"is_corporate,optional"`
+}
+
+// datedRateRow is the projection of the DatedConversionRate snapshot.
+type datedRateRow struct {
+	ID             string `parquet:"id"`
+	IsoCode        string `parquet:"iso_code,optional"`
+	ConversionRate *int64 `parquet:"conversion_rate,optional,decimal(6:18)"`
+	StartDate      *int32 `parquet:"start_date,optional,date"`
+	NextStartDate  *int32 `parquet:"next_start_date,optional,date"`
+}
+
+// readRates reads the org's rates from the CurrencyType and
+// DatedConversionRate snapshots in snaps (either may be absent). Rates are
+// exact: the lake holds them as DECIMAL(18,6). A row without a code or a
+// rate is an error naming it; comp validates the rest (ISO codes, rates
+// above 0, overlapping ranges) before anything is computed.
+func (e *Env) readRates(ctx context.Context, snaps map[string]*lake.Manifest) (comp.Rates, error) {
+	var r comp.Rates
+	rate := func(v *int64) decimal.Decimal { return decimal.New(*v, -crm.RateScale) }
+	if m := snaps[crm.CurrencyType.Name]; m != nil {
+		err := lake.Scan(ctx, e.Blob, m, func(rows []currencyTypeRow) error {
+			for _, c := range rows {
+				if c.IsoCode == "" || c.ConversionRate == nil {
+					return fmt.Errorf("CurrencyType %s: no IsoCode or ConversionRate", c.ID)
+				}
+				r.Static = append(r.Static, comp.StaticRate{Currency: c.IsoCode, Rate: rate(c.ConversionRate)})
+				if c.IsCorporate != nil && *c.IsCorporate {
+					if r.Corporate != "" && r.Corporate != c.IsoCode {
+						return fmt.Errorf("CurrencyType %s: %s and %s are both corporate", c.ID, r.Corporate, c.IsoCode)
+					}
+					r.Corporate = c.IsoCode
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return r, fmt.Errorf("rates: %w", err)
+		}
+	}
+	if m := snaps[crm.DatedConversionRate.Name]; m != nil {
+		err := lake.Scan(ctx, e.Blob, m, func(rows []datedRateRow) error {
+			for _, d := range rows {
+				if d.IsoCode == "" || d.ConversionRate == nil || d.StartDate == nil {
+					return fmt.Errorf("DatedConversionRate %s: no IsoCode, ConversionRate or StartDate", d.ID)
+				}
+				dr := comp.DatedRate{Currency: d.IsoCode, Rate: rate(d.ConversionRate), Start: crm.TimeOfDays(int64(*d.StartDate))}
+				if d.NextStartDate != nil {
+					dr.Next = crm.TimeOfDays(int64(*d.NextStartDate))
+				}
+				r.Dated = append(r.Dated, dr)
+			}
+			return nil
+		})
+		if err != nil {
+			return r, fmt.Errorf("rates: %w", err)
+		}
+	}
+	// Snapshot order is the lake's; sorted, the run's input is the same
+	// whatever order the files hold the rows in.
+	sort.Slice(r.Static, func(i, j int) bool { return r.Static[i].Currency < r.Static[j].Currency })
+	sort.Slice(r.Dated, func(i, j int) bool {
+		a, b := r.Dated[i], r.Dated[j]
+		if a.Currency != b.Currency {
+			return a.Currency < b.Currency
+		}
+		return a.Start.Before(b.Start)
+	})
+	return r, nil
+}
