@@ -85,7 +85,7 @@ func TestStateMachines(t *testing.T) {
 	// plan the night's objects ($.plan), then per object (the Map item,
 	// selected as $.event, sent again while the pull answers more).
 	want := map[string]map[string]string{
-		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score"},
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score", "${PayoutsFunctionArn}": "$.whatif"},
 		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
 	}
 	if len(machines) != len(want) {

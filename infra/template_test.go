@@ -396,6 +396,9 @@ func TestSchedules(t *testing.T) {
 		Plan  json.RawMessage `json:"plan"`
 		KPI   json.RawMessage `json:"kpi"`
 		Score json.RawMessage `json:"score"`
+		// WhatIf is the payouts qtd event: quarter-to-date earnings and
+		// the rep's what-if, last in the chain.
+		WhatIf json.RawMessage `json:"whatif"`
 	}
 	decodeStrict(t, str(get(nightly, "Properties", "Target", "Input")), &in)
 	if compact(t, in.Plan) != `{"job":"extract","mode":"plan"}` {
@@ -410,6 +413,10 @@ func TestSchedules(t *testing.T) {
 		t.Errorf("nightly score event %s", in.Score)
 	}
 	mustParse(t, in.Score, "score")
+	if compact(t, in.WhatIf) != `{"job":"payouts","mode":"qtd"}` {
+		t.Errorf("nightly what-if event %s", in.WhatIf)
+	}
+	mustParse(t, in.WhatIf, "payouts")
 
 	var cl struct {
 		KPI     json.RawMessage `json:"kpi"`

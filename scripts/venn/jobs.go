@@ -276,7 +276,7 @@ func privateFile(path string) error {
 func quarterModeFlags(ef *eventFlags, job string) func() pipeline.Event {
 	modes := "close (default: the quarter that just ended, final), rerun (with --quarter) or qtd (quarter to date)"
 	if job == "payouts" {
-		modes = "close (default: the quarter that just ended) or rerun (with --quarter)"
+		modes = "close (default: the quarter that just ended), rerun (with --quarter) or qtd (quarter-to-date earnings and the what-if)"
 	}
 	mode := ef.str("mode", "", modes)
 	quarter := ef.str("quarter", "", "the quarter, e.g. 2026Q3")
@@ -335,12 +335,18 @@ func (s *storageFlags) flagsText() string {
 func payoutsCommand() *command {
 	return &command{
 		name:     "payouts",
-		summary:  "compute the draft comp statements of a closed quarter, as the payouts Lambda",
-		synopsis: "payouts [--mode close|rerun] [--quarter Q] [storage]",
+		summary:  "compute the draft comp statements of a closed quarter, or the quarter to date and what-if, as the payouts Lambda",
+		synopsis: "payouts [--mode close|rerun|qtd] [--quarter Q] [--asof DAY] [storage]",
 		about: `Needs the quarter's final KPIs (venn kpi --mode rerun --quarter Q). Prints each
-person's payout; the statements go to the lake and the results store as drafts, for approve.`,
+person's payout; the statements go to the lake and the results store as drafts, for approve.
+
+--mode qtd (the nightly chain's last step) needs the night's quarter-to-date KPIs (venn kpi
+--mode qtd): it writes each person's earnings so far and what closing each open deal would
+add, as JSON and text beside the statements (comp/quarter=Q/whatif/asof=DAY/run=<id>/), and
+prints only the folder: pay is private (docs/comp-plans.md, the what-if).`,
 		examples: []string{
 			"venn payouts --out mylake --mode rerun --quarter 2026Q3",
+			"venn payouts --out mylake --mode qtd",
 		},
 		setup: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			st := addStorage(fs)
@@ -350,9 +356,17 @@ person's payout; the statements go to the lake and the results store as drafts, 
 				var r struct {
 					Quarter string `json:"quarter"`
 					Lines   string `json:"lines"`
+					AsOf    string `json:"as_of"`
+					People  int    `json:"people"`
+					Refused int    `json:"refused_deals"`
+					Folder  string `json:"folder"`
 				}
 				if err := json.Unmarshal(out, &r); err != nil {
 					return fmt.Errorf("payouts response: %w", err)
+				}
+				if r.Folder != "" {
+					fmt.Fprintf(stdout, "What-if %s as of %s: %d people, %d open deal(s) refused\nfiles (one JSON and one text per person): %s\n", r.Quarter, r.AsOf, r.People, r.Refused, b.where(r.Folder))
+					return nil
 				}
 				stored, err := statementstore.List(ctx, b.env.Store, r.Quarter)
 				if err != nil {

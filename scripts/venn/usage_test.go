@@ -36,7 +36,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{"no command", nil, exitUsage, nil, []string{"Usage:", "Commands:"}},
 		{"help", []string{"help"}, exitOK, []string{"Commands:", "extract", "catalog-sync", "Exit codes: 0 done, 1 the job failed, 2 bad usage"}, nil},
 		{"--help", []string{"--help"}, exitOK, []string{"Commands:"}, nil},
-		{"help of a command", []string{"help", "payouts"}, exitOK, []string{"venn payouts [--mode close|rerun]", "Examples:"}, nil},
+		{"help of a command", []string{"help", "payouts"}, exitOK, []string{"venn payouts [--mode close|rerun|qtd]", "Examples:"}, nil},
 		{"help of an unknown command", []string{"help", "kpis"}, exitUsage, nil, []string{`unknown command "kpis"`, "Commands:"}},
 		{"unknown command", []string{"extarct"}, exitUsage, nil, []string{`venn: unknown command "extarct"`, "Commands:"}},
 		{"bad flag", []string{"kpi", "--quater", "2026Q3"}, exitUsage, nil, []string{"venn kpi: flag provided but not defined: -quater", "Usage:\n  venn kpi"}},

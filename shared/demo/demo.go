@@ -63,7 +63,8 @@ type Report struct {
 	Dispute  *pipeline.DisputeOutcome
 	Payouts  *pipeline.PayoutRun
 	Approval *pipeline.Approval
-	Score    *pipeline.ScoreRun // lead scoring over the same lake
+	Score    *pipeline.ScoreRun  // lead scoring over the same lake
+	WhatIf   *pipeline.WhatIfRun // quarter-to-date earnings and the what-if
 	Lake     string
 	Results  string
 }
@@ -216,6 +217,10 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if r.QTDPrev, err = env.ComputeKPIs(ctx, cur.Prev(), cur.SamePointIn(asOf, cur.Prev()), false); err != nil {
 		return r, err
 	}
+	// The nightly quarter-to-date earnings and the rep's what-if.
+	if r.WhatIf, err = env.WhatIfFor(ctx, cur, asOf); err != nil {
+		return r, err
+	}
 
 	fmt.Fprintf(w, "\n== Scorecard: %s closed (final) against %s ==\n", r.Closed, prev)
 	if err := kpi.WriteScorecard(w, r.ClosedKPIs.Result, r.PrevClosed.Result); err != nil {
@@ -254,6 +259,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(tw, "Scorecard page (%s final)\t%s/%s\n", r.Closed, r.Lake, r.ClosedKPIs.Scorecard.Page)
 	fmt.Fprintf(tw, "Weekly digest (text, HTML)\t%s/%s, digest.html\n", r.Lake, r.QTD.Scorecard.DigestText)
 	fmt.Fprintf(tw, "Statements (JSON + text)\t%s/%s\n", r.Lake, r.Payouts.Lines.Meta["statements"])
+	fmt.Fprintf(tw, "What-if, %s to date (JSON + text)\t%s/%s (earned so far, what each open deal would add)\n", cur, r.Lake, r.WhatIf.Folder)
 	fmt.Fprintf(tw, "Statement lines (Parquet)\t%s/%s\n", r.Lake, r.Payouts.Lines.Partition)
 	fmt.Fprintf(tw, "Payroll export (current)\t%s/%s/ (payroll.csv; current.json names the run and its hash)\n", r.Lake, pipeline.CurrentFolder(r.Approval.Quarter))
 	fmt.Fprintf(tw, "Payroll export (CSV)\t%s/%s\n", r.Lake, r.Approval.Export.Meta["csv"])

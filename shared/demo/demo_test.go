@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -121,8 +122,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	ctx := context.Background()
 	out := t.TempDir()
-	var printed bytes.Buffer
-	r, err := Run(ctx, Options{Out: out}, &printed)
+	var printed, logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r, err := Run(ctx, Options{Out: out, Logger: logger}, &printed)
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, printed.String())
 	}
@@ -262,6 +264,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	checkScorecards(t, r)
 	checkDispute(t, r, printed.String())
+	checkWhatIf(t, r, logs.String())
 
 	// Running it again gives the same numbers, byte for byte.
 	out2 := filepath.Join(t.TempDir(), "again")

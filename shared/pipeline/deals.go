@@ -89,11 +89,21 @@ func (e *Env) readDeals(ctx context.Context, snaps map[string]*lake.Manifest) (*
 // dealsAt returns every opportunity as it stood just before end, sorted by
 // Id: its state by kpi.Config.StateAt, the rules the KPI engine counts by.
 func (b *dealBook) dealsAt(end time.Time, cfg *kpi.Config) []comp.Deal {
+	return b.selectAt(end, cfg, func(kpi.OppState) bool { return true })
+}
+
+// openAt returns the opportunities open (neither won nor lost) just
+// before end, sorted by Id, at their amount and expected close date.
+func (b *dealBook) openAt(end time.Time, cfg *kpi.Config) []comp.Deal {
+	return b.selectAt(end, cfg, func(s kpi.OppState) bool { return !s.Closed && !s.Won })
+}
+
+func (b *dealBook) selectAt(end time.Time, cfg *kpi.Config, keep func(kpi.OppState) bool) []comp.Deal {
 	cut := crm.Micros(end)
 	var out []comp.Deal
 	for id, o := range b.opps {
 		s, ok := cfg.StateAt(&o.Opportunity, b.history[id], cut)
-		if !ok {
+		if !ok || !keep(s) {
 			continue
 		}
 		d := comp.Deal{ID: id, Name: o.Name, OwnerID: o.OwnerID, Currency: o.CurrencyIsoCode, CloseDate: crm.TimeOfDays(int64(s.CloseDay)),

@@ -25,6 +25,7 @@ import (
 //	         {"job":"extract","mode":"plan"} (lists the nightly events, one per object; extracts nothing)
 //	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
 //	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
+//	         {"job":"payouts","mode":"qtd"} (nightly: quarter-to-date earnings and the rep's what-if)
 //	score    {"job":"score"} | {"job":"score","mode":"nightly"}
 //	approve  {"job":"approve","quarter":"2026Q3","action":"approve","people":[]}
 //	         (the approver is the authenticated caller, never a field: see WithCaller)
@@ -145,10 +146,7 @@ func (e Event) validate() error {
 	case "kpi", "payouts":
 		switch e.Mode {
 		case "", ModeClose:
-		case ModeQTD:
-			if e.Job == "payouts" {
-				return bad("mode", "payouts run at quarter close or as a rerun, not quarter to date")
-			}
+		case ModeQTD: // payouts: the quarter to date and the what-if (whatif.go)
 		case ModeRerun:
 			if e.Quarter == "" {
 				return bad("quarter", "required: rerun recomputes a named quarter")

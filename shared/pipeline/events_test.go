@@ -31,7 +31,8 @@ func TestParseEvent(t *testing.T) {
 		{"kpi", `{"job":"kpi","mode":"qtd"}`, ""},
 		{"kpi", `{"mode":"rerun","quarter":"2026Q5"}`, "quarter must be 1 to 4"},
 		{"kpi", `{"mode":"weekly"}`, "is not qtd, close or rerun"},
-		{"payouts", `{"mode":"qtd"}`, "not quarter to date"},
+		{"payouts", `{"mode":"qtd"}`, ""}, // the quarter to date and the what-if
+		{"payouts", `{"mode":"qtd","asof":"2026-08-10"}`, ""},
 		{"approve", `{"quarter":"2026Q3","action":"approve"}`, ""},
 		// who approves is the authenticated caller, never a field
 		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"jane@corp"}`, "approver: not accepted: the approver is the authenticated caller"},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
@@ -78,57 +79,11 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 			return nil, fmt.Errorf("payouts %s: %w", q, err)
 		}
 	}
-	rates, err := e.readRates(ctx, snaps)
+	in, _, err := e.compInput(ctx, q, q.End(), cfg, values, snaps)
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
-	people, err := e.people(ctx, snaps[crm.User.Name])
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: users: %w", q, err)
-	}
-	book, err := e.readDeals(ctx, snaps)
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: deals: %w", q, err)
-	}
-	if book.dates, err = e.dealDates(ctx, snaps[crm.Opportunity.Name], comp.HoldDateFields(cfg.Plans)); err != nil {
-		return nil, fmt.Errorf("payouts %s: deals: %w", q, err)
-	}
-	activities, err := e.activities(ctx, snaps, q.Start(), q.End())
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: %w", q, err)
-	}
-	previous, err := statementstore.PreviousFinal(ctx, e.Store, q.String(), clawbackQuarters)
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: previous statements: %w", q, err)
-	}
-	corrections, err := statementstore.Corrections(ctx, e.Store, q.String())
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: corrections: %w", q, err)
-	}
-	disputes, err := statementstore.DisputeAdjustments(ctx, e.Store, q.String())
-	if err != nil {
-		return nil, fmt.Errorf("payouts %s: %w", q, err)
-	}
-	out, err := comp.Run(comp.RunInput{
-		Quarter:       q,
-		People:        people,
-		Plans:         cfg.Plans,
-		Assignments:   cfg.Assignments,
-		Adjustments:   cfg.Adjustments,
-		Metrics:       metricTable(values),
-		Activities:    activities,
-		Quotas:        cfg.Quotas,
-		KnownKPI:      knownKPI,
-		Deals:         book.dealsAt(q.End(), e.KPIConfig),
-		Products:      book.products,
-		Cancellations: book.cancellations(q.End(), e.KPIConfig),
-		Rates:         rates,
-		Previous:      previous,
-		Corrections:   corrections,
-		Disputes:      disputes,
-		CodeVersion:   e.CodeVersion,
-		ConfigVersion: e.ConfigVersion,
-	})
+	out, err := comp.Run(in)
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
@@ -150,6 +105,65 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 	}
 	e.log().Info("payouts computed", "quarter", q.String(), "statements", len(out.Statements), "corrections", len(run.Corrections), "lines", run.Lines.Key())
 	return run, nil
+}
+
+// compInput reads everything comp.Run needs for quarter q as it stood at
+// cut (the quarter's end at close; the night's cut for the quarter to
+// date): people, the deals in their state at cut, the activities up to
+// cut, earlier final statements and corrections. The deal book is
+// returned too, for the what-if's open deals.
+func (e *Env) compInput(ctx context.Context, q period.Quarter, cut time.Time, cfg *comp.Config, values []kpi.Value, snaps map[string]*lake.Manifest) (comp.RunInput, *dealBook, error) {
+	rates, err := e.readRates(ctx, snaps)
+	if err != nil {
+		return comp.RunInput{}, nil, err
+	}
+	people, err := e.people(ctx, snaps[crm.User.Name])
+	if err != nil {
+		return comp.RunInput{}, nil, fmt.Errorf("users: %w", err)
+	}
+	book, err := e.readDeals(ctx, snaps)
+	if err != nil {
+		return comp.RunInput{}, nil, fmt.Errorf("deals: %w", err)
+	}
+	if book.dates, err = e.dealDates(ctx, snaps[crm.Opportunity.Name], comp.HoldDateFields(cfg.Plans)); err != nil {
+		return comp.RunInput{}, nil, fmt.Errorf("deals: %w", err)
+	}
+	activities, err := e.activities(ctx, snaps, q.Start(), cut)
+	if err != nil {
+		return comp.RunInput{}, nil, err
+	}
+	previous, err := statementstore.PreviousFinal(ctx, e.Store, q.String(), clawbackQuarters)
+	if err != nil {
+		return comp.RunInput{}, nil, fmt.Errorf("previous statements: %w", err)
+	}
+	corrections, err := statementstore.Corrections(ctx, e.Store, q.String())
+	if err != nil {
+		return comp.RunInput{}, nil, fmt.Errorf("corrections: %w", err)
+	}
+	disputes, err := statementstore.DisputeAdjustments(ctx, e.Store, q.String())
+	if err != nil {
+		return comp.RunInput{}, nil, err
+	}
+	return comp.RunInput{
+		Quarter:       q,
+		People:        people,
+		Plans:         cfg.Plans,
+		Assignments:   cfg.Assignments,
+		Adjustments:   cfg.Adjustments,
+		Metrics:       metricTable(values),
+		Activities:    activities,
+		Quotas:        cfg.Quotas,
+		KnownKPI:      knownKPI,
+		Deals:         book.dealsAt(cut, e.KPIConfig),
+		Products:      book.products,
+		Cancellations: book.cancellations(cut, e.KPIConfig),
+		Rates:         rates,
+		Previous:      previous,
+		Corrections:   corrections,
+		Disputes:      disputes,
+		CodeVersion:   e.CodeVersion,
+		ConfigVersion: e.ConfigVersion,
+	}, book, nil
 }
 
 func knownKPI(name string) bool { _, ok := kpi.Lookup(name); return ok }

@@ -113,6 +113,9 @@ func (e *Env) PlanPayouts() Planner {
 			return Run{}, err
 		}
 		q := t.Quarter
+		if !t.Final {
+			return e.planWhatIf(ctx, t, ev.AsOf)
+		}
 		head, err := e.Store.Get(ctx, kpiPK(q.String()), "FINAL#_run")
 		if err != nil {
 			return Run{}, fmt.Errorf("payouts %s: final KPIs: %w (run the kpi job for the quarter first)", q, err)
@@ -150,6 +153,44 @@ func (e *Env) PlanPayouts() Planner {
 				Metrics{Values: map[string]float64{MetricRows: float64(len(run.Statements)), "PayoutTotal": total}, Units: map[string]string{"PayoutTotal": "None"}}, nil
 		}}, nil
 	}
+}
+
+// planWhatIf plans a payouts qtd event: the quarter to date and the
+// what-if as of the event's cut. Its inputs are the quarter-to-date KPI set
+// (of the asof day when the event names one, else the newest night, so a
+// chain that crossed midnight after its kpi task still finds it), the
+// snapshots and the comp configuration.
+func (e *Env) planWhatIf(ctx context.Context, t Target, asOfDay string) (Run, error) {
+	q, day := t.Quarter, asOfDate(t.AsOf, false)
+	if asOfDay == "" {
+		newest, err := e.newestNight(ctx, q)
+		if err != nil {
+			return Run{}, fmt.Errorf("what-if %s: %w", q, err)
+		}
+		asOfDay = newest
+	}
+	head, err := e.Store.Get(ctx, kpiPK(q.String()), "ASOF#"+asOfDay+"#_run")
+	if err != nil {
+		return Run{}, fmt.Errorf("what-if %s as of %s: KPIs to date of %s: %w (run the kpi job with mode qtd first)", q, day, asOfDay, err)
+	}
+	snaps, err := e.snapshots(ctx, e.now(), payoutInputs...)
+	if err != nil {
+		return Run{}, err
+	}
+	cfgHash, err := hashFS(e.CompConfig)
+	if err != nil {
+		return Run{}, fmt.Errorf("what-if %s: comp configuration: %w", q, err)
+	}
+	parts := append(append(append([]string{"whatif", string(head.Body)}, manifestKeys(snaps)...), cfgHash), e.configParts()...)
+	return Run{Period: q.String() + "@" + day, InputHash: hashOf(parts...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
+		run, err := e.whatIfFor(ctx, q, t.AsOf, asOfDay, snaps)
+		if err != nil {
+			return nil, Metrics{}, err
+		}
+		// Counts and the folder only: pay stays in the files.
+		return map[string]any{"quarter": q.String(), "as_of": day, "people": len(run.Result.People), "refused_deals": len(run.Result.Refused), "folder": run.Folder, "config_version": e.ConfigVersion},
+			Metrics{Values: map[string]float64{MetricRows: float64(len(run.Result.People))}}, nil
+	}}, nil
 }
 
 // PlanApprove plans an approve event: the key is who (the authenticated
