@@ -56,6 +56,7 @@ func commands() []*command {
 		approveCommand(),
 		disputeCommand(),
 		exportCommand(),
+		planCommand(),
 		scorecardCommand(),
 		scoreCommand(),
 		validateCommand(),

@@ -2,16 +2,18 @@ package comp
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/shopspring/decimal"
 )
 
-// WriteText renders the plan as the plain-language document a rep reads and
-// signs. It is generated from the same file the engine pays from, so the
-// signed document cannot drift from the configuration.
-func (p *Plan) WriteText(w io.Writer) error {
+// documentText is the plan in plain language, in the plan document's
+// layout (plandocmodel.go): the title, fact lines, then sections, each a
+// blank line, a heading and its paragraphs (3 spaces) and items (5
+// spaces). Component kinds (kinds.go describe) and the payment rules write
+// into it the same way; Document reads it into the model every rendering
+// is made from.
+func (p *Plan) documentText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (plan %s, version %d)\n", p.Name, p.ID, p.Version)
 	until := "with no end date"
@@ -58,8 +60,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 		unit = "each bonus line and each deal's commission is"
 	}
 	fmt.Fprintf(&b, "   Rounding: %s rounded to the cent, %s; the total is the sum of the rounded lines.\n", unit, mode)
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.String()
 }
 
 func describeBonus(b *strings.Builder, _ *Plan, c *Component) {

@@ -27,6 +27,9 @@ type PayoutRun struct {
 	Lines *lake.Manifest
 	// Status is the quarter's committed statement-status table.
 	Status *lake.Manifest
+	// PlanDocs is the folder of the documents (Markdown, HTML, text) of
+	// the plan versions the statements pay on.
+	PlanDocs string
 }
 
 // userRow is the projection of the User snapshot that pay needs.
@@ -94,6 +97,10 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
 	if err := e.register(ctx, run.Lines); err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
+	run.PlanDocs = PlanDocsFolder(q, run.Lines.RunID)
+	if err := e.writePlanDocs(ctx, run.PlanDocs, cfg.Plans, out.Statements); err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
 	run.Outcomes, run.Corrections, err = statementstore.SaveDrafts(ctx, e.Store, out.Statements)

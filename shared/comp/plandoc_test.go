@@ -1,0 +1,142 @@
+package comp
+
+import (
+	"bytes"
+	"html"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestPlanDocumentGoldenMarkdownHTML renders each sample plan as Markdown
+// and HTML; the goldens were read by hand against plan-documents.txt (the
+// same paragraphs, items and facts) and the HTML opened in a browser.
+func TestPlanDocumentGoldenMarkdownHTML(t *testing.T) {
+	cfg, err := LoadConfig(os.DirFS("../config/comp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range cfg.Plans {
+		d, err := p.Document()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md, page bytes.Buffer
+		if err := d.WriteMarkdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.WriteHTML(&page); err != nil {
+			t.Fatal(err)
+		}
+		name := PlanDocFileName(p)
+		golden(t, "plandoc/"+name+".md", md.Bytes())
+		golden(t, "plandoc/"+name+".html", page.Bytes())
+		checkSameDocument(t, d, md.String(), page.String())
+	}
+}
+
+// checkSameDocument checks every title, fact, heading, paragraph and item
+// of the model is in the Markdown and in the HTML, once their escaping is
+// undone independently here (the text rendering is the golden
+// plan-documents.txt).
+func checkSameDocument(t *testing.T, d *PlanDoc, md, page string) {
+	t.Helper()
+	unMD := regexp.MustCompile(`\\(.)`).ReplaceAllString(md, "$1")
+	unMD = html.UnescapeString(unMD)
+	text := html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, ""))
+	squash := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	var want []string
+	want = append(want, d.Title)
+	want = append(want, d.Facts...)
+	for _, s := range d.Sections {
+		want = append(want, s.Heading)
+		for _, p := range s.Paragraphs {
+			want = append(want, p.Text)
+			for _, it := range p.Items {
+				want = append(want, squash(it))
+			}
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(unMD, w) {
+			t.Errorf("%s: the Markdown lacks %q", d.Plan, w)
+		}
+		if !strings.Contains(text, w) {
+			t.Errorf("%s: the HTML lacks %q", d.Plan, w)
+		}
+	}
+}
+
+// TestPlanDocumentEscapes gives a plan a hostile name: the HTML page holds
+// no tag or attribute of it, the Markdown no raw HTML or link, and both
+// still say the name, literally.
+func TestPlanDocumentEscapes(t *testing.T) {
+	name := `<script>alert("x")</script> <img src=x onerror=alert(1)> *Bold* [link](javascript:alert(1)) & a|b`
+	src := strings.Replace(commissionPlanSrc("marginal", "upper", ""), "name: Worked example", "name: '"+name+"'", 1)
+	p, err := ParsePlan("evil.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := p.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md, page bytes.Buffer
+	if err := d.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script", "<img", "onerror=alert(1)>", `href=`} {
+		if strings.Contains(page.String(), bad) {
+			t.Errorf("the HTML contains %q:\n%s", bad, page.String())
+		}
+	}
+	if strings.Count(page.String(), "<title>") != 1 || !strings.Contains(page.String(), "&lt;script&gt;") {
+		t.Errorf("the HTML does not show the name escaped:\n%s", page.String())
+	}
+	for _, bad := range []string{"<script", "<img", " *Bold*"} {
+		if strings.Contains(md.String(), bad) {
+			t.Errorf("the Markdown contains %q:\n%s", bad, md.String())
+		}
+	}
+	// A link needs an unescaped "](".
+	if regexp.MustCompile(`[^\\]\]\(`).MatchString(md.String()) {
+		t.Errorf("the Markdown has a link:\n%s", md.String())
+	}
+	for _, want := range []string{`&lt;script&gt;`, `\*Bold\*`, `\[link\](javascript:alert(1))`, `&amp; a\|b`} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	checkSameDocument(t, d, md.String(), page.String())
+}
+
+// TestMarkdownBlockStart: a paragraph that starts like a list stays text.
+func TestMarkdownBlockStart(t *testing.T) {
+	for in, want := range map[string]string{"- a": `\- a`, "12. b": `12\. b`, "3) c": `3\) c`, "+ d": `\+ d`, "plain - e": "plain - e", "1,000 f": "1,000 f"} {
+		if got := mdBlock(in); got != want {
+			t.Errorf("mdBlock(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPlanDocumentLayout checks the reader of the text layout refuses
+// what is not a heading, a paragraph or an item, naming the line.
+func TestPlanDocumentLayout(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"T\nfact\n\nH\n   para\n     item\n", ""},
+		{"T\n  two spaces\n", "line 2"},
+		{"T\n\nH\n  two spaces\n", "line 4"},
+		{"T\n\nH\n    four spaces\n", "line 4"},
+		{"T\n\n   no heading\n", "line 2"},
+		{"T\n\nH\n\n\n", "line 4"},
+	} {
+		_, err := parseDocument("x@v1", "h", c.text)
+		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
+		}
+	}
+}
