@@ -259,7 +259,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(tw, "Scorecard page (%s final)\t%s/%s\n", r.Closed, r.Lake, r.ClosedKPIs.Scorecard.Page)
 	fmt.Fprintf(tw, "Weekly digest (text, HTML)\t%s/%s, digest.html\n", r.Lake, r.QTD.Scorecard.DigestText)
 	fmt.Fprintf(tw, "Statements (JSON + text)\t%s/%s\n", r.Lake, r.Payouts.Lines.Meta["statements"])
-	fmt.Fprintf(tw, "Plan documents (Markdown, HTML, text)\t%s/%s (what reps acknowledge: venn plan ack)\n", r.Lake, r.Payouts.PlanDocs)
+	fmt.Fprintf(tw, "Plan documents (Markdown, HTML, text)\t%s/%s (venn plan doc renders them too)\n", r.Lake, r.Payouts.PlanDocs)
 	fmt.Fprintf(tw, "What-if, %s to date (JSON + text)\t%s/%s (earned so far, what each open deal would add)\n", cur, r.Lake, r.WhatIf.Folder)
 	fmt.Fprintf(tw, "Statement lines (Parquet)\t%s/%s\n", r.Lake, r.Payouts.Lines.Partition)
 	fmt.Fprintf(tw, "Payroll export (current)\t%s/%s/ (payroll.csv; current.json names the run and its hash)\n", r.Lake, pipeline.CurrentFolder(r.Approval.Quarter))
