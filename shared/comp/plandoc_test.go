@@ -18,22 +18,29 @@ func TestPlanDocumentGoldenMarkdownHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range cfg.Plans {
-		d, err := p.Document()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var md, page bytes.Buffer
-		if err := d.WriteMarkdown(&md); err != nil {
-			t.Fatal(err)
-		}
-		if err := d.WriteHTML(&page); err != nil {
-			t.Fatal(err)
-		}
+		d, md, page := renderDoc(t, p)
 		name := PlanDocFileName(p)
 		golden(t, "plandoc/"+name+".md", md.Bytes())
 		golden(t, "plandoc/"+name+".html", page.Bytes())
 		checkSameDocument(t, d, md.String(), page.String())
 	}
+}
+
+// renderDoc is plan p's document model and its Markdown and HTML.
+func renderDoc(t *testing.T, p *Plan) (*PlanDoc, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	d, err := p.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md, page bytes.Buffer
+	if err := d.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	return d, &md, &page
 }
 
 // checkSameDocument checks every title, fact, heading, paragraph and item
@@ -78,17 +85,7 @@ func TestPlanDocumentEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := p.Document()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md, page bytes.Buffer
-	if err := d.WriteMarkdown(&md); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.WriteHTML(&page); err != nil {
-		t.Fatal(err)
-	}
+	d, md, page := renderDoc(t, p)
 	for _, bad := range []string{"<script", "<img", "onerror=alert(1)>", `href=`} {
 		if strings.Contains(page.String(), bad) {
 			t.Errorf("the HTML contains %q:\n%s", bad, page.String())
