@@ -173,7 +173,7 @@ func (e *Env) planWhatIf(ctx context.Context, t Target, asOfDay string) (Run, er
 	if err != nil {
 		return Run{}, fmt.Errorf("what-if %s as of %s: KPIs to date of %s: %w (run the kpi job with mode qtd first)", q, day, asOfDay, err)
 	}
-	snaps, err := e.snapshots(ctx, e.now(), payoutInputs...)
+	snaps, err := e.payoutSnapshots(ctx)
 	if err != nil {
 		return Run{}, err
 	}

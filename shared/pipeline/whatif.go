@@ -53,7 +53,7 @@ func (e *Env) whatIfFor(ctx context.Context, q period.Quarter, cut time.Time, kp
 		return fail(err)
 	}
 	if snaps == nil {
-		if snaps, err = e.snapshots(ctx, e.now(), payoutInputs...); err != nil {
+		if snaps, err = e.payoutSnapshots(ctx); err != nil {
 			return fail(err)
 		}
 	}
