@@ -771,6 +771,7 @@ func TestLambdaJobsEndToEnd(t *testing.T) {
 	}
 
 	t.Run("finalize: who may, and who may not", func(t *testing.T) { w.checkFinalizeRules(t) })
+	t.Run("acknowledge: only your own plan, only its current file", func(t *testing.T) { w.checkAcknowledge(t) })
 	if t.Failed() {
 		return
 	}
@@ -1006,7 +1007,8 @@ func (w *world) checkBadEvents(t *testing.T) {
 		{"extract", `{"job":"extract","mode":"backfill","from":"2026-11-08","to":"2026-11-01"}`, `extract event: from/to: from must be before to`},
 		{"kpi", `{"job":"kpi","mode":"weekly"}`, `kpi event: mode: "weekly" is not qtd, close or rerun`},
 		{"kpi", `{"job":"payouts","mode":"close"}`, `kpi event: job is "payouts", this function runs "kpi"`},
-		{"payouts", `{"job":"payouts","mode":"qtd"}`, `payouts event: mode: payouts run at quarter close or as a rerun, not quarter to date`},
+		// qtd is the nightly what-if; it needs that night's KPIs to date.
+		{"payouts", `{"job":"payouts","mode":"qtd"}`, `what-if 2026Q4: KPIs of 2026Q4 to date: none stored`},
 		{"payouts", `{"job":"payouts","mode":"rerun","quarter":"2025Q1"}`, `payouts 2025Q1: final KPIs: `},
 		// A direct invoke carries no caller: the approver is the caller.
 		{"approve", `{"job":"approve","quarter":"2026Q3","action":"approve"}`, `approve: no authenticated caller`},

@@ -20,22 +20,29 @@ import (
 func planCommand() *command {
 	return &command{
 		name:     "plan",
-		summary:  "render plan documents (Markdown, HTML, text) from the plan files",
-		synopsis: "plan doc [--plan ID@vN] [--format md|html|txt] [--dir DIR] [--config URI]",
+		summary:  "render plan documents (Markdown, HTML, text); acknowledge your plan; list who has not",
+		synopsis: "plan doc [--plan ID@vN] [--format md|html|txt] [--dir DIR] [--config URI]\nplan ack --quarter Q --plan ID@vN --sha256 HASH [--person ID] [storage]\nplan acks --quarter Q [--missing] [storage]",
 		about: `doc renders each plan version of the comp configuration in force (--config, CONFIG_URI, else
 the embedded one) from the plan file itself, the same model for every format: to stdout in
 --format (one plan: --plan), or with --dir every format of every plan (or of --plan) into DIR
 as <id>-v<N>.md, .html and .txt. Each document states the plan file's SHA-256: what a rep
-acknowledges (docs/comp-plans.md §13).`,
+acknowledges (docs/comp-plans.md §13).
+
+ack records that you (whoever runs the command: STS's answer on AWS storage, the local user on a
+folder, as venn approve) read the plan version you are paid on in the quarter, by the SHA-256
+its document states; you may acknowledge only for yourself, and only the current file counts.
+acks lists every person's plan versions in the quarter and whether they are acknowledged.`,
 		examples: []string{
 			"venn plan doc --plan ae@v1 --format md",
 			"venn plan doc --dir plan-docs",
+			"VENN_LOCAL_USER=maria.chen venn plan ack --out out --quarter 2026Q3 --plan sales_manager@v1 --sha256 <hash>",
+			"venn plan acks --out out --quarter 2026Q3 --missing",
 		},
 		raw: func(args []string) error {
 			if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 				writeCommandHelp(stdout, planCommand(), nil)
 				if len(args) == 0 {
-					return usagef("a subcommand: doc")
+					return usagef("a subcommand: doc, ack or acks")
 				}
 				return nil
 			}
@@ -43,8 +50,12 @@ acknowledges (docs/comp-plans.md §13).`,
 			switch sub {
 			case "doc":
 				return runPlanDoc(context.Background(), rest)
+			case "ack":
+				return runPlanAck(context.Background(), rest)
+			case "acks":
+				return runPlanAcks(context.Background(), rest)
 			}
-			return usagef("unknown subcommand %q (doc)", sub)
+			return usagef("unknown subcommand %q (doc, ack, acks)", sub)
 		},
 	}
 }

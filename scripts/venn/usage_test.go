@@ -44,7 +44,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{"stray argument", []string{"kpi", "rerun"}, exitUsage, nil, []string{`unexpected argument "rerun"`}},
 		{"bad event from flags", []string{"kpi", "--mode", "rerun"}, exitUsage, nil, []string{"kpi event: quarter: required: rerun recomputes a named quarter"}},
 		{"bad quarter", []string{"payouts", "--mode", "rerun", "--quarter", "2026Q5"}, exitUsage, nil, []string{"payouts event: quarter:"}},
-		{"bad approve action", []string{"approve", "--quarter", "2026Q3", "--action", "aprove"}, exitUsage, nil, []string{`action: "aprove" is not approve, finalize or a dispute action`}},
+		{"bad approve action", []string{"approve", "--quarter", "2026Q3", "--action", "aprove"}, exitUsage, nil, []string{`action: "aprove" is not approve, finalize, acknowledge or a dispute action`}},
 		{"event file with event flags", []string{"kpi", "--event", "x.json", "--mode", "qtd"}, exitUsage, nil, []string{"--event runs the file exactly: drop --mode"}},
 		{"missing event file", []string{"kpi", "--event", "no-such-event.json"}, exitUsage, nil, []string{"--event: open no-such-event.json"}},
 		{"half the AWS storage", []string{"kpi", "--lake", "s3://b/p"}, exitUsage, nil, []string{"--lake and --results go together"}},

@@ -573,6 +573,7 @@ func TestDemoThenApprove(t *testing.T) {
 	}
 
 	disputeCommands(t, c, out)
+	planAckCommands(t, c, out)
 }
 
 // disputeCommands drives venn dispute on the demo's folder: the demo's

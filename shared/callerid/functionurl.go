@@ -74,6 +74,8 @@ func FunctionURL(next Handler) Handler {
 			return respond(http.StatusForbidden, err)
 		case errors.Is(err, comp.ErrDisputeInvalid):
 			return respond(http.StatusBadRequest, err)
+		case errors.Is(err, comp.ErrStaleAcknowledgement), errors.Is(err, comp.ErrNotOnPlan):
+			return respond(http.StatusConflict, err)
 		case errors.Is(err, statementstore.ErrFinal), errors.Is(err, statementstore.ErrAlreadyApproved),
 			errors.Is(err, statementstore.ErrNotApproved), errors.Is(err, statementstore.ErrNotFound),
 			errors.Is(err, comp.ErrDisputeTransition), errors.Is(err, statementstore.ErrStaleDispute), errors.Is(err, statementstore.ErrNoDispute):

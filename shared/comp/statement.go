@@ -168,6 +168,10 @@ type PlanUse struct {
 	Days        int             `json:"days"`
 	QuarterDays int             `json:"quarter_days"`
 	Proration   decimal.Decimal `json:"proration"`
+	// Acknowledgement is whether the person acknowledged this plan file
+	// (acknowledge.go), as the run that wrote the statement found it; nil
+	// when not looked up. Not an input: the pay does not depend on it.
+	Acknowledgement *PlanAck `json:"acknowledgement,omitempty"`
 }
 
 // DealCredit is a person's credit for one deal and what was paid for it.

@@ -23,6 +23,9 @@ func (s *Statement) WriteText(w io.Writer) error {
 	for _, p := range s.Plans {
 		fmt.Fprintf(&b, "Plan:        %s %q, %s to %s, %d of %d days (file %s, sha256 %s)\n",
 			p.Plan, p.Name, p.From, p.To, p.Days, p.QuarterDays, p.File, short(p.FileSHA256))
+		if a := p.Acknowledgement; a != nil {
+			b.WriteString("             " + a.text() + "\n")
+		}
 	}
 	if len(s.Plans) == 0 {
 		fmt.Fprintf(&b, "Plan:        none active this quarter\n")

@@ -48,6 +48,10 @@ type Event struct {
 	People   []string `json:"people,omitempty"`
 	// Dispute is the request of a dispute action (approve job).
 	Dispute *DisputeRequest `json:"dispute,omitempty"`
+	// Plan and SHA256 are what an acknowledge action acknowledges: the
+	// plan version (id@vN) and the SHA-256 of the plan file read.
+	Plan   string `json:"plan,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // apiName is the shape of a Salesforce object API name.
@@ -184,8 +188,20 @@ func (e Event) validate() error {
 		if IsDisputeAction(e.Action) {
 			return e.validateDispute()
 		}
+		if e.Action == "acknowledge" {
+			if e.Dispute != nil {
+				return bad("dispute", "only dispute actions (raise, answer, reply, resolve, withdraw) take a dispute")
+			}
+			if err := e.validAcknowledge(); err != nil {
+				return err
+			}
+			break
+		}
 		if e.Action != "approve" && e.Action != "finalize" {
-			return bad("action", fmt.Sprintf("%q is not approve, finalize or a dispute action (raise, answer, reply, resolve, withdraw)", e.Action))
+			return bad("action", fmt.Sprintf("%q is not approve, finalize, acknowledge or a dispute action (raise, answer, reply, resolve, withdraw)", e.Action))
+		}
+		if e.Plan != "" || e.SHA256 != "" {
+			return bad("plan/sha256", "only the acknowledge action takes them")
 		}
 		if e.Dispute != nil {
 			return bad("dispute", "only dispute actions (raise, answer, reply, resolve, withdraw) take a dispute")
@@ -201,6 +217,30 @@ func (e Event) validate() error {
 	return nil
 }
 
+// sha256Hex is a SHA-256 in lower-case hex; planVersion a plan version's
+// id@vN (the configuration says whether it exists).
+var (
+	sha256Hex   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	planVersion = regexp.MustCompile(`^\S+@v[0-9]+$`)
+)
+
+// validAcknowledge checks an acknowledge event: the plan version and the
+// full SHA-256 of its file as the plan document states it, at most one
+// person (the caller's own; none: the caller's).
+func (e Event) validAcknowledge() error {
+	bad := func(field, why string) error { return fmt.Errorf("%s event: %s: %s", e.Job, field, why) }
+	if !planVersion.MatchString(e.Plan) {
+		return bad("plan", fmt.Sprintf("%q is not a plan version id@vN (venn plan doc names them)", e.Plan))
+	}
+	if !sha256Hex.MatchString(e.SHA256) {
+		return bad("sha256", "the plan file's full SHA-256 in lower-case hex, as the plan document states it")
+	}
+	if len(e.People) > 1 {
+		return bad("people", "a person acknowledges for themselves: at most one person (none: the caller's)")
+	}
+	return nil
+}
+
 // unused refuses a field the event's job does not read: a field that is
 // silently ignored makes the event mean something else than it says.
 func (e Event) unused() error {
@@ -208,12 +248,13 @@ func (e Event) unused() error {
 		"mode": e.Mode != "", "objects": len(e.Objects) > 0, "from": e.From != "", "to": e.To != "",
 		"asof": e.AsOf != "", "action": e.Action != "", "approver": e.Approver != "", "people": len(e.People) > 0,
 		"dispute": e.Dispute != nil,
+		"plan":    e.Plan != "", "sha256": e.SHA256 != "",
 	}
 	takes := map[string][]string{
 		"extract": {"mode", "objects", "from", "to"},
 		"kpi":     {"mode", "asof"},
 		"payouts": {"mode", "asof"},
-		"approve": {"action", "people", "dispute"},
+		"approve": {"action", "people", "dispute", "plan", "sha256"},
 		"score":   {"mode"},
 	}
 	for _, f := range takes[e.Job] {
@@ -222,7 +263,7 @@ func (e Event) unused() error {
 	if _, known := takes[e.Job]; !known {
 		return nil // validate names the unknown job
 	}
-	for _, f := range []string{"mode", "objects", "from", "to", "asof", "action", "approver", "people", "dispute"} {
+	for _, f := range []string{"mode", "objects", "from", "to", "asof", "action", "approver", "people", "dispute", "plan", "sha256"} {
 		if set[f] {
 			return fmt.Errorf("%s event: %s: the %s job does not use it (it would be ignored)", e.Job, f, e.Job)
 		}

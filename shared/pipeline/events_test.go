@@ -31,6 +31,11 @@ func TestParseEvent(t *testing.T) {
 		{"kpi", `{"job":"kpi","mode":"qtd"}`, ""},
 		{"kpi", `{"mode":"rerun","quarter":"2026Q5"}`, "quarter must be 1 to 4"},
 		{"kpi", `{"mode":"weekly"}`, "is not qtd, close or rerun"},
+		{"approve", `{"quarter":"2026Q3","action":"acknowledge","plan":"ae@v1","sha256":"` + strings.Repeat("a", 64) + `"}`, ""},
+		{"approve", `{"quarter":"2026Q3","action":"acknowledge","plan":"ae@v1","sha256":"abc"}`, "sha256: the plan file's full SHA-256"},
+		{"approve", `{"quarter":"2026Q3","action":"acknowledge","plan":"ae","sha256":"` + strings.Repeat("a", 64) + `"}`, "is not a plan version id@vN"},
+		{"approve", `{"quarter":"2026Q3","action":"acknowledge","plan":"ae@v1","sha256":"` + strings.Repeat("a", 64) + `","people":["a","b"]}`, "at most one person"},
+		{"approve", `{"quarter":"2026Q3","action":"approve","plan":"ae@v1"}`, "only the acknowledge action takes them"},
 		{"payouts", `{"mode":"qtd"}`, ""}, // the quarter to date and the what-if
 		{"payouts", `{"mode":"qtd","asof":"2026-08-10"}`, ""},
 		{"approve", `{"quarter":"2026Q3","action":"approve"}`, ""},
@@ -38,7 +43,7 @@ func TestParseEvent(t *testing.T) {
 		{"approve", `{"quarter":"2026Q3","action":"approve","approver":"jane@corp"}`, "approver: not accepted: the approver is the authenticated caller"},
 		{"approve", `{"quarter":"2026Q3","action":"finalize","approver":"x","people":[]}`, "approver: not accepted"},
 		{"approve", `{"quarter":"2026Q3","action":"approve","people":["005000000000001AAA",""]}`, "people[1]: empty person Id"},
-		{"approve", `{"quarter":"2026Q3","action":"delete"}`, "is not approve, finalize or a dispute action"},
+		{"approve", `{"quarter":"2026Q3","action":"delete"}`, "is not approve, finalize, acknowledge or a dispute action"},
 		{"approve", `{"quarter":"2026Q3","action":"approve"} {}`, "trailing data"},
 		// quarter: honoured or refused, never ignored
 		{"kpi", `{"quarter":"2026Q2"}`, ""},                    // close of the named quarter

@@ -90,6 +90,9 @@ func (e *Env) payoutsFor(ctx context.Context, q period.Quarter, snaps map[string
 	if err != nil {
 		return nil, fmt.Errorf("payouts %s: %w", q, err)
 	}
+	if err := e.markAcknowledgements(ctx, out.Statements); err != nil {
+		return nil, fmt.Errorf("payouts %s: %w", q, err)
+	}
 	run := &PayoutRun{Quarter: q, Statements: out.Statements}
 	// Files first, then the store: a crash in between leaves committed files
 	// and no drafts, and the rerun writes the same content again.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/comp/statementstore"
 	"github.com/venn-revops/venn/shared/extract"
 )
@@ -206,6 +207,9 @@ func (e *Env) PlanApprove() Planner {
 		}
 		if IsDisputeAction(ev.Action) {
 			return e.planDispute(caller, ev)
+		}
+		if ev.Action == comp.ActionAcknowledge {
+			return e.planAcknowledge(caller, ev), nil
 		}
 		people := append([]string(nil), ev.People...)
 		sort.Strings(people)

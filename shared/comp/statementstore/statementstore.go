@@ -163,6 +163,10 @@ func sameStatement(a, b *comp.Statement) (bool, error) {
 	x, y := *a, *b
 	x.CodeVersion, y.CodeVersion = "", ""
 	x.ConfigVersion, y.ConfigVersion = "", "" // recorded, not compared: see comp.Statement
+	// Whether the plan was acknowledged is shown, not paid on: a new
+	// acknowledgement alone does not replace a draft or refuse an approved
+	// statement (the run's statement files show it as of that run).
+	x.Plans, y.Plans = withoutAcks(x.Plans), withoutAcks(y.Plans)
 	ja, err := x.JSON()
 	if err != nil {
 		return false, err
@@ -172,6 +176,14 @@ func sameStatement(a, b *comp.Statement) (bool, error) {
 		return false, err
 	}
 	return bytes.Equal(ja, jb), nil
+}
+
+func withoutAcks(plans []comp.PlanUse) []comp.PlanUse {
+	out := append([]comp.PlanUse(nil), plans...)
+	for i := range out {
+		out[i].Acknowledgement = nil
+	}
+	return out
 }
 
 // SaveDrafts stores freshly computed statements by the rules in the package
