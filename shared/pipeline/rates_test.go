@@ -9,12 +9,8 @@ import (
 	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/democrm"
-	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/lake"
-	"github.com/venn-revops/venn/shared/lake/fsblob"
-	"github.com/venn-revops/venn/shared/results/localstore"
-	"github.com/venn-revops/venn/shared/salesforce"
 )
 
 // Payouts read the org's exchange rates from the lake after an extract of
@@ -29,22 +25,7 @@ func TestPayoutRatesFromLake(t *testing.T) {
 		multi bool
 	}{{"multi-currency", democrm.Shape{}, true}, {"single-currency", democrm.SingleCurrency(), false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			org := democrm.Generate(democrm.Config{Seed: 12, Leads: 100, Shape: tc.shape})
-			url, stop := democrm.NewServer(org).Start()
-			defer stop()
-			client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := fsblob.New(t.TempDir())
-			store, _ := localstore.Open("")
-			now := org.Clock().Add(time.Minute)
-			clock := func() time.Time { return now }
-			if sum, err := extract.Run(ctx, extract.Deps{Source: extract.FromSalesforce(client), Blob: b, Store: store, Now: clock},
-				extract.Config{PII: lake.PII{Key: []byte("test-pii-key-0123456789abcdef")}}); err != nil {
-				t.Fatalf("extract: %v\n%s", err, sum)
-			}
-			e := &Env{Blob: b, Store: store, Now: clock, KPIConfig: kpi.DefaultConfig()}
+			org, e := extractedOrg(t, tc.shape)
 			snaps := map[string]*lake.Manifest{}
 			if err := e.optionalSnapshots(ctx, snaps, rateInputs...); err != nil {
 				t.Fatal(err)
