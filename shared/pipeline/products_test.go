@@ -4,21 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/venn-revops/venn/shared/comp"
 	compconfig "github.com/venn-revops/venn/shared/config/comp"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/democrm"
-	"github.com/venn-revops/venn/shared/extract"
-	"github.com/venn-revops/venn/shared/kpi"
-	"github.com/venn-revops/venn/shared/lake"
-	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
-	"github.com/venn-revops/venn/shared/results/localstore"
-	"github.com/venn-revops/venn/shared/salesforce"
 )
 
 // Payouts hand comp each deal's line items and the product catalogue, read
@@ -37,22 +30,8 @@ func TestPayoutsReadProducts(t *testing.T) {
 		{"without products", democrm.WithoutContracts(), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			org := democrm.Generate(democrm.Config{Seed: 14, Leads: 400, Shape: tc.shape})
-			url, stop := democrm.NewServer(org).Start()
-			defer stop()
-			client, err := salesforce.New(salesforce.Config{LoginURL: url, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", RetryBaseDelay: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := fsblob.New(t.TempDir())
-			store, _ := localstore.Open("")
-			now := org.Clock().Add(time.Minute)
-			clock := func() time.Time { return now }
-			if sum, err := extract.Run(ctx, extract.Deps{Source: extract.FromSalesforce(client), Blob: b, Store: store, Now: clock},
-				extract.Config{PII: lake.PII{Key: []byte("test-pii-key-0123456789abcdef")}}); err != nil {
-				t.Fatalf("extract: %v\n%s", err, sum)
-			}
-			e := &Env{Blob: b, Store: store, Now: clock, KPIConfig: kpi.DefaultConfig(), CompConfig: compconfig.FS()}
+			org, e := extractedOrg(t, tc.shape)
+			e.CompConfig = compconfig.FS()
 			snaps, err := e.payoutSnapshots(ctx)
 			if err != nil {
 				t.Fatal(err)
