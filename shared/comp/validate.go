@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/venn-revops/venn/shared/yamlstrict"
 )
 
 var componentIndex = regexp.MustCompile(`^components\[(\d+)\]`)
@@ -30,7 +32,7 @@ func byComponentID(p *Plan, list ValidationErrors) ValidationErrors {
 			continue
 		}
 		id := p.Components[i].ID
-		if id == "" || count[id] > 1 || !isPlainKey(id) {
+		if id == "" || count[id] > 1 || !yamlstrict.IsPlainKey(id) {
 			continue
 		}
 		e.Path = "components[" + id + "]" + e.Path[len(m[0]):]

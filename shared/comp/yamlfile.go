@@ -10,6 +10,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
+
+	"github.com/venn-revops/venn/shared/yamlstrict"
 )
 
 // Bounds on untrusted YAML. Plans are small files written by people; anything
@@ -183,7 +185,7 @@ func (d *Dec) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return typeErrAt(n, "want a number")
 	}
-	if reason := plainNumber(n.Value); reason != "" {
+	if reason := yamlstrict.PlainNumber(n.Value); reason != "" {
 		return typeErrAt(n, "%s", reason)
 	}
 	v, err := decimal.NewFromString(n.Value)

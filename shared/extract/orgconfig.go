@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	extractconfig "github.com/venn-revops/venn/shared/config/extract"
 	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/yamlstrict"
 )
 
 // OrgConfigVersion is the version of the extract configuration file format.
@@ -103,28 +101,8 @@ func LoadOrgConfig(name string, data []byte) (*OrgConfig, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fail("file is empty")
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fail("file is empty (no YAML document)")
-		}
-		return nil, fail("not valid YAML: %v", err)
-	}
-	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return nil, fail("more than one YAML document (only the first would be read)")
-	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		return nil, fail("want a mapping with version, fields, extra_fields, all_fields, objects, deletes")
-	}
-	if err := checkYAML(root.Content[0], "", 0); err != nil {
-		return nil, fail("%v", err)
-	}
 	var raw rawOrgConfig
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(&raw); err != nil {
+	if err := yamlstrict.Decode(data, "a mapping with version, fields, extra_fields, all_fields, objects, deletes", maxOrgConfigDepth, &raw); err != nil {
 		return nil, fail("%v", err)
 	}
 	if raw.Version != OrgConfigVersion {
@@ -188,46 +166,4 @@ func (f rawField) extra() (crm.Extra, error) {
 		e.Type, e.TypeSet = t, true
 	}
 	return e, nil
-}
-
-// checkYAML rejects keys without a value (yaml.v3 decodes them as zero),
-// aliases and deep nesting. Duplicate keys are rejected by yaml.v3 itself.
-func checkYAML(n *yaml.Node, path string, depth int) error {
-	if depth > maxOrgConfigDepth {
-		return fmt.Errorf("%s: nested deeper than %d levels", path, maxOrgConfigDepth)
-	}
-	at := func(child string) string {
-		if path == "" {
-			return child
-		}
-		return path + "." + child
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		return fmt.Errorf("%s: YAML aliases are not allowed (line %d)", path, n.Line)
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				return fmt.Errorf("%s: a value is required (line %d)", at(k.Value), k.Line)
-			}
-			if v.Kind == yaml.ScalarNode && v.Value == "" && v.Style == 0 {
-				return fmt.Errorf("%s: a value is required (line %d)", at(k.Value), k.Line)
-			}
-			if err := checkYAML(v, at(k.Value), depth+1); err != nil {
-				return err
-			}
-		}
-	case yaml.SequenceNode:
-		for i, v := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				return fmt.Errorf("%s: a value is required (line %d)", p, v.Line)
-			}
-			if err := checkYAML(v, p, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

@@ -102,7 +102,7 @@ func TestOrgConfigRejects(t *testing.T) {
 		{"empty", "", "empty"},
 		{"comment only", "# nothing\n", "empty"},
 		{"two documents", "version: 1\n---\nversion: 1\n", "more than one YAML document"},
-		{"unknown key", "version: 1\nfeilds: {}\n", "field feilds not found"},
+		{"unknown key", "version: 1\nfeilds: {}\n", `feilds: unknown key "feilds"`},
 		{"duplicate key", "version: 1\nfields:\n  Lead:\n    segment: A__c\n    segment: B__c\n", "already defined"},
 		{"no value", "version: 1\nfields:\n  Lead:\n    segment:\n", "fields.Lead.segment: a value is required"},
 		{"alias", "version: 1\nx: &a 1\nfields: {Lead: {segment: *a}}\n", "alias"},

@@ -170,7 +170,7 @@ func TestResponseConfig(t *testing.T) {
 		{"user in profiles", "profiles: [00e000000000001AAA]", "profiles: [005000000000008]", "lead_response.exclude.profiles[0]: \"005000000000008AAA\" is not a Profile Id"},
 		{"unknown user type", "user_types: [AutomatedProcess]", "user_types: [Automated Process]", `lead_response.exclude.user_types[0]: unknown UserType "Automated Process"`},
 		{"profiles without value", "profiles: [00e000000000001AAA]", "profiles:", "lead_response.exclude.profiles: a value is required"},
-		{"unknown key", "  responder: created_by\n", "  responder: created_by\n  queues: []\n", "field queues not found"},
+		{"unknown key", "  responder: created_by\n", "  responder: created_by\n  queues: []\n", `unknown key "queues"`},
 	}
 	base, err := os.ReadFile("testdata/config.yaml")
 	if err != nil {

@@ -126,7 +126,7 @@ func TestRetentionConfigRejects(t *testing.T) {
 		{"grace missing", edit("  renewal_grace_days: 30\n", ""), "retention.renewal_grace_days: required"},
 		{"grace negative", edit("renewal_grace_days: 30", "renewal_grace_days: -1"), "retention.renewal_grace_days: want 0 to 365 days, got -1"},
 		{"grace over a year", edit("renewal_grace_days: 30", "renewal_grace_days: 400"), "retention.renewal_grace_days: want 0 to 365 days, got 400"},
-		{"unknown key", edit("renewal_grace_days: 30", "renewal_grace_days: 30\n  grace: 5"), "field grace not found"},
+		{"unknown key", edit("renewal_grace_days: 30", "renewal_grace_days: 30\n  grace: 5"), `unknown key "grace"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

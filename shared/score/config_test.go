@@ -27,7 +27,8 @@ func TestLoadConfigRejects(t *testing.T) {
 	cases := []struct{ name, file, want string }{
 		{"empty", "", "empty file"},
 		{"two documents", def + "\n---\nversion: 1\n", "more than one YAML document"},
-		{"unknown key", edit("  horizon_days: 90", "  horizon_days: 90\n  horizon: 90"), "field horizon not found"},
+		{"unknown key", edit("  horizon_days: 90", "  horizon_days: 90\n  horizon: 90"), `target.horizon: unknown key "horizon"`},
+		{"wrong type", edit("horizon_days: 90", "horizon_days: ninety"), `target.horizon_days: "ninety" is not a valid int`},
 		{"missing key", edit("  horizon_days: 90\n", ""), "target.horizon_days: required"},
 		{"key without value", edit("  horizon_days: 90", "  horizon_days:"), "target.horizon_days: a value is required"},
 		{"bad target", edit("kind: converted", "kind: closed"), `target.kind: "closed" is not converted`},

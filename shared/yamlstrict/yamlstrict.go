@@ -1,8 +1,10 @@
 // Package yamlstrict reads a configuration file people write as exactly one
 // strict YAML document: what yaml.v3 would silently accept (an empty file, a
 // second document, `key:` with no value decoded as zero, aliases, deep
-// nesting, unknown keys) is an error naming where and why. The kpi and score
-// configurations read through it; their own validation comes after.
+// nesting, unknown keys, a value of the wrong type, hex or octal numbers,
+// explicit tags, control characters) is an error naming the key path and
+// why. The kpi, score and extract configurations read through it, comp plans
+// through its Index; their own validation comes after.
 package yamlstrict
 
 import (
@@ -50,9 +52,24 @@ func Decode(data []byte, want string, maxDepth int, v any) *Error {
 	if err := checkNodes(doc.Content[0], "", 0, maxDepth); err != nil {
 		return err
 	}
+	ix := NewIndex(nil)
+	var first *Error
+	ix.Walk(doc.Content[0], "", "", nil, func(path string, n *yaml.Node, reason string) {
+		if first == nil {
+			first = &Error{path, fmt.Sprintf("%s (line %d)", reason, n.Line)}
+		}
+	})
+	if first != nil {
+		return first
+	}
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
 	if err := strict.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			path, reason := ix.Locate(te.Errors[0])
+			return &Error{path, reason}
+		}
 		return &Error{Reason: err.Error()}
 	}
 	return nil

@@ -24,7 +24,11 @@ func TestDecode(t *testing.T) {
 		{"null in a list", "items: [x, ~]\n", "items[1]", "a value is required (line 1)"},
 		{"alias", "name: &n a\nitems: [*n]\n", "items[0]", "YAML aliases are not allowed (line 2)"},
 		{"too deep", "sub:\n  deep: [[[1]]]\n", "sub.deep[0][0]", "nested deeper than 3 levels"},
-		{"unknown key", "name: a\nnmae: b\n", "", "yaml: unmarshal errors:\n  line 2: field nmae not found in type yamlstrict.doc"},
+		{"unknown key", "name: a\nnmae: b\n", "nmae", `unknown key "nmae" (line 2): not a field here (a typo?)`},
+		{"wrong type", "name: a\nitems: x\n", "items", "\"x\" is not a valid []string (line 2)"},
+		{"unknown key in a flow mapping", "name: a\nsub:\n  deep: 1\nitems: [x, y]\nn: {a: 1}\n", "n", `unknown key "n" (line 5): not a field here (a typo?)`},
+		{"explicit tag", "name: !!binary YWJj\n", "name", "tag !!binary is not allowed: write the value as plain text (line 1)"},
+		{"control character", "name: \"a\\u202Eb\"\n", "name", "holds the control character U+202E at byte 1: not allowed in names, ids or values (line 1)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,5 +47,17 @@ func TestDecode(t *testing.T) {
 				t.Fatalf("error %#v, want path %q reason %q", err, c.wantPath, c.reason)
 			}
 		})
+	}
+}
+
+// A digits-only Salesforce Id resolves as an int; a string field still gets
+// its exact text (not 5000000000008, not octal), so Decode must not refuse it.
+func TestDigitsOnlyIDIntoString(t *testing.T) {
+	var d doc
+	if err := Decode([]byte("name: 005000000000008\nitems: [0777, x]\n"), "a test document", 3, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "005000000000008" || d.Items[0] != "0777" {
+		t.Errorf("decoded %+v", d)
 	}
 }
