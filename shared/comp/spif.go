@@ -20,7 +20,9 @@ import (
 //     or split; team: a report's credit rolled up) whose close date is in
 //     [start, end], both inclusive, and in the plan window the SPIF is part
 //     of, and that match every condition given: deal_types, min_amount (the
-//     whole deal's amount), lead_sources, and the product conditions. A line
+//     whole deal's amount, in the plan's currency: a deal in another is
+//     compared at the exact rate its credit was converted at), lead_sources,
+//     and the product conditions. A line
 //     item matches when its product is in every product list given
 //     (product_codes, product_families, product_ids; any value of a list);
 //     a deal matches the products when it has a matching line and, with
@@ -402,14 +404,15 @@ type spifDeal struct {
 	exact  *big.Rat // what it earned, after the cap
 }
 
-// matchDeal reports whether deal d meets the SPIF's conditions and, when
-// it has product conditions, its matching units and lines.
-func (s *spifRun) matchDeal(sp *SPIF, d *Deal) (ok bool, units *big.Rat, lines []string, err error) {
+// matchDeal reports whether deal d, credited as cr, meets the SPIF's
+// conditions and, when it has product conditions, its matching units and
+// lines.
+func (s *spifRun) matchDeal(sp *SPIF, d *Deal, cr DealCredit) (ok bool, units *big.Rat, lines []string, err error) {
 	m := &sp.Match
 	if len(m.DealTypes) > 0 && !contains(m.DealTypes, d.Type) {
 		return false, nil, nil, nil
 	}
-	if m.MinAmount.Set && d.Amount.LessThan(m.MinAmount.Decimal) {
+	if m.MinAmount.Set && dealAmountIn(d, cr).Cmp(rat(m.MinAmount.Decimal)) < 0 {
 		return false, nil, nil, nil
 	}
 	if len(m.LeadSources) > 0 && !contains(m.LeadSources, d.LeadSource) {
@@ -443,6 +446,16 @@ func (s *spifRun) matchDeal(sp *SPIF, d *Deal) (ok bool, units *big.Rat, lines [
 		return false, nil, nil, nil
 	}
 	return true, units, lines, nil
+}
+
+// dealAmountIn is deal d's whole amount in the currency its credit cr is
+// in (the pay currency, which is the plan's): exactly, at the rates the
+// credit was converted at (fx.go), so min_amount compares one currency.
+func dealAmountIn(d *Deal, cr DealCredit) *big.Rat {
+	if cr.FX == nil {
+		return rat(d.Amount)
+	}
+	return mul(rat(d.Amount), cr.FX.factor())
 }
 
 // priorSPIF is what the person's final statements of earlier quarters
@@ -499,7 +512,7 @@ func spifLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		if d == nil {
 			continue
 		}
-		ok, units, lines, err := r.spif.matchDeal(sp, d)
+		ok, units, lines, err := r.spif.matchDeal(sp, d, cr)
 		if err != nil {
 			return nil, ValidationErrors{{File: "deals", Path: d.ID, Reason: fmt.Sprintf("SPIF %s: %v", c.ID, err)}}
 		}

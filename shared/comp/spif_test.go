@@ -472,3 +472,83 @@ func TestSPIFValidation(t *testing.T) {
 	}
 	_ = decimal.Zero
 }
+
+// spifFXSrc is a SPIF-only plan in currency %s: 100 per deal of at least
+// 10,000.00 (in the plan's currency), dated conversion.
+const spifFXSrc = `id: spif_%[1]s
+version: 1
+name: SPIF FX %[1]s
+effective_from: 2026-01-01
+currency: %[1]s
+clawback_days: 90
+conversion: {rates: dated}
+components:
+  - id: big
+    kind: spif
+    spif: {start: 2026-07-01, end: 2026-09-30, credit: own, match: {min_amount: 10000}, pay: per_deal, amount: 100}
+`
+
+// TestSPIFMinAmountInPlanCurrency compares min_amount with a deal in
+// another currency converted at its credit's rate (fxRates: EUR 0.92 in
+// July, 0.95 from August; GBP 0.78; units per 1 USD), worked by hand:
+//
+//	Ada, USD plan (min USD 10,000.00):
+//	  S1 EUR 9,200.00 on 07-15: 9,200 ÷ 0.92 = 10,000.00 exactly: counts (at least)
+//	  S2 EUR 9,199.99 on 07-16: 9,199.99 ÷ 0.92 = 9,999.989…: out
+//	  S3 EUR 9,600.00 on 08-10: 9,600 ÷ 0.95 = 10,105.26…: counts (9,600 < 10,000 unconverted)
+//	  2 deals × 100 = USD 200.00
+//	Bea, EUR plan (min EUR 10,000.00):
+//	  S4 USD 10,500.00 on 08-10: × 0.95 = 9,975.00: out (10,500 ≥ 10,000 unconverted)
+//	  S5 GBP 8,300.00 on 09-01: × 0.95 ÷ 0.78 = 10,108.97…: counts
+//	  1 deal × 100 = EUR 100.00
+func TestSPIFMinAmountInPlanCurrency(t *testing.T) {
+	var plans []*Plan
+	for _, cur := range []string{"USD", "EUR"} {
+		p, err := ParsePlan("spif_"+cur+".yaml", []byte(fmt.Sprintf(spifFXSrc, cur)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans = append(plans, p)
+	}
+	deal := func(id, owner, cur, amount, closed string) Deal {
+		return Deal{ID: id, Name: "deal " + id, OwnerID: owner, Currency: cur, Amount: dec(amount), CloseDate: day(closed), Won: true, Type: "new_business"}
+	}
+	in := RunInput{
+		Quarter: period.MustParse("2026Q3"), Plans: plans, KnownKPI: knownKPIs, Metrics: MetricTable{}, Rates: fxRates(), CodeVersion: "t",
+		People: []Person{{ID: "A", EmployeeID: "EA", Name: "Ada", Currency: "USD"}, {ID: "B", EmployeeID: "EB", Name: "Bea", Currency: "EUR"}},
+		Assignments: &Assignments{File: "a.yaml", People: []PersonAssignment{
+			{Person: "A", Plan: "spif_USD", From: Day{day("2026-01-01")}},
+			{Person: "B", Plan: "spif_EUR", From: Day{day("2026-01-01")}},
+		}},
+		Deals: []Deal{
+			deal("S1", "A", "EUR", "9200.00", "2026-07-15"),
+			deal("S2", "A", "EUR", "9199.99", "2026-07-16"),
+			deal("S3", "A", "EUR", "9600.00", "2026-08-10"),
+			deal("S4", "B", "USD", "10500.00", "2026-08-10"),
+			deal("S5", "B", "GBP", "8300.00", "2026-09-01"),
+		},
+	}
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		person, amount string
+		deals          []string
+	}{{"A", "200.00", []string{"S1", "S3"}}, {"B", "100.00", []string{"S5"}}} {
+		st := statementOf(t, out, c.person)
+		l := lineOf(t, st, "big")
+		if !l.Amount.Equal(dec(c.amount)) {
+			t.Errorf("%s: SPIF %s, want %s (%s)", c.person, l.Amount.StringFixed(2), c.amount, l.Explain)
+		}
+		var counted []string
+		for _, s := range st.Inputs.SPIF {
+			if s.Deal != "" {
+				counted = append(counted, s.Deal)
+			}
+		}
+		if strings.Join(counted, ",") != strings.Join(c.deals, ",") {
+			t.Errorf("%s: counted %v, want %v", c.person, counted, c.deals)
+		}
+	}
+}
