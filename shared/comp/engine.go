@@ -49,6 +49,10 @@ type RunInput struct {
 	// Disputes are resolved disputes' adjustments (dispute.go); those
 	// PaidIn this quarter become dispute_adjustment lines.
 	Disputes []DisputeAdjustment
+	// Estimate marks a what-if (whatif.go): an earlier quarter a SPIF's
+	// running count needs that is not final yet is noted on the SPIF line
+	// instead of stopping the run (a statement run stops, spif.go).
+	Estimate bool
 	// CodeVersion is recorded on every statement (for example the git
 	// commit of the build).
 	CodeVersion string

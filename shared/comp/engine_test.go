@@ -400,7 +400,8 @@ func TestCorrectionPaidNextQuarter(t *testing.T) {
 	}
 	golden(t, "correction-2026Q3-alex.txt", diff.Bytes())
 	q4 := RunInput{Quarter: period.MustParse("2026Q4"), People: in.People, Plans: in.Plans, Assignments: in.Assignments,
-		Metrics: MetricTable{}, KnownKPI: knownKPIs, Corrections: []Correction{*corr}, Products: in.Products, CodeVersion: "t"}
+		Metrics: MetricTable{}, KnownKPI: knownKPIs, Corrections: []Correction{*corr}, Products: in.Products, CodeVersion: "t",
+		Previous: q3.Statements} // final: the SPIF running count carries from them
 	// Q4 needs KPI values for everyone on a bonus plan; give them zeros.
 	for _, st := range q3.Statements {
 		for _, l := range st.Lines {

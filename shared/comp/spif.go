@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
 )
 
 // SPIFs: time-boxed incentives on products or deal attributes. The rules
@@ -475,6 +476,45 @@ func (r *run) priorSPIF(id string, c *Component) (count, paid *big.Rat) {
 	return count, paid
 }
 
+// unfinalSPIFQuarters are the earlier quarters, from the one the SPIF
+// starts in, in which person id was on a plan version running SPIF
+// component c (by the assignments), but whose final statement is not
+// among the previous statements: a count priorSPIF would miss.
+func (r *run) unfinalSPIFQuarters(id string, c *Component) []string {
+	final := map[string]bool{}
+	for _, st := range r.previous[id] {
+		final[st.Quarter] = true
+	}
+	var out []string
+	for q := period.Of(c.SPIF.Start.Time); q.Before(r.q); q = q.Next() {
+		if final[q.String()] {
+			continue
+		}
+		spans, err := r.in.Assignments.Spans(id, q, r.in.Plans)
+		if err != nil {
+			continue // that quarter's assignments are that quarter's run's to report
+		}
+		for _, s := range spans {
+			if runsSPIF(s, c.ID) {
+				out = append(out, q.String())
+				break
+			}
+		}
+	}
+	return out
+}
+
+// runsSPIF reports whether span s's plan has SPIF component id running on
+// one of the span's days.
+func runsSPIF(s Span, id string) bool {
+	for _, c := range s.Plan.Components {
+		if c.ID == id && c.Kind == KindSPIF && c.SPIF != nil && !c.SPIF.Start.After(s.To) && !c.SPIF.End.Before(s.From) {
+			return true
+		}
+	}
+	return false
+}
+
 // spifLines pays a SPIF component over the days of window w inside its
 // period: one line, the deals behind it as items.
 func spifLines(r *run, ps *personRun, w *window) ([]Line, error) {
@@ -494,8 +534,14 @@ func spifLines(r *run, ps *personRun, w *window) ([]Line, error) {
 	fromDay, toDay := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	key := ps.p.ID + "\x00" + c.ID
 	count, paid := r.spif.count[key], r.spif.paid[key]
+	var unfinal []string
 	if count == nil {
 		count, paid = r.priorSPIF(ps.p.ID, c)
+		if unfinal = r.unfinalSPIFQuarters(ps.p.ID, c); len(unfinal) > 0 && !r.in.Estimate {
+			return nil, ValidationErrors{{File: plan.File, Path: fmt.Sprintf("components[%s].spif", c.ID), Reason: fmt.Sprintf(
+				"%s (%s) was on SPIF %s in %s but has no final statement of it among the earlier statements read: the running count carries only from final statements (finalize it before computing %s)",
+				ps.p.ID, ps.p.Name, c.ID, strings.Join(unfinal, ", "), r.q)}}
+		}
 	}
 	startCount, startPaid := new(big.Rat).Set(count), new(big.Rat).Set(paid)
 	if startCount.Sign() != 0 || startPaid.Sign() != 0 {
@@ -657,6 +703,9 @@ func spifLines(r *run, ps *personRun, w *window) ([]Line, error) {
 		fmtQuantity(startCount), fmtQuantity(count), carried, describePay(sp, cur), fmtMoney(amount, cur))
 	if sp.CapAmount.Set {
 		l.Explain += fmt.Sprintf(" (at most %s over the SPIF; %s paid before this line)", fmtMoney(sp.CapAmount.Decimal, cur), fmtMoney(show(startPaid), cur))
+	}
+	if len(unfinal) > 0 {
+		l.Explain += fmt.Sprintf("; estimate: %s not final yet, its count is not carried", strings.Join(unfinal, ", "))
 	}
 	return []Line{l}, nil
 }

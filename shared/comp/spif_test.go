@@ -1,6 +1,7 @@
 package comp
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -44,7 +45,9 @@ func spifInput(q string, plans []*Plan, deals []Deal) RunInput {
 	people := []Person{{ID: "A", EmployeeID: "E1", Name: "Alex", Currency: "USD"}, {ID: "P", EmployeeID: "E2", Name: "Priya", Currency: "USD"}}
 	as := &Assignments{File: "a.yaml"}
 	for _, p := range people {
-		as.People = append(as.People, PersonAssignment{Person: p.ID, Plan: plans[0].ID, From: Day{day("2026-01-01")}})
+		// From 2026Q3: no earlier quarter whose final statement a SPIF
+		// started before it (three_new_logos, 06-01) would need.
+		as.People = append(as.People, PersonAssignment{Person: p.ID, Plan: plans[0].ID, From: Day{day("2026-07-01")}})
 	}
 	return RunInput{Quarter: period.MustParse(q), People: people, Plans: plans, Assignments: as, KnownKPI: knownKPIs,
 		Metrics: MetricTable{}, Deals: deals, Products: spifCatalogue(), CodeVersion: "t"}
@@ -549,6 +552,56 @@ func TestSPIFMinAmountInPlanCurrency(t *testing.T) {
 		}
 		if strings.Join(counted, ",") != strings.Join(c.deals, ",") {
 			t.Errorf("%s: counted %v, want %v", c.person, counted, c.deals)
+		}
+	}
+}
+
+// TestSPIFEarlierQuarterNotFinal: the worked example's 2026Q4 without the
+// final 2026Q3 statements. Alex and Priya were on analytics_units,
+// seat_tiers and three_new_logos in Q3 (big_deal ended 09-30: no Q4 line),
+// so a statement run stops with one error per person and SPIF. A what-if
+// (Estimate) counts from what is final, here nothing, and says so; worked
+// by hand for Alex: analytics_units D6 3 units × 50 = 150.00; seat_tiers
+// from 0: D6 8 + D7 2 = 10 Subscription units in the 0–20 tier at 10 =
+// 100.00 (1,700 cap not reached); three_new_logos D6 + D7 = 2 < 3: 0.00.
+func TestSPIFEarlierQuarterNotFinal(t *testing.T) {
+	plan := loadPlanFile(t, "testdata/worked/spif.yaml")
+	deals := append(spifQ3Deals(),
+		Deal{ID: "D6", Name: "deal D6", OwnerID: "A", Amount: dec("50000"), Currency: "USD", CloseDate: day("2026-10-10"), Won: true, Type: "new_business",
+			Lines: []DealLine{line("L8", "01tANL", "3"), line("L9", "01tPLT", "5")}},
+		Deal{ID: "D7", Name: "deal D7", OwnerID: "A", Amount: dec("60000"), Currency: "USD", CloseDate: day("2026-11-02"), Won: true, Type: "new_business",
+			Lines: []DealLine{line("L10", "01tANL", "2")}})
+	in := spifInput("2026Q4", []*Plan{plan}, deals)
+	_, err := Run(in)
+	var v ValidationErrors
+	if !errors.As(err, &v) {
+		t.Fatalf("want validation errors, got %v", err)
+	}
+	var got []string
+	for _, fe := range v {
+		if !strings.Contains(fe.Reason, "in 2026Q3 but has no final statement of it") || !strings.Contains(fe.Reason, "before computing 2026Q4") {
+			t.Errorf("reason: %s", fe.Reason)
+		}
+		got = append(got, fe.Path+" "+strings.Fields(fe.Reason)[0])
+	}
+	want := []string{
+		"components[analytics_units].spif A", "components[seat_tiers].spif A", "components[three_new_logos].spif A",
+		"components[analytics_units].spif P", "components[seat_tiers].spif P", "components[three_new_logos].spif P",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	in.Estimate = true
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alex := statementOf(t, out, "A")
+	for _, c := range []struct{ comp, amount string }{{"analytics_units", "150.00"}, {"seat_tiers", "100.00"}, {"three_new_logos", "0.00"}} {
+		l := lineOf(t, alex, c.comp)
+		if l.Amount.StringFixed(2) != c.amount || !strings.HasSuffix(l.Explain, "; estimate: 2026Q3 not final yet, its count is not carried") {
+			t.Errorf("Alex %s: %s, want %s\n%s", c.comp, l.Amount.StringFixed(2), c.amount, l.Explain)
 		}
 	}
 }

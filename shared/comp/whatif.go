@@ -137,6 +137,7 @@ func WhatIfs(in WhatIfInput) (*WhatIfRun, error) {
 	if !q.Contains(asOf) {
 		return nil, ValidationErrors{{File: "run", Path: "as_of", Reason: fmt.Sprintf("%s is not in %s", asOf.Format(time.DateOnly), q)}}
 	}
+	in.Run.Estimate = true
 	base, err := Run(in.Run)
 	if err != nil {
 		return nil, err
