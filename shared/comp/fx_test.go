@@ -110,9 +110,7 @@ func fxInput(t *testing.T, basis string) RunInput {
 		{Person: "D", Plan: "fx_fallback", From: Day{day("2026-01-01")}},
 		{Person: "E", Plan: "fx_bonus", From: Day{day("2026-01-01")}},
 	}
-	deal := func(id, owner, cur, amount, closed string) Deal {
-		return Deal{ID: id, Name: "Deal " + id, OwnerID: owner, Currency: cur, Amount: dec(amount), CloseDate: day(closed), Won: true}
-	}
+	deal := fxDeal
 	return RunInput{
 		Quarter: period.MustParse("2026Q3"), People: people, Plans: plans, KnownKPI: knownKPIs,
 		Assignments: &Assignments{File: "assignments.yaml", People: assign},
@@ -131,6 +129,11 @@ func fxInput(t *testing.T, basis string) RunInput {
 		Rates:       fxRates(),
 		CodeVersion: "test",
 	}
+}
+
+// fxDeal is a won deal of owner in currency cur.
+func fxDeal(id, owner, cur, amount, closed string) Deal {
+	return Deal{ID: id, Name: "Deal " + id, OwnerID: owner, Currency: cur, Amount: dec(amount), CloseDate: day(closed), Won: true}
 }
 
 func byPerson(t *testing.T, out *RunOutput) map[string]*Statement {

@@ -513,9 +513,6 @@ func TestSPIFMinAmountInPlanCurrency(t *testing.T) {
 		}
 		plans = append(plans, p)
 	}
-	deal := func(id, owner, cur, amount, closed string) Deal {
-		return Deal{ID: id, Name: "deal " + id, OwnerID: owner, Currency: cur, Amount: dec(amount), CloseDate: day(closed), Won: true, Type: "new_business"}
-	}
 	in := RunInput{
 		Quarter: period.MustParse("2026Q3"), Plans: plans, KnownKPI: knownKPIs, Metrics: MetricTable{}, Rates: fxRates(), CodeVersion: "t",
 		People: []Person{{ID: "A", EmployeeID: "EA", Name: "Ada", Currency: "USD"}, {ID: "B", EmployeeID: "EB", Name: "Bea", Currency: "EUR"}},
@@ -523,13 +520,10 @@ func TestSPIFMinAmountInPlanCurrency(t *testing.T) {
 			{Person: "A", Plan: "spif_USD", From: Day{day("2026-01-01")}},
 			{Person: "B", Plan: "spif_EUR", From: Day{day("2026-01-01")}},
 		}},
-		Deals: []Deal{
-			deal("S1", "A", "EUR", "9200.00", "2026-07-15"),
-			deal("S2", "A", "EUR", "9199.99", "2026-07-16"),
-			deal("S3", "A", "EUR", "9600.00", "2026-08-10"),
-			deal("S4", "B", "USD", "10500.00", "2026-08-10"),
-			deal("S5", "B", "GBP", "8300.00", "2026-09-01"),
-		},
+	}
+	for _, d := range []string{"S1 A EUR 9200.00 2026-07-15", "S2 A EUR 9199.99 2026-07-16", "S3 A EUR 9600.00 2026-08-10", "S4 B USD 10500.00 2026-08-10", "S5 B GBP 8300.00 2026-09-01"} {
+		f := strings.Fields(d)
+		in.Deals = append(in.Deals, fxDeal(f[0], f[1], f[2], f[3], f[4]))
 	}
 	out, err := Run(in)
 	if err != nil {
