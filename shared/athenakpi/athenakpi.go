@@ -183,18 +183,34 @@ func (r *Runner) results(ctx context.Context, id string) ([]string, [][]*string,
 type Nights map[string]string
 
 // Tables are the relations of the generated SQL: each object's Glue table
-// (gluecatalog.SnapshotTable) restricted to its night's partition.
+// (gluecatalog.SnapshotTable) restricted to its night's partition. An
+// optional object (kpisql.OptionalObjects) without a night has no
+// snapshot: the SQL reads it as no rows.
 func (r *Runner) Tables(nights Nights) (kpisql.Tables, error) {
 	t := kpisql.Tables{}
-	for _, o := range kpisql.Objects() {
+	add := func(o string, required bool) error {
 		dt, ok := nights[o]
 		if !ok {
-			return nil, fmt.Errorf("athenakpi: no snapshot night for %s", o)
+			if required {
+				return fmt.Errorf("athenakpi: no snapshot night for %s", o)
+			}
+			return nil
 		}
 		if _, err := time.Parse(time.DateOnly, dt); err != nil {
-			return nil, fmt.Errorf("athenakpi: snapshot night of %s: %w", o, err)
+			return fmt.Errorf("athenakpi: snapshot night of %s: %w", o, err)
 		}
 		t[o] = fmt.Sprintf(`(SELECT * FROM "%s"."%s" WHERE dt = DATE '%s')`, r.Database, gluecatalog.SnapshotTable(o), dt)
+		return nil
+	}
+	for _, o := range kpisql.Objects() {
+		if err := add(o, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range kpisql.OptionalObjects() {
+		if err := add(o, false); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden SQL files in testdat
 func TestGoldenTrinoSQL(t *testing.T) {
 	r := &Runner{Database: "venn_prod", Dialect: kpisql.Trino}
 	nights := Nights{}
-	for _, o := range kpisql.Objects() {
+	for _, o := range append(kpisql.Objects(), kpisql.OptionalObjects()...) {
 		nights[o] = "2026-11-20"
 	}
 	tables, err := r.Tables(nights)
@@ -68,5 +68,19 @@ func TestTablesNeedEveryNight(t *testing.T) {
 	nights["Task"] = "20261120"
 	if _, err := r.Tables(nights); err == nil {
 		t.Error("a night that is no date: want an error")
+	}
+	// An optional object without a night is no table: the SQL reads it
+	// as no rows.
+	nights["Task"] = "2026-11-20"
+	tables, err := r.Tables(nights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tables["Contract"]; ok {
+		t.Error("Contract has a table without a night")
+	}
+	nights["Contract"] = "2026-11-19"
+	if tables, err = r.Tables(nights); err != nil || tables["Contract"] != `(SELECT * FROM "venn_prod"."crm_snapshot_contract" WHERE dt = DATE '2026-11-19')` {
+		t.Errorf("Contract: %q, %v", tables["Contract"], err)
 	}
 }

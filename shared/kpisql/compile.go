@@ -23,6 +23,42 @@ var objects = []string{"User", "Account", "Lead", "Opportunity", "OpportunityHis
 // each).
 func Objects() []string { return slices.Clone(objects) }
 
+// optional are the objects an org may lack (the extract configuration's
+// optional objects), each with the columns the SQL reads of it: a table
+// Tables does not name reads as no rows, as the engine reads a nil source.
+var optional = []struct {
+	name string
+	cols []string // name TYPE, in the common subset of both dialects
+}{
+	{"Contract", []string{"id VARCHAR", "created_date TIMESTAMP", "is_deleted BOOLEAN", "account_id VARCHAR", "owner_id VARCHAR",
+		"status_code VARCHAR", "start_date DATE", "end_date DATE", "contract_term BIGINT", "recurring_amount DECIMAL(18,2)"}},
+	{"OpportunityLineItem", []string{"id VARCHAR", "created_date TIMESTAMP", "is_deleted BOOLEAN", "opportunity_id VARCHAR",
+		"product2_id VARCHAR", "total_price DECIMAL(18,2)"}},
+	{"Product2", []string{"id VARCHAR", "is_deleted BOOLEAN", "family VARCHAR"}},
+}
+
+// OptionalObjects lists the CRM objects the generated SQL reads when
+// Tables names them: an org without them (no snapshot) has no rows of
+// them.
+func OptionalObjects() []string {
+	out := make([]string, len(optional))
+	for i, o := range optional {
+		out[i] = o.name
+	}
+	return out
+}
+
+// emptyRelation is a relation of no rows with an optional object's
+// columns.
+func emptyRelation(cols []string) string {
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		name, typ, _ := strings.Cut(c, " ")
+		sel[i] = "CAST(NULL AS " + typ + ") AS " + name
+	}
+	return "(SELECT " + strings.Join(sel, ", ") + " WHERE 1 = 0)"
+}
+
 // Columns of every generated query, in this order:
 //
 //	kpi, dimension, key, model VARCHAR ('' unless modeled),
@@ -72,6 +108,10 @@ type measured struct {
 	over, which string
 	m           func(g *gen) measure
 	when        func(g *gen) bool // nil: always reported
+	// emit is a condition over the row (SQL) for the KPI to be reported at
+	// all, which only the data decides (the retention reading under
+	// auto); "" is always.
+	emit string
 }
 
 var measures = map[string]measured{}
@@ -124,6 +164,12 @@ func Compile(cfg *kpi.Config, p kpi.Period, d Dialect, t Tables) (string, error)
 			return "", fmt.Errorf("kpisql: no table for %s", o)
 		}
 	}
+	t = maps.Clone(t)
+	for _, o := range optional {
+		if strings.TrimSpace(t[o.name]) == "" {
+			t[o.name] = emptyRelation(o.cols)
+		}
+	}
 	g := &gen{cfg: cfg, p: p, d: d, t: t,
 		start: p.Quarter.Start().UnixMicro(), qEnd: p.Quarter.End().UnixMicro(),
 		nextEnd: p.Quarter.Next().End().UnixMicro(), asOf: p.AsOf.UnixMicro()}
@@ -136,12 +182,13 @@ func Compile(cfg *kpi.Config, p kpi.Period, d Dialect, t Tables) (string, error)
 		dims  []string
 		m     measure
 		which string
+		emit  string
 	}
 	arms := map[string][]arm{}
 	for _, def := range kpi.Catalog() {
 		if m, ok := measures[def.Name]; ok {
 			if ds := g.dims(def); len(ds) > 0 && (m.when == nil || m.when(g)) {
-				arms[m.over] = append(arms[m.over], arm{def.Name, ds, m.m(g), m.which})
+				arms[m.over] = append(arms[m.over], arm{def.Name, ds, m.m(g), m.which, m.emit})
 			}
 			continue
 		}
@@ -185,10 +232,19 @@ func Compile(cfg *kpi.Config, p kpi.Period, d Dialect, t Tables) (string, error)
 			col(func(m measure) string { return m.num }) + " AS num,\n" + col(func(m measure) string { return m.den }) + " AS den,\n" +
 			col(func(m measure) string { return m.defined }) + " AS defined\n"
 		if over == "tl" {
-			sel += "FROM tl AS s JOIN (VALUES " + strings.Join(pairs, ", ") + ") AS k(kpi, dimension) ON k.dimension = s.dimension"
+			sel += "FROM tl AS s CROSS JOIN rsrc JOIN (VALUES " + strings.Join(pairs, ", ") + ") AS k(kpi, dimension) ON k.dimension = s.dimension"
 		} else {
 			sel += "FROM tg AS s LEFT JOIN tl ON tl.dimension = s.dimension AND tl.key = s.key\n" +
 				"JOIN (VALUES " + strings.Join(pairs, ", ") + ") AS k(kpi, dimension, which) ON k.dimension = s.dimension AND k.which = s.which"
+		}
+		var emits []string
+		for _, a := range as {
+			if a.emit != "" {
+				emits = append(emits, "\n\tWHEN "+lit(a.kpi)+" THEN "+a.emit)
+			}
+		}
+		if len(emits) > 0 {
+			sel += "\nWHERE CASE k.kpi" + strings.Join(emits, "") + "\n\tELSE TRUE END"
 		}
 		parts = append(parts, sel)
 	}
@@ -268,7 +324,8 @@ func classSQL(cfg *kpi.Config, typ string) string {
 // the greater history Id), else the snapshot's values; won and closed from
 // the stage name when the state comes from history or the snapshot's flags
 // are null. Columns: id, created, created_day, lead_source, owner_id,
-// account_id, campaign_id, class, cents, close_day, won, closed.
+// account_id, campaign_id, contract_id, class, cents, close_day, won,
+// closed.
 func (g *gen) oppState(at string) string {
 	cfg := g.cfg
 	closing := slices.Concat(cfg.WonStages, cfg.LostStages)
@@ -276,7 +333,7 @@ func (g *gen) oppState(at string) string {
 	flagsFromStage := "(" + hist + " OR o.is_won IS NULL OR o.is_closed IS NULL)"
 	stage := "CASE WHEN " + hist + " THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END"
 	return `SELECT o.id, ` + g.m("o.created_date") + ` AS created, ` + day("CAST(o.created_date AS DATE)") + ` AS created_day,
-	o.lead_source, o.owner_id, o.account_id, o.campaign_id, ` + classSQL(cfg, "o.type") + ` AS class,
+	o.lead_source, o.owner_id, o.account_id, o.campaign_id, o.contract_id, ` + classSQL(cfg, "o.type") + ` AS class,
 	CAST(coalesce(CASE WHEN ` + hist + ` THEN h.amount ELSE o.amount END, 0) * 100 AS BIGINT) AS cents,
 	coalesce(` + day("CASE WHEN "+hist+" THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END") + `, 0) AS close_day,
 	CASE WHEN ` + flagsFromStage + ` THEN ` + stage + ` IN ` + list(cfg.WonStages) + ` ELSE o.is_won END AS won,
@@ -308,6 +365,7 @@ func (g *gen) stageAt(s kpi.Stage) string {
 //	lc     ld with the period's lead flags (c_lead, c_mql, …, cohort)
 //	rs     the period's MQLs, the clock's start and first human response
 //	mtg    the period's meetings with k_team, k_owner
+//	rsrc…  the retention reading and the contract tables (retention.go)
 //	tl     every additive tally by (dimension, key)
 func (g *gen) ctes() []cte {
 	cfg := g.cfg
@@ -365,6 +423,7 @@ FROM ost0 o LEFT JOIN usr u ON u.id = o.owner_id
 WHERE o.class IN ` + list(cfg.FunnelClasses) + ` AND NOT o.closed AND ` + between("o.close_day", g.start, g.qEnd)},
 		{"lc", g.leadFlags()},
 	}
+	out = append(out, g.retentionCTEs()...)
 	out = append(out, g.responseCTEs()...)
 	out = append(out, cte{"mtg", `SELECT ` + usrKeys("u", "k.owner_id") + `
 FROM ` + g.t["Task"] + ` k LEFT JOIN usr u ON u.id = k.owner_id

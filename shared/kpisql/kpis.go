@@ -111,6 +111,7 @@ func init() {
 		return g.orderStat(def, source{"stx", []dimCol{{kpi.DimStage, "stage"}}}, "", "us", dayMicros, false)
 	})
 	registerTargets()
+	registerRetention()
 }
 
 // stageCTEs are stx: one row per visit of a funnel opportunity (known at

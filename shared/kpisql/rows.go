@@ -84,6 +84,6 @@ func Result(cfg *kpi.Config, p kpi.Period, values []kpi.Value) *kpi.Result {
 	return &kpi.Result{
 		Quarter: p.Quarter.String(), AsOf: p.AsOf, Final: p.Final,
 		ConfigVersion: fmt.Sprintf("%s@v%d", cfg.Name, cfg.Version), ConfigHash: cfg.Hash,
-		Values: values, Currency: cfg.Currency,
+		Values: values, Currency: cfg.Currency, RetentionSource: RetentionSource(cfg, values),
 	}
 }

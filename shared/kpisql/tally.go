@@ -49,7 +49,7 @@ func (g *gen) sumIf(cond, x string) string {
 // tallyCols are the additive tallies of the catalog, each over one source.
 func (g *gen) tallyCols() []tallyCol {
 	l, o, r := srcLead, srcOpp, srcResp
-	return []tallyCol{
+	return append([]tallyCol{
 		{"leads", l, cnt("c_lead")},
 		{"mqls", l, cnt("c_mql")},
 		{"sqls", l, cnt("c_sql")},
@@ -87,7 +87,7 @@ func (g *gen) tallyCols() []tallyCol {
 		{"past_sla", r, cnt("first IS NULL AND due")},
 		{"meetings", srcMeet, "count(*)"},
 		{"open_start", srcOpen0, "sum(" + g.d.big("cents") + ")"},
-	}
+	}, g.retentionTallyCols()...)
 }
 
 // grouped renders, for a source, one aggregate over its rows by every

@@ -2,12 +2,15 @@ package kpicheck
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpi/kpigen"
+	"github.com/venn-revops/venn/shared/kpisql"
 	"github.com/venn-revops/venn/shared/lake"
 	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/period"
@@ -18,6 +21,29 @@ import (
 // under the default retention settings, annualised per term with no grace and
 // Terminated counted, and forced to the renewal-opportunity reading.
 func TestRetentionAgreesWithDuckDB(t *testing.T) {
+	agreeUnderRetentionSettings(t, CheckCatalog)
+}
+
+// TestGeneratedRetentionAgreesWithEngine: shared/kpisql's DuckDB SQL under
+// the same retention settings and org, every value of every KPI it covers
+// (the retention KPIs among them) equal to the engine's.
+func TestGeneratedRetentionAgreesWithEngine(t *testing.T) {
+	agreeUnderRetentionSettings(t, func(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (CatalogReport, error) {
+		got, err := RunGenerated(db, kpisql.DuckDB, cfg, p)
+		if err != nil {
+			return CatalogReport{}, err
+		}
+		if src := kpisql.RetentionSource(cfg, got); src != res.RetentionSource {
+			return CatalogReport{}, fmt.Errorf("the SQL read retention from %s, the engine from %s", src, res.RetentionSource)
+		}
+		return CompareGenerated(res.Values, got), nil
+	})
+}
+
+// agreeUnderRetentionSettings computes the catalog of a generated org with
+// contracts and products under five retention settings and two periods,
+// and has compare check it against SQL over the same files.
+func agreeUnderRetentionSettings(t *testing.T, compare func(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (CatalogReport, error)) {
 	n := 20000
 	if testing.Short() {
 		n = 6000
@@ -75,7 +101,7 @@ func TestRetentionAgreesWithDuckDB(t *testing.T) {
 			if cfg.Retention.ValueFrom == kpi.ValueLineItems && res.Stats.Rows["line_items"] == 0 {
 				t.Fatalf("%s: no line items read: the values were not taken from them", name)
 			}
-			rep, err := CheckCatalog(db, cfg, p, res)
+			rep, err := compare(db, cfg, p, res)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,20 +14,40 @@ import (
 // the hand-written queries of catalog_sql_*.go stay the independent
 // cross-check of the engine and never use it.
 
-// ViewTables are the object views CreateViews makes, as kpisql tables.
-func ViewTables() kpisql.Tables {
+// ViewTables are the object views CreateViews makes, as kpisql tables:
+// every object the SQL reads, and each optional one db has a view of.
+func ViewTables(db *sql.DB) (kpisql.Tables, error) {
+	return viewTables(db, func(o string) string { return "v_" + strings.ToLower(o) })
+}
+
+// viewTables names each object's relation by name(object): the required
+// objects always, the optional ones when db has that view or table.
+func viewTables(db *sql.DB, name func(object string) string) (kpisql.Tables, error) {
 	t := kpisql.Tables{}
 	for _, o := range kpisql.Objects() {
-		t[o] = "v_" + strings.ToLower(o)
+		t[o] = name(o)
 	}
-	return t
+	for _, o := range kpisql.OptionalObjects() {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_name = ?`, name(o)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("views: %w", err)
+		}
+		if n > 0 {
+			t[o] = name(o)
+		}
+	}
+	return t, nil
 }
 
 // RunGenerated compiles the catalog for cfg and p in dialect d over the
 // views and returns its values. The dialect is DuckDB's, or a deliberately
 // broken copy of it in the tests that prove the comparison bites.
 func RunGenerated(db *sql.DB, d kpisql.Dialect, cfg *kpi.Config, p kpi.Period) ([]kpi.Value, error) {
-	text, err := kpisql.Compile(cfg, p, d, ViewTables())
+	tables, err := ViewTables(db)
+	if err != nil {
+		return nil, err
+	}
+	text, err := kpisql.Compile(cfg, p, d, tables)
 	if err != nil {
 		return nil, err
 	}
