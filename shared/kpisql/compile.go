@@ -17,7 +17,7 @@ import (
 type Tables map[string]string
 
 // The objects the generated SQL reads.
-var objects = []string{"User", "Account", "Lead", "Opportunity", "OpportunityHistory", "Task"}
+var objects = []string{"User", "Account", "Lead", "Opportunity", "OpportunityHistory", "Task", "Campaign", "CampaignMember", "OpportunityContactRole"}
 
 // Objects lists the CRM objects the generated SQL reads (Tables must name
 // each).
@@ -116,6 +116,34 @@ type measured struct {
 
 var measures = map[string]measured{}
 
+// A group renders the rows of several KPIs in one select (its first
+// column is kpi), so they share one pass over what they read: the
+// attribution and cost KPIs, whose splits Athena would otherwise compute
+// once per KPI (a CTE is inlined at every reference).
+type group struct {
+	kpis []string
+	b    func(g *gen) string
+}
+
+var groups = map[string]*group{}
+
+func registerGroup(kpis []string, b func(g *gen) string) {
+	gr := &group{kpis: kpis, b: b}
+	for _, name := range kpis {
+		if _, dup := groups[name]; dup || builders[name] != nil {
+			panic("kpisql: two builders for KPI " + name)
+		}
+		if _, dup := measures[name]; dup {
+			panic("kpisql: a group and a measure for KPI " + name)
+		}
+		groups[name] = gr
+	}
+}
+
+// moreCTEs are CTEs files add to the shared ones (after them, so they may
+// read every shared table).
+var moreCTEs []func(g *gen) []cte
+
 func registerMeasure(name string, m measured) {
 	if _, dup := measures[name]; dup {
 		panic("kpisql: two measures for KPI " + name)
@@ -130,7 +158,8 @@ func registerMeasure(name string, m measured) {
 func Covered(name string) bool {
 	_, b := builders[name]
 	_, m := measures[name]
-	return b || m
+	_, gr := groups[name]
+	return b || m || gr
 }
 
 // Missing lists the catalog KPIs the generator has no SQL for, in catalog
@@ -185,7 +214,17 @@ func Compile(cfg *kpi.Config, p kpi.Period, d Dialect, t Tables) (string, error)
 		emit  string
 	}
 	arms := map[string][]arm{}
+	emitted := map[*group]bool{}
 	for _, def := range kpi.Catalog() {
+		if gr, ok := groups[def.Name]; ok {
+			if !emitted[gr] {
+				emitted[gr] = true
+				if body := gr.b(g); body != "" {
+					parts = append(parts, "SELECT kpi, dimension, key, model, value, num, den, defined FROM (\n"+body+"\n) AS k")
+				}
+			}
+			continue
+		}
 		if m, ok := measures[def.Name]; ok {
 			if ds := g.dims(def); len(ds) > 0 && (m.when == nil || m.when(g)) {
 				arms[m.over] = append(arms[m.over], arm{def.Name, ds, m.m(g), m.which, m.emit})
@@ -431,6 +470,9 @@ WHERE NOT coalesce(k.is_deleted, false) AND k.type IN ` + list(cfg.MeetingTaskTy
 	AND ` + g.inDay("coalesce("+day("k.activity_date")+", "+day("CAST(k.created_date AS DATE)")+")")})
 	out = append(out, g.tallyCTE(), g.targetsCTE())
 	out = append(out, g.stageCTEs()...)
+	for _, more := range moreCTEs {
+		out = append(out, more(g)...)
+	}
 	return out
 }
 

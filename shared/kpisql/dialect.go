@@ -18,7 +18,8 @@ import (
 //     up (away from zero) at the result scale, which is 0 for DECIMAL(38,0).
 //     Every quotient of the catalog is rounded once, half away from zero, so
 //     RDiv is `//` over absolute values in DuckDB and one DECIMAL(38,0)
-//     division in Trino. No value is ever a DOUBLE.
+//     division in Trino. No value is ever a DOUBLE (the time-decay weights
+//     pass through one: attribution.go).
 //   - Timestamp precision. The lake writes microseconds; Athena v3 reads
 //     Parquet timestamps at milliseconds (rounding), DuckDB at microseconds.
 //     Micros reads epoch microseconds in DuckDB and epoch milliseconds × 1000
@@ -49,6 +50,9 @@ type Dialect struct {
 	RDiv func(a, b string) string
 	// IDiv renders a ÷ b truncated, for non-negative BIGINTs.
 	IDiv func(a, b string) string
+	// FloorDiv renders a ÷ b rounded down, for a ≥ 0 and b > 0, both
+	// Int128 (the integer shares of an attribution split).
+	FloorDiv func(a, b string) string
 }
 
 // DuckDB is the dialect of DuckDB over the lake files or its _views.
@@ -59,7 +63,8 @@ var DuckDB = Dialect{
 	RDiv: func(a, b string) string {
 		return fmt.Sprintf("(sign(%[1]s) * ((2 * abs(%[1]s) + (%[2]s)) // (2 * (%[2]s))))", a, b)
 	},
-	IDiv: func(a, b string) string { return "((" + a + ") // (" + b + "))" },
+	IDiv:     func(a, b string) string { return "((" + a + ") // (" + b + "))" },
+	FloorDiv: func(a, b string) string { return "((" + a + ") // (" + b + "))" },
 }
 
 // Trino is the dialect of Athena engine v3 over the lake's Glue tables.
@@ -73,6 +78,12 @@ var Trino = Dialect{
 		return "(CAST(" + a + " AS DECIMAL(38,0)) / CAST(" + b + " AS DECIMAL(38,0)))"
 	},
 	IDiv: func(a, b string) string { return "((" + a + ") / (" + b + "))" },
+	// DECIMAL division rounds; the remainder taken off first makes it
+	// exact.
+	FloorDiv: func(a, b string) string {
+		x, y := "CAST("+a+" AS DECIMAL(38,0))", "CAST("+b+" AS DECIMAL(38,0))"
+		return "((" + x + " - " + x + " % " + y + ") / " + y + ")"
+	},
 }
 
 // Dialects lists the dialects by name.

@@ -242,6 +242,168 @@ stx AS (
 SELECT coalesce(nullif(a.stage, ''), '(none)') AS stage, b.entered - a.entered AS us
 FROM hvisit a JOIN hvisit b ON b.opp = a.opp AND b.visit = a.visit + 1
 WHERE (b.entered >= 1782864000000000 AND b.entered < 1790812800000000)
+),
+at_camp AS (
+SELECT id, coalesce(type, '') AS type, coalesce(nullif(type, ''), '(none)') AS channel, coalesce(type, '') IN ('Webinar', 'Event', 'Content', 'Paid Search', 'Email', 'Trade Show') AS mkt
+FROM (SELECT * FROM "venn_prod"."crm_snapshot_campaign" WHERE dt = DATE '2026-11-20') WHERE NOT coalesce(is_deleted, false)
+),
+at_mem AS (
+SELECT m.id, m.campaign_id, m.lead_id, m.contact_id, CASE WHEN m.created_date IS NOT NULL THEN (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', m.created_date) * 1000) END AS tat
+FROM (SELECT * FROM "venn_prod"."crm_snapshot_campaign_member" WHERE dt = DATE '2026-11-20') m JOIN at_camp c ON c.id = m.campaign_id AND c.mkt
+WHERE coalesce(m.has_responded, false) AND (CASE WHEN m.created_date IS NOT NULL THEN (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', m.created_date) * 1000) END) < 1790812800000000
+),
+at_opp AS (
+SELECT o.id AS opp, o.created, o.closed, o.close_day, o.cents, o.c_created AS inp, o.c_won AS inb, l.created AS lead_created
+FROM oppf o LEFT JOIN (
+	SELECT conv, created, row_number() OVER (PARTITION BY conv ORDER BY id) AS rn FROM ld WHERE coalesce(conv, '') <> ''
+) l ON l.conv = o.id AND l.rn = 1
+WHERE o.c_created OR o.c_won
+),
+at_tch AS (
+SELECT a.opp, a.member, a.campaign, a.tat, a.tat <= o.created AS pre,
+	row_number() OVER (PARTITION BY a.opp ORDER BY a.tat, a.member) - 1 AS idx
+FROM (
+	SELECT DISTINCT x.opp, x.member, x.campaign, x.tat FROM (
+		SELECT l.conv AS opp, m.id AS member, m.campaign_id AS campaign, m.tat FROM at_mem m JOIN ld l ON l.id = m.lead_id
+		UNION ALL
+		SELECT r.opportunity_id, m.id, m.campaign_id, m.tat FROM at_mem m JOIN (SELECT * FROM "venn_prod"."crm_snapshot_opportunity_contact_role" WHERE dt = DATE '2026-11-20') r
+			ON r.contact_id = m.contact_id AND NOT coalesce(r.is_deleted, false) AND coalesce(r.contact_id, '') <> ''
+	) x
+) a JOIN at_opp o ON o.opp = a.opp
+WHERE a.tat >= o.created - 15552000000000 AND (NOT o.closed OR a.tat < (o.close_day + 1) * 86400000000)
+),
+at_w AS (
+SELECT 'first_touch' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
+	CASE WHEN mid THEN 0 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
+	CASE WHEN mid THEN 16 ELSE mask END AS mask
+FROM (
+	SELECT p.*, FALSE AS mid FROM (
+		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 1000000000 ELSE 0 END AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
+				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
+				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
+			) n
+		) c
+	) p
+) q) x
+UNION ALL
+SELECT 'last_touch' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
+	CASE WHEN mid THEN 0 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
+	CASE WHEN mid THEN 16 ELSE mask END AS mask
+FROM (
+	SELECT p.*, FALSE AS mid FROM (
+		SELECT c.*, CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END AS mask, CAST(CASE WHEN idx = noc - 1 THEN 1000000000 ELSE 0 END AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
+				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
+				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
+			) n
+		) c
+	) p
+) q) x
+UNION ALL
+SELECT 'even' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat, CAST(1 AS BIGINT) AS w, 0 AS mask FROM (SELECT * FROM at_tch WHERE pre) t) x
+UNION ALL
+SELECT 'u_shaped' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
+	CASE WHEN mid THEN 200000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
+	CASE WHEN mid THEN 16 ELSE mask END AS mask
+FROM (
+	SELECT p.*, (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END) AND idx < greatest(0, p_lc)) AS mid FROM (
+		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 400000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 400000000 ELSE 0 END AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
+				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
+				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
+			) n
+		) c
+	) p
+) q) x
+UNION ALL
+SELECT 'w_shaped' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
+	CASE WHEN mid THEN 100000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
+	CASE WHEN mid THEN 16 ELSE mask END AS mask
+FROM (
+	SELECT p.*, (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END, CASE WHEN noc - 1 >= 0 THEN noc - 1 ELSE n END) AND idx < greatest(0, p_lc, noc - 1)) AS mid FROM (
+		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 300000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 300000000 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 300000000 ELSE 0 END AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
+				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
+				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
+			) n
+		) c
+	) p
+) q) x
+UNION ALL
+SELECT 'full_path' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
+	CASE WHEN mid THEN 100000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
+	CASE WHEN mid THEN 16 ELSE mask END AS mask
+FROM (
+	SELECT p.*, (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END, CASE WHEN noc - 1 >= 0 THEN noc - 1 ELSE n END, CASE WHEN p_cw >= 0 THEN p_cw ELSE n END) AND idx < greatest(0, p_lc, noc - 1, p_cw)) AS mid FROM (
+		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END + CASE WHEN idx = p_cw THEN 8 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 225000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 225000000 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 225000000 ELSE 0 END + CASE WHEN idx = p_cw THEN 225000000 ELSE 0 END AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, n - 1 AS p_cw FROM (
+				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
+				FROM (SELECT * FROM at_tch) t JOIN at_opp o ON o.opp = t.opp
+			) n
+		) c
+	) p
+) q) x
+UNION ALL
+SELECT 'time_decay' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
+	CAST(round(power(CAST(2 AS DOUBLE), (-CAST(last - tat AS DOUBLE)) / CAST(604800000000 AS DOUBLE)) * CAST(1099511627776 AS DOUBLE)) AS BIGINT) AS w, 0 AS mask
+FROM (SELECT t.*, max(tat) OVER (PARTITION BY opp) AS last FROM (SELECT * FROM at_tch WHERE pre) t) d) x
+),
+at_p AS (
+SELECT model, opp, idx, member, campaign, tat, w, mask, sw, inp, inb, cents,
+	CASE WHEN cents < 0 THEN -part ELSE part END AS part
+FROM (SELECT f.*, fl + CASE WHEN row_number() OVER (PARTITION BY model, opp ORDER BY r DESC, idx) <= c - sum(fl) OVER (PARTITION BY model, opp) THEN 1 ELSE 0 END AS part
+FROM (SELECT s.*, CASE WHEN sw = 0 THEN CAST(0 AS DECIMAL(38,0)) ELSE ((CAST(CAST(c AS DECIMAL(38,0)) * CAST(w AS DECIMAL(38,0)) AS DECIMAL(38,0)) - CAST(CAST(c AS DECIMAL(38,0)) * CAST(w AS DECIMAL(38,0)) AS DECIMAL(38,0)) % CAST(CAST(sw AS DECIMAL(38,0)) AS DECIMAL(38,0))) / CAST(CAST(sw AS DECIMAL(38,0)) AS DECIMAL(38,0))) END AS fl,
+	CASE WHEN sw = 0 THEN CAST(0 AS DECIMAL(38,0)) ELSE CAST(c AS DECIMAL(38,0)) * CAST(w AS DECIMAL(38,0)) % CAST(sw AS DECIMAL(38,0)) END AS r,
+	min(CASE WHEN w = maxw AND w > 0 THEN idx END) OVER (PARTITION BY model, opp) AS largest
+FROM (SELECT w.*, o.cents, abs(o.cents) AS c, o.inp, o.inb,
+	sum(w.w) OVER (PARTITION BY w.model, w.opp) AS sw,
+	max(w.w) OVER (PARTITION BY w.model, w.opp) AS maxw
+FROM at_w w JOIN at_opp o ON o.opp = w.opp WHERE o.cents <> 0) s) f) x
+),
+at_sum AS (
+SELECT z.kpi, 'org' AS dimension, 'all' AS key, am.model, 0 AS n FROM (VALUES ('mktg_influenced_pipeline'), ('mktg_influenced_bookings'), ('opps_influenced'), ('opps_first_touch')) AS z(kpi) CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win)
+UNION ALL
+SELECT ak.kpi, CASE WHEN grouping(p.campaign) = 0 THEN 'campaign' WHEN grouping(c.channel) = 0 THEN 'channel' ELSE 'org' END AS dimension, CASE WHEN grouping(p.campaign) = 0 THEN p.campaign WHEN grouping(c.channel) = 0 THEN c.channel ELSE 'all' END AS key, p.model, sum(CAST(p.part AS DECIMAL(38,0))) AS n
+FROM at_p p JOIN at_camp c ON c.id = p.campaign CROSS JOIN (VALUES ('mktg_influenced_pipeline'), ('mktg_influenced_bookings')) AS ak(kpi) WHERE p.sw > 0 AND p.part <> 0 AND ((ak.kpi = 'mktg_influenced_pipeline' AND p.inp) OR (ak.kpi = 'mktg_influenced_bookings' AND p.inb))
+GROUP BY GROUPING SETS ((ak.kpi, p.model), (ak.kpi, p.model, p.campaign), (ak.kpi, p.model, c.channel))
+UNION ALL
+SELECT kpi, 'campaign' AS dimension, 'unattributed' AS key, model, n FROM (SELECT ak.kpi, p.model, p.cents AS n FROM (
+	SELECT am.model, o.opp, o.cents, o.inp, o.inb FROM at_opp o CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win)
+	WHERE o.cents <> 0 AND NOT EXISTS (SELECT 1 FROM at_p s WHERE s.model = am.model AND s.opp = o.opp AND s.sw > 0)
+) p CROSS JOIN (VALUES ('mktg_influenced_pipeline'), ('mktg_influenced_bookings')) AS ak(kpi) WHERE ((ak.kpi = 'mktg_influenced_pipeline' AND p.inp) OR (ak.kpi = 'mktg_influenced_bookings' AND p.inb))) u
+UNION ALL
+SELECT kpi, 'channel' AS dimension, 'unattributed' AS key, model, n FROM (SELECT ak.kpi, p.model, p.cents AS n FROM (
+	SELECT am.model, o.opp, o.cents, o.inp, o.inb FROM at_opp o CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win)
+	WHERE o.cents <> 0 AND NOT EXISTS (SELECT 1 FROM at_p s WHERE s.model = am.model AND s.opp = o.opp AND s.sw > 0)
+) p CROSS JOIN (VALUES ('mktg_influenced_pipeline'), ('mktg_influenced_bookings')) AS ak(kpi) WHERE ((ak.kpi = 'mktg_influenced_pipeline' AND p.inp) OR (ak.kpi = 'mktg_influenced_bookings' AND p.inb))) u
+UNION ALL
+SELECT k.kpi, n.dimension, n.key, am.model, CASE k.kpi WHEN 'opps_influenced' THEN n.inf ELSE n.ft END AS n
+FROM (SELECT win, CASE WHEN grouping(campaign) = 0 THEN 'campaign' WHEN grouping(channel) = 0 THEN 'channel' ELSE 'org' END AS dimension, CASE WHEN grouping(campaign) = 0 THEN campaign WHEN grouping(channel) = 0 THEN channel ELSE 'all' END AS key,
+	count(DISTINCT opp) AS inf, count_if(idx = 0) AS ft
+FROM (SELECT aw.win, t.opp, t.campaign, c.channel, t.idx FROM at_tch t JOIN at_opp o ON o.opp = t.opp AND o.inp
+	JOIN at_camp c ON c.id = t.campaign CROSS JOIN (VALUES ('opp_creation'), ('close')) AS aw(win)
+	WHERE aw.win = 'close' OR t.pre) d GROUP BY GROUPING SETS ((win), (win, campaign), (win, channel))
+UNION ALL
+SELECT win, 'campaign' AS dimension, 'unattributed' AS key, inf, ft FROM (SELECT aw.win, count(*) AS inf, count(*) AS ft FROM at_opp o CROSS JOIN (VALUES ('opp_creation'), ('close')) AS aw(win)
+	WHERE o.inp AND NOT EXISTS (SELECT 1 FROM at_tch t WHERE t.opp = o.opp AND (aw.win = 'close' OR t.pre))
+	GROUP BY aw.win) u
+UNION ALL
+SELECT win, 'channel' AS dimension, 'unattributed' AS key, inf, ft FROM (SELECT aw.win, count(*) AS inf, count(*) AS ft FROM at_opp o CROSS JOIN (VALUES ('opp_creation'), ('close')) AS aw(win)
+	WHERE o.inp AND NOT EXISTS (SELECT 1 FROM at_tch t WHERE t.opp = o.opp AND (aw.win = 'close' OR t.pre))
+	GROUP BY aw.win) u) n JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win) ON am.win = n.win
+CROSS JOIN (VALUES ('opps_influenced'), ('opps_first_touch')) AS k(kpi)
+WHERE CASE k.kpi WHEN 'opps_influenced' THEN n.inf ELSE n.ft END > 0
 )
 SELECT 'velocity_lead_mql_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
 SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
@@ -333,6 +495,12 @@ FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key O
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'stage' THEN stage END AS key, us AS x
 	FROM stx CROSS JOIN (VALUES ('stage')) AS fd(dimension)) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
 GROUP BY dimension, key
+) AS k
+UNION ALL
+SELECT kpi, dimension, key, model, value, num, den, defined FROM (
+SELECT kpi, dimension, key, model, CAST(sum(n) AS DECIMAL(38,0)) * CASE WHEN kpi IN ('opps_influenced', 'opps_first_touch') THEN 1000000 ELSE 10000 END AS value,
+	CAST(NULL AS DECIMAL(38,0)) AS num, CAST(NULL AS DECIMAL(38,0)) AS den, TRUE AS defined
+FROM at_sum GROUP BY kpi, dimension, key, model
 ) AS k
 UNION ALL
 SELECT 'lead_response_hours_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
