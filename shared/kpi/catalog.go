@@ -215,6 +215,12 @@ var specs = []kpiSpec{
 		func(t *tally) measure { return count(t.awaiting) }},
 	{Definition{"leads_past_sla_unanswered", UnitCount, OwnerShared, BasisPeriod, false, leadDims, respFields, "The period's MQLs with no human response whose SLA deadline has passed at the as-of instant."},
 		func(t *tally) measure { return count(t.pastSLA) }},
+	// How long the breaches waited (issue 16's hand-off map): the MQL →
+	// first response hand-off is the one the configuration gives an SLA.
+	{Definition{"lead_sla_breach_days_total", UnitDays, OwnerShared, BasisPeriod, false, leadDims, respFields, "Total days past the SLA deadline over the period's MQLs that breached it at the as-of instant: answered late (first response − deadline) or unanswered past the deadline (as-of − deadline)."},
+		func(t *tally) measure { return sumDays(t.slaBreachMicros) }},
+	{Definition{"lead_sla_breach_days_median", UnitDays, OwnerShared, BasisPeriod, false, leadDims, respFields, "Median of lead_sla_breach_days_total's per-MQL days past the deadline; the denominator is the number of MQLs that breached the SLA."},
+		func(t *tally) measure { return median(t.slaBreachMicros, microsPerDay) }},
 	{Definition{"meetings", UnitCount, OwnerSales, BasisPeriod, false, userDims, taskFields, "Tasks of a meeting type dated in the period, by task owner."},
 		func(t *tally) measure { return count(t.meetings) }},
 	{Definition{"renewal_rate", UnitRatio, OwnerSales, BasisPeriod, false, renewalDims, cat(contractFields, oppFields, stateFields), "contracts_renewed ÷ contracts_up_for_renewal, by count. Renewal-opportunity reading: renewal opportunities won ÷ renewal opportunities with a close date in the period."},
@@ -320,6 +326,16 @@ func meanDays(micros, n int64) measure {
 	m.num = decimal.NewFromInt(micros).DivRound(microsPerDay, RatioPlaces)
 	m.den = decimal.NewFromInt(n)
 	return m
+}
+
+// sumDays is a total of durations in days, rounded once to RatioPlaces
+// (half away from zero); not a quotient, so no numerator or denominator.
+func sumDays(micros []int64) measure {
+	var sum int64
+	for _, m := range micros {
+		sum += m
+	}
+	return measure{value: decimal.NewFromInt(sum).DivRound(microsPerDay, RatioPlaces), defined: true}
 }
 
 // meanHours is the mean of the response times in hours rounded to

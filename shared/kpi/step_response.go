@@ -149,6 +149,9 @@ func (e *engine) responseTallies() []Response {
 				t.pastSLA++
 			}
 		}
+		if past := slaBreach(answered, met, due, ml.first, deadline, e.w.asOf); past > 0 {
+			t.slaBreachMicros = append(t.slaBreachMicros, past)
+		}
 		if e.responses {
 			r := Response{Lead: id, MQLAt: ml.at, ClockStart: ml.start, Deadline: deadline, RespondedAt: -1,
 				Due: due, WithinSLA: met, Queued: ml.queued, Owner: ml.owner, Team: e.team[ml.owner]}
@@ -160,6 +163,21 @@ func (e *engine) responseTallies() []Response {
 	}
 	slices.SortFunc(out, func(a, b Response) int { return strings.Compare(a.Lead, b.Lead) })
 	return out
+}
+
+// slaBreach is how long an MQL waited past its SLA deadline, in
+// microseconds, or 0 when it did not breach it: answered late, the first
+// response − the deadline; unanswered with its deadline passed, the as-of
+// instant − the deadline (the period's end for a final run at the
+// quarter's close; the run's instant for the quarter to date).
+func slaBreach(answered, met, due bool, first, deadline, asOf int64) int64 {
+	switch {
+	case answered && !met:
+		return first - deadline
+	case !answered && due:
+		return asOf - deadline
+	}
+	return 0
 }
 
 // ResponseRow is one Response as a row of the gold response table

@@ -32,7 +32,10 @@ type tally struct {
 	arrStart, arrEnd, arrNew                           int64
 	arrExpansion, arrContraction, arrChurn             int64
 	responseMicros                                     []int64
-	leadMQLMicros, leadMQLN                            int64
+	// Each MQL's microseconds past its SLA deadline, over the MQLs that
+	// breached it (answered late, or unanswered past the deadline).
+	slaBreachMicros         []int64
+	leadMQLMicros, leadMQLN int64
 	// Each counted lead's or opportunity's interval in microseconds, for
 	// the velocity medians (mean beside: the *Micros, *N counters).
 	leadMQLTimes, mqlSQLTimes, sqlOppTimes []int64
@@ -89,6 +92,7 @@ func (t *tally) add(o *tally) {
 	t.arrContraction += o.arrContraction
 	t.arrChurn += o.arrChurn
 	t.responseMicros = append(t.responseMicros, o.responseMicros...)
+	t.slaBreachMicros = append(t.slaBreachMicros, o.slaBreachMicros...)
 	t.leadMQLMicros += o.leadMQLMicros
 	t.leadMQLN += o.leadMQLN
 	t.leadMQLTimes = append(t.leadMQLTimes, o.leadMQLTimes...)

@@ -537,7 +537,18 @@ GROUP BY q.id`},
 		// A deadline passes when the as-of instant is after it.
 		{"rs", `SELECT mq.*, reply.first, reply.first - mq.clock AS resp,
 	reply.first IS NOT NULL AND reply.first <= mq.clock + ` + sla + ` AS met,
-	reply.first IS NOT NULL OR mq.clock + ` + sla + ` < ` + g.asOfS + ` AS due
+	reply.first IS NOT NULL OR mq.clock + ` + sla + ` < ` + g.asOfS + ` AS due,
+	` + g.slaBreach("reply.first", "(mq.clock + "+sla+")") + ` AS breach_us
 FROM mq LEFT JOIN reply ON reply.id = mq.id`},
 	}
+}
+
+// slaBreach is an MQL's microseconds past its SLA deadline (docs/kpis.md
+// §2.9, "How long the breaches waited"), NULL when it did not breach:
+// answered late, the first response − the deadline; unanswered with the
+// deadline passed, the as-of instant − the deadline (a parenthesised
+// expression).
+func (g *gen) slaBreach(first, deadline string) string {
+	return "CASE WHEN " + first + " > " + deadline + " THEN " + first + " - " + deadline +
+		" WHEN " + first + " IS NULL AND " + deadline + " < " + g.asOfS + " THEN " + g.asOfS + " - " + deadline + " END"
 }

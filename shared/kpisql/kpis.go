@@ -98,6 +98,8 @@ func init() {
 	count("leads_awaiting_response", "awaiting")
 	count("leads_past_sla_unanswered", "past_sla")
 	stat("lead_response_hours_median", srcResp, "resp IS NOT NULL", "resp", hourMicros, false)
+	tally("lead_sla_breach_days_total", func(g *gen) measure { return g.days("breach_us") })
+	stat("lead_sla_breach_days_median", srcResp, "breach_us IS NOT NULL", "breach_us", dayMicros, false)
 	// §2.10 activity.
 	count("meetings", "meetings")
 	// Time in each stage, over stx (the visits that ended in the period).

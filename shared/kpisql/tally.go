@@ -85,6 +85,7 @@ func (g *gen) tallyCols() []tallyCol {
 		{"resp_n", r, "count(resp)"},
 		{"awaiting", r, cnt("first IS NULL")},
 		{"past_sla", r, cnt("first IS NULL AND due")},
+		{"breach_us", r, g.sumIf("breach_us IS NOT NULL", "breach_us")},
 		{"meetings", srcMeet, "count(*)"},
 		{"open_start", srcOpen0, "sum(" + g.d.big("cents") + ")"},
 	}, g.retentionTallyCols()...)
@@ -179,6 +180,12 @@ func (g *gen) count(n string) measure {
 
 func (g *gen) amount(cents string) measure {
 	return measure{g.d.big(cents) + " * 10000", g.null(), g.null(), "TRUE"}
+}
+
+// days is a total of microseconds in days, rounded half away from zero to
+// six places; not a quotient.
+func (g *gen) days(micros string) measure {
+	return measure{g.d.RDiv(g.d.big(micros)+" * 1000000", fmt.Sprint(dayMicros)), g.null(), g.null(), "TRUE"}
 }
 
 // ratio is num ÷ den rounded half away from zero to six places; scale
