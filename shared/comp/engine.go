@@ -33,8 +33,9 @@ type RunInput struct {
 	KnownKPI func(name string) bool
 	Deals    []Deal
 	// Rates are the org's exchange rates (CurrencyType and
-	// DatedConversionRate), read when a deal is in another currency than
-	// its payee's pay currency (fx.go).
+	// DatedConversionRate), read when a deal or quota is in another
+	// currency than its payee's plan, or the plan in another than the pay
+	// currency (fx.go).
 	Rates Rates
 	// Products is the org's product catalogue (Product2), which SPIF
 	// product conditions read; a deal's line items are on the deal.
@@ -115,7 +116,8 @@ type run struct {
 	quotas                  map[string][]Quota              // by person
 	dates                   map[string]map[string]time.Time // deal date fields by deal Id (paystage.go)
 	fx                      *rateIndex
-	quotaFX                 map[string]*big.Rat // quota record and day → amount in the pay currency
+	quotaFX                 map[string]*big.Rat // quota record and day → amount in the plan's currency
+	lineFX                  map[string]*FX      // person and plan version → plan-to-pay rate (fx.go)
 	spif                    *spifRun            // spif.go
 }
 
@@ -168,6 +170,7 @@ func prepare(in RunInput) (*run, error) {
 	all = append(all, pe.list...)
 	all = append(all, r.prepareAssignments()...)
 	all = append(all, r.prepareRates()...)
+	all = append(all, r.prepareLineFX()...)
 	all = append(all, r.prepareAdjustments()...)
 	all = append(all, r.prepareCorrections()...)
 	all = append(all, r.prepareDisputes()...)
@@ -212,9 +215,17 @@ func (r *run) prepareAssignments() ValidationErrors {
 		if pay == "" {
 			pay = spans[0].Plan.Currency
 		}
+		first := spans[0].Plan
 		for _, s := range spans {
-			if s.Plan.Currency != pay {
-				e.add("people", "person %s is paid in %s but plan %s is in %s (no currency conversion)", id, pay, s.Plan.Ref(), s.Plan.Currency)
+			switch cur := s.Plan.Currency; {
+			case cur != first.Currency:
+				e.add("people", "person %s is on plan %s in %s and plan %s in %s in %s: one plan currency per quarter (credits, quotas and lines are computed in it)",
+					id, first.Ref(), first.Currency, s.Plan.Ref(), cur, r.q)
+			case cur == pay:
+			case s.Plan.Conversion == nil:
+				e.add("people", "person %s is paid in %s but plan %s is in %s and states no currency conversion (add a conversion section)", id, pay, s.Plan.Ref(), cur)
+			case s.Plan.PayCap != nil || s.Plan.Draw != nil:
+				e.add("people", "person %s is paid in %s but plan %s is in %s: its pay_cap and draw amounts are not converted (put people paid in %s on a plan in %s)", id, pay, s.Plan.Ref(), cur, pay, pay)
 			}
 		}
 		r.spans[id] = spans
@@ -259,6 +270,17 @@ func (r *run) prepareCorrections() ValidationErrors {
 		sort.Slice(cs, func(a, b int) bool { return cs[a].ID < cs[b].ID })
 	}
 	return e.list
+}
+
+// planCurrency is what person p's plans of the quarter are in (one
+// currency, checked in prepareAssignments): credits, quotas and component
+// lines are computed in it, and the lines converted into the pay currency
+// when it differs (fx.go). Without a plan, the pay currency.
+func (r *run) planCurrency(p *Person) string {
+	if s := r.spans[p.ID]; len(s) > 0 {
+		return s[0].Plan.Currency
+	}
+	return r.currency(p)
 }
 
 // currency is what person p is paid in: their own, else their first
@@ -309,7 +331,7 @@ func (r *run) prepareDeals() ValidationErrors {
 		// credit converts a share for its payee (fx.go) and records it.
 		credit := func(person string, c DealCredit) {
 			if q := r.people[person]; q != nil {
-				amount, x, err := r.convertCredit(person, r.currency(q), d.Currency, c.Credited.Decimal, d.CloseDate)
+				amount, x, err := r.convertCredit(person, r.planCurrency(q), d.Currency, c.Credited.Decimal, d.CloseDate)
 				if err != nil {
 					e.add(d.ID, "credit to %s: %v", person, err)
 					return
@@ -498,6 +520,9 @@ func (r *run) statement(p *Person) (*Statement, error) {
 		Name: p.Name, Team: p.Team, CostCenter: p.CostCenter, Currency: r.currency(p),
 		Plans: []PlanUse{}, Lines: []Line{}, Credits: []DealCredit{}, CodeVersion: r.in.CodeVersion, ConfigVersion: r.in.ConfigVersion,
 	}
+	if cur := r.planCurrency(p); cur != st.Currency {
+		st.PlanCurrency = cur
+	}
 	ps := &personRun{p: p, credits: append([]DealCredit(nil), r.credits[p.ID]...)}
 	ps.paid = make([]bool, len(ps.credits))
 	for _, sp := range r.spans[p.ID] {
@@ -508,7 +533,11 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	}
 	var missing ValidationErrors
 	for _, w := range r.windows(p.ID) {
+		before := ps.paymentCounts()
 		lines, err := componentKinds[w.comp.Kind].lines(r, ps, w)
+		if err == nil && st.PlanCurrency != "" {
+			err = r.linesToPay(p, w, lines, ps, before)
+		}
 		if err != nil {
 			if isValidation(err) {
 				asValidation(&missing, err)
@@ -550,6 +579,13 @@ func (r *run) statement(p *Person) (*Statement, error) {
 	st.Inputs = inputsOf(st, ps.used, r.adjust[p.ID])
 	st.Inputs.Carried = append(st.Inputs.Carried, carried...)
 	st.Inputs.SPIF = ps.spif
+	seen := map[*FX]bool{}
+	for _, sp := range r.spans[p.ID] {
+		if x := r.lineFX[lineFXKey(p.ID, sp.Plan)]; x != nil && !seen[x] {
+			seen[x] = true
+			st.Inputs.PayFX = append(st.Inputs.PayFX, *x)
+		}
+	}
 	for _, q := range r.quotas[p.ID] {
 		if q.From.Before(r.q.End()) && (q.To.IsZero() || !q.To.Before(r.q.Start())) {
 			st.Inputs.Quotas = append(st.Inputs.Quotas, InputQuota{Component: q.Component, Amount: q.Amount.Decimal, Currency: q.Currency, From: q.From.String(), To: q.To.String()})
@@ -644,9 +680,15 @@ func (r *run) clawbacks(p *Person) []Line {
 				how := fmt.Sprintf("paid %s in %s", fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
 				if pay.Basis == ClawbackOriginalRate {
 					// A converted credit is taken back at the rates it was
-					// converted at (cr.value() recomputes it from them).
+					// converted at (cr.value() recomputes it from them), and
+					// a line paid in another currency than the plan's at the
+					// rate it was paid at (pay.FX).
 					exact = mul(new(big.Rat).Neg(cr.value()), rat(pay.Rate))
-					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", fmtMoney(cr.Credited.Decimal, st.Currency), fmtRate(pay.Rate), fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
+					how = fmt.Sprintf("credited %s at the original rate %s (paid %s in %s)", fmtMoney(cr.Credited.Decimal, st.creditCurrency()), fmtRate(pay.Rate), fmtMoney(pay.Paid.Decimal, st.Currency), st.Quarter)
+					if pay.FX != nil {
+						exact = mul(exact, pay.FX.factor())
+						how += fmt.Sprintf(", converted at the rate it was paid at (× %s)", pay.FX.Factor)
+					}
 				}
 				amount := roundMode(exact, money.Scale, pay.Mode)
 				// Commission still held for the deal was never paid: it is

@@ -9,13 +9,17 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/period"
 )
 
 // Currency conversion. A person is paid in one currency (Person.Currency,
-// else their plan's); a deal may be in another (its CurrencyIsoCode). Each
-// credited amount in another currency is converted into the pay currency
-// at the rate in force on its close date, by the rule of the plan the
-// payee is on that day (the plan's conversion section):
+// else their plan's); their plans of a quarter are in one currency, the
+// pay currency or another; a deal may be in a third (its CurrencyIsoCode).
+// Each credited amount in another currency than the plan's is converted
+// into the plan's at the rate in force on the day the plan's conversion
+// names (its close date by default), by the rule of the plan the payee is
+// on that day (the plan's conversion section); lines computed in a plan's
+// currency are converted into a different pay currency below (linesToPay):
 //
 //   - rates: dated: the org's dated exchange rate (DatedConversionRate,
 //     advanced currency management) whose range holds the close date:
@@ -37,9 +41,9 @@ import (
 // convention. The credit shown on the statement is the exact value rounded
 // to the cent for reading (the plan's rounding mode).
 //
-// A quota record in another currency (quotas.yaml currency) is converted
-// the same way, day by day: each day's full-quarter amount at that day's
-// rate.
+// A quota record in another currency than the plan's (quotas.yaml
+// currency) is converted the same way, day by day: each day's
+// full-quarter amount at that day's rate.
 //
 // A missing rate (no dated range holds the day and no fallback said, no
 // static rate, a currency missing from the plan table), an unknown
@@ -51,7 +55,8 @@ import (
 // rate the deal was paid at, never at today's rate: amount_paid takes back
 // the amount paid (already in the pay currency); original_rate recomputes
 // the credited amount from the credit's recorded original amount and
-// rates (DealCredit.FX) times the commission rate it was paid at.
+// rates (DealCredit.FX) times the commission rate it was paid at (and the
+// plan-to-pay rate of its line, Payment.FX).
 
 // RateSource names where a conversion rate comes from.
 type RateSource string
@@ -63,15 +68,42 @@ const (
 	RatesPlan   RateSource = "plan"   // the plan's conversion table
 )
 
-// ConvertOnCloseDate is the one conversion date plans name today: the
-// deal's close date (the date Salesforce converts an opportunity at).
-const ConvertOnCloseDate = "close_date"
+// Conversion dates a plan can name (conversion.date).
+const (
+	// ConvertOnCloseDate (the default): each deal's credit at the rate of
+	// its close date (the date Salesforce converts an opportunity at), a
+	// quota record at each day's rate, and a line from the plan's currency
+	// into the pay currency at the rate of the quarter's last day.
+	ConvertOnCloseDate = "close_date"
+	// ConvertOnPeriodEnd: everything at the rate of the quarter's last day
+	// (the statement's period end).
+	ConvertOnPeriodEnd = "period_end"
+)
+
+// A conversion date may also be a fixed day (YYYY-MM-DD): everything at
+// the org's rate in force that day, one rate for the plan version (a fixed
+// plan rate taken from the org's rates; rates: plan states the rate itself).
+
+// day is the day whose rate converts an amount dated t in quarter q under
+// c: t itself (close_date), the quarter's last day (period_end) or the
+// plan's fixed day.
+func (c *Conversion) day(t time.Time, q period.Quarter) time.Time {
+	switch c.Date {
+	case "", ConvertOnCloseDate:
+		return t
+	case ConvertOnPeriodEnd:
+		return periodEnd(q)
+	}
+	d, _ := time.Parse(time.DateOnly, c.Date) // validated
+	return d
+}
 
 // Conversion is a plan's currency conversion rule (the plan file's
 // conversion section). A plan without one pays only deals in its own
 // currency: a deal in another is a validation error that says to add it.
 type Conversion struct {
-	// Date is the day whose rate applies: close_date (the default).
+	// Date is the day whose rate applies: close_date (the default),
+	// period_end or a fixed day YYYY-MM-DD (Conversion.day).
 	Date string `yaml:"date"`
 	// Rates is the source: dated, static or plan.
 	Rates RateSource `yaml:"rates"`
@@ -182,8 +214,16 @@ func validateConversion(e *errs, p *Plan) {
 	}
 	switch c.Date {
 	case "", ConvertOnCloseDate:
+	case ConvertOnPeriodEnd:
+		if c.Rates == RatesPlan {
+			e.add("conversion.date", "%s: rates: plan is one fixed table on every day (leave date out)", c.Date)
+		}
 	default:
-		e.add("conversion.date", "%q: want %s", c.Date, ConvertOnCloseDate)
+		if _, err := time.Parse(time.DateOnly, c.Date); err != nil {
+			e.add("conversion.date", "%q: want %s, %s or a fixed day YYYY-MM-DD", c.Date, ConvertOnCloseDate, ConvertOnPeriodEnd)
+		} else if c.Rates == RatesPlan {
+			e.add("conversion.date", "%s: rates: plan is one fixed table on every day (leave date out)", c.Date)
+		}
 	}
 	switch c.Rates {
 	case RatesDated, RatesStatic:
@@ -299,13 +339,14 @@ func nextOrOpen(t time.Time) string {
 
 // rateIndex answers "the rate of a currency on a day" over validated Rates.
 type rateIndex struct {
+	q         period.Quarter // the run's quarter (period_end)
 	corporate string
 	static    map[string]decimal.Decimal
 	dated     map[string][]DatedRate // by currency, by start
 }
 
-func newRateIndex(r Rates) *rateIndex {
-	ix := &rateIndex{corporate: r.Corporate, static: map[string]decimal.Decimal{}, dated: map[string][]DatedRate{}}
+func newRateIndex(r Rates, q period.Quarter) *rateIndex {
+	ix := &rateIndex{q: q, corporate: r.Corporate, static: map[string]decimal.Decimal{}, dated: map[string][]DatedRate{}}
 	for _, s := range r.Static {
 		ix.static[s.Currency] = s.Rate
 	}
@@ -345,12 +386,13 @@ func (ix *rateIndex) lookup(code string, t time.Time, c *Conversion) (RateUsed, 
 }
 
 // convert makes the conversion of amount in currency from into currency
-// to on day t under plan p's rule.
+// to, dated t, under plan p's rule (on the day the rule names for t).
 func (ix *rateIndex) convert(p *Plan, from, to string, amount decimal.Decimal, t time.Time) (*FX, error) {
 	c := p.Conversion
 	if c == nil {
 		return nil, fmt.Errorf("%s to %s on %s: plan %s states no currency conversion (add a conversion section: rates dated, static or plan)", from, to, isoDay(t), p.Ref())
 	}
+	t = c.day(t, ix.q)
 	x := &FX{Currency: from, Amount: Money{amount}, Date: isoDay(t)}
 	var err error
 	if c.Rates == RatesPlan {
@@ -388,7 +430,7 @@ func (ix *rateIndex) convert(p *Plan, from, to string, amount decimal.Decimal, t
 }
 
 // convertCredit converts credited amount (in the deal's currency) for
-// person id, paid in pay, on close day t, by the plan the person is on
+// person id, on plans in currency pay, dated close day t, by the plan the person is on
 // that day (else their nearest span's plan in the quarter). It returns the
 // credit's displayed amount (the exact value rounded to the cent in the
 // plan's mode) and the conversion; nil when nothing needs converting, or
@@ -431,7 +473,7 @@ func (r *run) planNear(id string, t time.Time) *Plan {
 // prepareRates checks the org's rates and indexes them.
 func (r *run) prepareRates() ValidationErrors {
 	list := ValidateRates(r.in.Rates)
-	r.fx = newRateIndex(r.in.Rates)
+	r.fx = newRateIndex(r.in.Rates, r.q)
 	return list
 }
 
@@ -447,7 +489,7 @@ func (r *run) prepareQuotaFX() ValidationErrors {
 		if q.Currency == "" || p == nil {
 			continue
 		}
-		pay := r.currency(p)
+		pay := r.planCurrency(p)
 		if q.Currency == pay {
 			continue
 		}
@@ -458,7 +500,7 @@ func (r *run) prepareQuotaFX() ValidationErrors {
 			}
 			x, err := r.fx.convert(sp.Plan, q.Currency, pay, q.Amount.Decimal, t)
 			if err != nil {
-				e.add(fmt.Sprintf("quotas[%d] %s", i, q.ID()), "quota of %s, paid in %s: %v", q.Person, pay, err)
+				e.add(fmt.Sprintf("quotas[%d] %s", i, q.ID()), "quota of %s, on a plan in %s: %v", q.Person, pay, err)
 				break
 			}
 			r.quotaFX[quotaDayKey(q, t)] = x.value()
@@ -487,7 +529,111 @@ func (x *FX) note() string {
 	return "; " + x.describe()
 }
 
-// orgCredit is an org-scope deal's amount in pay currency pay, converted
+// The plan's currency and the pay currency. A person paid in another
+// currency than their plans' has credits, quotas and component lines
+// computed in the plans' currency, exactly as for a person paid in it;
+// then each component line's rounded amount is converted into the pay
+// currency at the rate of the day the plan's conversion names (close_date:
+// the quarter's last day, a line sums a quarter's deals; period_end: the
+// same; a fixed day: that day's), by the plan version the window starts on,
+// and rounded to the cent in the plan's mode. What each deal was paid by a
+// window's lines is that converted total shared out by what it was paid in
+// the plan's currency (largest remainder), so a clawback (amount_paid)
+// takes back what was paid, and original_rate recomputes at the rate the
+// line was paid at (Payment.FX). The plan's pay_cap and draw amounts are
+// not converted: such a plan pays only people paid in its currency.
+
+// lineFXKey keys a person's plan-to-pay conversion by plan version.
+func lineFXKey(id string, p *Plan) string { return id + "\x00" + p.Ref() }
+
+// prepareLineFX finds, before anything is computed, the plan-to-pay rate
+// of every plan version a person paid in another currency is on this
+// quarter: a missing rate is a validation error naming the person, the
+// plan, the currencies and the day.
+func (r *run) prepareLineFX() ValidationErrors {
+	e := &errs{file: "people"}
+	r.lineFX = map[string]*FX{}
+	for _, id := range sortedKeys(r.spans) {
+		p := r.people[id]
+		pay, cur := r.currency(p), r.planCurrency(p)
+		if pay == cur {
+			continue
+		}
+		for _, sp := range r.spans[id] {
+			if r.lineFX[lineFXKey(id, sp.Plan)] != nil || sp.Plan.Conversion == nil {
+				continue
+			}
+			x, err := r.fx.convert(sp.Plan, cur, pay, decimal.NewFromInt(1), periodEnd(r.q))
+			if err != nil {
+				e.add(id, "paid in %s on plan %s in %s: lines: %v", pay, sp.Plan.Ref(), cur, err)
+				continue
+			}
+			r.lineFX[lineFXKey(id, sp.Plan)] = x
+		}
+	}
+	return e.list
+}
+
+// paymentCounts is how many payments each credit has so far.
+func (ps *personRun) paymentCounts() []int {
+	n := make([]int, len(ps.credits))
+	for i, cr := range ps.credits {
+		n[i] = len(cr.Payments)
+	}
+	return n
+}
+
+// linesToPay converts window w's lines, computed in the plan's currency,
+// into person p's pay currency, and what each deal was paid by them (the
+// payments added since before, paymentCounts).
+func (r *run) linesToPay(p *Person, w *window, lines []Line, ps *personRun, before []int) error {
+	plan := w.plan()
+	rate := r.lineFX[lineFXKey(p.ID, plan)]
+	if rate == nil {
+		return fmt.Errorf("no %s rate for plan %s's lines", r.currency(p), plan.Ref())
+	}
+	mode, pay := plan.Round().Mode, r.currency(p)
+	total := decimal.Zero
+	for i := range lines {
+		l := &lines[i]
+		x := *rate
+		x.Amount = l.Amount
+		v := x.value()
+		l.FX, l.Exact, l.Amount = &x, show(v), Money{roundMode(v, money.Scale, mode)}
+		l.Explain += fmt.Sprintf("; paid in %s: %s = %s", pay, x.describe(), fmtMoney(l.Amount.Decimal, pay))
+		total = total.Add(l.Amount.Decimal)
+	}
+	type at struct{ i, j int }
+	var paid []at
+	var weights []decimal.Decimal
+	sum := decimal.Zero
+	for i := range ps.credits {
+		for j := before[i]; j < len(ps.credits[i].Payments); j++ {
+			paid = append(paid, at{i, j})
+			w := ps.credits[i].Payments[j].Paid.Decimal
+			weights, sum = append(weights, w), sum.Add(w)
+		}
+	}
+	parts := make([]decimal.Decimal, len(paid))
+	if sum.IsPositive() && !total.IsZero() {
+		var err error
+		if parts, err = money.Allocate(total, weights); err != nil {
+			return fmt.Errorf("component %s: attribute the converted lines to deals: %w", w.comp.ID, err)
+		}
+	}
+	for k, a := range paid {
+		cr := &ps.credits[a.i]
+		pm := &cr.Payments[a.j]
+		x := *rate
+		x.Amount = pm.Paid
+		cr.Paid = Money{cr.Paid.Sub(pm.Paid.Decimal).Add(parts[k])}
+		pm.FX, pm.Paid = &x, Money{parts[k]}
+		pm.Explain += fmt.Sprintf("; paid %s for %s: its share of the component's lines converted at %s %s per %s", fmtMoney(parts[k], pay), fmtMoney(x.Amount.Decimal, x.Currency), x.Factor, pay, x.Currency)
+	}
+	return nil
+}
+
+// orgCredit is an org-scope deal's amount in the plans' currency pay, converted
 // by the plan of window w's span on its close date.
 func (r *run) orgCredit(pay string, w *window, d DealCredit) (*big.Rat, *FX, error) {
 	if d.currency == "" || pay == "" || d.currency == pay {
@@ -515,7 +661,7 @@ func (r *run) prepareOrgFX() ValidationErrors {
 	e := &errs{file: "deals"}
 	for _, id := range sortedKeys(r.spans) {
 		p := r.people[id]
-		pay := r.currency(p)
+		pay := r.planCurrency(p)
 		for _, w := range r.windows(id) {
 			m := w.comp.Metric
 			if w.comp.Kind != KindAttainmentBonus || m == nil || m.Scope != ScopeOrg || measureOf(m.KPI) != measureDeals {

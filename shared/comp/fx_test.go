@@ -303,7 +303,7 @@ func TestFXValidation(t *testing.T) {
 			in.Plans[0].Conversion = nil
 		}, "D1: credit to A: EUR to USD on 2026-07-15: plan fx_usd@v1 states no currency conversion"},
 		{"single-currency org", func(in *RunInput) { in.Rates = Rates{} }, "EUR to USD on 2026-07-15: the org has no exchange rates"},
-		{"quota in a currency without rates", func(in *RunInput) { in.Quotas[0].Currency = "SEK" }, "quotas[0] E/bookings/2026-07-01: quota of E, paid in USD: SEK to USD (plan fx_bonus@v1): no dated SEK rate (DatedConversionRate) in force on 2026-07-01"},
+		{"quota in a currency without rates", func(in *RunInput) { in.Quotas[0].Currency = "SEK" }, "quotas[0] E/bookings/2026-07-01: quota of E, on a plan in USD: SEK to USD (plan fx_bonus@v1): no dated SEK rate (DatedConversionRate) in force on 2026-07-01"},
 		{"unknown currency", func(in *RunInput) {
 			in.Rates.Static = append(in.Rates.Static, StaticRate{"EUX", dec("1.1")})
 		}, `static[4] EUX: "EUX" is not an ISO 4217 currency code`},
@@ -323,7 +323,7 @@ func TestFXValidation(t *testing.T) {
 		{"two static rates", func(in *RunInput) {
 			in.Rates.Static = append(in.Rates.Static, StaticRate{"EUR", dec("0.91")})
 		}, "static[4] EUR: EUR has two static rates"},
-		{"quota currency not ISO", func(in *RunInput) { in.Quotas[0].Currency = "EURO" }, "quota of E, paid in USD: EURO to USD"},
+		{"quota currency not ISO", func(in *RunInput) { in.Quotas[0].Currency = "EURO" }, "quota of E, on a plan in USD: EURO to USD"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

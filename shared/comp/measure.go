@@ -168,7 +168,7 @@ func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (*big.Rat, []Li
 		// Every org-scope window over the same days and deal types, paid
 		// in the same currency by the same plans, measures the same
 		// number: computed once per run.
-		pay := r.currency(ps.p)
+		pay := r.planCurrency(ps.p)
 		key := fmt.Sprint(m.KPI, m.DealTypes, w.from, w.to, pay, w.refs())
 		if c, ok := r.orgCache[key]; ok {
 			return c.sum, c.items, nil

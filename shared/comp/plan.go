@@ -149,8 +149,9 @@ type Plan struct {
 	Holds    []Hold    `yaml:"holds"`
 	Holdback *Holdback `yaml:"holdback"`
 	Draw     *Draw     `yaml:"draw"`
-	// Conversion says how credits in another currency are converted into
-	// the pay currency (fx.go); without it such a credit is an error.
+	// Conversion says how credits and quotas in another currency are
+	// converted into the plan's, and lines into a pay currency other than
+	// the plan's (fx.go); without it either is an error.
 	Conversion *Conversion `yaml:"conversion"`
 
 	// File is the file name the plan came from; Hash the SHA-256 (hex) of its

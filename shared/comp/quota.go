@@ -19,8 +19,8 @@ type Quota struct {
 	Name      string `yaml:"name"` // for readers of the file; not used
 	Component string `yaml:"component"`
 	Amount    Dec    `yaml:"amount"`
-	// Currency is the amount's currency when it is not the person's pay
-	// currency: converted day by day by the plan's conversion (fx.go).
+	// Currency is the amount's currency when it is not the plan's:
+	// converted day by day into it by the plan's conversion (fx.go).
 	Currency string `yaml:"currency"`
 	From     Day    `yaml:"from"`
 	To       Day    `yaml:"to"`

@@ -450,7 +450,7 @@ func (s *spifRun) matchDeal(sp *SPIF, d *Deal, cr DealCredit) (ok bool, units *b
 }
 
 // dealAmountIn is deal d's whole amount in the currency its credit cr is
-// in (the pay currency, which is the plan's): exactly, at the rates the
+// in (the plan's): exactly, at the rates the
 // credit was converted at (fx.go), so min_amount compares one currency.
 func dealAmountIn(d *Deal, cr DealCredit) *big.Rat {
 	if cr.FX == nil {

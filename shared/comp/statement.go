@@ -91,6 +91,12 @@ type Line struct {
 	// kind it caps, holds or releases; draw); other lines have their kind's.
 	Earnings EarningsKind `json:"earnings,omitempty"`
 
+	// FX is how a component line computed in the plan's currency was
+	// converted into the pay currency (fx.go): Amount is the line's amount
+	// in the plan's currency; the money fields above (basis, target
+	// variable) stay in it.
+	FX *FX `json:"fx,omitempty"`
+
 	Ref     string `json:"ref,omitempty"` // deal, adjustment or correction id
 	Reason  string `json:"reason,omitempty"`
 	Author  string `json:"author,omitempty"`
@@ -124,6 +130,9 @@ func (l Line) display(cur string, quarterDays int) *LineDisplay {
 		return f(*v)
 	}
 	money := func(v decimal.Decimal) string { return fmtMoney(v, cur) }
+	if l.FX != nil {
+		money = func(v decimal.Decimal) string { return fmtMoney(v, l.FX.Currency) }
+	}
 	d.Actual, d.Target = opt(l.Actual, fmtQuantityDec), opt(l.Target, fmtQuantityDec)
 	d.Attainment, d.Payout, d.Weight = opt(l.Attainment, fmtPercentDec), opt(l.Payout, fmtPercentDec), opt(l.Weight, fmtPercentDec)
 	d.TargetVariable, d.Basis, d.Rate = opt(l.TargetVariable, money), opt(l.Basis, money), opt(l.Rate, fmtRate)
@@ -202,21 +211,25 @@ type DealCredit struct {
 
 // Statement is one person's pay for one quarter.
 type Statement struct {
-	ID          string       `json:"id"` // "<quarter>/<person id>"
-	Quarter     string       `json:"quarter"`
-	PersonID    string       `json:"person_id"`
-	EmployeeID  string       `json:"employee_id"`
-	Name        string       `json:"name"`
-	Team        string       `json:"team"`
-	CostCenter  string       `json:"cost_center"`
-	Currency    string       `json:"currency"`
-	Plans       []PlanUse    `json:"plans"`
-	Lines       []Line       `json:"lines"`
-	Credits     []DealCredit `json:"credits"`
-	Total       Money        `json:"total"`
-	Inputs      Inputs       `json:"inputs"`
-	InputHash   string       `json:"input_hash"` // Inputs.Hash()
-	CodeVersion string       `json:"code_version"`
+	ID         string `json:"id"` // "<quarter>/<person id>"
+	Quarter    string `json:"quarter"`
+	PersonID   string `json:"person_id"`
+	EmployeeID string `json:"employee_id"`
+	Name       string `json:"name"`
+	Team       string `json:"team"`
+	CostCenter string `json:"cost_center"`
+	Currency   string `json:"currency"`
+	// PlanCurrency is the plans' currency when it is not the pay currency:
+	// credits, quotas and component lines are computed in it, and each
+	// component line is converted into Currency (Line.FX).
+	PlanCurrency string       `json:"plan_currency,omitempty"`
+	Plans        []PlanUse    `json:"plans"`
+	Lines        []Line       `json:"lines"`
+	Credits      []DealCredit `json:"credits"`
+	Total        Money        `json:"total"`
+	Inputs       Inputs       `json:"inputs"`
+	InputHash    string       `json:"input_hash"` // Inputs.Hash()
+	CodeVersion  string       `json:"code_version"`
 	// ConfigVersion is the business configuration's version the run used
 	// (shared/configstore); like CodeVersion, beside the inputs, not hashed:
 	// the inputs already hold what the configuration decided for this
@@ -225,6 +238,15 @@ type Statement struct {
 	// Pay is the payment stage (cap, holds, releases, draw; paystage.go),
 	// when the plan states one or something is carried.
 	Pay *PayStage `json:"pay,omitempty"`
+}
+
+// creditCurrency is what the statement's credits, targets and bases are
+// in: the plans' currency.
+func (s *Statement) creditCurrency() string {
+	if s.PlanCurrency != "" {
+		return s.PlanCurrency
+	}
+	return s.Currency
 }
 
 // Inputs is everything a statement was computed from, kept on the statement
@@ -245,6 +267,9 @@ type Inputs struct {
 	Quotas []InputQuota `json:"quotas,omitempty"`
 	// SPIF are the units and counts SPIF lines were computed from (spif.go).
 	SPIF []InputSPIF `json:"spif,omitempty"`
+	// PayFX are the rates that converted lines from the plans' currency
+	// into the pay currency, one per plan version (Amount 1; fx.go).
+	PayFX []FX `json:"pay_fx,omitempty"`
 }
 
 // InputPlan is a plan version and the SHA-256 of its file's bytes.
@@ -291,7 +316,7 @@ type InputAdjustment struct {
 type InputQuota struct {
 	Component string          `json:"component"`
 	Amount    decimal.Decimal `json:"amount"`
-	Currency  string          `json:"currency,omitempty"` // when not the pay currency
+	Currency  string          `json:"currency,omitempty"` // when not the plan's currency
 	From      string          `json:"from"`
 	To        string          `json:"to"`
 }

@@ -35,6 +35,10 @@ func (s *Statement) WriteText(w io.Writer) error {
 		"the plan / days in the quarter. Each line is computed from exact values and rounded to the cent once, half\n" +
 		"away from zero (redoing it from the rounded percentages shown can differ by a cent); the total is the sum\n" +
 		"of the rounded lines.\n")
+	if s.PlanCurrency != "" {
+		b.WriteString("Paid in " + cur + " on plans in " + s.PlanCurrency + ": credits, targets and bases are in " + s.PlanCurrency + "; each plan\n" +
+			"line is computed and rounded in " + s.PlanCurrency + ", then converted into " + cur + " at the rate it states and rounded again.\n")
+	}
 	b.WriteString("\nLines:\n")
 	for i, l := range s.Lines {
 		title := l.Kind
@@ -77,7 +81,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 	if len(paid) > 0 {
 		b.WriteString("\nCommission and SPIFs per deal (what each deal earned; a clawback takes back what it was paid):\n")
 		for _, c := range paid {
-			writeCredit(&b, c, cur)
+			writeCredit(&b, c, s.creditCurrency(), cur)
 			pays := c.Payments
 			if len(pays) == 0 {
 				pays = []Payment{{Plan: c.Plan, Component: c.Component, Paid: c.Paid}}
@@ -97,7 +101,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 	if len(unpaid) > 0 {
 		b.WriteString("\nDeals credited but not paid commission:\n")
 		for _, c := range unpaid {
-			writeCredit(&b, c, cur)
+			writeCredit(&b, c, s.creditCurrency(), cur)
 			fmt.Fprintf(&b, "       not paid: %s\n", c.Unpaid)
 		}
 	}
@@ -114,14 +118,15 @@ func (s *Statement) WriteText(w io.Writer) error {
 	return err
 }
 
-// writeCredit writes the first row of a deal credit.
-func writeCredit(b *strings.Builder, c DealCredit, cur string) {
+// writeCredit writes the first row of a deal credit: credited in the
+// plans' currency cur, paid in the pay currency pay.
+func writeCredit(b *strings.Builder, c DealCredit, cur, pay string) {
 	via := ""
 	if c.Via != "" {
 		via = " via " + c.Via
 	}
 	fmt.Fprintf(b, "     %s %s, closed %s, %s%s %s%%, credited %s, paid %s\n",
-		c.DealID, c.DealName, c.CloseDate, c.Role, via, c.Percent, fmtMoney(c.Credited.Decimal, cur), fmtMoney(c.Paid.Decimal, cur))
+		c.DealID, c.DealName, c.CloseDate, c.Role, via, c.Percent, fmtMoney(c.Credited.Decimal, cur), fmtMoney(c.Paid.Decimal, pay))
 	if c.FX != nil {
 		fmt.Fprintf(b, "       converted: %s = %s\n", c.FX.describe(), fmtExactMoney(c.value(), cur))
 	}
