@@ -131,9 +131,76 @@ func fxInput(t *testing.T, basis string) RunInput {
 	}
 }
 
+// storedFinal is out's statements read back from their JSON, as the
+// payouts job reads final statements.
+func storedFinal(t *testing.T, out *RunOutput) []Statement {
+	t.Helper()
+	var prev []Statement
+	for _, s := range out.Statements {
+		b, err := s.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseStatement(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = append(prev, *back)
+	}
+	return prev
+}
+
+// wantInvalid checks that ValidateRun refuses in with ValidationErrors
+// containing want.
+func wantInvalid(t *testing.T, in RunInput, want string) {
+	t.Helper()
+	err := ValidateRun(in)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant it to contain %q", err, want)
+	}
+	if _, ok := err.(ValidationErrors); !ok {
+		t.Fatalf("%T is not ValidationErrors", err)
+	}
+}
+
 // fxDeal is a won deal of owner in currency cur.
 func fxDeal(id, owner, cur, amount, closed string) Deal {
 	return Deal{ID: id, Name: "Deal " + id, OwnerID: owner, Currency: cur, Amount: dec(amount), CloseDate: day(closed), Won: true}
+}
+
+// nextQuarterClawbacks runs 2026Q3's in, then 2026Q4 with its statements
+// final (read back from their JSON) and deal cancelled on day: person's
+// clawback amounts.
+func nextQuarterClawbacks(t *testing.T, in RunInput, person, deal, on string) string {
+	t.Helper()
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Quarter, in.Deals, in.Previous = period.MustParse("2026Q4"), nil, storedFinal(t, out)
+	in.Cancellations = []Cancellation{{DealID: deal, Date: day(on)}}
+	return clawbackAmounts(runByPerson(t, in)[person])
+}
+
+// clawbackAmounts are st's clawback lines' amounts, comma separated.
+func clawbackAmounts(st *Statement) string {
+	var claw []string
+	for _, l := range st.Lines {
+		if l.Kind == LineClawback {
+			claw = append(claw, l.Amount.StringFixed(2))
+		}
+	}
+	return strings.Join(claw, ",")
+}
+
+// runByPerson runs in and returns its statements by person Id.
+func runByPerson(t *testing.T, in RunInput) map[string]*Statement {
+	t.Helper()
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return byPerson(t, out)
 }
 
 func byPerson(t *testing.T, out *RunOutput) map[string]*Statement {
@@ -171,11 +238,7 @@ func byPerson(t *testing.T, out *RunOutput) map[string]*Statement {
 //	  attainment = 10,000 × 437 ÷ 8,557,000 = 4,370 ÷ 8,557 = 51.069…%
 //	  bonus = 1,000 × 4,370 ÷ 8,557 = 510.69299… → USD 510.69
 func TestFXWorkedExamples(t *testing.T) {
-	out, err := Run(fxInput(t, "amount_paid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := byPerson(t, out)
+	st := runByPerson(t, fxInput(t, "amount_paid"))
 	for _, c := range []struct {
 		person, currency, total string
 	}{
@@ -241,38 +304,8 @@ func TestFXWorkedExamples(t *testing.T) {
 func TestFXClawbackAtPaidRate(t *testing.T) {
 	for _, basis := range []string{"amount_paid", "original_rate"} {
 		t.Run(basis, func(t *testing.T) {
-			in := fxInput(t, basis)
-			out, err := Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var prev []Statement
-			for _, s := range out.Statements {
-				b, err := s.JSON()
-				if err != nil {
-					t.Fatal(err)
-				}
-				back, err := ParseStatement(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				prev = append(prev, *back)
-			}
-			in.Quarter, in.Deals, in.Previous = period.MustParse("2026Q4"), nil, prev
-			in.Cancellations = []Cancellation{{DealID: "D1", Date: day("2026-10-10")}}
-			out, err = Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a := byPerson(t, out)["A"]
-			var claw []Line
-			for _, l := range a.Lines {
-				if l.Kind == LineClawback {
-					claw = append(claw, l)
-				}
-			}
-			if len(claw) != 1 || !claw[0].Amount.Equal(dec("-1000.00")) {
-				t.Fatalf("clawback lines %+v, want one of -1000.00", claw)
+			if claw := nextQuarterClawbacks(t, fxInput(t, basis), "A", "D1", "2026-10-10"); claw != "-1000.00" {
+				t.Fatalf("clawbacks %s, want one of -1000.00", claw)
 			}
 		})
 	}
@@ -329,13 +362,7 @@ func TestFXValidation(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := fxInput(t, "amount_paid")
 			c.change(&in)
-			err := ValidateRun(in)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v\nwant it to contain %q", err, c.want)
-			}
-			if _, ok := err.(ValidationErrors); !ok {
-				t.Fatalf("%T is not ValidationErrors", err)
-			}
+			wantInvalid(t, in, c.want)
 		})
 	}
 }
@@ -374,11 +401,7 @@ func TestFXPlanValidation(t *testing.T) {
 // TestFXWorkedExamples; -update rewrites the files, which are then read
 // by hand.
 func TestFXGolden(t *testing.T) {
-	out, err := Run(fxInput(t, "amount_paid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := byPerson(t, out)
+	st := runByPerson(t, fxInput(t, "amount_paid"))
 	for _, id := range []string{"A", "B", "E"} {
 		js, err := st[id].JSON()
 		if err != nil {

@@ -3,8 +3,6 @@ package comp
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,11 +105,7 @@ func fxPlanInput(t *testing.T, basis string) RunInput {
 //	  9,200.00; bonus EUR 460.00 → USD 500.00; commission EUR 920.00 → USD
 //	  1,000.00; total 1,500.00
 func TestFXPlanCurrency(t *testing.T) {
-	out, err := Run(fxPlanInput(t, "amount_paid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := byPerson(t, out)
+	st := runByPerson(t, fxPlanInput(t, "amount_paid"))
 	for _, c := range []struct {
 		person, bonus, comm, total, rate, date string
 	}{
@@ -155,38 +149,11 @@ func TestFXPlanCurrencyClawback(t *testing.T) {
 	for _, basis := range []string{"amount_paid", "original_rate"} {
 		t.Run(basis, func(t *testing.T) {
 			in := fxPlanInput(t, basis)
-			out, err := Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var prev []Statement
-			for _, s := range out.Statements {
-				b, err := s.JSON()
-				if err != nil {
-					t.Fatal(err)
-				}
-				back, err := ParseStatement(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				prev = append(prev, *back)
-			}
-			in.Quarter, in.Deals, in.Previous = period.MustParse("2026Q4"), nil, prev
+			// EUR goes to 0.80 on 2026-10-01 (2026Q3's rates unchanged).
 			in.Rates.Dated = append(in.Rates.Dated[:1], DatedRate{Currency: "EUR", Rate: dec("0.95"), Start: day("2026-08-01"), Next: day("2026-10-01")},
 				DatedRate{Currency: "EUR", Rate: dec("0.80"), Start: day("2026-10-01")}, in.Rates.Dated[2])
-			in.Cancellations = []Cancellation{{DealID: "F2", Date: day("2026-10-15")}}
-			out, err = Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var claw []string
-			for _, l := range byPerson(t, out)["F"].Lines {
-				if l.Kind == LineClawback {
-					claw = append(claw, l.Amount.StringFixed(2))
-				}
-			}
-			if strings.Join(claw, ",") != "-950.00" {
-				t.Fatalf("clawbacks %v, want -950.00", claw)
+			if claw := nextQuarterClawbacks(t, in, "F", "F2", "2026-10-15"); claw != "-950.00" {
+				t.Fatalf("clawbacks %s, want -950.00", claw)
 			}
 		})
 	}
@@ -218,10 +185,7 @@ func TestFXPlanCurrencyValidation(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := fxPlanInput(t, "amount_paid")
 			c.change(&in)
-			err := ValidateRun(in)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v\nwant it to contain %q", err, c.want)
-			}
+			wantInvalid(t, in, c.want)
 		})
 	}
 	for conv, want := range map[string]string{
@@ -251,17 +215,5 @@ func TestFXPlanCurrencyGolden(t *testing.T) {
 	if err := byPerson(t, out)["F"].WriteText(&txt); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "golden", "fx-plan-eur-paid-usd.txt")
-	if *update {
-		if err := os.WriteFile(path, txt.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(txt.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (rerun with -update and read the diff)", path)
-	}
+	golden(t, "fx-plan-eur-paid-usd.txt", txt.Bytes())
 }
