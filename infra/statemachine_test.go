@@ -62,11 +62,13 @@ func walk(t *testing.T, def *asl, caughtOutside bool, out *[]lambdaTask) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			t.Fatalf("state %s: %v", name, err)
 		}
+		// Caught: to the alarm, or (the sliced loads' Map) on to the
+		// objects, whose sliced object then fails and raises it.
 		caught := caughtOutside || slices.ContainsFunc(s.Catch, func(c struct {
 			ErrorEquals []string `json:"ErrorEquals"`
 			Next        string   `json:"Next"`
 		}) bool {
-			return slices.Contains(c.ErrorEquals, "States.ALL") && c.Next == "NotifyFailure"
+			return slices.Contains(c.ErrorEquals, "States.ALL") && (c.Next == "NotifyFailure" || name == "PullSlices" && c.Next == "ExtractObjects")
 		})
 		if s.Resource == "arn:aws:states:::lambda:invoke" {
 			*out = append(*out, lambdaTask{name, s.Parameters.FunctionName, s.Parameters.Payload, s, caught})
@@ -81,11 +83,12 @@ func TestStateMachines(t *testing.T) {
 	tmpl := loadTemplate(t, templatePath)
 	machines := resources(tmpl, "AWS::Serverless::StateMachine")
 	// The payload paths are where the schedule inputs put each event (see TestSchedules).
-	// The extract function is invoked twice in the nightly chain: once to
-	// plan the night's objects ($.plan), then per object (the Map item,
-	// selected as $.event, sent again while the pull answers more).
+	// The extract function is invoked three times in the nightly chain:
+	// once to plan the night's objects and slices ($.plan), then per slice
+	// of a sliced load and per object (each a Map item, selected as
+	// $.event, sent again while the pull answers more).
 	want := map[string]map[string]string{
-		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score", "${PayoutsFunctionArn}": "$.whatif"},
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.event, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score", "${PayoutsFunctionArn}": "$.whatif"},
 		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
 	}
 	if len(machines) != len(want) {
@@ -162,17 +165,19 @@ func TestStateMachines(t *testing.T) {
 			if id == "NightlyStateMachine" {
 				// The plan task feeds the Map: its result lands at
 				// $.planned and the Map iterates its extract list.
-				var start, next aslState
+				var start, sliced, next aslState
 				var plan struct {
 					ResultSelector map[string]string `json:"ResultSelector"`
 					ResultPath     string            `json:"ResultPath"`
 				}
 				_ = json.Unmarshal(def.States[def.StartAt], &start)
 				_ = json.Unmarshal(def.States[def.StartAt], &plan)
-				_ = json.Unmarshal(def.States[start.Next], &next)
-				if start.Parameters.Payload != "$.plan" || plan.ResultSelector["extract.$"] != "$.Payload.extract" || plan.ResultPath != "$.planned" {
+				_ = json.Unmarshal(def.States[start.Next], &sliced)
+				_ = json.Unmarshal(def.States[sliced.Next], &next)
+				if start.Parameters.Payload != "$.plan" || plan.ResultSelector["extract.$"] != "$.Payload.extract" || plan.ResultSelector["slices.$"] != "$.Payload.slices" || plan.ResultPath != "$.planned" {
 					t.Errorf("nightly starts with %s (payload %q, result %v at %q), want the plan task", def.StartAt, start.Parameters.Payload, plan.ResultSelector, plan.ResultPath)
 				}
+				checkSliceMap(t, def.States[start.Next], sliced)
 				if next.Type != "Map" || next.ItemsPath != "$.planned.extract" {
 					t.Errorf("after the plan: %s over %q, want a Map over $.planned.extract", next.Type, next.ItemsPath)
 				}
@@ -193,12 +198,75 @@ func TestStateMachines(t *testing.T) {
 	}
 }
 
+// checkSliceMap: the plan's slices run as a Distributed Map that tolerates
+// no failed slice, each child looping its slice while the extract answers
+// more, within the budget (a Fail state), its output kept small; a failed
+// Map goes on to the objects.
+func checkSliceMap(t *testing.T, raw json.RawMessage, m aslState) {
+	t.Helper()
+	var d struct {
+		ToleratedFailurePercentage *float64
+		MaxConcurrency             int
+		ResultPath                 *string
+		ItemProcessor              struct {
+			ProcessorConfig struct{ Mode, ExecutionType string }
+			States          map[string]struct {
+				Type, Error string
+				Parameters  map[string]any
+				End         bool
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	pc := d.ItemProcessor.ProcessorConfig
+	if m.Type != "Map" || m.ItemsPath != "$.planned.slices" || pc.Mode != "DISTRIBUTED" || pc.ExecutionType != "STANDARD" {
+		t.Errorf("after the plan: %s over %q in %+v, want a Distributed Map over $.planned.slices", m.Type, m.ItemsPath, pc)
+	}
+	if d.ToleratedFailurePercentage == nil || *d.ToleratedFailurePercentage != 0 || d.MaxConcurrency < 1 || d.ResultPath != nil {
+		t.Errorf("slices Map: tolerated %v, concurrency %d, result path %v; want 0, bounded, discarded", d.ToleratedFailurePercentage, d.MaxConcurrency, d.ResultPath)
+	}
+	if len(m.Catch) != 1 || m.Catch[0].Next != "ExtractObjects" || m.Next != "ExtractObjects" {
+		t.Errorf("slices Map goes on to %q, catches %+v; want ExtractObjects either way", m.Next, m.Catch)
+	}
+	budget := ""
+	for name, s := range d.ItemProcessor.States {
+		if s.Type == "Fail" {
+			budget = s.Error
+		}
+		if s.End && len(s.Parameters) > 2 {
+			t.Errorf("slice child's last state %s outputs %v: keep it small", name, s.Parameters)
+		}
+	}
+	if budget != "Venn.ExtractBudgetSpent" {
+		t.Errorf("slice child's budget fails with %q, want Venn.ExtractBudgetSpent", budget)
+	}
+	checkLoop(t, m)
+}
+
 // checkResumeLoop: the Map hands each iteration its event and a counter;
 // the extract's "more" sends the same event again through a counter step,
 // bounded by a budget that ends the object as failed.
 func checkResumeLoop(t *testing.T, m aslState) {
 	t.Helper()
-	sel := m
+	budget := checkLoop(t, m)
+	var budgetState struct {
+		Parameters struct {
+			Error struct{ Error string } `json:"error"`
+		}
+	}
+	_ = json.Unmarshal(m.ItemProcessor.States[budget], &budgetState)
+	if budgetState.Parameters.Error.Error != "Venn.ExtractBudgetSpent" {
+		t.Errorf("budget state %q ends with %q, want Venn.ExtractBudgetSpent", budget, budgetState.Parameters.Error.Error)
+	}
+}
+
+// checkLoop: the Map's item is the event with iteration 1; the task's
+// "more" goes through a Choice that checks the budget first, then a
+// counter step back to the task. It returns the budget's state.
+func checkLoop(t *testing.T, m aslState) string {
+	t.Helper()
 	states := m.ItemProcessor.States
 	var choice struct {
 		Choices []struct {
@@ -207,7 +275,6 @@ func checkResumeLoop(t *testing.T, m aslState) {
 			Next          string
 			And           []map[string]any
 		}
-		Default string
 	}
 	var task, next aslState
 	_ = json.Unmarshal(states[m.ItemProcessor.StartAt], &task)
@@ -221,22 +288,15 @@ func checkResumeLoop(t *testing.T, m aslState) {
 		}
 	}
 	_ = json.Unmarshal(states[again], &next)
-	var budgetState struct {
-		Parameters struct {
-			Error struct{ Error string } `json:"error"`
-		}
-	}
-	_ = json.Unmarshal(states[budget], &budgetState)
 	switch {
-	case sel.ItemSelector["event.$"] != "$$.Map.Item.Value" || sel.ItemSelector["iteration"] != 1.0:
-		t.Errorf("Map ItemSelector %v, want the item as event and iteration 1", sel.ItemSelector)
+	case m.ItemSelector["event.$"] != "$$.Map.Item.Value" || m.ItemSelector["iteration"] != 1.0:
+		t.Errorf("Map ItemSelector %v, want the item as event and iteration 1", m.ItemSelector)
 	case task.Next == "" || again == "" || next.Next != m.ItemProcessor.StartAt:
 		t.Errorf("after the extract: %q; on more: %q, then %q; want a loop back to %s", task.Next, again, next.Next, m.ItemProcessor.StartAt)
-	case budgetState.Parameters.Error.Error != "Venn.ExtractBudgetSpent":
-		t.Errorf("budget state %q ends with %q, want Venn.ExtractBudgetSpent", budget, budgetState.Parameters.Error.Error)
-	case choice.Choices[0].Next != budget:
+	case budget == "" || len(choice.Choices) == 0 || choice.Choices[0].Next != budget:
 		t.Error("the budget must be checked before looping again")
 	}
+	return budget
 }
 
 // TestASLValidator runs the reference validator (asl-validator from npm)

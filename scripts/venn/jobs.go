@@ -161,7 +161,7 @@ Progress per object (rows, pages, rows/s) goes to stderr; --quiet hides it.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			st := addStorage(fs)
 			ef := addEventFlags(fs)
-			mode := ef.str("mode", "", "nightly (default), full_resync, backfill, or plan (lists the nightly events, pulls nothing)")
+			mode := ef.str("mode", "", "nightly (default), full_resync, backfill, or plan (lists the nightly events and plans the slices of large first loads, pulls nothing)")
 			objects := ef.str("objects", "", "comma-separated object API names (default: every configured object)")
 			from := ef.str("from", "", "backfill: first day, YYYY-MM-DD")
 			to := ef.str("to", "", "backfill: day after the last, YYYY-MM-DD")
@@ -183,12 +183,7 @@ Progress per object (rows, pages, rows/s) goes to stderr; --quiet hides it.`,
 				}
 				var source extract.Source
 				var b *backend
-				if ev.Mode == pipeline.ModePlan {
-					// Plan lists the configuration's objects: no CRM needed.
-					if b, err = st.open(ctx, mayCreate); err != nil {
-						return err
-					}
-				} else if st.lake != "" && *creds == "" && os.Getenv("CRM_SECRET_ARN") != "" {
+				if st.lake != "" && *creds == "" && os.Getenv("CRM_SECRET_ARN") != "" {
 					// The deployment's secrets, as the Lambda reads them.
 					if b, err = st.open(ctx, mayCreate); err != nil {
 						return err

@@ -72,6 +72,11 @@ type Config struct {
 	// before the Lambda deadline a pull stops, checkpoints and answers
 	// more: true (0: the extract's default, 30 seconds).
 	DeadlineMargin time.Duration
+	// SliceMinRows (EXTRACT_SLICE_MIN_ROWS): a first load of more records
+	// than this is planned in slices (0: the extract's default, 5,000,000;
+	// -1: never); SliceRows (EXTRACT_SLICE_ROWS) the records per slice
+	// (0: 1,000,000). docs/runbook.md#sliced-first-loads.
+	SliceMinRows, SliceRows int64
 	// ExtractConfig (EXTRACT_CONFIG) is the path of the extract
 	// configuration file (field mapping, extra fields and objects, delete
 	// reconciliation; docs/org-setup.md); "" = the embedded default.
@@ -179,6 +184,20 @@ func configFrom(getenv func(string) string, awsStorage bool) (Config, error) {
 			errs = append(errs, fmt.Errorf("EXTRACT_DEADLINE_MARGIN %q: want a positive Go duration such as 30s", v))
 		}
 		c.DeadlineMargin = d
+	}
+	if v := getenv("EXTRACT_SLICE_MIN_ROWS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < -1 || n == 0 {
+			errs = append(errs, fmt.Errorf("EXTRACT_SLICE_MIN_ROWS %q: want a positive whole number of records, or -1 (never slice)", v))
+		}
+		c.SliceMinRows = n
+	}
+	if v := getenv("EXTRACT_SLICE_ROWS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("EXTRACT_SLICE_ROWS %q: want a positive whole number of records", v))
+		}
+		c.SliceRows = n
 	}
 	if v := getenv("CRM_CURRENCIES"); v != "" {
 		c.Currencies = strings.Split(v, ",")
@@ -295,7 +314,7 @@ func NewEnv(c Config, blob lake.Blob, store results.Store) (*pipeline.Env, error
 		KPIConfig:      kpi.DefaultConfig(),
 		CompConfig:     compconfig.FS(),
 		TempDir:        os.TempDir(),
-		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies, DeadlineMargin: c.DeadlineMargin},
+		ExtractOptions: pipeline.ExtractOptions{BulkThreshold: c.BulkThreshold, Overlap: c.Overlap, Currencies: c.Currencies, DeadlineMargin: c.DeadlineMargin, SliceMinRows: c.SliceMinRows, SliceRows: c.SliceRows},
 		// Events naming a quarter before it are refused.
 		EarliestQuarter: c.EarliestQuarter,
 		Stage:           c.Stage,

@@ -141,6 +141,10 @@ func TestConfigFromEnvValidation(t *testing.T) {
 				return c.BulkThreshold == 250000 && c.Overlap == 15*time.Minute && c.DeadlineMargin == 45*time.Second && len(c.PIIClear) == 2 && c.PIIClear[1] == "User.Email"
 			}},
 		{name: "zero deadline margin", env: map[string]string{"EXTRACT_DEADLINE_MARGIN": "0s"}, wantErr: []string{"EXTRACT_DEADLINE_MARGIN"}},
+		{name: "sliced loads", env: map[string]string{"EXTRACT_SLICE_MIN_ROWS": "20000000", "EXTRACT_SLICE_ROWS": "2000000"},
+			check: func(c Config) bool { return c.SliceMinRows == 20_000_000 && c.SliceRows == 2_000_000 }},
+		{name: "slicing off", env: map[string]string{"EXTRACT_SLICE_MIN_ROWS": "-1"}, check: func(c Config) bool { return c.SliceMinRows == -1 }},
+		{name: "bad slicing", env: map[string]string{"EXTRACT_SLICE_MIN_ROWS": "0", "EXTRACT_SLICE_ROWS": "-5"}, wantErr: []string{"EXTRACT_SLICE_MIN_ROWS", "EXTRACT_SLICE_ROWS"}},
 		{name: "every bad variable named at once", env: map[string]string{"LAKE_BUCKET": "", "RESULTS_TABLE": "ab", "BULK_THRESHOLD": "lots", "EXTRACT_OVERLAP": "-1m", "LOG_LEVEL": "chatty"},
 			wantErr: []string{"LAKE_BUCKET is required", "RESULTS_TABLE \"ab\"", "BULK_THRESHOLD", "EXTRACT_OVERLAP", "LOG_LEVEL"}},
 		{name: "zero threshold", env: map[string]string{"BULK_THRESHOLD": "0"}, wantErr: []string{"BULK_THRESHOLD"}},

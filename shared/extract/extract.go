@@ -154,6 +154,15 @@ type Config struct {
 	// Currencies are the org's active currency codes; a record in another
 	// currency is rejected. Empty: any ISO 4217 code.
 	Currencies []string
+	// SliceMinRows: a first load (no watermark, no snapshot) of more
+	// records than this is planned as a sliced load by PlanLoads (load.go;
+	// default 5,000,000; negative: never). SliceRows is the records per
+	// slice it aims at (default 1,000,000).
+	SliceMinRows int64
+	SliceRows    int64
+	// Slice, when set, makes this run pull and merge one slice of the
+	// object's sliced load (one object only).
+	Slice *SliceRef
 }
 
 func (c Config) withDefaults(now time.Time) Config {
@@ -172,6 +181,12 @@ func (c Config) withDefaults(now time.Time) Config {
 	}
 	if c.BulkThreshold == 0 {
 		c.BulkThreshold = 1_000_000
+	}
+	if c.SliceMinRows == 0 {
+		c.SliceMinRows = 5_000_000
+	}
+	if c.SliceRows <= 0 {
+		c.SliceRows = 1_000_000
 	}
 	if c.RunID == "" {
 		c.RunID = now.UTC().Format("20060102T150405.000000Z")
@@ -201,6 +216,9 @@ func (c Config) validate() error {
 	}
 	if c.FullResync && c.Backfill != nil {
 		return errors.New("extract config: full resync and backfill are exclusive")
+	}
+	if c.Slice != nil && (len(c.Objects) != 1 || c.FullResync || c.Backfill != nil) {
+		return errors.New("extract config: a slice run pulls one object's slice, nothing else")
 	}
 	if _, err := crm.NewCurrencies(c.Currencies); err != nil {
 		return fmt.Errorf("extract config: %w", err)

@@ -62,8 +62,17 @@ type objectRun struct {
 	// ctx is the invocation's context (its deadline decides where a
 	// resumable pull stops); seg is the resumable REST pull's state (nil:
 	// a pull that cannot stop midway, such as Bulk).
-	ctx context.Context
-	seg *segmenter
+	ctx    context.Context
+	seg    *segmenter
+	prevCP *storedCheckpoint // the checkpoint as read (version 0: none)
+
+	// cpKey is the checkpoint's sort key: the object, or a slice's
+	// (SliceKey). snapFolder and snapFile are where the merge writes the
+	// snapshot (default: the run folder of RunID, part-*.parquet).
+	cpKey      string
+	snapFolder string
+	snapFile   string
+	ids        IDRange // a slice's Ids: a record outside fails the pull
 }
 
 func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
@@ -96,10 +105,12 @@ func (r *objectRun) run(ctx context.Context) (ObjectSummary, error) {
 	return r.sum, err
 }
 
-// window is the cursor (SystemModstamp) range of a pull.
+// window is the cursor (SystemModstamp) range of a pull, and for a slice
+// of a sliced load its Id range.
 type window struct {
 	from, to time.Time // from zero = unbounded
 	cursor   string    // the object's cursor field
+	ids      IDRange   // zero: every Id
 }
 
 func (w window) where() string {
@@ -108,7 +119,7 @@ func (w window) where() string {
 		c = append(c, w.cursor+" >= "+soqlTime(w.from))
 	}
 	c = append(c, w.cursor+" < "+soqlTime(w.to))
-	return strings.Join(c, " AND ")
+	return strings.Join(append(c, w.ids.where()...), " AND ")
 }
 
 func (r *objectRun) extract(ctx context.Context) error {
@@ -117,6 +128,15 @@ func (r *objectRun) extract(ctx context.Context) error {
 	}
 	if r.desc.err != nil {
 		return r.desc.err
+	}
+	r.cpKey = r.o.Name
+	if r.cfg.Slice != nil {
+		return r.extractSlice(ctx)
+	}
+	if l, v, err := r.activeLoad(ctx); err != nil {
+		return err
+	} else if l != nil {
+		return r.commitLoad(ctx, *l, v)
 	}
 	dt := lake.DateString(r.cfg.Night)
 	snapPart := lake.SnapshotPartition(r.o.Name, dt)
@@ -131,12 +151,9 @@ func (r *objectRun) extract(ctx context.Context) error {
 	}
 	// The latest snapshot is the merge base (unless resyncing) and, in any
 	// case, the schema tonight's must keep.
-	latest, err := lake.LatestSnapshot(ctx, r.d.Blob, r.o.Name, r.cfg.Night)
-	if err != nil && !errors.Is(err, lake.ErrNoSnapshot) {
+	latest, err := latestSnapshot(ctx, r.d.Blob, r.o.Name, r.cfg.Night)
+	if err != nil {
 		return err
-	}
-	if latest != nil && latest.Mode == string(ModeSkipped) {
-		latest = nil // the object was absent: nothing to merge or keep
 	}
 	r.latest = latest
 	base := latest
@@ -170,90 +187,10 @@ func (r *objectRun) extract(ctx context.Context) error {
 		base = nil // a full pull rebuilds the snapshot from scratch
 	}
 
-	// A pull checkpointed by an earlier invocation goes on where it
-	// stopped, over the window it started with (resume.go).
-	prevCP, resuming, err := r.resumeOrStart(ctx, base)
+	defer r.closeSorter()
+	bulk, err := r.pullWindow(ctx, &win, base, dt)
 	if err != nil {
 		return err
-	}
-	bulk := false
-	if resuming {
-		cp := prevCP.Checkpoint
-		win.from, win.to, r.sum.Mode = cp.From, cp.To, cp.Mode
-		r.seg = &segmenter{cp: prevCP, cursor: cp.Cursor, last: -1}
-		r.log.Info("resuming pull", "pull_id", cp.PullID, "state", cp.State, "segments", len(cp.Segments), "staged", cp.Received, "cursor", crm.TimeOfMicros(cp.Cursor), "window", win.where())
-	} else {
-		pending, err := r.d.Source.Count(ctx, "SELECT COUNT() FROM "+r.o.Name+" WHERE "+win.where())
-		if err != nil {
-			return fmt.Errorf("count pending changes: %w", err)
-		}
-		bulk = pending > r.cfg.BulkThreshold
-		if bulk && r.sum.Mode == ModeIncremental {
-			r.sum.Mode = ModeBulk
-		}
-		if !bulk {
-			r.newCheckpoint(prevCP, win, base)
-		}
-		r.log.Info("pulling", "mode", r.sum.Mode, "bulk", bulk, "pending", pending, "window", win.where())
-	}
-
-	r.hashPII = r.cfg.PII.Plan(r.o)
-	r.sort = newSorter(r.cfg.SortBudget, r.cfg.TempDir)
-	defer r.sort.close()
-	r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
-	if err := r.loadStuck(ctx); err != nil {
-		return err
-	}
-
-	var earlier []Segment // segments staged by earlier invocations
-	if r.seg != nil {
-		r.sort.seq = r.seg.cp.NextSeq
-		earlier = r.seg.cp.Segments
-	}
-	if !resuming || r.seg.cp.State == PullPulling {
-		err := r.pullUpserts(ctx, win, bulk)
-		if errors.Is(err, errStopSegment) {
-			if err := r.stage(ctx, PullPulling); err != nil {
-				return err
-			}
-			return errMore
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if r.seg != nil {
-		// The window is read. A pull already checkpointed keeps this
-		// invocation's rows too, so a merge cut short by the deadline
-		// does not pull them again; a merge that will not fit before the
-		// deadline is left to the next invocation.
-		rows := r.seg.cp.Received + r.seg.accepted
-		if base != nil {
-			rows += base.Rows
-		}
-		fits := r.mergeFits(rows)
-		if (resuming && r.seg.cp.State == PullPulling) || !fits {
-			if err := r.stage(ctx, PullPulled); err != nil {
-				return err
-			}
-			if !fits {
-				return errMore
-			}
-			// This invocation's rows are in the sorter already (and
-			// counted); its rejects were closed into the staged segment.
-			r.seg.accepted = 0
-			r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
-			if err := r.loadSegments(ctx, earlier); err != nil {
-				return err
-			}
-			// The staged copy of this invocation's rejects, like the others.
-			if err := r.rejects.Include(r.seg.cp.Segments[len(r.seg.cp.Segments)-1].Rejects); err != nil {
-				return err
-			}
-		} else if err := r.loadSegments(ctx, earlier); err != nil {
-			return err
-		}
-		r.maxStamp = max(r.maxStamp, r.seg.cp.MaxStamp)
 	}
 	if r.o.SoftDelete && base != nil {
 		if err := r.pullDeletes(ctx, win, bulk); err != nil {
@@ -274,18 +211,9 @@ func (r *objectRun) extract(ctx context.Context) error {
 		}
 	}
 
-	m, err := r.merge(ctx, base, del, dt)
+	m, err := r.mergeInTime(ctx, base, del, dt)
 	if err != nil {
 		return err
-	}
-	if err := checkDeadline(ctx, r.d.Wall, r.cfg.DeadlineMargin); err != nil {
-		if r.seg != nil && r.seg.cp.version > 0 && r.seg.cp.State == PullPulled {
-			// Everything pulled is staged: the next invocation merges.
-			r.log.Warn("merge did not finish before the deadline's margin; the next invocation merges", "pull_id", r.seg.cp.PullID)
-			r.sum.Pending, r.sum.Invocations, r.sum.Staged = true, r.seg.cp.Invocations, r.seg.cp.Received
-			return errMore
-		}
-		return fmt.Errorf("%s not committed: %w", r.o.Name, err)
 	}
 	if err := lake.Commit(ctx, r.d.Blob, m, head); err != nil {
 		return err
@@ -304,6 +232,12 @@ func (r *objectRun) extract(ctx context.Context) error {
 		}
 		r.log.Info("resumed pull merged", "pull_id", cp.PullID, "invocations", r.sum.Invocations, "segments", len(cp.Segments))
 	}
+	return r.afterCommit(ctx, m, base, del, prevWM, dt)
+}
+
+// afterCommit follows the commit of m: the reconciliation when the pull
+// saw every record, the stuck list, and last the watermark.
+func (r *objectRun) afterCommit(ctx context.Context, m *lake.Manifest, base *lake.Manifest, del *deletions, prevWM storedWatermark, dt string) error {
 	// A full pull or an Id list is a complete view of the org's records.
 	if base == nil || del.alive != nil {
 		reason := r.sum.Reconciled
@@ -340,6 +274,127 @@ func (r *objectRun) extract(ctx context.Context) error {
 	return nil
 }
 
+// pullWindow pulls the window's upserts into the sorter: resumably (a REST
+// pull checkpointed between invocations, resume.go) or in one go (Bulk).
+// When it returns without error every record of the window is in the
+// sorter (this invocation's and the staged ones); errMore means the pull
+// was checkpointed for the next invocation. win takes the checkpoint's
+// window when a pull resumes.
+func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Manifest, dt string) (bool, error) {
+	// A pull checkpointed by an earlier invocation goes on where it
+	// stopped, over the window it started with (resume.go).
+	prevCP, resuming, err := r.resumeOrStart(ctx, base)
+	if err != nil {
+		return false, err
+	}
+	r.prevCP = prevCP
+	bulk := false
+	if resuming {
+		cp := prevCP.Checkpoint
+		win.from, win.to, r.sum.Mode = cp.From, cp.To, cp.Mode
+		r.seg = &segmenter{cp: prevCP, cursor: cp.Cursor, last: -1}
+		r.log.Info("resuming pull", "pull_id", cp.PullID, "state", cp.State, "segments", len(cp.Segments), "staged", cp.Received, "cursor", crm.TimeOfMicros(cp.Cursor), "window", win.where())
+	} else {
+		pending, err := r.d.Source.Count(ctx, "SELECT COUNT() FROM "+r.o.Name+" WHERE "+win.where())
+		if err != nil {
+			return false, fmt.Errorf("count pending changes: %w", err)
+		}
+		bulk = pending > r.cfg.BulkThreshold
+		if bulk && r.sum.Mode == ModeIncremental {
+			r.sum.Mode = ModeBulk
+		}
+		if !bulk {
+			r.newCheckpoint(prevCP, *win, base)
+		}
+		r.log.Info("pulling", "mode", r.sum.Mode, "bulk", bulk, "pending", pending, "window", win.where())
+	}
+
+	r.hashPII = r.cfg.PII.Plan(r.o)
+	r.sort = newSorter(r.cfg.SortBudget, r.cfg.TempDir) // closed by the caller, after the merge
+	r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
+	if err := r.loadStuck(ctx); err != nil {
+		return false, err
+	}
+
+	var earlier []Segment // segments staged by earlier invocations
+	if r.seg != nil {
+		r.sort.seq = r.seg.cp.NextSeq
+		earlier = r.seg.cp.Segments
+	}
+	if !resuming || r.seg.cp.State == PullPulling {
+		err := r.pullUpserts(ctx, *win, bulk)
+		if errors.Is(err, errStopSegment) {
+			if err := r.stage(ctx, PullPulling); err != nil {
+				return false, err
+			}
+			return false, errMore
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	if r.seg != nil {
+		// The window is read. A pull already checkpointed keeps this
+		// invocation's rows too, so a merge cut short by the deadline
+		// does not pull them again; a merge that will not fit before the
+		// deadline is left to the next invocation.
+		rows := r.seg.cp.Received + r.seg.accepted
+		if base != nil {
+			rows += base.Rows
+		}
+		fits := r.mergeFits(rows)
+		if (resuming && r.seg.cp.State == PullPulling) || !fits {
+			if err := r.stage(ctx, PullPulled); err != nil {
+				return false, err
+			}
+			if !fits {
+				return false, errMore
+			}
+			// This invocation's rows are in the sorter already (and
+			// counted); its rejects were closed into the staged segment.
+			r.seg.accepted = 0
+			r.rejects = lake.NewRejectWriter(ctx, r.d.Blob, r.o, dt, r.cfg.RunID, &r.cfg.PII)
+			if err := r.loadSegments(ctx, earlier); err != nil {
+				return false, err
+			}
+			// The staged copy of this invocation's rejects, like the others.
+			if err := r.rejects.Include(r.seg.cp.Segments[len(r.seg.cp.Segments)-1].Rejects); err != nil {
+				return false, err
+			}
+		} else if err := r.loadSegments(ctx, earlier); err != nil {
+			return false, err
+		}
+		r.maxStamp = max(r.maxStamp, r.seg.cp.MaxStamp)
+	}
+	return bulk, nil
+}
+
+// mergeInTime merges (merge) and checks the deadline's margin after: a
+// merge that ran into it is not committed, and when everything pulled is
+// staged the next invocation merges (errMore).
+func (r *objectRun) mergeInTime(ctx context.Context, base *lake.Manifest, del *deletions, dt string) (*lake.Manifest, error) {
+	m, err := r.merge(ctx, base, del, dt)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDeadline(ctx, r.d.Wall, r.cfg.DeadlineMargin); err != nil {
+		if r.seg != nil && r.seg.cp.version > 0 && r.seg.cp.State == PullPulled {
+			// Everything pulled is staged: the next invocation merges.
+			r.log.Warn("merge did not finish before the deadline's margin; the next invocation merges", "pull_id", r.seg.cp.PullID)
+			r.sum.Pending, r.sum.Invocations, r.sum.Staged = true, r.seg.cp.Invocations, r.seg.cp.Received
+			return nil, errMore
+		}
+		return nil, fmt.Errorf("%s not committed: %w", r.o.Name, err)
+	}
+	return m, nil
+}
+
+func (r *objectRun) closeSorter() {
+	if r.sort != nil {
+		r.sort.close()
+	}
+}
+
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
@@ -373,6 +428,11 @@ func (r *objectRun) accept(row *crm.Row, op byte, decodeErr error, rec Record, h
 		default:
 			return r.rejects.AddCSV(header, rec.Cells, at, decodeErr)
 		}
+	}
+	if r.ids != (IDRange{}) && !r.ids.contains(row.ID()) {
+		// The filter was Salesforce's: its Id order is not the one the
+		// slices were cut by, so slices could overlap or miss records.
+		return fmt.Errorf("record %s is outside the slice's Ids %s: Salesforce orders Ids differently from the load's plan; nothing merged", row.ID(), r.ids)
 	}
 	if r.o.SoftDelete && op == opUpsert {
 		if d := row.Values[3]; !d.Null && d.B { // IsDeleted seen on the upsert path
@@ -530,6 +590,70 @@ func (r *objectRun) pullIDs(ctx context.Context) (map[string]struct{}, error) {
 	return alive, nil
 }
 
+// newFields are the fields the org added (described or seen in records)
+// that the configuration does not map, sorted.
+func (r *objectRun) newFields() []string {
+	newFields := slices.Clone(r.newField)
+	for n := range r.dec.Unknown {
+		if !slices.Contains(newFields, n) {
+			newFields = append(newFields, n)
+		}
+	}
+	sort.Strings(newFields)
+	return newFields
+}
+
+// snapshotManifest is the manifest that commits a snapshot of files (rows
+// in all) merged over base (nil: a full pull), with its change and reject
+// files. Its watermark is the newest stamp pulled (r.maxStamp) or the
+// base's, held back for Id-less rejects.
+func (r *objectRun) snapshotManifest(dt string, base *lake.Manifest, files []lake.File, rows int64, chFiles, rejFiles []lake.File, c lake.Counts, newFields []string) *lake.Manifest {
+	snapSchema := lake.NewObjectSchema(r.o, false)
+	m := &lake.Manifest{
+		Table:         "crm/snapshot",
+		Partition:     lake.SnapshotPartition(r.o.Name, dt),
+		Object:        r.o.Name,
+		Dt:            dt,
+		RunID:         r.cfg.RunID,
+		SchemaVersion: snapSchema.Version,
+		Schema:        snapSchema.Columns(),
+		SchemaHistory: schemaHistory(r.latest, dt, snapSchema.Version, snapSchema.Columns(), r.removed),
+		Files:         files,
+		Rows:          rows,
+		FieldsPresent: r.selected,
+		NewFields:     newFields,
+		RemovedFields: r.removed,
+		Changes:       chFiles,
+		Rejects:       rejFiles,
+		Counts:        &c,
+		Mode:          string(r.sum.Mode),
+		PIIHashed:     r.cfg.PII.HashedFields(r.o),
+		PIIKeyID:      r.cfg.PII.KeyID(),
+		CommittedAt:   r.d.Now().UTC(),
+	}
+	if m.Files == nil {
+		m.Files = []lake.File{}
+	}
+	if base != nil {
+		m.Previous = base.Key()
+	}
+	// The snapshot reflects everything up to the newest stamp seen, or the
+	// base's when nothing changed.
+	var wm *time.Time
+	if base != nil && base.Watermark != nil {
+		w := *base.Watermark
+		wm = &w
+	}
+	if r.maxStamp > 0 {
+		if w := crm.TimeOfMicros(r.maxStamp); wm == nil || w.After(*wm) {
+			wm = &w
+		}
+	}
+	m.Watermark = wm
+	r.heldWatermark(m, base)
+	return m
+}
+
 // merge streams the previous snapshot (sorted by Id) against the sorted,
 // deduplicated changes, writing change files and tonight's snapshot (also
 // sorted by Id), and returns the manifest to commit.
@@ -539,7 +663,11 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, del *deletio
 		return nil, err
 	}
 	snapSchema := lake.NewObjectSchema(r.o, false)
-	snapW := lake.NewRowWriter(ctx, r.d.Blob, lake.RunFolder(lake.SnapshotPartition(r.o.Name, dt), r.cfg.RunID), "crm/snapshot", snapSchema, r.cfg.Writer)
+	folder, wopts := lake.RunFolder(lake.SnapshotPartition(r.o.Name, dt), r.cfg.RunID), r.cfg.Writer
+	if r.snapFolder != "" {
+		folder, wopts.FileName = r.snapFolder, r.snapFile
+	}
+	snapW := lake.NewRowWriter(ctx, r.d.Blob, folder, "crm/snapshot", snapSchema, wopts)
 	defer snapW.Abort()
 	// A full pull's change files would duplicate its snapshot; they are
 	// written only for merges (the manifest's mode says which).
@@ -659,55 +787,7 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, del *deletio
 	}
 	counts.Rejects = r.rejects.Count()
 
-	newFields := r.newField
-	for n := range r.dec.Unknown {
-		if !slices.Contains(newFields, n) {
-			newFields = append(newFields, n)
-		}
-	}
-	sort.Strings(newFields)
-	m := &lake.Manifest{
-		Table:         "crm/snapshot",
-		Partition:     lake.SnapshotPartition(r.o.Name, dt),
-		Object:        r.o.Name,
-		Dt:            dt,
-		RunID:         r.cfg.RunID,
-		SchemaVersion: snapSchema.Version,
-		Schema:        snapSchema.Columns(),
-		SchemaHistory: schemaHistory(r.latest, dt, snapSchema.Version, snapSchema.Columns(), r.removed),
-		Files:         snapFiles,
-		Rows:          rows,
-		FieldsPresent: r.selected,
-		NewFields:     newFields,
-		RemovedFields: r.removed,
-		Changes:       chFiles,
-		Rejects:       rejFiles,
-		Counts:        &counts,
-		Mode:          string(r.sum.Mode),
-		PIIHashed:     r.cfg.PII.HashedFields(r.o),
-		PIIKeyID:      r.cfg.PII.KeyID(),
-		CommittedAt:   r.d.Now().UTC(),
-	}
-	if m.Files == nil {
-		m.Files = []lake.File{}
-	}
-	if base != nil {
-		m.Previous = base.Key()
-	}
-	// The snapshot reflects everything up to the newest stamp seen, or the
-	// base's when nothing changed.
-	var wm *time.Time
-	if base != nil && base.Watermark != nil {
-		w := *base.Watermark
-		wm = &w
-	}
-	if r.maxStamp > 0 {
-		if w := crm.TimeOfMicros(r.maxStamp); wm == nil || w.After(*wm) {
-			wm = &w
-		}
-	}
-	m.Watermark = wm
-	r.heldWatermark(m, base)
+	m := r.snapshotManifest(dt, base, snapFiles, rows, chFiles, rejFiles, counts, r.newFields())
 	r.sum.SnapshotRows, r.sum.Upserts, r.sum.Deletes, r.sum.Rejects = rows, counts.Upserts, counts.Deletes, counts.Rejects
 	r.sum.Written, r.sum.Unchanged, r.sum.Duplicates, r.sum.Conflicts = written, unchangedN, it.duplicates, it.conflicts
 	r.sum.Received = r.sum.ReceivedUpserts + r.sum.ReceivedDeletes + r.sum.ReceivedReread
@@ -717,6 +797,6 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, del *deletio
 	if got := r.sum.Written + r.sum.Rejects + r.sum.Duplicates; got != r.sum.Received {
 		return nil, fmt.Errorf("accounting: the source returned %d records but %d were written, %d rejected and %d resolved as duplicates (%d); nothing committed", r.sum.Received, r.sum.Written, r.sum.Rejects, r.sum.Duplicates, got)
 	}
-	r.sum.NewFields, r.sum.RemovedFields = newFields, r.removed
+	r.sum.NewFields, r.sum.RemovedFields = m.NewFields, r.removed
 	return m, nil
 }

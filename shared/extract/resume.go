@@ -101,6 +101,8 @@ type Checkpoint struct {
 	Invocations int       `json:"invocations"`
 	Started     time.Time `json:"started"`
 	Manifest    string    `json:"manifest,omitempty"` // the commit, once done
+	// Result is a slice's merged part of a sliced load, once done (load.go).
+	Result *SliceResult `json:"result,omitempty"`
 }
 
 // Segment is one invocation's staged rows and rejects.
@@ -158,25 +160,17 @@ func ReadCheckpoint(ctx context.Context, s results.Store, object string) (Checkp
 func (cp Checkpoint) InProgress() bool { return cp.State == PullPulling || cp.State == PullPulled }
 
 // writeCheckpoint stores cp over the version read; losing the condition
-// means another invocation is pulling the same object.
-func writeCheckpoint(ctx context.Context, s results.Store, object string, sc *storedCheckpoint) error {
+// means another invocation is pulling the same object (or slice: key).
+func writeCheckpoint(ctx context.Context, s results.Store, key string, sc *storedCheckpoint) error {
 	body, err := json.Marshal(sc.Checkpoint)
 	if err != nil {
-		return fmt.Errorf("encode pull checkpoint of %s: %w", object, err)
+		return fmt.Errorf("encode pull checkpoint of %s: %w", key, err)
 	}
 	if len(body) > maxCheckpointBytes {
-		return fmt.Errorf("pull checkpoint of %s is %d bytes, above %d: too many rejects in one resumed pull (see the reject files); fix the records or pull in one invocation", object, len(body), maxCheckpointBytes)
+		return fmt.Errorf("pull checkpoint of %s is %d bytes, above %d: too many rejects in one resumed pull (see the reject files); fix the records or pull in one invocation", key, len(body), maxCheckpointBytes)
 	}
-	cond := results.Condition{IfAbsent: sc.version == 0, IfVersion: sc.version}
-	err = s.Put(ctx, results.Item{PK: PullPK, SK: object, Kind: "pull", Version: sc.version + 1, Body: body}, cond)
-	if errors.Is(err, results.ErrConditionFailed) {
-		// Our own write whose response was lost reads back as ours.
-		if it, gerr := s.Get(ctx, PullPK, object); gerr == nil && it.Version == sc.version+1 && results.SameBody(it.Body, body) {
-			err = nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("write pull checkpoint of %s (version %d): %w", object, sc.version+1, err)
+	if err := putVersioned(ctx, s, PullPK, key, "pull", body, sc.version); err != nil {
+		return fmt.Errorf("write pull checkpoint of %s (version %d): %w", key, sc.version+1, err)
 	}
 	sc.version++
 	return nil
@@ -186,6 +180,8 @@ func writeCheckpoint(ctx context.Context, s results.Store, object string, sc *st
 // only by the same kind.
 func (c Config) pullKind() string {
 	switch {
+	case c.Slice != nil:
+		return sliceKind(c.Slice.Load, c.Slice.Index)
 	case c.Backfill != nil:
 		return "backfill " + c.Backfill.From.UTC().Format(time.RFC3339) + "/" + c.Backfill.To.UTC().Format(time.RFC3339)
 	case c.FullResync:
@@ -206,7 +202,7 @@ type segmenter struct {
 // resumeOrStart returns the checkpoint this invocation continues, or a new
 // one for win when none applies.
 func (r *objectRun) resumeOrStart(ctx context.Context, base *lake.Manifest) (*storedCheckpoint, bool, error) {
-	cp, v, err := ReadCheckpoint(ctx, r.d.Store, r.o.Name)
+	cp, v, err := ReadCheckpoint(ctx, r.d.Store, r.cpKey)
 	if err != nil {
 		return nil, false, err
 	}
@@ -368,7 +364,7 @@ func (r *objectRun) stage(ctx context.Context, state PullState) error {
 	cp.State = state
 	cp.Invocations++
 	s.staged = true
-	if err := writeCheckpoint(ctx, r.d.Store, r.o.Name, s.cp); err != nil {
+	if err := writeCheckpoint(ctx, r.d.Store, r.cpKey, s.cp); err != nil {
 		return err
 	}
 	r.sum.Pending, r.sum.Invocations, r.sum.Staged = state != PullDone, cp.Invocations, cp.Received
@@ -393,23 +389,28 @@ func (r *objectRun) loadSegments(ctx context.Context, segs []Segment) error {
 		if err := r.rejects.Include(seg.Rejects); err != nil {
 			return fmt.Errorf("staged rejects: %w", err)
 		}
-		st := &r.stuck
-		for _, n := range seg.Rejected {
-			if old, ok := st.rejected[n.ID]; !ok || n.Stamp >= old.stamp {
-				st.rejected[n.ID] = rejectInfo{stamp: n.Stamp, field: n.Field, reason: n.Reason}
-			}
-			if _, ok := st.watch[n.ID]; !ok {
-				st.watch[n.ID] = -1
-			}
-		}
-		st.idless = append(st.idless, seg.Idless...)
-		st.holdAll = st.holdAll || seg.HoldAll
-		if seg.Hold > 0 && (st.hold == 0 || seg.Hold < st.hold) {
-			st.hold = seg.Hold
-		}
+		r.noteSegment(seg)
 		r.sum.ReceivedUpserts += seg.Received
 	}
 	return nil
+}
+
+// noteSegment adds a staged segment's stuck notes to this run's.
+func (r *objectRun) noteSegment(seg Segment) {
+	st := &r.stuck
+	for _, n := range seg.Rejected {
+		if old, ok := st.rejected[n.ID]; !ok || n.Stamp >= old.stamp {
+			st.rejected[n.ID] = rejectInfo{stamp: n.Stamp, field: n.Field, reason: n.Reason}
+		}
+		if _, ok := st.watch[n.ID]; !ok {
+			st.watch[n.ID] = -1
+		}
+	}
+	st.idless = append(st.idless, seg.Idless...)
+	st.holdAll = st.holdAll || seg.HoldAll
+	if seg.Hold > 0 && (st.hold == 0 || seg.Hold < st.hold) {
+		st.hold = seg.Hold
+	}
 }
 
 // loadRun downloads one staged run into an unlinked temp file, checking

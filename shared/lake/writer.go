@@ -25,6 +25,10 @@ type WriterOptions struct {
 	// (parquet.DefaultPageBufferSize, 256 KiB). Tests set it small to get
 	// many pages per chunk.
 	PageBytes int
+	// FileName is the part files' name before the number ("part":
+	// part-00000.parquet). Writers sharing one run folder (the slices of
+	// a sliced load) each take their own.
+	FileName string
 }
 
 func (o WriterOptions) withDefaults() WriterOptions {
@@ -36,6 +40,9 @@ func (o WriterOptions) withDefaults() WriterOptions {
 	}
 	if o.PageBytes <= 0 {
 		o.PageBytes = parquet.DefaultPageBufferSize
+	}
+	if o.FileName == "" {
+		o.FileName = "part"
 	}
 	if o.RowGroupRows > o.FileRows {
 		o.RowGroupRows = o.FileRows
@@ -183,7 +190,8 @@ const rowBatch = 256
 // "crm/changes") in the file metadata.
 func NewRowWriter(ctx context.Context, b Blob, folder, table string, s *ObjectSchema, opts WriterOptions) *RowWriter {
 	w := &RowWriter{schema: s}
-	w.parts = parts{ctx: ctx, blob: b, folder: folder, name: "part", opts: opts.withDefaults()}
+	opts = opts.withDefaults()
+	w.parts = parts{ctx: ctx, blob: b, folder: folder, name: opts.FileName, opts: opts}
 	w.parts.open = func(out io.Writer) encoder {
 		// The run id is deliberately not in the file: a rerun with the same
 		// input produces byte-identical files (same sha256).

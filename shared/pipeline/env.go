@@ -108,6 +108,12 @@ type ExtractOptions struct {
 	// DeadlineMargin is how long before the invocation's deadline an
 	// object's pull stops and checkpoints (0: the extract's default, 30s).
 	DeadlineMargin time.Duration
+	// SliceMinRows and SliceRows: a first load of more records than
+	// SliceMinRows is planned in slices of about SliceRows records,
+	// pulled by the nightly state machine's Distributed Map (0: the
+	// extract's defaults, 5,000,000 and 1,000,000; SliceMinRows negative:
+	// never).
+	SliceMinRows, SliceRows int64
 	// Progress receives each object's pull as it goes (the venn command
 	// prints it; nil in Lambda, whose logs have the per-object summary).
 	Progress func(extract.Progress)

@@ -22,7 +22,10 @@ import (
 //	extract  {"job":"extract","mode":"nightly","objects":["Lead"]}
 //	         {"job":"extract","mode":"full_resync"}
 //	         {"job":"extract","mode":"backfill","from":"2026-01-01","to":"2026-02-01"}
-//	         {"job":"extract","mode":"plan"} (lists the nightly events, one per object; extracts nothing)
+//	         {"job":"extract","mode":"plan"} (lists the nightly events, one per object, and the slices of
+//	         large first loads; plans those loads, extracts nothing)
+//	         {"job":"extract","mode":"slice","objects":["Lead"],"load":"<load id>","slice":3} (pulls one
+//	         slice of a sliced first load; the plan lists them)
 //	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
 //	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
 //	         {"job":"payouts","mode":"qtd"} (nightly: quarter-to-date earnings and the rep's what-if)
@@ -36,11 +39,15 @@ type Event struct {
 	Job     string   `json:"job"`
 	Mode    string   `json:"mode,omitempty"`
 	Objects []string `json:"objects,omitempty"`
-	From    string   `json:"from,omitempty"`
-	To      string   `json:"to,omitempty"`
-	Quarter string   `json:"quarter,omitempty"`
-	AsOf    string   `json:"asof,omitempty"`
-	Action  string   `json:"action,omitempty"`
+	// Load and Slice name one slice (from 1) of a sliced first load
+	// (extract mode slice).
+	Load    string `json:"load,omitempty"`
+	Slice   int    `json:"slice,omitempty"`
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+	Quarter string `json:"quarter,omitempty"`
+	AsOf    string `json:"asof,omitempty"`
+	Action  string `json:"action,omitempty"`
 	// Approver is decoded only to be refused with a clear answer: who
 	// approves is the authenticated caller (WithCaller), never a name in
 	// the payload.
@@ -63,6 +70,7 @@ const (
 	ModeFullResync = "full_resync"
 	ModeBackfill   = "backfill"
 	ModePlan       = "plan"
+	ModeSlice      = "slice"
 	ModeQTD        = "qtd"
 	ModeClose      = "close"
 	ModeRerun      = "rerun"
@@ -123,6 +131,10 @@ func (e Event) validate() error {
 			if len(e.Objects) > 0 || e.From != "" || e.To != "" {
 				return bad("mode", "plan lists every object of the configuration: it takes no objects, from or to")
 			}
+		case ModeSlice:
+			if len(e.Objects) != 1 || e.Load == "" || e.Slice < 1 || e.From != "" || e.To != "" {
+				return bad("mode", "slice pulls one slice of one object's load: it takes one object, load and slice (from 1), no from or to")
+			}
 		case ModeBackfill:
 			if e.Quarter != "" {
 				break // the quarter's dates, checked against the clock when run
@@ -136,7 +148,10 @@ func (e Event) validate() error {
 				return bad("from/to", "from must be before to")
 			}
 		default:
-			return bad("mode", fmt.Sprintf("%q is not nightly, full_resync, backfill or plan", e.Mode))
+			return bad("mode", fmt.Sprintf("%q is not nightly, full_resync, backfill, plan or slice", e.Mode))
+		}
+		if e.Mode != ModeSlice && (e.Load != "" || e.Slice != 0) {
+			return bad("load/slice", "only mode slice pulls a slice of a load")
 		}
 		for _, o := range e.Objects {
 			// An object the registry lacks (a custom object, or a standard
@@ -246,12 +261,13 @@ func (e Event) validAcknowledge() error {
 func (e Event) unused() error {
 	set := map[string]bool{
 		"mode": e.Mode != "", "objects": len(e.Objects) > 0, "from": e.From != "", "to": e.To != "",
+		"load": e.Load != "", "slice": e.Slice != 0,
 		"asof": e.AsOf != "", "action": e.Action != "", "approver": e.Approver != "", "people": len(e.People) > 0,
 		"dispute": e.Dispute != nil,
 		"plan":    e.Plan != "", "sha256": e.SHA256 != "",
 	}
 	takes := map[string][]string{
-		"extract": {"mode", "objects", "from", "to"},
+		"extract": {"mode", "objects", "from", "to", "load", "slice"},
 		"kpi":     {"mode", "asof"},
 		"payouts": {"mode", "asof"},
 		"approve": {"action", "people", "dispute", "plan", "sha256"},
@@ -263,7 +279,7 @@ func (e Event) unused() error {
 	if _, known := takes[e.Job]; !known {
 		return nil // validate names the unknown job
 	}
-	for _, f := range []string{"mode", "objects", "from", "to", "asof", "action", "approver", "people", "dispute", "plan", "sha256"} {
+	for _, f := range []string{"mode", "objects", "load", "slice", "from", "to", "asof", "action", "approver", "people", "dispute", "plan", "sha256"} {
 		if set[f] {
 			return fmt.Errorf("%s event: %s: the %s job does not use it (it would be ignored)", e.Job, f, e.Job)
 		}

@@ -28,7 +28,12 @@ func (e *Env) PlanExtract(src extract.Source) Planner {
 			// Keyed by the object list, so a redeployed configuration
 			// plans again the same night instead of replaying.
 			return Run{Period: night, InputHash: hashOf(append([]string{ModePlan}, names...)...), Do: func(ctx context.Context) (any, Metrics, error) {
-				return plan, Metrics{Values: map[string]float64{"PlannedObjects": float64(len(names))}}, nil
+				slices, err := e.PlanSlices(ctx, src)
+				if err != nil {
+					return nil, Metrics{}, err
+				}
+				plan.Slices = slices
+				return plan, Metrics{Values: map[string]float64{"PlannedObjects": float64(len(names)), "PlannedSlices": float64(len(slices))}}, nil
 			}}, nil
 		}
 		if err := ev.CheckBackfillQuarter(e.now(), e.EarliestQuarter); err != nil {
@@ -69,12 +74,16 @@ func (e *Env) pullVersions(ctx context.Context, ev Event) ([]string, error) {
 	}
 	var out []string
 	for _, name := range names {
-		_, v, err := extract.ReadCheckpoint(ctx, e.Store, name)
+		key := name
+		if ev.Mode == ModeSlice {
+			key = extract.SliceKey(name, ev.Slice)
+		}
+		_, v, err := extract.ReadCheckpoint(ctx, e.Store, key)
 		if err != nil {
 			return nil, fmt.Errorf("extract plan: %w", err)
 		}
 		if v > 0 {
-			out = append(out, fmt.Sprintf("%s@%d", name, v))
+			out = append(out, fmt.Sprintf("%s@%d", key, v))
 		}
 	}
 	return out, nil
@@ -260,9 +269,12 @@ func hashFS(fsys fs.FS) (string, error) {
 }
 
 // ExtractPlan is the answer to an extract event of mode plan: the nightly
-// events the state machine's Map runs, one per object (infra/statemachine).
+// events the state machine's Map runs, one per object, and before them
+// the slice events of sliced first loads its Distributed Map runs
+// (infra/statemachine; an empty list on most nights).
 type ExtractPlan struct {
 	Extract []Event `json:"extract"`
+	Slices  []Event `json:"slices"`
 }
 
 // NightlyPlan lists one nightly extract event per object of the configured

@@ -14,7 +14,7 @@ import (
 //
 //	SELECT f1, f2, ... | COUNT() FROM Object
 //	  [WHERE cond AND cond ...]
-//	  [ORDER BY SystemModstamp [ASC], Id [ASC] | ORDER BY Id [ASC]]
+//	  [ORDER BY SystemModstamp [ASC], Id [ASC] | ORDER BY Id [ASC|DESC]]
 //	  [LIMIT n]
 //
 // where cond is `field op literal` (op one of = != < <= > >=) or
@@ -25,6 +25,7 @@ type soqlQuery struct {
 	count   bool  // SELECT COUNT()
 	conds   []cond
 	byStamp bool // ORDER BY SystemModstamp, Id (otherwise Id order)
+	desc    bool // ORDER BY Id DESC
 	limit   int  // -1: none
 }
 
@@ -195,15 +196,22 @@ func parseSOQL(q string, lookup func(string) (*crm.Object, bool)) (*soqlQuery, e
 			return nil, err
 		}
 		var keys []string
+		desc := 0
 		for {
 			keys = append(keys, strings.ToLower(p.next()))
-			p.keyword("ASC")
+			if !p.keyword("ASC") && p.keyword("DESC") {
+				desc++
+			}
 			if p.peek() != "," {
 				break
 			}
 			p.next()
 		}
 		switch k := strings.Join(keys, ","); {
+		case desc > 0 && k != "id":
+			return nil, malformed("ORDER BY ... DESC is supported only as ORDER BY Id DESC")
+		case desc > 0:
+			out.desc = true
 		case k == "systemmodstamp,id" || k == "systemmodstamp":
 			out.byStamp = true
 		case obj.AppendOnly && (k == "createddate,id" || k == "createddate"):
@@ -359,6 +367,9 @@ func (q *soqlQuery) String() string {
 	}
 	if q.byStamp {
 		b.WriteString(" ORDER BY " + q.obj.StampField() + ", Id")
+	}
+	if q.desc {
+		b.WriteString(" ORDER BY Id DESC")
 	}
 	if q.limit >= 0 {
 		b.WriteString(" LIMIT " + strconv.Itoa(q.limit))

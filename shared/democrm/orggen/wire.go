@@ -1,6 +1,7 @@
 package orggen
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,9 @@ func (o *Org) selectRecords(q *soqlQuery, all bool) []int32 {
 		out = append(out, 0)
 		copy(out[pos+1:], out[pos:])
 		out[pos] = -int32(k + 1)
+	}
+	if q.desc {
+		slices.Reverse(out)
 	}
 	if q.limit >= 0 && len(out) > q.limit {
 		out = out[:q.limit]
