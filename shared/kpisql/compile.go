@@ -66,9 +66,10 @@ func emptyRelation(cols []string) string {
 //	kpi.RatioPlaces = 6 decimals; num and den NULL unless a quotient),
 //	defined BOOLEAN.
 //
-// Keys a KPI has no figure for (a count of 0, a ratio over nothing) may be
-// absent: Values (rows.go) turns the rows into the engine's kpi.Values and
-// adds those keys back the way the engine emits them.
+// The rows are the engine's, key for key: every KPI for every dimension
+// key the engine reports (a count of 0 and a ratio over nothing
+// included), and nothing else. Values (rows.go) turns them into the
+// engine's kpi.Values.
 var Columns = []string{"kpi", "dimension", "key", "model", "value", "num", "den", "defined"}
 
 // gen is one compilation: the configuration, the period in microseconds
@@ -400,7 +401,10 @@ func (g *gen) stageAt(s kpi.Stage) string {
 //	ld     leads known at the as-of instant with their stage instants as
 //	       then known (mql, sql_at) and their k_* dimension keys
 //	ost    opportunities known at the as-of instant, their as-of state
-//	oppf   ost of a class, with the period's flags and k_* keys
+//	ost0   the same before the quarter; open0 its funnel opportunities
+//	       open and due in the quarter
+//	oppf   ost of a class, with the period's flags, k_* keys and active
+//	       (it adds to a tally of the period)
 //	lc     ld with the period's lead flags (c_lead, c_mql, …, cohort)
 //	rs     the period's MQLs, the clock's start and first human response
 //	mtg    the period's meetings with k_team, k_owner
@@ -425,6 +429,12 @@ WHERE ` + notDeleted + ` AND ` + g.m("created_date") + ` < ` + g.asOfS},
 	` + usrKeys("u", "r.owner_id") + `, ` + keyOf("r.segment") + ` AS k_segment, ` + keyOf("r.region") + ` AS k_region, ` + keyOf("r.lead_source") + ` AS k_channel
 FROM ldraw r LEFT JOIN usr u ON u.id = r.owner_id`},
 		{"ost", g.oppState(g.asOfS)},
+		// The state known before the quarter: open_pipeline at its start
+		// (pipeline_coverage_start).
+		{"ost0", g.oppState(g.startS)},
+		{"open0", `SELECT o.id, o.cents, ` + usrKeys("u", "o.owner_id") + `
+FROM ost0 o LEFT JOIN usr u ON u.id = o.owner_id
+WHERE o.class IN ` + list(cfg.FunnelClasses) + ` AND NOT o.closed AND ` + between("o.close_day", g.start, g.qEnd)},
 		// The first converted lead (by lead Id) of each known opportunity.
 		{"lead1", `SELECT conv, sql_at, lead_source FROM (
 	SELECT conv, sql_at, lead_source, row_number() OVER (PARTITION BY conv ORDER BY id) AS rn
@@ -442,7 +452,13 @@ WHERE class = 'renewal' AND coalesce(account_id, '') <> '' AND ` + g.inDay("clos
 	coalesce(o.account_id IN (SELECT account_id FROM renacct), false) AS renewal_account
 FROM ost o LEFT JOIN usr u ON u.id = o.owner_id LEFT JOIN acct a ON a.id = o.account_id LEFT JOIN lead1 l1 ON l1.conv = o.id
 WHERE o.class IS NOT NULL`},
-		{"oppf", `SELECT opp.*,
+		// active: the opportunity adds to some tally of the period, which
+		// is what puts its keys among the reported ones (the engine skips
+		// the others).
+		{"oppf", `SELECT x.*,
+	c_created OR c_closed OR c_renew OR c_open OR ((c_exp OR c_open_next) AND cents <> 0)
+		OR coalesce(x.id IN (SELECT id FROM open0 WHERE cents <> 0), false) AS active
+FROM (SELECT opp.*,
 	fun AND ` + g.in("created") + ` AS c_created,
 	fun AND closed AND ` + g.inDay("close_day") + ` AS c_closed,
 	fun AND closed AND won AND ` + g.inDay("close_day") + ` AS c_won,
@@ -453,13 +469,7 @@ WHERE o.class IS NOT NULL`},
 	close_day - created_day AS days,
 	class = 'renewal' AND ` + g.inDay("close_day") + ` AS c_renew,
 	class = 'expansion' AND won AND ` + g.inDay("close_day") + ` AND renewal_account AS c_exp
-FROM opp`},
-		// The state known before the quarter: open_pipeline at its start
-		// (pipeline_coverage_start).
-		{"ost0", g.oppState(g.startS)},
-		{"open0", `SELECT o.cents, ` + usrKeys("u", "o.owner_id") + `
-FROM ost0 o LEFT JOIN usr u ON u.id = o.owner_id
-WHERE o.class IN ` + list(cfg.FunnelClasses) + ` AND NOT o.closed AND ` + between("o.close_day", g.start, g.qEnd)},
+FROM opp) AS x`},
 		{"lc", g.leadFlags()},
 	}
 	out = append(out, g.retentionCTEs()...)
@@ -468,7 +478,7 @@ WHERE o.class IN ` + list(cfg.FunnelClasses) + ` AND NOT o.closed AND ` + betwee
 FROM ` + g.t["Task"] + ` k LEFT JOIN usr u ON u.id = k.owner_id
 WHERE NOT coalesce(k.is_deleted, false) AND k.type IN ` + list(cfg.MeetingTaskTypes) + ` AND ` + g.m("k.created_date") + ` < ` + g.asOfS + `
 	AND ` + g.inDay("coalesce("+day("k.activity_date")+", "+day("CAST(k.created_date AS DATE)")+")")})
-	out = append(out, g.tallyCTE(), g.targetsCTE())
+	out = append(out, g.targetsCTE(), g.tallyCTE())
 	out = append(out, g.stageCTEs()...)
 	for _, more := range moreCTEs {
 		out = append(out, more(g)...)

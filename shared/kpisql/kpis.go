@@ -110,7 +110,7 @@ func init() {
 		return "SELECT 'stage' AS dimension, stage AS key, '' AS model, " + g.mean("sum(us)", "count(*)", dayMicros).cols() + " FROM stx GROUP BY stage"
 	})
 	register("stage_days_median", func(g *gen, def kpi.Definition) string {
-		return g.orderStat(def, source{"stx", []dimCol{{kpi.DimStage, "stage"}}}, "", "us", dayMicros, false)
+		return g.orderStat(def, source{"stx", []dimCol{{kpi.DimStage, "stage"}}, ""}, "", "us", dayMicros, false)
 	})
 	registerTargets()
 	registerRetention()

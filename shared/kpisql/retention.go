@@ -34,7 +34,7 @@ import (
 // openEndDay stands for an evergreen contract's end day in comparisons.
 const openEndDay = "2147483647"
 
-var srcRet = source{"rt", slices.Concat(userCols, []dimCol{{kpi.DimSegment, "k_segment"}, {kpi.DimRegion, "k_region"}})}
+var srcRet = source{"rt", slices.Concat(userCols, []dimCol{{kpi.DimSegment, "k_segment"}, {kpi.DimRegion, "k_region"}}), ""}
 
 // readsContracts is whether the configuration can take the contract
 // reading (contracts or auto).

@@ -14,6 +14,10 @@ import (
 type source struct {
 	from string
 	dims []dimCol
+	// keyed is the condition for a row to put its keys among the reported
+	// ones (and to be tallied: a row failing it adds 0 to every tally);
+	// "" is every row.
+	keyed string
 }
 
 // dimCol is a dimension and the column holding its key.
@@ -24,11 +28,11 @@ var (
 	leadCols = slices.Concat(userCols, []dimCol{{kpi.DimSegment, "k_segment"}, {kpi.DimRegion, "k_region"}, {kpi.DimChannel, "k_channel"}})
 	oppCols  = slices.Concat(leadCols, []dimCol{{kpi.DimCampaign, "k_campaign"}})
 
-	srcLead  = source{"lc", leadCols}
-	srcOpp   = source{"oppf", oppCols}
-	srcResp  = source{"rs", leadCols}
-	srcMeet  = source{"mtg", userCols}
-	srcOpen0 = source{"open0", userCols}
+	srcLead  = source{"lc", leadCols, ""}
+	srcOpp   = source{"oppf", oppCols, "active"}
+	srcResp  = source{"rs", leadCols, ""}
+	srcMeet  = source{"mtg", userCols, ""}
+	srcOpen0 = source{"open0", userCols, "cents <> 0"}
 )
 
 // tallyCol is one additive tally: an aggregate over the rows of a source.
@@ -104,11 +108,15 @@ func (g *gen) grouped(s source, aggs string) string {
 		dimCase = append(dimCase, "WHEN grouping("+dc.col+") = 0 THEN '"+dc.dim+"'")
 		keyCase = append(keyCase, "WHEN grouping("+dc.col+") = 0 THEN "+dc.col)
 	}
+	from := s.from
+	if s.keyed != "" {
+		from += " WHERE " + s.keyed
+	}
 	if len(sets) == 0 {
-		return "SELECT 'org' AS dimension, '" + kpi.KeyAll + "' AS key, " + aggs + " FROM " + s.from
+		return "SELECT 'org' AS dimension, '" + kpi.KeyAll + "' AS key, " + aggs + " FROM " + from
 	}
 	return "SELECT CASE " + strings.Join(dimCase, " ") + " ELSE 'org' END AS dimension, CASE " + strings.Join(keyCase, " ") + " ELSE '" + kpi.KeyAll + "' END AS key,\n\t" +
-		aggs + "\nFROM " + s.from + "\nGROUP BY GROUPING SETS ((), " + strings.Join(sets, ", ") + ")"
+		aggs + "\nFROM " + from + "\nGROUP BY GROUPING SETS ((), " + strings.Join(sets, ", ") + ")"
 }
 
 // fannedRows repeats each row of a source (filtered by where) once per
@@ -135,7 +143,10 @@ func (g *gen) fannedRows(s source, dims []string, cols, where string) string {
 }
 
 // tallyCTE is tl: every tally by (dimension, key), summed over the sources
-// (a key a source lacks reads 0 for its columns).
+// (a key a source lacks reads 0 for its columns). Its keys are the
+// engine's dimension keys: org's, every key a keyed source row has, and
+// every key with a target of the quarter or the next (all tallies 0 when
+// nothing else has it).
 func (g *gen) tallyCTE() cte {
 	cols := g.tallyCols()
 	var sources []source
@@ -156,6 +167,12 @@ func (g *gen) tallyCTE() cte {
 		}
 		parts = append(parts, g.grouped(s, strings.Join(sel, ", ")))
 	}
+	zeros := make([]string, len(cols))
+	for i, c := range cols {
+		zeros[i] = g.d.big("0") + " AS " + c.name
+	}
+	parts = append(parts, "SELECT 'org' AS dimension, '"+kpi.KeyAll+"' AS key, "+strings.Join(zeros, ", "),
+		"SELECT dimension, key, "+strings.Join(zeros, ", ")+" FROM tg WHERE dimension IN "+list(g.cfg.Dimensions))
 	sums := make([]string, len(cols))
 	for i, c := range cols {
 		sums[i] = "sum(" + c.name + ") AS " + c.name
@@ -232,7 +249,18 @@ func (g *gen) orderStat(def kpi.Definition, s source, where, x string, unitMicro
 		pick = "((mod(n, 2) = 1 AND rn = " + id("n + 1", "2") + ") OR (mod(n, 2) = 0 AND (rn = " + id("n", "2") + " OR rn = " + id("n", "2") + " + 1)))"
 	}
 	v := g.d.RDiv("sum("+g.d.big(stat)+") * 1000000", fmt.Sprintf("%d", 2*unitMicros))
-	return `SELECT dimension, key, '' AS model, ` + v + ` AS value, ` + v + ` AS num, ` + g.d.big("max(n)") + ` * 1000000 AS den, TRUE AS defined
+	stats := `SELECT dimension, key, ` + v + ` AS value, ` + g.d.big("max(n)") + ` * 1000000 AS den
 FROM (` + ranked + `) AS m WHERE ` + pick + `
 GROUP BY dimension, key`
+	if s.from == "stx" {
+		// Stages are reported only where a visit ended (as the engine
+		// does): no key without values.
+		return `SELECT dimension, key, '' AS model, value, value AS num, den, TRUE AS defined FROM (` + stats + `) AS s`
+	}
+	// Every reported key of the KPI's dimensions; undefined over nothing.
+	z := g.d.big("0")
+	return `SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, ` + z + `) AS value, coalesce(s.value, ` + z + `) AS num,
+	coalesce(s.den, ` + z + `) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (` + stats + `) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ` + list(g.dims(def))
 }

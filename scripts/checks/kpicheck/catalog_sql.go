@@ -328,12 +328,13 @@ func CheckCatalog(db *sql.DB, cfg *kpi.Config, p kpi.Period, res *kpi.Result) (C
 // numerator and denominator exactly, defined or not. The KPIs without a
 // query are left out and listed in Unchecked.
 func CompareCatalog(values []kpi.Value, duck Figures) CatalogReport {
-	return compareCovered(values, duck, func(name string) bool { _, ok := catalogSQL[name]; return ok })
+	return compareCovered(values, duck, func(name string) bool { _, ok := catalogSQL[name]; return ok }, false)
 }
 
 // compareCovered compares the values of the KPIs covered says the other
-// side computes; the others are listed in Unchecked.
-func compareCovered(values []kpi.Value, other map[valueKey]figure, covered func(kpi string) bool) CatalogReport {
+// side computes; the others are listed in Unchecked. Strict: a row on one
+// side only is a mismatch even when its value is the empty one.
+func compareCovered(values []kpi.Value, other map[valueKey]figure, covered func(kpi string) bool, strict bool) CatalogReport {
 	venn := engineFigures(values)
 	var unchecked []string
 	for _, d := range kpi.Catalog() {
@@ -346,12 +347,12 @@ func compareCovered(values []kpi.Value, other map[valueKey]figure, covered func(
 			}
 		}
 	}
-	rep := compareCatalog(venn, other)
+	rep := compareCatalog(venn, other, strict)
 	rep.Unchecked = unchecked
 	return rep
 }
 
-func compareCatalog(venn, duck map[valueKey]figure) CatalogReport {
+func compareCatalog(venn, duck map[valueKey]figure, strict bool) CatalogReport {
 	rep := CatalogReport{PerKPI: map[string]int{}, NonZero: map[string]int{}}
 	keys := map[valueKey]bool{}
 	for k := range venn {
@@ -374,7 +375,7 @@ func compareCatalog(venn, duck map[valueKey]figure) CatalogReport {
 		if v.defined && !v.value.IsZero() {
 			rep.NonZero[k.kpi]++
 		}
-		if !v.equal(d) {
+		if !v.equal(d) || (strict && (!vok || !dok)) {
 			venn, duck := v.String(), d.String()
 			if !vok {
 				venn = "none"

@@ -84,9 +84,10 @@ func QueryRows(db *sql.DB, text string) ([]kpisql.Row, error) {
 }
 
 // CompareGenerated compares the engine's values with the generator's for
-// every KPI the generator covers (the others are listed in Unchecked), as
-// CompareCatalog does: value, numerator and denominator exactly, defined or
-// not, a key missing on one side read as the empty value.
+// every KPI the generator covers (the others are listed in Unchecked):
+// the same rows (a row on one side only is a mismatch, whatever its
+// value: the generator writes the engine's zero and undefined rows too)
+// and in each value, numerator and denominator exactly, defined or not.
 func CompareGenerated(engine, generated []kpi.Value) CatalogReport {
-	return compareCovered(engine, engineFigures(generated), kpisql.Covered)
+	return compareCovered(engine, engineFigures(generated), kpisql.Covered, true)
 }

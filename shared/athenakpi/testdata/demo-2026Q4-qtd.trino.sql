@@ -37,6 +37,27 @@ LEFT JOIN (
 ) h ON h.opportunity_id = o.id AND h.rn = 1
 WHERE NOT coalesce(o.is_deleted, false) AND (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', o.created_date) * 1000) < 1795140000000000
 ),
+ost0 AS (
+SELECT o.id, (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', o.created_date) * 1000) AS created, date_diff('day', DATE '1970-01-01', CAST(o.created_date AS DATE)) AS created_day,
+	o.lead_source, o.owner_id, o.account_id, o.campaign_id, o.contract_id, CASE WHEN coalesce(o.type, '') = '' THEN 'new_business' WHEN o.type IN ('Existing Customer - Upgrade', 'Expansion', 'Upsell') THEN 'expansion' WHEN o.type IN ('New Business', 'New Customer') THEN 'new_business' WHEN o.type IN ('Existing Customer - Renewal', 'Renewal') THEN 'renewal' END AS class,
+	CAST(coalesce(CASE WHEN h.opportunity_id IS NOT NULL THEN h.amount ELSE o.amount END, 0) * 100 AS BIGINT) AS cents,
+	coalesce(date_diff('day', DATE '1970-01-01', CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END), 0) AS close_day,
+	CASE WHEN (h.opportunity_id IS NOT NULL OR o.is_won IS NULL OR o.is_closed IS NULL) THEN CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END IN ('Closed Won') ELSE o.is_won END AS won,
+	CASE WHEN (h.opportunity_id IS NOT NULL OR o.is_won IS NULL OR o.is_closed IS NULL) THEN CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END IN ('Closed Won', 'Closed Lost') ELSE (o.is_closed OR o.is_won) END AS closed
+FROM (SELECT * FROM "venn_prod"."crm_snapshot_opportunity" WHERE dt = DATE '2026-11-20') o
+LEFT JOIN (
+	SELECT opportunity_id, stage_name, amount, close_date,
+		row_number() OVER (PARTITION BY opportunity_id ORDER BY (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', created_date) * 1000) DESC, id DESC) AS rn
+	FROM (SELECT * FROM "venn_prod"."crm_snapshot_opportunity_history" WHERE dt = DATE '2026-11-20')
+	WHERE NOT coalesce(is_deleted, false) AND (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', created_date) * 1000) < 1790812800000000
+) h ON h.opportunity_id = o.id AND h.rn = 1
+WHERE NOT coalesce(o.is_deleted, false) AND (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', o.created_date) * 1000) < 1790812800000000
+),
+open0 AS (
+SELECT o.id, o.cents, coalesce(nullif(u.team, ''), '(none)') AS k_team, coalesce(nullif(o.owner_id, ''), '(none)') AS k_owner
+FROM ost0 o LEFT JOIN usr u ON u.id = o.owner_id
+WHERE o.class IN ('new_business', 'expansion') AND NOT o.closed AND ((o.close_day) * 86400000000 >= 1790812800000000 AND (o.close_day) * 86400000000 < 1798761600000000)
+),
 lead1 AS (
 SELECT conv, sql_at, lead_source FROM (
 	SELECT conv, sql_at, lead_source, row_number() OVER (PARTITION BY conv ORDER BY id) AS rn
@@ -58,7 +79,10 @@ FROM ost o LEFT JOIN usr u ON u.id = o.owner_id LEFT JOIN acct a ON a.id = o.acc
 WHERE o.class IS NOT NULL
 ),
 oppf AS (
-SELECT opp.*,
+SELECT x.*,
+	c_created OR c_closed OR c_renew OR c_open OR ((c_exp OR c_open_next) AND cents <> 0)
+		OR coalesce(x.id IN (SELECT id FROM open0 WHERE cents <> 0), false) AS active
+FROM (SELECT opp.*,
 	fun AND (created >= 1790812800000000 AND created < 1795140000000000) AS c_created,
 	fun AND closed AND ((close_day) * 86400000000 >= 1790812800000000 AND (close_day) * 86400000000 < 1795140000000000) AS c_closed,
 	fun AND closed AND won AND ((close_day) * 86400000000 >= 1790812800000000 AND (close_day) * 86400000000 < 1795140000000000) AS c_won,
@@ -69,28 +93,7 @@ SELECT opp.*,
 	close_day - created_day AS days,
 	class = 'renewal' AND ((close_day) * 86400000000 >= 1790812800000000 AND (close_day) * 86400000000 < 1795140000000000) AS c_renew,
 	class = 'expansion' AND won AND ((close_day) * 86400000000 >= 1790812800000000 AND (close_day) * 86400000000 < 1795140000000000) AND renewal_account AS c_exp
-FROM opp
-),
-ost0 AS (
-SELECT o.id, (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', o.created_date) * 1000) AS created, date_diff('day', DATE '1970-01-01', CAST(o.created_date AS DATE)) AS created_day,
-	o.lead_source, o.owner_id, o.account_id, o.campaign_id, o.contract_id, CASE WHEN coalesce(o.type, '') = '' THEN 'new_business' WHEN o.type IN ('Existing Customer - Upgrade', 'Expansion', 'Upsell') THEN 'expansion' WHEN o.type IN ('New Business', 'New Customer') THEN 'new_business' WHEN o.type IN ('Existing Customer - Renewal', 'Renewal') THEN 'renewal' END AS class,
-	CAST(coalesce(CASE WHEN h.opportunity_id IS NOT NULL THEN h.amount ELSE o.amount END, 0) * 100 AS BIGINT) AS cents,
-	coalesce(date_diff('day', DATE '1970-01-01', CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END), 0) AS close_day,
-	CASE WHEN (h.opportunity_id IS NOT NULL OR o.is_won IS NULL OR o.is_closed IS NULL) THEN CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END IN ('Closed Won') ELSE o.is_won END AS won,
-	CASE WHEN (h.opportunity_id IS NOT NULL OR o.is_won IS NULL OR o.is_closed IS NULL) THEN CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END IN ('Closed Won', 'Closed Lost') ELSE (o.is_closed OR o.is_won) END AS closed
-FROM (SELECT * FROM "venn_prod"."crm_snapshot_opportunity" WHERE dt = DATE '2026-11-20') o
-LEFT JOIN (
-	SELECT opportunity_id, stage_name, amount, close_date,
-		row_number() OVER (PARTITION BY opportunity_id ORDER BY (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', created_date) * 1000) DESC, id DESC) AS rn
-	FROM (SELECT * FROM "venn_prod"."crm_snapshot_opportunity_history" WHERE dt = DATE '2026-11-20')
-	WHERE NOT coalesce(is_deleted, false) AND (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', created_date) * 1000) < 1790812800000000
-) h ON h.opportunity_id = o.id AND h.rn = 1
-WHERE NOT coalesce(o.is_deleted, false) AND (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', o.created_date) * 1000) < 1790812800000000
-),
-open0 AS (
-SELECT o.cents, coalesce(nullif(u.team, ''), '(none)') AS k_team, coalesce(nullif(o.owner_id, ''), '(none)') AS k_owner
-FROM ost0 o LEFT JOIN usr u ON u.id = o.owner_id
-WHERE o.class IN ('new_business', 'expansion') AND NOT o.closed AND ((o.close_day) * 86400000000 >= 1790812800000000 AND (o.close_day) * 86400000000 < 1798761600000000)
+FROM opp) AS x
 ),
 lc AS (
 SELECT x.*,
@@ -183,6 +186,11 @@ FROM (SELECT * FROM "venn_prod"."crm_snapshot_task" WHERE dt = DATE '2026-11-20'
 WHERE NOT coalesce(k.is_deleted, false) AND k.type IN ('Meeting') AND (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', k.created_date) * 1000) < 1795140000000000
 	AND ((coalesce(date_diff('day', DATE '1970-01-01', k.activity_date), date_diff('day', DATE '1970-01-01', CAST(k.created_date AS DATE)))) * 86400000000 >= 1790812800000000 AND (coalesce(date_diff('day', DATE '1970-01-01', k.activity_date), date_diff('day', DATE '1970-01-01', CAST(k.created_date AS DATE)))) * 86400000000 < 1795140000000000)
 ),
+tg AS (
+SELECT 'cur' AS which, 'org' AS dimension, 'all' AS key, CAST(160000000 AS DECIMAL(38,0)) AS b, CAST(480000000 AS DECIMAL(38,0)) AS p, CAST(29000 AS DECIMAL(38,0)) AS m, CAST(380000000 AS DECIMAL(38,0)) AS sp, CAST(200000000 AS DECIMAL(38,0)) AS sb
+UNION ALL SELECT 'cur' AS which, 'team' AS dimension, 'Sales East' AS key, CAST(85000000 AS DECIMAL(38,0)) AS b, CAST(255000000 AS DECIMAL(38,0)) AS p, CAST(NULL AS DECIMAL(38,0)) AS m, CAST(NULL AS DECIMAL(38,0)) AS sp, CAST(NULL AS DECIMAL(38,0)) AS sb
+UNION ALL SELECT 'cur' AS which, 'team' AS dimension, 'Sales West' AS key, CAST(75000000 AS DECIMAL(38,0)) AS b, CAST(225000000 AS DECIMAL(38,0)) AS p, CAST(NULL AS DECIMAL(38,0)) AS m, CAST(NULL AS DECIMAL(38,0)) AS sp, CAST(NULL AS DECIMAL(38,0)) AS sb
+),
 tl AS (
 SELECT dimension, key, sum(leads) AS leads, sum(mqls) AS mqls, sum(sqls) AS sqls, sum(mql_sql_us) AS mql_sql_us, sum(mql_sql_n) AS mql_sql_n, sum(lead_mql_us) AS lead_mql_us, sum(lead_mql_n) AS lead_mql_n, sum(cohort_mql) AS cohort_mql, sum(cohort_sql) AS cohort_sql, sum(cohort_opp) AS cohort_opp, sum(cohort_won) AS cohort_won, sum(disqualified) AS disqualified, sum(recycled) AS recycled, sum(opps_created) AS opps_created, sum(pipeline) AS pipeline, sum(src_opps) AS src_opps, sum(src_pipeline) AS src_pipeline, sum(sql_opp_us) AS sql_opp_us, sum(sql_opp_n) AS sql_opp_n, sum(won) AS won, sum(lost) AS lost, sum(bookings) AS bookings, sum(src_bookings) AS src_bookings, sum(lost_cents) AS lost_cents, sum(won_days) AS won_days, sum(closed_days) AS closed_days, sum(open_pipeline) AS open_pipeline, sum(opps_open) AS opps_open, sum(open_next) AS open_next, sum(sla_due) AS sla_due, sum(sla_met) AS sla_met, sum(resp_us) AS resp_us, sum(resp_n) AS resp_n, sum(awaiting) AS awaiting, sum(past_sla) AS past_sla, sum(breach_us) AS breach_us, sum(meetings) AS meetings, sum(open_start) AS open_start, sum(renew_up) AS renew_up, sum(renew_won) AS renew_won, sum(renew_up_cents) AS renew_up_cents, sum(renew_won_cents) AS renew_won_cents, sum(exp_cents) AS exp_cents, sum(ctr_up) AS ctr_up, sum(ctr_renewed) AS ctr_renewed, sum(arr_start) AS arr_start, sum(arr_end) AS arr_end, sum(arr_new) AS arr_new, sum(arr_exp) AS arr_exp, sum(arr_con) AS arr_con, sum(arr_churn) AS arr_churn
 FROM (
@@ -193,7 +201,7 @@ GROUP BY GROUPING SETS ((), (k_team), (k_owner), (k_segment), (k_region), (k_cha
 UNION ALL
 SELECT CASE WHEN grouping(k_team) = 0 THEN 'team' WHEN grouping(k_owner) = 0 THEN 'owner' WHEN grouping(k_segment) = 0 THEN 'segment' WHEN grouping(k_region) = 0 THEN 'region' WHEN grouping(k_channel) = 0 THEN 'channel' WHEN grouping(k_campaign) = 0 THEN 'campaign' ELSE 'org' END AS dimension, CASE WHEN grouping(k_team) = 0 THEN k_team WHEN grouping(k_owner) = 0 THEN k_owner WHEN grouping(k_segment) = 0 THEN k_segment WHEN grouping(k_region) = 0 THEN k_region WHEN grouping(k_channel) = 0 THEN k_channel WHEN grouping(k_campaign) = 0 THEN k_campaign ELSE 'all' END AS key,
 	CAST(0 AS DECIMAL(38,0)) AS leads, CAST(0 AS DECIMAL(38,0)) AS mqls, CAST(0 AS DECIMAL(38,0)) AS sqls, CAST(0 AS DECIMAL(38,0)) AS mql_sql_us, CAST(0 AS DECIMAL(38,0)) AS mql_sql_n, CAST(0 AS DECIMAL(38,0)) AS lead_mql_us, CAST(0 AS DECIMAL(38,0)) AS lead_mql_n, CAST(0 AS DECIMAL(38,0)) AS cohort_mql, CAST(0 AS DECIMAL(38,0)) AS cohort_sql, CAST(0 AS DECIMAL(38,0)) AS cohort_opp, CAST(0 AS DECIMAL(38,0)) AS cohort_won, CAST(0 AS DECIMAL(38,0)) AS disqualified, CAST(0 AS DECIMAL(38,0)) AS recycled, CAST(count_if(c_created) AS DECIMAL(38,0)) AS opps_created, CAST(sum(CAST(CASE WHEN c_created THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS pipeline, CAST(count_if(c_created AND sourced) AS DECIMAL(38,0)) AS src_opps, CAST(sum(CAST(CASE WHEN c_created AND sourced THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS src_pipeline, CAST(sum(CAST(CASE WHEN sql_opp_us IS NOT NULL THEN sql_opp_us ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS sql_opp_us, CAST(count(sql_opp_us) AS DECIMAL(38,0)) AS sql_opp_n, CAST(count_if(c_won) AS DECIMAL(38,0)) AS won, CAST(count_if(c_lost) AS DECIMAL(38,0)) AS lost, CAST(sum(CAST(CASE WHEN c_won THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS bookings, CAST(sum(CAST(CASE WHEN c_won AND sourced THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS src_bookings, CAST(sum(CAST(CASE WHEN c_lost THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS lost_cents, CAST(sum(CAST(CASE WHEN c_won THEN days ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS won_days, CAST(sum(CAST(CASE WHEN c_closed THEN days ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS closed_days, CAST(sum(CAST(CASE WHEN c_open THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS open_pipeline, CAST(count_if(c_open) AS DECIMAL(38,0)) AS opps_open, CAST(sum(CAST(CASE WHEN c_open_next THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS open_next, CAST(0 AS DECIMAL(38,0)) AS sla_due, CAST(0 AS DECIMAL(38,0)) AS sla_met, CAST(0 AS DECIMAL(38,0)) AS resp_us, CAST(0 AS DECIMAL(38,0)) AS resp_n, CAST(0 AS DECIMAL(38,0)) AS awaiting, CAST(0 AS DECIMAL(38,0)) AS past_sla, CAST(0 AS DECIMAL(38,0)) AS breach_us, CAST(0 AS DECIMAL(38,0)) AS meetings, CAST(0 AS DECIMAL(38,0)) AS open_start, CAST(count_if(c_renew) AS DECIMAL(38,0)) AS renew_up, CAST(count_if(c_renew AND won) AS DECIMAL(38,0)) AS renew_won, CAST(sum(CAST(CASE WHEN c_renew THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS renew_up_cents, CAST(sum(CAST(CASE WHEN c_renew AND won THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS renew_won_cents, CAST(sum(CAST(CASE WHEN c_exp THEN cents ELSE 0 END AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS exp_cents, CAST(0 AS DECIMAL(38,0)) AS ctr_up, CAST(0 AS DECIMAL(38,0)) AS ctr_renewed, CAST(0 AS DECIMAL(38,0)) AS arr_start, CAST(0 AS DECIMAL(38,0)) AS arr_end, CAST(0 AS DECIMAL(38,0)) AS arr_new, CAST(0 AS DECIMAL(38,0)) AS arr_exp, CAST(0 AS DECIMAL(38,0)) AS arr_con, CAST(0 AS DECIMAL(38,0)) AS arr_churn
-FROM oppf
+FROM oppf WHERE active
 GROUP BY GROUPING SETS ((), (k_team), (k_owner), (k_segment), (k_region), (k_channel), (k_campaign))
 UNION ALL
 SELECT CASE WHEN grouping(k_team) = 0 THEN 'team' WHEN grouping(k_owner) = 0 THEN 'owner' WHEN grouping(k_segment) = 0 THEN 'segment' WHEN grouping(k_region) = 0 THEN 'region' WHEN grouping(k_channel) = 0 THEN 'channel' ELSE 'org' END AS dimension, CASE WHEN grouping(k_team) = 0 THEN k_team WHEN grouping(k_owner) = 0 THEN k_owner WHEN grouping(k_segment) = 0 THEN k_segment WHEN grouping(k_region) = 0 THEN k_region WHEN grouping(k_channel) = 0 THEN k_channel ELSE 'all' END AS key,
@@ -208,20 +216,19 @@ GROUP BY GROUPING SETS ((), (k_team), (k_owner))
 UNION ALL
 SELECT CASE WHEN grouping(k_team) = 0 THEN 'team' WHEN grouping(k_owner) = 0 THEN 'owner' ELSE 'org' END AS dimension, CASE WHEN grouping(k_team) = 0 THEN k_team WHEN grouping(k_owner) = 0 THEN k_owner ELSE 'all' END AS key,
 	CAST(0 AS DECIMAL(38,0)) AS leads, CAST(0 AS DECIMAL(38,0)) AS mqls, CAST(0 AS DECIMAL(38,0)) AS sqls, CAST(0 AS DECIMAL(38,0)) AS mql_sql_us, CAST(0 AS DECIMAL(38,0)) AS mql_sql_n, CAST(0 AS DECIMAL(38,0)) AS lead_mql_us, CAST(0 AS DECIMAL(38,0)) AS lead_mql_n, CAST(0 AS DECIMAL(38,0)) AS cohort_mql, CAST(0 AS DECIMAL(38,0)) AS cohort_sql, CAST(0 AS DECIMAL(38,0)) AS cohort_opp, CAST(0 AS DECIMAL(38,0)) AS cohort_won, CAST(0 AS DECIMAL(38,0)) AS disqualified, CAST(0 AS DECIMAL(38,0)) AS recycled, CAST(0 AS DECIMAL(38,0)) AS opps_created, CAST(0 AS DECIMAL(38,0)) AS pipeline, CAST(0 AS DECIMAL(38,0)) AS src_opps, CAST(0 AS DECIMAL(38,0)) AS src_pipeline, CAST(0 AS DECIMAL(38,0)) AS sql_opp_us, CAST(0 AS DECIMAL(38,0)) AS sql_opp_n, CAST(0 AS DECIMAL(38,0)) AS won, CAST(0 AS DECIMAL(38,0)) AS lost, CAST(0 AS DECIMAL(38,0)) AS bookings, CAST(0 AS DECIMAL(38,0)) AS src_bookings, CAST(0 AS DECIMAL(38,0)) AS lost_cents, CAST(0 AS DECIMAL(38,0)) AS won_days, CAST(0 AS DECIMAL(38,0)) AS closed_days, CAST(0 AS DECIMAL(38,0)) AS open_pipeline, CAST(0 AS DECIMAL(38,0)) AS opps_open, CAST(0 AS DECIMAL(38,0)) AS open_next, CAST(0 AS DECIMAL(38,0)) AS sla_due, CAST(0 AS DECIMAL(38,0)) AS sla_met, CAST(0 AS DECIMAL(38,0)) AS resp_us, CAST(0 AS DECIMAL(38,0)) AS resp_n, CAST(0 AS DECIMAL(38,0)) AS awaiting, CAST(0 AS DECIMAL(38,0)) AS past_sla, CAST(0 AS DECIMAL(38,0)) AS breach_us, CAST(0 AS DECIMAL(38,0)) AS meetings, CAST(sum(CAST(cents AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS open_start, CAST(0 AS DECIMAL(38,0)) AS renew_up, CAST(0 AS DECIMAL(38,0)) AS renew_won, CAST(0 AS DECIMAL(38,0)) AS renew_up_cents, CAST(0 AS DECIMAL(38,0)) AS renew_won_cents, CAST(0 AS DECIMAL(38,0)) AS exp_cents, CAST(0 AS DECIMAL(38,0)) AS ctr_up, CAST(0 AS DECIMAL(38,0)) AS ctr_renewed, CAST(0 AS DECIMAL(38,0)) AS arr_start, CAST(0 AS DECIMAL(38,0)) AS arr_end, CAST(0 AS DECIMAL(38,0)) AS arr_new, CAST(0 AS DECIMAL(38,0)) AS arr_exp, CAST(0 AS DECIMAL(38,0)) AS arr_con, CAST(0 AS DECIMAL(38,0)) AS arr_churn
-FROM open0
+FROM open0 WHERE cents <> 0
 GROUP BY GROUPING SETS ((), (k_team), (k_owner))
 UNION ALL
 SELECT CASE WHEN grouping(k_team) = 0 THEN 'team' WHEN grouping(k_owner) = 0 THEN 'owner' WHEN grouping(k_segment) = 0 THEN 'segment' WHEN grouping(k_region) = 0 THEN 'region' ELSE 'org' END AS dimension, CASE WHEN grouping(k_team) = 0 THEN k_team WHEN grouping(k_owner) = 0 THEN k_owner WHEN grouping(k_segment) = 0 THEN k_segment WHEN grouping(k_region) = 0 THEN k_region ELSE 'all' END AS key,
 	CAST(0 AS DECIMAL(38,0)) AS leads, CAST(0 AS DECIMAL(38,0)) AS mqls, CAST(0 AS DECIMAL(38,0)) AS sqls, CAST(0 AS DECIMAL(38,0)) AS mql_sql_us, CAST(0 AS DECIMAL(38,0)) AS mql_sql_n, CAST(0 AS DECIMAL(38,0)) AS lead_mql_us, CAST(0 AS DECIMAL(38,0)) AS lead_mql_n, CAST(0 AS DECIMAL(38,0)) AS cohort_mql, CAST(0 AS DECIMAL(38,0)) AS cohort_sql, CAST(0 AS DECIMAL(38,0)) AS cohort_opp, CAST(0 AS DECIMAL(38,0)) AS cohort_won, CAST(0 AS DECIMAL(38,0)) AS disqualified, CAST(0 AS DECIMAL(38,0)) AS recycled, CAST(0 AS DECIMAL(38,0)) AS opps_created, CAST(0 AS DECIMAL(38,0)) AS pipeline, CAST(0 AS DECIMAL(38,0)) AS src_opps, CAST(0 AS DECIMAL(38,0)) AS src_pipeline, CAST(0 AS DECIMAL(38,0)) AS sql_opp_us, CAST(0 AS DECIMAL(38,0)) AS sql_opp_n, CAST(0 AS DECIMAL(38,0)) AS won, CAST(0 AS DECIMAL(38,0)) AS lost, CAST(0 AS DECIMAL(38,0)) AS bookings, CAST(0 AS DECIMAL(38,0)) AS src_bookings, CAST(0 AS DECIMAL(38,0)) AS lost_cents, CAST(0 AS DECIMAL(38,0)) AS won_days, CAST(0 AS DECIMAL(38,0)) AS closed_days, CAST(0 AS DECIMAL(38,0)) AS open_pipeline, CAST(0 AS DECIMAL(38,0)) AS opps_open, CAST(0 AS DECIMAL(38,0)) AS open_next, CAST(0 AS DECIMAL(38,0)) AS sla_due, CAST(0 AS DECIMAL(38,0)) AS sla_met, CAST(0 AS DECIMAL(38,0)) AS resp_us, CAST(0 AS DECIMAL(38,0)) AS resp_n, CAST(0 AS DECIMAL(38,0)) AS awaiting, CAST(0 AS DECIMAL(38,0)) AS past_sla, CAST(0 AS DECIMAL(38,0)) AS breach_us, CAST(0 AS DECIMAL(38,0)) AS meetings, CAST(0 AS DECIMAL(38,0)) AS open_start, CAST(0 AS DECIMAL(38,0)) AS renew_up, CAST(0 AS DECIMAL(38,0)) AS renew_won, CAST(0 AS DECIMAL(38,0)) AS renew_up_cents, CAST(0 AS DECIMAL(38,0)) AS renew_won_cents, CAST(0 AS DECIMAL(38,0)) AS exp_cents, CAST(sum(CAST(up AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS ctr_up, CAST(sum(CAST(renewed AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS ctr_renewed, CAST(sum(CAST(a_start AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS arr_start, CAST(sum(CAST(a_end AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS arr_end, CAST(sum(CAST(a_new AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS arr_new, CAST(sum(CAST(a_exp AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS arr_exp, CAST(sum(CAST(a_con AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS arr_con, CAST(sum(CAST(a_churn AS DECIMAL(38,0))) AS DECIMAL(38,0)) AS arr_churn
 FROM rt
 GROUP BY GROUPING SETS ((), (k_team), (k_owner), (k_segment), (k_region))
+UNION ALL
+SELECT 'org' AS dimension, 'all' AS key, CAST(0 AS DECIMAL(38,0)) AS leads, CAST(0 AS DECIMAL(38,0)) AS mqls, CAST(0 AS DECIMAL(38,0)) AS sqls, CAST(0 AS DECIMAL(38,0)) AS mql_sql_us, CAST(0 AS DECIMAL(38,0)) AS mql_sql_n, CAST(0 AS DECIMAL(38,0)) AS lead_mql_us, CAST(0 AS DECIMAL(38,0)) AS lead_mql_n, CAST(0 AS DECIMAL(38,0)) AS cohort_mql, CAST(0 AS DECIMAL(38,0)) AS cohort_sql, CAST(0 AS DECIMAL(38,0)) AS cohort_opp, CAST(0 AS DECIMAL(38,0)) AS cohort_won, CAST(0 AS DECIMAL(38,0)) AS disqualified, CAST(0 AS DECIMAL(38,0)) AS recycled, CAST(0 AS DECIMAL(38,0)) AS opps_created, CAST(0 AS DECIMAL(38,0)) AS pipeline, CAST(0 AS DECIMAL(38,0)) AS src_opps, CAST(0 AS DECIMAL(38,0)) AS src_pipeline, CAST(0 AS DECIMAL(38,0)) AS sql_opp_us, CAST(0 AS DECIMAL(38,0)) AS sql_opp_n, CAST(0 AS DECIMAL(38,0)) AS won, CAST(0 AS DECIMAL(38,0)) AS lost, CAST(0 AS DECIMAL(38,0)) AS bookings, CAST(0 AS DECIMAL(38,0)) AS src_bookings, CAST(0 AS DECIMAL(38,0)) AS lost_cents, CAST(0 AS DECIMAL(38,0)) AS won_days, CAST(0 AS DECIMAL(38,0)) AS closed_days, CAST(0 AS DECIMAL(38,0)) AS open_pipeline, CAST(0 AS DECIMAL(38,0)) AS opps_open, CAST(0 AS DECIMAL(38,0)) AS open_next, CAST(0 AS DECIMAL(38,0)) AS sla_due, CAST(0 AS DECIMAL(38,0)) AS sla_met, CAST(0 AS DECIMAL(38,0)) AS resp_us, CAST(0 AS DECIMAL(38,0)) AS resp_n, CAST(0 AS DECIMAL(38,0)) AS awaiting, CAST(0 AS DECIMAL(38,0)) AS past_sla, CAST(0 AS DECIMAL(38,0)) AS breach_us, CAST(0 AS DECIMAL(38,0)) AS meetings, CAST(0 AS DECIMAL(38,0)) AS open_start, CAST(0 AS DECIMAL(38,0)) AS renew_up, CAST(0 AS DECIMAL(38,0)) AS renew_won, CAST(0 AS DECIMAL(38,0)) AS renew_up_cents, CAST(0 AS DECIMAL(38,0)) AS renew_won_cents, CAST(0 AS DECIMAL(38,0)) AS exp_cents, CAST(0 AS DECIMAL(38,0)) AS ctr_up, CAST(0 AS DECIMAL(38,0)) AS ctr_renewed, CAST(0 AS DECIMAL(38,0)) AS arr_start, CAST(0 AS DECIMAL(38,0)) AS arr_end, CAST(0 AS DECIMAL(38,0)) AS arr_new, CAST(0 AS DECIMAL(38,0)) AS arr_exp, CAST(0 AS DECIMAL(38,0)) AS arr_con, CAST(0 AS DECIMAL(38,0)) AS arr_churn
+UNION ALL
+SELECT dimension, key, CAST(0 AS DECIMAL(38,0)) AS leads, CAST(0 AS DECIMAL(38,0)) AS mqls, CAST(0 AS DECIMAL(38,0)) AS sqls, CAST(0 AS DECIMAL(38,0)) AS mql_sql_us, CAST(0 AS DECIMAL(38,0)) AS mql_sql_n, CAST(0 AS DECIMAL(38,0)) AS lead_mql_us, CAST(0 AS DECIMAL(38,0)) AS lead_mql_n, CAST(0 AS DECIMAL(38,0)) AS cohort_mql, CAST(0 AS DECIMAL(38,0)) AS cohort_sql, CAST(0 AS DECIMAL(38,0)) AS cohort_opp, CAST(0 AS DECIMAL(38,0)) AS cohort_won, CAST(0 AS DECIMAL(38,0)) AS disqualified, CAST(0 AS DECIMAL(38,0)) AS recycled, CAST(0 AS DECIMAL(38,0)) AS opps_created, CAST(0 AS DECIMAL(38,0)) AS pipeline, CAST(0 AS DECIMAL(38,0)) AS src_opps, CAST(0 AS DECIMAL(38,0)) AS src_pipeline, CAST(0 AS DECIMAL(38,0)) AS sql_opp_us, CAST(0 AS DECIMAL(38,0)) AS sql_opp_n, CAST(0 AS DECIMAL(38,0)) AS won, CAST(0 AS DECIMAL(38,0)) AS lost, CAST(0 AS DECIMAL(38,0)) AS bookings, CAST(0 AS DECIMAL(38,0)) AS src_bookings, CAST(0 AS DECIMAL(38,0)) AS lost_cents, CAST(0 AS DECIMAL(38,0)) AS won_days, CAST(0 AS DECIMAL(38,0)) AS closed_days, CAST(0 AS DECIMAL(38,0)) AS open_pipeline, CAST(0 AS DECIMAL(38,0)) AS opps_open, CAST(0 AS DECIMAL(38,0)) AS open_next, CAST(0 AS DECIMAL(38,0)) AS sla_due, CAST(0 AS DECIMAL(38,0)) AS sla_met, CAST(0 AS DECIMAL(38,0)) AS resp_us, CAST(0 AS DECIMAL(38,0)) AS resp_n, CAST(0 AS DECIMAL(38,0)) AS awaiting, CAST(0 AS DECIMAL(38,0)) AS past_sla, CAST(0 AS DECIMAL(38,0)) AS breach_us, CAST(0 AS DECIMAL(38,0)) AS meetings, CAST(0 AS DECIMAL(38,0)) AS open_start, CAST(0 AS DECIMAL(38,0)) AS renew_up, CAST(0 AS DECIMAL(38,0)) AS renew_won, CAST(0 AS DECIMAL(38,0)) AS renew_up_cents, CAST(0 AS DECIMAL(38,0)) AS renew_won_cents, CAST(0 AS DECIMAL(38,0)) AS exp_cents, CAST(0 AS DECIMAL(38,0)) AS ctr_up, CAST(0 AS DECIMAL(38,0)) AS ctr_renewed, CAST(0 AS DECIMAL(38,0)) AS arr_start, CAST(0 AS DECIMAL(38,0)) AS arr_end, CAST(0 AS DECIMAL(38,0)) AS arr_new, CAST(0 AS DECIMAL(38,0)) AS arr_exp, CAST(0 AS DECIMAL(38,0)) AS arr_con, CAST(0 AS DECIMAL(38,0)) AS arr_churn FROM tg WHERE dimension IN ('org', 'team', 'segment', 'region', 'owner', 'campaign', 'channel', 'stage')
 ) AS s
 GROUP BY dimension, key
-),
-tg AS (
-SELECT 'cur' AS which, 'org' AS dimension, 'all' AS key, CAST(160000000 AS DECIMAL(38,0)) AS b, CAST(480000000 AS DECIMAL(38,0)) AS p, CAST(29000 AS DECIMAL(38,0)) AS m, CAST(380000000 AS DECIMAL(38,0)) AS sp, CAST(200000000 AS DECIMAL(38,0)) AS sb
-UNION ALL SELECT 'cur' AS which, 'team' AS dimension, 'Sales East' AS key, CAST(85000000 AS DECIMAL(38,0)) AS b, CAST(255000000 AS DECIMAL(38,0)) AS p, CAST(NULL AS DECIMAL(38,0)) AS m, CAST(NULL AS DECIMAL(38,0)) AS sp, CAST(NULL AS DECIMAL(38,0)) AS sb
-UNION ALL SELECT 'cur' AS which, 'team' AS dimension, 'Sales West' AS key, CAST(75000000 AS DECIMAL(38,0)) AS b, CAST(225000000 AS DECIMAL(38,0)) AS p, CAST(NULL AS DECIMAL(38,0)) AS m, CAST(NULL AS DECIMAL(38,0)) AS sp, CAST(NULL AS DECIMAL(38,0)) AS sb
 ),
 hrow AS (
 SELECT h.opportunity_id AS opp, h.id, (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', h.created_date) * 1000) AS ts, coalesce(h.stage_name, '') AS stage
@@ -404,83 +411,113 @@ CROSS JOIN (VALUES ('opps_influenced'), ('opps_first_touch')) AS k(kpi)
 WHERE CASE k.kpi WHEN 'opps_influenced' THEN n.inf ELSE n.ft END > 0
 )
 SELECT 'velocity_lead_mql_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel END AS key, mql - created AS x
 	FROM lc CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel')) AS fd(dimension) WHERE c_mql AND mql >= created) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel')
 ) AS k
 UNION ALL
 SELECT 'velocity_mql_sql_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel END AS key, sql_at - mql AS x
 	FROM lc CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel')) AS fd(dimension) WHERE c_sql AND mql <= sql_at) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel')
 ) AS k
 UNION ALL
 SELECT 'velocity_sql_opp_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel WHEN 'campaign' THEN k_campaign END AS key, sql_opp_us AS x
 	FROM oppf CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel'), ('campaign')) AS fd(dimension) WHERE sql_opp_us IS NOT NULL) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel', 'campaign')
 ) AS k
 UNION ALL
 SELECT 'velocity_lead_mql_days_p90' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel END AS key, mql - created AS x
 	FROM lc CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel')) AS fd(dimension) WHERE c_mql AND mql >= created) AS r) AS m WHERE rn = ((9 * n + 9) / (10))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel')
 ) AS k
 UNION ALL
 SELECT 'velocity_mql_sql_days_p90' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel END AS key, sql_at - mql AS x
 	FROM lc CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel')) AS fd(dimension) WHERE c_sql AND mql <= sql_at) AS r) AS m WHERE rn = ((9 * n + 9) / (10))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel')
 ) AS k
 UNION ALL
 SELECT 'velocity_sql_opp_days_p90' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel WHEN 'campaign' THEN k_campaign END AS key, sql_opp_us AS x
 	FROM oppf CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel'), ('campaign')) AS fd(dimension) WHERE sql_opp_us IS NOT NULL) AS r) AS m WHERE rn = ((9 * n + 9) / (10))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel', 'campaign')
 ) AS k
 UNION ALL
 SELECT 'sales_cycle_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel WHEN 'campaign' THEN k_campaign END AS key, days * 86400000000 AS x
 	FROM oppf CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel'), ('campaign')) AS fd(dimension) WHERE c_closed) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel', 'campaign')
 ) AS k
 UNION ALL
 SELECT 'velocity_opp_won_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel WHEN 'campaign' THEN k_campaign END AS key, days * 86400000000 AS x
 	FROM oppf CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel'), ('campaign')) AS fd(dimension) WHERE c_won) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel', 'campaign')
 ) AS k
 UNION ALL
 SELECT 'velocity_opp_won_days_p90' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(2 * x AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel WHEN 'campaign' THEN k_campaign END AS key, days * 86400000000 AS x
 	FROM oppf CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel'), ('campaign')) AS fd(dimension) WHERE c_won) AS r) AS m WHERE rn = ((9 * n + 9) / (10))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel', 'campaign')
 ) AS k
 UNION ALL
 SELECT 'deal_size_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, model, (CAST(value AS DECIMAL(38,0)) / CAST(10000 AS DECIMAL(38,0))) * 10000 AS value, (CAST(value AS DECIMAL(38,0)) / CAST(10000 AS DECIMAL(38,0))) * 10000 AS num, den, defined FROM (SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(200 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(200 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT dimension, key, model, (CAST(value AS DECIMAL(38,0)) / CAST(10000 AS DECIMAL(38,0))) * 10000 AS value, (CAST(value AS DECIMAL(38,0)) / CAST(10000 AS DECIMAL(38,0))) * 10000 AS num, den, defined FROM (SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(200 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel WHEN 'campaign' THEN k_campaign END AS key, cents AS x
 	FROM oppf CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel'), ('campaign')) AS fd(dimension) WHERE c_won) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key) AS s
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel', 'campaign')) AS s
 ) AS k
 UNION ALL
 SELECT 'stage_days' AS kpi, dimension, key, model, value, num, den, defined FROM (
@@ -488,11 +525,11 @@ SELECT 'stage' AS dimension, stage AS key, '' AS model, CASE WHEN CAST(count(*) 
 ) AS k
 UNION ALL
 SELECT 'stage_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT dimension, key, '' AS model, value, value AS num, den, TRUE AS defined FROM (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'stage' THEN stage END AS key, us AS x
 	FROM stx CROSS JOIN (VALUES ('stage')) AS fd(dimension)) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s
 ) AS k
 UNION ALL
 SELECT kpi, dimension, key, model, value, num, den, defined FROM (
@@ -502,19 +539,25 @@ FROM at_sum GROUP BY kpi, dimension, key, model
 ) AS k
 UNION ALL
 SELECT 'lead_response_hours_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(7200000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(7200000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(7200000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel END AS key, resp AS x
 	FROM rs CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel')) AS fd(dimension) WHERE resp IS NOT NULL) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel')
 ) AS k
 UNION ALL
 SELECT 'lead_sla_breach_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT dimension, key, '' AS model, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS num, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den, TRUE AS defined
+SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
+	coalesce(s.den, CAST(0 AS DECIMAL(38,0))) AS den, s.value IS NOT NULL AS defined
+FROM tl LEFT JOIN (SELECT dimension, key, (CAST(sum(CAST(CASE WHEN mod(n, 2) = 1 THEN 2 * x ELSE x END AS DECIMAL(38,0))) * 1000000 AS DECIMAL(38,0)) / CAST(172800000000 AS DECIMAL(38,0))) AS value, CAST(max(n) AS DECIMAL(38,0)) * 1000000 AS den
 FROM (SELECT dimension, key, x, row_number() OVER (PARTITION BY dimension, key ORDER BY x) AS rn, count(*) OVER (PARTITION BY dimension, key) AS n
 	FROM (SELECT fd.dimension, CASE fd.dimension WHEN 'org' THEN 'all' WHEN 'team' THEN k_team WHEN 'owner' THEN k_owner WHEN 'segment' THEN k_segment WHEN 'region' THEN k_region WHEN 'channel' THEN k_channel END AS key, breach_us AS x
 	FROM rs CROSS JOIN (VALUES ('org'), ('team'), ('owner'), ('segment'), ('region'), ('channel')) AS fd(dimension) WHERE breach_us IS NOT NULL) AS r) AS m WHERE ((mod(n, 2) = 1 AND rn = ((n + 1) / (2))) OR (mod(n, 2) = 0 AND (rn = ((n) / (2)) OR rn = ((n) / (2)) + 1)))
-GROUP BY dimension, key
+GROUP BY dimension, key) AS s ON s.dimension = tl.dimension AND s.key = tl.key
+WHERE tl.dimension IN ('org', 'team', 'segment', 'region', 'owner', 'channel')
 ) AS k
 UNION ALL
 SELECT k.kpi, s.dimension, s.key, '' AS model,
