@@ -691,6 +691,14 @@ func (r *run) clawbacks(p *Person) []Line {
 					}
 				}
 				amount := roundMode(exact, money.Scale, pay.Mode)
+				// What the pay cap cut from the payment was never paid: it
+				// is not clawed back (paystage.go, attributeCap).
+				if c := pay.Capped; c != nil && c.IsPositive() {
+					how += fmt.Sprintf(", less %s cut by the pay cap and never paid", fmtMoney(c.Decimal, st.Currency))
+					if amount = decimal.Min(decimal.Zero, amount.Add(c.Decimal)); amount.IsZero() {
+						continue
+					}
+				}
 				// Commission still held for the deal was never paid: it is
 				// not clawed back (the hold is dropped, paystage.go).
 				if held := r.openHold(p.ID, st.Quarter, cr.DealID, cr.Role, pay.Component); held.IsPositive() {

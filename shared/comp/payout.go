@@ -213,6 +213,9 @@ type Payment struct {
 	// Explain is how the deal earned Paid: rate × credit, or its marginal
 	// slice of the component in close order.
 	Explain string `json:"explain,omitempty"`
+	// Capped is the part of Paid the pay cap cut on the same statement
+	// (paystage.go): never paid, so never clawed back.
+	Capped *Money `json:"capped,omitempty"`
 	// FX is how a payment computed in the plan's currency was converted
 	// into the pay currency (Amount: what it earned in the plan's), for an
 	// original_rate clawback to take it back at the same rate.

@@ -224,6 +224,7 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 	}
 
 	// 2. Deal holds on commission paid this quarter, then the holdback.
+	heldOf := map[string]decimal.Decimal{} // by payment (paymentKey)
 	if plan != nil {
 		for _, cr := range ps.credits {
 			closed, _ := time.Parse(time.DateOnly, cr.CloseDate)
@@ -245,6 +246,7 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 				}
 				kinds[EarnCommission] = kinds[EarnCommission].Sub(amt)
 				held = held.Add(amt)
+				heldOf[paymentKey(cr, pm)] = amt
 				key := fmt.Sprintf("hold/%s/%s/%s/%s", st.Quarter, cr.DealID, cr.Role, pm.Component)
 				why := fmt.Sprintf("hold %s: deal %s (%s) has no %s by %s", h.ID, cr.DealID, cr.DealName, h.UntilDate, periodEnd(r.q).Format(time.DateOnly))
 				part := ""
@@ -322,7 +324,8 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 			capped = capped.Sub(take)
 			add(Line{Key: "pay_cap/" + string(k), Kind: LinePayCap, Plan: plan.Ref(), Earnings: k, Basis: ptr(before),
 				Exact: take.Neg(), Amount: Money{take.Neg()}, Reason: why,
-				Explain: fmt.Sprintf("pay cap: %s payable this quarter after holds and releases, %s; %s of %s not paid", fmtMoney(before, cur), why, fmtMoney(take, cur), k)})
+				Explain: fmt.Sprintf("pay cap: %s payable this quarter after holds and releases, %s; %s of %s not paid", fmtMoney(before, cur), why, fmtMoney(take, cur), k) +
+					r.attributeCap(p.ID, st, k, take, heldOf, cur)})
 		}
 	}
 	pay.Capped, pay.YearCapped = Money{capped}, Money{yearBefore.Add(capped)}
@@ -342,6 +345,90 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 	sort.SliceStable(pay.Open, func(a, b int) bool { return pay.Open[a].Key < pay.Open[b].Key })
 	st.Pay = pay
 	return carried
+}
+
+// paymentKey names payment pm of credit cr (a deal, role and component).
+func paymentKey(cr DealCredit, pm Payment) string {
+	return cr.DealID + "\x00" + string(cr.Role) + "\x00" + cr.Via + "\x00" + pm.Component
+}
+
+// attributeCap records on the statement's deal payments which of them the
+// pay cap's cut take of earnings kind k (commission or SPIF) fell on, so a
+// clawback takes back only what was paid. The rule: the cap is filled in
+// close order, as a component's cap is, so the cut falls on the latest
+// deals first (close date, deal Id, the report's Id, all descending), on
+// each up to what it was paid less what is held of it. A cut larger than
+// this quarter's payments (the cap took released pay too) is not
+// attributed further. It returns the sentence the cap line ends with.
+func (r *run) attributeCap(id string, st *Statement, k EarningsKind, take decimal.Decimal, heldOf map[string]decimal.Decimal, cur string) string {
+	if k != EarnCommission && k != EarnSPIF {
+		return ""
+	}
+	type at struct{ i, j int }
+	var list []at
+	for i, cr := range st.Credits {
+		for j, pm := range cr.Payments {
+			if r.paymentEarnings(id, pm) == k {
+				list = append(list, at{i, j})
+			}
+		}
+	}
+	sort.SliceStable(list, func(a, b int) bool {
+		x, y := st.Credits[list[a].i], st.Credits[list[b].i]
+		if x.CloseDate != y.CloseDate {
+			return x.CloseDate > y.CloseDate
+		}
+		if x.DealID != y.DealID {
+			return x.DealID > y.DealID
+		}
+		return x.Via > y.Via
+	})
+	var cut []string
+	for _, a := range list {
+		if !take.IsPositive() {
+			break
+		}
+		cr := &st.Credits[a.i]
+		pm := &cr.Payments[a.j]
+		left := pm.Paid.Sub(heldOf[paymentKey(*cr, *pm)])
+		if pm.Capped != nil {
+			left = left.Sub(pm.Capped.Decimal)
+		}
+		part := decimal.Min(left, take)
+		if !part.IsPositive() {
+			continue
+		}
+		if pm.Capped == nil {
+			pm.Capped = &Money{decimal.Zero}
+		}
+		pm.Capped.Decimal = pm.Capped.Add(part)
+		take = take.Sub(part)
+		cut = append(cut, fmt.Sprintf("%s %s %s", cr.DealID, pm.Component, fmtMoney(part, cur)))
+	}
+	if len(cut) == 0 {
+		return ""
+	}
+	s := " (cut from the latest deals first: " + strings.Join(cut, ", ")
+	if take.IsPositive() {
+		s += fmt.Sprintf("; %s from pay released this quarter", fmtMoney(take, cur))
+	}
+	return s + ")"
+}
+
+// paymentEarnings is the earnings kind of a deal payment: spif when the
+// component that paid it is a SPIF, else commission.
+func (r *run) paymentEarnings(id string, pm Payment) EarningsKind {
+	for _, sp := range r.spans[id] {
+		if sp.Plan.Ref() != pm.Plan {
+			continue
+		}
+		for _, c := range sp.Plan.Components {
+			if c.ID == pm.Component && c.Kind == KindSPIF {
+				return EarnSPIF
+			}
+		}
+	}
+	return EarnCommission
 }
 
 // capLimit is the most this quarter may pay under cap c, given what the

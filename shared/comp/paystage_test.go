@@ -305,6 +305,48 @@ func TestPayCap(t *testing.T) {
 	})
 }
 
+// TestPayCapClawback: a clawback takes back only what was paid after the
+// pay cap. Worked by hand, cap 1,500 a quarter, 10% commission:
+//
+//	2026Q3: D1 10,000 (07-10) pays 1,000.00, D2 8,000 (08-10) 800.00: 1,800
+//	  earned, 300.00 over the cap. The cap is filled in close order, so
+//	  the cut falls on the latest deal first: D2 300.00 (D2 paid 500.00,
+//	  D1 1,000.00).
+//	2026Q4: D1 cancelled 10-05 (87 days), D2 10-20 (71 days), both within
+//	  90: D1 −1,000.00, D2 −(800.00 − 300.00) = −500.00 (not −800.00).
+//	2027Q1: D3 20,000 (01-10) pays 2,000.00, D4 3,000 (01-20) 300.00:
+//	  800.00 over the 1,500 cap; latest first: D4 300.00 (all of it),
+//	  then D3 500.00.
+//	2027Q2: D4 cancelled 04-05 (75 days) is not clawed back at all: nothing
+//	  of it was paid.
+func TestPayCapClawback(t *testing.T) {
+	sts := runPayQuarters(t, payPlanSrc("pay_cap: {per_quarter: 1500}\n"), "", []payQuarter{
+		{q: "2026Q3", deals: []payDeal{{"D1", "2026-07-10", "10000", ""}, {"D2", "2026-08-10", "8000", ""}},
+			lines: []string{"commission:1800.00", "pay_cap:-300.00"}, total: "1500.00"},
+		{q: "2026Q4", cancel: []Cancellation{{"D1", day("2026-10-05")}, {"D2", day("2026-10-20")}},
+			lines: []string{"commission:0.00", "clawback:-1000.00", "clawback:-500.00"}, total: "-1500.00"},
+		{q: "2027Q1", deals: []payDeal{{"D3", "2027-01-10", "20000", ""}, {"D4", "2027-01-20", "3000", ""}},
+			lines: []string{"commission:2300.00", "pay_cap:-800.00"}, total: "1500.00"},
+		{q: "2027Q2", cancel: []Cancellation{{"D4", day("2027-04-05")}}, lines: []string{"commission:0.00"}, total: "0.00"},
+	})
+	capped := map[string]string{}
+	for _, st := range sts {
+		for _, cr := range st.Credits {
+			for _, pm := range cr.Payments {
+				if pm.Capped != nil {
+					capped[cr.DealID] = pm.Capped.StringFixed(2)
+				}
+			}
+		}
+	}
+	if want := map[string]string{"D2": "300.00", "D3": "500.00", "D4": "300.00"}; fmt.Sprint(capped) != fmt.Sprint(want) {
+		t.Errorf("cut by the cap per deal %v, want %v", capped, want)
+	}
+	if l := sts[0].Lines[1]; !strings.HasSuffix(l.Explain, "(cut from the latest deals first: D2 comm USD 300.00)") {
+		t.Errorf("cap line: %s", l.Explain)
+	}
+}
+
 // TestCapHoldDraw: the three in their order. Cap 5,000 a quarter, a deal
 // hold on the invoice, a 3,000 recoverable draw.
 func TestCapHoldDraw(t *testing.T) {

@@ -94,6 +94,9 @@ func (s *Statement) WriteText(w io.Writer) error {
 				if how != "" {
 					how = ": " + how
 				}
+				if p.Capped != nil {
+					how += fmt.Sprintf("; %s of it cut by the pay cap, never paid", fmtMoney(p.Capped.Decimal, cur))
+				}
 				fmt.Fprintf(&b, "       %s (%s) paid %s%s\n", p.Component, p.Plan, fmtMoney(p.Paid.Decimal, cur), how)
 			}
 		}
