@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,13 @@ type AccountingConfig struct {
 	// PracticalExpedient expenses the commission at once when the benefit
 	// period is a year or less (ASC 340-40-25-4).
 	PracticalExpedient bool `yaml:"practical_expedient"`
+	// ExpenseSPIFs are SPIF components (plan component ids) whose payments
+	// are expensed as incurred even on capitalised deal classes: a SPIF
+	// finance judges is not an incremental cost of obtaining the contract
+	// (one that rewards something besides the signing, or a programme
+	// finance expenses as immaterial). Checked against the plans
+	// (CheckAccountingSPIFs).
+	ExpenseSPIFs []string `yaml:"expense_spifs"`
 }
 
 // LoadAccounting reads and checks accounting.yaml.
@@ -64,6 +72,11 @@ func LoadAccounting(fsys fs.FS, name string) (*AccountingConfig, error) {
 			e.add(fmt.Sprintf("capitalise_deal_types[%d]", i), "%q is not an opportunity class; want one of %s", t, strings.Join(kpi.Classes(), ", "))
 		}
 	}
+	for i, id := range a.ExpenseSPIFs {
+		if slices.Index(a.ExpenseSPIFs, id) < i {
+			e.add(fmt.Sprintf("expense_spifs[%d]", i), "%q is listed twice", id)
+		}
+	}
 	if a.BenefitMonths < 1 || a.BenefitMonths > 120 {
 		e.add("benefit_months", "%d: want the expected benefit period in months, 1 to 120", a.BenefitMonths)
 	}
@@ -71,6 +84,43 @@ func LoadAccounting(fsys fs.FS, name string) (*AccountingConfig, error) {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// CheckAccountingSPIFs checks accounting.yaml's expense_spifs against the
+// plans: each names a spif component of some plan and no component of
+// another kind (payments are matched by component id).
+func CheckAccountingSPIFs(a *AccountingConfig, plans []*Plan) error {
+	if a == nil {
+		return nil
+	}
+	e := &errs{file: a.File}
+	for i, id := range a.ExpenseSPIFs {
+		spif, other := false, ""
+		for _, p := range plans {
+			for _, c := range p.Components {
+				switch {
+				case c.ID != id:
+				case c.Kind == KindSPIF:
+					spif = true
+				default:
+					other = fmt.Sprintf("%s (%s)", p.Ref(), c.Kind)
+				}
+			}
+		}
+		switch {
+		case other != "":
+			e.add(fmt.Sprintf("expense_spifs[%d]", i), "%q is a component of plan %s, not a spif: commission on capitalised deal classes is always capitalised", id, other)
+		case !spif:
+			e.add(fmt.Sprintf("expense_spifs[%d]", i), "%q is no plan's spif component", id)
+		}
+	}
+	return e.err()
+}
+
+// capitalises reports whether payment pm of a credit on a capitalised
+// deal class is capitalised: every one but those of ExpenseSPIFs.
+func (a *AccountingConfig) capitalises(pm Payment) bool {
+	return !pm.Paid.IsZero() && !contains(a.ExpenseSPIFs, pm.Component)
 }
 
 // expensesAtOnce reports whether the practical expedient applies.
@@ -190,7 +240,7 @@ func accountingRow(sts []Statement, a *AccountingConfig, q period.Quarter) (Acco
 					return row, false, fmt.Errorf("accounting: statement %s deal %s: close date: %w", s.ID, cr.DealID, err)
 				}
 				for _, pm := range payments(cr) {
-					if pm.Paid.IsZero() {
+					if !a.capitalises(pm) {
 						continue
 					}
 					c := &capitalised{key: fmt.Sprintf("%s/%s/%s/%s", s.Quarter, cr.DealID, cr.Role, pm.Component), deal: cr.DealID,

@@ -126,3 +126,68 @@ func TestLoadAccounting(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountingSPIFs: a SPIF paid on a deal is capitalised with the
+// deal's commission when the deal's class is capitalised (it is paid
+// because that contract was signed), expensed on other classes, and
+// expensed everywhere when accounting.yaml lists it under expense_spifs.
+// 2026Q3, 48 months, new_business capitalised; deal E (new business,
+// closed 07-20): commission 2,400 and SPIF 600; deal R (renewal, closed
+// 08-03): SPIF 100. Incurred 2,400 + 700 = 3,100.
+//
+//	default: capitalised 2,400 + 600 = 3,000; amortised Jul–Sep 3/48 ×
+//	  3,000 = 187.50; expensed 3,100 − 3,000 + 187.50 = 287.50; asset
+//	  2,812.50.
+//	expense_spifs [analytics_spif]: capitalised 2,400; amortised 3/48 ×
+//	  2,400 = 150.00; expensed 3,100 − 2,400 + 150 = 850.00; asset 2,250.00.
+func TestAccountingSPIFs(t *testing.T) {
+	spif := func(deal, typ, closed, paid string) DealCredit {
+		c := accCredit(deal, typ, closed, paid)
+		c.Payments[0].Component = "analytics_spif"
+		return c
+	}
+	e := accCredit("E", "new_business", "2026-07-20", "2400")
+	e.Payments = append(e.Payments, spif("E", "new_business", "2026-07-20", "600").Payments...)
+	sts := []Statement{accStatement("2026Q3", []Line{accLine(LineCommission, "c", "2400"), accLine(LineSPIF, "s", "700")},
+		e, spif("R", "renewal", "2026-08-03", "100"))}
+	for _, c := range []struct {
+		expense []string
+		want    string
+	}{
+		{nil, "3100.00 3000.00 187.50 0.00 287.50 0.00 2812.50"},
+		{[]string{"analytics_spif"}, "3100.00 2400.00 150.00 0.00 850.00 0.00 2250.00"},
+	} {
+		cfg := &AccountingConfig{CapitaliseDealTypes: []string{"new_business"}, BenefitMonths: 48, ExpenseSPIFs: c.expense}
+		rows, err := AccountingRows(sts, cfg, period.MustParse("2026Q3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rows[0]
+		got := strings.Join([]string{r.Incurred.StringFixed(2), r.Capitalised.StringFixed(2), r.Amortised.StringFixed(2), r.WrittenOff.StringFixed(2),
+			r.Expensed.StringFixed(2), r.Opening.StringFixed(2), r.Closing.StringFixed(2)}, " ")
+		if got != c.want {
+			t.Errorf("expense_spifs %v: incurred/capitalised/amortised/written off/expensed/opening/closing\n got %s\nwant %s", c.expense, got, c.want)
+		}
+	}
+}
+
+// expense_spifs names spif components of the plans, checked with the
+// whole configuration folder.
+func TestAccountingExpenseSPIFsChecked(t *testing.T) {
+	for src, want := range map[string]string{
+		"expense_spifs: [analytics_spif]\n":                 "",
+		"expense_spifs: [analytics_spif, analytics_spif]\n": `accounting.yaml: expense_spifs[1]: "analytics_spif" is listed twice`,
+		"expense_spifs: [no_such_spif]\n":                   `accounting.yaml: expense_spifs[0]: "no_such_spif" is no plan's spif component`,
+		"expense_spifs: [renewal_commission]\n":             `accounting.yaml: expense_spifs[0]: "renewal_commission" is a component of plan ae`,
+	} {
+		fsys := testConfigFS(t)
+		fsys[AccountingFile] = &fstest.MapFile{Data: []byte("capitalise_deal_types: [new_business]\nbenefit_months: 48\n" + src)}
+		_, err := LoadConfig(fsys)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", src, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: got %v, want %s", src, err, want)
+		}
+	}
+}

@@ -85,6 +85,7 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	if cfg.Accounting, err = loadOptional(fsys, AccountingFile, LoadAccounting, &all); err != nil {
 		return nil, err
 	}
+	asValidation(&all, CheckAccountingSPIFs(cfg.Accounting, cfg.Plans))
 	if _, statErr := fs.Stat(fsys, ApprovalsFile); statErr == nil {
 		cfg.Approvals, err = LoadApprovals(fsys)
 		if err != nil {

@@ -87,7 +87,7 @@ func TestValidate(t *testing.T) {
 		{name: "a unit left out is the embedded default, and says so",
 			remove:   []string{"extract.yaml", "score.yaml"},
 			defaults: []string{"extract.yaml", "score.yaml"}},
-		{name: "the optional accounting.yaml, not in the embedded folder, is part of the layout",
+		{name: "the optional accounting.yaml (the embedded one is the demo's) is part of the layout",
 			add: map[string]string{"comp/accounting.yaml": "capitalise_deal_types: [new_business]\nbenefit_months: 48\n"}},
 		{name: "a bad accounting.yaml is refused, naming it",
 			add:  map[string]string{"comp/accounting.yaml": "capitalise_deal_types: [new_business]\nbenefit_months: 0\n"},

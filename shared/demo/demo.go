@@ -264,6 +264,9 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	fmt.Fprintf(tw, "Statement lines (Parquet)\t%s/%s\n", r.Lake, r.Payouts.Lines.Partition)
 	fmt.Fprintf(tw, "Payroll export (current)\t%s/%s/ (payroll.csv; current.json names the run and its hash)\n", r.Lake, pipeline.CurrentFolder(r.Approval.Quarter))
 	fmt.Fprintf(tw, "Payroll export (CSV)\t%s/%s\n", r.Lake, r.Approval.Export.Meta["csv"])
+	if f := r.Approval.Export.Meta["csv_asc340"]; f != "" {
+		fmt.Fprintf(tw, "Commission expense, ASC 340-40 (CSV)\t%s/%s (capitalised, amortised, expensed per person; accounting.yaml; also in current/)\n", r.Lake, f)
+	}
 	fmt.Fprintf(tw, "Payroll export (Parquet)\t%s/%s\n", r.Lake, r.Approval.Export.Partition)
 	if r.Score.Published {
 		fmt.Fprintf(tw, "Lead scores\t%s/%s (by score band: %s)\n", r.Lake, r.Score.Scores.Partition, r.Score.Bands.Partition)

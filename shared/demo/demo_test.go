@@ -265,6 +265,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	checkScorecards(t, r)
 	checkDispute(t, r, printed.String())
 	checkWhatIf(t, r, logs.String())
+	checkASC340(t, r, printed.String())
 
 	// Running it again gives the same numbers, byte for byte.
 	out2 := filepath.Join(t.TempDir(), "again")

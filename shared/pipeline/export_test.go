@@ -176,15 +176,15 @@ func TestExportWrittenOncePerContent(t *testing.T) {
 			t.Errorf("status row %+v", r)
 		}
 	}
-	if len(newRun) != 4 {
-		t.Errorf("new run files %v, want the wide and long CSV, one Parquet part and the manifest", newRun)
+	if len(newRun) != 5 {
+		t.Errorf("new run files %v, want the wide and long CSV, the ASC 340-40 CSV (the embedded accounting.yaml), one Parquet part and the manifest", newRun)
 	}
 	for _, k := range newRun {
 		if !strings.Contains(k, second.RunID) && !strings.Contains(k, "_manifest") {
 			t.Errorf("file %s is not in run %s", k, second.RunID)
 		}
 	}
-	if strings.Join(newCurrent, ",") != "current.json,payroll.csv,payroll_long.csv" {
+	if strings.Join(newCurrent, ",") != "asc340.csv,current.json,payroll.csv,payroll_long.csv" {
 		t.Errorf("current/ files rewritten: %v", newCurrent)
 	}
 	if after[cur+"payroll.csv"] != after[second.Meta["csv"]] || strings.Count(after[cur+"payroll.csv"], "\r\n") != 3 {
