@@ -7,8 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
+	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/pipeline"
 )
 
@@ -93,28 +93,5 @@ func runPlanAcks(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "Person\tName\tPlan\tAcknowledged\t")
-	open := 0
-	for _, l := range lines {
-		if l.Ack.Acknowledged && *missing {
-			continue
-		}
-		state := "no"
-		switch {
-		case l.Ack.Acknowledged:
-			state = fmt.Sprintf("yes, by %s at %s", l.Ack.By, l.Ack.At)
-		case l.Ack.Other != "":
-			state = "no (another file of this version was acknowledged: it does not count)"
-		}
-		if !l.Ack.Acknowledged {
-			open++
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", l.PersonID, l.Name, l.Plan, state)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%d of %d plan versions in %s not acknowledged\n", open, len(lines), q)
-	return nil
+	return comp.WriteAckReport(stdout, q, lines, *missing)
 }

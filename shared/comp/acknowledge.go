@@ -2,7 +2,9 @@ package comp
 
 import (
 	"fmt"
+	"io"
 	"sort"
+	"text/tabwriter"
 	"time"
 
 	"github.com/venn-revops/venn/shared/period"
@@ -179,4 +181,33 @@ func (a *PlanAck) text() string {
 		return fmt.Sprintf("not acknowledged: the acknowledgement on record is of another file (sha256 %s), which does not count", short(a.Other))
 	}
 	return "not acknowledged"
+}
+
+// WriteAckReport prints AckReport's lines for quarter q as a table (only
+// those not acknowledged when missing), then how many are not.
+func WriteAckReport(w io.Writer, q period.Quarter, lines []AckLine, missing bool) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "Person\tName\tPlan\tAcknowledged\t")
+	open := 0
+	for _, l := range lines {
+		if l.Ack.Acknowledged && missing {
+			continue
+		}
+		state := "no"
+		switch {
+		case l.Ack.Acknowledged:
+			state = fmt.Sprintf("yes, by %s at %s", l.Ack.By, l.Ack.At)
+		case l.Ack.Other != "":
+			state = "no (another file of this version was acknowledged: it does not count)"
+		}
+		if !l.Ack.Acknowledged {
+			open++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", l.PersonID, l.Name, l.Plan, state)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d of %d plan versions in %s not acknowledged\n", open, len(lines), q)
+	return err
 }

@@ -199,6 +199,11 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 	if r.Dispute, err = raiseAndResolve(ctx, env, prev.String()); err != nil {
 		return r, err
 	}
+	// Some people acknowledge the plan version they are paid on in the
+	// closed quarter (venn plan ack); its statements say who has.
+	if err := acknowledgePlans(ctx, env, r.Closed.String(), asOf); err != nil {
+		return r, err
+	}
 	if r.ClosedKPIs, err = env.KPIFor(ctx, r.Closed, r.Closed.End(), true); err != nil {
 		return r, err
 	}
@@ -235,6 +240,9 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 		return r, err
 	}
 	if err := writeDispute(w, r.Dispute, r.Payouts.Statements); err != nil {
+		return r, err
+	}
+	if err := writeAcks(ctx, w, env, r.Closed, opt.Out); err != nil {
 		return r, err
 	}
 	if r.Score, err = env.Score(ctx); err != nil {

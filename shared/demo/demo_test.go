@@ -266,6 +266,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	checkDispute(t, r, printed.String())
 	checkWhatIf(t, r, logs.String())
 	checkASC340(t, r, printed.String())
+	checkAcks(t, r, printed.String())
 
 	// Running it again gives the same numbers, byte for byte.
 	out2 := filepath.Join(t.TempDir(), "again")
