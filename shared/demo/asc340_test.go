@@ -1,16 +1,11 @@
 package demo
 
 import (
-	"bytes"
-	"context"
-	"encoding/csv"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/venn-revops/venn/shared/comp"
-	"github.com/venn-revops/venn/shared/lake/fsblob"
 	"github.com/venn-revops/venn/shared/money"
 )
 
@@ -31,17 +26,7 @@ func checkASC340(t *testing.T, r *Report, printed string) {
 	if !strings.Contains(printed, key) {
 		t.Errorf("the demo does not print where asc340.csv is (%s)", key)
 	}
-	blob, _ := fsblob.New(r.Lake)
-	rc, err := blob.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(rc)
-	rc.Close()
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readLakeCSV(t, r, key)
 	type asset struct {
 		deal    string
 		month   int // year×12 + month − 1 of the close month

@@ -243,16 +243,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("%s: status %s after the demo's approval", s.Statement.ID, s.Status)
 		}
 	}
-	rc, err := blob.Get(ctx, r.Approval.Export.Meta["csv"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(rc)
-	rc.Close()
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatalf("payroll CSV is not RFC 4180: %v", err)
-	}
+	rows := readLakeCSV(t, r, r.Approval.Export.Meta["csv"])
 	if len(rows)-1 != len(r.Payouts.Statements) {
 		t.Errorf("payroll CSV has %d rows for %d statements", len(rows)-1, len(r.Payouts.Statements))
 	}
@@ -346,4 +337,21 @@ func checkDispute(t *testing.T, r *Report, printed string) {
 	if !strings.Contains(printed, "== Dispute on a 2026Q2 statement line, paid on 2026Q3") || !strings.Contains(printed, "resolved: adjustment of USD 250.00") {
 		t.Errorf("the demo did not print its dispute")
 	}
+}
+
+// readLakeCSV reads the RFC 4180 CSV file key of the demo's lake.
+func readLakeCSV(t *testing.T, r *Report, key string) [][]string {
+	t.Helper()
+	blob, _ := fsblob.New(r.Lake)
+	rc, err := blob.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("%s is not RFC 4180: %v", key, err)
+	}
+	return rows
 }
