@@ -163,10 +163,10 @@ func TestConfigFromEnvValidation(t *testing.T) {
 		{name: "kpi on athena without glue", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "50000000"}, wantErr: []string{"KPI_ATHENA_MIN_ROWS needs GLUE_DATABASE"}},
 		{name: "kpi on athena, bad size and output", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "many", "ATHENA_OUTPUT": "/tmp/x"},
 			wantErr: []string{`KPI_ATHENA_MIN_ROWS "many"`, `ATHENA_OUTPUT "/tmp/x": want an s3:// location`}},
-		// Refused before anything is computed while the generator lacks
-		// KPIs: gold on Athena would silently miss them.
-		{name: "kpi on athena while the SQL is incomplete", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "50000000", "GLUE_DATABASE": "venn_prod"},
-			wantErr: []string{"KPI_ATHENA_MIN_ROWS: athenakpi: the KPI SQL generator does not cover the whole catalog: no SQL yet for "}},
+		// Accepted: the generator covers the whole catalog (a KPI without
+		// SQL would be refused here, athenakpi.Complete).
+		{name: "kpi on athena", env: map[string]string{"KPI_ATHENA_MIN_ROWS": "50000000", "GLUE_DATABASE": "venn_prod"},
+			check: func(c Config) bool { return c.KPIAthenaMinRows == 50000000 }},
 		{name: "not a currency", env: map[string]string{"CRM_CURRENCIES": "USD,XYZ"}, wantErr: []string{`CRM_CURRENCIES "USD,XYZ": active currency "XYZ" is not an ISO 4217 code`}},
 	}
 	for _, tt := range tests {

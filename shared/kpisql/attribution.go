@@ -51,7 +51,8 @@ func (g *gen) wants(dim string) bool { return slices.Contains(g.cfg.Dimensions, 
 
 // attributionCTEs are the tables of the attribution pass:
 //
-//	at_camp  live campaigns: type, channel key, whether a marketing type
+//	at_camp  live campaigns: type, channel key, whether a marketing type,
+//	         spend dates and cost (cost.go)
 //	at_mem   members that are touches (responded when required, of a live
 //	         marketing campaign), with their instant known at the as-of
 //	at_opp   the population: funnel opportunities created in the period
@@ -77,7 +78,7 @@ func (g *gen) attributionCTEs() []cte {
 	at := g.touchAt("m")
 	lookback := fmt.Sprint(int64(cfg.LookbackDays) * dayMicros)
 	return []cte{
-		{"at_camp", `SELECT id, coalesce(type, '') AS type, ` + keyOf("type") + ` AS channel, ` + mkt + ` AS mkt
+		{"at_camp", `SELECT id, coalesce(type, '') AS type, ` + keyOf("type") + ` AS channel, ` + mkt + ` AS mkt, start_date, end_date, actual_cost
 FROM ` + g.t["Campaign"] + ` WHERE ` + notDeleted},
 		{"at_mem", `SELECT m.id, m.campaign_id, m.lead_id, m.contact_id, ` + at + ` AS tat
 FROM ` + g.t["CampaignMember"] + ` m JOIN at_camp c ON c.id = m.campaign_id AND c.mkt

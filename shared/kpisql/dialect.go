@@ -53,6 +53,10 @@ type Dialect struct {
 	// FloorDiv renders a ÷ b rounded down, for a ≥ 0 and b > 0, both
 	// Int128 (the integer shares of an attribution split).
 	FloorDiv func(a, b string) string
+	// Series renders the array of the integers lo..hi, for
+	// CROSS JOIN UNNEST(…) AS s(k) (the quarters a campaign's spend days
+	// meet).
+	Series func(lo, hi string) string
 }
 
 // DuckDB is the dialect of DuckDB over the lake files or its _views.
@@ -65,6 +69,7 @@ var DuckDB = Dialect{
 	},
 	IDiv:     func(a, b string) string { return "((" + a + ") // (" + b + "))" },
 	FloorDiv: func(a, b string) string { return "((" + a + ") // (" + b + "))" },
+	Series:   func(lo, hi string) string { return "generate_series(" + lo + ", " + hi + ")" },
 }
 
 // Trino is the dialect of Athena engine v3 over the lake's Glue tables.
@@ -84,6 +89,7 @@ var Trino = Dialect{
 		x, y := "CAST("+a+" AS DECIMAL(38,0))", "CAST("+b+" AS DECIMAL(38,0))"
 		return "((" + x + " - " + x + " % " + y + ") / " + y + ")"
 	},
+	Series: func(lo, hi string) string { return "sequence(" + lo + ", " + hi + ")" },
 }
 
 // Dialects lists the dialects by name.

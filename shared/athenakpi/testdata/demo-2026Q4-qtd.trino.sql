@@ -249,7 +249,7 @@ FROM hvisit a JOIN hvisit b ON b.opp = a.opp AND b.visit = a.visit + 1
 WHERE (b.entered >= 1790812800000000 AND b.entered < 1795140000000000)
 ),
 at_camp AS (
-SELECT id, coalesce(type, '') AS type, coalesce(nullif(type, ''), '(none)') AS channel, coalesce(type, '') IN ('Webinar', 'Event', 'Content', 'Paid Search', 'Email', 'Trade Show') AS mkt
+SELECT id, coalesce(type, '') AS type, coalesce(nullif(type, ''), '(none)') AS channel, coalesce(type, '') IN ('Webinar', 'Event', 'Content', 'Paid Search', 'Email', 'Trade Show') AS mkt, start_date, end_date, actual_cost
 FROM (SELECT * FROM "venn_prod"."crm_snapshot_campaign" WHERE dt = DATE '2026-11-20') WHERE NOT coalesce(is_deleted, false)
 ),
 at_mem AS (
@@ -409,6 +409,53 @@ SELECT win, 'channel' AS dimension, 'unattributed' AS key, inf, ft FROM (SELECT 
 	GROUP BY aw.win) u) n JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win) ON am.win = n.win
 CROSS JOIN (VALUES ('opps_influenced'), ('opps_first_touch')) AS k(kpi)
 WHERE CASE k.kpi WHEN 'opps_influenced' THEN n.inf ELSE n.ft END > 0
+),
+co_camp AS (
+SELECT id, channel, CASE WHEN cost < 0 THEN -m ELSE m END AS cents FROM (
+	SELECT id, channel, cost, CASE WHEN cost IS NULL THEN NULL WHEN b > 0 THEN fa + CASE WHEN s - fa - fb > 0 AND ra >= rb THEN 1 ELSE 0 END ELSE CAST(s AS DECIMAL(38,0)) END AS m
+	FROM (SELECT y.*, ((CAST(CAST(s AS DECIMAL(38,0)) * CAST(a AS DECIMAL(38,0)) AS DECIMAL(38,0)) - CAST(CAST(s AS DECIMAL(38,0)) * CAST(a AS DECIMAL(38,0)) AS DECIMAL(38,0)) % CAST(CAST(a + b AS DECIMAL(38,0)) AS DECIMAL(38,0))) / CAST(CAST(a + b AS DECIMAL(38,0)) AS DECIMAL(38,0))) AS fa, CAST(s AS DECIMAL(38,0)) * CAST(a AS DECIMAL(38,0)) % CAST(a + b AS DECIMAL(38,0)) AS ra, ((CAST(CAST(s AS DECIMAL(38,0)) * CAST(b AS DECIMAL(38,0)) AS DECIMAL(38,0)) - CAST(CAST(s AS DECIMAL(38,0)) * CAST(b AS DECIMAL(38,0)) AS DECIMAL(38,0)) % CAST(CAST(a + b AS DECIMAL(38,0)) AS DECIMAL(38,0))) / CAST(CAST(a + b AS DECIMAL(38,0)) AS DECIMAL(38,0))) AS fb, CAST(s AS DECIMAL(38,0)) * CAST(b AS DECIMAL(38,0)) % CAST(a + b AS DECIMAL(38,0)) AS rb FROM (
+	SELECT id, channel, cost, s, greatest(0, least(last, 20777) - greatest(first, 20727) + 1) AS a, greatest(0, least(last, 20818) - greatest(first, 20778) + 1) AS b
+	FROM (SELECT id, channel, cost, first, last, fl + CASE WHEN row_number() OVER (PARTITION BY id ORDER BY r DESC, k) <= abs(cost) - sum(fl) OVER (PARTITION BY id) THEN 1 ELSE 0 END AS s, k
+FROM (SELECT id, channel, cost, first, last, k, ((CAST(CAST(abs(cost) AS DECIMAL(38,0)) * CAST(w AS DECIMAL(38,0)) AS DECIMAL(38,0)) - CAST(CAST(abs(cost) AS DECIMAL(38,0)) * CAST(w AS DECIMAL(38,0)) AS DECIMAL(38,0)) % CAST(CAST(last - first + 1 AS DECIMAL(38,0)) AS DECIMAL(38,0))) / CAST(CAST(last - first + 1 AS DECIMAL(38,0)) AS DECIMAL(38,0))) AS fl, CAST(abs(cost) AS DECIMAL(38,0)) * CAST(w AS DECIMAL(38,0)) % CAST(last - first + 1 AS DECIMAL(38,0)) AS r
+FROM (SELECT c.*, greatest(0, least(last, d1) - greatest(first, d0) + 1) AS w FROM (
+	SELECT c.id, c.channel, c.cost, c.first, c.last, s.k, date_diff('day', DATE '1970-01-01', CAST(concat(CAST(((s.k) / (4)) AS VARCHAR), '-', lpad(CAST(3 * mod(s.k, 4) + 1 AS VARCHAR), 2, '0'), '-01') AS DATE)) AS d0, date_diff('day', DATE '1970-01-01', CAST(concat(CAST(((s.k + 1) / (4)) AS VARCHAR), '-', lpad(CAST(3 * mod(s.k + 1, 4) + 1 AS VARCHAR), 2, '0'), '-01') AS DATE)) - 1 AS d1
+	FROM (
+		SELECT id, channel, CAST(actual_cost * 100 AS BIGINT) AS cost, first, last, (year(start_date) * 4 + ((month(start_date) - 1) / (3))) AS k0, (year(end_date) * 4 + ((month(end_date) - 1) / (3))) AS k1
+		FROM (SELECT c.*, date_diff('day', DATE '1970-01-01', c.start_date) AS first, date_diff('day', DATE '1970-01-01', c.end_date) AS last FROM at_camp c WHERE c.mkt) x
+		WHERE first IS NOT NULL AND last IS NOT NULL AND last >= first AND greatest(0, least(last, 20777) - greatest(first, 20727) + 1) > 0
+	) c CROSS JOIN UNNEST(sequence(c.k0, c.k1)) AS s(k)
+) c) q) f) h WHERE k = 8107
+) y) z
+) b
+),
+co_deal AS (
+SELECT id FROM ost WHERE class = 'new_business' AND won AND ((close_day) * 86400000000 >= 1790812800000000 AND (close_day) * 86400000000 < 1795140000000000)
+),
+co_n AS (
+SELECT t.campaign, c.channel, count_if(t.c_lead) AS leads, count_if(t.c_mql) AS mqls, count_if(t.deal) AS deals
+FROM (
+	SELECT l.id, l.c_lead, l.c_mql, coalesce(l.id IN (
+		SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY conv ORDER BY id) AS rn FROM ld WHERE conv IN (SELECT id FROM co_deal)) f WHERE rn = 1
+	), false) AS deal, m.campaign_id AS campaign,
+		row_number() OVER (PARTITION BY l.id ORDER BY m.tat, m.campaign_id) AS rn
+	FROM lc l JOIN at_mem m ON m.lead_id = l.id
+	WHERE m.tat <= l.created + 60000000
+) t JOIN at_camp c ON c.id = t.campaign
+WHERE t.rn = 1
+GROUP BY t.campaign, c.channel
+),
+co_key AS (
+SELECT 'org' AS dimension, 'all' AS key, count(cents) AS known, count(*) - count(cents) AS unknown, sum(CAST(cents AS DECIMAL(38,0))) AS spend,
+	(SELECT count_if(c_lead) FROM lc) AS leads, (SELECT count_if(c_mql) FROM lc) AS mqls, (SELECT count(*) FROM co_deal) AS deals
+FROM co_camp
+UNION ALL
+SELECT 'campaign', c.id, count(c.cents), count(*) - count(c.cents), sum(CAST(c.cents AS DECIMAL(38,0))),
+	coalesce(max(n.leads), 0), coalesce(max(n.mqls), 0), coalesce(max(n.deals), 0)
+FROM co_camp c LEFT JOIN co_n n ON n.campaign = c.id GROUP BY c.id
+UNION ALL
+SELECT 'channel', c.channel, c.known, c.unknown, c.spend, coalesce(n.leads, 0), coalesce(n.mqls, 0), coalesce(n.deals, 0)
+FROM (SELECT channel, count(cents) AS known, count(*) - count(cents) AS unknown, sum(CAST(cents AS DECIMAL(38,0))) AS spend FROM co_camp GROUP BY channel) c
+LEFT JOIN (SELECT channel, sum(leads) AS leads, sum(mqls) AS mqls, sum(deals) AS deals FROM co_n GROUP BY channel) n ON n.channel = c.channel
 )
 SELECT 'velocity_lead_mql_days_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
 SELECT tl.dimension, tl.key, '' AS model, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS value, coalesce(s.value, CAST(0 AS DECIMAL(38,0))) AS num,
@@ -536,6 +583,20 @@ SELECT kpi, dimension, key, model, value, num, den, defined FROM (
 SELECT kpi, dimension, key, model, CAST(sum(n) AS DECIMAL(38,0)) * CASE WHEN kpi IN ('opps_influenced', 'opps_first_touch') THEN 1000000 ELSE 10000 END AS value,
 	CAST(NULL AS DECIMAL(38,0)) AS num, CAST(NULL AS DECIMAL(38,0)) AS den, TRUE AS defined
 FROM at_sum GROUP BY kpi, dimension, key, model
+) AS k
+UNION ALL
+SELECT kpi, dimension, key, model, value, num, den, defined FROM (
+SELECT ck.kpi, k.dimension, k.key, '' AS model, CASE ck.kpi WHEN 'marketing_spend' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN CAST(k.spend AS DECIMAL(38,0)) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END WHEN 'campaigns_cost_unknown' THEN CAST(k.unknown AS DECIMAL(38,0)) * 1000000 WHEN 'cost_per_lead' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.leads <> 0 THEN (CAST(CAST(k.spend AS DECIMAL(38,0)) AS DECIMAL(38,0)) / CAST(CAST(k.leads AS DECIMAL(38,0)) AS DECIMAL(38,0))) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END WHEN 'cost_per_mql' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.mqls <> 0 THEN (CAST(CAST(k.spend AS DECIMAL(38,0)) AS DECIMAL(38,0)) / CAST(CAST(k.mqls AS DECIMAL(38,0)) AS DECIMAL(38,0))) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END WHEN 'cac' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.deals <> 0 THEN (CAST(CAST(k.spend AS DECIMAL(38,0)) AS DECIMAL(38,0)) / CAST(CAST(k.deals AS DECIMAL(38,0)) AS DECIMAL(38,0))) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END END AS value,
+	CASE ck.kpi WHEN 'marketing_spend' THEN CAST(NULL AS DECIMAL(38,0)) WHEN 'campaigns_cost_unknown' THEN CAST(NULL AS DECIMAL(38,0)) WHEN 'cost_per_lead' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN CAST(k.spend AS DECIMAL(38,0)) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END WHEN 'cost_per_mql' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN CAST(k.spend AS DECIMAL(38,0)) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END WHEN 'cac' THEN CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN CAST(k.spend AS DECIMAL(38,0)) * 10000 ELSE CAST(0 AS DECIMAL(38,0)) END END AS num, CASE ck.kpi WHEN 'marketing_spend' THEN CAST(NULL AS DECIMAL(38,0)) WHEN 'campaigns_cost_unknown' THEN CAST(NULL AS DECIMAL(38,0)) WHEN 'cost_per_lead' THEN CAST(k.leads AS DECIMAL(38,0)) * 1000000 WHEN 'cost_per_mql' THEN CAST(k.mqls AS DECIMAL(38,0)) * 1000000 WHEN 'cac' THEN CAST(k.deals AS DECIMAL(38,0)) * 1000000 END AS den,
+	CASE ck.kpi WHEN 'marketing_spend' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) WHEN 'campaigns_cost_unknown' THEN TRUE WHEN 'cost_per_lead' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.leads <> 0 WHEN 'cost_per_mql' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.mqls <> 0 WHEN 'cac' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.deals <> 0 END AS defined
+FROM co_key k CROSS JOIN (VALUES ('marketing_spend'), ('campaigns_cost_unknown'), ('cost_per_lead'), ('cost_per_mql'), ('cac')) AS ck(kpi)
+WHERE NOT (k.dimension = 'campaign' AND ck.kpi IN ('campaigns_cost_unknown', 'cac'))
+UNION ALL
+SELECT ck.kpi, k.dimension, k.key, am.model, CASE WHEN CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) = 0 THEN CAST(0 AS DECIMAL(38,0)) ELSE (CAST(CAST(coalesce(i.n, 0) AS DECIMAL(38,0)) * 1000000 AS DECIMAL(38,0)) / CAST(CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) AS DECIMAL(38,0))) END AS value, CAST(coalesce(i.n, 0) AS DECIMAL(38,0)) * 10000 AS num, CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) * 10000 AS den, CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) <> 0 AS defined
+FROM co_key k CROSS JOIN (VALUES ('pipeline_per_spend', 'mktg_influenced_pipeline'), ('bookings_per_spend', 'mktg_influenced_bookings')) AS ck(kpi, src)
+CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win)
+LEFT JOIN (SELECT kpi, dimension, key, model, sum(n) AS n FROM at_sum WHERE kpi IN ('mktg_influenced_pipeline', 'mktg_influenced_bookings') GROUP BY kpi, dimension, key, model) i
+	ON i.kpi = ck.src AND i.dimension = k.dimension AND i.key = k.key AND i.model = am.model
 ) AS k
 UNION ALL
 SELECT 'lead_response_hours_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
