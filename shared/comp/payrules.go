@@ -84,6 +84,25 @@ type Holdback struct {
 	// ReleaseQuarter (1–4) is the quarter whose statement pays back every
 	// amount held back; it holds nothing back itself.
 	ReleaseQuarter int `yaml:"release_quarter"`
+	// OnLeaving is what happens to held-back pay when the person leaves
+	// (paystage.go): pay (the default) releases it on the leaving
+	// statement, which holds nothing back; forfeit never pays it.
+	OnLeaving string `yaml:"on_leaving"`
+}
+
+// What a holdback does when the person leaves.
+const (
+	HoldbackPayOnLeaving     = "pay"
+	HoldbackForfeitOnLeaving = "forfeit"
+)
+
+// onLeaving is the holdback's rule on leaving, pay when not stated (and
+// when the plan has no holdback now but earlier held-back pay is open).
+func (hb *Holdback) onLeaving() string {
+	if hb == nil || hb.OnLeaving == "" {
+		return HoldbackPayOnLeaving
+	}
+	return hb.OnLeaving
 }
 
 // PayCap is the most a person is paid per quarter and/or per calendar year.
@@ -158,6 +177,11 @@ func validatePayRules(e *errs, p *Plan) {
 		}
 		if hb.ReleaseQuarter < 1 || hb.ReleaseQuarter > 4 {
 			e.add("holdback.release_quarter", "%d: want the quarter 1 to 4 whose statement releases what was held back", hb.ReleaseQuarter)
+		}
+		switch hb.OnLeaving {
+		case "", HoldbackPayOnLeaving, HoldbackForfeitOnLeaving:
+		default:
+			e.add("holdback.on_leaving", "%q: want pay (the default: released on the leaving statement) or forfeit", hb.OnLeaving)
 		}
 	}
 	if c := p.PayCap; c != nil {
@@ -254,8 +278,12 @@ func describeHolds(b *strings.Builder, p *Plan) {
 		fmt.Fprintf(b, "   Hold %s: the commission on %s is held until the deal's %s is set; it is paid on the first statement of a quarter by whose last day the date is set. A held deal cancelled before that is never paid and not clawed back.\n", h.ID, types, h.UntilDate)
 	}
 	if hb := p.Holdback; hb != nil {
-		fmt.Fprintf(b, "   Holdback: %s of each quarter's bonus and commission (after holds) is held back and paid on the Q%d statement; the Q%d statement holds nothing back.\n",
-			pct(rat(hb.Share.Decimal)), hb.ReleaseQuarter, hb.ReleaseQuarter)
+		leaving := "released on the statement of the quarter you leave in, which holds nothing back"
+		if hb.onLeaving() == HoldbackForfeitOnLeaving {
+			leaving = "forfeited (never paid) if you leave before it is released"
+		}
+		fmt.Fprintf(b, "   Holdback: %s of each quarter's bonus and commission (after holds) is held back and paid on the Q%d statement; the Q%d statement holds nothing back. What is held back is %s.\n",
+			pct(rat(hb.Share.Decimal)), hb.ReleaseQuarter, hb.ReleaseQuarter, leaving)
 	}
 }
 

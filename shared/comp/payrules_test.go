@@ -30,6 +30,8 @@ func TestPayRulesValidation(t *testing.T) {
 		{"holdback share", "holdback: {share: 1, release_quarter: 5}", []string{
 			"pay.yaml: holdback.share: 1 must be above 0 and below 1", "pay.yaml: holdback.release_quarter: 5: want the quarter 1 to 4"}},
 		{"holdback missing", "holdback: {release_quarter: 4}", []string{"pay.yaml: holdback.share: required"}},
+		{"holdback on leaving", "holdback: {share: 0.1, release_quarter: 4, on_leaving: keep}", []string{
+			`pay.yaml: holdback.on_leaving: "keep": want pay (the default: released on the leaving statement) or forfeit`}},
 		{"cap empty", "pay_cap: {}", []string{"pay.yaml: pay_cap: give per_quarter, per_year or both"}},
 		{"cap year below quarter", "pay_cap: {per_quarter: 5000, per_year: 4000}", []string{"pay.yaml: pay_cap.per_year: 4000 is below per_quarter 5000"}},
 		{"cap zero", "pay_cap: {per_year: 0}", []string{"pay.yaml: pay_cap.per_year: 0 must be above 0"}},

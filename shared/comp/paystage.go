@@ -13,14 +13,15 @@ import (
 
 // Line kinds of the payment stage (payrules.go states the order).
 const (
-	LinePayCap       = "pay_cap"       // earnings above the quarter's or year's cap, not paid
-	LineHold         = "hold"          // a deal's commission held until its date field is set
-	LineHoldback     = "holdback"      // a share of the quarter's earnings held back
-	LineRelease      = "release"       // a hold or holdback paid
-	LineHoldDropped  = "hold_dropped"  // a held deal cancelled: never paid, not clawed back (amount 0)
-	LineDrawAdvance  = "draw_advance"  // payable topped up to the draw
-	LineDrawRecovery = "draw_recovery" // part of the draw balance recovered
-	LineDrawForgiven = "draw_forgiven" // the balance written off on leaving (amount 0)
+	LinePayCap       = "pay_cap"            // earnings above the quarter's or year's cap, not paid
+	LineHold         = "hold"               // a deal's commission held until its date field is set
+	LineHoldback     = "holdback"           // a share of the quarter's earnings held back
+	LineRelease      = "release"            // a hold or holdback paid
+	LineHoldDropped  = "hold_dropped"       // a held deal cancelled: never paid, not clawed back (amount 0)
+	LineForfeited    = "holdback_forfeited" // held-back pay of a leaver whose plan forfeits it (amount 0)
+	LineDrawAdvance  = "draw_advance"       // payable topped up to the draw
+	LineDrawRecovery = "draw_recovery"      // part of the draw balance recovered
+	LineDrawForgiven = "draw_forgiven"      // the balance written off on leaving (amount 0)
 )
 
 // Kinds of held pay.
@@ -199,14 +200,27 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 	var carried []InputCarried
 	add := func(l Line) { st.Lines = append(st.Lines, l) }
 
-	// 1. Releases and drops of pay held on earlier statements.
+	// 1. Releases and drops of pay held on earlier statements; a leaver's
+	// held-back pay is released or forfeited (holdback.on_leaving).
 	released, held := decimal.Zero, decimal.Zero
 	releasedKinds := map[EarningsKind]decimal.Decimal{}
+	leaving := ""
+	if plan != nil && r.leaves(p.ID) {
+		leaving = plan.Holdback.onLeaving()
+	}
 	if prev != nil {
 		for _, h := range prev.Open {
 			carried = append(carried, InputCarried{Key: h.Key, Kind: h.Kind, Ref: h.DealID, Amount: h.Amount})
 			dropped, why, due := r.releaseOf(h)
+			if h.Kind == HeldHoldback && leaving != "" && !due {
+				dropped, due = leaving == HoldbackForfeitOnLeaving, true
+				why = fmt.Sprintf("%s leaves in %s and plan %s says holdback.on_leaving: %s", p.Name, r.q, plan.Ref(), leaving)
+			}
 			switch {
+			case dropped && h.Kind == HeldHoldback:
+				add(Line{Key: "holdback_forfeited/" + h.Key, Kind: LineForfeited, Earnings: h.Earnings,
+					Exact: decimal.Zero, Amount: Money{decimal.Zero}, Reason: why,
+					Explain: fmt.Sprintf("holdback forfeited: %s; the %s held back on the %s statement is never paid", why, fmtMoney(h.Amount.Decimal, cur), h.Quarter)})
 			case !due:
 				pay.Open = append(pay.Open, h)
 			case dropped:
@@ -260,7 +274,7 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 					Component: pm.Component, UntilDate: h.UntilDate, Earnings: EarnCommission, Amount: Money{amt}})
 			}
 		}
-		if hb := plan.Holdback; hb != nil && r.q.Q != hb.ReleaseQuarter {
+		if hb := plan.Holdback; hb != nil && r.q.Q != hb.ReleaseQuarter && leaving != HoldbackPayOnLeaving {
 			rel := period.Quarter{Year: r.q.Year, Q: hb.ReleaseQuarter}
 			if rel.Before(r.q) {
 				rel.Year++
@@ -278,10 +292,17 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 				kinds[k] = kinds[k].Sub(amt)
 				held = held.Add(amt)
 				key := fmt.Sprintf("holdback/%s/%s", st.Quarter, k)
+				reason, explain := fmt.Sprintf("holdback until %s", rel), fmt.Sprintf("paid on the %s statement", rel)
+				if leaving == HoldbackForfeitOnLeaving {
+					reason = fmt.Sprintf("holdback forfeited: %s leaves in %s", p.Name, r.q)
+					explain = fmt.Sprintf("forfeited: %s leaves in %s and plan %s says holdback.on_leaving: forfeit (never paid)", p.Name, r.q, plan.Ref())
+				}
 				add(Line{Key: key, Kind: LineHoldback, Plan: plan.Ref(), Earnings: k, Basis: ptr(base), Rate: ptr(hb.Share.Decimal),
-					Exact: show(new(big.Rat).Neg(exact)), Amount: Money{amt.Neg()}, Reason: fmt.Sprintf("holdback until %s", rel),
-					Explain: fmt.Sprintf("holdback: %s of this quarter's %s %s (after holds) = %s, paid on the %s statement", fmtRate(hb.Share.Decimal), k, fmtMoney(base, cur), fmtMoney(amt, cur), rel)})
-				pay.Open = append(pay.Open, HeldPay{Key: key, Kind: HeldHoldback, Quarter: st.Quarter, ReleaseQuarter: rel.String(), Earnings: k, Amount: Money{amt}})
+					Exact: show(new(big.Rat).Neg(exact)), Amount: Money{amt.Neg()}, Reason: reason,
+					Explain: fmt.Sprintf("holdback: %s of this quarter's %s %s (after holds) = %s, %s", fmtRate(hb.Share.Decimal), k, fmtMoney(base, cur), fmtMoney(amt, cur), explain)})
+				if leaving != HoldbackForfeitOnLeaving {
+					pay.Open = append(pay.Open, HeldPay{Key: key, Kind: HeldHoldback, Quarter: st.Quarter, ReleaseQuarter: rel.String(), Earnings: k, Amount: Money{amt}})
+				}
 			}
 		}
 	}

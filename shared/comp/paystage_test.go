@@ -347,6 +347,40 @@ func TestPayCapClawback(t *testing.T) {
 	}
 }
 
+// TestHoldbackOnLeaving: 10% held back until Q4, 10% commission; P1
+// leaves on 2026-08-31. Worked by hand:
+//
+//	2026Q1: D1 10,000 pays 1,000.00; holdback −100.00; total 900.00
+//	2026Q2: D2 20,000 pays 2,000.00; holdback −200.00; total 1,800.00
+//	2026Q3 (P1 leaves): D3 5,000 pays 500.00, and
+//	  pay (the default): Q1's 100.00 and Q2's 200.00 are released, nothing
+//	    is held back: 500 + 100 + 200 = 800.00
+//	  forfeit: both are forfeited (0.00 lines), and Q3's 10% × 500 = 50.00
+//	    is held back and forfeited too: 500 − 50 = 450.00
+//	2026Q4: nothing is left open, so P1 gets no statement.
+func TestHoldbackOnLeaving(t *testing.T) {
+	early := []payQuarter{
+		{q: "2026Q1", deals: []payDeal{{"D1", "2026-02-10", "10000", ""}}, lines: []string{"commission:1000.00", "holdback:-100.00"}, total: "900.00"},
+		{q: "2026Q2", deals: []payDeal{{"D2", "2026-05-10", "20000", ""}}, lines: []string{"commission:2000.00", "holdback:-200.00"}, total: "1800.00",
+			pay: openIs("holdback/2026Q1/commission=100.00", "holdback/2026Q2/commission=200.00")},
+	}
+	for _, c := range []struct {
+		rule, total string
+		lines       []string
+	}{
+		{"", "800.00", []string{"commission:500.00", "release:100.00", "release:200.00"}},
+		{"on_leaving: pay, ", "800.00", []string{"commission:500.00", "release:100.00", "release:200.00"}},
+		{"on_leaving: forfeit, ", "450.00", []string{"commission:500.00", "holdback_forfeited:0.00", "holdback_forfeited:0.00", "holdback:-50.00"}},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			src := payPlanSrc("holdback: {" + c.rule + "share: 0.10, release_quarter: 4}\n")
+			runPayQuarters(t, src, "2026-08-31", append(append([]payQuarter{}, early...),
+				payQuarter{q: "2026Q3", deals: []payDeal{{"D3", "2026-07-10", "5000", ""}}, lines: c.lines, total: c.total, pay: openIs()},
+				payQuarter{q: "2026Q4", noOutput: true}))
+		})
+	}
+}
+
 // TestCapHoldDraw: the three in their order. Cap 5,000 a quarter, a deal
 // hold on the invoice, a 3,000 recoverable draw.
 func TestCapHoldDraw(t *testing.T) {
