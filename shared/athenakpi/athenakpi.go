@@ -234,9 +234,11 @@ func (r *Runner) ComputeKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period,
 	return res, err
 }
 
-// Compute runs the catalog for cfg and p over the snapshot nights and
-// returns it as the engine's result (without credit and response rows,
-// which the SQL does not produce) and what Athena reported.
+// Compute runs the catalog and the credit table for cfg and p over the
+// snapshot nights (two queries) and returns them as the engine's result
+// (without response rows, which the SQL does not produce) and what Athena
+// reported (the catalog query's Id and rows; bytes and engine time of
+// both).
 func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights) (*kpi.Result, Stats, error) {
 	if err := Complete(); err != nil && !r.AllowPartial {
 		return nil, Stats{}, err
@@ -261,10 +263,46 @@ func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nig
 	if err != nil {
 		return nil, st, fmt.Errorf("athena: query %s: %w", st.QueryID, err)
 	}
-	if r.Logger != nil {
-		r.Logger.Info("kpi catalog on athena", "query", st.QueryID, "quarter", p.Quarter.String(), "values", len(values), "bytes_scanned", st.BytesScanned, "engine_ms", st.EngineMillis)
+	ctext, err := kpisql.CompileCredits(cfg, p, r.Dialect, tables)
+	if err != nil {
+		return nil, st, err
 	}
-	return kpisql.Result(cfg, p, values), st, nil
+	ccols, craw, cst, err := r.Query(ctx, ctext)
+	st.BytesScanned, st.EngineMillis = st.BytesScanned+cst.BytesScanned, st.EngineMillis+cst.EngineMillis
+	if err != nil {
+		return nil, st, err
+	}
+	credits, err := creditRows(ccols, craw)
+	if err != nil {
+		return nil, st, fmt.Errorf("athena: query %s: %w", cst.QueryID, err)
+	}
+	if r.Logger != nil {
+		r.Logger.Info("kpi catalog on athena", "query", st.QueryID, "credit_query", cst.QueryID, "quarter", p.Quarter.String(), "values", len(values), "credit_rows", len(credits), "bytes_scanned", st.BytesScanned, "engine_ms", st.EngineMillis)
+	}
+	res := kpisql.Result(cfg, p, values)
+	res.Credits = credits
+	return res, st, nil
+}
+
+// creditRows reads the credit query's rows by the header's column names.
+func creditRows(cols []string, raw [][]*string) ([]kpi.Credit, error) {
+	idx := make([]int, len(kpisql.CreditColumns))
+	for i, c := range kpisql.CreditColumns {
+		if idx[i] = slices.Index(cols, c); idx[i] < 0 {
+			return nil, fmt.Errorf("credit result has no column %q (columns %v)", c, cols)
+		}
+	}
+	rows := make([][]*string, len(raw))
+	for n, v := range raw {
+		if len(v) != len(cols) {
+			return nil, fmt.Errorf("credit result row %d has %d columns, want %d", n+1, len(v), len(cols))
+		}
+		rows[n] = make([]*string, len(idx))
+		for i, j := range idx {
+			rows[n][i] = v[j]
+		}
+	}
+	return kpisql.Credits(rows)
 }
 
 // toRows maps result rows to kpisql rows by the header's column names.

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,20 +40,31 @@ func TestGoldenTrinoSQL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", name)
-		if *update {
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
+		checkGolden(t, name, got)
+		// The credit table's query, its second statement.
+		credits, err := kpisql.CompileCredits(kpi.DefaultConfig(), p, kpisql.Trino, tables)
 		if err != nil {
-			t.Fatalf("%v (run go test ./shared/athenakpi -update)", err)
+			t.Fatal(err)
 		}
-		if got != string(want) {
-			t.Errorf("%s: the generated Trino SQL changed; rerun with -update and check the diff", path)
+		checkGolden(t, strings.Replace(name, ".trino.sql", ".credits.trino.sql", 1), credits)
+	}
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
 		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./shared/athenakpi -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s: the generated Trino SQL changed; rerun with -update and check the diff", path)
 	}
 }
 

@@ -59,17 +59,36 @@ func (w windowLabel) of(o *opp) string {
 
 func (e *engine) windowLabels() []windowLabel {
 	out := make([]windowLabel, len(e.cfg.Attribution))
-	from := fmt.Sprintf("from %d days before opportunity creation", e.cfg.LookbackDays)
 	for i, m := range e.cfg.Attribution {
 		if m.Window == WindowOppCreation {
-			out[i].created = from + " to opportunity creation (inclusive)"
+			out[i].created = e.cfg.WindowRule(m.Window, false)
 			continue
 		}
-		out[i].closed = from + " to the end of the close day"
-		out[i].open = from + " to the as-of instant (open)"
+		out[i].closed = e.cfg.WindowRule(m.Window, true)
+		out[i].open = e.cfg.WindowRule(m.Window, false)
 	}
 	return out
 }
+
+// WindowRule is a credit row's window_rule: the span of touches a model's
+// window admits on an opportunity (closed or open; the same for both
+// under opp_creation).
+func (c *Config) WindowRule(w Window, closed bool) string {
+	from := fmt.Sprintf("from %d days before opportunity creation", c.LookbackDays)
+	switch {
+	case w == WindowOppCreation:
+		return from + " to opportunity creation (inclusive)"
+	case closed:
+		return from + " to the end of the close day"
+	}
+	return from + " to the as-of instant (open)"
+}
+
+// PositionLabel is a credit row's position under a positional model for
+// a touch holding the positions of mask (bits 1 first_touch, 2
+// lead_creation, 4 opp_creation, 8 closed_won, 16 middle): the names
+// joined by "+", "none" for no position.
+func PositionLabel(mask uint8) string { return positionLabels[mask&31] }
 
 // creditRun builds the rows of one opportunity under one model.
 type creditRun struct {

@@ -2,6 +2,7 @@ package kpicheck
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,15 @@ func TestAthenaRunnerOnDemoLake(t *testing.T) {
 	t.Logf("athena fake, demo %s: query %s, %d rows, %d values compared, %d mismatches", p.Quarter, st.QueryID, st.Rows, rep.Values, len(rep.Mismatches))
 	if len(rep.Mismatches) > 0 {
 		t.Errorf("%d of %d values differ:\n%s", len(rep.Mismatches), rep.Values, rep.Summary(30))
+	}
+	// The credit table, row for row (the second query).
+	want := slices.Clone(res.Credits)
+	kpisql.SortCredits(want)
+	if len(want) == 0 {
+		t.Error("the demo has no credit rows: the comparison proves nothing")
+	}
+	if diff := CompareCredits(want, got.Credits, 5); len(diff) > 0 {
+		t.Errorf("credit rows differ (engine %d, athena %d):\n%s", len(want), len(got.Credits), diff)
 	}
 	if st.Rows <= 1000 {
 		t.Errorf("only %d rows: the test does not page", st.Rows)

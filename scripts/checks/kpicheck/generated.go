@@ -91,3 +91,62 @@ func QueryRows(db *sql.DB, text string) ([]kpisql.Row, error) {
 func CompareGenerated(engine, generated []kpi.Value) CatalogReport {
 	return compareCovered(engine, engineFigures(generated), kpisql.Covered, true)
 }
+
+// RunGeneratedCredits compiles the credit table for cfg and p in dialect d
+// over tables and returns its rows sorted (kpisql.SortCredits).
+func RunGeneratedCredits(db *sql.DB, d kpisql.Dialect, cfg *kpi.Config, p kpi.Period, tables kpisql.Tables) ([]kpi.Credit, error) {
+	text, err := kpisql.CompileCredits(cfg, p, d, tables)
+	if err != nil {
+		return nil, err
+	}
+	casts := make([]string, len(kpisql.CreditColumns))
+	for i, c := range kpisql.CreditColumns {
+		casts[i] = "CAST(" + c + " AS VARCHAR)"
+	}
+	rs, err := db.Query(`SELECT ` + strings.Join(casts, ", ") + ` FROM (` + text + `) AS g`)
+	if err != nil {
+		return nil, fmt.Errorf("generated credit SQL: %w", err)
+	}
+	defer rs.Close()
+	var rows [][]*string
+	for rs.Next() {
+		vals := make([]sql.NullString, len(casts))
+		ptrs := make([]any, len(casts))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]*string, len(vals))
+		for i, v := range vals {
+			if v.Valid {
+				row[i] = &v.String
+			}
+		}
+		rows = append(rows, row)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return kpisql.Credits(rows)
+}
+
+// CompareCredits lists the differences between the engine's credit rows
+// and the generator's (both sorted by kpisql.SortCredits), at most max.
+func CompareCredits(engine, generated []kpi.Credit, max int) []string {
+	var out []string
+	for i := 0; i < len(engine) || i < len(generated); i++ {
+		var e, g kpi.Credit
+		if i < len(engine) {
+			e = engine[i]
+		}
+		if i < len(generated) {
+			g = generated[i]
+		}
+		if e != g && len(out) < max {
+			out = append(out, fmt.Sprintf("row %d: engine %+v\n\tsql    %+v", i, e, g))
+		}
+	}
+	return out
+}
