@@ -910,6 +910,22 @@ func (w *world) checkDispute(t *testing.T) {
 	if err != nil || len(adj) != 1 || adj[0].DisputeID != id || adj[0].Amount.StringFixed(2) != "250.00" {
 		t.Fatalf("adjustments paid in 2026Q4: %+v %v", adj, err)
 	}
+	// The read action: Alex and Maria read the whole history through the
+	// Function URL; Priya (neither his nor his manager, not finance) is
+	// refused.
+	readEv := `{"job":"approve","quarter":"2026Q3","action":"read","dispute":{"id":"` + id + `"}}`
+	for _, arn := range []string{alexARN, mariaARN} {
+		status, body := send(arn, readEv)
+		r := decode[struct {
+			Disputes []statementstore.StoredDispute
+		}](t, body)
+		if status != 200 || len(r.Disputes) != 1 || len(r.Disputes[0].History) != 3 || r.Disputes[0].History[2].Text != "PRIVATE-6 renewal credited to Alex" {
+			t.Errorf("read by %s: %d %s", arn, status, body)
+		}
+	}
+	if status, body := send(priyaARN, readEv); status != 403 || !strings.Contains(string(body), "rule not_party") || strings.Contains(string(body), "PRIVATE") {
+		t.Errorf("read by Priya: %d %s", status, body)
+	}
 	for _, h := range hs {
 		if logs := h.Logs(); strings.Contains(logs, "PRIVATE") || strings.Contains(logs, "250.00") {
 			t.Errorf("a dispute's text or amount reached the function's logs:\n%s", logs)

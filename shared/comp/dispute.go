@@ -48,6 +48,10 @@ const (
 	DisputeWithdraw DisputeAction = "withdraw"
 )
 
+// DisputeRead reads disputes and their history: no move, nothing
+// written (ReadDisputes); not one of DisputeActions.
+const DisputeRead DisputeAction = "read"
+
 // DisputeActions lists the actions in the order of a dispute's life.
 var DisputeActions = []DisputeAction{DisputeRaise, DisputeAnswer, DisputeReply, DisputeResolve, DisputeWithdraw}
 
@@ -105,6 +109,8 @@ var disputeRoles = map[DisputeAction][]DisputeRole{
 	DisputeWithdraw: {RoleRep, RoleManager},
 	DisputeAnswer:   {RoleManager, RoleFinance}, // the routed manager answers as manager
 	DisputeResolve:  {RoleFinance},
+	// Reading: the person paid, a manager above them, finance.
+	DisputeRead: {RoleRep, RoleManager, RoleFinance},
 }
 
 // Dispute routes (approvals.yaml disputes.route).
@@ -334,6 +340,8 @@ func (p *ApprovalPolicy) authorize(act DisputeAct, party DisputeParty, d *Disput
 		return "", refuse(RuleNotRouted, "a manager answers only a dispute routed to them that they did not raise; finance answers the others")
 	case act.Action == DisputeAnswer || act.Action == DisputeResolve:
 		return "", refuse(RuleNotAllowed, "the caller is not on the disputes.finance list")
+	case act.Action == DisputeRead:
+		return "", refuse(RuleNotParty, "only the person paid, a manager above them or finance reads the disputes on a statement")
 	}
 	return "", refuse(RuleNotParty, "only the person paid or a manager above them raises, replies to or withdraws a dispute on a statement")
 }
@@ -398,12 +406,24 @@ func (p *ApprovalPolicy) RaiseDispute(st *Statement, version int64, lineKey stri
 	return d, nil
 }
 
+// ReadDisputes allows the caller of act (action read) to read the
+// disputes on party's statements: the person paid, a manager above them,
+// or finance (approvals.yaml disputes.finance); anyone else is refused
+// (RuleNotParty), as acknowledgements are only one's own.
+func (p *ApprovalPolicy) ReadDisputes(party DisputeParty, act DisputeAct) error {
+	if act.Action != DisputeRead {
+		return fmt.Errorf("%w: %q is not the read action", ErrDisputeInvalid, act.Action)
+	}
+	_, err := p.authorize(act, party, nil, "")
+	return err
+}
+
 // Apply returns d after act (answer, reply, resolve or withdraw), with the
 // step appended to its history; d itself is not changed. It refuses a
 // caller the policy does not allow, an action d's state does not allow,
 // and a malformed request.
 func (p *ApprovalPolicy) Apply(d *Dispute, party DisputeParty, act DisputeAct) (*Dispute, error) {
-	if act.Action == DisputeRaise {
+	if act.Action == DisputeRaise || act.Action == DisputeRead {
 		return nil, &DisputeTransitionError{ID: d.ID, State: d.State, Action: act.Action}
 	}
 	if _, ok := disputeRoles[act.Action]; !ok {
@@ -539,24 +559,31 @@ func (d *Dispute) Adjustment() *DisputeAdjustment {
 		Amount: *r.Amount, Currency: d.Currency, Reason: r.Reason, ResolvedBy: r.By}
 }
 
-// line is the adjustment as a statement line; its key and ref name the
-// dispute, so the statement shows where the money comes from.
-func (a DisputeAdjustment) line() Line {
+// line is the adjustment as a statement line of quarter q; its key and
+// ref name the dispute, so the statement shows where the money comes from.
+func (a DisputeAdjustment) line(q string) Line {
+	moved := ""
+	if a.PaidIn != q {
+		moved = fmt.Sprintf(" (due on the %s statement, which was finalized without it: paid on this one, the next payable)", a.PaidIn)
+	}
 	return Line{
 		Key: "dispute/" + a.DisputeID, Kind: LineDisputeAdjustment, Ref: a.DisputeID, Reason: a.Reason, Author: a.ResolvedBy,
 		Exact: a.Amount.Decimal, Amount: cents(a.Amount.Decimal),
 		Explain: fmt.Sprintf("dispute %s on statement %s, line %s: resolved with an adjustment of %s by %s: %s",
-			a.DisputeID, a.StatementID, a.Line, fmtMoney(a.Amount.Decimal, a.Currency), a.ResolvedBy, a.Reason),
+			a.DisputeID, a.StatementID, a.Line, fmtMoney(a.Amount.Decimal, a.Currency), a.ResolvedBy, a.Reason) + moved,
 	}
 }
 
 // prepareDisputes takes the adjustments paid in this quarter, checking
-// each against the roster and the person's pay currency.
+// each against the roster and the person's pay currency. One due in an
+// earlier quarter is paid here too: the store passes it only when that
+// quarter's statement was finalized without it (statementstore
+// DisputeAdjustments), and the line says so.
 func (r *run) prepareDisputes() ValidationErrors {
 	e := &errs{file: "disputes"}
 	seen := map[string]bool{}
 	for _, a := range r.in.Disputes {
-		if a.PaidIn != r.q.String() {
+		if a.PaidIn > r.q.String() {
 			continue
 		}
 		p := r.people[a.PersonID]

@@ -203,6 +203,34 @@ func TestDisputeWhoMayDoWhat(t *testing.T) {
 	}
 }
 
+// TestDisputeWhoMayRead: the disputes on Alex's statements are read by
+// Alex, Maria (his manager) and finance; Priya and a stranger are refused
+// as not a party; read is no move of the state machine.
+func TestDisputeWhoMayRead(t *testing.T) {
+	p := disputePolicy(t, disputePolicyYAML)
+	for user, rule := range map[string]string{"alex": "", "maria": "", "fin": "", "priya": RuleNotParty, "stranger": RuleNotParty} {
+		a := act(t, p, user, 0, "")
+		a.Action = DisputeRead
+		err := p.ReadDisputes(alexParty, a)
+		var r *ApprovalRefusal
+		switch {
+		case rule == "" && err != nil:
+			t.Errorf("read by %s: %v", user, err)
+		case rule != "" && (!errors.As(err, &r) || r.Rule != rule || !strings.Contains(err.Error(), "reads the disputes")):
+			t.Errorf("read by %s: %v, want refused by %s", user, err, rule)
+		}
+	}
+	d, err := p.RaiseDispute(disputedStatement(), 3, "bookings_bonus", nil, alexParty, act(t, p, "alex", 0, "why?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := act(t, p, "alex", 1, "")
+	a.Action = DisputeRead
+	if _, err := p.Apply(d, alexParty, a); !errors.Is(err, ErrDisputeTransition) {
+		t.Errorf("Apply(read): %v, want a transition error", err)
+	}
+}
+
 func TestDisputeRequestsChecked(t *testing.T) {
 	p := disputePolicy(t, disputePolicyYAML)
 	st := disputedStatement()
@@ -359,6 +387,21 @@ func TestDisputeAdjustmentPaidNextQuarter(t *testing.T) {
 	if len(out.Statements) != 1 || out.Statements[0].Total.StringFixed(2) != "129.50" || len(out.Statements[0].Lines) != 2 {
 		t.Fatalf("statements %+v", out.Statements)
 	}
+
+	// Due on a statement finalized without it (the store passes it on):
+	// paid here, and the line says so; one due later is not.
+	lone.Disputes[1].PaidIn = "2026Q2"
+	lone.Disputes = append(lone.Disputes, DisputeAdjustment{DisputeID: "2026Q2/" + priya + "/3", PersonID: priya, PaidIn: "2026Q4", Amount: Money{dec("7.00")}, Currency: "USD", Reason: "r", ResolvedBy: "local:fin"})
+	out, err = Run(lone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := out.Statements[0]; st.Total.StringFixed(2) != "129.50" || len(st.Lines) != 2 ||
+		!strings.HasSuffix(st.Lines[1].Explain, "(due on the 2026Q2 statement, which was finalized without it: paid on this one, the next payable)") {
+		t.Fatalf("moved adjustment: %+v", st.Lines)
+	}
+	lone.Disputes = lone.Disputes[:2]
+	lone.Disputes[1].PaidIn = "2026Q3"
 
 	// Bad adjustments are validation errors, before anything is computed.
 	lone.Disputes = append(lone.Disputes,

@@ -568,7 +568,7 @@ func (r *run) statement(p *Person) (*Statement, error) {
 		st.Lines = append(st.Lines, c.Lines...)
 	}
 	for _, a := range r.disputes[p.ID] {
-		st.Lines = append(st.Lines, a.line())
+		st.Lines = append(st.Lines, a.line(st.Quarter))
 	}
 	carried := r.payStage(p, ps, st) // cap, holds, releases, draw: after every earning line
 	total := decimal.Zero

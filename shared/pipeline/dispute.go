@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,6 +24,9 @@ import (
 //	reply     id, text
 //	resolve   id, text (the reason), outcome no_change | adjustment, amount (adjustment)
 //	withdraw  id, text
+//	read      id (one dispute) or person (all of theirs in the quarter):
+//	          the disputes with their whole history, for the person paid,
+//	          a manager above them or finance; nothing is written
 //
 // Version, when set, is the dispute version the caller read: if the
 // dispute has moved on since, the action is refused as stale.
@@ -40,7 +44,7 @@ type DisputeRequest struct {
 // action.
 func IsDisputeAction(action string) bool {
 	_, err := comp.ParseDisputeAction(action)
-	return err == nil
+	return err == nil || comp.DisputeAction(action) == comp.DisputeRead
 }
 
 // validateDispute checks a dispute action's event; its messages never
@@ -53,6 +57,17 @@ func (e Event) validateDispute() error {
 	}
 	if len(e.People) > 0 {
 		return bad("people", "a dispute action names its dispute (dispute.id) or statement (dispute.person), not people")
+	}
+	if comp.DisputeAction(e.Action) == comp.DisputeRead {
+		switch {
+		case (d.ID == "") == (d.Person == ""):
+			return bad("dispute", "read names one dispute (id) or a person (person: all of theirs in the quarter)")
+		case d.ID != "" && !strings.HasPrefix(d.ID, e.Quarter+"/"):
+			return bad("dispute.id", fmt.Sprintf("want %s/<person id>/<n>: a dispute on a statement of the event's quarter", e.Quarter))
+		case d.Text != "" || d.Line != "" || d.Outcome != "" || d.Amount != "" || d.Version != 0:
+			return bad("dispute", "read takes only id or person")
+		}
+		return nil
 	}
 	if strings.TrimSpace(d.Text) == "" {
 		return bad("dispute.text", "required: the inquiry, answer or reason")
@@ -116,36 +131,12 @@ func (e *Env) Dispute(ctx context.Context, ev Event) (*DisputeOutcome, error) {
 	fail := func(err error) (*DisputeOutcome, error) {
 		return nil, fmt.Errorf("%s dispute %s: %w", action, ev.Quarter, err)
 	}
-	caller, ok := CallerOf(ctx)
-	if !ok {
-		return fail(ErrNoCaller)
-	}
-	req := ev.Dispute
-	if req == nil {
-		return fail(fmt.Errorf("%w: no dispute request", comp.ErrDisputeInvalid))
-	}
-	policy, err := comp.LoadApprovals(e.CompConfig)
-	if err != nil {
-		return fail(fmt.Errorf("comp configuration: %w", err))
-	}
-	people, err := e.callerPeople(ctx, policy, caller)
+	dc, err := e.disputeCaller(ctx, ev)
 	if err != nil {
 		return fail(err)
 	}
-	person := req.Person
-	if action != comp.DisputeRaise {
-		parts := strings.Split(req.ID, "/")
-		if len(parts) != 3 {
-			return fail(fmt.Errorf("%w: dispute id %q: want <quarter>/<person id>/<n>", comp.ErrDisputeInvalid, req.ID))
-		}
-		person = parts[1]
-	}
-	managers, err := e.managersOf(ctx, person)
-	if err != nil {
-		return fail(err)
-	}
-	party := comp.DisputeParty{PersonID: person, Managers: managers}
-	act := comp.DisputeAct{Action: action, Caller: caller, CallerPeople: people, At: e.now(), Text: req.Text, Outcome: comp.DisputeOutcome(req.Outcome)}
+	caller, policy, party, req := dc.caller, dc.policy, dc.party, ev.Dispute
+	act := comp.DisputeAct{Action: action, Caller: caller, CallerPeople: dc.people, At: e.now(), Text: req.Text, Outcome: comp.DisputeOutcome(req.Outcome)}
 	if req.Amount != "" {
 		amt, err := decimal.NewFromString(req.Amount)
 		if err != nil {
@@ -155,7 +146,7 @@ func (e *Env) Dispute(ctx context.Context, ev Event) (*DisputeOutcome, error) {
 	}
 	out := &DisputeOutcome{Quarter: ev.Quarter, Action: action, Caller: caller}
 	if action == comp.DisputeRaise {
-		out.Dispute, err = statementstore.RaiseDispute(ctx, e.Store, ev.Quarter, person, func(st *statementstore.Stored, existing []comp.Dispute) (*comp.Dispute, error) {
+		out.Dispute, err = statementstore.RaiseDispute(ctx, e.Store, ev.Quarter, party.PersonID, func(st *statementstore.Stored, existing []comp.Dispute) (*comp.Dispute, error) {
 			return policy.RaiseDispute(st.Statement, st.Version, req.Line, existing, party, act)
 		})
 	} else {
@@ -178,6 +169,114 @@ func (e *Env) Dispute(ctx context.Context, ev Event) (*DisputeOutcome, error) {
 	e.log().Info("dispute "+string(action), "quarter", ev.Quarter, "dispute", out.Dispute.ID, "line", out.Dispute.Line,
 		"state", string(out.Dispute.State), "version", out.Dispute.Version, "caller", caller.ID)
 	return out, nil
+}
+
+// disputeCall is who acts in a dispute event and on whose statements.
+type disputeCall struct {
+	caller comp.Identity
+	policy *comp.ApprovalPolicy
+	people []string // the caller's CRM people
+	party  comp.DisputeParty
+}
+
+// disputeCaller finds the caller of dispute event ev (in ctx), the
+// approval policy, and the party: the person whose statement it is (the
+// request's person, else the one its id names) and their managers.
+func (e *Env) disputeCaller(ctx context.Context, ev Event) (*disputeCall, error) {
+	caller, ok := CallerOf(ctx)
+	if !ok {
+		return nil, ErrNoCaller
+	}
+	req := ev.Dispute
+	if req == nil {
+		return nil, fmt.Errorf("%w: no dispute request", comp.ErrDisputeInvalid)
+	}
+	policy, err := comp.LoadApprovals(e.CompConfig)
+	if err != nil {
+		return nil, fmt.Errorf("comp configuration: %w", err)
+	}
+	people, err := e.callerPeople(ctx, policy, caller)
+	if err != nil {
+		return nil, err
+	}
+	person := req.Person
+	if req.ID != "" || person == "" {
+		parts := strings.Split(req.ID, "/")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("%w: dispute id %q: want <quarter>/<person id>/<n>", comp.ErrDisputeInvalid, req.ID)
+		}
+		person = parts[1]
+	}
+	managers, err := e.managersOf(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	return &disputeCall{caller: caller, policy: policy, people: people, party: comp.DisputeParty{PersonID: person, Managers: managers}}, nil
+}
+
+// ReadDisputes returns, for the caller in ctx, the disputes a read event
+// names (one by id, or all of a person's in the quarter) with their whole
+// history, as stored: only to the person paid, a manager above them or
+// finance (comp.ApprovalPolicy.ReadDisputes). Nothing is written, and the
+// log has ids and counts only.
+func (e *Env) ReadDisputes(ctx context.Context, ev Event) ([]statementstore.StoredDispute, error) {
+	fail := func(err error) ([]statementstore.StoredDispute, error) {
+		return nil, fmt.Errorf("read disputes %s: %w", ev.Quarter, err)
+	}
+	dc, err := e.disputeCaller(ctx, ev)
+	if err != nil {
+		return fail(err)
+	}
+	act := comp.DisputeAct{Action: comp.DisputeRead, Caller: dc.caller, CallerPeople: dc.people, At: e.now()}
+	if err := dc.policy.ReadDisputes(dc.party, act); err != nil {
+		return fail(err)
+	}
+	var out []statementstore.StoredDispute
+	if id := ev.Dispute.ID; id != "" {
+		d, err := statementstore.GetDispute(ctx, e.Store, id)
+		if err != nil {
+			return fail(err)
+		}
+		out = append(out, *d)
+	} else if out, err = statementstore.Disputes(ctx, e.Store, ev.Quarter, dc.party.PersonID); err != nil {
+		return fail(err)
+	}
+	e.log().Info("dispute read", "quarter", ev.Quarter, "person", dc.party.PersonID, "disputes", len(out), "caller", dc.caller.ID)
+	return out, nil
+}
+
+// planReadDisputes plans a read: keyed by the caller, what they read and
+// the stored versions of what it names, so a read of unchanged disputes
+// replays and a read after any change reads again.
+func (e *Env) planReadDisputes(ctx context.Context, caller comp.Identity, ev Event) (Run, error) {
+	req := ev.Dispute
+	parts := []string{"dispute", ev.Action, caller.ID, ev.Quarter, req.ID, req.Person}
+	var stored []statementstore.StoredDispute
+	var err error
+	if req.ID != "" {
+		var d *statementstore.StoredDispute
+		if d, err = statementstore.GetDispute(ctx, e.Store, req.ID); err == nil {
+			stored = append(stored, *d)
+		}
+	} else {
+		stored, err = statementstore.Disputes(ctx, e.Store, ev.Quarter, req.Person)
+	}
+	if err != nil && !errors.Is(err, statementstore.ErrNoDispute) {
+		return Run{}, fmt.Errorf("read disputes %s: %w", ev.Quarter, err)
+	}
+	for _, d := range stored {
+		parts = append(parts, fmt.Sprintf("%s@%d", d.ID, d.Version))
+	}
+	return Run{Period: ev.Quarter, InputHash: hashOf(parts...), Do: func(ctx context.Context) (any, Metrics, error) {
+		ds, err := e.ReadDisputes(WithCaller(ctx, caller), ev)
+		if err != nil {
+			return nil, Metrics{}, err
+		}
+		// The history itself goes back to the caller who may read it; the
+		// log line above has ids and counts only.
+		return map[string]any{"quarter": ev.Quarter, "action": ev.Action, "caller": caller.ID, "disputes": ds},
+			Metrics{Values: map[string]float64{MetricRows: float64(len(ds))}}, nil
+	}}, nil
 }
 
 // userManagerRow is the projection of the User snapshot that finds a

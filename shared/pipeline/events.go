@@ -35,6 +35,7 @@ import (
 //	         {"job":"approve","quarter":"2026Q2","action":"raise","dispute":{"person":"005…","line":"<line key>","text":"…"}}
 //	         {"job":"approve","quarter":"2026Q2","action":"resolve","dispute":{"id":"2026Q2/005…/1","text":"…","outcome":"adjustment","amount":"312.45"}}
 //	         (disputes: raise, answer, reply, resolve, withdraw; see DisputeRequest)
+//	         {"job":"approve","quarter":"2026Q2","action":"read","dispute":{"id":"2026Q2/005…/1"}} (or {"person":"005…"})
 type Event struct {
 	Job     string   `json:"job"`
 	Mode    string   `json:"mode,omitempty"`
@@ -213,7 +214,7 @@ func (e Event) validate() error {
 			break
 		}
 		if e.Action != "approve" && e.Action != "finalize" {
-			return bad("action", fmt.Sprintf("%q is not approve, finalize, acknowledge or a dispute action (raise, answer, reply, resolve, withdraw)", e.Action))
+			return bad("action", fmt.Sprintf("%q is not approve, finalize, acknowledge or a dispute action (raise, answer, reply, resolve, withdraw, read)", e.Action))
 		}
 		if e.Plan != "" || e.SHA256 != "" {
 			return bad("plan/sha256", "only the acknowledge action takes them")

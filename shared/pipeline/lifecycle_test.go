@@ -270,6 +270,36 @@ func disputeFinalStatement(t *testing.T, ctx context.Context, store results.Stor
 	if err != nil || len(adj) != 1 || adj[0].Amount.StringFixed(2) != "250.00" || adj[0].PersonID != alex {
 		t.Fatalf("adjustments paid in 2026Q4: %+v %v", adj, err)
 	}
+	// The read action: Alex, Maria (his manager) and finance read the whole
+	// history; the log has ids and counts only. (Every local user is on
+	// the demo's disputes.finance list, so the refusal of someone else is
+	// tested through the Function URL, functions/lambda_test.go.)
+	read := func(who, req string) ([]statementstore.StoredDispute, error) {
+		t.Helper()
+		out, err := h(as(ctx, t, who), json.RawMessage(`{"quarter":"2026Q3","action":"read","dispute":`+req+`}`))
+		if err != nil {
+			return nil, err
+		}
+		var r struct {
+			Disputes []statementstore.StoredDispute
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("%s: %s", out, err)
+		}
+		return r.Disputes, nil
+	}
+	for _, c := range []struct{ who, req string }{
+		{"Alex.Romero@venn-demo.example", `{"id":"` + id + `"}`}, {"maria.chen", `{"person":"` + alex + `"}`}, {"fin", `{"id":"` + id + `"}`},
+	} {
+		ds, err := read(c.who, c.req)
+		if err != nil || len(ds) != 1 || ds[0].Version != 3 || len(ds[0].History) != 3 || ds[0].History[0].Text != "SECRET-INQUIRY deal 006A02 split" ||
+			ds[0].Resolution == nil || ds[0].Resolution.Amount.StringFixed(2) != "250.00" {
+			t.Fatalf("read by %s: %+v %v", c.who, ds, err)
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"dispute read"`) {
+		t.Errorf("no log of the read:\n%s", logs.String())
+	}
 	for _, leak := range []string{"SECRET", "250.00"} {
 		if strings.Contains(logs.String(), leak) {
 			t.Errorf("the logs hold %q:\n%s", leak, logs.String())

@@ -214,6 +214,9 @@ func (e *Env) PlanApprove() Planner {
 		if !ok {
 			return Run{}, fmt.Errorf("%s %s: %w", ev.Action, ev.Quarter, ErrNoCaller)
 		}
+		if comp.DisputeAction(ev.Action) == comp.DisputeRead {
+			return e.planReadDisputes(ctx, caller, ev)
+		}
 		if IsDisputeAction(ev.Action) {
 			return e.planDispute(caller, ev)
 		}

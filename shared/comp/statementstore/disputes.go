@@ -247,7 +247,10 @@ func quartersBetween(a, b period.Quarter) int { return (b.Year-a.Year)*4 + (b.Q 
 
 // DisputeAdjustments are the resolved disputes' adjustments paid in
 // quarter (comp.RunInput.Disputes), from the disputes on the statements of
-// the disputeLookback quarters before it.
+// the disputeLookback quarters before it. The quarter a resolution names
+// (paid_in, fixed when it was resolved) may be final by the time payouts
+// run without the adjustment (finalized before a rerun): then it is paid
+// on the person's next payable statement instead (payableIn).
 func DisputeAdjustments(ctx context.Context, store results.Store, quarter string) ([]comp.DisputeAdjustment, error) {
 	q, err := period.Parse(quarter)
 	if err != nil {
@@ -262,10 +265,54 @@ func DisputeAdjustments(ctx context.Context, store results.Store, quarter string
 			return nil, err
 		}
 		for i := range ds {
-			if a := ds[i].Adjustment(); a != nil && a.PaidIn == quarter {
+			a := ds[i].Adjustment()
+			if a == nil {
+				continue
+			}
+			ok, err := payableIn(ctx, store, a, q)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				out = append(out, *a)
 			}
 		}
 	}
 	return out, nil
+}
+
+// payableIn reports whether adjustment a is paid on the person's statement
+// of quarter q. From the quarter it names (paid_in), each quarter's
+// statement in turn: one not final (or none yet) is where it is paid, and
+// so is a final one that carries its line; a final one without it is
+// passed over for the next. So it is paid exactly once, and a rerun of a
+// final quarter that did not carry it does not add it there (that would
+// be paid again as a correction).
+func payableIn(ctx context.Context, store results.Store, a *comp.DisputeAdjustment, q period.Quarter) (bool, error) {
+	due, err := period.Parse(a.PaidIn)
+	if err != nil {
+		return false, fmt.Errorf("dispute %s: paid_in: %w", a.DisputeID, err)
+	}
+	for ; !q.Before(due); due = due.Next() {
+		st, err := Get(ctx, store, due.String(), a.PersonID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return due == q, nil
+		case err != nil:
+			return false, err
+		case st.Status != comp.StatusFinal || carries(st.Statement, "dispute/"+a.DisputeID):
+			return due == q, nil
+		}
+	}
+	return false, nil
+}
+
+// carries reports whether st has a line with key.
+func carries(st *comp.Statement, key string) bool {
+	for _, l := range st.Lines {
+		if l.Key == key {
+			return true
+		}
+	}
+	return false
 }

@@ -27,6 +27,7 @@ var disputeCases = []struct {
 	{"DisputeStaleVersionRefused", testDisputeStale},
 	{"DisputeHistoryNeverRewritten", testDisputeAppendOnly},
 	{"DisputeLostResponseCountsAsSuccess", testDisputeLostResponse},
+	{"DisputePaidInFinalMovesOn", testDisputePaidInFinalMovesOn},
 }
 
 func disputePolicy(t *testing.T) *comp.ApprovalPolicy {
@@ -99,10 +100,10 @@ func finalize(t *testing.T, s results.Store, quarter string) {
 	}
 }
 
-// testDisputeFlow: raise on a final 2026Q2 line, the manager answers,
-// finance resolves with 312.45; 2026Q3 is final too, so it is paid in
-// 2026Q4, and only 2026Q4's run sees it.
-func testDisputeFlow(t *testing.T, newStore func(t *testing.T) results.Store) {
+// raisedOnFinalQ2 is a fresh store with P1's 2026Q2 and 2026Q3 final and
+// a dispute raised by P1 on a 2026Q2 line.
+func raisedOnFinalQ2(t *testing.T, newStore func(t *testing.T) results.Store) (context.Context, results.Store, *comp.ApprovalPolicy, *statementstore.StoredDispute) {
+	t.Helper()
 	ctx := context.Background()
 	s := newStore(t)
 	p := disputePolicy(t)
@@ -113,6 +114,15 @@ func testDisputeFlow(t *testing.T, newStore func(t *testing.T) results.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, s, p, d
+}
+
+// testDisputeFlow: raise on a final 2026Q2 line, the manager answers,
+// finance resolves with 312.45; 2026Q3 is final too, so it is paid in
+// 2026Q4, and only 2026Q4's run sees it.
+func testDisputeFlow(t *testing.T, newStore func(t *testing.T) results.Store) {
+	ctx, s, p, d := raisedOnFinalQ2(t, newStore)
+	var err error
 	if d.ID != "2026Q2/P1/1" || d.Version != 1 || d.StatementVersion != 3 || d.State != comp.DisputeOpen {
 		t.Fatalf("raised %+v", d)
 	}
@@ -159,6 +169,43 @@ func testDisputeFlow(t *testing.T, newStore func(t *testing.T) results.Store) {
 	if _, err := statementstore.GetDispute(ctx, s, "2026Q2/P1/01"); !errors.Is(err, comp.ErrDisputeInvalid) {
 		t.Errorf("malformed dispute id: %v", err)
 	}
+}
+
+// testDisputePaidInFinalMovesOn: resolved while 2026Q4 had no statement,
+// the adjustment names 2026Q4; 2026Q4 is then finalized without it (its
+// payouts ran before, or were not rerun). It is not added to a rerun of
+// 2026Q4 (that would pay it again as a correction) but flows into 2027Q1,
+// the next payable statement; once 2027Q1 carries it and is final, a rerun
+// of 2027Q1 keeps it and 2027Q2 does not pay it again.
+func testDisputePaidInFinalMovesOn(t *testing.T, newStore func(t *testing.T) results.Store) {
+	ctx, s, p, d := raisedOnFinalQ2(t, newStore)
+	var err error
+	res := disputeAct(p, "fin", 1, comp.DisputeResolve, "a deal was missed")
+	amt := decimal.RequireFromString("312.45")
+	res.Outcome, res.Amount = comp.OutcomeAdjustment, &amt
+	if d, err = act(ctx, s, p, d.ID, 1, res); err != nil || d.Resolution.PaidIn != "2026Q4" {
+		t.Fatalf("resolved %+v %v", d, err)
+	}
+	paidIn := func(want map[string]int) {
+		t.Helper()
+		for q, n := range want {
+			adj, err := statementstore.DisputeAdjustments(ctx, s, q)
+			if err != nil || len(adj) != n || (n == 1 && (adj[0].DisputeID != d.ID || adj[0].PaidIn != "2026Q4")) {
+				t.Errorf("adjustments paid in %s: %+v %v, want %d", q, adj, err, n)
+			}
+		}
+	}
+	paidIn(map[string]int{"2026Q4": 1, "2027Q1": 0})
+	mustSave(t, s, withLines("2026Q4", 2)) // without the adjustment
+	paidIn(map[string]int{"2026Q4": 1, "2027Q1": 0})
+	finalize(t, s, "2026Q4")
+	paidIn(map[string]int{"2026Q4": 0, "2027Q1": 1, "2027Q2": 0})
+	q1 := withLines("2027Q1", 2)
+	q1.Lines = append(q1.Lines, comp.Line{Key: "dispute/" + d.ID, Kind: comp.LineDisputeAdjustment, Exact: amt, Amount: comp.Money{Decimal: amt}, Explain: "dispute"})
+	q1.Total = comp.Money{Decimal: q1.Total.Add(amt)}
+	mustSave(t, s, q1)
+	finalize(t, s, "2027Q1")
+	paidIn(map[string]int{"2026Q4": 0, "2027Q1": 1, "2027Q2": 0})
 }
 
 // testDisputeConcurrentRaises: six raises on six lines at once all land,
