@@ -23,8 +23,9 @@ type moved struct {
 	KPI, Href, From, To, Change string
 }
 
-type teamSLA struct {
-	Team                string
+// keySLA is the response SLA of one team or lead source.
+type keySLA struct {
+	By, Key             string // "team" or "lead source", and the key
 	PastSLA, Compliance cell
 }
 
@@ -40,7 +41,7 @@ type digest struct {
 	Title    string
 	Since    string // the week-earlier set's label; "" when there is none
 	Moved    []moved
-	Teams    []teamSLA
+	SLA      []keySLA // by team, then by lead source
 	Breaches []breach
 	More     int
 	SLAHours int
@@ -65,11 +66,13 @@ func (p *Page) digest(cur index) digest {
 			d.Moved = append(d.Moved, moved{KPI: def.Name, Href: p.docs() + "#" + KPIAnchor(def.Name), From: kpi.Display(w), To: kpi.Display(c), Change: kpi.Change(c, w, true)})
 		}
 	}
-	for _, team := range keysOf(&p.Run, kpi.DimTeam) {
-		if _, ok := cur.get("lead_sla_compliance", kpi.DimTeam, team, ""); !ok {
-			continue
+	for _, bd := range breakdownDims {
+		for _, key := range keysOf(&p.Run, bd.dim) {
+			if _, ok := cur.get("lead_sla_compliance", bd.dim, key, ""); !ok {
+				continue
+			}
+			d.SLA = append(d.SLA, keySLA{By: bd.label, Key: key, PastSLA: cellOf(cur, "leads_past_sla_unanswered", bd.dim, key, ""), Compliance: cellOf(cur, "lead_sla_compliance", bd.dim, key, "")})
 		}
-		d.Teams = append(d.Teams, teamSLA{Team: team, PastSLA: cellOf(cur, "leads_past_sla_unanswered", kpi.DimTeam, team, ""), Compliance: cellOf(cur, "lead_sla_compliance", kpi.DimTeam, team, "")})
 	}
 	var late []kpi.Response
 	for _, r := range p.Responses {
@@ -152,8 +155,8 @@ func WriteDigestText(w io.Writer, p *Page) error {
 	}
 	ew.printf("\nHand-offs breaching the SLA (%d h from MQL to a person's first response):\n", d.SLAHours)
 	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
-	for _, t := range d.Teams {
-		fmt.Fprintf(tw, "  team %s\t%s waiting past the SLA\t%s answered within it\n", t.Team, t.PastSLA.Text, t.Compliance.Text)
+	for _, t := range d.SLA {
+		fmt.Fprintf(tw, "  %s %s\t%s waiting past the SLA\t%s answered within it\n", t.By, t.Key, t.PastSLA.Text, t.Compliance.Text)
 	}
 	tw.Flush()
 	tw = tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)

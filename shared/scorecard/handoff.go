@@ -3,6 +3,7 @@ package scorecard
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -13,33 +14,46 @@ var funnelStages = []struct{ name, kpi string }{
 	{"Lead", "leads"}, {"MQL", "mqls"}, {"SQL", "sqls"}, {"Opportunity", "opps_created"}, {"Won", "opps_won"},
 }
 
-// hopFigure is one line of a hand-off: a label and its KPI.
-type hopFigure struct{ label, kpi string }
+// hopFigure is one line of a hand-off: a label and its KPI; a short label
+// marks the figures the by-team and by-source tables show for every key
+// (under the hand-off's name, so shorter).
+type hopFigure struct{ label, kpi, short string }
 
-// hops[i] describes the hand-off from stage i to stage i+1.
+// hops[i] describes the hand-off from stage i to stage i+1; its first
+// figure is the flow conversion, its third the median time (the line
+// drawn between the bars).
 var hops = [][]hopFigure{
 	{
-		{"conversion (flow)", "conv_lead_mql"}, {"conversion (cohort)", "conv_lead_mql_cohort"},
-		{"median days", "velocity_lead_mql_days_median"}, {"p90 days", "velocity_lead_mql_days_p90"},
-		{"left: disqualified", "leads_disqualified"},
+		{"conversion (flow)", "conv_lead_mql", "conversion"}, {"conversion (cohort)", "conv_lead_mql_cohort", ""},
+		{"median days", "velocity_lead_mql_days_median", ""}, {"p90 days", "velocity_lead_mql_days_p90", ""},
+		{"left: disqualified", "leads_disqualified", "disqualified"},
 	},
 	{
-		{"conversion (flow)", "conv_mql_sql"}, {"conversion (cohort)", "conv_mql_sql_cohort"},
-		{"median days", "velocity_mql_sql_days_median"}, {"p90 days", "velocity_mql_sql_days_p90"},
-		{"median hours to first response", "lead_response_hours_median"},
-		{"answered within SLA", "lead_sla_compliance"},
-		{"waiting past SLA", "leads_past_sla_unanswered"}, {"waiting for a response", "leads_awaiting_response"},
-		{"left: recycled", "leads_recycled"},
+		{"conversion (flow)", "conv_mql_sql", "conversion"}, {"conversion (cohort)", "conv_mql_sql_cohort", ""},
+		{"median days", "velocity_mql_sql_days_median", ""}, {"p90 days", "velocity_mql_sql_days_p90", ""},
+		{"median hours to first response", "lead_response_hours_median", ""},
+		{"answered within SLA", "lead_sla_compliance", "within SLA"},
+		{"waiting past SLA", "leads_past_sla_unanswered", "past SLA"}, {"waiting for a response", "leads_awaiting_response", ""},
+		{"left: recycled", "leads_recycled", "recycled"},
 	},
 	{
-		{"conversion (flow)", "conv_sql_opp"}, {"conversion (cohort)", "conv_sql_opp_cohort"},
-		{"median days", "velocity_sql_opp_days_median"}, {"p90 days", "velocity_sql_opp_days_p90"},
+		{"conversion (flow)", "conv_sql_opp", "conversion"}, {"conversion (cohort)", "conv_sql_opp_cohort", ""},
+		{"median days", "velocity_sql_opp_days_median", ""}, {"p90 days", "velocity_sql_opp_days_p90", ""},
 	},
 	{
-		{"conversion (flow)", "conv_opp_won"}, {"conversion (cohort)", "conv_opp_won_cohort"},
-		{"median days", "velocity_opp_won_days_median"}, {"p90 days", "velocity_opp_won_days_p90"},
-		{"left: lost", "opps_lost"}, {"lost amount", "lost_amount"},
+		{"conversion (flow)", "conv_opp_won", "conversion"}, {"conversion (cohort)", "conv_opp_won_cohort", ""},
+		{"median days", "velocity_opp_won_days_median", ""}, {"p90 days", "velocity_opp_won_days_p90", ""},
+		{"left: lost", "opps_lost", "lost"}, {"lost amount", "lost_amount", ""},
 	},
+}
+
+// hasFunnel reports whether the run has a stage volume for the key: a
+// channel key that is only a campaign type (attribution, cost) has none.
+func hasFunnel(cur index, dim, key string) bool {
+	return slices.ContainsFunc(funnelStages, func(s struct{ name, kpi string }) bool {
+		_, ok := cur.get(s.kpi, dim, key, "")
+		return ok
+	})
 }
 
 type stage struct {
@@ -99,6 +113,7 @@ func (p *Page) handoff(cur index, dim, key string) handoff {
 	var top float64
 	for i, s := range funnelStages {
 		c := cellOf(cur, s.kpi, dim, key, "")
+		c.Scoped = true
 		v, _ := cur.get(s.kpi, dim, key, "")
 		f, _ := v.Value.Float64() // bar length only
 		if i == 0 {
@@ -114,7 +129,9 @@ func (p *Page) handoff(cur index, dim, key string) handoff {
 	for i, figs := range hops {
 		hp := hop{From: funnelStages[i].name, To: funnelStages[i+1].name, Y: h.Stages[i].HopY()}
 		for _, f := range figs {
-			hp.Figures = append(hp.Figures, hopLine{Label: f.label, Cell: cellOf(cur, f.kpi, dim, key, ""), Href: p.docs() + "#" + KPIAnchor(f.kpi)})
+			c := cellOf(cur, f.kpi, dim, key, "")
+			c.Scoped = true
+			hp.Figures = append(hp.Figures, hopLine{Label: f.label, Cell: c, Href: p.docs() + "#" + KPIAnchor(f.kpi)})
 		}
 		h.Hops = append(h.Hops, hp)
 	}

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/venn-revops/venn/shared/kpi"
 )
 
 //go:embed templates/*.tmpl
@@ -27,6 +30,8 @@ type pageData struct {
 	Panels       []panel
 	Nav          []navGroup
 	Venn         []vennLabel
+	Breakdowns   []breakdown
+	Definitions  []definition
 	Attribution  attribution
 	Digest       digest
 	DigestFile   string
@@ -34,12 +39,28 @@ type pageData struct {
 
 func (p *Page) data() pageData {
 	cur, prev := indexOf(&p.Run), indexOf(p.Compare)
-	d := pageData{Page: p, CompareLabel: "no comparison", Venn: p.venn(cur), Attribution: p.attribution(cur), Digest: p.digest(cur)}
+	d := pageData{Page: p, CompareLabel: "no comparison", Venn: p.venn(cur), Breakdowns: p.breakdowns(cur), Definitions: p.definitions(), Attribution: p.attribution(cur), Digest: p.digest(cur)}
 	if p.Compare != nil {
 		d.CompareLabel = p.Compare.Label()
 	}
 	d.Panels, d.Nav = p.panels(cur, prev)
 	return d
+}
+
+// definition is one line of the page's definitions list.
+type definition struct{ Name, Href, Description string }
+
+// definitions lists the catalog KPIs the run has a value of, in catalog
+// order: the one-line definition printed once (the org view's names carry
+// it as a tooltip, which neither a phone nor paper shows).
+func (p *Page) definitions() []definition {
+	var out []definition
+	for _, d := range kpi.Catalog() {
+		if slices.ContainsFunc(p.Run.Values, func(v kpi.Value) bool { return v.KPI == d.Name }) {
+			out = append(out, definition{d.Name, p.docs() + "#" + KPIAnchor(d.Name), d.Description})
+		}
+	}
+	return out
 }
 
 // WritePage writes the scorecard page: one self-contained HTML document.

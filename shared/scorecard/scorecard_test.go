@@ -2,10 +2,13 @@ package scorecard
 
 import (
 	"bytes"
+	"cmp"
 	"flag"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +64,13 @@ func smallPage() *Page {
 		val("mktg_influenced_bookings", kpi.DimChannel, "Webinar", kpi.ModelFirstTouch, "30000.00"), val("mktg_influenced_bookings", kpi.DimChannel, "Webinar", kpi.ModelEven, "25000.00"),
 		val("mktg_influenced_bookings", kpi.DimChannel, kpi.KeyUnattributed, kpi.ModelFirstTouch, "10000.00"), val("mktg_influenced_bookings", kpi.DimChannel, kpi.KeyUnattributed, kpi.ModelEven, "15000.00"),
 		val("marketing_spend", kpi.DimChannel, "Webinar", "", "5000.00"),
+		// The lead sources (the funnel's channel keys): Web and Webinar;
+		// unattributed is a campaign-type key only.
+		val("leads", kpi.DimChannel, "Web", "", "80"), val("leads", kpi.DimChannel, "Webinar", "", "40"),
+		val("mqls", kpi.DimChannel, "Web", "", "22"), val("mqls", kpi.DimChannel, "Webinar", "", "18"),
+		val("conv_lead_mql", kpi.DimChannel, "Web", "", "0.275"), val("conv_lead_mql", kpi.DimChannel, "Webinar", "", "0.45"),
+		val("lead_sla_compliance", kpi.DimChannel, "Web", "", "0.7"), val("leads_past_sla_unanswered", kpi.DimChannel, "Web", "", "2"),
+		val("leads_past_sla_unanswered", kpi.DimChannel, "Webinar", "", "1"),
 		val("bookings_per_spend", kpi.DimChannel, "Webinar", kpi.ModelFirstTouch, "6"), val("bookings_per_spend", kpi.DimChannel, "Webinar", kpi.ModelEven, "5"),
 	}
 	prev := []kpi.Value{
@@ -146,7 +156,42 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-var cellAttrs = regexp.MustCompile(`<td class="num[^"]*" data-set="([a-z]+)" data-kpi="([^"]*)" data-dim="([^"]*)" data-key="([^"]*)" data-model="([^"]*)"(?: data-value="([^"]*)")?>([^<]*)</td>`)
+// figure is one figure cell of a rendered page: its data attributes, with
+// the dimension and key read from the cell or, as the browser's
+// closest('[data-dim]') does, from the nearest enclosing section or row.
+type figure struct{ set, kpi, dim, key, model, exact, text string }
+
+var (
+	pageTag  = regexp.MustCompile(`<(/?)(section|tr|td)\b([^>]*)>([^<]*)`)
+	tagAttrs = regexp.MustCompile(`([a-z-]+)="([^"]*)"`)
+)
+
+func figuresOf(page string) []figure {
+	type scope struct{ dim, key string }
+	var stack []scope
+	var out []figure
+	for _, m := range pageTag.FindAllStringSubmatch(page, -1) {
+		closing, tag := m[1] == "/", m[2]
+		attrs := map[string]string{}
+		for _, a := range tagAttrs.FindAllStringSubmatch(m[3], -1) {
+			attrs[a[1]] = html.UnescapeString(a[2])
+		}
+		switch {
+		case tag != "td" && closing:
+			stack = stack[:len(stack)-1]
+		case tag != "td":
+			stack = append(stack, scope{attrs["data-dim"], attrs["data-key"]})
+		case !closing && attrs["data-kpi"] != "":
+			f := figure{set: cmp.Or(attrs["data-set"], "run"), kpi: attrs["data-kpi"], model: attrs["data-model"], exact: attrs["data-value"], text: html.UnescapeString(m[4])}
+			f.dim, f.key = attrs["data-dim"], attrs["data-key"]
+			for i := len(stack) - 1; f.dim == "" && i >= 0; i-- {
+				f.dim, f.key = stack[i].dim, stack[i].key
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Every figure on the page is a value of the run (or of the comparison)
 // for exactly the KPI, dimension, key and model its cell names: the page
@@ -158,13 +203,16 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	sets := map[string]index{"run": indexOf(&p.Run), "compare": indexOf(p.Compare)}
-	cells := cellAttrs.FindAllStringSubmatch(b.String(), -1)
+	cells := figuresOf(b.String())
 	if len(cells) < 50 {
 		t.Fatalf("only %d figure cells found; the cell markup changed?", len(cells))
 	}
 	seen := map[string]bool{}
 	for _, c := range cells {
-		set, name, dim, key, model, exact, text := c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+		set, name, dim, key, model, exact, text := c.set, c.kpi, c.dim, c.key, c.model, c.exact, c.text
+		if dim == "" || key == "" {
+			t.Errorf("%s %s: a figure without dimension or key", set, name)
+		}
 		v, ok := sets[set].get(name, dim, key, model)
 		switch {
 		case !ok:
@@ -189,13 +237,19 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 			t.Errorf("no figure for %q on the page", want)
 		}
 	}
-	for _, want := range []string{`<a href="#v-owner-U1">Ada Byron</a>`, `<h2 id="v-owner-U1-h">owner: Ada Byron (U1)</h2>`,
-		`data-kpi="bookings_attainment" data-dim="org" data-key="all" data-model="" data-value="0.4">40.0%<`,
-		`data-kpi="leads_recycled" data-dim="org" data-key="all" data-model="" data-value="12">12<`,
-		`data-kpi="leads_disqualified" data-dim="team" data-key="West" data-model="" data-value="8">8<`,
-		`data-kpi="velocity_mql_sql_days_p90" data-dim="org" data-key="all" data-model="">n/a<`} {
+	for _, want := range []string{`<a href="#v-owner-U1">Ada Byron</a>`, `<h2 id="v-owner-U1-h">owner: Ada Byron (U1)</h2>`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("page lacks %s", want)
+		}
+	}
+	for _, want := range []figure{
+		{"run", "bookings_attainment", "org", "all", "", "0.4", "40.0%"},
+		{"run", "leads_recycled", "org", "all", "", "12", "12"},
+		{"run", "leads_disqualified", "team", "West", "", "8", "8"},
+		{"run", "velocity_mql_sql_days_p90", "org", "all", "", "", "n/a"},
+	} {
+		if !slices.Contains(cells, want) {
+			t.Errorf("page lacks the figure %+v", want)
 		}
 	}
 }
@@ -229,7 +283,7 @@ func TestDigestText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"leads", "110", "→ 120", "bookings", "+10,000.00", "lead L1", "answered after 34.0 h", "lead L2", "no response yet", "O1", "30,000.00", "campaigns C1, C2", "new this week"} {
+	for _, want := range []string{"leads", "110", "→ 120", "bookings", "+10,000.00", "team West", "2 waiting past the SLA", "66.7% answered within it", "lead source Web", "70.0% answered within it", "lead L1", "answered after 34.0 h", "lead L2", "no response yet", "O1", "30,000.00", "campaigns C1, C2", "new this week"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("digest lacks %q:\n%s", want, out)
 		}
@@ -269,6 +323,89 @@ func TestCellMissing(t *testing.T) {
 	} {
 		if got := cellOf(nil, c.name, kpi.DimOrg, kpi.KeyAll, ""); got.Text != c.want || got.Missing() != c.want {
 			t.Errorf("%s: text %q, missing %q; want %q", c.name, got.Text, got.Missing(), c.want)
+		}
+	}
+}
+
+// The hand-off by team and by lead source: a row per team and per lead
+// source with a funnel figure (Web, Webinar; not unattributed, a campaign
+// type only), each figure the key's own gold row, in funnel order; the
+// key's view has its hand-off map only where it has funnel figures.
+func TestHandoffByTeamAndSource(t *testing.T) {
+	var b bytes.Buffer
+	if err := WritePage(&b, smallPage()); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	start, end := strings.Index(page, `<section id="handoff-by"`), strings.Index(page, `<section id="attribution"`)
+	if start < 0 || end < start {
+		t.Fatal("no hand-off by team and source section")
+	}
+	section := page[start:end]
+	figs := figuresOf(section)
+	var keys []string
+	for _, f := range figs {
+		if k := f.dim + " " + f.key; !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if want := []string{"team East", "team West", "channel Web", "channel Webinar"}; !slices.Equal(keys, want) {
+		t.Errorf("rows %q, want %q", keys, want)
+	}
+	// 5 stages and 9 hand-off figures per row.
+	if len(figs) != 4*14 {
+		t.Errorf("%d figures, want %d", len(figs), 4*14)
+	}
+	for _, want := range []figure{
+		{"run", "leads", "channel", "Web", "", "80", "80"},
+		{"run", "conv_lead_mql", "channel", "Webinar", "", "0.45", "45.0%"},
+		{"run", "lead_sla_compliance", "channel", "Web", "", "0.7", "70.0%"},
+		{"run", "lead_sla_compliance", "channel", "Webinar", "", "", "n/a"},
+		{"run", "leads_past_sla_unanswered", "channel", "Webinar", "", "1", "1"},
+		{"run", "sqls", "channel", "Web", "", "", "n/a"},
+		{"run", "leads_disqualified", "team", "West", "", "8", "8"},
+	} {
+		if !slices.Contains(figs, want) {
+			t.Errorf("section lacks the figure %+v", want)
+		}
+	}
+	// Funnel order in a row: leads, its hand-off to MQL, mqls.
+	var order []string
+	for _, f := range figs[:4] {
+		order = append(order, f.kpi)
+	}
+	if want := []string{"leads", "conv_lead_mql", "leads_disqualified", "mqls"}; !slices.Equal(order, want) {
+		t.Errorf("row starts %q, want %q", order, want)
+	}
+	if !strings.Contains(section, `<a href="#v-channel-Webinar">Webinar</a>`) {
+		t.Error("the Webinar row does not link to its view")
+	}
+	view := func(id string) string {
+		v := page[strings.Index(page, `<section id="`+id+`"`):]
+		return v[:strings.Index(v, "</section>")]
+	}
+	if !strings.Contains(view("v-channel-Webinar"), "The hand-off") || strings.Contains(view("v-channel-unattributed"), "The hand-off") {
+		t.Error("a hand-off map is where the key has no funnel figure, or missing where it has")
+	}
+}
+
+// A row's small funnel: widths by the square root of each volume over the
+// row's largest (worked by hand), 2 units for an empty stage, centred.
+func TestShapeOf(t *testing.T) {
+	for _, c := range []struct {
+		vols []float64
+		want []int // widths
+	}{
+		{[]float64{100, 25, 4, 0, 1}, []int{60, 30, 12, 2, 6}},   // √.25·60, √.04·60, √.01·60
+		{[]float64{0, 0, 0, 8, 2}, []int{2, 2, 2, 60, 30}},       // opportunities without a lead of the key
+		{[]float64{0, 0, 0, 0, 0}, []int{2, 2, 2, 2, 2}},         // nothing
+		{[]float64{70, 25, 12, 6, 3}, []int{60, 36, 25, 18, 12}}, // √(25/70)·60 = 35.86
+	} {
+		got := shapeOf(c.vols)
+		for i, b := range got {
+			if b.W != c.want[i] || b.X != (60-c.want[i])/2 || b.Y != 6*i {
+				t.Errorf("%v: bar %d is %+v, want width %d", c.vols, i, b, c.want[i])
+			}
 		}
 	}
 }

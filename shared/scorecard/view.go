@@ -3,7 +3,9 @@ package scorecard
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/venn-revops/venn/shared/kpi"
@@ -19,6 +21,9 @@ type cell struct {
 	Found                bool   // the set has a row for it
 	Catalog              bool   // the KPI is in the catalog
 	Set                  string // "compare" for the comparison set's figures; "" for the run's
+	// Scoped: the enclosing view or row carries Dim and Key (data-dim,
+	// data-key) once for all its figures, so the cell does not.
+	Scoped bool
 }
 
 func (c cell) Missing() string {
@@ -52,12 +57,12 @@ func cellOf(ix index, name, dim, key, model string) cell {
 
 // row is one KPI line of a region table.
 type row struct {
-	KPI, Href, Title     string
-	Cur, Prev            cell
-	Change               string
-	Sub                  bool // a target or attainment line beneath its actual
-	Spark                template.HTML
-	SparkAlt, SparkTitle string
+	KPI, Href, Title string
+	Cur, Prev        cell
+	Change           string
+	Sub              bool // a target or attainment line beneath its actual
+	Spark            template.HTML
+	SparkAlt         string
 }
 
 type region struct {
@@ -68,8 +73,9 @@ type region struct {
 type panel struct {
 	ID, Dim, Key, Title string
 	Default             bool
+	SourceNote          bool // a channel view: its funnel figures are by lead source
 	Regions             []region
-	Handoff             handoff
+	Handoff             *handoff // nil when the key has no funnel figure
 }
 
 type navGroup struct {
@@ -129,9 +135,15 @@ func (p *Page) regions(cur, prev index, dim, key string) []region {
 }
 
 func (p *Page) row(cur, prev index, d kpi.Definition, dim, key string) row {
-	r := row{KPI: d.Name, Href: p.docs() + "#" + KPIAnchor(d.Name), Title: d.Description,
+	r := row{KPI: d.Name, Href: p.docs() + "#" + KPIAnchor(d.Name),
 		Cur: cellOf(cur, d.Name, dim, key, ""), Prev: cellOf(prev, d.Name, dim, key, "")}
-	r.Prev.Set = "compare"
+	// The one-line definition as a tooltip on the org's view only; every
+	// view's name links to the full one, and the page's definitions list
+	// prints it once (a phone has no hover, paper no tooltip).
+	if dim == kpi.DimOrg {
+		r.Title = d.Description
+	}
+	r.Cur.Scoped, r.Prev.Scoped, r.Prev.Set = true, true, "compare"
 	c, _ := cur.get(d.Name, dim, key, "")
 	pv, ok := prev.get(d.Name, dim, key, "")
 	r.Change = kpi.Change(c, pv, ok)
@@ -152,7 +164,7 @@ func (p *Page) panels(cur, prev index) ([]panel, []navGroup) {
 			if name, ok := p.Names[key]; ok && dim == kpi.DimOwner {
 				label = name
 			}
-			pn := panel{ID: panelID(dim, key), Dim: dim, Key: key, Title: dim + ": " + label}
+			pn := panel{ID: panelID(dim, key), Dim: dim, Key: key, Title: dim + ": " + label, SourceNote: dim == kpi.DimChannel}
 			switch {
 			case dim == kpi.DimOrg:
 				pn.Title, pn.Default = "Org", true
@@ -160,7 +172,10 @@ func (p *Page) panels(cur, prev index) ([]panel, []navGroup) {
 				pn.Title += " (" + key + ")"
 			}
 			pn.Regions = p.regions(cur, prev, dim, key)
-			pn.Handoff = p.handoff(cur, dim, key)
+			if hasFunnel(cur, dim, key) {
+				h := p.handoff(cur, dim, key)
+				pn.Handoff = &h
+			}
 			g.Links = append(g.Links, navLink{pn.ID, label})
 			if pn.Default {
 				org = &pn
@@ -234,7 +249,7 @@ func (p *Page) sparkline(d kpi.Definition, dim, key string, cur kpi.Value) (temp
 		}
 	}
 	if cur.Defined {
-		pts = append(pts, point{p.Run.Label(), cur})
+		pts = append(pts, point{p.Run.Quarter, cur})
 	}
 	if len(pts) < 2 {
 		return "", ""
@@ -257,11 +272,16 @@ func (p *Page) sparkline(d kpi.Definition, dim, key string, cur kpi.Value) (temp
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%.1f,%.1f", x, y)
+		b.WriteString(coord(x) + "," + coord(y))
 	}
 	last := b.String()[strings.LastIndexByte(b.String(), ' ')+1:]
 	lx, ly, _ := strings.Cut(last, ",")
-	svg := fmt.Sprintf(`<svg class="spark" viewBox="0 0 80 20" width="80" height="20" role="img" aria-label="%s"><polyline points="%s" fill="none" stroke="currentColor" stroke-width="1.5"/><circle cx="%s" cy="%s" r="2"/></svg>`,
-		template.HTMLEscapeString(strings.Join(alt, "; ")), b.String(), lx, ly)
+	// Hidden from assistive technology: the row's text alternative (the
+	// same values) follows it. Size (80×20 px, so no viewBox) and stroke
+	// come from the style sheet.
+	svg := fmt.Sprintf(`<svg class="spark" aria-hidden="true"><polyline points="%s"/><circle cx="%s" cy="%s" r="2"/></svg>`, b.String(), lx, ly)
 	return template.HTML(svg), strings.Join(alt, "; ")
 }
+
+// coord prints an SVG coordinate to a tenth, without a trailing ".0".
+func coord(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }

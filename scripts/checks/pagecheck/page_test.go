@@ -15,9 +15,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/shopspring/decimal"
@@ -27,7 +29,10 @@ import (
 	"github.com/venn-revops/venn/shared/lake"
 )
 
-var screenshot = flag.String("screenshot", "", "also write the page's screenshot to this file (docs/img/scorecard.png)")
+var (
+	screenshot   = flag.String("screenshot", "", "also write the page's screenshot to this file (docs/img/scorecard.png)")
+	screenshotBy = flag.String("screenshot-by", "", "also write a screenshot of the hand-off by team and lead source to this file (docs/img/scorecard-by-source.png)")
+)
 
 // chromium finds Debian's chromium (or another Chrome). Without one the
 // test skips, except under CI=true, where .ci/run installs it.
@@ -64,10 +69,12 @@ type domCell struct {
 
 // TestDemoPageShowsTheGoldRows runs the demo, opens its quarter-to-date
 // page in headless Chromium, takes a screenshot, and checks every figure
-// of the org's view and of one team's view against the gold partition
-// the KPI job committed, read independently with DuckDB: the exact value
-// in the cell's data, the number as printed (parsed back, at the printed
-// precision), and that no gold row of those views is missing from them.
+// of the org's view, of one team's view and of the hand-off by team and
+// by lead source against the gold partition the KPI job committed, read
+// independently with DuckDB: the exact value in the cell's data, the
+// number as printed (parsed back, at the printed precision), and that no
+// gold row of those views (no team or lead source with a funnel) is
+// missing from them.
 func TestDemoPageShowsTheGoldRows(t *testing.T) {
 	exe := chromium(t)
 	ctx := context.Background()
@@ -133,7 +140,7 @@ func TestDemoPageShowsTheGoldRows(t *testing.T) {
 
 	// The team's view is a tab: following its link shows it and hides
 	// the org's.
-	panelID, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('td[data-set="run"][data-dim="team"][data-key=%q]').closest('section').id`, team)))
+	panelID, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('section.view[data-dim="team"][data-key=%q]').id`, team)))
 	if err != nil {
 		t.Fatalf("team %s: %v", team, err)
 	}
@@ -161,51 +168,76 @@ func TestDemoPageShowsTheGoldRows(t *testing.T) {
 	}{{kpi.DimOrg, kpi.KeyAll, org}, {kpi.DimTeam, team, teamCells}} {
 		checkView(t, view.dim, view.key, view.cells, gold)
 	}
+	by, err := chromedp.Run(bctx, chromedp.Evaluate[[]domCell](cellsJS("#handoff-by")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBreakdown(t, by, gold)
+	if *screenshotBy != "" {
+		if err := chromedp.Do(bctx, chromedp.Navigate(url+"#handoff-by"), chromedp.WaitVisible(chromedp.ID("handoff-by"))); err != nil {
+			t.Fatal(err)
+		}
+		shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(*screenshotBy, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkPhone(bctx, t, url)
 }
 
-// cellsJS collects the run's figures inside one view.
+// checkPhone opens the page at a phone's width (390 CSS pixels, as a
+// phone's browser lays it out) and checks that the page itself does not
+// scroll sideways: wide tables scroll inside their own boxes, and long
+// words (hashes, ids) wrap.
+func checkPhone(bctx context.Context, t *testing.T, url string) {
+	t.Helper()
+	const width = 390
+	if _, err := chromedp.Call(bctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: width, Height: 800, DeviceScaleFactor: 1, Mobile: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, frag := range []string{"", "#handoff-by"} {
+		if err := chromedp.Do(bctx, chromedp.Navigate(url+frag), chromedp.WaitVisible(chromedp.ID("v-org-all"))); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`[window.innerWidth, document.documentElement.scrollWidth]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != width || got[1] > width {
+			t.Errorf("at a phone's width (%d px) the page%s lays out %d px wide and scrolls to %d px", width, frag, got[0], got[1])
+		}
+	}
+}
+
+// cellsJS collects the run's figures inside one element: each cell's data
+// attributes, its dimension and key from the cell or the nearest element
+// that carries them (a view's section, a row of the by-source tables).
 func cellsJS(sel string) string {
-	return fmt.Sprintf(`Array.from(document.querySelectorAll(%q + ' td[data-set="run"]')).map(td => ({
-		kpi: td.dataset.kpi, dim: td.dataset.dim, key: td.dataset.key, model: td.dataset.model,
-		value: td.dataset.value || "", text: td.textContent.trim()}))`, sel)
+	return fmt.Sprintf(`Array.from(document.querySelectorAll(%q + ' td[data-kpi]:not([data-set])')).map(td => {
+		const scope = td.closest('[data-dim]');
+		return {kpi: td.dataset.kpi, dim: scope.dataset.dim, key: scope.dataset.key, model: td.dataset.model || "",
+			value: td.dataset.value || "", text: td.textContent.trim()};
+	})`, sel)
 }
 
 type goldKey struct{ kpi, dim, key, model string }
 
+// checkView checks one view's figures against gold and that every
+// unmodeled gold row of its key is among them.
 func checkView(t *testing.T, dim, key string, cells []domCell, gold map[goldKey]goldRow) {
 	t.Helper()
 	if len(cells) < 20 {
 		t.Fatalf("%s %s: only %d figures on the page", dim, key, len(cells))
 	}
-	shown := map[goldKey]bool{}
 	for _, c := range cells {
-		k := goldKey{c.KPI, c.Dim, c.Key, c.Model}
 		if c.Dim != dim || c.Key != key {
 			t.Errorf("%s %s view shows %s of %s %s", dim, key, c.KPI, c.Dim, c.Key)
-			continue
-		}
-		g, ok := gold[k]
-		if !ok {
-			if _, inCatalog := kpi.Lookup(c.KPI); c.Value != "" || (c.Text != "n/a" && !(c.Text == "not in catalog" && !inCatalog)) {
-				t.Errorf("%s %s: page shows %s = %q (%q); no gold row", dim, key, c.KPI, c.Text, c.Value)
-			}
-			continue
-		}
-		shown[k] = true
-		if !g.defined {
-			if c.Value != "" || c.Text != "n/a" {
-				t.Errorf("%s %s: %s is undefined in gold; page shows %q (%q)", dim, key, c.KPI, c.Text, c.Value)
-			}
-			continue
-		}
-		exact, err := decimal.NewFromString(c.Value)
-		if err != nil || !exact.Equal(g.value) {
-			t.Errorf("%s %s: %s data-value %q, gold %s", dim, key, c.KPI, c.Value, g.value)
-		}
-		if err := printedEquals(c.Text, g.value); err != nil {
-			t.Errorf("%s %s: %s: %v", dim, key, c.KPI, err)
 		}
 	}
+	shown := checkCells(t, cells, gold)
 	// Every unmodeled gold row of the view is on it (influenced KPIs, by
 	// model, are in the attribution section by channel and campaign).
 	for k, g := range gold {
@@ -214,6 +246,96 @@ func checkView(t *testing.T, dim, key string, cells []domCell, gold map[goldKey]
 		}
 	}
 	t.Logf("%s %s: %d figures checked against %d gold rows", dim, key, len(cells), len(shown))
+}
+
+// checkCells compares each figure with its gold row: the exact value in
+// the cell's data, the number as printed (parsed back, at the printed
+// precision), n/a exactly where gold has no defined value. It returns the
+// gold rows shown.
+func checkCells(t *testing.T, cells []domCell, gold map[goldKey]goldRow) map[goldKey]bool {
+	t.Helper()
+	shown := map[goldKey]bool{}
+	for _, c := range cells {
+		k := goldKey{c.KPI, c.Dim, c.Key, c.Model}
+		g, ok := gold[k]
+		if !ok {
+			if _, inCatalog := kpi.Lookup(c.KPI); c.Value != "" || (c.Text != "n/a" && !(c.Text == "not in catalog" && !inCatalog)) {
+				t.Errorf("%s %s: page shows %s = %q (%q); no gold row", c.Dim, c.Key, c.KPI, c.Text, c.Value)
+			}
+			continue
+		}
+		shown[k] = true
+		if !g.defined {
+			if c.Value != "" || c.Text != "n/a" {
+				t.Errorf("%s %s: %s is undefined in gold; page shows %q (%q)", c.Dim, c.Key, c.KPI, c.Text, c.Value)
+			}
+			continue
+		}
+		exact, err := decimal.NewFromString(c.Value)
+		if err != nil || !exact.Equal(g.value) {
+			t.Errorf("%s %s: %s data-value %q, gold %s", c.Dim, c.Key, c.KPI, c.Value, g.value)
+		}
+		if err := printedEquals(c.Text, g.value); err != nil {
+			t.Errorf("%s %s: %s: %v", c.Dim, c.Key, c.KPI, err)
+		}
+	}
+	return shown
+}
+
+// funnelVolumes are the stage volumes of the hand-off (docs/kpis.md 2.1):
+// a team or lead source with a gold row of one of them has a funnel.
+var funnelVolumes = []string{"leads", "mqls", "sqls", "opps_created", "opps_won"}
+
+// checkBreakdown checks the hand-off by team and by lead source: every
+// figure equals its gold row; the rows are exactly the teams and lead
+// sources (the funnel KPIs' channel keys) with a gold stage volume; each
+// row shows the same figures, the stage volumes among them.
+func checkBreakdown(t *testing.T, cells []domCell, gold map[goldKey]goldRow) {
+	t.Helper()
+	checkCells(t, cells, gold)
+	type dk struct{ dim, key string }
+	rows := map[dk][]string{}
+	for _, c := range cells {
+		rows[dk{c.Dim, c.Key}] = append(rows[dk{c.Dim, c.Key}], c.KPI)
+	}
+	want := map[dk]bool{}
+	for k := range gold {
+		if (k.dim == kpi.DimTeam || k.dim == kpi.DimChannel) && k.model == "" && slices.Contains(funnelVolumes, k.kpi) {
+			want[dk{k.dim, k.key}] = true
+		}
+	}
+	for k := range want {
+		if rows[k] == nil {
+			t.Errorf("by team and source: no row for %s %s, which has gold stage volumes", k.dim, k.key)
+		}
+	}
+	var first []string
+	for k, kpis := range rows {
+		if !want[k] {
+			t.Errorf("by team and source: a row for %s %s, which has no gold stage volume", k.dim, k.key)
+		}
+		if first == nil {
+			first = kpis
+		}
+		if !slices.Equal(kpis, first) {
+			t.Errorf("by team and source: %s %s shows %q, another row %q", k.dim, k.key, kpis, first)
+		}
+	}
+	for _, v := range funnelVolumes {
+		if !slices.Contains(first, v) {
+			t.Errorf("by team and source: no %s column", v)
+		}
+	}
+	sources := 0
+	for k := range rows {
+		if k.dim == kpi.DimChannel {
+			sources++
+		}
+	}
+	if sources < 3 {
+		t.Errorf("by team and source: %d lead sources; the demo org has more", sources)
+	}
+	t.Logf("by team and source: %d rows (%d lead sources), %d figures checked", len(rows), sources, len(cells))
 }
 
 // printedEquals parses a printed figure ("1,509,922.37", "43.8%",
@@ -242,7 +364,8 @@ func printedEquals(text string, gold decimal.Decimal) error {
 	return nil
 }
 
-// readGold reads the committed gold files with DuckDB: org and team rows.
+// readGold reads the committed gold files with DuckDB: org, team and
+// channel (lead source) rows.
 func readGold(t *testing.T, lakeDir string, files []lake.File) map[goldKey]goldRow {
 	t.Helper()
 	db, err := sql.Open("duckdb", "")
@@ -258,7 +381,7 @@ func readGold(t *testing.T, lakeDir string, files []lake.File) map[goldKey]goldR
 		t.Fatal("gold manifest lists no files")
 	}
 	rows, err := db.Query(`SELECT kpi, dimension, key, model, CAST(value AS VARCHAR), defined
-		FROM read_parquet([` + strings.Join(paths, ",") + `]) WHERE dimension IN ('org', 'team')`)
+		FROM read_parquet([` + strings.Join(paths, ",") + `]) WHERE dimension IN ('org', 'team', 'channel')`)
 	if err != nil {
 		t.Fatal(err)
 	}
