@@ -23,10 +23,12 @@ type moved struct {
 	KPI, Href, From, To, Change string
 }
 
-// keySLA is the response SLA of one team or lead source.
+// keySLA is the response SLA of one team or lead source: how many wait
+// past it, how many were answered within it, and how long the breaches
+// ran past the deadline (median and total days).
 type keySLA struct {
-	By, Key             string // "team" or "lead source", and the key
-	PastSLA, Compliance cell
+	By, Key                            string // "team" or "lead source", and the key
+	PastSLA, Compliance, Median, Total cell
 }
 
 type breach struct{ Lead, Owner, Team, Deadline, State string }
@@ -71,7 +73,9 @@ func (p *Page) digest(cur index) digest {
 			if _, ok := cur.get("lead_sla_compliance", bd.dim, key, ""); !ok {
 				continue
 			}
-			d.SLA = append(d.SLA, keySLA{By: bd.label, Key: key, PastSLA: cellOf(cur, "leads_past_sla_unanswered", bd.dim, key, ""), Compliance: cellOf(cur, "lead_sla_compliance", bd.dim, key, "")})
+			d.SLA = append(d.SLA, keySLA{By: bd.label, Key: key,
+				PastSLA: cellOf(cur, "leads_past_sla_unanswered", bd.dim, key, ""), Compliance: cellOf(cur, "lead_sla_compliance", bd.dim, key, ""),
+				Median: cellOf(cur, "lead_sla_breach_days_median", bd.dim, key, ""), Total: cellOf(cur, "lead_sla_breach_days_total", bd.dim, key, "")})
 		}
 	}
 	var late []kpi.Response
@@ -156,7 +160,11 @@ func WriteDigestText(w io.Writer, p *Page) error {
 	ew.printf("\nHand-offs breaching the SLA (%d h from MQL to a person's first response):\n", d.SLAHours)
 	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
 	for _, t := range d.SLA {
-		fmt.Fprintf(tw, "  %s %s\t%s waiting past the SLA\t%s answered within it\n", t.By, t.Key, t.PastSLA.Text, t.Compliance.Text)
+		late := "no breach"
+		if t.Median.Exact != "" {
+			late = fmt.Sprintf("breaches ran %s days past it (median), %s in all", t.Median.Text, t.Total.Text)
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s waiting past the SLA\t%s answered within it\t%s\n", t.By, t.Key, t.PastSLA.Text, t.Compliance.Text, late)
 	}
 	tw.Flush()
 	tw = tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)

@@ -34,6 +34,8 @@ var hops = [][]hopFigure{
 		{"median hours to first response", "lead_response_hours_median", ""},
 		{"answered within SLA", "lead_sla_compliance", "within SLA"},
 		{"waiting past SLA", "leads_past_sla_unanswered", "past SLA"}, {"waiting for a response", "leads_awaiting_response", ""},
+		{"median days past SLA (late or waiting)", "lead_sla_breach_days_median", "median days over"},
+		{"days past SLA, all breaches", "lead_sla_breach_days_total", ""},
 		{"left: recycled", "leads_recycled", "recycled"},
 	},
 	{
@@ -72,9 +74,23 @@ type hop struct {
 }
 
 // Summary is the line drawn between the bars: the flow conversion and the
-// median time.
+// median time, and where the hand-off has an SLA how many wait past it and
+// the breaches' median days past the deadline.
 func (h hop) Summary() string {
-	return fmt.Sprintf("↓ %s %s · %s %s", h.Figures[0].Label, h.Figures[0].Cell.Text, h.Figures[2].Label, h.Figures[2].Cell.Text)
+	line := fmt.Sprintf("↓ %s %s · %s %s", h.Figures[0].Label, h.Figures[0].Cell.Text, h.Figures[2].Label, h.Figures[2].Cell.Text)
+	var past, days string
+	for _, f := range h.Figures {
+		switch f.Cell.KPI {
+		case "leads_past_sla_unanswered":
+			past = f.Cell.Text
+		case "lead_sla_breach_days_median":
+			days = f.Cell.Text
+		}
+	}
+	if past != "" {
+		line += fmt.Sprintf(" · past SLA %s, days over (median) %s", past, days)
+	}
+	return line
 }
 
 type hopLine struct {

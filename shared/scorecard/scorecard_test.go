@@ -70,7 +70,17 @@ func smallPage() *Page {
 		val("mqls", kpi.DimChannel, "Web", "", "22"), val("mqls", kpi.DimChannel, "Webinar", "", "18"),
 		val("conv_lead_mql", kpi.DimChannel, "Web", "", "0.275"), val("conv_lead_mql", kpi.DimChannel, "Webinar", "", "0.45"),
 		val("lead_sla_compliance", kpi.DimChannel, "Web", "", "0.7"), val("leads_past_sla_unanswered", kpi.DimChannel, "Web", "", "2"),
-		val("leads_past_sla_unanswered", kpi.DimChannel, "Webinar", "", "1"),
+		val("leads_past_sla_unanswered", kpi.DimChannel, "Webinar", "", "0"), val("lead_sla_compliance", kpi.DimChannel, "Webinar", "", "1"),
+		// Days past the SLA deadline (the responses below): L1 answered
+		// 10 h late (0.416667 d), L2 still waiting at the as-of, 80 h past
+		// its deadline of 11-16 16:00 (3.333333 d); org median of the two
+		// 1.875, total 3.75. L2 came from Web; Webinar's MQLs were all
+		// answered in time.
+		val("lead_sla_breach_days_median", org, all, "", "1.875"), val("lead_sla_breach_days_total", org, all, "", "3.75"),
+		val("lead_sla_breach_days_median", team, "East", "", "0.416667"), val("lead_sla_breach_days_total", team, "East", "", "0.416667"),
+		val("lead_sla_breach_days_median", team, "West", "", "3.333333"), val("lead_sla_breach_days_total", team, "West", "", "3.333333"),
+		val("lead_sla_breach_days_median", kpi.DimChannel, "Web", "", "3.333333"), val("lead_sla_breach_days_total", kpi.DimChannel, "Web", "", "3.333333"),
+		val("lead_sla_breach_days_median", kpi.DimChannel, "Webinar", "", ""), val("lead_sla_breach_days_total", kpi.DimChannel, "Webinar", "", "0"),
 		val("bookings_per_spend", kpi.DimChannel, "Webinar", kpi.ModelFirstTouch, "6"), val("bookings_per_spend", kpi.DimChannel, "Webinar", kpi.ModelEven, "5"),
 	}
 	prev := []kpi.Value{
@@ -166,6 +176,13 @@ var (
 	tagAttrs = regexp.MustCompile(`([a-z-]+)="([^"]*)"`)
 )
 
+func wantFigure(t *testing.T, figs []figure, want figure) {
+	t.Helper()
+	if !slices.Contains(figs, want) {
+		t.Errorf("no figure %+v", want)
+	}
+}
+
 func figuresOf(page string) []figure {
 	type scope struct{ dim, key string }
 	var stack []scope
@@ -247,10 +264,10 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 		{"run", "leads_recycled", "org", "all", "", "12", "12"},
 		{"run", "leads_disqualified", "team", "West", "", "8", "8"},
 		{"run", "velocity_mql_sql_days_p90", "org", "all", "", "", "n/a"},
+		{"run", "lead_sla_breach_days_total", "org", "all", "", "3.75", "3.8"},
+		{"run", "lead_sla_breach_days_median", "team", "West", "", "3.333333", "3.3"},
 	} {
-		if !slices.Contains(cells, want) {
-			t.Errorf("page lacks the figure %+v", want)
-		}
+		wantFigure(t, cells, want)
 	}
 }
 
@@ -283,7 +300,7 @@ func TestDigestText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"leads", "110", "→ 120", "bookings", "+10,000.00", "team West", "2 waiting past the SLA", "66.7% answered within it", "lead source Web", "70.0% answered within it", "lead L1", "answered after 34.0 h", "lead L2", "no response yet", "O1", "30,000.00", "campaigns C1, C2", "new this week"} {
+	for _, want := range []string{"leads", "110", "→ 120", "bookings", "+10,000.00", "team West", "2 waiting past the SLA", "66.7% answered within it", "lead source Web", "70.0% answered within it", "breaches ran 0.4 days past it (median), 0.4 in all", "breaches ran 3.3 days past it (median), 3.3 in all", "lead source Webinar  0 waiting past the SLA  100.0% answered within it  no breach", "lead L1", "answered after 34.0 h", "lead L2", "no response yet", "O1", "30,000.00", "campaigns C1, C2", "new this week"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("digest lacks %q:\n%s", want, out)
 		}
@@ -352,22 +369,22 @@ func TestHandoffByTeamAndSource(t *testing.T) {
 	if want := []string{"team East", "team West", "channel Web", "channel Webinar"}; !slices.Equal(keys, want) {
 		t.Errorf("rows %q, want %q", keys, want)
 	}
-	// 5 stages and 9 hand-off figures per row.
-	if len(figs) != 4*14 {
-		t.Errorf("%d figures, want %d", len(figs), 4*14)
+	// 5 stages and 10 hand-off figures per row.
+	if len(figs) != 4*15 {
+		t.Errorf("%d figures, want %d", len(figs), 4*15)
 	}
 	for _, want := range []figure{
 		{"run", "leads", "channel", "Web", "", "80", "80"},
 		{"run", "conv_lead_mql", "channel", "Webinar", "", "0.45", "45.0%"},
 		{"run", "lead_sla_compliance", "channel", "Web", "", "0.7", "70.0%"},
-		{"run", "lead_sla_compliance", "channel", "Webinar", "", "", "n/a"},
-		{"run", "leads_past_sla_unanswered", "channel", "Webinar", "", "1", "1"},
+		{"run", "lead_sla_compliance", "channel", "Webinar", "", "1", "100.0%"},
+		{"run", "leads_past_sla_unanswered", "channel", "Webinar", "", "0", "0"},
 		{"run", "sqls", "channel", "Web", "", "", "n/a"},
 		{"run", "leads_disqualified", "team", "West", "", "8", "8"},
+		{"run", "lead_sla_breach_days_median", "team", "East", "", "0.416667", "0.4"},
+		{"run", "lead_sla_breach_days_median", "channel", "Webinar", "", "", "n/a"},
 	} {
-		if !slices.Contains(figs, want) {
-			t.Errorf("section lacks the figure %+v", want)
-		}
+		wantFigure(t, figs, want)
 	}
 	// Funnel order in a row: leads, its hand-off to MQL, mqls.
 	var order []string
