@@ -176,10 +176,12 @@ var (
 	tagAttrs = regexp.MustCompile(`([a-z-]+)="([^"]*)"`)
 )
 
-func wantFigure(t *testing.T, figs []figure, want figure) {
+func wantFigures(t *testing.T, figs, want []figure) {
 	t.Helper()
-	if !slices.Contains(figs, want) {
-		t.Errorf("no figure %+v", want)
+	for _, w := range want {
+		if !slices.Contains(figs, w) {
+			t.Errorf("no figure %+v", w)
+		}
 	}
 }
 
@@ -259,16 +261,14 @@ func TestEveryFigureIsAGoldValue(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	for _, want := range []figure{
+	wantFigures(t, cells, []figure{
 		{"run", "bookings_attainment", "org", "all", "", "0.4", "40.0%"},
 		{"run", "leads_recycled", "org", "all", "", "12", "12"},
 		{"run", "leads_disqualified", "team", "West", "", "8", "8"},
 		{"run", "velocity_mql_sql_days_p90", "org", "all", "", "", "n/a"},
 		{"run", "lead_sla_breach_days_total", "org", "all", "", "3.75", "3.8"},
 		{"run", "lead_sla_breach_days_median", "team", "West", "", "3.333333", "3.3"},
-	} {
-		wantFigure(t, cells, want)
-	}
+	})
 }
 
 // Self-contained: no script, no stylesheet or image fetched from
@@ -373,7 +373,7 @@ func TestHandoffByTeamAndSource(t *testing.T) {
 	if len(figs) != 4*15 {
 		t.Errorf("%d figures, want %d", len(figs), 4*15)
 	}
-	for _, want := range []figure{
+	wantFigures(t, figs, []figure{
 		{"run", "leads", "channel", "Web", "", "80", "80"},
 		{"run", "conv_lead_mql", "channel", "Webinar", "", "0.45", "45.0%"},
 		{"run", "lead_sla_compliance", "channel", "Web", "", "0.7", "70.0%"},
@@ -383,9 +383,7 @@ func TestHandoffByTeamAndSource(t *testing.T) {
 		{"run", "leads_disqualified", "team", "West", "", "8", "8"},
 		{"run", "lead_sla_breach_days_median", "team", "East", "", "0.416667", "0.4"},
 		{"run", "lead_sla_breach_days_median", "channel", "Webinar", "", "", "n/a"},
-	} {
-		wantFigure(t, figs, want)
-	}
+	})
 	// Funnel order in a row: leads, its hand-off to MQL, mqls.
 	var order []string
 	for _, f := range figs[:4] {
