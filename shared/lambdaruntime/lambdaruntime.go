@@ -18,6 +18,7 @@ package lambdaruntime
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,6 +97,7 @@ type process struct {
 
 type invocation struct {
 	id       string
+	seq      int64 // this harness's count, for the trace id
 	event    []byte
 	deadline time.Time
 	done     chan outcome
@@ -162,13 +164,17 @@ func (h *Harness) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 	h.invokeMu.Lock()
 	defer h.invokeMu.Unlock()
 	h.seq++
-	id := fmt.Sprintf("00000000-0000-4000-8000-%012d", h.seq)
+	// A random version 4 UUID, as Lambda's request ids are: a counter
+	// restarted with each harness would hand a fresh function (a retry
+	// with a longer timeout, say) an id an earlier one already used, and
+	// the run ledger rightly replays a duplicate delivery.
+	id := newRequestID()
 	deadline := time.Now().Add(h.opts.Timeout)
 	// A process that exits before taking the event (it is still winding down
 	// after a panic, say) gets a successor, as Lambda re-inits; twice in a
 	// row is a broken function.
 	for cold := 0; ; cold++ {
-		inv := &invocation{id: id, event: event, deadline: deadline, done: make(chan outcome, 1)}
+		inv := &invocation{id: id, seq: int64(h.seq), event: event, deadline: deadline, done: make(chan outcome, 1)}
 		body, taken, err := h.invokeOnce(ctx, inv)
 		if taken || cold == 2 {
 			return body, err
@@ -322,9 +328,16 @@ func (h *Harness) next(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Harness) seqOf(inv *invocation) int64 {
-	n, _ := strconv.ParseInt(inv.id[len(inv.id)-12:], 10, 64)
-	return n
+func (h *Harness) seqOf(inv *invocation) int64 { return inv.seq }
+
+func newRequestID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // take returns the current invocation if id names it.

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,19 @@ func TestInvokeResponses(t *testing.T) {
 	}
 	if first.RequestID == "" || first.RequestID == second.RequestID {
 		t.Fatalf("request ids %q %q", first.RequestID, second.RequestID)
+	}
+	// A second harness (a retry with another timeout) must not reuse an
+	// id: the run ledger would replay the first one's stored result.
+	other := lambdaruntime.Start(t, echo(t), nil, lambdaruntime.Options{FunctionName: "venn-kpi", Timeout: 30 * time.Second})
+	third := invoke(t, other, `{"op":"echo","text":"x"}`)
+	uuid4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	for _, id := range []string{first.RequestID, second.RequestID, third.RequestID} {
+		if !uuid4.MatchString(id) {
+			t.Errorf("request id %q is not a version 4 UUID", id)
+		}
+	}
+	if third.RequestID == first.RequestID || third.RequestID == second.RequestID {
+		t.Fatalf("a new harness reused request id %q", third.RequestID)
 	}
 	if first.FunctionARN != "arn:aws:lambda:us-east-1:123456789012:function:venn-kpi" || first.Function != "venn-kpi" {
 		t.Fatalf("function identity: %+v", first)
