@@ -234,11 +234,10 @@ func (r *Runner) ComputeKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period,
 	return res, err
 }
 
-// Compute runs the catalog and the credit table for cfg and p over the
-// snapshot nights (two queries) and returns them as the engine's result
-// (without response rows, which the SQL does not produce) and what Athena
-// reported (the catalog query's Id and rows; bytes and engine time of
-// both).
+// Compute runs the catalog, the credit table and the response table for
+// cfg and p over the snapshot nights (three queries) and returns them as
+// the engine's result and what Athena reported (the catalog query's Id and
+// rows; bytes and engine time of all three).
 func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights) (*kpi.Result, Stats, error) {
 	if err := Complete(); err != nil && !r.AllowPartial {
 		return nil, Stats{}, err
@@ -272,37 +271,60 @@ func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nig
 	if err != nil {
 		return nil, st, err
 	}
-	credits, err := creditRows(ccols, craw)
+	crows, err := byColumns(ccols, craw, kpisql.CreditColumns)
 	if err != nil {
 		return nil, st, fmt.Errorf("athena: query %s: %w", cst.QueryID, err)
 	}
+	credits, err := kpisql.Credits(crows)
+	if err != nil {
+		return nil, st, fmt.Errorf("athena: query %s: %w", cst.QueryID, err)
+	}
+	rtext, err := kpisql.CompileResponses(cfg, p, r.Dialect, tables)
+	if err != nil {
+		return nil, st, err
+	}
+	rcols, rraw, rst, err := r.Query(ctx, rtext)
+	st.BytesScanned, st.EngineMillis = st.BytesScanned+rst.BytesScanned, st.EngineMillis+rst.EngineMillis
+	if err != nil {
+		return nil, st, err
+	}
+	rrows, err := byColumns(rcols, rraw, kpisql.ResponseColumns)
+	if err != nil {
+		return nil, st, fmt.Errorf("athena: query %s: %w", rst.QueryID, err)
+	}
+	responses, err := kpisql.Responses(rrows)
+	if err != nil {
+		return nil, st, fmt.Errorf("athena: query %s: %w", rst.QueryID, err)
+	}
 	if r.Logger != nil {
-		r.Logger.Info("kpi catalog on athena", "query", st.QueryID, "credit_query", cst.QueryID, "quarter", p.Quarter.String(), "values", len(values), "credit_rows", len(credits), "bytes_scanned", st.BytesScanned, "engine_ms", st.EngineMillis)
+		r.Logger.Info("kpi catalog on athena", "query", st.QueryID, "credit_query", cst.QueryID, "response_query", rst.QueryID, "quarter", p.Quarter.String(),
+			"values", len(values), "credit_rows", len(credits), "response_rows", len(responses), "bytes_scanned", st.BytesScanned, "engine_ms", st.EngineMillis)
 	}
 	res := kpisql.Result(cfg, p, values)
-	res.Credits = credits
+	res.Credits, res.Responses = credits, responses
 	return res, st, nil
 }
 
-// creditRows reads the credit query's rows by the header's column names.
-func creditRows(cols []string, raw [][]*string) ([]kpi.Credit, error) {
-	idx := make([]int, len(kpisql.CreditColumns))
-	for i, c := range kpisql.CreditColumns {
+// byColumns orders each result row as want (the generator's columns), by
+// the header's column names.
+func byColumns(cols []string, raw [][]*string, want []string) ([][]*string, error) {
+	idx := make([]int, len(want))
+	for i, c := range want {
 		if idx[i] = slices.Index(cols, c); idx[i] < 0 {
-			return nil, fmt.Errorf("credit result has no column %q (columns %v)", c, cols)
+			return nil, fmt.Errorf("result has no column %q (columns %v)", c, cols)
 		}
 	}
 	rows := make([][]*string, len(raw))
 	for n, v := range raw {
 		if len(v) != len(cols) {
-			return nil, fmt.Errorf("credit result row %d has %d columns, want %d", n+1, len(v), len(cols))
+			return nil, fmt.Errorf("result row %d has %d columns, want %d", n+1, len(v), len(cols))
 		}
 		rows[n] = make([]*string, len(idx))
 		for i, j := range idx {
 			rows[n][i] = v[j]
 		}
 	}
-	return kpisql.Credits(rows)
+	return rows, nil
 }
 
 // toRows maps result rows to kpisql rows by the header's column names.

@@ -47,6 +47,12 @@ func TestGoldenTrinoSQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkGolden(t, strings.Replace(name, ".trino.sql", ".credits.trino.sql", 1), credits)
+		// And the response table's, its third.
+		responses, err := kpisql.CompileResponses(kpi.DefaultConfig(), p, kpisql.Trino, tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, strings.Replace(name, ".trino.sql", ".responses.trino.sql", 1), responses)
 	}
 }
 

@@ -553,7 +553,10 @@ func (g *gen) responseCTEs() []cte {
 	return []cte{
 		{"mq", `SELECT ld.*, ` + clock + ` AS clock, starts_with(k_owner, '00G') AS queued
 FROM ld WHERE mql IS NOT NULL AND ` + g.in("mql")},
-		{"reply", `SELECT q.id, min(t.at) AS first
+		// The first response; ties of instant go to the smaller responder
+		// Id (the engine's rule, for the response rows).
+		{"reply", `SELECT x.id, x.at AS first, x.who AS responder FROM (
+SELECT q.id, t.at, t.who, row_number() OVER (PARTITION BY q.id ORDER BY t.at, t.who) AS rn
 FROM mq q JOIN (
 	SELECT k.who_id, ` + g.m("k.created_date") + ` AS at, ` + responder + ` AS who
 	FROM ` + g.t["Task"] + ` k
@@ -564,9 +567,9 @@ WHERE NOT q.queued AND t.at >= q.clock AND coalesce(t.who, '') <> '' AND NOT sta
 	AND NOT coalesce(t.who IN ` + list(slices.Sorted(maps.Keys(r.ExcludeUsers))) + `, false)
 	AND NOT coalesce(u.profile_id IN ` + list(slices.Sorted(maps.Keys(r.ExcludeProfiles))) + `, false)
 	AND NOT coalesce(u.user_type IN ` + list(r.ExcludeUserTypes) + `, false)
-GROUP BY q.id`},
+) x WHERE rn = 1`},
 		// A deadline passes when the as-of instant is after it.
-		{"rs", `SELECT mq.*, reply.first, reply.first - mq.clock AS resp,
+		{"rs", `SELECT mq.*, reply.first, reply.responder, reply.first - mq.clock AS resp,
 	reply.first IS NOT NULL AND reply.first <= mq.clock + ` + sla + ` AS met,
 	reply.first IS NOT NULL OR mq.clock + ` + sla + ` < ` + g.asOfS + ` AS due,
 	` + g.slaBreach("reply.first", "(mq.clock + "+sla+")") + ` AS breach_us

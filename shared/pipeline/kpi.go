@@ -177,8 +177,8 @@ func (e *Env) ComputeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 }
 
 // SQLCatalog computes the KPI catalog with SQL over the snapshot nights
-// (object → dt) the run resolved; its result has the credit rows and no
-// response rows.
+// (object → dt) the run resolved; its result has the credit and response
+// rows too.
 type SQLCatalog interface {
 	ComputeKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights map[string]string) (*kpi.Result, error)
 }

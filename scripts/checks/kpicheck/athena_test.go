@@ -87,6 +87,13 @@ func TestAthenaRunnerOnDemoLake(t *testing.T) {
 	if diff := CompareCredits(want, got.Credits, 5); len(diff) > 0 {
 		t.Errorf("credit rows differ (engine %d, athena %d):\n%s", len(want), len(got.Credits), diff)
 	}
+	// The response table, row for row (the third query).
+	if len(res.Responses) == 0 {
+		t.Error("the demo has no response rows: the comparison proves nothing")
+	}
+	if !slices.Equal(res.Responses, got.Responses) {
+		t.Errorf("response rows differ (engine %d, athena %d):\n%s", len(res.Responses), len(got.Responses), firstDiff(res.Responses, got.Responses))
+	}
 	if st.Rows <= 1000 {
 		t.Errorf("only %d rows: the test does not page", st.Rows)
 	}

@@ -99,13 +99,37 @@ func RunGeneratedCredits(db *sql.DB, d kpisql.Dialect, cfg *kpi.Config, p kpi.Pe
 	if err != nil {
 		return nil, err
 	}
-	casts := make([]string, len(kpisql.CreditColumns))
-	for i, c := range kpisql.CreditColumns {
+	rows, err := queryText(db, text, kpisql.CreditColumns)
+	if err != nil {
+		return nil, fmt.Errorf("generated credit SQL: %w", err)
+	}
+	return kpisql.Credits(rows)
+}
+
+// RunGeneratedResponses compiles the response table for cfg and p in
+// dialect d over tables and returns its rows sorted by lead Id.
+func RunGeneratedResponses(db *sql.DB, d kpisql.Dialect, cfg *kpi.Config, p kpi.Period, tables kpisql.Tables) ([]kpi.Response, error) {
+	text, err := kpisql.CompileResponses(cfg, p, d, tables)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := queryText(db, text, kpisql.ResponseColumns)
+	if err != nil {
+		return nil, fmt.Errorf("generated response SQL: %w", err)
+	}
+	return kpisql.Responses(rows)
+}
+
+// queryText runs a generated query and reads the columns cols of each row
+// as text (nil: NULL), as Athena returns them.
+func queryText(db *sql.DB, text string, cols []string) ([][]*string, error) {
+	casts := make([]string, len(cols))
+	for i, c := range cols {
 		casts[i] = "CAST(" + c + " AS VARCHAR)"
 	}
 	rs, err := db.Query(`SELECT ` + strings.Join(casts, ", ") + ` FROM (` + text + `) AS g`)
 	if err != nil {
-		return nil, fmt.Errorf("generated credit SQL: %w", err)
+		return nil, err
 	}
 	defer rs.Close()
 	var rows [][]*string
@@ -126,10 +150,7 @@ func RunGeneratedCredits(db *sql.DB, d kpisql.Dialect, cfg *kpi.Config, p kpi.Pe
 		}
 		rows = append(rows, row)
 	}
-	if err := rs.Err(); err != nil {
-		return nil, err
-	}
-	return kpisql.Credits(rows)
+	return rows, rs.Err()
 }
 
 // CompareCredits lists the differences between the engine's credit rows

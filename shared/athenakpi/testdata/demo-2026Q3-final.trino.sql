@@ -160,7 +160,8 @@ SELECT ld.*, mql AS clock, starts_with(k_owner, '00G') AS queued
 FROM ld WHERE mql IS NOT NULL AND (mql >= 1782864000000000 AND mql < 1790812800000000)
 ),
 reply AS (
-SELECT q.id, min(t.at) AS first
+SELECT x.id, x.at AS first, x.who AS responder FROM (
+SELECT q.id, t.at, t.who, row_number() OVER (PARTITION BY q.id ORDER BY t.at, t.who) AS rn
 FROM mq q JOIN (
 	SELECT k.who_id, (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', k.created_date) * 1000) AS at, coalesce(nullif(k.created_by_id, ''), k.owner_id) AS who
 	FROM (SELECT * FROM "venn_prod"."crm_snapshot_task" WHERE dt = DATE '2026-11-20') k
@@ -171,10 +172,10 @@ WHERE NOT q.queued AND t.at >= q.clock AND coalesce(t.who, '') <> '' AND NOT sta
 	AND NOT coalesce(t.who IN (NULL), false)
 	AND NOT coalesce(u.profile_id IN (NULL), false)
 	AND NOT coalesce(u.user_type IN ('AutomatedProcess'), false)
-GROUP BY q.id
+) x WHERE rn = 1
 ),
 rs AS (
-SELECT mq.*, reply.first, reply.first - mq.clock AS resp,
+SELECT mq.*, reply.first, reply.responder, reply.first - mq.clock AS resp,
 	reply.first IS NOT NULL AND reply.first <= mq.clock + 86400000000 AS met,
 	reply.first IS NOT NULL OR mq.clock + 86400000000 < 1790812800000000 AS due,
 	CASE WHEN reply.first > (mq.clock + 86400000000) THEN reply.first - (mq.clock + 86400000000) WHEN reply.first IS NULL AND (mq.clock + 86400000000) < 1790812800000000 THEN 1790812800000000 - (mq.clock + 86400000000) END AS breach_us
