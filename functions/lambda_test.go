@@ -134,12 +134,13 @@ type world struct {
 
 func newWorld(t *testing.T) *world { return newWorldOf(t, democrm.Config{}) }
 
-// newWorldOf is newWorld over an org generated from cfg.
-func newWorldOf(t *testing.T, cfg democrm.Config) *world {
+// newWorldOf is newWorld over an org generated from cfg, its demo CRM
+// served with opts.
+func newWorldOf(t *testing.T, cfg democrm.Config, opts ...democrm.Option) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{org: democrm.Generate(cfg)}
-	w.crm = democrm.NewServer(w.org, democrm.WithClientCredentials(sfClientID, sfSecret))
+	w.crm = democrm.NewServer(w.org, append([]democrm.Option{democrm.WithClientCredentials(sfClientID, sfSecret)}, opts...)...)
 	crmURL, stopCRM := w.crm.Start()
 	t.Cleanup(stopCRM)
 

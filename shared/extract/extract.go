@@ -77,6 +77,36 @@ type Source interface {
 	Describe(ctx context.Context, object string) ([]string, error)
 }
 
+// BulkCursor is where a resumable Bulk API 2.0 query stands: its job and
+// the results read so far (the zero cursor starts a job). It is kept in
+// the pull's checkpoint (resume.go).
+type BulkCursor struct {
+	JobID     string `json:"job_id"`
+	Complete  bool   `json:"complete,omitempty"`  // the job reached JobComplete
+	Processed int64  `json:"processed,omitempty"` // the job's record count
+	Locator   string `json:"locator,omitempty"`   // the next results page ("": the first)
+	Records   int64  `json:"records,omitempty"`   // records read before Locator
+	Pages     int    `json:"pages,omitempty"`
+}
+
+// A BulkResumer is a Source whose Bulk queries stop and resume across
+// invocations (the Salesforce client): BulkQueryResume goes on from cur
+// (creating the job when cur is zero, never otherwise), advancing it page
+// by page; before each status poll (with the wait it is about to make)
+// and each results page it asks stop, and when stop answers true it
+// returns an error wrapping ErrBulkPaused with every record before
+// cur.Locator delivered to fn. A job that failed or that Salesforce no
+// longer knows is an error wrapping ErrBulkJobFailed.
+type BulkResumer interface {
+	BulkQueryResume(ctx context.Context, soql string, all bool, cur *BulkCursor, stop func(wait time.Duration) bool, fn func(header []string, rec Record) error) (Stats, error)
+}
+
+// ErrBulkPaused and ErrBulkJobFailed are what a BulkResumer's errors wrap.
+var (
+	ErrBulkPaused    = errors.New("bulk query paused")
+	ErrBulkJobFailed = errors.New("bulk query job failed")
+)
+
 // Deps are the extract's collaborators.
 type Deps struct {
 	Source Source

@@ -63,9 +63,15 @@ type loadEnv struct {
 	store *localstore.Store
 }
 
-func newLoadEnv(t *testing.T, baseURL string) *loadEnv {
+// newLoadEnv pulls from the demo CRM at baseURL with a client of 200-record
+// pages, changed by mod.
+func newLoadEnv(t *testing.T, baseURL string, mod func(*salesforce.Config)) *loadEnv {
 	t.Helper()
-	client, err := salesforce.New(salesforce.Config{LoginURL: baseURL, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", PageSize: 200, RetryBaseDelay: time.Millisecond})
+	cfg := salesforce.Config{LoginURL: baseURL, ClientID: "venn-demo", ClientSecret: "venn-demo-secret", PageSize: 200, RetryBaseDelay: time.Millisecond}
+	if mod != nil {
+		mod(&cfg)
+	}
+	client, err := salesforce.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +102,7 @@ func TestSlicedLoadEqualsSinglePull(t *testing.T) {
 	org := democrm.Generate(democrm.Config{Seed: 5, Leads: leads})
 	baseURL, stop := democrm.NewServer(org).Start()
 	defer stop()
-	single, sliced := newLoadEnv(t, baseURL), newLoadEnv(t, baseURL)
+	single, sliced := newLoadEnv(t, baseURL, nil), newLoadEnv(t, baseURL, nil)
 	night1 := org.Clock().Add(time.Minute)
 	dt1 := lake.DateString(night1)
 	objects := []*crm.Object{crm.Lead}

@@ -289,10 +289,15 @@ func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Mani
 	}
 	r.prevCP = prevCP
 	bulk := false
+	_, bulkResumes := r.d.Source.(BulkResumer)
 	if resuming {
 		cp := prevCP.Checkpoint
 		win.from, win.to, r.sum.Mode = cp.From, cp.To, cp.Mode
 		r.seg = &segmenter{cp: prevCP, cursor: cp.Cursor, last: -1}
+		bulk = cp.Bulk != nil
+		if bulk && !bulkResumes {
+			return false, fmt.Errorf("pull %s is a Bulk job (%s) and this source cannot resume one", cp.PullID, cp.Bulk.JobID)
+		}
 		r.log.Info("resuming pull", "pull_id", cp.PullID, "state", cp.State, "segments", len(cp.Segments), "staged", cp.Received, "cursor", crm.TimeOfMicros(cp.Cursor), "window", win.where())
 	} else {
 		pending, err := r.d.Source.Count(ctx, "SELECT COUNT() FROM "+r.o.Name+" WHERE "+win.where())
@@ -303,8 +308,11 @@ func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Mani
 		if bulk && r.sum.Mode == ModeIncremental {
 			r.sum.Mode = ModeBulk
 		}
-		if !bulk {
+		if !bulk || bulkResumes {
 			r.newCheckpoint(prevCP, *win, base)
+			if bulk {
+				r.seg.cp.Bulk = &BulkCursor{}
+			}
 		}
 		r.log.Info("pulling", "mode", r.sum.Mode, "bulk", bulk, "pending", pending, "window", win.where())
 	}
@@ -323,6 +331,15 @@ func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Mani
 	}
 	if !resuming || r.seg.cp.State == PullPulling {
 		err := r.pullUpserts(ctx, *win, bulk)
+		if errors.Is(err, ErrBulkJobFailed) && r.seg != nil && r.seg.cp.version > 0 {
+			// Resuming this job can only fail again: the next pull
+			// starts over with a new one.
+			r.seg.cp.State = PullFailed
+			if werr := writeCheckpoint(ctx, r.d.Store, r.cpKey, r.seg.cp); werr != nil {
+				return false, errors.Join(err, werr)
+			}
+			return false, err
+		}
 		if errors.Is(err, errStopSegment) {
 			if err := r.stage(ctx, PullPulling); err != nil {
 				return false, err
@@ -503,14 +520,30 @@ func (r *objectRun) pullRecords(ctx context.Context, soql string, all, bulk bool
 	var err error
 	r.progPage = 0
 	if bulk {
-		st, err = r.d.Source.BulkQuery(ctx, soql, all, func(header []string, rec Record) error {
+		// Only the window's upsert pull is resumable, as over REST.
+		seg := r.seg
+		if op != opUpsert || r.rereading {
+			seg = nil
+		}
+		deliver := func(header []string, rec Record) error {
 			r.progress(rec)
 			var derr error
 			if rec.Err == nil {
 				derr = dec.DecodeCSV(header, rec.Cells, into)
 			}
+			if seg != nil {
+				seg.accepted++
+			}
 			return r.accept(row(), op, derr, rec, header)
-		})
+		}
+		if seg != nil && seg.cp.Bulk != nil {
+			st, err = r.d.Source.(BulkResumer).BulkQueryResume(ctx, soql, all, seg.cp.Bulk, r.stopNow, deliver)
+			if errors.Is(err, ErrBulkPaused) {
+				err = fmt.Errorf("%w: %w", errStopSegment, err)
+			}
+		} else {
+			st, err = r.d.Source.BulkQuery(ctx, soql, all, deliver)
+		}
 	} else {
 		// Only the window's upsert pull is resumable: deletes and re-reads
 		// run whole in the invocation that merges.

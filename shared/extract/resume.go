@@ -49,10 +49,16 @@ import (
 // base; anything else (another run committed the object meanwhile, the
 // org dropped a field) starts the pull over, which is always safe.
 //
-// Bulk API pulls (above BulkThreshold) are not resumable yet: they run in
-// one invocation as before (a job id and result locator checkpoint is the
-// next step). Set BULK_THRESHOLD above the largest first load to pull it
-// resumably over REST.
+// A Bulk API 2.0 pull (above BulkThreshold) is resumable too when the
+// source is a BulkResumer (the Salesforce client): the checkpoint keeps the
+// job id and the results locator (Checkpoint.Bulk). An invocation stops
+// before a status poll that would run into the deadline (Salesforce may
+// take longer than one invocation to prepare a job) or before a results
+// page; the next one polls the same job or reads from the locator, never
+// creating another job. Every record before the locator is staged, none
+// after, so nothing is skipped or read twice. A job that failed, or that
+// Salesforce no longer knows (results expire after 7 days), fails the run
+// and marks the checkpoint failed: the next invocation starts a new job.
 
 // PullPK is the results-store partition of the resumable pulls'
 // checkpoints; the sort key is the object name.
@@ -73,6 +79,8 @@ const (
 	PullPulled PullState = "pulled"
 	// PullDone: the pull was merged and committed as Manifest.
 	PullDone PullState = "done"
+	// PullFailed: its Bulk job failed; the next pull starts over.
+	PullFailed PullState = "failed"
 )
 
 // Checkpoint is a resumable pull's progress.
@@ -90,8 +98,10 @@ type Checkpoint struct {
 	Fields []string `json:"fields"`
 	// Cursor (µs, 0 = none yet): every record of the window stamped at or
 	// before it was received.
-	Cursor   int64 `json:"cursor"`
-	MaxStamp int64 `json:"max_stamp"`
+	Cursor int64 `json:"cursor"`
+	// Bulk is a Bulk API pull's job and results locator (nil: REST).
+	Bulk     *BulkCursor `json:"bulk,omitempty"`
+	MaxStamp int64       `json:"max_stamp"`
 	// NextSeq continues the sorter's arrival sequence across invocations.
 	NextSeq  uint64    `json:"next_seq"`
 	Received int64     `json:"received"`
@@ -252,14 +262,15 @@ func (r *objectRun) newCheckpoint(prev *storedCheckpoint, win window, base *lake
 	r.seg = &segmenter{cp: &storedCheckpoint{Checkpoint: cp, version: prev.version}, last: -1}
 }
 
-// stopNow reports whether the pull must stop: the deadline is closer than
-// the margin plus the time to upload what was pulled.
-func (r *objectRun) stopNow() bool {
+// stopNow reports whether the pull must stop before waiting wait: the
+// deadline is closer than the margin plus the wait plus the time to upload
+// what was pulled.
+func (r *objectRun) stopNow(wait time.Duration) bool {
 	dl, ok := r.ctx.Deadline()
 	if !ok {
 		return false
 	}
-	return dl.Sub(r.d.Wall()) < r.cfg.DeadlineMargin+r.stageTime()
+	return dl.Sub(r.d.Wall()) < r.cfg.DeadlineMargin+r.stageTime()+wait
 }
 
 // stageUploadRate is the assumed upload speed of staged runs (bytes/s):
@@ -297,7 +308,7 @@ func (r *objectRun) take(stamp int64) (bool, error) {
 		if s.cursor > 0 && stamp <= s.cursor {
 			return false, nil
 		}
-		if stamp != s.last && s.last >= 0 && r.stopNow() {
+		if stamp != s.last && s.last >= 0 && r.stopNow(0) {
 			return false, errStopSegment
 		}
 		s.last = stamp

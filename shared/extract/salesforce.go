@@ -45,6 +45,17 @@ func (s sfSource) BulkQuery(ctx context.Context, soql string, all bool, fn func(
 	return Stats(st), err
 }
 
+func (s sfSource) BulkQueryResume(ctx context.Context, soql string, all bool, cur *BulkCursor, stop func(time.Duration) bool, fn func(header []string, rec Record) error) (Stats, error) {
+	st, err := s.c.BulkQueryResume(ctx, soql, all, (*salesforce.BulkCursor)(cur), stop, func(h []string, r salesforce.Record) error { return fn(h, Record(r)) })
+	switch {
+	case errors.Is(err, salesforce.ErrBulkPaused):
+		err = fmt.Errorf("%w: %w", ErrBulkPaused, err)
+	case errors.Is(err, salesforce.ErrBulkJobFailed):
+		err = fmt.Errorf("%w: %w", ErrBulkJobFailed, err)
+	}
+	return Stats(st), err
+}
+
 func (s sfSource) Describe(ctx context.Context, object string) ([]string, error) {
 	fields, err := s.DescribeFields(ctx, object)
 	if err != nil {

@@ -161,3 +161,50 @@ func TestBulkRetriesAndDeadline(t *testing.T) {
 		t.Fatalf("err = %v, want it to wrap context.DeadlineExceeded", err)
 	}
 }
+
+// A Bulk query stopped before every status poll and every results page
+// resumes from its cursor: one job in all, each record delivered once,
+// the cursor's count equal to the org's; a job the server no longer knows
+// is ErrBulkJobFailed.
+func TestBulkQueryResume(t *testing.T) {
+	org, srv, base := demo(t, democrm.Config{Seed: 4, Leads: 500, Malformed: -1}, democrm.WithBulkPolls(4))
+	c := client(t, base, func(cfg *salesforce.Config) { cfg.BulkPageSize = 120 })
+	want := expected(t, org, crm.Lead, false)
+	var cur salesforce.BulkCursor
+	seen := map[string]int{}
+	calls := 0
+	for {
+		calls++
+		stops := 0
+		// Each call may wait for one status poll or read one page.
+		stop := func(time.Duration) bool { stops++; return stops > 1 }
+		_, err := c.BulkQueryResume(context.Background(), selectAll(crm.Lead, ""), false, &cur, stop, func(h []string, r salesforce.Record) error {
+			seen[r.Cells[slices.Index(h, "Id")]]++
+			return nil
+		})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, salesforce.ErrBulkPaused) || cur.JobID == "" || calls > 50 {
+			t.Fatalf("call %d: %v (cursor %+v)", calls, err, cur)
+		}
+	}
+	// Hand count: calls 1-4 each make one of the 4 polls the job takes
+	// (call 1 creates it first), then stop; calls 5-9 each read one of the
+	// 500 / 120 → 5 pages, and call 9 ends.
+	if got := srv.Counts(); got.BulkCreate != 1 || got.BulkPoll != 4 || got.BulkResults != 5 || calls != 9 {
+		t.Errorf("%d calls, server counts %+v: want 9 calls, 1 job, 4 polls, 5 pages", calls, got)
+	}
+	if len(seen) != len(want) || cur.Records != int64(len(want)) || cur.Locator != "" {
+		t.Errorf("%d distinct records, cursor %+v; the org has %d", len(seen), cur, len(want))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	gone := salesforce.BulkCursor{JobID: "750000000000000AAA"}
+	if _, err := c.BulkQueryResume(context.Background(), selectAll(crm.Lead, ""), false, &gone, nil, func([]string, salesforce.Record) error { return nil }); !errors.Is(err, salesforce.ErrBulkJobFailed) {
+		t.Errorf("an unknown job: %v, want ErrBulkJobFailed", err)
+	}
+}
