@@ -108,6 +108,15 @@ func demoInput(t *testing.T) RunInput {
 			Lines: []DealLine{line("00kA11a", "01tANL", "10")}}, // a renewal: not in the SPIF
 		{ID: "006A12", Name: "Vandelay", OwnerID: priya, Amount: dec("89999.99"), Currency: "USD", CloseDate: day("2026-09-05"), Won: true, Type: nb},
 	}
+	// Invoices: the AE plan holds new-business commission until the deal's
+	// invoice_paid_date__c is set. Each invoice is paid two weeks after the
+	// close (within the quarter), except Vandelay's, still unpaid on
+	// 2026-09-30: Priya's commission on it is held.
+	for i := range deals {
+		if deals[i].ID != "006A12" {
+			deals[i].Dates = map[string]time.Time{"invoice_paid_date__c": deals[i].CloseDate.AddDate(0, 0, 14)}
+		}
+	}
 	// A Q2 deal of Priya's paid in 2026Q2, cancelled 2026-08-01 (42 days after close): clawed back.
 	prev := Statement{ID: "2026Q2/" + priya, Quarter: "2026Q2", PersonID: priya, Currency: "USD", Credits: []DealCredit{
 		{DealID: "006Z01", DealName: "Soylent", CloseDate: "2026-06-20", Role: RoleOwner, Percent: dec("100"), Credited: Money{dec("50000")},

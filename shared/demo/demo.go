@@ -105,7 +105,11 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Lake: filepath.Join(opt.Out, "lake"), Results: filepath.Join(opt.Out, "results.json")}
-	r.Org = democrm.Generate(opt.Org)
+	// The demo org has a custom invoice date the account executive plan
+	// holds commission on (docs/comp-plans.md §11a).
+	orgCfg := opt.Org
+	orgCfg.Shape = democrm.WithInvoicePaidDate(orgCfg.Shape)
+	r.Org = democrm.Generate(orgCfg)
 	asOf := r.Org.Config().AsOf
 	night1 := asOf.Add(-24 * time.Hour)
 
@@ -240,6 +244,9 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*Report, error) {
 		return r, err
 	}
 	if err := writeDispute(w, r.Dispute, r.Payouts.Statements); err != nil {
+		return r, err
+	}
+	if err := writeHolds(w, r.Closed.String(), r.Payouts.Statements); err != nil {
 		return r, err
 	}
 	if err := writeAcks(ctx, w, env, r.Closed, opt.Out); err != nil {

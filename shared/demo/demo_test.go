@@ -258,6 +258,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	checkWhatIf(t, r, logs.String())
 	checkASC340(t, r, printed.String())
 	checkAcks(t, r, printed.String())
+	checkHolds(t, r, printed.String())
 
 	// Running it again gives the same numbers, byte for byte.
 	out2 := filepath.Join(t.TempDir(), "again")

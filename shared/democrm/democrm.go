@@ -93,6 +93,15 @@ func MissingCustomFields() map[string]map[string]string { return orggen.MissingC
 // ExampleExtraFields is orggen.ExampleExtraFields.
 func ExampleExtraFields() map[string][]ExtraField { return orggen.ExampleExtraFields() }
 
+// InvoicePaidDate is orggen.InvoicePaidDate: the demo org's
+// Opportunity.Invoice_Paid_Date__c, set on won deals once their invoice is
+// paid.
+var InvoicePaidDate = orggen.InvoicePaidDate
+
+// WithInvoicePaidDate is orggen.WithInvoicePaidDate: shape s with the demo's
+// invoice field on Opportunity (the org make demo runs).
+func WithInvoicePaidDate(s Shape) Shape { return orggen.WithInvoicePaidDate(s) }
+
 // ExampleCustomObject is orggen.ExampleCustomObject.
 func ExampleCustomObject() CustomObject { return orggen.ExampleCustomObject() }
 

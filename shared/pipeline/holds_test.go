@@ -23,18 +23,18 @@ import (
 	"github.com/venn-revops/venn/shared/salesforce"
 )
 
-// A hold on the invoice end to end: the demo org with an
-// Invoice_Paid_Date__c on opportunities, extracted through the extract
-// configuration's extra_fields, and the account executive plan holding new
-// business commission until invoice_paid_date__c is set. Which deals are
-// held is worked out from the org's own records (the field as the CRM
-// serves it), not from the lake: a new-business deal paid commission in
-// 2026Q3 is held exactly when its invoice date is empty or after
-// 2026-09-30, for what it was paid; expansion deals are never held.
+// A hold on the invoice end to end, as the demo ships it: the demo org's
+// Invoice_Paid_Date__c on opportunities (democrm.WithInvoicePaidDate), extracted
+// through the embedded extract configuration's extra_fields, and the
+// shipped account executive plan holding new-business commission until
+// invoice_paid_date__c is set. Which deals are held is worked out from the
+// org's own records (the field as the CRM serves it), not from the lake: a
+// new-business deal paid commission in 2026Q3 is held exactly when its
+// invoice date is empty or after 2026-09-30, for what it was paid;
+// expansion deals are never held.
 func TestInvoiceHoldThroughExtract(t *testing.T) {
 	ctx := context.Background()
-	shape := democrm.Shape{Extra: map[string][]democrm.ExtraField{"Opportunity": {{Name: "Invoice_Paid_Date__c", Type: crm.Date}}}}
-	org := democrm.Generate(democrm.Config{Shape: shape})
+	org := democrm.Generate(democrm.Config{Shape: democrm.WithInvoicePaidDate(democrm.Shape{})})
 	asOf := democrm.DefaultAsOf
 	org.SetClock(asOf)
 	base, stop := democrm.NewServer(org, democrm.WithClientCredentials("id", "secret")).Start()
@@ -43,18 +43,11 @@ func TestInvoiceHoldThroughExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfgYAML := strings.Replace(string(extractconfig.Default), "extra_fields: {}",
-		"extra_fields:\n  Opportunity:\n    - {name: Invoice_Paid_Date__c, type: date}", 1)
-	orgCfg, err := extract.LoadOrgConfig("extract.yaml", []byte(cfgYAML))
+	orgCfg, err := extract.LoadOrgConfig("extract.yaml", extractconfig.Default)
 	if err != nil {
 		t.Fatal(err)
 	}
-	compFS := compConfigWith(t, func(name string, b []byte) []byte {
-		if name == "plans/account-executive.yaml" {
-			return append(b, "holds: [{id: invoice, until_date: invoice_paid_date__c, deal_types: [new_business]}]\n"...)
-		}
-		return b
-	})
+	compFS := compconfig.FS()
 	blob, err := fsblob.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

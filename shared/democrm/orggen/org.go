@@ -392,7 +392,7 @@ func (t *table) current(rc *renderCtx, i int64, row *crm.Row) bool {
 	row.Reset(len(t.obj.Fields))
 	t.render(rc, i, row)
 	if len(t.extras) > 0 {
-		t.fillExtras(rc.g, i, row)
+		t.fillExtras(rc, i, row)
 	}
 	return true
 }

@@ -40,6 +40,37 @@ type ExtraField struct {
 	// Formula marks a formula field: describe says calculated and not
 	// updateable.
 	Formula bool
+	// InvoicePaid makes an Opportunity date field the day the won deal's
+	// invoice was paid, as InvoicePaidDate describes, instead of a random
+	// date.
+	InvoicePaid bool
+}
+
+// InvoicePaidDate is the demo org's Opportunity.Invoice_Paid_Date__c, a
+// custom date field finance sets when a deal's invoice is paid: on a won
+// deal, 10 to 80 days after its close date; null on open, lost and
+// cancelled deals, on one won deal in ten (its invoice still unpaid), and
+// when the day would be after as-of (not paid yet). The date is the
+// deal's own: it does not move the deal's SystemModstamp (the org is
+// generated as of as-of).
+var InvoicePaidDate = ExtraField{Name: "Invoice_Paid_Date__c", Type: crm.Date, InvoicePaid: true}
+
+// WithInvoicePaidDate is shape s with the demo's invoice field,
+// InvoicePaidDate, among Opportunity's extra fields (unless s names a field
+// of that name already): the org `make demo` runs, whose shipped extract
+// configuration extracts the field and whose account executive plan holds
+// commission on it.
+func WithInvoicePaidDate(s Shape) Shape {
+	if slices.ContainsFunc(s.Extra["Opportunity"], func(e ExtraField) bool { return strings.EqualFold(e.Name, InvoicePaidDate.Name) }) {
+		return s
+	}
+	extra := map[string][]ExtraField{}
+	for k, v := range s.Extra {
+		extra[k] = v
+	}
+	extra["Opportunity"] = append([]ExtraField{InvoicePaidDate}, s.Extra["Opportunity"]...)
+	s.Extra = extra
+	return s
 }
 
 // CustomObject is a custom object of the org: Id, SystemModstamp,
@@ -225,6 +256,9 @@ func checkExtras(obj string, extras []ExtraField) error {
 			return fmt.Errorf("shape: Extra: %s field %q is empty or repeated", obj, e.Name)
 		}
 		names[strings.ToLower(e.Name)] = true
+		if e.InvoicePaid && (obj != "Opportunity" || e.Type != crm.Date) {
+			return fmt.Errorf("shape: Extra: %s field %q: InvoicePaid is for an Opportunity date field", obj, e.Name)
+		}
 	}
 	return nil
 }
@@ -317,11 +351,16 @@ func (o *Org) customTable(c CustomObject, k int) *table {
 
 // fillExtras writes the generated values of record i's extra fields, which
 // follow the registry's in the row.
-func (t *table) fillExtras(g *generator, i int64, row *crm.Row) {
+func (t *table) fillExtras(rc *renderCtx, i int64, row *crm.Row) {
+	g := rc.g
 	base := len(t.obj.Fields) - len(t.extras)
 	created := row.Values[2].I
 	for k, e := range t.extras {
 		r := newRNG(g.seed, t.stream, i<<8|int64(k))
+		if e.InvoicePaid {
+			row.Values[base+k] = t.invoicePaid(rc, &r, i)
+			continue
+		}
 		v := crm.Value{}
 		switch e.Type {
 		case crm.Bool:
@@ -358,4 +397,16 @@ func (t *table) fillExtras(g *generator, i int64, row *crm.Row) {
 		}
 		row.Values[base+k] = v
 	}
+}
+
+// invoicePaid is opportunity i's InvoicePaidDate value, drawn from r.
+func (t *table) invoicePaid(rc *renderCtx, r *rng, i int64) crm.Value {
+	p, ref := rc.leadOf(t, i)
+	o := &p.opps[ref.a]
+	unpaid := r.chance(0.1)
+	day := o.closeDay + r.between(10, 81)
+	if o.outcome != outcomeWon || o.cancelled || unpaid || day >= dayOf(rc.g.asOf) {
+		return crm.Value{Null: true}
+	}
+	return crm.Value{I: day}
 }
