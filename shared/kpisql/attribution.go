@@ -116,38 +116,66 @@ func (g *gen) modelsSQL() string {
 
 // weightsSQL is at_w: model, opp, idx, member, campaign, tat, w (the
 // touch's integer weight), mask (its position bits, positional models).
+// Every model in one pass over at_tch (its touches fanned out to the
+// models whose window admits them, windows by model and opportunity), so
+// Athena, which inlines a CTE at every reference, reads the members once
+// here rather than once per model.
 func (g *gen) weightsSQL() string {
-	var parts []string
+	var wCase, maskCase, poswCase, midCase []string
 	for _, m := range g.cfg.Attribution {
-		admitted := "SELECT * FROM at_tch"
-		if m.Window == kpi.WindowOppCreation {
-			admitted += " WHERE pre"
-		}
-		var w string
+		name := lit(m.Name)
 		switch m.Name {
 		case kpi.ModelEven:
-			w = "SELECT opp, idx, member, campaign, tat, CAST(1 AS BIGINT) AS w, 0 AS mask FROM (" + admitted + ") t"
+			wCase = append(wCase, "WHEN "+name+" THEN CAST(1 AS BIGINT)")
 		case kpi.ModelTimeDecay:
-			w = g.decaySQL(admitted, m.HalfLifeDays)
+			wCase = append(wCase, "WHEN "+name+" THEN "+decayWeight(m.HalfLifeDays))
 		default:
-			w = g.positionalSQL(admitted, &m)
+			mask, posw, mid := g.positions(&m)
+			maskCase = append(maskCase, "WHEN "+name+" THEN "+mask)
+			poswCase = append(poswCase, "WHEN "+name+" THEN "+posw)
+			midCase = append(midCase, "WHEN "+name+" THEN "+mid)
+			mw := m.Weights[kpi.PosMiddle].Shift(9).IntPart()
+			wCase = append(wCase, fmt.Sprintf("WHEN %s THEN CASE WHEN mid THEN %d ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY model, opp), 1) END", name, mw))
 		}
-		parts = append(parts, "SELECT "+lit(m.Name)+" AS model, x.* FROM ("+w+") x")
 	}
-	return strings.Join(parts, "\nUNION ALL\n")
+	orZero := func(whens []string, zero string) string {
+		if len(whens) == 0 {
+			return zero
+		}
+		return "CASE model " + strings.Join(whens, " ") + " ELSE " + zero + " END"
+	}
+	lcPos := "0"
+	if g.cfg.LeadCreation.Pick == kpi.LCLast {
+		lcPos = "nlc - 1"
+	}
+	lcEnd := fmt.Sprintf("o.lead_created + %d", g.cfg.LeadCreation.Grace.Microseconds())
+	return `SELECT model, opp, idx, member, campaign, tat, CASE model ` + strings.Join(wCase, "\n\t") + ` END AS w,
+	CASE WHEN mid THEN 16 ELSE mask END AS mask
+FROM (
+	SELECT p.*, ` + orZero(midCase, "FALSE") + ` AS mid FROM (
+		SELECT c.*, ` + orZero(maskCase, "0") + ` AS mask, CAST(` + orZero(poswCase, "0") + ` AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN ` + lcPos + ` ELSE -1 END AS p_lc, CASE WHEN win = '` + string(kpi.WindowClose) + `' THEN n - 1 ELSE -1 END AS p_cw FROM (
+				SELECT t.*, am.model, am.win, count(*) OVER (PARTITION BY am.model, t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY am.model, t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= ` + lcEnd + ` THEN 1 ELSE 0 END) OVER (PARTITION BY am.model, t.opp) AS nlc,
+					max(t.tat) OVER (PARTITION BY am.model, t.opp) AS last
+				FROM at_tch t JOIN at_opp o ON o.opp = t.opp CROSS JOIN ` + g.modelsSQL() + `
+				WHERE am.win = '` + string(kpi.WindowClose) + `' OR t.pre
+			) n
+		) c
+	) p
+) q`
 }
 
-// decaySQL weights a touch 2^(−Δ/half-life) in units of 2⁻⁴⁰, Δ the
-// microseconds to the latest admitted touch of its opportunity, as the
-// engine does (decayWeights): one IEEE double power, rounded half away
+// decayWeight weights a touch 2^(−Δ/half-life) in units of 2⁻⁴⁰, Δ the
+// microseconds to the latest admitted touch of its opportunity (last), as
+// the engine does (decayWeights): one IEEE double power, rounded half away
 // from zero. Both engines compute power in DOUBLE; a last-bit difference
 // between their libm and Go's math.Exp2 changes a weight only when the
 // scaled value is within 2⁻¹² of a half unit.
-func (g *gen) decaySQL(admitted string, halfLifeDays int) string {
+func decayWeight(halfLifeDays int) string {
 	h := fmt.Sprint(int64(halfLifeDays) * dayMicros)
-	return `SELECT opp, idx, member, campaign, tat,
-	CAST(round(power(CAST(2 AS DOUBLE), (-CAST(last - tat AS DOUBLE)) / CAST(` + h + ` AS DOUBLE)) * CAST(1099511627776 AS DOUBLE)) AS BIGINT) AS w, 0 AS mask
-FROM (SELECT t.*, max(tat) OVER (PARTITION BY opp) AS last FROM (` + admitted + `) t) d`
+	return `CAST(round(power(CAST(2 AS DOUBLE), (-CAST(last - tat AS DOUBLE)) / CAST(` + h + ` AS DOUBLE)) * CAST(1099511627776 AS DOUBLE)) AS BIGINT)`
 }
 
 // Position bits, as the engine's (first_touch 1, lead_creation 2,
@@ -157,65 +185,42 @@ var positionBits = []struct {
 	bit int
 }{{kpi.PosFirstTouch, 1}, {kpi.PosLeadCreation, 2}, {kpi.PosOppCreation, 4}, {kpi.PosClosedWon, 8}}
 
-// positionalSQL weights a positional model's touches (the engine's
-// positionalWeights): each position's touch among the admitted ones, by
-// counts of the sorted touches (candidates of a position are a prefix):
-// first_touch 0; lead_creation the first or last touch at or before the
-// converted lead's creation + grace; opp_creation the last at or before
-// the opportunity's creation; closed_won (window close) the last. A touch
-// gets the weights of the configured positions it holds; a touch holding
-// none strictly between the earliest and latest held position is middle
-// and gets the middle weight, the positions' weights then being scaled by
-// the middle count (integers in 10⁻⁹, no division).
-func (g *gen) positionalSQL(admitted string, m *kpi.Model) string {
-	lcEnd := fmt.Sprintf("lead_created + %d", g.cfg.LeadCreation.Grace.Microseconds())
-	lcPos := "0"
-	if g.cfg.LeadCreation.Pick == kpi.LCLast {
-		lcPos = "nlc - 1"
-	}
-	cw := "-1"
-	if m.Window == kpi.WindowClose {
-		cw = "n - 1"
-	}
+// positions renders a positional model's mask, position weight and
+// middle flag of a touch (the engine's positionalWeights), from each
+// position's touch among the admitted ones, found by counts over the
+// sorted touches (candidates of a position are a prefix): first_touch 0;
+// lead_creation (p_lc) the first or last touch at or before the converted
+// lead's creation + grace; opp_creation the last at or before the
+// opportunity's creation (noc − 1); closed_won (p_cw, window close) the
+// last. A touch gets the weights of the configured positions it holds; a
+// touch holding none strictly between the earliest and latest held
+// position is middle and gets the middle weight, the positions' weights
+// then being scaled by the middle count (integers in 10⁻⁹, no division).
+func (g *gen) positions(m *kpi.Model) (mask, posw, mid string) {
 	idxOf := map[string]string{kpi.PosFirstTouch: "0", kpi.PosLeadCreation: "p_lc", kpi.PosOppCreation: "noc - 1", kpi.PosClosedWon: "p_cw"}
-	var mask, posw, lo, hi []string
+	var masks, ws, lo, hi []string
 	for _, pb := range positionBits {
 		wt, ok := m.Weights[pb.pos]
 		if !ok {
 			continue
 		}
 		p := idxOf[pb.pos]
-		mask = append(mask, fmt.Sprintf("CASE WHEN idx = %s THEN %d ELSE 0 END", p, pb.bit))
-		posw = append(posw, fmt.Sprintf("CASE WHEN idx = %s THEN %d ELSE 0 END", p, wt.Shift(9).IntPart()))
+		masks = append(masks, fmt.Sprintf("CASE WHEN idx = %s THEN %d ELSE 0 END", p, pb.bit))
+		ws = append(ws, fmt.Sprintf("CASE WHEN idx = %s THEN %d ELSE 0 END", p, wt.Shift(9).IntPart()))
 		lo = append(lo, "CASE WHEN "+p+" >= 0 THEN "+p+" ELSE n END")
 		hi = append(hi, p)
 	}
-	mw := m.Weights[kpi.PosMiddle].Shift(9).IntPart()
 	span := func(f string, xs []string) string {
 		if len(xs) == 1 {
 			return xs[0]
 		}
 		return f + "(" + strings.Join(xs, ", ") + ")"
 	}
-	middle := "FALSE"
-	if mw > 0 {
-		middle = "(mask = 0 AND idx > " + span("least", lo) + " AND idx < " + span("greatest", hi) + ")"
+	mid = "FALSE"
+	if m.Weights[kpi.PosMiddle].IsPositive() {
+		mid = "(mask = 0 AND idx > " + span("least", lo) + " AND idx < " + span("greatest", hi) + ")"
 	}
-	return `SELECT opp, idx, member, campaign, tat,
-	CASE WHEN mid THEN ` + fmt.Sprint(mw) + ` ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
-	CASE WHEN mid THEN 16 ELSE mask END AS mask
-FROM (
-	SELECT p.*, ` + middle + ` AS mid FROM (
-		SELECT c.*, ` + strings.Join(mask, " + ") + ` AS mask, CAST(` + strings.Join(posw, " + ") + ` AS BIGINT) AS posw FROM (
-			SELECT n.*, CASE WHEN nlc > 0 THEN ` + lcPos + ` ELSE -1 END AS p_lc, ` + cw + ` AS p_cw FROM (
-				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
-					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
-					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.` + lcEnd + ` THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
-				FROM (` + admitted + `) t JOIN at_opp o ON o.opp = t.opp
-			) n
-		) c
-	) p
-) q`
+	return "(" + strings.Join(masks, " + ") + ")", "(" + strings.Join(ws, " + ") + ")", mid
 }
 
 // splitSQL is at_p: each admitted touch's cents under each model, for the

@@ -282,91 +282,28 @@ FROM (
 WHERE a.tat >= o.created - 15552000000000 AND (NOT o.closed OR a.tat < (o.close_day + 1) * 86400000000)
 ),
 at_w AS (
-SELECT 'first_touch' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
-	CASE WHEN mid THEN 0 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
+SELECT model, opp, idx, member, campaign, tat, CASE model WHEN 'first_touch' THEN CASE WHEN mid THEN 0 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY model, opp), 1) END
+	WHEN 'last_touch' THEN CASE WHEN mid THEN 0 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY model, opp), 1) END
+	WHEN 'even' THEN CAST(1 AS BIGINT)
+	WHEN 'u_shaped' THEN CASE WHEN mid THEN 200000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY model, opp), 1) END
+	WHEN 'w_shaped' THEN CASE WHEN mid THEN 100000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY model, opp), 1) END
+	WHEN 'full_path' THEN CASE WHEN mid THEN 100000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY model, opp), 1) END
+	WHEN 'time_decay' THEN CAST(round(power(CAST(2 AS DOUBLE), (-CAST(last - tat AS DOUBLE)) / CAST(604800000000 AS DOUBLE)) * CAST(1099511627776 AS DOUBLE)) AS BIGINT) END AS w,
 	CASE WHEN mid THEN 16 ELSE mask END AS mask
 FROM (
-	SELECT p.*, FALSE AS mid FROM (
-		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 1000000000 ELSE 0 END AS BIGINT) AS posw FROM (
-			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
-				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
-					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
-					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
-				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
+	SELECT p.*, CASE model WHEN 'first_touch' THEN FALSE WHEN 'last_touch' THEN FALSE WHEN 'u_shaped' THEN (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END) AND idx < greatest(0, p_lc)) WHEN 'w_shaped' THEN (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END, CASE WHEN noc - 1 >= 0 THEN noc - 1 ELSE n END) AND idx < greatest(0, p_lc, noc - 1)) WHEN 'full_path' THEN (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END, CASE WHEN noc - 1 >= 0 THEN noc - 1 ELSE n END, CASE WHEN p_cw >= 0 THEN p_cw ELSE n END) AND idx < greatest(0, p_lc, noc - 1, p_cw)) ELSE FALSE END AS mid FROM (
+		SELECT c.*, CASE model WHEN 'first_touch' THEN (CASE WHEN idx = 0 THEN 1 ELSE 0 END) WHEN 'last_touch' THEN (CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END) WHEN 'u_shaped' THEN (CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END) WHEN 'w_shaped' THEN (CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END) WHEN 'full_path' THEN (CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END + CASE WHEN idx = p_cw THEN 8 ELSE 0 END) ELSE 0 END AS mask, CAST(CASE model WHEN 'first_touch' THEN (CASE WHEN idx = 0 THEN 1000000000 ELSE 0 END) WHEN 'last_touch' THEN (CASE WHEN idx = noc - 1 THEN 1000000000 ELSE 0 END) WHEN 'u_shaped' THEN (CASE WHEN idx = 0 THEN 400000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 400000000 ELSE 0 END) WHEN 'w_shaped' THEN (CASE WHEN idx = 0 THEN 300000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 300000000 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 300000000 ELSE 0 END) WHEN 'full_path' THEN (CASE WHEN idx = 0 THEN 225000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 225000000 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 225000000 ELSE 0 END + CASE WHEN idx = p_cw THEN 225000000 ELSE 0 END) ELSE 0 END AS BIGINT) AS posw FROM (
+			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, CASE WHEN win = 'close' THEN n - 1 ELSE -1 END AS p_cw FROM (
+				SELECT t.*, am.model, am.win, count(*) OVER (PARTITION BY am.model, t.opp) AS n,
+					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY am.model, t.opp) AS noc,
+					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY am.model, t.opp) AS nlc,
+					max(t.tat) OVER (PARTITION BY am.model, t.opp) AS last
+				FROM at_tch t JOIN at_opp o ON o.opp = t.opp CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win)
+				WHERE am.win = 'close' OR t.pre
 			) n
 		) c
 	) p
-) q) x
-UNION ALL
-SELECT 'last_touch' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
-	CASE WHEN mid THEN 0 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
-	CASE WHEN mid THEN 16 ELSE mask END AS mask
-FROM (
-	SELECT p.*, FALSE AS mid FROM (
-		SELECT c.*, CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END AS mask, CAST(CASE WHEN idx = noc - 1 THEN 1000000000 ELSE 0 END AS BIGINT) AS posw FROM (
-			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
-				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
-					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
-					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
-				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
-			) n
-		) c
-	) p
-) q) x
-UNION ALL
-SELECT 'even' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat, CAST(1 AS BIGINT) AS w, 0 AS mask FROM (SELECT * FROM at_tch WHERE pre) t) x
-UNION ALL
-SELECT 'u_shaped' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
-	CASE WHEN mid THEN 200000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
-	CASE WHEN mid THEN 16 ELSE mask END AS mask
-FROM (
-	SELECT p.*, (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END) AND idx < greatest(0, p_lc)) AS mid FROM (
-		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 400000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 400000000 ELSE 0 END AS BIGINT) AS posw FROM (
-			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
-				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
-					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
-					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
-				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
-			) n
-		) c
-	) p
-) q) x
-UNION ALL
-SELECT 'w_shaped' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
-	CASE WHEN mid THEN 100000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
-	CASE WHEN mid THEN 16 ELSE mask END AS mask
-FROM (
-	SELECT p.*, (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END, CASE WHEN noc - 1 >= 0 THEN noc - 1 ELSE n END) AND idx < greatest(0, p_lc, noc - 1)) AS mid FROM (
-		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 300000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 300000000 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 300000000 ELSE 0 END AS BIGINT) AS posw FROM (
-			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, -1 AS p_cw FROM (
-				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
-					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
-					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
-				FROM (SELECT * FROM at_tch WHERE pre) t JOIN at_opp o ON o.opp = t.opp
-			) n
-		) c
-	) p
-) q) x
-UNION ALL
-SELECT 'full_path' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
-	CASE WHEN mid THEN 100000000 ELSE posw * greatest(sum(CASE WHEN mid THEN 1 ELSE 0 END) OVER (PARTITION BY opp), 1) END AS w,
-	CASE WHEN mid THEN 16 ELSE mask END AS mask
-FROM (
-	SELECT p.*, (mask = 0 AND idx > least(CASE WHEN 0 >= 0 THEN 0 ELSE n END, CASE WHEN p_lc >= 0 THEN p_lc ELSE n END, CASE WHEN noc - 1 >= 0 THEN noc - 1 ELSE n END, CASE WHEN p_cw >= 0 THEN p_cw ELSE n END) AND idx < greatest(0, p_lc, noc - 1, p_cw)) AS mid FROM (
-		SELECT c.*, CASE WHEN idx = 0 THEN 1 ELSE 0 END + CASE WHEN idx = p_lc THEN 2 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 4 ELSE 0 END + CASE WHEN idx = p_cw THEN 8 ELSE 0 END AS mask, CAST(CASE WHEN idx = 0 THEN 225000000 ELSE 0 END + CASE WHEN idx = p_lc THEN 225000000 ELSE 0 END + CASE WHEN idx = noc - 1 THEN 225000000 ELSE 0 END + CASE WHEN idx = p_cw THEN 225000000 ELSE 0 END AS BIGINT) AS posw FROM (
-			SELECT n.*, CASE WHEN nlc > 0 THEN 0 ELSE -1 END AS p_lc, n - 1 AS p_cw FROM (
-				SELECT t.*, count(*) OVER (PARTITION BY t.opp) AS n,
-					sum(CASE WHEN t.pre THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS noc,
-					sum(CASE WHEN o.lead_created IS NOT NULL AND t.tat <= o.lead_created + 60000000 THEN 1 ELSE 0 END) OVER (PARTITION BY t.opp) AS nlc
-				FROM (SELECT * FROM at_tch) t JOIN at_opp o ON o.opp = t.opp
-			) n
-		) c
-	) p
-) q) x
-UNION ALL
-SELECT 'time_decay' AS model, x.* FROM (SELECT opp, idx, member, campaign, tat,
-	CAST(round(power(CAST(2 AS DOUBLE), (-CAST(last - tat AS DOUBLE)) / CAST(604800000000 AS DOUBLE)) * CAST(1099511627776 AS DOUBLE)) AS BIGINT) AS w, 0 AS mask
-FROM (SELECT t.*, max(tat) OVER (PARTITION BY opp) AS last FROM (SELECT * FROM at_tch WHERE pre) t) d) x
+) q
 ),
 at_p AS (
 SELECT model, opp, idx, member, campaign, tat, w, mask, sw, inp, inb, cents,
