@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -14,9 +15,9 @@ import (
 // holdLine is one deal-hold line of a statement: a hold, its release, or a
 // held deal dropped on cancellation.
 type holdLine struct {
-	who  string
-	seq  int
-	line comp.Line
+	who, currency string
+	seq           int
+	line          comp.Line
 }
 
 // dealHolds are stmts' lines of the invoice hold (the account executive
@@ -29,7 +30,7 @@ func dealHolds(stmts []comp.Statement) map[string][]holdLine {
 			switch {
 			case l.Kind == comp.LineHold, l.Kind == comp.LineHoldDropped,
 				l.Kind == comp.LineRelease && strings.HasPrefix(l.Key, comp.LineRelease+"/"+comp.LineHold+"/"):
-				out[l.Kind] = append(out[l.Kind], holdLine{s.Name, i + 1, l})
+				out[l.Kind] = append(out[l.Kind], holdLine{s.Name, s.Currency, i + 1, l})
 			}
 		}
 	}
@@ -42,14 +43,24 @@ func dealHolds(stmts []comp.Statement) map[string][]holdLine {
 func writeHolds(w io.Writer, q string, stmts []comp.Statement) error {
 	h := dealHolds(stmts)
 	fmt.Fprintf(w, "\n== Invoice holds on the %s statements: new-business commission is paid once the deal's Invoice_Paid_Date__c is set ==\n", q)
+	// sum is the lines' total per pay currency, as a positive amount.
 	sum := func(ls []holdLine) string {
-		t := decimal.Zero
+		by := map[string]decimal.Decimal{}
+		var curs []string
 		for _, l := range ls {
-			t = t.Add(l.line.Amount.Decimal)
+			if _, ok := by[l.currency]; !ok {
+				curs = append(curs, l.currency)
+			}
+			by[l.currency] = by[l.currency].Add(l.line.Amount.Decimal)
 		}
-		return money.Format(t)
+		sort.Strings(curs)
+		parts := make([]string, len(curs))
+		for i, c := range curs {
+			parts[i] = c + " " + money.Format(by[c].Abs())
+		}
+		return strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(w, "held: %d lines (%s); released, held on an earlier statement: %d lines (%s); dropped, cancelled while held: %d\n",
+	fmt.Fprintf(w, "held: %d lines (%s); released, held on an earlier statement: %d lines (%s); dropped, cancelled while held: %d lines\n",
 		len(h[comp.LineHold]), sum(h[comp.LineHold]), len(h[comp.LineRelease]), sum(h[comp.LineRelease]), len(h[comp.LineHoldDropped]))
 	for _, kind := range []string{comp.LineHold, comp.LineRelease} {
 		if ls := h[kind]; len(ls) > 0 {
