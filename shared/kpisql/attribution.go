@@ -22,11 +22,9 @@ var attributionKPIs = []string{"mktg_influenced_pipeline", "mktg_influenced_book
 
 func init() {
 	moreCTEs = append(moreCTEs, func(g *gen) []cte { return g.attributionCTEs() })
-	registerGroup(attributionKPIs, func(g *gen) string {
-		return `SELECT kpi, dimension, key, model, ` + g.d.big("sum(n)") + ` * CASE WHEN kpi IN ('opps_influenced', 'opps_first_touch') THEN 1000000 ELSE 10000 END AS value,
-	` + g.null() + ` AS num, ` + g.null() + ` AS den, TRUE AS defined
-FROM at_sum GROUP BY kpi, dimension, key, model`
-	})
+	// With the return on spend (cost.go), which divides these sums: one
+	// read of at_sum for both.
+	registerGroup(append(slices.Clone(attributionKPIs), "pipeline_per_spend", "bookings_per_spend"), func(g *gen) string { return g.influencedRows() })
 }
 
 // touchAt is a member's touch instant in microseconds: the first non-null

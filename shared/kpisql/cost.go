@@ -16,7 +16,9 @@ import (
 // lead-creation touch; the return divides the influenced figures of
 // attribution.go by the spend.
 
-var costKPIs = []string{"marketing_spend", "campaigns_cost_unknown", "cost_per_lead", "cost_per_mql", "cac", "pipeline_per_spend", "bookings_per_spend"}
+// costKPIs are rendered by costRows; pipeline_per_spend and
+// bookings_per_spend by influencedRows, with the attribution KPIs.
+var costKPIs = []string{"marketing_spend", "campaigns_cost_unknown", "cost_per_lead", "cost_per_mql", "cac"}
 
 func init() {
 	// After attribution.go's CTEs (files initialise in name order): the
@@ -139,13 +141,19 @@ func floorDay(t int64) int64 {
 	return t / dayMicros
 }
 
-// costRows renders the seven KPIs from co_key: spend (n/a without a known
+// spendDefined is whether a co_key row (alias k) has a spend: a known
+// cost, and for a campaign no null one.
+func spendDefined(k string) string {
+	return "(" + k + ".known > 0 AND NOT (" + k + ".dimension = 'campaign' AND " + k + ".unknown > 0))"
+}
+
+// costRows renders the cost KPIs from co_key: spend (n/a without a known
 // cost, or for a campaign whose cost is null), the count of unknown costs,
 // spend ÷ leads, MQLs and customers to the cent (n/a without a spend or a
-// count), and per model the influenced pipeline and bookings ÷ spend.
+// count).
 func (g *gen) costRows() string {
 	d := g.d
-	spendDefined := "(k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0))"
+	spendDefined := spendDefined("k")
 	perKPI := map[string]measure{
 		"marketing_spend":        {"CASE WHEN " + spendDefined + " THEN " + d.big("k.spend") + " * 10000 ELSE " + d.big("0") + " END", g.null(), g.null(), spendDefined},
 		"campaigns_cost_unknown": g.count("k.unknown"),
@@ -162,12 +170,12 @@ func (g *gen) costRows() string {
 	col := func(f func(m measure) string) string {
 		var b strings.Builder
 		b.WriteString("CASE ck.kpi")
-		for _, name := range costKPIs[:5] {
+		for _, name := range costKPIs {
 			b.WriteString(" WHEN " + lit(name) + " THEN " + f(perKPI[name]))
 		}
 		return b.String() + " END"
 	}
-	for _, name := range costKPIs[:5] {
+	for _, name := range costKPIs {
 		def, _ := kpi.Lookup(name)
 		arms = append(arms, "("+lit(name)+")")
 		if !slices.Contains(def.Dimensions, kpi.DimCampaign) {
@@ -179,11 +187,29 @@ func (g *gen) costRows() string {
 	` + col(func(m measure) string { return m.defined }) + ` AS defined
 FROM co_key k CROSS JOIN (VALUES ` + strings.Join(arms, ", ") + `) AS ck(kpi)
 WHERE NOT (k.dimension = 'campaign' AND ck.kpi IN ` + list(campaignless) + `)`
-	r := g.ratio("coalesce(i.n, 0)", "CASE WHEN "+spendDefined+" THEN k.spend ELSE 0 END", 10000)
-	perSpend := `SELECT ck.kpi, k.dimension, k.key, am.model, ` + r.cols() + `
-FROM co_key k CROSS JOIN (VALUES ('pipeline_per_spend', 'mktg_influenced_pipeline'), ('bookings_per_spend', 'mktg_influenced_bookings')) AS ck(kpi, src)
-CROSS JOIN ` + g.modelsSQL() + `
-LEFT JOIN (SELECT kpi, dimension, key, model, sum(n) AS n FROM at_sum WHERE kpi IN ('mktg_influenced_pipeline', 'mktg_influenced_bookings') GROUP BY kpi, dimension, key, model) i
-	ON i.kpi = ck.src AND i.dimension = k.dimension AND i.key = k.key AND i.model = am.model`
-	return plain + "\nUNION ALL\n" + perSpend
+	return plain
+}
+
+// influencedRows renders the attribution KPIs from at_sum and, per model,
+// the influenced pipeline and bookings ÷ the spend of each co_key key
+// (pipeline_per_spend, bookings_per_spend; undefined without a spend).
+// One read of each: the sums full-joined to the keys' spend, every joined
+// row taken once as a sum (kind 'sum') and once as a ratio (kind 'ratio').
+func (g *gen) influencedRows() string {
+	d := g.d
+	r := g.ratio("coalesce(a.n, 0)", "CASE WHEN "+spendDefined("c")+" THEN c.spend ELSE 0 END", 10000)
+	sum := func(x, whenRatio string) string {
+		return "CASE WHEN x.kind = 'sum' THEN " + x + " ELSE " + whenRatio + " END"
+	}
+	return `SELECT ` + sum("a.kpi", "CASE c.src WHEN 'mktg_influenced_pipeline' THEN 'pipeline_per_spend' ELSE 'bookings_per_spend' END") + ` AS kpi,
+	` + sum("a.dimension", "c.dimension") + ` AS dimension, ` + sum("a.key", "c.key") + ` AS key, ` + sum("a.model", "c.model") + ` AS model,
+	` + sum(d.big("a.n")+" * CASE WHEN a.kpi IN ('opps_influenced', 'opps_first_touch') THEN 1000000 ELSE 10000 END", r.value) + ` AS value,
+	` + sum(g.null(), r.num) + ` AS num, ` + sum(g.null(), r.den) + ` AS den, ` + sum("TRUE", r.defined) + ` AS defined
+FROM (SELECT kpi, dimension, key, model, sum(n) AS n FROM at_sum GROUP BY kpi, dimension, key, model) a
+FULL OUTER JOIN (
+	SELECT k.dimension, k.key, k.known, k.unknown, k.spend, am.model, s.src
+	FROM co_key k CROSS JOIN ` + g.modelsSQL() + ` CROSS JOIN (VALUES ('mktg_influenced_pipeline'), ('mktg_influenced_bookings')) AS s(src)
+) c ON c.src = a.kpi AND c.dimension = a.dimension AND c.key = a.key AND c.model = a.model
+CROSS JOIN (VALUES ('sum'), ('ratio')) AS x(kind)
+WHERE (x.kind = 'sum' AND a.kpi IS NOT NULL) OR (x.kind = 'ratio' AND c.src IS NOT NULL)`
 }

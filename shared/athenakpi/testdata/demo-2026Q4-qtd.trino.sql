@@ -518,9 +518,17 @@ GROUP BY dimension, key) AS s
 ) AS k
 UNION ALL
 SELECT kpi, dimension, key, model, value, num, den, defined FROM (
-SELECT kpi, dimension, key, model, CAST(sum(n) AS DECIMAL(38,0)) * CASE WHEN kpi IN ('opps_influenced', 'opps_first_touch') THEN 1000000 ELSE 10000 END AS value,
-	CAST(NULL AS DECIMAL(38,0)) AS num, CAST(NULL AS DECIMAL(38,0)) AS den, TRUE AS defined
-FROM at_sum GROUP BY kpi, dimension, key, model
+SELECT CASE WHEN x.kind = 'sum' THEN a.kpi ELSE CASE c.src WHEN 'mktg_influenced_pipeline' THEN 'pipeline_per_spend' ELSE 'bookings_per_spend' END END AS kpi,
+	CASE WHEN x.kind = 'sum' THEN a.dimension ELSE c.dimension END AS dimension, CASE WHEN x.kind = 'sum' THEN a.key ELSE c.key END AS key, CASE WHEN x.kind = 'sum' THEN a.model ELSE c.model END AS model,
+	CASE WHEN x.kind = 'sum' THEN CAST(a.n AS DECIMAL(38,0)) * CASE WHEN a.kpi IN ('opps_influenced', 'opps_first_touch') THEN 1000000 ELSE 10000 END ELSE CASE WHEN CAST(CASE WHEN (c.known > 0 AND NOT (c.dimension = 'campaign' AND c.unknown > 0)) THEN c.spend ELSE 0 END AS DECIMAL(38,0)) = 0 THEN CAST(0 AS DECIMAL(38,0)) ELSE (CAST(CAST(coalesce(a.n, 0) AS DECIMAL(38,0)) * 1000000 AS DECIMAL(38,0)) / CAST(CAST(CASE WHEN (c.known > 0 AND NOT (c.dimension = 'campaign' AND c.unknown > 0)) THEN c.spend ELSE 0 END AS DECIMAL(38,0)) AS DECIMAL(38,0))) END END AS value,
+	CASE WHEN x.kind = 'sum' THEN CAST(NULL AS DECIMAL(38,0)) ELSE CAST(coalesce(a.n, 0) AS DECIMAL(38,0)) * 10000 END AS num, CASE WHEN x.kind = 'sum' THEN CAST(NULL AS DECIMAL(38,0)) ELSE CAST(CASE WHEN (c.known > 0 AND NOT (c.dimension = 'campaign' AND c.unknown > 0)) THEN c.spend ELSE 0 END AS DECIMAL(38,0)) * 10000 END AS den, CASE WHEN x.kind = 'sum' THEN TRUE ELSE CAST(CASE WHEN (c.known > 0 AND NOT (c.dimension = 'campaign' AND c.unknown > 0)) THEN c.spend ELSE 0 END AS DECIMAL(38,0)) <> 0 END AS defined
+FROM (SELECT kpi, dimension, key, model, sum(n) AS n FROM at_sum GROUP BY kpi, dimension, key, model) a
+FULL OUTER JOIN (
+	SELECT k.dimension, k.key, k.known, k.unknown, k.spend, am.model, s.src
+	FROM co_key k CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win) CROSS JOIN (VALUES ('mktg_influenced_pipeline'), ('mktg_influenced_bookings')) AS s(src)
+) c ON c.src = a.kpi AND c.dimension = a.dimension AND c.key = a.key AND c.model = a.model
+CROSS JOIN (VALUES ('sum'), ('ratio')) AS x(kind)
+WHERE (x.kind = 'sum' AND a.kpi IS NOT NULL) OR (x.kind = 'ratio' AND c.src IS NOT NULL)
 ) AS k
 UNION ALL
 SELECT kpi, dimension, key, model, value, num, den, defined FROM (
@@ -529,12 +537,6 @@ SELECT ck.kpi, k.dimension, k.key, '' AS model, CASE ck.kpi WHEN 'marketing_spen
 	CASE ck.kpi WHEN 'marketing_spend' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) WHEN 'campaigns_cost_unknown' THEN TRUE WHEN 'cost_per_lead' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.leads <> 0 WHEN 'cost_per_mql' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.mqls <> 0 WHEN 'cac' THEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) AND k.deals <> 0 END AS defined
 FROM co_key k CROSS JOIN (VALUES ('marketing_spend'), ('campaigns_cost_unknown'), ('cost_per_lead'), ('cost_per_mql'), ('cac')) AS ck(kpi)
 WHERE NOT (k.dimension = 'campaign' AND ck.kpi IN ('campaigns_cost_unknown', 'cac'))
-UNION ALL
-SELECT ck.kpi, k.dimension, k.key, am.model, CASE WHEN CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) = 0 THEN CAST(0 AS DECIMAL(38,0)) ELSE (CAST(CAST(coalesce(i.n, 0) AS DECIMAL(38,0)) * 1000000 AS DECIMAL(38,0)) / CAST(CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) AS DECIMAL(38,0))) END AS value, CAST(coalesce(i.n, 0) AS DECIMAL(38,0)) * 10000 AS num, CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) * 10000 AS den, CAST(CASE WHEN (k.known > 0 AND NOT (k.dimension = 'campaign' AND k.unknown > 0)) THEN k.spend ELSE 0 END AS DECIMAL(38,0)) <> 0 AS defined
-FROM co_key k CROSS JOIN (VALUES ('pipeline_per_spend', 'mktg_influenced_pipeline'), ('bookings_per_spend', 'mktg_influenced_bookings')) AS ck(kpi, src)
-CROSS JOIN (VALUES ('first_touch', 'opp_creation'), ('last_touch', 'opp_creation'), ('even', 'opp_creation'), ('u_shaped', 'opp_creation'), ('w_shaped', 'opp_creation'), ('full_path', 'close'), ('time_decay', 'opp_creation')) AS am(model, win)
-LEFT JOIN (SELECT kpi, dimension, key, model, sum(n) AS n FROM at_sum WHERE kpi IN ('mktg_influenced_pipeline', 'mktg_influenced_bookings') GROUP BY kpi, dimension, key, model) i
-	ON i.kpi = ck.src AND i.dimension = k.dimension AND i.key = k.key AND i.model = am.model
 ) AS k
 UNION ALL
 SELECT 'lead_response_hours_median' AS kpi, dimension, key, model, value, num, den, defined FROM (
