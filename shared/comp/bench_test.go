@@ -20,7 +20,7 @@ func largeInput(b *testing.B, reps, dealsPerRep int) RunInput {
 		b.Fatal(err)
 	}
 	in := RunInput{Quarter: period.MustParse("2026Q3"), Plans: cfg.Plans, KnownKPI: knownKPIs, CodeVersion: "bench",
-		Assignments: &Assignments{Roles: cfg.Assignments.Roles}}
+		Assignments: &Assignments{Roles: cfg.Assignments.Roles}, Products: spifCatalogue()}
 	m := MetricTable{}
 	from := Day{day("2025-01-01")}
 	start := period.MustParse("2026Q3").Start()
@@ -48,6 +48,31 @@ func largeInput(b *testing.B, reps, dealsPerRep int) RunInput {
 	m[MetricKey{"bookings", "org", "all", ""}] = decimal.NewFromInt(90000000)
 	in.Metrics = m
 	return in
+}
+
+// BenchmarkWhatIfs is the nightly what-if for 100 reps and 10 managers,
+// 20 won deals and 3 open deals a rep: each person's scenarios are two
+// engine runs per open deal in their pipeline, each over the whole org.
+func BenchmarkWhatIfs(b *testing.B) {
+	in := largeInput(b, 100, 20)
+	var open []Deal
+	for i := range in.Deals {
+		if d := in.Deals[i]; d.ID[len(d.ID)-3:] < "003" {
+			d.ID, d.Won = d.ID+"-open", false
+			open = append(open, d)
+		}
+	}
+	in.Deals = append(in.Deals, open...)
+	b.ResetTimer()
+	for range b.N {
+		res, err := WhatIfs(WhatIfInput{Run: in, AsOf: day("2026-08-15"), Open: open})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.People) != 110 {
+			b.Fatalf("%d people", len(res.People))
+		}
+	}
 }
 
 // BenchmarkRun computes a quarter for 1,000 reps, 100 managers and 50,000
