@@ -66,7 +66,7 @@ var (
 	touchFields  = []string{"CampaignMember.campaign_id", "CampaignMember.lead_id", "CampaignMember.contact_id", "CampaignMember.has_responded", "CampaignMember.first_responded_date", "CampaignMember.created_date", "Campaign.type", "OpportunityContactRole.opportunity_id", "OpportunityContactRole.contact_id", "Lead.converted_opportunity_id", "Lead.created_date"}
 	taskFields   = []string{"Task.type", "Task.owner_id", "Task.who_id", "Task.created_date", "Task.activity_date"}
 	convertField = []string{"Lead.converted_opportunity_id"}
-	exitFields   = []string{"Lead.status", "Lead.converted_opportunity_id"}
+	exitFields   = []string{"Lead.status", "Lead.converted_opportunity_id", "LeadHistory.lead_id", "LeadHistory.field", "LeadHistory.old_value", "LeadHistory.new_value", "LeadHistory.created_date", "LeadHistory.is_deleted"}
 	histFields   = []string{"Opportunity.type", "OpportunityHistory.id", "OpportunityHistory.opportunity_id", "OpportunityHistory.created_date", "OpportunityHistory.stage_name"}
 	respFields   = cat(leadFields, stageFields, taskFields, []string{"Task.created_by_id", "User.profile_id", "User.user_type"})
 	costFields   = []string{"Campaign.actual_cost", "Campaign.start_date", "Campaign.end_date", "Campaign.type", "Campaign.is_deleted"}
@@ -94,9 +94,9 @@ func cat(fs ...[]string) []string { return slices.Concat(fs...) }
 var specs = []kpiSpec{
 	{Definition{"leads", UnitCount, OwnerMarketing, BasisPeriod, false, leadDims, leadFields, "Leads created in the period."},
 		func(t *tally) measure { return count(t.leads) }},
-	{Definition{"leads_disqualified", UnitCount, OwnerShared, BasisCohort, false, leadDims, cat(leadFields, exitFields), "Of the leads created in the period, those not converted whose Status is in funnel.lead_exits.disqualified: the Status as extracted at the run's as-of (the lake keeps no status history), not as of a past date."},
+	{Definition{"leads_disqualified", UnitCount, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, exitFields), "Leads whose Status changed (LeadHistory) into a status of funnel.lead_exits.disqualified from one outside it within the period, each once; without a known Status change (Result.LeadExitSource current_status): the period's unconverted leads whose current Status is listed."},
 		func(t *tally) measure { return count(t.leadsDisqualified) }},
-	{Definition{"leads_recycled", UnitCount, OwnerShared, BasisCohort, false, leadDims, cat(leadFields, exitFields), "Of the leads created in the period, those not converted whose Status is in funnel.lead_exits.recycled: the Status as extracted at the run's as-of (the lake keeps no status history), not as of a past date."},
+	{Definition{"leads_recycled", UnitCount, OwnerShared, BasisPeriod, false, leadDims, cat(leadFields, exitFields), "The same as leads_disqualified for funnel.lead_exits.recycled (leads sent back to nurture)."},
 		func(t *tally) measure { return count(t.leadsRecycled) }},
 	{Definition{"mqls", UnitCount, OwnerMarketing, BasisPeriod, false, leadDims, cat(leadFields, stageFields), "Leads that became marketing-qualified in the period."},
 		func(t *tally) measure { return count(t.mqls) }},

@@ -51,6 +51,11 @@ type engine struct {
 	// (Retention.linksOpps); nil otherwise.
 	oppContract map[int32]string
 	source      RetentionSource // where this run reads renewals and retention
+
+	// The lead exits (step_leadexits.go): where they are read from, and
+	// the leads that exited in the period by the history.
+	exitSource LeadExitSource
+	leadExits  map[string]*exitKinds
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -121,7 +126,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 	e := &engine{cfg: cfg, w: w,
 		team: map[string]string{}, accounts: map[string][2]string{}, campType: map[string]string{},
 		names: newInterner(), oppIdx: map[string]int32{}, oppDims: map[dimKey]*tally{}, contactOpps: map[string]*[]int32{}, leadOpp: map[string]int32{},
-		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: valSet{},
+		mqlLeads: map[string]*mqlLead{}, groups: map[group]*tally{}, vals: valSet{}, exitSource: ExitsFromCurrentStatus,
 		stats: Stats{Rows: map[string]int64{}, UnclassifiedTypes: map[string]int64{}},
 		side:  newSidecar(), stageDays: slices.Contains(cfg.Dimensions, DimStage),
 		bots: map[string]bool{}, respVals: valSet{},
@@ -164,6 +169,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 			}
 			return e.settleOpps()
 		}},
+		{"lead history", "lead_history", func() error { return count(e.leadHistory(in.LeadHistory)) }},
 		// The contact roles only read the settled opportunities and write
 		// contactOpps, which the leads never touch: they are read beside
 		// the leads (without the sidecar, which the leads use).
@@ -236,6 +242,7 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 		Credits:         credits,
 		Responses:       responses,
 		RetentionSource: e.source,
+		LeadExitSource:  e.exitSource,
 	}
 	res.Values = append(append(e.emit(), attr...), e.costValues(attr)...)
 	sortValues(res.Values)

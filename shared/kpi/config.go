@@ -68,6 +68,10 @@ type Config struct {
 	// (funnel.lead_exits; leads_disqualified, leads_recycled). Empty when
 	// not configured: the KPI of an empty list is then not reported (n/a).
 	DisqualifiedStatuses, RecycledStatuses []string
+	// ExitStatusField is the LeadHistory Field of the Status changes the
+	// lead-exit KPIs read (funnel.lead_exits.status_field, default
+	// Status): the org field that fills Lead.status.
+	ExitStatusField string
 
 	WonStages, LostStages []string
 	TypeClass             map[string]string // Opportunity Type → class
@@ -161,6 +165,7 @@ type rawFunnel struct {
 type rawLeadExits struct {
 	Disqualified []string `yaml:"disqualified"`
 	Recycled     []string `yaml:"recycled"`
+	StatusField  string   `yaml:"status_field"`
 }
 
 type rawStage struct {
@@ -456,7 +461,13 @@ func (c *Config) leadExits(r rawLeadExits) error {
 			seen[s] = l.key
 		}
 	}
-	c.DisqualifiedStatuses, c.RecycledStatuses = r.Disqualified, r.Recycled
+	c.DisqualifiedStatuses, c.RecycledStatuses, c.ExitStatusField = r.Disqualified, r.Recycled, "Status"
+	if r.StatusField != "" {
+		if strings.TrimSpace(r.StatusField) != r.StatusField {
+			return bad("funnel.lead_exits.status_field", "%q has surrounding spaces", r.StatusField)
+		}
+		c.ExitStatusField = r.StatusField
+	}
 	return nil
 }
 

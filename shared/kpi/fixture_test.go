@@ -59,6 +59,10 @@ type fixture struct {
 		ID, Family string
 		Deleted    bool
 	}
+	LeadHistory []struct {
+		ID, Lead, Field, Old, New, Created string
+		Deleted                            bool
+	} `yaml:"lead_history"`
 }
 
 func ts(t testing.TB, s string) int64 {
@@ -184,7 +188,15 @@ func loadFixture(t testing.TB, name string) Inputs {
 		}
 		lines, products = Rows(ls), Rows(ps)
 	}
-	return Inputs{Contracts: contracts, LineItems: lines, Products: products, Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
+	var leadHistory Source[LeadHistory]
+	if len(f.LeadHistory) > 0 {
+		var hs []LeadHistory
+		for _, h := range f.LeadHistory {
+			hs = append(hs, LeadHistory{ID: h.ID, CreatedDate: ts(t, h.Created), IsDeleted: h.Deleted, LeadID: h.Lead, Field: h.Field, OldValue: h.Old, NewValue: h.New})
+		}
+		leadHistory = Rows(hs) // an org without field history has no LeadHistory source
+	}
+	return Inputs{LeadHistory: leadHistory, Contracts: contracts, LineItems: lines, Products: products, Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
 		Opportunities: Rows(in.opps), OpportunityHistory: Rows(in.hist), ContactRoles: Rows(in.roles),
 		CampaignMembers: Rows(in.members), Tasks: Rows(in.tasks)}
 }

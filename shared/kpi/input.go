@@ -225,6 +225,9 @@ type Inputs struct {
 	Contracts Source[Contract]
 	LineItems Source[LineItem]
 	Products  Source[Product]
+	// LeadHistory is the leads' field history; the lead-exit KPIs read
+	// its Status changes, read before the leads.
+	LeadHistory Source[LeadHistory]
 }
 
 // each calls fn on every row of s and returns the number of rows read.

@@ -126,7 +126,8 @@ func TestRatesAndCohorts(t *testing.T) {
 // to the org value.
 func TestDimensionsPartition(t *testing.T) {
 	o := kpigen.New(11, genSize(t))
-	o.Contracts = true // the retention KPIs read contracts
+	o.Contracts = true   // the retention KPIs read contracts
+	o.LeadHistory = true // the lead exits read the Status changes
 	res := compute(t, o, q4QTD)
 	for _, d := range kpi.Catalog() {
 		if d.Modeled || (d.Unit != kpi.UnitCount && d.Unit != kpi.UnitCurrency) || strings.HasSuffix(d.Name, "_target") || strings.HasSuffix(d.Name, "_median") {

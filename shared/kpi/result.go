@@ -62,6 +62,11 @@ type Result struct {
 	// auto resolved). Under renewal_opportunities only renewal_rate and nrr
 	// are defined.
 	RetentionSource RetentionSource
+	// LeadExitSource is where leads_disqualified and leads_recycled were
+	// read from: lead_history (the Status changes of the period) or
+	// current_status (no Status change known: the period's leads whose
+	// current Status is an exit status).
+	LeadExitSource LeadExitSource
 }
 
 // Stats counts what Compute read. UnclassifiedTypes deserves an alarm: an

@@ -43,6 +43,9 @@ func WriteScorecard(w io.Writer, cur, prev *Result, dims ...string) error {
 	if cur.RetentionSource != "" {
 		fmt.Fprintf(w, "renewals and retention read from %s\n", strings.ReplaceAll(string(cur.RetentionSource), "_", " "))
 	}
+	if cur.LeadExitSource != "" {
+		fmt.Fprintf(w, "lead exits read from %s\n", strings.ReplaceAll(string(cur.LeadExitSource), "_", " "))
+	}
 	for _, dim := range dims {
 		var keys []string
 		for _, v := range cur.Values {

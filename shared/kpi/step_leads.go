@@ -151,17 +151,8 @@ func (e *engine) leadCounters(l *Lead) cohortLead {
 		t.leads++
 		t.cohort++
 		c = cohortLead{t: t, mql: mql >= 0, sql: sql >= 0}
-		// The lake keeps no Status history: the status read is the one
-		// extracted at the as-of, whatever day that is.
-		if l.ConvertedOpportunityID == "" && l.Status != "" {
-			switch {
-			case slices.Contains(e.cfg.DisqualifiedStatuses, l.Status):
-				t.leadsDisqualified++
-			case slices.Contains(e.cfg.RecycledStatuses, l.Status):
-				t.leadsRecycled++
-			}
-		}
 	}
+	e.countExits(l, t)
 	if mql >= 0 && w.in(mql) {
 		t.mqls++
 		e.newMQLLead(l, mql, t)

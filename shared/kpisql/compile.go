@@ -35,6 +35,8 @@ var optional = []struct {
 	{"OpportunityLineItem", []string{"id VARCHAR", "created_date TIMESTAMP", "is_deleted BOOLEAN", "opportunity_id VARCHAR",
 		"product2_id VARCHAR", "total_price DECIMAL(18,2)"}},
 	{"Product2", []string{"id VARCHAR", "is_deleted BOOLEAN", "family VARCHAR"}},
+	{"LeadHistory", []string{"id VARCHAR", "created_date TIMESTAMP", "is_deleted BOOLEAN", "lead_id VARCHAR", "field VARCHAR",
+		"old_value VARCHAR", "new_value VARCHAR"}},
 }
 
 // OptionalObjects lists the CRM objects the generated SQL reads when
@@ -426,7 +428,10 @@ func (g *gen) stageAt(s kpi.Stage) string {
 //	       open and due in the quarter
 //	oppf   ost of a class, with the period's flags, k_* keys and active
 //	       (it adds to a tally of the period)
-//	lc     ld with the period's lead flags (c_lead, c_mql, …, cohort)
+//	lxh    the leads' Status changes into an exit status (leadexits.go);
+//	lxt    whether any is known
+//	lc     ld with the period's lead flags (c_lead, c_mql, …, cohort,
+//	       c_disq, c_recy)
 //	rs     the period's MQLs, the clock's start and first human response
 //	mtg    the period's meetings with k_team, k_owner
 //	rsrc…  the retention reading and the contract tables (retention.go)
@@ -491,8 +496,8 @@ FROM (SELECT opp.*,
 	class = 'renewal' AND ` + g.inDay("close_day") + ` AS c_renew,
 	class = 'expansion' AND won AND ` + g.inDay("close_day") + ` AND renewal_account AS c_exp
 FROM opp) AS x`},
-		{"lc", g.leadFlags()},
 	}
+	out = append(append(out, g.leadExitCTEs()...), cte{"lc", g.leadFlags()})
 	out = append(out, g.retentionCTEs()...)
 	out = append(out, g.responseCTEs()...)
 	out = append(out, cte{"mtg", `SELECT ` + usrKeys("u", "k.owner_id") + `
@@ -517,19 +522,16 @@ func (g *gen) leadFlags() string {
 	if cfg.Cohort != kpi.CohortNested {
 		cmql, csql, copp = "(mql IS NOT NULL OR sql_at IS NOT NULL OR conv_known)", "(sql_at IS NOT NULL OR conv_known)", "conv_known"
 	}
-	exit := func(statuses []string) string {
-		return "c_lead AND coalesce(conv, '') = '' AND coalesce(status IN " + list(statuses) + ", false)"
-	}
 	return `SELECT x.*,
 	c_lead AND ` + cmql + ` AS c_cmql, c_lead AND ` + csql + ` AS c_csql,
 	c_lead AND ` + copp + ` AS c_copp, c_lead AND ` + copp + ` AND conv_won AS c_cwon,
-	` + exit(cfg.DisqualifiedStatuses) + ` AS c_disq, ` + exit(cfg.RecycledStatuses) + ` AS c_recy
+	` + exitFlags(cfg) + `
 FROM (
 	SELECT ld.*, ` + g.in("ld.created") + ` AS c_lead,
 		ld.mql IS NOT NULL AND ` + g.in("ld.mql") + ` AS c_mql,
 		ld.sql_at IS NOT NULL AND ` + g.in("ld.sql_at") + ` AS c_sql,
-		o.id IS NOT NULL AS conv_known, coalesce(o.won, false) AS conv_won
-	FROM ld LEFT JOIN ost o ON o.id = ld.conv
+		o.id IS NOT NULL AS conv_known, coalesce(o.won, false) AS conv_won, h.x_disq, h.x_recy, lxt.tracked
+	FROM ld LEFT JOIN ost o ON o.id = ld.conv LEFT JOIN lxh h ON h.lead_id = ld.id CROSS JOIN lxt
 ) x`
 }
 

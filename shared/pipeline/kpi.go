@@ -68,8 +68,9 @@ func kpiSK(prefix string, v kpi.Value) string {
 var kpiInputs = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task}
 
 // kpiOptionalInputs are the optional objects the KPI engine reads when the
-// org has them: contracts (renewals and retention) and the products sold.
-var kpiOptionalInputs = []*crm.Object{crm.Contract, crm.OpportunityLineItem, crm.Product2}
+// org has them: contracts (renewals and retention), the products sold and
+// the leads' field history (the lead exits' Status changes).
+var kpiOptionalInputs = []*crm.Object{crm.Contract, crm.OpportunityLineItem, crm.Product2, crm.LeadHistory}
 
 // kpiSnapshots resolves the KPI engine's inputs: every required object's
 // newest snapshot, and each optional object's when the lake has one that
@@ -219,6 +220,7 @@ func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 		Contracts:          scanOptional[kpi.Contract](ctx, e.Blob, snaps["Contract"]),
 		LineItems:          scanOptional[kpi.LineItem](ctx, e.Blob, snaps["OpportunityLineItem"]),
 		Products:           scanOptional[kpi.Product](ctx, e.Blob, snaps["Product2"]),
+		LeadHistory:        scanOptional[kpi.LeadHistory](ctx, e.Blob, snaps["LeadHistory"]),
 	}
 	res, err := kpi.Compute(e.KPIConfig, in, kpi.Period{Quarter: q, AsOf: asOf, Final: final}, opts...)
 	if err != nil {
@@ -248,7 +250,7 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	for name, m := range snaps {
 		inputs[name] = m.Key()
 	}
-	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final), "gold_schema": kpi.GoldSchema, "retention_source": string(res.RetentionSource), "config_version": e.ConfigVersion}
+	meta := map[string]string{"config": res.ConfigVersion, "config_hash": res.ConfigHash, "code_version": e.CodeVersion, "final": fmt.Sprint(final), "gold_schema": kpi.GoldSchema, "retention_source": string(res.RetentionSource), "lead_exit_source": string(res.LeadExitSource), "config_version": e.ConfigVersion}
 	for name, key := range inputs {
 		meta["input."+name] = key
 	}
@@ -303,6 +305,9 @@ type kpiRunRecord struct {
 	// RetentionSource: contracts or renewal_opportunities, the reading of
 	// renewal_rate, nrr and grr (docs/kpis.md 2.11).
 	RetentionSource kpi.RetentionSource `json:"retention_source"`
+	// LeadExitSource: lead_history or current_status, the reading of
+	// leads_disqualified and leads_recycled (docs/kpis.md 2.1).
+	LeadExitSource kpi.LeadExitSource `json:"lead_exit_source,omitempty"`
 }
 
 func (e *Env) storeKPIs(ctx context.Context, res *kpi.Result, goldKey string) error {
@@ -321,7 +326,7 @@ func (e *Env) storeKPIs(ctx context.Context, res *kpi.Result, goldKey string) er
 		}
 		items = append(items, results.Item{PK: kpiPK(res.Quarter), SK: kpiSK(prefix, v), Kind: "kpi", Version: 1, Expires: expires, Body: body})
 	}
-	head, _ := json.Marshal(kpiRunRecord{Quarter: res.Quarter, AsOf: res.AsOf, Final: res.Final, Config: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: goldKey, Values: len(res.Values), RetentionSource: res.RetentionSource})
+	head, _ := json.Marshal(kpiRunRecord{Quarter: res.Quarter, AsOf: res.AsOf, Final: res.Final, Config: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: goldKey, Values: len(res.Values), RetentionSource: res.RetentionSource, LeadExitSource: res.LeadExitSource})
 	// The head goes last: a reader that finds it knows every value is in.
 	if err := e.Store.BatchPut(ctx, items); err != nil {
 		return fmt.Errorf("kpi %s: store values: %w", res.Quarter, err)

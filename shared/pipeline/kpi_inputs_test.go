@@ -147,3 +147,34 @@ func TestKPIOnSQLAboveSize(t *testing.T) {
 		t.Errorf("gold rows %+v, want the SQL result's one row", gold)
 	}
 }
+
+// TestKPILeadExitSource: the KPI job reads the lead exits from LeadHistory
+// when the demo org tracks Status, and says it read the current Status when
+// the org has no LeadHistory or tracks no lead field (an empty object).
+func TestKPILeadExitSource(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		shape democrm.Shape
+		want  kpi.LeadExitSource
+	}{
+		{"with LeadHistory", democrm.Shape{}, kpi.ExitsFromLeadHistory},
+		{"without LeadHistory", democrm.Shape{Omit: []string{"LeadHistory"}}, kpi.ExitsFromCurrentStatus},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, e := extractedOrg(t, tc.shape)
+			snaps, err := e.kpiSnapshots(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := e.now()
+			res, err := e.computeKPIs(ctx, period.Of(now), now, false, snaps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.LeadExitSource != tc.want {
+				t.Errorf("LeadExitSource %q, want %q", res.LeadExitSource, tc.want)
+			}
+		})
+	}
+}

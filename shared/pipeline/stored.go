@@ -52,7 +52,7 @@ func (e *Env) StoredKPIs(ctx context.Context, q period.Quarter, final bool, asOf
 	if err := json.Unmarshal(head.Body, &rec); err != nil {
 		return nil, fmt.Errorf("%s: run record %s: %w", what, head.SK, err)
 	}
-	res := &kpi.Result{Quarter: rec.Quarter, AsOf: rec.AsOf, Final: rec.Final, ConfigVersion: rec.Config, ConfigHash: rec.ConfigHash, RetentionSource: rec.RetentionSource}
+	res := &kpi.Result{Quarter: rec.Quarter, AsOf: rec.AsOf, Final: rec.Final, ConfigVersion: rec.Config, ConfigHash: rec.ConfigHash, RetentionSource: rec.RetentionSource, LeadExitSource: rec.LeadExitSource}
 	if res.Values, err = e.storedValues(ctx, q, prefix); err != nil {
 		return nil, err
 	}

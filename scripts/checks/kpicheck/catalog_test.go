@@ -114,6 +114,9 @@ func generatedOrg(t *testing.T, seed uint64, n int) (*fsblob.Blob, Files, *sql.D
 	}
 	org := kpigen.New(seed, n)
 	org.Contracts = true
+	// Seed 42's org tracks lead Status (the lead exits read LeadHistory),
+	// seed 7's has no LeadHistory (they read the current Status).
+	org.LeadHistory = seed == 42
 	files, err := WriteOrg(context.Background(), b, "crm/snapshot", org, lake.WriterOptions{RowGroupRows: 4096, FileRows: 20000, TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -32,13 +32,18 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 		}
 		files[o.Name] = m.Files
 	}
-	// The demo org has contracts: the renewal and retention KPIs read them.
-	if key, ok := r.ClosedKPIs.Inputs[crm.Contract.Name]; ok {
+	// The demo org has contracts (the renewal and retention KPIs read
+	// them) and lead history (the lead exits read its Status changes).
+	for _, o := range []*crm.Object{crm.Contract, crm.LeadHistory} {
+		key, ok := r.ClosedKPIs.Inputs[o.Name]
+		if !ok {
+			t.Fatalf("the KPI job read no %s snapshot", o.Name)
+		}
 		m, err := lake.ReadManifest(ctx, b, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files[crm.Contract.Name] = m.Files
+		files[o.Name] = m.Files
 	}
 	db := openViews(t, b, files)
 	res := r.ClosedKPIs.Result

@@ -41,13 +41,17 @@ func CreateViews(db *sql.DB, paths map[string][]string) error {
 		}
 	}
 	// Optional objects get a view when they were written with rows;
-	// v_contract always has one (contractView: empty without contracts).
+	// v_contract and v_leadhistory always have one (contractView,
+	// leadHistoryView: empty without the object).
 	for _, o := range OptionalObjects {
-		if ps := paths[o.Name]; len(ps) > 0 && o != crm.Contract {
+		if ps := paths[o.Name]; len(ps) > 0 && o != crm.Contract && o != crm.LeadHistory {
 			if err := createView(db, o, ps); err != nil {
 				return err
 			}
 		}
+	}
+	if err := leadHistoryView(db, paths); err != nil {
+		return err
 	}
 	return contractView(db, paths)
 }

@@ -23,8 +23,9 @@ type Files map[string][]lake.File
 var Objects = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Lead, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.CampaignMember, crm.Task}
 
 // OptionalObjects are written when the org has them (a non-nil source:
-// kpigen's Org.Contracts and Org.Products) and read back when written.
-var OptionalObjects = []*crm.Object{crm.Product2, crm.Contract, crm.OpportunityLineItem}
+// kpigen's Org.Contracts, Org.Products and Org.LeadHistory) and read back
+// when written.
+var OptionalObjects = []*crm.Object{crm.Product2, crm.Contract, crm.OpportunityLineItem, crm.LeadHistory}
 
 // WriteOrg writes every object of org with the lake's RowWriter (the real
 // snapshot schema: all registry columns, unset ones null) under
@@ -67,6 +68,9 @@ func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 	if in.LineItems != nil {
 		write(crm.OpportunityLineItem, func(w *lake.RowWriter) error { return writeAll(w, crm.OpportunityLineItem, in.LineItems) })
 	}
+	if in.LeadHistory != nil {
+		write(crm.LeadHistory, func(w *lake.RowWriter) error { return writeAll(w, crm.LeadHistory, in.LeadHistory) })
+	}
 	return files, err
 }
 
@@ -87,6 +91,7 @@ func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs 
 		Contracts:          scanOptional[kpi.Contract](ctx, b, f, crm.Contract, workers),
 		LineItems:          scanOptional[kpi.LineItem](ctx, b, f, crm.OpportunityLineItem, workers),
 		Products:           scanOptional[kpi.Product](ctx, b, f, crm.Product2, workers),
+		LeadHistory:        scanOptional[kpi.LeadHistory](ctx, b, f, crm.LeadHistory, workers),
 	}
 }
 

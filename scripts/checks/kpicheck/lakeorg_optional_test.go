@@ -33,12 +33,12 @@ func TestOptionalObjectsRoundTrip(t *testing.T) {
 			t.Errorf("%s written for an org without it", o.Name)
 		}
 	}
-	if in := plain.Inputs(ctx, b, 1); in.Contracts != nil || in.LineItems != nil || in.Products != nil {
+	if in := plain.Inputs(ctx, b, 1); in.Contracts != nil || in.LineItems != nil || in.Products != nil || in.LeadHistory != nil {
 		t.Error("optional sources read back for an org without them")
 	}
 
 	org := kpigen.New(9, 2000)
-	org.Products, org.Contracts = true, true
+	org.Products, org.Contracts, org.LeadHistory = true, true, true
 	files, err := WriteOrg(ctx, b, "products", org, opts())
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +55,10 @@ func TestOptionalObjectsRoundTrip(t *testing.T) {
 	}
 	if got, want := collect(t, lk.Products), collect(t, mem.Products); !reflect.DeepEqual(got, want) {
 		t.Errorf("products read back differ from those generated")
+	}
+	check(t, b, "lead history", lk.LeadHistory, files["LeadHistory"])
+	if got, want := collect(t, lk.LeadHistory), collect(t, mem.LeadHistory); !reflect.DeepEqual(got, want) || len(want) != 4*org.Leads {
+		t.Errorf("lead history read back differs from the generated (%d rows, want %d)", len(got), len(want))
 	}
 
 	paths, err := LocalPaths(b, files)

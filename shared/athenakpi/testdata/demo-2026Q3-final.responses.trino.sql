@@ -95,17 +95,27 @@ FROM (SELECT opp.*,
 	class = 'expansion' AND won AND ((close_day) * 86400000000 >= 1782864000000000 AND (close_day) * 86400000000 < 1790812800000000) AND renewal_account AS c_exp
 FROM opp) AS x
 ),
+lxh AS (
+SELECT lead_id, max(CASE WHEN (chg_us >= 1782864000000000 AND chg_us < 1790812800000000) AND coalesce(new_value IN ('Unqualified', 'Disqualified', 'Closed - Not Converted'), false) AND NOT coalesce(old_value IN ('Unqualified', 'Disqualified', 'Closed - Not Converted'), false) THEN 1 ELSE 0 END) AS x_disq, max(CASE WHEN (chg_us >= 1782864000000000 AND chg_us < 1790812800000000) AND coalesce(new_value IN ('Recycled', 'Nurture'), false) AND NOT coalesce(old_value IN ('Recycled', 'Nurture'), false) THEN 1 ELSE 0 END) AS x_recy
+FROM (SELECT lead_id, new_value, old_value, (date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', created_date) * 1000) AS chg_us FROM (SELECT * FROM "venn_prod"."crm_snapshot_lead_history" WHERE dt = DATE '2026-11-20')
+	WHERE NOT coalesce(is_deleted, false) AND field = 'Status') AS h
+WHERE chg_us < 1790812800000000
+GROUP BY lead_id
+),
+lxt AS (
+SELECT count(*) > 0 AS tracked FROM lxh
+),
 lc AS (
 SELECT x.*,
 	c_lead AND (mql IS NOT NULL OR sql_at IS NOT NULL OR conv_known) AS c_cmql, c_lead AND (sql_at IS NOT NULL OR conv_known) AS c_csql,
 	c_lead AND conv_known AS c_copp, c_lead AND conv_known AND conv_won AS c_cwon,
-	c_lead AND coalesce(conv, '') = '' AND coalesce(status IN ('Unqualified', 'Disqualified', 'Closed - Not Converted'), false) AS c_disq, c_lead AND coalesce(conv, '') = '' AND coalesce(status IN ('Recycled', 'Nurture'), false) AS c_recy
+	CASE WHEN tracked THEN coalesce(x_disq, 0) = 1 ELSE c_lead AND coalesce(conv, '') = '' AND coalesce(status IN ('Unqualified', 'Disqualified', 'Closed - Not Converted'), false) END AS c_disq, CASE WHEN tracked THEN coalesce(x_recy, 0) = 1 ELSE c_lead AND coalesce(conv, '') = '' AND coalesce(status IN ('Recycled', 'Nurture'), false) END AS c_recy
 FROM (
 	SELECT ld.*, (ld.created >= 1782864000000000 AND ld.created < 1790812800000000) AS c_lead,
 		ld.mql IS NOT NULL AND (ld.mql >= 1782864000000000 AND ld.mql < 1790812800000000) AS c_mql,
 		ld.sql_at IS NOT NULL AND (ld.sql_at >= 1782864000000000 AND ld.sql_at < 1790812800000000) AS c_sql,
-		o.id IS NOT NULL AS conv_known, coalesce(o.won, false) AS conv_won
-	FROM ld LEFT JOIN ost o ON o.id = ld.conv
+		o.id IS NOT NULL AS conv_known, coalesce(o.won, false) AS conv_won, h.x_disq, h.x_recy, lxt.tracked
+	FROM ld LEFT JOIN ost o ON o.id = ld.conv LEFT JOIN lxh h ON h.lead_id = ld.id CROSS JOIN lxt
 ) x
 ),
 ctr AS (

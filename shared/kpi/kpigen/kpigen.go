@@ -31,6 +31,10 @@ type Org struct {
 	// Contracts adds two Contract rows per account (Inputs.Contracts); off
 	// by default, so the org reads renewals from renewal opportunities.
 	Contracts bool
+	// LeadHistory adds four LeadHistory rows per lead with Status changes
+	// (Inputs.LeadHistory; leadhistory.go); off by default, so the lead
+	// exits read the current Status.
+	LeadHistory bool
 }
 
 // New returns an org of n leads over the demo history (2025-07-01 to
@@ -302,8 +306,9 @@ func (o *Org) Inputs() kpi.Inputs {
 				r.CreatedByID = o.userID(o.Users)
 			}
 		}),
-		LineItems: o.lineItems(),
-		Products:  o.products(),
+		LineItems:   o.lineItems(),
+		Products:    o.products(),
+		LeadHistory: o.leadHistory(),
 	}
 }
 
