@@ -100,13 +100,24 @@ func lineEarnings(l Line) (EarningsKind, bool) {
 var capOrder = []EarningsKind{EarnCommission, EarnBonus, EarnSPIF, EarnAdjustment, EarnPriorPeriod}
 
 // payState is the payment stage carried into this quarter: the latest
-// earlier statement's open holds and draw balance.
+// earlier statement's open holds and draw balance, or, when that final
+// statement was reconciled by a correction paid in this quarter, the
+// recomputation's (the latest correction's): the correction pays the
+// lines' difference now, and the holds, holdback and draw balance carry on
+// from the recomputed amounts, so nothing is paid or withheld twice.
 func (r *run) payState(id string) *PayStage {
 	prev := r.previous[id]
 	if len(prev) == 0 {
 		return nil
 	}
-	return prev[len(prev)-1].Pay
+	last := prev[len(prev)-1]
+	pay, after := last.Pay, -1
+	for _, c := range r.corrects[id] { // the latest builds on the most earlier ones
+		if c.FromQuarter == last.Quarter && c.Pay != nil && len(c.After) > after {
+			pay, after = c.Pay, len(c.After)
+		}
+	}
+	return pay
 }
 
 // openHold is what is still held, from an earlier statement, of the

@@ -453,3 +453,49 @@ func TestHeldDealCancelled(t *testing.T) {
 			lines: []string{"commission:0.00", "clawback:-1000.00", "hold_dropped:0.00"}, total: "-1000.00", pay: openIs()},
 	})
 }
+
+// TestReconcileCarriesPayState: a final statement reconciled by a
+// correction carries the recomputed holdback into the next quarter.
+// Worked by hand (10% commission, 10% held back until Q4):
+//
+//	2026Q1 final: D1 10,000 pays 1,000.00, holdback −100.00 (open 100.00)
+//	D1 is corrected to 11,000 and 2026Q1 recomputed: 1,100.00, −110.00;
+//	  the correction pays +100.00 and −10.00 in 2026Q2
+//	2026Q2: the two prior-period lines (+90.00); the open holdback carried
+//	  on is 110.00, the recomputed one (100.00 before: 10.00 withheld now
+//	  and never released)
+func TestReconcileCarriesPayState(t *testing.T) {
+	p, err := ParsePlan("pay.yaml", []byte(payPlanSrc("holdback: {share: 0.10, release_quarter: 4}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(q, amount string) RunInput {
+		return RunInput{Quarter: period.MustParse(q), Plans: []*Plan{p}, KnownKPI: knownKPIs, Metrics: MetricTable{}, CodeVersion: "t",
+			People:      []Person{{ID: "P1", EmployeeID: "E1", Name: "Pat", Currency: "USD"}},
+			Assignments: &Assignments{File: "a.yaml", People: []PersonAssignment{{Person: "P1", Plan: "pay", From: Day{day("2026-01-01")}}}},
+			Deals:       []Deal{{ID: "D1", Name: "deal D1", OwnerID: "P1", Amount: dec(amount), Currency: "USD", CloseDate: day("2026-02-10"), Won: true}}}
+	}
+	final := storedFinal(t, mustRun(t, in("2026Q1", "10000")))
+	again := mustRun(t, in("2026Q1", "11000"))
+	corr, err := Reconcile(&final[0], &again.Statements[0], nil, period.MustParse("2026Q2"))
+	if err != nil || corr == nil || !corr.Delta.Equal(dec("90")) {
+		t.Fatalf("correction %+v %v", corr, err)
+	}
+	q2 := in("2026Q2", "11000")
+	q2.Previous, q2.Corrections = final, []Correction{*corr}
+	st := mustRun(t, q2).Statements[0]
+	if !st.Total.Equal(dec("90")) {
+		t.Errorf("2026Q2 total %s, want 90.00", st.Total)
+	}
+	openIs("holdback/2026Q1/commission=110.00")(t, st.Pay)
+}
+
+// mustRun is Run, failing the test on an error.
+func mustRun(t *testing.T, in RunInput) *RunOutput {
+	t.Helper()
+	out, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -26,6 +26,13 @@ type Correction struct {
 	Lines       []Line     `json:"lines"`
 	Delta       Money      `json:"delta"`
 	Currency    string     `json:"currency,omitempty"` // of the amounts (the final statement's)
+	// Pay is the recomputation's payment stage: the open holds, holdback
+	// and draw balance the next statement carries from instead of the final
+	// statement's (paystage.go, payState).
+	Pay *PayStage `json:"pay,omitempty"`
+	// After are the earlier corrections of the same final statement this
+	// one builds on: the latest has the most.
+	After []string `json:"after,omitempty"`
 }
 
 // LineDiff compares one line (by Key) between the final and the recomputed
@@ -130,7 +137,7 @@ func Reconcile(final, recomputed *Statement, already []Correction, to period.Qua
 	if len(c.Diff) == 0 {
 		return nil, nil
 	}
-	c.Delta = Money{total}
+	c.Delta, c.Pay, c.After = Money{total}, recomputed.Pay, prior
 	sum := sha256.Sum256([]byte(recomputed.InputHash + "|" + final.InputHash + "|" + strings.Join(prior, ",")))
 	c.ID = fmt.Sprintf("%s/%s/%s", final.Quarter, final.PersonID, hex.EncodeToString(sum[:])[:12])
 	for i := range c.Lines {
