@@ -88,7 +88,7 @@ func TestStateMachines(t *testing.T) {
 	// of a sliced load and per object (each a Map item, selected as
 	// $.event, sent again while the pull answers more).
 	want := map[string]map[string]string{
-		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.event, $.plan", "${KpiFunctionArn}": "$.kpi", "${ScoreFunctionArn}": "$.score", "${PayoutsFunctionArn}": "$.whatif"},
+		"NightlyStateMachine": {"${ExtractFunctionArn}": "$.event, $.event, $.plan", "${KpiFunctionArn}": "$.kpi, $.kpiQuery.finish", "${ScoreFunctionArn}": "$.score", "${PayoutsFunctionArn}": "$.whatif"},
 		"CloseStateMachine":   {"${KpiFunctionArn}": "$.kpi", "${PayoutsFunctionArn}": "$.payouts"},
 	}
 	if len(machines) != len(want) {
@@ -193,6 +193,7 @@ func TestStateMachines(t *testing.T) {
 					t.Error("no AnyObjectFailed choice after the Map")
 				}
 				checkResumeLoop(t, next)
+				checkKpiQueryLoop(t, &def)
 			}
 		})
 	}
@@ -330,5 +331,94 @@ func TestASLValidatorRejects(t *testing.T) {
 	}
 	if out, err := exec.Command(bin, "--json-path", bad).CombinedOutput(); err == nil {
 		t.Fatalf("asl-validator accepted a dangling Next:\n%s", out)
+	}
+}
+
+// checkKpiQueryLoop: after the KPI task, a ticket ($.kpiResult.result.query)
+// leads into a loop of Wait, Athena's BatchGetQueryExecution over the
+// ticket's queries called by the state machine, a Pass that reads their
+// states and a Choice: a failed or cancelled query goes to the alarm,
+// every query succeeded sends the ticket back to the kpi function, and a
+// spent budget (checked before looping again) stops every query and goes
+// to the alarm; no ticket goes straight on to the scores. Every Athena
+// call retries throttling and is caught.
+func checkKpiQueryLoop(t *testing.T, def *asl) {
+	t.Helper()
+	type choice struct {
+		Variable                 string
+		IsPresent                *bool
+		NumericGreaterThanEquals *float64
+		And, Or                  []map[string]any
+		Next                     string
+	}
+	type state struct {
+		Type, Resource, Next, Default string
+		Seconds                       int
+		Choices                       []choice
+		Parameters                    map[string]any
+		Retry                         []struct{ ErrorEquals []string }
+		Catch                         []struct{ Next string }
+		ItemsPath                     string
+		ItemProcessor                 *asl
+	}
+	states := func(def *asl) map[string]state {
+		st := map[string]state{}
+		for name, raw := range def.States {
+			var s state
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatalf("state %s: %v", name, err)
+			}
+			st[name] = s
+		}
+		return st
+	}
+	st := states(def)
+	kpiTask := st["KpiQuarterToDate"]
+	on := st[kpiTask.Next]
+	if on.Type != "Choice" || len(on.Choices) != 1 || on.Choices[0].Variable != "$.kpiResult.result.query" || on.Choices[0].IsPresent == nil || !*on.Choices[0].IsPresent || on.Default != "Score" {
+		t.Fatalf("after the KPI task: %s %+v, want a Choice on the query ticket, default Score", kpiTask.Next, on)
+	}
+	started := st[on.Choices[0].Next]
+	wait := st[started.Next]
+	status := st[wait.Next]
+	count := st[status.Next]
+	done := st[count.Next]
+	if wait.Type != "Wait" || wait.Seconds <= 0 || status.Resource != "arn:aws:states:::aws-sdk:athena:batchGetQueryExecution" ||
+		status.Parameters["QueryExecutionIds.$"] != "$.kpiQuery.finish.query.ids" || count.Type != "Pass" || done.Type != "Choice" {
+		t.Fatalf("the poll loop is %s (%s), %s, %s, %s; want Wait, batchGetQueryExecution over the ticket's ids, a count, a Choice", started.Next, wait.Type, status.Resource, count.Type, done.Type)
+	}
+	var succeeded, failed, budget string
+	for i, c := range done.Choices {
+		switch {
+		case len(c.And) > 0:
+			succeeded = c.Next
+		case len(c.Or) > 0:
+			failed = c.Next
+		case c.NumericGreaterThanEquals != nil:
+			budget = c.Next
+			if i != len(done.Choices)-1 || done.Default == "" {
+				t.Error("the budget is checked after the end states and before looping again")
+			}
+		}
+	}
+	finish, again := st[succeeded], st[done.Default]
+	if finish.Resource != "arn:aws:states:::lambda:invoke" || finish.Parameters["Payload.$"] != "$.kpiQuery.finish" || finish.Next != "Score" {
+		t.Errorf("when every query succeeded: %s %+v, want the kpi function with the ticket, then Score", succeeded, finish.Parameters)
+	}
+	if again.Next != started.Next {
+		t.Errorf("a running query goes to %s then %s, want back to %s", done.Default, again.Next, started.Next)
+	}
+	stop := st[budget]
+	if st[failed].Next != "NotifyFailure" || stop.Type != "Map" || stop.ItemsPath != "$.kpiQuery.finish.query.ids" || st[stop.Next].Next != "NotifyFailure" {
+		t.Fatalf("failed query: %s; budget spent: %s (%s over %q) then %s; want the alarm, after stopping every query", failed, budget, stop.Type, stop.ItemsPath, stop.Next)
+	}
+	inner := states(stop.ItemProcessor)[stop.ItemProcessor.StartAt]
+	for name, s := range map[string]state{wait.Next: status, "the stop": inner} {
+		if len(s.Retry) == 0 || !slices.Contains(s.Retry[0].ErrorEquals, "Athena.TooManyRequestsException") || len(s.Catch) == 0 {
+			t.Errorf("%s: retries %+v, catches %+v; want throttling retried and every error caught", name, s.Retry, s.Catch)
+		}
+	}
+	if inner.Resource != "arn:aws:states:::aws-sdk:athena:stopQueryExecution" {
+		t.Errorf("the stop runs %s, want stopQueryExecution", inner.Resource)
 	}
 }

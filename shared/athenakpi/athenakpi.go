@@ -64,6 +64,21 @@ type Stats struct {
 // Query runs one statement and returns its rows (NULL as nil), without the
 // header row Athena puts first.
 func (r *Runner) Query(ctx context.Context, text string) ([]string, [][]*string, Stats, error) {
+	id, err := r.start(ctx, text)
+	if err != nil {
+		return nil, nil, Stats{}, err
+	}
+	st := Stats{QueryID: id}
+	if err := r.wait(ctx, &st); err != nil {
+		return nil, nil, st, err
+	}
+	cols, rows, err := r.results(ctx, st.QueryID)
+	st.Rows = len(rows)
+	return cols, rows, st, err
+}
+
+// start starts one statement and returns its query execution Id.
+func (r *Runner) start(ctx context.Context, text string) (string, error) {
 	in := &athena.StartQueryExecutionInput{
 		QueryString:           aws.String(text),
 		QueryExecutionContext: &types.QueryExecutionContext{Database: aws.String(r.Database), Catalog: aws.String("AwsDataCatalog")},
@@ -76,15 +91,9 @@ func (r *Runner) Query(ctx context.Context, text string) ([]string, [][]*string,
 	}
 	start, err := r.Client.StartQueryExecution(ctx, in)
 	if err != nil {
-		return nil, nil, Stats{}, fmt.Errorf("athena: start query in workgroup %q: %w", r.workgroup(), err)
+		return "", fmt.Errorf("athena: start query in workgroup %q: %w", r.workgroup(), err)
 	}
-	st := Stats{QueryID: aws.ToString(start.QueryExecutionId)}
-	if err := r.wait(ctx, &st); err != nil {
-		return nil, nil, st, err
-	}
-	cols, rows, err := r.results(ctx, st.QueryID)
-	st.Rows = len(rows)
-	return cols, rows, st, err
+	return aws.ToString(start.QueryExecutionId), nil
 }
 
 func (r *Runner) workgroup() string {
@@ -106,26 +115,14 @@ func (r *Runner) wait(ctx context.Context, st *Stats) error {
 		maxDelay = 5 * time.Second
 	}
 	for {
-		out, err := r.Client.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: &st.QueryID})
-		if err != nil {
-			return r.stop(ctx, st.QueryID, fmt.Errorf("athena: query %s: status: %w", st.QueryID, err))
-		}
-		qe := out.QueryExecution
-		if qe == nil || qe.Status == nil {
-			return fmt.Errorf("athena: query %s: status without a state", st.QueryID)
-		}
-		if s := qe.Statistics; s != nil {
-			st.BytesScanned, st.EngineMillis = aws.ToInt64(s.DataScannedInBytes), aws.ToInt64(s.EngineExecutionTimeInMillis)
-		}
-		switch qe.Status.State {
-		case types.QueryExecutionStateSucceeded:
+		done, ended, err := r.status(ctx, st)
+		switch {
+		case err != nil:
+			return r.stop(ctx, st.QueryID, err)
+		case ended != nil:
+			return ended
+		case done:
 			return nil
-		case types.QueryExecutionStateFailed, types.QueryExecutionStateCancelled:
-			msg := aws.ToString(qe.Status.StateChangeReason)
-			if e := qe.Status.AthenaError; e != nil && e.ErrorMessage != nil && !strings.Contains(msg, *e.ErrorMessage) {
-				msg += ": " + *e.ErrorMessage
-			}
-			return fmt.Errorf("athena: query %s %s: %s", st.QueryID, strings.ToLower(string(qe.Status.State)), msg)
 		}
 		select {
 		case <-ctx.Done():
@@ -134,6 +131,35 @@ func (r *Runner) wait(ctx context.Context, st *Stats) error {
 		}
 		delay = min(2*delay, maxDelay)
 	}
+}
+
+// status reads a query's state and statistics into st: true when it
+// succeeded, false while it is queued or running. A failed or cancelled
+// query is ended, an error naming the reason; a state that cannot be read
+// is readErr.
+func (r *Runner) status(ctx context.Context, st *Stats) (done bool, ended, readErr error) {
+	out, err := r.Client.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: &st.QueryID})
+	if err != nil {
+		return false, nil, fmt.Errorf("athena: query %s: status: %w", st.QueryID, err)
+	}
+	qe := out.QueryExecution
+	if qe == nil || qe.Status == nil {
+		return false, fmt.Errorf("athena: query %s: status without a state", st.QueryID), nil
+	}
+	if s := qe.Statistics; s != nil {
+		st.BytesScanned, st.EngineMillis = aws.ToInt64(s.DataScannedInBytes), aws.ToInt64(s.EngineExecutionTimeInMillis)
+	}
+	switch qe.Status.State {
+	case types.QueryExecutionStateSucceeded:
+		return true, nil, nil
+	case types.QueryExecutionStateFailed, types.QueryExecutionStateCancelled:
+		msg := aws.ToString(qe.Status.StateChangeReason)
+		if e := qe.Status.AthenaError; e != nil && e.ErrorMessage != nil && !strings.Contains(msg, *e.ErrorMessage) {
+			msg += ": " + *e.ErrorMessage
+		}
+		return false, fmt.Errorf("athena: query %s %s: %s", st.QueryID, strings.ToLower(string(qe.Status.State)), msg), nil
+	}
+	return false, nil, nil
 }
 
 // stop asks Athena to cancel a query the caller gives up on, and returns
@@ -235,22 +261,101 @@ func (r *Runner) ComputeKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period,
 }
 
 // Compute runs the catalog, the credit table and the response table for
-// cfg and p over the snapshot nights (three queries) and returns them as
-// the engine's result and what Athena reported (the catalog query's Id and
-// rows; bytes and engine time of all three).
+// cfg and p over the snapshot nights (three queries, started together)
+// and returns them as the engine's result and what Athena reported (the
+// catalog query's Id and rows; bytes and engine time of all three). It
+// waits for the queries: Start and Finish are the same in two calls, for a
+// caller that waits elsewhere (the nightly state machine).
 func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights) (*kpi.Result, Stats, error) {
-	if err := Complete(); err != nil && !r.AllowPartial {
+	ids, err := r.Start(ctx, cfg, p, nights)
+	if err != nil {
 		return nil, Stats{}, err
+	}
+	sts := make([]Stats, len(ids))
+	for i, id := range ids {
+		sts[i].QueryID = id
+		if err := r.wait(ctx, &sts[i]); err != nil {
+			return nil, sts[0], err
+		}
+	}
+	return r.finish(ctx, cfg, p, sts)
+}
+
+// StartKPIs is Start for the KPI job (pipeline.SQLQueries).
+func (r *Runner) StartKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights map[string]string) ([]string, error) {
+	return r.Start(ctx, cfg, p, nights)
+}
+
+// FinishKPIs is Finish for the KPI job (pipeline.SQLQueries).
+func (r *Runner) FinishKPIs(ctx context.Context, cfg *kpi.Config, p kpi.Period, ids []string) (*kpi.Result, error) {
+	res, _, err := r.Finish(ctx, cfg, p, ids)
+	return res, err
+}
+
+// Start compiles the catalog, the credit table and the response table for
+// cfg and p over the snapshot nights, starts their three queries and
+// returns their query execution Ids (in that order) without waiting.
+func (r *Runner) Start(ctx context.Context, cfg *kpi.Config, p kpi.Period, nights Nights) ([]string, error) {
+	if err := Complete(); err != nil && !r.AllowPartial {
+		return nil, err
 	}
 	tables, err := r.Tables(nights)
 	if err != nil {
-		return nil, Stats{}, err
+		return nil, err
 	}
-	text, err := kpisql.Compile(cfg, p, r.Dialect, tables)
-	if err != nil {
-		return nil, Stats{}, err
+	var texts [3]string
+	if texts[0], err = kpisql.Compile(cfg, p, r.Dialect, tables); err != nil {
+		return nil, err
 	}
-	cols, raw, st, err := r.Query(ctx, text)
+	if texts[1], err = kpisql.CompileCredits(cfg, p, r.Dialect, tables); err != nil {
+		return nil, err
+	}
+	if texts[2], err = kpisql.CompileResponses(cfg, p, r.Dialect, tables); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(texts))
+	for _, text := range texts {
+		id, err := r.start(ctx, text)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if r.Logger != nil {
+		r.Logger.Info("kpi queries started on athena", "queries", ids, "quarter", p.Quarter.String())
+	}
+	return ids, nil
+}
+
+// Finish reads the rows of the three queries Start started for the same
+// cfg and p, once every one has succeeded, as Compute returns them. A
+// query still queued or running, failed or cancelled is an error naming
+// it.
+func (r *Runner) Finish(ctx context.Context, cfg *kpi.Config, p kpi.Period, ids []string) (*kpi.Result, Stats, error) {
+	if len(ids) != 3 {
+		return nil, Stats{}, fmt.Errorf("athena: %d query Ids, want the catalog's, the credits' and the responses'", len(ids))
+	}
+	sts := make([]Stats, len(ids))
+	for i, id := range ids {
+		sts[i].QueryID = id
+		done, ended, err := r.status(ctx, &sts[i])
+		if err = errors.Join(ended, err); err != nil {
+			return nil, sts[0], err
+		}
+		if !done {
+			return nil, sts[0], fmt.Errorf("athena: query %s has not finished: read its results only after it succeeded", id)
+		}
+	}
+	return r.finish(ctx, cfg, p, sts)
+}
+
+// finish reads the succeeded catalog, credit and response queries' rows
+// as the engine's result.
+func (r *Runner) finish(ctx context.Context, cfg *kpi.Config, p kpi.Period, sts []Stats) (*kpi.Result, Stats, error) {
+	st, cst, rst := sts[0], sts[1], sts[2]
+	st.BytesScanned, st.EngineMillis = st.BytesScanned+cst.BytesScanned+rst.BytesScanned, st.EngineMillis+cst.EngineMillis+rst.EngineMillis
+	cols, raw, err := r.results(ctx, st.QueryID)
+	st.Rows = len(raw)
 	if err != nil {
 		return nil, st, err
 	}
@@ -262,12 +367,7 @@ func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nig
 	if err != nil {
 		return nil, st, fmt.Errorf("athena: query %s: %w", st.QueryID, err)
 	}
-	ctext, err := kpisql.CompileCredits(cfg, p, r.Dialect, tables)
-	if err != nil {
-		return nil, st, err
-	}
-	ccols, craw, cst, err := r.Query(ctx, ctext)
-	st.BytesScanned, st.EngineMillis = st.BytesScanned+cst.BytesScanned, st.EngineMillis+cst.EngineMillis
+	ccols, craw, err := r.results(ctx, cst.QueryID)
 	if err != nil {
 		return nil, st, err
 	}
@@ -279,12 +379,7 @@ func (r *Runner) Compute(ctx context.Context, cfg *kpi.Config, p kpi.Period, nig
 	if err != nil {
 		return nil, st, fmt.Errorf("athena: query %s: %w", cst.QueryID, err)
 	}
-	rtext, err := kpisql.CompileResponses(cfg, p, r.Dialect, tables)
-	if err != nil {
-		return nil, st, err
-	}
-	rcols, rraw, rst, err := r.Query(ctx, rtext)
-	st.BytesScanned, st.EngineMillis = st.BytesScanned+rst.BytesScanned, st.EngineMillis+rst.EngineMillis
+	rcols, rraw, err := r.results(ctx, rst.QueryID)
 	if err != nil {
 		return nil, st, err
 	}

@@ -27,6 +27,8 @@ import (
 //	         {"job":"extract","mode":"slice","objects":["Lead"],"load":"<load id>","slice":3} (pulls one
 //	         slice of a sliced first load; the plan lists them)
 //	kpi      {"job":"kpi","mode":"qtd"} | {"job":"kpi","mode":"close"} | {"job":"kpi","mode":"rerun","quarter":"2026Q3"}
+//	         {"job":"kpi","mode":"qtd","defer":true} (on SQL: start the query, answer its ticket)
+//	         {"job":"kpi","query":{"id":"…","quarter":"2026Q4",…}} (write the gold of that finished query)
 //	payouts  {"job":"payouts","mode":"close"} | {"job":"payouts","mode":"rerun","quarter":"2026Q3"}
 //	         {"job":"payouts","mode":"qtd"} (nightly: quarter-to-date earnings and the rep's what-if)
 //	score    {"job":"score"} | {"job":"score","mode":"nightly"}
@@ -60,6 +62,12 @@ type Event struct {
 	// plan version (id@vN) and the SHA-256 of the plan file read.
 	Plan   string `json:"plan,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+	// Defer (kpi): when the run goes to the SQL engine (KPISQL), start
+	// its query and answer {"query": <KPIQuery>} instead of waiting for
+	// it; Query finishes such a run (the nightly state machine waits in
+	// between: kpiquery.go).
+	Defer bool      `json:"defer,omitempty"`
+	Query *KPIQuery `json:"query,omitempty"`
 }
 
 // apiName is the shape of a Salesforce object API name.
@@ -164,6 +172,12 @@ func (e Event) validate() error {
 			}
 		}
 	case "kpi", "payouts":
+		if e.Query != nil {
+			if e.Mode != "" || e.Quarter != "" || e.AsOf != "" || e.Defer {
+				return bad("query", "a query carries its own period and inputs: it takes no mode, quarter, asof or defer")
+			}
+			return e.Query.validate()
+		}
 		switch e.Mode {
 		case "", ModeClose:
 		case ModeQTD: // payouts: the quarter to date and the what-if (whatif.go)
@@ -266,10 +280,11 @@ func (e Event) unused() error {
 		"asof": e.AsOf != "", "action": e.Action != "", "approver": e.Approver != "", "people": len(e.People) > 0,
 		"dispute": e.Dispute != nil,
 		"plan":    e.Plan != "", "sha256": e.SHA256 != "",
+		"defer": e.Defer, "query": e.Query != nil,
 	}
 	takes := map[string][]string{
 		"extract": {"mode", "objects", "from", "to", "load", "slice"},
-		"kpi":     {"mode", "asof"},
+		"kpi":     {"mode", "asof", "defer", "query"},
 		"payouts": {"mode", "asof"},
 		"approve": {"action", "people", "dispute", "plan", "sha256"},
 		"score":   {"mode"},
@@ -280,7 +295,7 @@ func (e Event) unused() error {
 	if _, known := takes[e.Job]; !known {
 		return nil // validate names the unknown job
 	}
-	for _, f := range []string{"mode", "objects", "load", "slice", "from", "to", "asof", "action", "approver", "people", "dispute", "plan", "sha256"} {
+	for _, f := range []string{"mode", "objects", "load", "slice", "from", "to", "asof", "action", "approver", "people", "dispute", "plan", "sha256", "defer", "query"} {
 		if set[f] {
 			return fmt.Errorf("%s event: %s: the %s job does not use it (it would be ignored)", e.Job, f, e.Job)
 		}

@@ -194,12 +194,25 @@ func inputRows(snaps map[string]*lake.Manifest) int64 {
 	return n
 }
 
+// onSQL reports whether a run over snaps goes to KPISQL: the org's inputs
+// hold at least KPISQLMinRows rows.
+func (e *Env) onSQL(snaps map[string]*lake.Manifest) bool {
+	return e.KPISQL != nil && e.KPISQLMinRows > 0 && inputRows(snaps) >= e.KPISQLMinRows
+}
+
+// snapshotNights are the snapshot nights (object → dt) of snaps: what the SQL
+// reads.
+func snapshotNights(snaps map[string]*lake.Manifest) map[string]string {
+	out := make(map[string]string, len(snaps))
+	for name, m := range snaps {
+		out[name] = m.Dt
+	}
+	return out
+}
+
 func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest, opts ...kpi.Option) (*kpi.Result, error) {
-	if rows := inputRows(snaps); e.KPISQL != nil && e.KPISQLMinRows > 0 && rows >= e.KPISQLMinRows {
-		nights := make(map[string]string, len(snaps))
-		for name, m := range snaps {
-			nights[name] = m.Dt
-		}
+	if e.onSQL(snaps) {
+		rows, nights := inputRows(snaps), snapshotNights(snaps)
 		e.log().Info("kpi on sql", "quarter", q.String(), "input_rows", rows, "min_rows", e.KPISQLMinRows)
 		res, err := e.KPISQL.ComputeKPIs(ctx, e.KPIConfig, kpi.Period{Quarter: q, AsOf: asOf, Final: final}, nights)
 		if err != nil {
@@ -246,6 +259,13 @@ func (e *Env) kpiFor(ctx context.Context, q period.Quarter, asOf time.Time, fina
 	if err != nil {
 		return nil, err
 	}
+	return e.writeKPIs(ctx, q, asOf, final, snaps, res)
+}
+
+// writeKPIs writes a computed catalog over snaps: the gold, credit and
+// response partitions, their Glue partitions, the results items and the
+// scorecard.
+func (e *Env) writeKPIs(ctx context.Context, q period.Quarter, asOf time.Time, final bool, snaps map[string]*lake.Manifest, res *kpi.Result) (*KPIRun, error) {
 	inputs := make(map[string]string, len(snaps))
 	for name, m := range snaps {
 		inputs[name] = m.Key()

@@ -93,6 +93,9 @@ func (e *Env) pullVersions(ctx context.Context, ev Event) ([]string, error) {
 // read and the KPI definitions.
 func (e *Env) PlanKPI() Planner {
 	return func(ctx context.Context, ev Event) (Run, error) {
+		if ev.Query != nil {
+			return e.planKPIFinish(ctx, *ev.Query)
+		}
 		t, err := ev.Resolve(e.now(), e.EarliestQuarter)
 		if err != nil {
 			return Run{}, err
@@ -103,13 +106,15 @@ func (e *Env) PlanKPI() Planner {
 			return Run{}, err
 		}
 		keys := append(append(manifestKeys(snaps), e.KPIConfig.Hash, fmt.Sprint(final)), e.configParts()...)
+		if qs, ok := e.KPISQL.(SQLQueries); ok && ev.Defer && e.onSQL(snaps) {
+			return e.planKPIStart(qs, t, snaps, keys), nil
+		}
 		return Run{Period: q.String() + "@" + asOfDate(asOf, final), InputHash: hashOf(keys...), Request: t, Do: func(ctx context.Context) (any, Metrics, error) {
 			run, err := e.kpiFor(ctx, q, asOf, final, snaps)
 			if err != nil {
 				return nil, Metrics{}, err
 			}
-			return map[string]any{"quarter": q.String(), "as_of": asOf, "final": final, "values": len(run.Result.Values), "gold": run.Gold.Key(), "credits": run.Credits.Key(), "credit_rows": len(run.Result.Credits), "responses": run.Responses.Key(), "response_rows": len(run.Result.Responses), "config": run.Result.ConfigVersion, "config_version": e.ConfigVersion, "scorecard": run.Scorecard.Page},
-				KPIMetrics(len(run.Result.Values), final), nil
+			return e.kpiSummary(run), KPIMetrics(len(run.Result.Values), final), nil
 		}}, nil
 	}
 }

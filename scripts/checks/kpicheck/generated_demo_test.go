@@ -1,13 +1,11 @@
 package kpicheck
 
 import (
-	"context"
 	"testing"
 
 	"github.com/venn-revops/venn/shared/gluecatalog"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpisql"
-	"github.com/venn-revops/venn/shared/lakeviews"
 )
 
 // TestGeneratedSQLOnDemoLake runs the demo end to end and the generated
@@ -17,17 +15,7 @@ import (
 // wrote. A generator whose rounding truncates instead fails the same
 // comparison.
 func TestGeneratedSQLOnDemoLake(t *testing.T) {
-	r, b := runDemo(t)
-	views, err := lakeviews.Write(context.Background(), b, r.Lake)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One session: the views file's SET VARIABLE lives in it.
-	db := openViews(t, b, nil)
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(string(views.DuckDB)); err != nil {
-		t.Fatalf("%s: %v", lakeviews.DuckDBKey, err)
-	}
+	r, _, db := demoViews(t)
 	tables, err := viewTables(db, func(o string) string { return "latest_" + gluecatalog.SnapshotTable(o) })
 	if err != nil {
 		t.Fatal(err)
