@@ -65,6 +65,11 @@ type objectRun struct {
 	ctx    context.Context
 	seg    *segmenter
 	prevCP *storedCheckpoint // the checkpoint as read (version 0: none)
+	// pulledHere are the records this invocation's resumable pull took,
+	// in pullTime; mergeRows the rows its merge reads (resume.go).
+	pulledHere int64
+	pullTime   time.Duration
+	mergeRows  int64
 
 	// cpKey is the checkpoint's sort key: the object, or a slice's
 	// (SliceKey). snapFolder and snapFile are where the merge writes the
@@ -330,7 +335,12 @@ func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Mani
 		earlier = r.seg.cp.Segments
 	}
 	if !resuming || r.seg.cp.State == PullPulling {
+		began := r.d.Wall()
 		err := r.pullUpserts(ctx, *win, bulk)
+		r.pullTime = r.d.Wall().Sub(began)
+		if r.seg != nil {
+			r.pulledHere = r.seg.accepted
+		}
 		if errors.Is(err, ErrBulkJobFailed) && r.seg != nil && r.seg.cp.version > 0 {
 			// Resuming this job can only fail again: the next pull
 			// starts over with a new one.
@@ -359,7 +369,10 @@ func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Mani
 		if base != nil {
 			rows += base.Rows
 		}
-		fits := r.mergeFits(rows)
+		r.mergeRows = rows
+		// An invocation that pulled nothing has all the time it will
+		// ever have: it merges.
+		fits := r.pulledHere == 0 || r.mergeFits(rows)
 		if (resuming && r.seg.cp.State == PullPulling) || !fits {
 			if err := r.stage(ctx, PullPulled); err != nil {
 				return false, err
@@ -391,19 +404,36 @@ func (r *objectRun) pullWindow(ctx context.Context, win *window, base *lake.Mani
 // staged the next invocation merges (errMore).
 func (r *objectRun) mergeInTime(ctx context.Context, base *lake.Manifest, del *deletions, dt string) (*lake.Manifest, error) {
 	m, err := r.merge(ctx, base, del, dt)
+	if errors.Is(err, errMergeLate) {
+		// Everything pulled is staged (mergeLate): the next invocation
+		// merges with all its time.
+		return nil, r.mergeCut(ctx, "merge abandoned early: at its pace it would not finish before the deadline's margin; the next invocation merges")
+	}
 	if err != nil {
 		return nil, err
 	}
 	if err := checkDeadline(ctx, r.d.Wall, r.cfg.DeadlineMargin); err != nil {
 		if r.seg != nil && r.seg.cp.version > 0 && r.seg.cp.State == PullPulled {
 			// Everything pulled is staged: the next invocation merges.
-			r.log.Warn("merge did not finish before the deadline's margin; the next invocation merges", "pull_id", r.seg.cp.PullID)
-			r.sum.Pending, r.sum.Invocations, r.sum.Staged = true, r.seg.cp.Invocations, r.seg.cp.Received
-			return nil, errMore
+			return nil, r.mergeCut(ctx, "merge did not finish before the deadline's margin; the next invocation merges")
 		}
 		return nil, fmt.Errorf("%s not committed: %w", r.o.Name, err)
 	}
 	return m, nil
+}
+
+// mergeCut records a merge that did not finish (everything pulled is
+// staged) and answers errMore. The checkpoint is written again so the next
+// invocation of the same event is a new run, not a replay of this one.
+func (r *objectRun) mergeCut(ctx context.Context, why string) error {
+	cp := r.seg.cp
+	cp.MergesCut++
+	if err := writeCheckpoint(ctx, r.d.Store, r.cpKey, cp); err != nil {
+		return err
+	}
+	r.log.Warn(why, "pull_id", cp.PullID, "rows", r.mergeRows, "merges_cut", cp.MergesCut)
+	r.sum.Pending, r.sum.Invocations, r.sum.Staged = true, cp.Invocations, cp.Received
+	return errMore
 }
 
 func (r *objectRun) closeSorter() {
@@ -723,8 +753,12 @@ func (r *objectRun) merge(ctx context.Context, base *lake.Manifest, del *deletio
 	if change, err = it.next(); err != nil {
 		return nil, err
 	}
+	began := r.d.Wall()
 	writeSnap := func(row *crm.Row) error {
 		rows++
+		if r.mergeLate(rows, began) {
+			return errMergeLate
+		}
 		return snapW.Write(row, "")
 	}
 	// applyChange writes the change and decides the snapshot row: the

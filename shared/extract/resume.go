@@ -111,6 +111,11 @@ type Checkpoint struct {
 	Invocations int       `json:"invocations"`
 	Started     time.Time `json:"started"`
 	Manifest    string    `json:"manifest,omitempty"` // the commit, once done
+	// MergesCut counts the merges that did not finish in their invocation
+	// (cut by the deadline's margin, or given up early). Each one writes
+	// the checkpoint again, so the next invocation is a new run (the run
+	// ledger keys runs by the checkpoint's version), not a replay.
+	MergesCut int `json:"merges_cut,omitempty"`
 	// Result is a slice's merged part of a sliced load, once done (load.go).
 	Result *SliceResult `json:"result,omitempty"`
 }
@@ -287,6 +292,22 @@ func (r *objectRun) stageTime() time.Duration {
 // (scripts/checks/extractbench).
 const mergeRowsPerSecond = 150_000
 
+// mergeRate is the merge speed this invocation expects (rows/s): the
+// assumed figure, or twice its own pull's speed when that is slower, once
+// it has pulled enough to tell. A profile of a single pull (extractbench,
+// 300,000 leads) spends 3.2 s of CPU pulling and 1.3 s merging the same
+// rows, so twice the pull's speed is a cautious guess for the merge's, and
+// it follows the machine: a loaded or smaller one slows both. The assumed
+// figure alone started merges a loaded machine could not finish and that
+// the next invocation did again (docs/scale.md).
+func (r *objectRun) mergeRate() int64 {
+	elapsed := r.pullTime
+	if r.pulledHere < 10_000 || elapsed < time.Second {
+		return mergeRowsPerSecond
+	}
+	return max(1, min(mergeRowsPerSecond, int64(2*float64(r.pulledHere)/elapsed.Seconds())))
+}
+
 // mergeFits reports whether the merge of rows can finish before the
 // deadline's margin.
 func (r *objectRun) mergeFits(rows int64) bool {
@@ -294,8 +315,36 @@ func (r *objectRun) mergeFits(rows int64) bool {
 	if !ok {
 		return true
 	}
-	need := time.Duration(rows * int64(time.Second) / mergeRowsPerSecond)
+	need := time.Duration(float64(rows) / float64(r.mergeRate()) * float64(time.Second))
 	return dl.Sub(r.d.Wall()) >= r.cfg.DeadlineMargin+need
+}
+
+// errMergeLate: the merge gave up early, as it would not finish before the
+// deadline's margin.
+var errMergeLate = errors.New("merge abandoned: it would not finish before the deadline's margin")
+
+// mergeCheckRows is how often (snapshot rows written) a merge that may
+// give up checks its pace.
+var mergeCheckRows int64 = 1 << 16
+
+// mergeLate reports whether a merge begun at began, done rows written of
+// about r.mergeRows, should give up: at its pace so far it would not
+// finish before the deadline's margin. Only an invocation that pulled
+// records and staged everything gives up (the next invocation, with all
+// its time, merges without pulling); an invocation that only merges goes
+// on to the end, its best chance.
+func (r *objectRun) mergeLate(done int64, began time.Time) bool {
+	if done%mergeCheckRows != 0 || r.pulledHere == 0 || r.seg == nil || r.seg.cp.version == 0 || r.seg.cp.State != PullPulled {
+		return false
+	}
+	dl, ok := r.ctx.Deadline()
+	if !ok {
+		return false
+	}
+	now := r.d.Wall()
+	left := max(r.mergeRows-done, 0)
+	need := time.Duration(float64(now.Sub(began)) * float64(left) / float64(done))
+	return dl.Sub(now) < r.cfg.DeadlineMargin+need
 }
 
 // take decides one received upsert record of a resumable pull: skip it

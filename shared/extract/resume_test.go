@@ -1,10 +1,13 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,5 +193,93 @@ func sameSnapshot(t *testing.T, a, b *env, dt string, live map[string]bool) {
 	wb, _, _ := ReadWatermark(context.Background(), b.store, "Lead")
 	if !wa.SystemModstamp.Equal(wb.SystemModstamp) {
 		t.Errorf("%s: stored watermark %v vs %v", dt, wa.SystemModstamp, wb.SystemModstamp)
+	}
+}
+
+// TestMergeGivesUpEarly: an invocation that pulled the window's tail and
+// then finds, part way through the merge, that at its pace the merge would
+// not finish before the deadline's margin gives up at once (instead of
+// running into the deadline and losing the work) and answers more; the
+// next invocation, which pulls nothing, merges to the end. The snapshot
+// equals a single pull's row for row.
+func TestMergeGivesUpEarly(t *testing.T) {
+	defer func(n int64) { mergeCheckRows = n }(mergeCheckRows)
+	mergeCheckRows = 8
+	base := time.Date(2026, 11, 18, 3, 0, 0, 0, time.UTC)
+	single, resumed := newEnv(t), newEnv(t)
+	var live map[string]bool
+	for _, e := range []*env{single, resumed} {
+		live = tiedLeads(t, e.src, 400, base)
+	}
+	if _, err := single.run(context.Background(), night1, Config{}); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	start := time.Now()
+	deadline := start.Add(time.Hour)
+	gaveUp, mergedFresh := 0, false
+	for i := 1; ; i++ {
+		if i > 200 {
+			t.Fatal("not done after 200 invocations")
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		// Far from the deadline for a few readings of the clock, then
+		// just inside the margin.
+		clock := &stepClock{start: start, deadline: deadline, budget: 2 + (i*7)%19}
+		before := strings.Count(logs.String(), "merge abandoned early")
+		_, version, _ := ReadCheckpoint(context.Background(), resumed.store, "Lead")
+		cfg := Config{Objects: []*crm.Object{crm.Lead}, PII: lake.PII{Key: testKey}, DeadlineMargin: 30 * time.Second, RunID: fmt.Sprintf("giveup-%03d", i)}
+		sum, err := Run(ctx, Deps{Source: resumed.src, Blob: resumed.blob, Store: resumed.store, Now: func() time.Time { return night1 }, Wall: clock.now,
+			Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, cfg)
+		cancel()
+		if err != nil {
+			t.Fatalf("invocation %d: %v", i, err)
+		}
+		if strings.Count(logs.String(), "merge abandoned early") > before {
+			gaveUp++
+			if o := sum.Objects[0]; !sum.More || !o.Pending || o.Committed {
+				t.Fatalf("invocation %d gave up its merge but answered %+v", i, sum)
+			}
+			// Written again (a new version: the next invocation is a new
+			// run for the run ledger, not a replay of this one).
+			if cp, v, _ := ReadCheckpoint(context.Background(), resumed.store, "Lead"); cp.State != PullPulled || v <= version || cp.MergesCut == 0 {
+				t.Fatalf("invocation %d gave up its merge with the checkpoint %s, version %d → %d, %d merges cut", i, cp.State, version, v, cp.MergesCut)
+			}
+			// The next invocation pulls nothing and merges to the end,
+			// whatever its clock says.
+			mergedFresh = true
+			continue
+		}
+		if !sum.More {
+			if mergedFresh && sum.Objects[0].Committed {
+				break
+			}
+			t.Fatalf("invocation %d committed without a merge given up first (%d given up)", i, gaveUp)
+		}
+	}
+	if gaveUp == 0 {
+		t.Fatal("no merge gave up: the test does not exercise it")
+	}
+	sameSnapshot(t, single, resumed, "2026-11-19", live)
+}
+
+// The merge speed an invocation expects: the assumed 150,000 rows/s until
+// it has pulled enough to tell, then twice its pull's speed when slower.
+func TestMergeRate(t *testing.T) {
+	for _, tc := range []struct {
+		pulled  int64
+		elapsed time.Duration
+		want    int64
+	}{
+		{0, 0, 150_000},
+		{9_999, 10 * time.Second, 150_000},        // too few records to tell
+		{50_000, 500 * time.Millisecond, 150_000}, // too short to tell
+		{100_000, 10 * time.Second, 20_000},       // 10,000 rows/s pulled: 2 × 10,000
+		{1_000_000, 5 * time.Second, 150_000},     // faster than assumed: the assumption
+	} {
+		r := &objectRun{pulledHere: tc.pulled, pullTime: tc.elapsed}
+		if got := r.mergeRate(); got != tc.want {
+			t.Errorf("%d rows in %v: %d rows/s, want %d", tc.pulled, tc.elapsed, got, tc.want)
+		}
 	}
 }
