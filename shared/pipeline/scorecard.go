@@ -53,7 +53,7 @@ func (e *Env) writeScorecard(ctx context.Context, run *KPIRun, snaps map[string]
 	p := &scorecard.Page{
 		Run:   *setOf(res),
 		RunID: run.Gold.RunID, ConfigVersion: res.ConfigVersion, ConfigHash: res.ConfigHash, Gold: run.Gold.Key(),
-		Responses: res.Responses, Credits: res.Credits, SLAHours: e.KPIConfig.Response.SLAHours,
+		Responses: res.Responses, Credits: res.Credits, SLAHours: e.KPIConfig.Response.SLAHours, LeadExitSource: res.LeadExitSource,
 	}
 	if p.Names, err = e.userNames(ctx, snaps["User"]); err != nil {
 		return nil, err

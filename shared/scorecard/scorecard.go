@@ -60,6 +60,9 @@ type Page struct {
 	Names map[string]string
 	// SLAHours is the lead response SLA, for the digest's wording.
 	SLAHours int
+	// LeadExitSource is where the run read the leads that left
+	// (Result.LeadExitSource); the hand-off says which ("" says nothing).
+	LeadExitSource kpi.LeadExitSource
 	// DocsURL is where docs/kpis.md is published; KPI names link to its
 	// anchors (DefaultDocsURL when empty).
 	DocsURL string
@@ -69,6 +72,18 @@ type Page struct {
 const DefaultDocsURL = "https://github.com/venn-revops/venn/blob/main/docs/kpis.md"
 
 func (p *Page) docs() string { return cmp.Or(p.DocsURL, DefaultDocsURL) }
+
+// ExitsNote says where the leads that left the funnel were read from,
+// beside the exits.
+func (p *Page) ExitsNote() string {
+	switch p.LeadExitSource {
+	case kpi.ExitsFromLeadHistory:
+		return "Leads that left (disqualified, recycled): their Status changes into an exit status in the period, from LeadHistory."
+	case kpi.ExitsFromCurrentStatus:
+		return "Leads that left (disqualified, recycled): the period's leads whose current Status is an exit status (the lake holds no Status change in LeadHistory)."
+	}
+	return ""
+}
 
 // KPIAnchor is the fragment of a KPI's definition in docs/kpis.md.
 func KPIAnchor(name string) string { return "kpi-" + name }

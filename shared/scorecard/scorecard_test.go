@@ -115,10 +115,11 @@ func smallPage() *Page {
 			{Model: kpi.ModelFirstTouch, Opportunity: "O9", Campaign: kpi.KeyUnattributed, Cents: 1000000, Amount: 1000000, Bookings: true},
 			{Model: kpi.ModelFirstTouch, Opportunity: "O4", Campaign: "C2", Cents: 500000, Amount: 500000, Pipeline: true},
 		},
-		WeekCredits: []kpi.Credit{},
-		Names:       map[string]string{"U1": "Ada Byron"},
-		SLAHours:    24,
-		DocsURL:     "docs/kpis.md",
+		WeekCredits:    []kpi.Credit{},
+		Names:          map[string]string{"U1": "Ada Byron"},
+		SLAHours:       24,
+		LeadExitSource: kpi.ExitsFromLeadHistory,
+		DocsURL:        "docs/kpis.md",
 	}
 }
 
@@ -421,6 +422,31 @@ func TestShapeOf(t *testing.T) {
 			if b.W != c.want[i] || b.X != (60-c.want[i])/2 || b.Y != 6*i {
 				t.Errorf("%v: bar %d is %+v, want width %d", c.vols, i, b, c.want[i])
 			}
+		}
+	}
+}
+
+// The hand-off says where the leads that left were read from: in every
+// view with a hand-off map and under the by-source tables; nothing when
+// the run does not say.
+func TestExitsNote(t *testing.T) {
+	for _, c := range []struct {
+		source kpi.LeadExitSource
+		want   string
+		n      int
+	}{
+		{kpi.ExitsFromLeadHistory, "their Status changes into an exit status in the period, from LeadHistory", 7}, // by-source; org, East, West, U1, Web, Webinar
+		{kpi.ExitsFromCurrentStatus, "leads whose current Status is an exit status", 7},
+		{"", "Leads that left (disqualified, recycled)", 0},
+	} {
+		p := smallPage()
+		p.LeadExitSource = c.source
+		var b bytes.Buffer
+		if err := WritePage(&b, p); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(b.String(), c.want); got != c.n {
+			t.Errorf("%q: %q %d times, want %d", c.source, c.want, got, c.n)
 		}
 	}
 }

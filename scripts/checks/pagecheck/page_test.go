@@ -130,6 +130,14 @@ func TestDemoPageShowsTheGoldRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The hand-off says where the run read the leads that left.
+	exits, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("v-org-all")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[kpi.LeadExitSource]string{kpi.ExitsFromLeadHistory: "from LeadHistory", kpi.ExitsFromCurrentStatus: "current Status is an exit status"}[r.QTD.Result.LeadExitSource]; want == "" || !strings.Contains(exits, want) {
+		t.Errorf("the org's hand-off does not say where the exits were read from (%q, want %q)", r.QTD.Result.LeadExitSource, want)
+	}
 	if runID != r.QTD.Gold.RunID || hash != r.QTD.Result.ConfigHash {
 		t.Errorf("page names run %q definitions %q; gold run %q definitions %q", runID, hash, r.QTD.Gold.RunID, r.QTD.Result.ConfigHash)
 	}
