@@ -58,14 +58,15 @@ import (
 // rates (DealCredit.FX) times the commission rate it was paid at (and the
 // plan-to-pay rate of its line, Payment.FX).
 
-// RateSource names where a conversion rate comes from.
-type RateSource string
+// RateSource names where a conversion rate comes from: money's dated and
+// static org rates, or the plan's own table.
+type RateSource = money.RateSource
 
 // Rate sources.
 const (
-	RatesDated  RateSource = "dated"  // DatedConversionRate in force on the day
-	RatesStatic RateSource = "static" // CurrencyType.ConversionRate
-	RatesPlan   RateSource = "plan"   // the plan's conversion table
+	RatesDated             = money.RatesDated  // DatedConversionRate in force on the day
+	RatesStatic            = money.RatesStatic // CurrencyType.ConversionRate
+	RatesPlan   RateSource = "plan"            // the plan's conversion table
 )
 
 // Conversion dates a plan can name (conversion.date).
@@ -115,28 +116,15 @@ type Conversion struct {
 	Table map[string]Dec `yaml:"table"`
 }
 
-// Rates are the org's exchange rates as Salesforce keeps them (the
-// CurrencyType and DatedConversionRate objects): units of a currency per 1
-// unit of Corporate.
-type Rates struct {
-	Corporate string
-	Static    []StaticRate
-	Dated     []DatedRate
-}
+// Rates are the org's exchange rates (money.Rates: the one rule for the
+// rate of a currency on a day, shared with the KPI engine).
+type Rates = money.Rates
 
 // StaticRate is one CurrencyType row.
-type StaticRate struct {
-	Currency string
-	Rate     decimal.Decimal
-}
+type StaticRate = money.StaticRate
 
-// DatedRate is one DatedConversionRate row: in force from Start up to, not
-// including, Next (zero: open-ended).
-type DatedRate struct {
-	Currency    string
-	Rate        decimal.Decimal
-	Start, Next time.Time
-}
+// DatedRate is one DatedConversionRate row.
+type DatedRate = money.DatedRate
 
 // FX is how one credit was converted, kept on the credit so a statement
 // reader can redo it and a later clawback can take it back at the same
@@ -159,15 +147,8 @@ type FX struct {
 	Factor decimal.Decimal `json:"factor"`
 }
 
-// RateUsed is one rate a conversion read.
-type RateUsed struct {
-	Currency string          `json:"currency"`
-	Rate     decimal.Decimal `json:"rate"`
-	Source   RateSource      `json:"source,omitempty"` // "" for the base itself
-	// From and To (inclusive) are a dated rate's range; To is "" when open.
-	From string `json:"from,omitempty"`
-	To   string `json:"to,omitempty"`
-}
+// RateUsed is one rate a conversion read (money.RateUsed).
+type RateUsed = money.RateUsed
 
 // factor is the exact units of pay currency per unit of deal currency.
 func (x *FX) factor() *big.Rat { return quo(rat(x.To.Rate), rat(x.From.Rate)) }
@@ -269,120 +250,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// ValidateRates checks the org's rates: a corporate currency when there
-// are any, ISO 4217 codes, rates above 0 (the corporate currency's 1), one
-// static rate per currency, dated ranges that end after they start and do
-// not overlap within a currency.
+// ValidateRates checks the org's rates (money.Rates.Problems).
 func ValidateRates(r Rates) ValidationErrors {
 	e := &errs{file: "rates"}
-	if len(r.Static)+len(r.Dated) > 0 && r.Corporate == "" {
-		e.add("corporate", "no corporate currency (CurrencyType with IsCorporate) beside %d static and %d dated rates", len(r.Static), len(r.Dated))
-	}
-	if r.Corporate != "" && !IsCurrency(r.Corporate) {
-		e.add("corporate", "%q is not an ISO 4217 currency code", r.Corporate)
-	}
-	one := decimal.NewFromInt(1)
-	checkRate := func(at, code string, v decimal.Decimal) {
-		switch {
-		case !IsCurrency(code):
-			e.add(at, "%q is not an ISO 4217 currency code", code)
-		case !v.IsPositive():
-			e.add(at, "%s rate %s must be above 0", code, v)
-		case code == r.Corporate && !v.Equal(one):
-			e.add(at, "%s is the corporate currency: its rate is 1, not %s", code, v)
-		}
-	}
-	seen := map[string]bool{}
-	for i, s := range r.Static {
-		at := fmt.Sprintf("static[%d] %s", i, s.Currency)
-		checkRate(at, s.Currency, s.Rate)
-		if seen[s.Currency] {
-			e.add(at, "%s has two static rates (CurrencyType rows)", s.Currency)
-		}
-		seen[s.Currency] = true
-	}
-	byCur := map[string][]int{}
-	for i, d := range r.Dated {
-		at := fmt.Sprintf("dated[%d] %s", i, d.Currency)
-		checkRate(at, d.Currency, d.Rate)
-		switch {
-		case d.Start.IsZero():
-			e.add(at, "no start date")
-		case !d.Next.IsZero() && !d.Next.After(d.Start):
-			e.add(at, "next start date %s is not after the start date %s", isoDay(d.Next), isoDay(d.Start))
-		default:
-			byCur[d.Currency] = append(byCur[d.Currency], i)
-		}
-	}
-	for _, code := range sortedKeys(byCur) {
-		idx := byCur[code]
-		sort.SliceStable(idx, func(a, b int) bool { return r.Dated[idx[a]].Start.Before(r.Dated[idx[b]].Start) })
-		for k := 1; k < len(idx); k++ {
-			prev, cur := r.Dated[idx[k-1]], r.Dated[idx[k]]
-			if prev.Next.IsZero() || prev.Next.After(cur.Start) {
-				e.add(fmt.Sprintf("dated[%d] %s", idx[k], code), "%s rate from %s overlaps the one from %s (in force until %s): two rates on %s",
-					code, isoDay(cur.Start), isoDay(prev.Start), nextOrOpen(prev.Next), isoDay(cur.Start))
-			}
-		}
+	for _, p := range r.Problems() {
+		e.add(p.At, "%s", p.Reason)
 	}
 	return e.list
 }
 
 func isoDay(t time.Time) string { return t.Format(time.DateOnly) }
 
-func nextOrOpen(t time.Time) string {
-	if t.IsZero() {
-		return "(open)"
-	}
-	return isoDay(t)
-}
-
 // rateIndex answers "the rate of a currency on a day" over validated Rates.
 type rateIndex struct {
-	q         period.Quarter // the run's quarter (period_end)
-	corporate string
-	static    map[string]decimal.Decimal
-	dated     map[string][]DatedRate // by currency, by start
+	*money.RateTable
+	q period.Quarter // the run's quarter (period_end)
 }
 
 func newRateIndex(r Rates, q period.Quarter) *rateIndex {
-	ix := &rateIndex{q: q, corporate: r.Corporate, static: map[string]decimal.Decimal{}, dated: map[string][]DatedRate{}}
-	for _, s := range r.Static {
-		ix.static[s.Currency] = s.Rate
-	}
-	for _, d := range r.Dated {
-		ix.dated[d.Currency] = append(ix.dated[d.Currency], d)
-	}
-	for _, ds := range ix.dated {
-		sort.Slice(ds, func(a, b int) bool { return ds[a].Start.Before(ds[b].Start) })
-	}
-	return ix
+	return &rateIndex{RateTable: money.NewRateTable(r), q: q}
 }
 
-// lookup is the org rate of currency code on day t under source (dated
-// with an optional static fallback, or static).
+// lookup is the org rate of currency code on day t under the plan's
+// conversion rule (dated with an optional static fallback, or static).
 func (ix *rateIndex) lookup(code string, t time.Time, c *Conversion) (RateUsed, error) {
-	if code == ix.corporate {
-		return RateUsed{Currency: code, Rate: decimal.NewFromInt(1)}, nil
+	u, err := ix.On(code, t, c.Rates, c.Fallback == RatesStatic)
+	if err != nil && c.Rates == RatesDated && c.Fallback != RatesStatic {
+		err = fmt.Errorf("%w, and the plan states no fallback to static rates", err)
 	}
-	if c.Rates == RatesDated {
-		for _, d := range ix.dated[code] {
-			if !t.Before(d.Start) && (d.Next.IsZero() || t.Before(d.Next)) {
-				u := RateUsed{Currency: code, Rate: d.Rate, Source: RatesDated, From: isoDay(d.Start)}
-				if !d.Next.IsZero() {
-					u.To = isoDay(d.Next.AddDate(0, 0, -1))
-				}
-				return u, nil
-			}
-		}
-		if c.Fallback != RatesStatic {
-			return RateUsed{}, fmt.Errorf("no dated %s rate (DatedConversionRate) in force on %s, and the plan states no fallback to static rates", code, isoDay(t))
-		}
-	}
-	if v, ok := ix.static[code]; ok {
-		return RateUsed{Currency: code, Rate: v, Source: RatesStatic}, nil
-	}
-	return RateUsed{}, fmt.Errorf("no %s rate on %s: %s has no dated rate in force and no static rate (CurrencyType)", code, isoDay(t), code)
+	return u, err
 }
 
 // convert makes the conversion of amount in currency from into currency
@@ -414,10 +310,10 @@ func (ix *rateIndex) convert(p *Plan, from, to string, amount decimal.Decimal, t
 			return nil, err
 		}
 	} else {
-		if ix.corporate == "" {
+		if ix.Corporate() == "" {
 			return nil, fmt.Errorf("%s to %s on %s: the org has no exchange rates (no CurrencyType in the lake: a single-currency org?)", from, to, isoDay(t))
 		}
-		x.Base = ix.corporate
+		x.Base = ix.Corporate()
 		if x.From, err = ix.lookup(from, t, c); err != nil {
 			return nil, fmt.Errorf("%s to %s (plan %s): %w", from, to, p.Ref(), err)
 		}

@@ -72,7 +72,7 @@ func fxPlan(t *testing.T, id, currency, basis, conversion string) *Plan {
 func fxRates() Rates {
 	return Rates{
 		Corporate: "USD",
-		Static:    []StaticRate{{"USD", dec("1")}, {"EUR", dec("0.90")}, {"GBP", dec("0.80")}, {"CHF", dec("0.88")}},
+		Static:    []StaticRate{{Currency: "USD", Rate: dec("1")}, {Currency: "EUR", Rate: dec("0.90")}, {Currency: "GBP", Rate: dec("0.80")}, {Currency: "CHF", Rate: dec("0.88")}},
 		Dated: []DatedRate{
 			{Currency: "EUR", Rate: dec("0.92"), Start: day("2026-07-01"), Next: day("2026-08-01")},
 			{Currency: "EUR", Rate: dec("0.95"), Start: day("2026-08-01")},
@@ -338,7 +338,7 @@ func TestFXValidation(t *testing.T) {
 		{"single-currency org", func(in *RunInput) { in.Rates = Rates{} }, "EUR to USD on 2026-07-15: the org has no exchange rates"},
 		{"quota in a currency without rates", func(in *RunInput) { in.Quotas[0].Currency = "SEK" }, "quotas[0] E/bookings/2026-07-01: quota of E, on a plan in USD: SEK to USD (plan fx_bonus@v1): no dated SEK rate (DatedConversionRate) in force on 2026-07-01"},
 		{"unknown currency", func(in *RunInput) {
-			in.Rates.Static = append(in.Rates.Static, StaticRate{"EUX", dec("1.1")})
+			in.Rates.Static = append(in.Rates.Static, StaticRate{Currency: "EUX", Rate: dec("1.1")})
 		}, `static[4] EUX: "EUX" is not an ISO 4217 currency code`},
 		{"rate zero", func(in *RunInput) { in.Rates.Static[1].Rate = dec("0") }, "static[1] EUR: EUR rate 0 must be above 0"},
 		{"rate negative", func(in *RunInput) { in.Rates.Dated[2].Rate = dec("-0.78") }, "dated[2] GBP: GBP rate -0.78 must be above 0"},
@@ -354,7 +354,7 @@ func TestFXValidation(t *testing.T) {
 		{"corporate rate not 1", func(in *RunInput) { in.Rates.Static[0].Rate = dec("1.01") }, "static[0] USD: USD is the corporate currency: its rate is 1, not 1.01"},
 		{"no corporate currency", func(in *RunInput) { in.Rates.Corporate = "" }, "rates: corporate: no corporate currency"},
 		{"two static rates", func(in *RunInput) {
-			in.Rates.Static = append(in.Rates.Static, StaticRate{"EUR", dec("0.91")})
+			in.Rates.Static = append(in.Rates.Static, StaticRate{Currency: "EUR", Rate: dec("0.91")})
 		}, "static[4] EUR: EUR has two static rates"},
 		{"quota currency not ISO", func(in *RunInput) { in.Quotas[0].Currency = "EURO" }, "quota of E, on a plan in USD: EURO to USD"},
 	}

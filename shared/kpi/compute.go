@@ -56,6 +56,7 @@ type engine struct {
 	// the leads that exited in the period by the history.
 	exitSource LeadExitSource
 	leadExits  map[string]*exitKinds
+	fx         *oppFX // opportunity amounts into the reporting currency (fx.go)
 }
 
 // valSet clones each distinct value once, for the few values of a
@@ -113,8 +114,9 @@ func orNone(s string) string {
 }
 
 // Compute computes the whole catalog for one period. It reads each input
-// once (see Inputs) and fails on the first input error, on an opportunity
-// in another currency than the configured one, or on an invalid period.
+// once (see Inputs) and fails on the first input error, on bad exchange
+// rates or an opportunity in another currency without a rate on its close
+// date (fx.go), or on an invalid period.
 func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) {
 	if cfg == nil {
 		return nil, errors.New("kpi: no configuration")
@@ -134,6 +136,9 @@ func Compute(cfg *Config, in Inputs, p Period, opts ...Option) (*Result, error) 
 	}
 	for _, opt := range opts {
 		opt(e)
+	}
+	if e.fx, err = newOppFX(in.Rates, cfg.Currency); err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", p.Quarter, err)
 	}
 	if in.Contracts != nil && cfg.Retention.Source != SourceRenewalOpportunities && cfg.Retention.linksOpps() {
 		e.oppContract = map[int32]string{}

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
+	"github.com/venn-revops/venn/shared/money"
 	"github.com/venn-revops/venn/shared/period"
 )
 
@@ -63,6 +64,29 @@ type fixture struct {
 		ID, Lead, Field, Old, New, Created string
 		Deleted                            bool
 	} `yaml:"lead_history"`
+	Rates struct {
+		Corporate string
+		Static    []struct{ Currency, Rate string }
+		Dated     []struct{ Currency, Rate, Start, Next string }
+	}
+}
+
+// fixtureRates are the fixture's exchange rates.
+func fixtureRates(t testing.TB, f *fixture) money.Rates {
+	r := money.Rates{Corporate: f.Rates.Corporate}
+	date := func(s string) time.Time {
+		if s == "" {
+			return time.Time{}
+		}
+		return time.Unix(int64(*dayp(t, s))*86400, 0).UTC()
+	}
+	for _, s := range f.Rates.Static {
+		r.Static = append(r.Static, money.StaticRate{Currency: s.Currency, Rate: decimal.RequireFromString(s.Rate)})
+	}
+	for _, d := range f.Rates.Dated {
+		r.Dated = append(r.Dated, money.DatedRate{Currency: d.Currency, Rate: decimal.RequireFromString(d.Rate), Start: date(d.Start), Next: date(d.Next)})
+	}
+	return r
 }
 
 func ts(t testing.TB, s string) int64 {
@@ -198,7 +222,7 @@ func loadFixture(t testing.TB, name string) Inputs {
 	}
 	return Inputs{LeadHistory: leadHistory, Contracts: contracts, LineItems: lines, Products: products, Users: Rows(in.users), Accounts: Rows(in.accounts), Campaigns: Rows(in.camps), Leads: Rows(in.leads),
 		Opportunities: Rows(in.opps), OpportunityHistory: Rows(in.hist), ContactRoles: Rows(in.roles),
-		CampaignMembers: Rows(in.members), Tasks: Rows(in.tasks)}
+		CampaignMembers: Rows(in.members), Tasks: Rows(in.tasks), Rates: fixtureRates(t, &f)}
 }
 
 type expectFile struct {

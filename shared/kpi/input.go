@@ -1,5 +1,7 @@
 package kpi
 
+import "github.com/venn-revops/venn/shared/money"
+
 // Projection structs: the only lake columns the engine reads, one struct per
 // CRM object, matched to the snapshot's Parquet columns by their tags (see
 // shared/crm/objects.go for the registry).
@@ -228,6 +230,11 @@ type Inputs struct {
 	// LeadHistory is the leads' field history; the lead-exit KPIs read
 	// its Status changes, read before the leads.
 	LeadHistory Source[LeadHistory]
+	// Rates are a multi-currency org's exchange rates (CurrencyType and
+	// DatedConversionRate): opportunities in another currency are
+	// converted into the reporting currency at them (fx.go). Zero for a
+	// single-currency org.
+	Rates money.Rates
 }
 
 // each calls fn on every row of s and returns the number of rows read.

@@ -21,6 +21,7 @@ type opp struct {
 	leadCreated        int64 // the converted lead's CreatedDate (lead_creation position)
 	leadSQL            int64 // the converted lead's SQL instant, or -1
 	closeDay           int32
+	cur                uint16 // the amount's currency (engine.fx); 0: the reporting currency
 	won, closed        bool
 	stageWon           bool // the current stage is a configured won stage
 	stageLost          bool
@@ -129,8 +130,11 @@ func (e *engine) opportunity(o *Opportunity, id string, names [4]uint32) error {
 	if x.class == "" {
 		e.stats.UnclassifiedTypes[strings.Clone(o.Type)]++
 	}
-	if x.class != "" && o.CurrencyIsoCode != "" && o.CurrencyIsoCode != e.cfg.Currency {
-		return fmt.Errorf("opportunity %s: currency %s: only %s is configured and Venn has no exchange rates", o.ID, o.CurrencyIsoCode, e.cfg.Currency)
+	if x.class != "" {
+		var err error
+		if x.cur, err = e.fx.currency(o.ID, o.CurrencyIsoCode); err != nil {
+			return err
+		}
 	}
 	x.stageWon, x.stageLost = e.cfg.stage(o.StageName)
 	if o.Amount != nil {
@@ -183,10 +187,14 @@ func (e *engine) takeRow(h *OpportunityHistory, won, lost *bool, amount *int64, 
 	}
 }
 
-// settleOpps fixes won/closed: from the configured stage names when the
-// state comes from history (history has no flags) or the snapshot's flags
-// are null; then marks the opportunities whose touches attribution needs.
+// settleOpps converts the amounts in another currency (convertOpps) and
+// fixes won/closed: from the configured stage names when the state comes
+// from history (history has no flags) or the snapshot's flags are null;
+// then marks the opportunities whose touches attribution needs.
 func (e *engine) settleOpps() error {
+	if err := e.convertOpps(); err != nil {
+		return err
+	}
 	for i := range e.opps.n {
 		o := e.opps.at(i)
 		s := &o.start

@@ -68,9 +68,10 @@ func kpiSK(prefix string, v kpi.Value) string {
 var kpiInputs = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.Lead, crm.CampaignMember, crm.Task}
 
 // kpiOptionalInputs are the optional objects the KPI engine reads when the
-// org has them: contracts (renewals and retention), the products sold and
-// the leads' field history (the lead exits' Status changes).
-var kpiOptionalInputs = []*crm.Object{crm.Contract, crm.OpportunityLineItem, crm.Product2, crm.LeadHistory}
+// org has them: contracts (renewals and retention), the products sold,
+// the leads' field history (the lead exits' Status changes) and a
+// multi-currency org's exchange rates.
+var kpiOptionalInputs = append([]*crm.Object{crm.Contract, crm.OpportunityLineItem, crm.Product2, crm.LeadHistory}, rateInputs...)
 
 // kpiSnapshots resolves the KPI engine's inputs: every required object's
 // newest snapshot, and each optional object's when the lake has one that
@@ -220,7 +221,12 @@ func (e *Env) computeKPIs(ctx context.Context, q period.Quarter, asOf time.Time,
 		}
 		return res, nil
 	}
+	rates, err := e.readRates(ctx, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s as of %s: %w", q, asOf.Format(time.DateOnly), err)
+	}
 	in := kpi.Inputs{
+		Rates:              rates,
 		Users:              scan[kpi.User](ctx, e.Blob, snaps["User"]),
 		Accounts:           scan[kpi.Account](ctx, e.Blob, snaps["Account"]),
 		Campaigns:          scan[kpi.Campaign](ctx, e.Blob, snaps["Campaign"]),

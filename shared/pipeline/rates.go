@@ -6,14 +6,16 @@ import (
 	"sort"
 
 	"github.com/shopspring/decimal"
-	"github.com/venn-revops/venn/shared/comp"
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/money"
 )
 
 // rateInputs are the optional snapshots of a multi-currency org's exchange
-// rates, read by payouts to convert deals in another currency (comp's
-// fx.go). A single-currency org has neither: its payouts read no rates.
+// rates, read by the KPI job to convert opportunities into the reporting
+// currency (kpi's fx.go) and by payouts to convert deals into the pay
+// currency (comp's fx.go). A single-currency org has neither: its jobs
+// read no rates.
 var rateInputs = []*crm.Object{crm.CurrencyType, crm.DatedConversionRate}
 
 // currencyTypeRow is the projection of the CurrencyType snapshot.
@@ -36,10 +38,11 @@ type datedRateRow struct {
 // readRates reads the org's rates from the CurrencyType and
 // DatedConversionRate snapshots in snaps (either may be absent). Rates are
 // exact: the lake holds them as DECIMAL(18,6). A row without a code or a
-// rate is an error naming it; comp validates the rest (ISO codes, rates
-// above 0, overlapping ranges) before anything is computed.
-func (e *Env) readRates(ctx context.Context, snaps map[string]*lake.Manifest) (comp.Rates, error) {
-	var r comp.Rates
+// rate is an error naming it; money.Rates.Problems checks the rest (ISO
+// codes, rates above 0, overlapping ranges), which the KPI engine and comp
+// run before anything is computed.
+func (e *Env) readRates(ctx context.Context, snaps map[string]*lake.Manifest) (money.Rates, error) {
+	var r money.Rates
 	rate := func(v *int64) decimal.Decimal { return decimal.New(*v, -crm.RateScale) }
 	if m := snaps[crm.CurrencyType.Name]; m != nil {
 		err := lake.Scan(ctx, e.Blob, m, func(rows []currencyTypeRow) error {
@@ -47,7 +50,7 @@ func (e *Env) readRates(ctx context.Context, snaps map[string]*lake.Manifest) (c
 				if c.IsoCode == "" || c.ConversionRate == nil {
 					return fmt.Errorf("CurrencyType %s: no IsoCode or ConversionRate", c.ID)
 				}
-				r.Static = append(r.Static, comp.StaticRate{Currency: c.IsoCode, Rate: rate(c.ConversionRate)})
+				r.Static = append(r.Static, money.StaticRate{Currency: c.IsoCode, Rate: rate(c.ConversionRate)})
 				if c.IsCorporate != nil && *c.IsCorporate {
 					if r.Corporate != "" && r.Corporate != c.IsoCode {
 						return fmt.Errorf("CurrencyType %s: %s and %s are both corporate", c.ID, r.Corporate, c.IsoCode)
@@ -67,7 +70,7 @@ func (e *Env) readRates(ctx context.Context, snaps map[string]*lake.Manifest) (c
 				if d.IsoCode == "" || d.ConversionRate == nil || d.StartDate == nil {
 					return fmt.Errorf("DatedConversionRate %s: no IsoCode, ConversionRate or StartDate", d.ID)
 				}
-				dr := comp.DatedRate{Currency: d.IsoCode, Rate: rate(d.ConversionRate), Start: crm.TimeOfDays(int64(*d.StartDate))}
+				dr := money.DatedRate{Currency: d.IsoCode, Rate: rate(d.ConversionRate), Start: crm.TimeOfDays(int64(*d.StartDate))}
 				if d.NextStartDate != nil {
 					dr.Next = crm.TimeOfDays(int64(*d.NextStartDate))
 				}
