@@ -17,8 +17,10 @@ var update = flag.Bool("update", false, "rewrite the golden SQL files in testdat
 
 // TestGoldenTrinoSQL pins the Trino text the KPI job sends Athena for the
 // demo's configuration (the embedded default) over the Glue tables of one
-// night, final and quarter to date. Hand-checked: the as-of state from the
-// latest history row before the as-of instant, the period bounds in
+// night (the demo org is multi-currency: its rate tables too), final and
+// quarter to date. Hand-checked: the as-of state from the latest history
+// row before the as-of instant, amounts converted at the rate of the
+// close date (fx, fxr, corp; a missing rate fail()s), the period bounds in
 // microseconds, every quotient a DECIMAL(38,0) division, no DuckDB-only
 // construct. Regenerate with -update after a deliberate change and read
 // the diff.

@@ -37,6 +37,10 @@ var optional = []struct {
 	{"Product2", []string{"id VARCHAR", "is_deleted BOOLEAN", "family VARCHAR"}},
 	{"LeadHistory", []string{"id VARCHAR", "created_date TIMESTAMP", "is_deleted BOOLEAN", "lead_id VARCHAR", "field VARCHAR",
 		"old_value VARCHAR", "new_value VARCHAR"}},
+	// A multi-currency org's exchange rates (fx.go); a single-currency org
+	// has no rows, so nothing can be converted.
+	{"CurrencyType", []string{"id VARCHAR", "iso_code VARCHAR", "conversion_rate DECIMAL(18,6)", "is_corporate BOOLEAN"}},
+	{"DatedConversionRate", []string{"id VARCHAR", "iso_code VARCHAR", "conversion_rate DECIMAL(18,6)", "start_date DATE", "next_start_date DATE"}},
 }
 
 // OptionalObjects lists the CRM objects the generated SQL reads when
@@ -386,10 +390,14 @@ func classSQL(cfg *kpi.Config, typ string) string {
 // (docs/kpis.md §1, As-of state): the latest history row before it (ties:
 // the greater history Id), else the snapshot's values; won and closed from
 // the stage name when the state comes from history or the snapshot's flags
-// are null. Columns: id, created, created_day, lead_source, owner_id,
-// account_id, campaign_id, contract_id, class, cents, close_day, won,
-// closed.
-func (g *gen) oppState(at string) string {
+// are null; its amount in cents of the reporting currency (fx.go).
+// Columns: id, created, created_day, lead_source, owner_id, account_id,
+// campaign_id, contract_id, class, cur, amt (cents in cur), close_day,
+// won, closed, cents.
+func (g *gen) oppState(at string) string { return g.converted(g.oppStateRaw(at)) }
+
+// oppStateRaw is oppState with the amount in its own currency.
+func (g *gen) oppStateRaw(at string) string {
 	cfg := g.cfg
 	closing := slices.Concat(cfg.WonStages, cfg.LostStages)
 	hist := "h.opportunity_id IS NOT NULL"
@@ -397,7 +405,8 @@ func (g *gen) oppState(at string) string {
 	stage := "CASE WHEN " + hist + " THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END"
 	return `SELECT o.id, ` + g.m("o.created_date") + ` AS created, ` + day("CAST(o.created_date AS DATE)") + ` AS created_day,
 	o.lead_source, o.owner_id, o.account_id, o.campaign_id, o.contract_id, ` + classSQL(cfg, "o.type") + ` AS class,
-	CAST(coalesce(CASE WHEN ` + hist + ` THEN h.amount ELSE o.amount END, 0) * 100 AS BIGINT) AS cents,
+	coalesce(nullif(o.currency_iso_code, ''), ` + lit(cfg.Currency) + `) AS cur,
+	CAST(coalesce(CASE WHEN ` + hist + ` THEN h.amount ELSE o.amount END, 0) * 100 AS BIGINT) AS amt,
 	coalesce(` + day("CASE WHEN "+hist+" THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END") + `, 0) AS close_day,
 	CASE WHEN ` + flagsFromStage + ` THEN ` + stage + ` IN ` + list(cfg.WonStages) + ` ELSE o.is_won END AS won,
 	CASE WHEN ` + flagsFromStage + ` THEN ` + stage + ` IN ` + list(closing) + ` ELSE (o.is_closed OR o.is_won) END AS closed
@@ -454,6 +463,9 @@ WHERE ` + notDeleted + ` AND ` + g.m("created_date") + ` < ` + g.asOfS},
 	CASE WHEN r.sql_raw < ` + g.asOfS + ` THEN r.sql_raw END AS sql_at,
 	` + usrKeys("u", "r.owner_id") + `, ` + keyOf("r.segment") + ` AS k_segment, ` + keyOf("r.region") + ` AS k_region, ` + keyOf("r.lead_source") + ` AS k_channel
 FROM ldraw r LEFT JOIN usr u ON u.id = r.owner_id`},
+	}
+	out = append(out, g.rateCTEs()...)
+	out = append(out, []cte{
 		{"ost", g.oppState(g.asOfS)},
 		// The state known before the quarter: open_pipeline at its start
 		// (pipeline_coverage_start).
@@ -496,7 +508,7 @@ FROM (SELECT opp.*,
 	class = 'renewal' AND ` + g.inDay("close_day") + ` AS c_renew,
 	class = 'expansion' AND won AND ` + g.inDay("close_day") + ` AND renewal_account AS c_exp
 FROM opp) AS x`},
-	}
+	}...)
 	out = append(append(out, g.leadExitCTEs()...), cte{"lc", g.leadFlags()})
 	out = append(out, g.retentionCTEs()...)
 	out = append(out, g.responseCTEs()...)

@@ -39,6 +39,8 @@ import (
 //     approximate): medians and nearest-rank p90 are row_number() windows.
 //   - String functions: only starts_with, nullif and coalesce, which both
 //     have; identifiers are quoted the same way ("x").
+//   - Failing a query: DuckDB's error(msg), Trino's fail(msg) (a counted
+//     opportunity without an exchange rate, fx.go).
 type Dialect struct {
 	Name string
 	// Int128 is the type of exact wide integers.
@@ -57,6 +59,9 @@ type Dialect struct {
 	// CROSS JOIN UNNEST(…) AS s(k) (the quarters a campaign's spend days
 	// meet).
 	Series func(lo, hi string) string
+	// Fail renders an expression that fails the query with the message
+	// msg (a VARCHAR expression) when it is evaluated, typed as t.
+	Fail func(msg, t string) string
 }
 
 // DuckDB is the dialect of DuckDB over the lake files or its _views.
@@ -70,6 +75,7 @@ var DuckDB = Dialect{
 	IDiv:     func(a, b string) string { return "((" + a + ") // (" + b + "))" },
 	FloorDiv: func(a, b string) string { return "((" + a + ") // (" + b + "))" },
 	Series:   func(lo, hi string) string { return "generate_series(" + lo + ", " + hi + ")" },
+	Fail:     func(msg, t string) string { return "CAST(error(" + msg + ") AS " + t + ")" },
 }
 
 // Trino is the dialect of Athena engine v3 over the lake's Glue tables.
@@ -90,6 +96,7 @@ var Trino = Dialect{
 		return "((" + x + " - " + x + " % " + y + ") / " + y + ")"
 	},
 	Series: func(lo, hi string) string { return "sequence(" + lo + ", " + hi + ")" },
+	Fail:   func(msg, t string) string { return "CAST(fail(" + msg + ") AS " + t + ")" },
 }
 
 // Dialects lists the dialects by name.

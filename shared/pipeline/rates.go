@@ -18,16 +18,17 @@ import (
 // read no rates.
 var rateInputs = []*crm.Object{crm.CurrencyType, crm.DatedConversionRate}
 
-// currencyTypeRow is the projection of the CurrencyType snapshot.
-type currencyTypeRow struct {
+// CurrencyTypeRow is the projection of the CurrencyType snapshot (ReadRates;
+// kpicheck writes generated orgs' rates with it).
+type CurrencyTypeRow struct {
 	ID             string `parquet:"id"`
 	IsoCode        string `parquet:"iso_code,optional"`
 	ConversionRate *int64 `parquet:"conversion_rate,optional,decimal(6:18)"`
 	IsCorporate    *bool  `parquet:"is_corporate,optional"`
 }
 
-// datedRateRow is the projection of the DatedConversionRate snapshot.
-type datedRateRow struct {
+// DatedRateRow is the projection of the DatedConversionRate snapshot.
+type DatedRateRow struct {
 	ID             string `parquet:"id"`
 	IsoCode        string `parquet:"iso_code,optional"`
 	ConversionRate *int64 `parquet:"conversion_rate,optional,decimal(6:18)"`
@@ -36,51 +37,61 @@ type datedRateRow struct {
 }
 
 // readRates reads the org's rates from the CurrencyType and
-// DatedConversionRate snapshots in snaps (either may be absent). Rates are
-// exact: the lake holds them as DECIMAL(18,6). A row without a code or a
-// rate is an error naming it; money.Rates.Problems checks the rest (ISO
-// codes, rates above 0, overlapping ranges), which the KPI engine and comp
-// run before anything is computed.
+// DatedConversionRate snapshots in snaps (either may be absent): ReadRates
+// over their files.
 func (e *Env) readRates(ctx context.Context, snaps map[string]*lake.Manifest) (money.Rates, error) {
-	var r money.Rates
-	rate := func(v *int64) decimal.Decimal { return decimal.New(*v, -crm.RateScale) }
+	var ct, dcr []lake.File
 	if m := snaps[crm.CurrencyType.Name]; m != nil {
-		err := lake.Scan(ctx, e.Blob, m, func(rows []currencyTypeRow) error {
-			for _, c := range rows {
-				if c.IsoCode == "" || c.ConversionRate == nil {
-					return fmt.Errorf("CurrencyType %s: no IsoCode or ConversionRate", c.ID)
-				}
-				r.Static = append(r.Static, money.StaticRate{Currency: c.IsoCode, Rate: rate(c.ConversionRate)})
-				if c.IsCorporate != nil && *c.IsCorporate {
-					if r.Corporate != "" && r.Corporate != c.IsoCode {
-						return fmt.Errorf("CurrencyType %s: %s and %s are both corporate", c.ID, r.Corporate, c.IsoCode)
-					}
-					r.Corporate = c.IsoCode
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return r, fmt.Errorf("rates: %w", err)
-		}
+		ct = m.Files
 	}
 	if m := snaps[crm.DatedConversionRate.Name]; m != nil {
-		err := lake.Scan(ctx, e.Blob, m, func(rows []datedRateRow) error {
-			for _, d := range rows {
-				if d.IsoCode == "" || d.ConversionRate == nil || d.StartDate == nil {
-					return fmt.Errorf("DatedConversionRate %s: no IsoCode, ConversionRate or StartDate", d.ID)
-				}
-				dr := money.DatedRate{Currency: d.IsoCode, Rate: rate(d.ConversionRate), Start: crm.TimeOfDays(int64(*d.StartDate))}
-				if d.NextStartDate != nil {
-					dr.Next = crm.TimeOfDays(int64(*d.NextStartDate))
-				}
-				r.Dated = append(r.Dated, dr)
+		dcr = m.Files
+	}
+	return ReadRates(ctx, e.Blob, ct, dcr)
+}
+
+// ReadRates reads an org's rates from the files of its CurrencyType and
+// DatedConversionRate snapshots (none: a single-currency org, no rates).
+// Rates are exact: the lake holds them as DECIMAL(18,6). A row without a
+// code or a rate is an error naming it; money.Rates.Problems checks the
+// rest (ISO codes, rates above 0, overlapping ranges), which the KPI
+// engine and comp run before anything is computed.
+func ReadRates(ctx context.Context, b lake.Blob, currencyTypes, datedRates []lake.File) (money.Rates, error) {
+	var r money.Rates
+	rate := func(v *int64) decimal.Decimal { return decimal.New(*v, -crm.RateScale) }
+	err := lake.ScanFiles(ctx, b, currencyTypes, func(rows []CurrencyTypeRow) error {
+		for _, c := range rows {
+			if c.IsoCode == "" || c.ConversionRate == nil {
+				return fmt.Errorf("CurrencyType %s: no IsoCode or ConversionRate", c.ID)
 			}
-			return nil
-		})
-		if err != nil {
-			return r, fmt.Errorf("rates: %w", err)
+			r.Static = append(r.Static, money.StaticRate{Currency: c.IsoCode, Rate: rate(c.ConversionRate)})
+			if c.IsCorporate != nil && *c.IsCorporate {
+				if r.Corporate != "" && r.Corporate != c.IsoCode {
+					return fmt.Errorf("CurrencyType %s: %s and %s are both corporate", c.ID, r.Corporate, c.IsoCode)
+				}
+				r.Corporate = c.IsoCode
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("rates: %w", err)
+	}
+	err = lake.ScanFiles(ctx, b, datedRates, func(rows []DatedRateRow) error {
+		for _, d := range rows {
+			if d.IsoCode == "" || d.ConversionRate == nil || d.StartDate == nil {
+				return fmt.Errorf("DatedConversionRate %s: no IsoCode, ConversionRate or StartDate", d.ID)
+			}
+			dr := money.DatedRate{Currency: d.IsoCode, Rate: rate(d.ConversionRate), Start: crm.TimeOfDays(int64(*d.StartDate))}
+			if d.NextStartDate != nil {
+				dr.Next = crm.TimeOfDays(int64(*d.NextStartDate))
+			}
+			r.Dated = append(r.Dated, dr)
+		}
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("rates: %w", err)
 	}
 	// Snapshot order is the lake's; sorted, the run's input is the same
 	// whatever order the files hold the rows in.

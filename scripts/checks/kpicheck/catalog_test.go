@@ -104,8 +104,9 @@ var checkPeriods = []kpi.Period{
 }
 
 // generatedOrg writes the kpigen org of seed and n leads (with contracts,
-// which the retention KPIs need) to a temporary lake and opens DuckDB
-// views over its files.
+// which the retention KPIs need, and deals in EUR and GBP with the org's
+// exchange rates) to a temporary lake and opens DuckDB views over its
+// files.
 func generatedOrg(t *testing.T, seed uint64, n int) (*fsblob.Blob, Files, *sql.DB) {
 	t.Helper()
 	b, err := fsblob.New(t.TempDir())
@@ -113,7 +114,7 @@ func generatedOrg(t *testing.T, seed uint64, n int) (*fsblob.Blob, Files, *sql.D
 		t.Fatal(err)
 	}
 	org := kpigen.New(seed, n)
-	org.Contracts = true
+	org.Contracts, org.Currencies = true, true
 	// Seed 42's org tracks lead Status (the lead exits read LeadHistory),
 	// seed 7's has no LeadHistory (they read the current Status).
 	org.LeadHistory = seed == 42

@@ -42,11 +42,18 @@ func CreateViews(db *sql.DB, paths map[string][]string) error {
 	}
 	// Optional objects get a view when they were written with rows;
 	// v_contract and v_leadhistory always have one (contractView,
-	// leadHistoryView: empty without the object).
+	// leadHistoryView: empty without the object), and so do the rates
+	// (empty for a single-currency org).
 	for _, o := range OptionalObjects {
-		if ps := paths[o.Name]; len(ps) > 0 && o != crm.Contract && o != crm.LeadHistory {
+		ps := paths[o.Name]
+		switch {
+		case len(ps) > 0 && o != crm.Contract && o != crm.LeadHistory:
 			if err := createView(db, o, ps); err != nil {
 				return err
+			}
+		case len(ps) == 0 && emptyViews[o.Name] != "":
+			if _, err := db.Exec("CREATE OR REPLACE VIEW " + view(o) + " AS " + emptyViews[o.Name]); err != nil {
+				return fmt.Errorf("view %s: %w", o.Name, err)
 			}
 		}
 	}
@@ -54,6 +61,13 @@ func CreateViews(db *sql.DB, paths map[string][]string) error {
 		return err
 	}
 	return contractView(db, paths)
+}
+
+// emptyViews are the rate objects' views of a single-currency org: their
+// columns, no rows.
+var emptyViews = map[string]string{
+	crm.CurrencyType.Name:        "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS iso_code, NULL::DECIMAL(18,6) AS conversion_rate, NULL::BOOLEAN AS is_corporate WHERE false",
+	crm.DatedConversionRate.Name: "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS iso_code, NULL::DECIMAL(18,6) AS conversion_rate, NULL::DATE AS start_date, NULL::DATE AS next_start_date WHERE false",
 }
 
 func createView(db *sql.DB, o *crm.Object, ps []string) error {
@@ -122,20 +136,47 @@ func oppStateSQL(cfg *kpi.Config, asOf int64) string {
 				row_number() OVER (PARTITION BY opportunity_id ORDER BY epoch_us(created_date) DESC, id DESC) AS rn
 			FROM v_opportunityhistory
 			WHERE NOT coalesce(is_deleted, false) AND epoch_us(created_date) < ` + fmt.Sprint(asOf) + `
-		), s AS (
+		), s0 AS (
 			SELECT o.*, h.opportunity_id IS NOT NULL AS from_hist,
 				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.stage_name, '') ELSE coalesce(o.stage_name, '') END AS stage,
 				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.amount, 0) ELSE coalesce(o.amount, 0) END AS amt,
-				datediff('day', DATE '1970-01-01', CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END) AS close_day
+				CASE WHEN h.opportunity_id IS NOT NULL THEN coalesce(h.close_date, o.close_date) ELSE o.close_date END AS close_date_asof
 			FROM v_opportunity o LEFT JOIN h ON h.opportunity_id = o.id AND h.rn = 1
 			WHERE NOT coalesce(o.is_deleted, false) AND epoch_us(o.created_date) < ` + fmt.Sprint(asOf) + `
+		), s AS (
+			SELECT *, datediff('day', DATE '1970-01-01', close_date_asof) AS close_day FROM s0
 		)
-		SELECT id, epoch_us(created_date) AS created, lead_source, CAST(amt * 100 AS BIGINT) AS cents, close_day,
+		SELECT id, epoch_us(created_date) AS created, lead_source, ` + convertedCents(cfg) + ` AS cents, close_day,
 			owner_id, account_id, campaign_id, ` + classSQL(cfg) + ` AS class,
 			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(cfg.WonStages) + ` ELSE is_won END AS won,
 			CASE WHEN from_hist OR is_won IS NULL OR is_closed IS NULL THEN stage IN ` + list(closing) + ` ELSE is_closed OR is_won END AS closed,
 			` + classSQL(cfg) + ` IN ` + list(cfg.FunnelClasses) + ` AS funnel
 		FROM s`
+}
+
+// convertedCents is an as-of state row's amount (amt, in currency_iso_code;
+// blank: the reporting currency) in cents of the reporting currency, as
+// docs/kpis.md states it: a counted opportunity in another currency at the
+// rate in force on its as-of close date (close_date_asof), dated rates
+// when the org has any, else static, the corporate currency at 1; amount ×
+// rate(reporting) ÷ rate(its currency), rounded half away from zero to
+// the cent. A missing rate is NULL here: the engine fails the run then,
+// and the comparison would show the NULL.
+func convertedCents(cfg *kpi.Config) string {
+	rate := func(cur string) string {
+		return `(SELECT CASE WHEN ` + cur + ` = (SELECT iso_code FROM v_currencytype WHERE is_corporate) THEN 1::DECIMAL(18,6)
+			WHEN EXISTS (SELECT 1 FROM v_datedconversionrate) THEN (SELECT d.conversion_rate FROM v_datedconversionrate d
+				WHERE d.iso_code = ` + cur + ` AND d.start_date <= close_date_asof AND (d.next_start_date IS NULL OR close_date_asof < d.next_start_date))
+			ELSE (SELECT c.conversion_rate FROM v_currencytype c WHERE c.iso_code = ` + cur + `) END)`
+	}
+	// Exact in HUGEINT millionths: n = cents × to, d = from; the quotient
+	// rounded half away from zero.
+	n := `(CAST(amt * 100 AS HUGEINT) * CAST(` + rate(lit(cfg.Currency)) + ` * 1000000 AS HUGEINT))`
+	d := `CAST(` + rate("coalesce(nullif(currency_iso_code, ''), "+lit(cfg.Currency)+")") + ` * 1000000 AS HUGEINT)`
+	return `CASE WHEN coalesce(nullif(currency_iso_code, ''), ` + lit(cfg.Currency) + `) = ` + lit(cfg.Currency) + ` OR ` + classSQL(cfg) + ` IS NULL
+			THEN CAST(amt * 100 AS BIGINT)
+			ELSE CAST(CASE WHEN ` + n + ` >= 0 THEN (2 * ` + n + ` + ` + d + `) // (2 * ` + d + `)
+				ELSE -((-2 * ` + n + ` + ` + d + `) // (2 * ` + d + `)) END AS BIGINT) END`
 }
 
 // classSQL is the class of an opportunity row's type: the untyped class

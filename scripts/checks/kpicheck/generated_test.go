@@ -2,6 +2,7 @@ package kpicheck
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/venn-revops/venn/shared/kpi"
@@ -25,4 +26,28 @@ func TestGeneratedSQLAgreesWithEngine(t *testing.T) {
 		}
 		return CompareGenerated(res.Values, got), nil
 	})
+}
+
+// TestGeneratedSQLFailsWithoutARate: with the GBP rates gone from the
+// lake's view, the generated SQL fails on a counted GBP opportunity, as
+// the engine fails the run (shared/kpi's fx_test.go), rather than
+// counting its amount unconverted or as nothing.
+func TestGeneratedSQLFailsWithoutARate(t *testing.T) {
+	_, _, db := generatedOrg(t, 42, 2000)
+	if _, err := db.Exec("CREATE OR REPLACE VIEW v_datedconversionrate_nogbp AS SELECT * FROM v_datedconversionrate WHERE iso_code <> 'GBP'"); err != nil {
+		t.Fatal(err)
+	}
+	tables, err := ViewTables(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables["DatedConversionRate"] = "v_datedconversionrate_nogbp"
+	text, err := kpisql.Compile(kpi.DefaultConfig(), checkPeriods[0], kpisql.DuckDB, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = QueryRows(db, text)
+	if err == nil || !strings.Contains(err.Error(), ": no GBP rate (or no USD rate) on its close date") {
+		t.Fatalf("err = %v, want the query to fail naming a GBP opportunity", err)
+	}
 }

@@ -9,11 +9,16 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/venn-revops/venn/shared/crm"
 	"github.com/venn-revops/venn/shared/kpi"
 	"github.com/venn-revops/venn/shared/kpi/kpigen"
 	"github.com/venn-revops/venn/shared/lake"
+	"github.com/venn-revops/venn/shared/money"
+	"github.com/venn-revops/venn/shared/pipeline"
 )
 
 // Files lists the part files of each object's snapshot.
@@ -23,9 +28,9 @@ type Files map[string][]lake.File
 var Objects = []*crm.Object{crm.User, crm.Account, crm.Campaign, crm.Lead, crm.Opportunity, crm.OpportunityHistory, crm.OpportunityContactRole, crm.CampaignMember, crm.Task}
 
 // OptionalObjects are written when the org has them (a non-nil source:
-// kpigen's Org.Contracts, Org.Products and Org.LeadHistory) and read back
-// when written.
-var OptionalObjects = []*crm.Object{crm.Product2, crm.Contract, crm.OpportunityLineItem, crm.LeadHistory}
+// kpigen's Org.Contracts, Org.Products and Org.LeadHistory; rates:
+// Org.Currencies) and read back when written.
+var OptionalObjects = []*crm.Object{crm.Product2, crm.Contract, crm.OpportunityLineItem, crm.LeadHistory, crm.CurrencyType, crm.DatedConversionRate}
 
 // WriteOrg writes every object of org with the lake's RowWriter (the real
 // snapshot schema: all registry columns, unset ones null) under
@@ -71,14 +76,47 @@ func writeOrg(ctx context.Context, b lake.Blob, root string, org *kpigen.Org, op
 	if in.LeadHistory != nil {
 		write(crm.LeadHistory, func(w *lake.RowWriter) error { return writeAll(w, crm.LeadHistory, in.LeadHistory) })
 	}
+	if !in.Rates.IsZero() {
+		ct, dcr := rateRows(in.Rates)
+		write(crm.CurrencyType, func(w *lake.RowWriter) error { return writeAll(w, crm.CurrencyType, kpi.Rows(ct)) })
+		write(crm.DatedConversionRate, func(w *lake.RowWriter) error { return writeAll(w, crm.DatedConversionRate, kpi.Rows(dcr)) })
+	}
 	return files, err
+}
+
+// rateRows are an org's rates as CurrencyType and DatedConversionRate rows.
+func rateRows(r money.Rates) ([]pipeline.CurrencyTypeRow, []pipeline.DatedRateRow) {
+	millionths := func(d decimal.Decimal) *int64 { v := d.Shift(crm.RateScale).IntPart(); return &v }
+	day := func(t time.Time) *int32 {
+		if t.IsZero() {
+			return nil
+		}
+		v := int32(t.Unix() / 86400)
+		return &v
+	}
+	var ct []pipeline.CurrencyTypeRow
+	for i, s := range r.Static {
+		ct = append(ct, pipeline.CurrencyTypeRow{ID: kpigen.ID("02Z", i), IsoCode: s.Currency, ConversionRate: millionths(s.Rate), IsCorporate: new(s.Currency == r.Corporate)})
+	}
+	var dcr []pipeline.DatedRateRow
+	for i, d := range r.Dated {
+		dcr = append(dcr, pipeline.DatedRateRow{ID: kpigen.ID("04w", i), IsoCode: d.Currency, ConversionRate: millionths(d.Rate), StartDate: day(d.Start), NextStartDate: day(d.Next)})
+	}
+	return ct, dcr
 }
 
 // Inputs reads the files back through lake.ScanFilesBorrowed into the engine's
 // projections, the path the nightly job takes: one source per part file,
-// merged by kpi.Concurrent with the given number of decoding goroutines.
+// merged by kpi.Concurrent with the given number of decoding goroutines;
+// the rates, when written, through pipeline.ReadRates (it panics on a rate
+// file it cannot read: these are files this package wrote).
 func (f Files) Inputs(ctx context.Context, b lake.Blob, workers int) kpi.Inputs {
+	rates, err := pipeline.ReadRates(ctx, b, f[crm.CurrencyType.Name], f[crm.DatedConversionRate.Name])
+	if err != nil {
+		panic(fmt.Sprintf("kpicheck: %v", err))
+	}
 	return kpi.Inputs{
+		Rates:              rates,
 		Users:              scan[kpi.User](ctx, b, f[crm.User.Name], workers),
 		Accounts:           scan[kpi.Account](ctx, b, f[crm.Account.Name], workers),
 		Campaigns:          scan[kpi.Campaign](ctx, b, f[crm.Campaign.Name], workers),

@@ -35,6 +35,11 @@ type Org struct {
 	// (Inputs.LeadHistory; leadhistory.go); off by default, so the lead
 	// exits read the current Status.
 	LeadHistory bool
+	// Currencies makes the org multi-currency: about 20% of the
+	// opportunities in EUR and 10% in GBP, and the org's exchange rates
+	// (Rates, Inputs.Rates; currencies.go). Off by default: every
+	// opportunity in USD and no rates.
+	Currencies bool
 }
 
 // New returns an org of n leads over the demo history (2025-07-01 to
@@ -211,6 +216,7 @@ var stages = [...]string{"Prospecting", "Closed Won", "Closed Lost"}
 // Inputs returns streaming sources over the whole org.
 func (o *Org) Inputs() kpi.Inputs {
 	return kpi.Inputs{
+		Rates:     o.Rates(),
 		Contracts: o.contracts(),
 		// The users, then one automated-process user (o.Users), which
 		// creates one task in eight: not a human response.
@@ -248,7 +254,7 @@ func (o *Org) Inputs() kpi.Inputs {
 		Opportunities: source(o, o.Opportunities(), func(j int, r *kpi.Opportunity) {
 			f := o.opp(j)
 			*r = kpi.Opportunity{ID: o.oppID(j), CreatedDate: f.created, AccountID: o.acctID(f.account),
-				OwnerID: o.userID(f.ownerUser), StageName: stages[f.outcome], Amount: ptr(f.amount), CurrencyIsoCode: "USD",
+				OwnerID: o.userID(f.ownerUser), StageName: stages[f.outcome], Amount: ptr(f.amount), CurrencyIsoCode: o.currency(j),
 				CloseDate: f.closeDay, IsClosed: ptr(f.outcome != 0), IsWon: ptr(f.outcome == 1), Type: f.typ,
 				LeadSource: f.source, CampaignID: f.camp}
 			if o.Contracts {
