@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -18,7 +17,6 @@ import (
 	"github.com/venn-revops/venn/shared/democrm"
 	"github.com/venn-revops/venn/shared/extract"
 	"github.com/venn-revops/venn/shared/lake"
-	"github.com/venn-revops/venn/shared/lambdaruntime"
 )
 
 // TestLambdaExtractResumesALargePull is issue 18's acceptance: a 1M-lead
@@ -48,7 +46,7 @@ func TestLambdaExtractResumesALargePull(t *testing.T) {
 	// timeout would). The checkpoint keeps what was pulled, so every retry
 	// goes on from it; a merge that was cut short starts straight away.
 	w.env["EXTRACT_DEADLINE_MARGIN"] = "5s"
-	// Bulk pulls are not resumable yet: pull over REST (runbook).
+	// Over REST (TestLambdaExtractResumesABulkPull resumes a Bulk pull).
 	w.env["BULK_THRESHOLD"] = strconv.Itoa(2 * leads)
 	timeout := 20 * time.Second
 	resumed := w.start(t, "extract", timeout)
@@ -116,21 +114,11 @@ func TestLambdaExtractResumesALargePull(t *testing.T) {
 
 	// One invocation with all the time it needs, into its own lake prefix
 	// and results table.
-	single := maps.Clone(w.env)
-	single["LAKE_PREFIX"] = "single"
-	single["RESULTS_TABLE"] = w.ddb.NewTable(t)
-	delete(single, "EXTRACT_DEADLINE_MARGIN")
-	one := lambdaruntime.Start(t, bootstrap(t, "extract"), single, lambdaruntime.Options{FunctionName: "venn-extract", Timeout: 10 * time.Minute})
-	sumOne := decode[extract.Summary](t, invoke(t, one, ev))
-	if sumOne.More || len(sumOne.Objects) != 1 || !sumOne.Objects[0].Committed || sumOne.Objects[0].Invocations != 0 {
-		t.Fatalf("single pull: %+v", sumOne)
+	rows := sameAsSinglePull(t, w, ev, got.Manifest)
+	if rows != w.org.Count(crm.Lead) {
+		t.Fatalf("%d rows, the org has %d leads", rows, w.org.Count(crm.Lead))
 	}
-	a := w.rowHashes(t, lakePrefix, got.Manifest)
-	b := w.rowHashes(t, "single", sumOne.Objects[0].Manifest)
-	if len(a) != w.org.Count(crm.Lead) || !slices.EqualFunc(a, b, func(x, y [32]byte) bool { return x == y }) {
-		t.Fatalf("resumed snapshot (%d rows) differs from the single pull's (%d rows)", len(a), len(b))
-	}
-	t.Logf("%d leads over %d invocations: %d rows, equal to the single pull's row for row", leads, invocations, len(a))
+	t.Logf("%d leads over %d invocations: %d rows, equal to the single pull's row for row", leads, invocations, rows)
 }
 
 // rowHashes reads a snapshot's Parquet files (the manifest under prefix)
