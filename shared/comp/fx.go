@@ -187,6 +187,38 @@ func (c DealCredit) value() *big.Rat {
 	return rat(c.Credited.Decimal)
 }
 
+// describe is the rule in words, for the plan document: "this plan's
+// amounts are in USD; a deal in another currency is converted into USD on
+// its close date at the company's dated exchange rate in force that day
+// (Salesforce DatedConversionRate)".
+func (c *Conversion) describe(planCurrency string) string {
+	var how string
+	switch c.Rates {
+	case RatesDated:
+		how = "the company's dated exchange rate in force that day (Salesforce DatedConversionRate)"
+		if c.Fallback == RatesStatic {
+			how += ", else its static rate (CurrencyType)"
+		}
+	case RatesStatic:
+		how = "the company's static exchange rate (Salesforce CurrencyType)"
+	default:
+		var rates []string
+		for _, code := range sortedKeys(c.Table) {
+			rates = append(rates, code+" "+c.Table[code].String())
+		}
+		how = "this plan's fixed rates, units per 1 " + planCurrency + ": " + strings.Join(rates, ", ")
+	}
+	when := "on its close date"
+	switch c.Date {
+	case "", ConvertOnCloseDate:
+	case ConvertOnPeriodEnd:
+		when = "on the quarter's last day"
+	default:
+		when = "on " + c.Date + " (one rate for the whole plan version)"
+	}
+	return fmt.Sprintf("this plan's amounts are in %s; a deal in another currency is converted into %s %s at %s", planCurrency, planCurrency, when, how)
+}
+
 // validateConversion checks a plan's conversion section.
 func validateConversion(e *errs, p *Plan) {
 	c := p.Conversion

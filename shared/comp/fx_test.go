@@ -438,3 +438,33 @@ func TestFXFactorExact(t *testing.T) {
 		t.Fatalf("3 ÷ 0.3 × 0.3 = %s, want exactly 3", got.RatString())
 	}
 }
+
+// An org-scope bookings bonus lists every deal of the org; a converted
+// one's item note is its conversion alone (it has no share to put before
+// it), by hand: EUR 9,200.00 ÷ 0.92 = USD 10,000.00.
+func TestFXOrgScopeItemNote(t *testing.T) {
+	in := fxInput(t, "amount_paid")
+	// Fallback static: the org's CHF deal D7 has only a static rate.
+	org, err := ParsePlan("fx_org.yaml", []byte(strings.NewReplacer("id: fx_bonus", "id: fx_org", "scope: individual", "scope: org",
+		"conversion: {rates: dated}", "conversion: {rates: dated, fallback: static}").Replace(fxBonusSrc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Plans = append(in.Plans, org)
+	in.People = append(in.People, Person{ID: "F", EmployeeID: "EF", Name: "Fay", Currency: "USD"})
+	in.Assignments.People = append(in.Assignments.People, PersonAssignment{Person: "F", Plan: "fx_org", From: Day{day("2026-01-01")}})
+	st := runByPerson(t, in)["F"]
+	if st == nil || len(st.Lines) == 0 {
+		t.Fatal("no statement line for F")
+	}
+	want := "EUR 9,200.00 × 1 ÷ 0.92 (EUR 0.92 per USD, dated rate from 2026-07-01 to 2026-07-31) on 2026-07-15"
+	for _, it := range st.Lines[0].Items {
+		if it.Ref == "D1" {
+			if it.Note != want || it.Value.StringFixed(2) != "10000.00" {
+				t.Errorf("D1 item: note %q value %s, want %q 10000.00", it.Note, it.Value, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no item for D1 on %+v", st.Lines[0])
+}

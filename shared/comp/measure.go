@@ -181,7 +181,11 @@ func (r *run) dealActual(ps *personRun, m *MetricRef, w *window) (*big.Rat, []Li
 					return nil, nil, err
 				}
 				sum.Add(sum, v)
-				items = append(items, LineItem{Date: d.CloseDate, Ref: d.DealID, Name: d.DealName, Note: x.note(), Value: show(v)})
+				note := "" // an org-scope item has no share: the conversion is its whole note
+				if x != nil {
+					note = x.describe()
+				}
+				items = append(items, LineItem{Date: d.CloseDate, Ref: d.DealID, Name: d.DealName, Note: note, Value: show(v)})
 			}
 		}
 		items = summarise(items, show(sum), "deals", w)

@@ -51,6 +51,9 @@ func (p *Plan) documentText() string {
 			}
 		}
 	}
+	if c := p.Conversion; c != nil {
+		fmt.Fprintf(&b, "   Currencies: %s.\n", c.describe(p.Currency))
+	}
 	mode := "half away from zero"
 	if p.Round().Mode == RoundHalfEven {
 		mode = "half to even"

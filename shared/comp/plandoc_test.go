@@ -137,3 +137,28 @@ func TestPlanDocumentLayout(t *testing.T) {
 		}
 	}
 }
+
+// The conversion section in the plan document's words, for each rule.
+func TestPlanDocumentConversion(t *testing.T) {
+	tests := []struct {
+		conversion, want string
+	}{
+		{"conversion: {rates: dated}", "Currencies: this plan's amounts are in USD; a deal in another currency is converted into USD on its close date at the company's dated exchange rate in force that day (Salesforce DatedConversionRate)."},
+		{"conversion: {date: period_end, rates: dated, fallback: static}", "converted into USD on the quarter's last day at the company's dated exchange rate in force that day (Salesforce DatedConversionRate), else its static rate (CurrencyType)."},
+		{"conversion: {date: 2026-07-01, rates: static}", "converted into USD on 2026-07-01 (one rate for the whole plan version) at the company's static exchange rate (Salesforce CurrencyType)."},
+		{"conversion: {rates: plan, table: {GBP: 0.8, EUR: 0.9}}", "at this plan's fixed rates, units per 1 USD: EUR 0.9, GBP 0.8."},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := fxPlan(t, "fx_doc", "USD", "amount_paid", tt.conversion).WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("%s: the document says\n%s\nwant a line with %q", tt.conversion, b.String(), tt.want)
+		}
+	}
+	var b strings.Builder
+	if err := fxPlan(t, "fx_doc", "USD", "amount_paid", "").WriteText(&b); err != nil || strings.Contains(b.String(), "Currencies:") {
+		t.Errorf("a plan without a conversion section: %v\n%s", err, b.String())
+	}
+}

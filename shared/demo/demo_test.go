@@ -39,12 +39,16 @@ func col(o *crm.Object, r *crm.Row, column string) crm.Value {
 // this test (docs/kpis.md): an opportunity's state at the quarter's end is its
 // latest stage-history row created before the end (ties: greater history Id),
 // won means stage "Closed Won", bookings count new business, expansion and
-// untyped deals whose close date falls in the quarter.
+// untyped deals whose close date falls in the quarter; a deal in another
+// currency than USD counts its amount ÷ the org's dated rate of its
+// currency in force on its close date, to the cent half up (the demo's
+// EUR deal).
 type expected struct {
-	won      int
-	bookings int64 // cents
-	byTeam   map[string]int64
-	leads    int
+	won       int
+	converted int   // won deals in another currency
+	bookings  int64 // cents
+	byTeam    map[string]int64
+	leads     int
 }
 
 func independent(t *testing.T, org *democrm.Org, q period.Quarter) expected {
@@ -58,6 +62,7 @@ func independent(t *testing.T, org *democrm.Org, q period.Quarter) expected {
 		close crm.Value
 	}
 	hist := map[string]state{}
+	e := expected{byTeam: map[string]int64{}}
 	H := crm.OpportunityHistory
 	if err := org.Each(H, func(r *crm.Row) error {
 		created := col(H, r, "created_date").I
@@ -74,11 +79,32 @@ func independent(t *testing.T, org *democrm.Org, q period.Quarter) expected {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	type dated struct{ start, next, rate crm.Value }
+	rates := map[string][]dated{}
+	D := crm.DatedConversionRate
+	_ = org.Each(D, func(r *crm.Row) error {
+		code := col(D, r, "iso_code").S
+		rates[code] = append(rates[code], dated{col(D, r, "start_date"), col(D, r, "next_start_date"), col(D, r, "conversion_rate")})
+		return nil
+	})
+	usd := func(id, code string, cents, day int64) int64 {
+		if code == "USD" {
+			return cents
+		}
+		e.converted++
+		for _, d := range rates[code] {
+			if d.start.I <= day && (d.next.Null || day < d.next.I) {
+				n, m := cents*1_000_000, d.rate.I // rates in millionths
+				return (2*n + m) / (2 * m)
+			}
+		}
+		t.Fatalf("opportunity %s: no dated %s rate on day %d", id, code, day)
+		return 0
+	}
 	team := map[string]string{}
 	U := crm.User
 	_ = org.Each(U, func(r *crm.Row) error { team[r.ID()] = col(U, r, "team").S; return nil })
 	O := crm.Opportunity
-	e := expected{byTeam: map[string]int64{}}
 	if err := org.Each(O, func(r *crm.Row) error {
 		if col(O, r, "created_date").I >= end {
 			return nil
@@ -99,8 +125,9 @@ func independent(t *testing.T, org *democrm.Org, q period.Quarter) expected {
 		}
 		e.won++
 		if !amt.Null {
-			e.bookings += amt.I
-			e.byTeam[team[col(O, r, "owner_id").S]] += amt.I
+			cents := usd(r.ID(), col(O, r, "currency_iso_code").S, amt.I, closeDay.I)
+			e.bookings += cents
+			e.byTeam[team[col(O, r, "owner_id").S]] += cents
 		}
 		return nil
 	}); err != nil {
@@ -133,6 +160,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("closed quarter %s", q)
 	}
 	want := independent(t, r.Org, q)
+	if want.converted == 0 {
+		t.Error("no 2026Q3 deal in another currency than USD: the demo's EUR deal is gone")
+	}
 	if want.won == 0 || want.bookings == 0 {
 		t.Fatalf("the demo org has no 2026Q3 bookings: %+v", want)
 	}

@@ -87,9 +87,13 @@ func TestPayoutsReadProducts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			rates, err := e.readRates(ctx, snaps) // the org's EUR deal converts at them
+			if err != nil {
+				t.Fatal(err)
+			}
 			q := period.MustParse("2026Q3")
 			err = comp.ValidateRun(comp.RunInput{Quarter: q, People: people, Plans: cfg.Plans, Assignments: cfg.Assignments, KnownKPI: knownKPI,
-				Deals: book.dealsAt(q.End(), e.KPIConfig), Products: book.products})
+				Deals: book.dealsAt(q.End(), e.KPIConfig), Products: book.products, Rates: rates})
 			switch {
 			case tc.with && err != nil:
 				t.Fatalf("with products: %v", err)

@@ -33,8 +33,9 @@ func TestDemoOrgCreditsAgreeWithDuckDB(t *testing.T) {
 		files[o.Name] = m.Files
 	}
 	// The demo org has contracts (the renewal and retention KPIs read
-	// them) and lead history (the lead exits read its Status changes).
-	for _, o := range []*crm.Object{crm.Contract, crm.LeadHistory} {
+	// them), lead history (the lead exits read its Status changes) and
+	// exchange rates (its EUR deal converts at them).
+	for _, o := range []*crm.Object{crm.Contract, crm.LeadHistory, crm.CurrencyType, crm.DatedConversionRate} {
 		key, ok := r.ClosedKPIs.Inputs[o.Name]
 		if !ok {
 			t.Fatalf("the KPI job read no %s snapshot", o.Name)

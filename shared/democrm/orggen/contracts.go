@@ -184,6 +184,7 @@ func (g *generator) contractsOf(p *leadPlan) {
 			c.statusCode = "Activated"
 		}
 		c.modstamp = max(c.modstamp, c.created)
+		c.arr = g.toCorporate(p.currencyCode(), c.arr, c.startDay)
 		p.contracts[p.nContracts] = c
 		p.nContracts++
 	}
@@ -271,7 +272,7 @@ func renderLineItem(rc *renderCtx, i int64, row *crm.Row) {
 	w.str("Product2Id", makeID(keyPrefix["Product2"], int64(l.product)))
 	w.hundredths("TotalPrice", l.price)
 	w.date("ServiceDate", o.closeDay+1)
-	w.str("CurrencyIsoCode", "USD")
+	w.str("CurrencyIsoCode", p.currencyCode())
 	w.str("PricebookEntryId", makeID(keyPrefix["PricebookEntry"], int64(l.product)))
 	w.hundredths("Quantity", l.units()*100)
 	w.hundredths("UnitPrice", l.unitPrice())

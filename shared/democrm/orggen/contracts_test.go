@@ -50,6 +50,26 @@ func TestContractsFollowTheDeals(t *testing.T) {
 		}
 		nLines[opp]++
 	}
+	// usd is opportunity opp's recurring lines in USD on day: in the
+	// deal's currency converted at the org's DatedConversionRate row in
+	// force that day, cents × 1,000,000 ÷ rate millionths, half up.
+	eur := 0
+	usd := func(opp *crm.Row, day int64) int64 {
+		cents, cur := recurring[opp.ID()], O(opp, "CurrencyIsoCode").S
+		if cur == "USD" {
+			return cents
+		}
+		eur++
+		for _, r := range s["DatedConversionRate"] {
+			D := func(f string) crm.Value { return val(crm.DatedConversionRate, r, f) }
+			if D("IsoCode").S == cur && D("StartDate").I <= day && (D("NextStartDate").Null || day < D("NextStartDate").I) {
+				n, d := cents*1_000_000, D("ConversionRate").I
+				return (2*n + d) / (2 * d)
+			}
+		}
+		t.Fatalf("opportunity %s: no dated %s rate on %s", opp.ID(), cur, date(day).Format(time.DateOnly))
+		return 0
+	}
 	byAccount := map[string][]*crm.Row{}
 	for _, r := range s["Contract"] {
 		byAccount[C(r, "AccountId").S] = append(byAccount[C(r, "AccountId").S], r)
@@ -106,9 +126,9 @@ func TestContractsFollowTheDeals(t *testing.T) {
 			t.Fatalf("account %s: no contract starting %s, the day after the deal closed", acc, date(start).Format(time.DateOnly))
 		}
 		seen.first++
-		if C(first, "EndDate").I != end || C(first, "ContractTerm").I != 12 || C(first, "ARR__c").I != recurring[d.nb.ID()] {
+		if C(first, "EndDate").I != end || C(first, "ContractTerm").I != 12 || C(first, "ARR__c").I != usd(d.nb, start) {
 			t.Fatalf("contract %s: end %s term %d ARR %d, want %s, 12, %d", first.ID(), date(C(first, "EndDate").I).Format(time.DateOnly),
-				C(first, "ContractTerm").I, C(first, "ARR__c").I, date(end).Format(time.DateOnly), recurring[d.nb.ID()])
+				C(first, "ContractTerm").I, C(first, "ARR__c").I, date(end).Format(time.DateOnly), usd(d.nb, start))
 		}
 		want := status(end)
 		if !O(d.nb, "IsWon").B { // won, then cancelled
@@ -132,7 +152,7 @@ func TestContractsFollowTheDeals(t *testing.T) {
 			m := C(ex, "ContractTerm").I
 			exStart := days(date(start).AddDate(0, int(12-m), 0))
 			if C(ex, "StartDate").I != exStart || exStart <= O(d.exp, "CloseDate").I || days(date(exStart).AddDate(0, -1, 0)) > O(d.exp, "CloseDate").I ||
-				C(ex, "ARR__c").I != recurring[d.exp.ID()] || C(ex, "StatusCode").S != status(end) {
+				C(ex, "ARR__c").I != usd(d.exp, exStart) || C(ex, "StatusCode").S != status(end) {
 				t.Fatalf("expansion contract %s: start %s term %d ARR %d status %s; expansion closed %s, recurring %d", ex.ID(),
 					date(C(ex, "StartDate").I).Format(time.DateOnly), m, C(ex, "ARR__c").I, C(ex, "StatusCode").S,
 					date(O(d.exp, "CloseDate").I).Format(time.DateOnly), recurring[d.exp.ID()])
@@ -153,7 +173,7 @@ func TestContractsFollowTheDeals(t *testing.T) {
 			switch {
 			case O(d.ren, "IsWon").B:
 				nextEnd := days(date(end+1).AddDate(1, 0, -1))
-				if next == nil || C(next, "EndDate").I != nextEnd || C(next, "ARR__c").I != recurring[d.ren.ID()] || C(next, "StatusCode").S != status(nextEnd) {
+				if next == nil || C(next, "EndDate").I != nextEnd || C(next, "ARR__c").I != usd(d.ren, end+1) || C(next, "StatusCode").S != status(nextEnd) {
 					t.Fatalf("account %s: won renewal %s, successor %v", acc, d.ren.ID(), next)
 				}
 				seen.renewed++
@@ -177,6 +197,9 @@ func TestContractsFollowTheDeals(t *testing.T) {
 		}
 	}
 	t.Logf("contracts: %+v", seen)
+	if eur == 0 {
+		t.Error("no contract of a deal in another currency than USD: the demo's EUR deal is gone")
+	}
 	if seen.first < 100 || seen.terminated == 0 || seen.expansion == 0 || seen.uplift == 0 || seen.contraction == 0 || seen.churned == 0 || seen.pending == 0 {
 		t.Errorf("the demo lacks a case: %+v", seen)
 	}

@@ -1,16 +1,26 @@
 package orggen
 
-import "github.com/venn-revops/venn/shared/crm"
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/venn-revops/venn/shared/crm"
+	"github.com/venn-revops/venn/shared/money"
+)
 
 // The demo org is multi-currency with advanced currency management:
 // corporate currency USD, and EUR and GBP with a static rate each
 // (CurrencyType) and a dated rate per quarter of its history
 // (DatedConversionRate), each quarter's range ending where the next
 // begins (NextStartDate) and the last one open. Rates are units of the
-// currency per 1 USD, in millionths. The org's deals are all in USD (the
-// KPI engine reads the reporting currency only); the payouts job reads the
-// rates to convert a deal in another currency (docs/comp-plans.md, "Deals
-// in another currency"). SingleCurrency is the org without them.
+// currency per 1 USD, in millionths. The org's deals are in USD but one
+// scripted account's, in EUR (its opportunities and line items; its
+// contracts keep their ARR in USD, converted at the dated rate of their
+// start, since the KPI engine reads contracts in the reporting currency
+// only). The KPI job converts opportunities at the dated rate of their
+// close date (docs/kpis.md, "Currency conversion"), the payouts job deals
+// into each pay currency (docs/comp-plans.md, "Deals in another
+// currency"). SingleCurrency is the org without the rate objects and
+// without CurrencyIsoCode fields: its EUR deal's amount then reads as USD.
 
 // currencyType is one CurrencyType record.
 type currencyType struct {
@@ -84,4 +94,27 @@ func renderDatedRate(rc *renderCtx, i int64, row *crm.Row) {
 	if d.next != 0 {
 		w.date("NextStartDate", d.next)
 	}
+}
+
+// currencyCode is the CurrencyIsoCode of p's deals.
+func (p *leadPlan) currencyCode() string {
+	if p.currency == "" {
+		return "USD"
+	}
+	return p.currency
+}
+
+// toCorporate converts cents of currency code into USD at the dated rate
+// in force on day (days since 1970-01-01), rounded to the cent half away
+// from zero (money.ConvertCents).
+func (g *generator) toCorporate(code string, cents, day int64) int64 {
+	if code == "USD" {
+		return cents
+	}
+	for _, d := range g.dated {
+		if d.code == code && day >= d.start && (d.next == 0 || day < d.next) {
+			return money.ConvertCents(cents, decimal.New(d.rate, -6), decimal.NewFromInt(1))
+		}
+	}
+	panic("orggen: no dated " + code + " rate on day " + decimal.NewFromInt(day).String())
 }

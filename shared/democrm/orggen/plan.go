@@ -138,6 +138,7 @@ type leadPlan struct {
 	nLines          [maxOpps]int
 	contracts       [maxContracts]contractPlan
 	nContracts      int
+	currency        string // the account's deal currency (opportunities, line items); "": USD
 	modstamp        int64
 	worked          int64 // the owner's last funnel step (later status changes are automation's)
 	firstResponse   int64 // first sales touch after MQL, 0 if none
@@ -160,19 +161,21 @@ func (p *leadPlan) marketing() bool { return p.source < numMarketingSources }
 
 // script pins the fate of the first few leads so the demo always has the
 // cases the comp plans exercise: every AE books in 2026Q3 (including the
-// mid-quarter hire and the promoted SDR) and three deals won in 2026Q2 are
-// cancelled in 2026Q3 (clawbacks).
+// mid-quarter hire and the promoted SDR), one of those deals is in EUR,
+// and three deals won in 2026Q2 are cancelled in 2026Q3 (clawbacks).
 type script struct {
 	ae                  string // person Id of the opportunity owner
 	oppCreated, closeOn time.Time
 	cancelOn            time.Time // zero: not cancelled
+	currency            string    // the account's deal currency; "": USD
 }
 
 var scripts = []script{
 	{ae: "005000000000002AAA", oppCreated: day(2026, 6, 10), closeOn: day(2026, 8, 12)},
 	{ae: "005000000000003AAA", oppCreated: day(2026, 6, 20), closeOn: day(2026, 7, 28)},
 	{ae: "005000000000004AAA", oppCreated: day(2026, 7, 1), closeOn: day(2026, 9, 10)},
-	{ae: "005000000000007AAA", oppCreated: day(2026, 5, 15), closeOn: day(2026, 8, 30)},
+	// Lena Fischer's German customer buys in EUR (she is paid in USD).
+	{ae: "005000000000007AAA", oppCreated: day(2026, 5, 15), closeOn: day(2026, 8, 30), currency: "EUR"},
 	{ae: "005000000000008AAA", oppCreated: day(2026, 6, 1), closeOn: day(2026, 9, 22)},
 	{ae: "005000000000009AAA", oppCreated: day(2026, 8, 20), closeOn: day(2026, 9, 24)},
 	{ae: "005000000000005AAA", oppCreated: day(2026, 9, 3), closeOn: day(2026, 9, 28)},
@@ -380,6 +383,9 @@ func (g *generator) planOpportunities(r *rng, p *leadPlan, sc script, scripted b
 	p.nOpps = 1
 	nb.kind = oppNewBusiness
 	nb.created = p.conv
+	if scripted {
+		p.currency = sc.currency
+	}
 	nb.amount = dollars(r, dealSize[p.segment][0], dealSize[p.segment][1])
 	nb.campaign = -1
 	if p.marketing() {

@@ -328,7 +328,7 @@ func renderOpportunity(rc *renderCtx, i int64, row *crm.Row) {
 	st := o.stage()
 	w.str("StageName", stageNames[st])
 	w.hundredths("Amount", o.amount)
-	w.str("CurrencyIsoCode", "USD")
+	w.str("CurrencyIsoCode", p.currencyCode())
 	w.date("CloseDate", o.closeDay)
 	w.boolean("IsClosed", st >= stageWon)
 	w.boolean("IsWon", st == stageWon)
