@@ -35,6 +35,8 @@ version: 1
 name: Marketing Ops SPIFF 2026
 effective_from: 2026-07-01
 currency: USD
+# The demo org books one deal in EUR: org bookings convert it.
+conversion: {date: close_date, rates: dated}
 target_variable: 3000
 components:
   - id: org_bookings_flat
