@@ -21,14 +21,6 @@ type Requests struct {
 	DDBRead  int64 `json:"ddb_read"`
 }
 
-func (r *Requests) add(o Requests) {
-	r.S3Put += o.S3Put
-	r.S3Get += o.S3Get
-	r.S3List += o.S3List
-	r.DDBWrite += o.DDBWrite
-	r.DDBRead += o.DDBRead
-}
-
 type countingBlob struct {
 	lake.Blob
 	put, get, list atomic.Int64

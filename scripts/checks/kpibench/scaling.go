@@ -26,7 +26,6 @@ func runScaling(scales []int) error {
 		wall, cpu       float64 // medians, seconds
 		rssMiB          int64
 		bytes           map[string]int64
-		opps, members   int
 		load0, loadLast string
 	}
 	var pts []point
