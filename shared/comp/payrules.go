@@ -270,12 +270,18 @@ func describePayRules(b *strings.Builder, p *Plan) {
 
 // describeHolds is the plan document's text for deal holds and the holdback.
 func describeHolds(b *strings.Builder, p *Plan) {
+	pay, is := "the commission", "is"
+	for _, c := range p.Components {
+		if c.Kind == KindSPIF {
+			pay, is = "the commission and any SPIF paid", "are"
+		}
+	}
 	for _, h := range p.Holds {
 		types := "every deal"
 		if len(h.DealTypes) > 0 {
 			types = "deals of type " + strings.Join(h.DealTypes, ", ")
 		}
-		fmt.Fprintf(b, "   Hold %s: the commission on %s is held until the deal's %s is set; it is paid on the first statement of a quarter by whose last day the date is set. A held deal cancelled before that is never paid and not clawed back.\n", h.ID, types, h.UntilDate)
+		fmt.Fprintf(b, "   Hold %s: %s on %s %s held until the deal's %s is set, and paid on the first statement of a quarter by whose last day the date is set. A held deal cancelled before that is never paid and not clawed back.\n", h.ID, pay, types, is, h.UntilDate)
 	}
 	if hb := p.Holdback; hb != nil {
 		leaving := "released on the statement of the quarter you leave in, which holds nothing back"

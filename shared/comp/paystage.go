@@ -248,7 +248,7 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 		}
 	}
 
-	// 2. Deal holds on commission paid this quarter, then the holdback.
+	// 2. Deal holds on what deals paid this quarter, then the holdback.
 	heldOf := map[string]decimal.Decimal{} // by payment (paymentKey)
 	if plan != nil {
 		for _, cr := range ps.credits {
@@ -265,24 +265,32 @@ func (r *run) payStage(p *Person, ps *personRun, st *Statement) []InputCarried {
 				continue // the condition is met by the quarter's end: paid now
 			}
 			for _, pm := range cr.Payments {
-				amt := decimal.Min(pm.Paid.Decimal, kinds[EarnCommission])
+				// Everything the deal paid waits for its date: commission,
+				// and a SPIF paid on it, each held as its own earnings kind
+				// (payroll codes them apart).
+				ek := r.paymentEarnings(p.ID, pm)
+				what := "commission"
+				if ek == EarnSPIF {
+					what = "SPIF"
+				}
+				amt := decimal.Min(pm.Paid.Decimal, kinds[ek])
 				if !amt.IsPositive() {
 					continue
 				}
-				kinds[EarnCommission] = kinds[EarnCommission].Sub(amt)
+				kinds[ek] = kinds[ek].Sub(amt)
 				held = held.Add(amt)
 				heldOf[paymentKey(cr, pm)] = amt
 				key := fmt.Sprintf("hold/%s/%s/%s/%s", st.Quarter, cr.DealID, cr.Role, pm.Component)
 				why := fmt.Sprintf("hold %s: deal %s (%s) has no %s by %s", h.ID, cr.DealID, cr.DealName, h.UntilDate, periodEnd(r.q).Format(time.DateOnly))
 				part := ""
 				if amt.LessThan(pm.Paid.Decimal) {
-					part = fmt.Sprintf(" (of %s paid: no more of this quarter's commission was left to hold)", fmtMoney(pm.Paid.Decimal, cur))
+					part = fmt.Sprintf(" (of %s paid: no more of this quarter's %s was left to hold)", fmtMoney(pm.Paid.Decimal, cur), what)
 				}
-				add(Line{Key: key, Kind: LineHold, Component: pm.Component, Plan: pm.Plan, Ref: cr.DealID, Earnings: EarnCommission,
+				add(Line{Key: key, Kind: LineHold, Component: pm.Component, Plan: pm.Plan, Ref: cr.DealID, Earnings: ek,
 					Exact: amt.Neg(), Amount: Money{amt.Neg()}, Reason: why,
-					Explain: fmt.Sprintf("%s: its commission %s%s is held and paid on the first statement after the date is set", why, fmtMoney(amt, cur), part)})
+					Explain: fmt.Sprintf("%s: its %s %s%s is held and paid on the first statement after the date is set", why, what, fmtMoney(amt, cur), part)})
 				pay.Open = append(pay.Open, HeldPay{Key: key, Kind: HeldDeal, Quarter: st.Quarter, DealID: cr.DealID, DealName: cr.DealName, Role: cr.Role,
-					Component: pm.Component, UntilDate: h.UntilDate, Earnings: EarnCommission, Amount: Money{amt}})
+					Component: pm.Component, UntilDate: h.UntilDate, Earnings: ek, Amount: Money{amt}})
 			}
 		}
 		if hb := plan.Holdback; hb != nil && r.q.Q != hb.ReleaseQuarter && leaving != HoldbackPayOnLeaving {

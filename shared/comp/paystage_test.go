@@ -499,3 +499,37 @@ func mustRun(t *testing.T, in RunInput) *RunOutput {
 	}
 	return out
 }
+
+// TestHoldHoldsTheDealsSPIF: a deal hold holds everything the deal paid,
+// each as its own earnings kind. A 20,000 closes 2026-02-10, invoice paid
+// 2026-04-02: commission 10% = 2,000 and a per-deal SPIF of 50 are both
+// held in Q1 (paid 0) and both released in Q2 (paid 2,050). Payroll codes
+// the two apart, so the SPIF's hold and release are SPIF earnings, never
+// taken from (or paid back as) commission.
+func TestHoldHoldsTheDealsSPIF(t *testing.T) {
+	src := payPlanSrc(`  - id: big_deal
+    kind: spif
+    spif: {start: 2026-01-01, end: 2026-12-31, credit: own, match: {min_amount: 10000}, pay: per_deal, amount: 50}
+holds:
+  - {id: invoice, until_date: invoice_paid_date__c}
+`)
+	sts := runPayQuarters(t, src, "", []payQuarter{
+		{q: "2026Q1", deals: []payDeal{{"A", "2026-02-10", "20000", "2026-04-02"}},
+			lines: []string{"commission:2000.00", "spif:50.00", "hold:-2000.00", "hold:-50.00"}, total: "0.00",
+			pay: openIs("hold/2026Q1/A/owner/big_deal=50.00", "hold/2026Q1/A/owner/comm=2000.00")},
+		// The components pay nothing new in Q2 (lines of 0).
+		{q: "2026Q2", lines: []string{"commission:0.00", "spif:0.00", "release:50.00", "release:2000.00"}, total: "2050.00", pay: openIs()},
+	})
+	// The hold and release lines' earnings kinds, in line order.
+	for i, want := range [][]EarningsKind{{EarnCommission, EarnSPIF}, {EarnSPIF, EarnCommission}} {
+		var got []EarningsKind
+		for _, l := range sts[i].Lines {
+			if l.Kind == LineHold || l.Kind == LineRelease {
+				got = append(got, l.Earnings)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s earnings kinds %v, want %v", sts[i].Quarter, got, want)
+		}
+	}
+}
