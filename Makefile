@@ -10,6 +10,9 @@ OUT       ?= out
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 NODE_DIR  := scripts/node
+# bench-kpi-rows' org sizes, comma-separated (a variable: $(or) would split
+# a comma-separated default into its arguments and keep only the first).
+BENCH_SCALES ?= 1000000,5000000
 STATICCHECK_VERSION ?= v0.8.2
 # Per test binary. The functions package cross-builds four arm64 bootstraps
 # before its first test: on a cold build cache and a busy 2-core machine that
@@ -66,7 +69,7 @@ bench-kpi: ## KPI catalog: Venn vs DuckDB SQL over the same files (BENCH_LEADS=2
 	cd scripts/checks && $(GO) run ./kpibench
 
 bench-kpi-rows: ## KPI engine per-row cost at 1M and 5M leads in one run, and the lake's Parquet bytes (target: 5M within 1.2x of 1M per row)
-	cd scripts/checks && $(GO) run ./kpibench -scaling $(or $(BENCH_SCALES),1000000,5000000)
+	cd scripts/checks && $(GO) run ./kpibench -scaling $(BENCH_SCALES)
 
 bench-score: ## Lead scoring: train, measure and score 1M leads against a reference pass, peak RSS within a 3 GB Lambda (BENCH_LEADS=1000000)
 	cd scripts/checks && $(GO) run ./scorebench
