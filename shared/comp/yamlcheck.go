@@ -65,6 +65,3 @@ func (ix *nodeIndex) fail(e *errs, path string, n *yaml.Node, format string, arg
 	ix.reported[path] = true
 	e.add(path, "%s (line %d)", fmt.Sprintf(format, args...), n.Line)
 }
-
-// locate turns a struct decoder message into a key path and a reason.
-func (ix *nodeIndex) locate(msg string) (path, reason string) { return ix.Locate(msg) }

@@ -137,7 +137,7 @@ func decodeYAML(file string, b []byte, out any) error {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			for _, msg := range te.Errors {
-				path, reason := ix.locate(msg)
+				path, reason := ix.Locate(msg)
 				if !ix.reported[path] || path == "" {
 					e.add(path, "%s", reason)
 				}
