@@ -320,15 +320,13 @@ func (h *Harness) next(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 		hd.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 		hd.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:"+h.opts.Region+":123456789012:function:"+h.opts.FunctionName)
-		hd.Set("Lambda-Runtime-Trace-Id", "Root=1-5e1b4151-"+fmt.Sprintf("%024x", h.seqOf(inv))+";Parent=0000000000000001;Sampled=0")
+		hd.Set("Lambda-Runtime-Trace-Id", "Root=1-5e1b4151-"+fmt.Sprintf("%024x", inv.seq)+";Parent=0000000000000001;Sampled=0")
 		hd.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(inv.event)
 	case <-r.Context().Done():
 	}
 }
-
-func (h *Harness) seqOf(inv *invocation) int64 { return inv.seq }
 
 func newRequestID() string {
 	var b [16]byte
